@@ -1,0 +1,471 @@
+/**
+ * The design loader: text in, a {@link Design} or every problem of the file out.
+ *
+ * A file that is not JSON, fails the schema, or has duplicate ids, duplicate addresses or dangling
+ * references is not a design (SPEC section 3). Each problem names its JSON path and, when the text
+ * is known, its line and column, in words a person understands rather than an ajv dump.
+ */
+import type { ErrorObject } from 'ajv';
+import { findNodeAtLocation, getLocation, parse, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
+import type { Node as JsonNode, ParseError } from 'jsonc-parser';
+import validateSchema from './schema/generated/validate-design.js';
+import { formatPath, pointerToSegments, quoteValue } from './json-path';
+import type { PathSegment } from './json-path';
+import { BALANCER_KINDS, GROUP_MEMBER_KINDS } from './model';
+import type { Design, GroupKind, ServiceKind } from './model';
+import { didYouMean } from './suggest';
+
+/** One reason a file is not a design. */
+export interface LoadProblem {
+  /** Where, as `hosts[2].address`; `$` is the whole file. */
+  path: string;
+  segments: PathSegment[];
+  /** What is wrong and what was expected, without the path. */
+  message: string;
+  /** 1-based, when the text is known. */
+  line?: number;
+  column?: number;
+}
+
+/** A loaded design, or every problem that keeps the file from being one. */
+export type LoadResult = { ok: true; design: Design } | { ok: false; problems: LoadProblem[] };
+
+/** `hosts[2].address: '10.0.0.300' is not …`, with ` (line 12, column 18)` when known. */
+export function describeProblem(problem: LoadProblem): string {
+  const where = problem.line === undefined ? '' : ` (line ${problem.line}, column ${problem.column})`;
+  return `${problem.path === '$' ? 'design' : problem.path}: ${problem.message}${where}`;
+}
+
+/** Reads a design from the text of a `*.topo.json` file. */
+export function parseDesign(text: string): LoadResult {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (source.trim() === '') return failure([problem([], 'the file is empty; a design is a JSON object')]);
+
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch (error) {
+    return failure(syntaxProblems(source, error));
+  }
+
+  let problems: LoadProblem[];
+  try {
+    problems = [...duplicateKeyProblems(source), ...structureProblems(value)];
+  } catch (error) {
+    if (error instanceof RangeError) return failure([problem([], 'the file is nested too deeply to be a design')]);
+    throw error;
+  }
+  if (problems.length === 0) return { ok: true, design: value as Design };
+  return failure(locate(source, problems));
+}
+
+/** Checks a value that is already parsed, e.g. a design edited in the app. */
+export function checkDesign(value: unknown): LoadResult {
+  const problems = structureProblems(value);
+  return problems.length === 0 ? { ok: true, design: value as Design } : failure(problems);
+}
+
+function failure(problems: LoadProblem[]): LoadResult {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ok: false, problems: unique };
+}
+
+function problem(segments: PathSegment[], message: string): LoadProblem {
+  return { path: formatPath(segments), segments, message };
+}
+
+function structureProblems(value: unknown): LoadProblem[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [problem([], `must be a JSON object with format, name, hosts and services, not ${typeName(value)}`)];
+  }
+  const schemaProblems = validateSchema(value) ? [] : translateSchemaErrors(validateSchema.errors ?? []);
+  return [...schemaProblems, ...referenceProblems(value as Record<string, unknown>)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syntax
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character; expected a JSON value',
+  InvalidNumberFormat: 'this is not a valid JSON number',
+  PropertyNameExpected: 'expected a key in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":" after the key',
+  CommaExpected: 'expected "," between items',
+  CloseBraceExpected: 'expected "}" to close the object',
+  CloseBracketExpected: 'expected "]" to close the list',
+  EndOfFileExpected: 'unexpected text after the end of the design',
+  InvalidCommentToken: 'comments are not allowed in a design file',
+  UnexpectedEndOfComment: 'comments are not allowed in a design file',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'a number is cut off',
+  InvalidUnicode: 'invalid \\u escape in a string',
+  InvalidEscapeCharacter: 'invalid escape in a string',
+  InvalidCharacter: 'control character in a string; escape it',
+};
+
+function syntaxProblems(source: string, error: unknown): LoadProblem[] {
+  const errors: ParseError[] = [];
+  parse(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (errors.length === 0) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return [problem([], `the file is not valid JSON: ${detail}`)];
+  }
+  return errors.slice(0, 20).map((e) => {
+    const segments = safeLocationPath(source, e.offset);
+    const code = printParseErrorCode(e.error);
+    const found = source.slice(e.offset, e.offset + Math.min(e.length, 20));
+    const message = `the file is not valid JSON: ${SYNTAX_MESSAGES[code] ?? code}${found.trim() ? ` (found ${quoteValue(found, 20)})` : ''}`;
+    return { ...problem(segments, message), ...lineAndColumn(source, e.offset) };
+  });
+}
+
+function safeLocationPath(source: string, offset: number): PathSegment[] {
+  try {
+    return getLocation(source, offset).path.filter((s) => s !== '');
+  } catch {
+    return [];
+  }
+}
+
+function lineAndColumn(source: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function duplicateKeyProblems(source: string): LoadProblem[] {
+  const problems: LoadProblem[] = [];
+  const stack: Set<string>[] = [];
+  visit(source, {
+    onObjectBegin: () => void stack.push(new Set()),
+    onObjectEnd: () => void stack.pop(),
+    onObjectProperty: (key, _offset, _length, startLine, startCharacter, pathSupplier) => {
+      const keys = stack[stack.length - 1];
+      if (!keys) return;
+      if (keys.has(key)) {
+        const segments = [...pathSupplier(), key];
+        problems.push({
+          ...problem(segments, `the key '${key}' appears twice in one object; only one value may stay`),
+          line: startLine + 1,
+          column: startCharacter + 1,
+        });
+      }
+      keys.add(key);
+    },
+  });
+  return problems;
+}
+
+function locate(source: string, problems: LoadProblem[]): LoadProblem[] {
+  if (problems.every((p) => p.line !== undefined)) return problems;
+  const tree = parseTree(source, [], { disallowComments: true });
+  if (!tree) return problems;
+  return problems.map((p) => {
+    if (p.line !== undefined) return p;
+    const node = nodeAt(tree, p.segments);
+    return node ? { ...p, ...lineAndColumn(source, node.offset) } : p;
+  });
+}
+
+function nodeAt(tree: JsonNode, segments: PathSegment[]): JsonNode | undefined {
+  for (let length = segments.length; length >= 0; length--) {
+    const node = findNodeAtLocation(tree, segments.slice(0, length));
+    if (!node) continue;
+    // An unknown key points at the key itself, not at its value.
+    return length === segments.length && node.parent?.type === 'property' ? node.parent : node;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+const SECRET_KEY = /pass(word|phrase)?|secret|private.?key|token|credential/i;
+
+function translateSchemaErrors(errors: ErrorObject[]): LoadProblem[] {
+  const problems: LoadProblem[] = [];
+  const pathsWithDetail = new Set(
+    errors.filter((e) => !['oneOf', 'if'].includes(e.keyword)).map((e) => e.instancePath),
+  );
+  for (const error of errors) {
+    if (error.keyword === 'if') continue;
+    if (error.keyword === 'oneOf' && pathsWithDetail.has(error.instancePath)) continue;
+    if (error.keyword === 'pattern' && error.propertyName !== undefined) continue;
+    const translated = translateSchemaError(error);
+    if (translated) problems.push(translated);
+  }
+  return problems;
+}
+
+function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
+  const segments = pointerToSegments(error.instancePath);
+  const parent = (error.parentSchema ?? {}) as Record<string, unknown>;
+  const custom = typeof parent['x-message'] === 'string' ? parent['x-message'] : undefined;
+  const params = error.params as Record<string, unknown>;
+  const value = error.data;
+
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {});
+      const message = SECRET_KEY.test(key)
+        ? `unknown key '${key}': secrets never go in a design file; push uses ssh-agent or --identity`
+        : `unknown key '${key}'${didYouMean(key, known)}; allowed here: ${known.join(', ')}`;
+      return problem([...segments, key], message);
+    }
+    case 'required':
+      return problem(segments, `missing required key '${String(params.missingProperty)}'`);
+    case 'type':
+      return problem(segments, `must be ${article(String(params.type))}, not ${typeName(value)}`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
+      return problem(
+        segments,
+        `${quoteValue(value)} is not one of ${allowed.join(', ')}${typeof value === 'string' ? didYouMean(value, allowed) : ''}`,
+      );
+    }
+    case 'const':
+      return problem(segments, custom ?? `must be ${quoteValue(params.allowedValue)}, not ${quoteValue(value)}`);
+    case 'discriminator': {
+      if (params.error === 'mapping') {
+        const kinds = (parent.oneOf as { properties: { kind: { const: string } } }[]).map(
+          (b) => b.properties.kind.const,
+        );
+        const kind = (value as Record<string, unknown>)?.kind;
+        return problem(
+          [...segments, 'kind'],
+          `${quoteValue(kind)} is not a service kind${typeof kind === 'string' ? didYouMean(kind, kinds) : ''}; expected one of ${kinds.join(', ')}`,
+        );
+      }
+      return problem([...segments, 'kind'], 'must be a string naming the service kind');
+    }
+    case 'pattern':
+      return problem(segments, `${quoteValue(value)} ${custom ?? `does not match ${String(params.pattern)}`}`);
+    case 'propertyNames':
+      return problem(
+        [...segments, String(params.propertyName)],
+        `'${String(params.propertyName)}' is not an id; layout keys are ids of items in the design`,
+      );
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return problem(segments, `${quoteValue(value)} is out of range: ${rangeText(parent)}`);
+    case 'minLength':
+      return problem(segments, value === '' ? 'must not be empty' : `must be at least ${String(params.limit)} characters`);
+    case 'maxLength':
+      return problem(segments, `is too long: at most ${String(params.limit)} characters`);
+    case 'minItems':
+      return problem(segments, `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+    case 'maxItems':
+      return problem(segments, `lists too many items: at most ${String(params.limit)}`);
+    case 'maxProperties':
+      return problem(segments, `has too many entries: at most ${String(params.limit)}`);
+    case 'uniqueItems':
+      return problem(
+        [...segments, Number(params.i)],
+        `${quoteValue((value as unknown[])[Number(params.i)])} is listed twice`,
+      );
+    case 'oneOf':
+      return problem(segments, 'does not match any allowed form');
+    default:
+      return problem(segments, error.message ?? 'is not valid here');
+  }
+}
+
+function rangeText(schema: Record<string, unknown>): string {
+  const low =
+    schema.exclusiveMinimum !== undefined
+      ? `greater than ${String(schema.exclusiveMinimum)}`
+      : schema.minimum !== undefined
+        ? `at least ${String(schema.minimum)}`
+        : undefined;
+  const high =
+    schema.exclusiveMaximum !== undefined
+      ? `less than ${String(schema.exclusiveMaximum)}`
+      : schema.maximum !== undefined
+        ? `at most ${String(schema.maximum)}`
+        : undefined;
+  if (schema.type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined) {
+    return `must be a whole number from ${String(schema.minimum)} to ${String(schema.maximum)}`;
+  }
+  return `must be ${[low, high].filter(Boolean).join(' and ')}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the text ${quoteValue(value)}`;
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  return typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    object: 'an object',
+    array: 'a list',
+    string: 'a string',
+    integer: 'a whole number',
+    number: 'a number',
+    boolean: 'true or false',
+  };
+  return type
+    .split(',')
+    .map((t) => names[t] ?? t)
+    .join(' or ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// References: one id namespace, unique addresses, every reference resolves.
+
+type Collection = 'sites' | 'hosts' | 'services' | 'groups' | 'entrypoints';
+const COLLECTION_NOUN: Record<Collection, string> = {
+  sites: 'site',
+  hosts: 'host',
+  services: 'service',
+  groups: 'group',
+  entrypoints: 'entrypoint',
+};
+
+interface Declared {
+  collection: Collection;
+  index: number;
+  item: Record<string, unknown>;
+}
+
+function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
+  const problems: LoadProblem[] = [];
+  const declared = new Map<string, Declared>();
+  const idsOf: Record<Collection, string[]> = { sites: [], hosts: [], services: [], groups: [], entrypoints: [] };
+
+  for (const collection of ['sites', 'hosts', 'services', 'groups', 'entrypoints'] as const) {
+    items(root[collection]).forEach(({ item, index }) => {
+      const id = item.id;
+      if (typeof id !== 'string') return;
+      const previous = declared.get(id);
+      if (previous) {
+        problems.push(
+          problem(
+            [collection, index, 'id'],
+            `'${id}' is already the id of ${previous.collection}[${previous.index}]; ids are unique across sites, hosts, services, groups and entrypoints`,
+          ),
+        );
+        return;
+      }
+      declared.set(id, { collection, index, item });
+      idsOf[collection].push(id);
+    });
+  }
+
+  const expect = (
+    segments: PathSegment[],
+    reference: unknown,
+    allowed: readonly Collection[],
+  ): Declared | undefined => {
+    if (typeof reference !== 'string') return undefined;
+    const target = declared.get(reference);
+    const wanted = allowed.map((c) => COLLECTION_NOUN[c]).join(' or ');
+    if (!target) {
+      const candidates = allowed.flatMap((c) => idsOf[c]);
+      problems.push(
+        problem(segments, `there is no ${wanted} '${reference}'${didYouMean(reference, candidates)}`),
+      );
+      return undefined;
+    }
+    if (!allowed.includes(target.collection)) {
+      problems.push(
+        problem(segments, `'${reference}' is a ${COLLECTION_NOUN[target.collection]}, not a ${wanted}`),
+      );
+      return undefined;
+    }
+    return target;
+  };
+
+  const addresses = new Map<string, string>();
+  items(root.hosts).forEach(({ item, index }) => {
+    expect(['hosts', index, 'site'], item.site, ['sites']);
+    if (typeof item.address !== 'string') return;
+    const address = normalizeAddress(item.address);
+    const owner = addresses.get(address);
+    if (owner !== undefined && owner !== item.id) {
+      problems.push(
+        problem(['hosts', index, 'address'], `${quoteValue(item.address)} is already the address of host '${owner}'`),
+      );
+    } else addresses.set(address, String(item.id));
+  });
+
+  items(root.services).forEach(({ item, index }) => {
+    if (item.host !== undefined) expect(['services', index, 'host'], item.host, ['hosts']);
+    if (item.group === undefined) return;
+    const group = expect(['services', index, 'group'], item.group, ['groups']);
+    const groupKind = group?.item.kind as GroupKind | undefined;
+    const admitted = groupKind ? GROUP_MEMBER_KINDS[groupKind] : undefined;
+    if (admitted && typeof item.kind === 'string' && !admitted.includes(item.kind as ServiceKind)) {
+      problems.push(
+        problem(
+          ['services', index, 'group'],
+          `'${String(item.group)}' is a ${groupKind}, which holds only ${admitted.join(' and ')} services, not ${item.kind}`,
+        ),
+      );
+    }
+  });
+
+  items(root.links).forEach(({ item, index }) => {
+    expect(['links', index, 'from'], item.from, ['services']);
+    expect(['links', index, 'to'], item.to, ['services', 'groups']);
+  });
+
+  items(root.entrypoints).forEach(({ item, index }) => {
+    if (!Array.isArray(item.targets)) return;
+    item.targets.forEach((reference: unknown, t: number) => {
+      const target = expect(['entrypoints', index, 'targets', t], reference, ['services', 'groups']);
+      if (target && item.via === 'vip') {
+        const kind = target.item.kind;
+        if (target.collection !== 'services' || !BALANCER_KINDS.includes(kind as ServiceKind)) {
+          problems.push(
+            problem(
+              ['entrypoints', index, 'targets', t],
+              `'${String(reference)}' is ${target.collection === 'services' ? `a ${String(kind)} service` : 'a group'}; the targets of a vip entrypoint must be nginx or haproxy services, which keepalived moves the address between`,
+            ),
+          );
+        }
+      }
+    });
+  });
+
+  return problems;
+}
+
+function items(list: unknown): { item: Record<string, unknown>; index: number }[] {
+  if (!Array.isArray(list)) return [];
+  const out: { item: Record<string, unknown>; index: number }[] = [];
+  list.forEach((item: unknown, index) => {
+    if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
+      out.push({ item: item as Record<string, unknown>, index });
+    }
+  });
+  return out;
+}
+
+/** One spelling per address: DNS names fold case, IPv6 takes its canonical form. */
+function normalizeAddress(address: string): string {
+  const lower = address.toLowerCase().replace(/\.$/, '');
+  if (!lower.includes(':')) return lower;
+  try {
+    return new URL(`http://[${lower}]/`).hostname;
+  } catch {
+    return lower;
+  }
+}

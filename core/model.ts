@@ -1,0 +1,311 @@
+/**
+ * The design model, format 1 (SPEC section 1): what a `*.topo.json` file holds once it has loaded.
+ *
+ * Ids share one namespace across sites, hosts, services, groups and entrypoints; the brands keep a
+ * host id from being passed where a service id is meant.
+ */
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** Id of a site (a failure domain: a data centre, a rack, an availability zone). */
+export type SiteId = Brand<string, 'SiteId'>;
+/** Id of a host (a machine or VM). */
+export type HostId = Brand<string, 'HostId'>;
+/** Id of a service placed on a host, or external when it has none. */
+export type ServiceId = Brand<string, 'ServiceId'>;
+/** Id of a group of services (replica set, Sentinel group, quorum, pool). */
+export type GroupId = Brand<string, 'GroupId'>;
+/** Id of an entrypoint, what clients connect to. */
+export type EntrypointId = Brand<string, 'EntrypointId'>;
+/** Any id of the design's one namespace. */
+export type ItemId = SiteId | HostId | ServiceId | GroupId | EntrypointId;
+
+/** The only design file format this version reads and writes. */
+export const DESIGN_FORMAT = 1;
+
+/** A failure domain; hosts in one site fail together when the site fails. */
+export interface Site {
+  id: SiteId;
+  label?: string;
+}
+
+/** How push reaches a host. Never holds a password, key or passphrase. */
+export interface HostSsh {
+  user?: string;
+  port?: number;
+  /** OpenSSH `SHA256:` fingerprint of the host key, pinned for push. */
+  hostKey?: string;
+  /** Path prefix on the remote, default `/`. */
+  root?: string;
+  sudo?: boolean;
+}
+
+/** A machine that runs services. */
+export interface Host {
+  id: HostId;
+  address: string;
+  site?: SiteId;
+  label?: string;
+  /** Network interface for floating addresses (keepalived), default `eth0`. */
+  interface?: string;
+  ssh?: HostSsh;
+}
+
+/** Every service kind of SPEC section 1, in palette order. */
+export const SERVICE_KINDS = [
+  'nginx',
+  'haproxy',
+  'app',
+  'capture',
+  'router',
+  'processing',
+  'reporting',
+  'mongodb',
+  'arbiter',
+  'redis',
+  'sentinel',
+  'storage',
+  'database',
+] as const;
+export type ServiceKind = (typeof SERVICE_KINDS)[number];
+
+/** `hot-standby` takes over automatically; `cold-standby` is stopped until a person starts it. */
+export const SERVICE_MODES = ['active', 'hot-standby', 'cold-standby'] as const;
+export type ServiceMode = (typeof SERVICE_MODES)[number];
+
+export const LISTEN_PROTOCOLS = ['http', 'https', 'tcp'] as const;
+export type ListenProtocol = (typeof LISTEN_PROTOCOLS)[number];
+
+export interface Listener {
+  port: number;
+  protocol: ListenProtocol;
+}
+
+/** Certificate and key paths on the host. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export interface HealthCheck {
+  path: string;
+  port?: number;
+  intervalMs?: number;
+}
+
+interface ServiceBase {
+  id: ServiceId;
+  host?: HostId;
+  group?: GroupId;
+  label?: string;
+  mode?: ServiceMode;
+  port?: number;
+  capacity?: number;
+}
+
+export interface BalancerService extends ServiceBase {
+  kind: 'nginx' | 'haproxy';
+  listen?: Listener[];
+  tls?: TlsFiles;
+  /** nginx only. */
+  serverName?: string;
+  /** haproxy only. */
+  stats?: { port: number };
+}
+
+export interface AppService extends ServiceBase {
+  kind: 'app';
+  healthCheck?: HealthCheck;
+  command?: string;
+  stateful?: boolean;
+}
+
+export interface CaptureService extends ServiceBase {
+  kind: 'capture';
+  delivery?: 'failover' | 'even';
+  command?: string;
+}
+
+export interface PlainService extends ServiceBase {
+  kind: 'router' | 'processing' | 'reporting' | 'sentinel' | 'arbiter';
+  command?: string;
+}
+
+export interface MongoService extends ServiceBase {
+  kind: 'mongodb';
+  priority?: number;
+  votes?: 0 | 1;
+  hidden?: boolean;
+}
+
+export interface RedisService extends ServiceBase {
+  kind: 'redis';
+  primary?: boolean;
+}
+
+export interface StorageService extends ServiceBase {
+  kind: 'storage';
+  type: 'nfs' | 's3';
+  ha?: boolean;
+  endpoint?: string;
+  mountPoint?: string;
+}
+
+export interface DatabaseService extends ServiceBase {
+  kind: 'database';
+  engine: string;
+  ha?: boolean;
+}
+
+/** A service of any kind; `kind` discriminates. */
+export type Service =
+  | BalancerService
+  | AppService
+  | CaptureService
+  | PlainService
+  | MongoService
+  | RedisService
+  | StorageService
+  | DatabaseService;
+
+export const GROUP_KINDS = ['mongodb-replica-set', 'redis-sentinel', 'quorum', 'pool'] as const;
+export type GroupKind = (typeof GROUP_KINDS)[number];
+
+export interface Group {
+  id: GroupId;
+  kind: GroupKind;
+  label?: string;
+  /** mongodb-replica-set: replica set name, default the id. */
+  name?: string;
+  /** redis-sentinel: sentinels that must agree, default a majority of the sentinels. */
+  quorum?: number;
+  masterName?: string;
+  downAfterMs?: number;
+  failoverTimeoutMs?: number;
+  /** pool: capacity the tier must carry. */
+  load?: number;
+}
+
+export const LINK_KINDS = ['traffic', 'uses'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+/** `from` needs `to`; `to` is a service or a group. */
+export interface Link {
+  from: ServiceId;
+  to: ServiceId | GroupId;
+  kind?: LinkKind;
+  port?: number;
+  /** A failover-only target. */
+  backup?: boolean;
+}
+
+export const ENTRYPOINT_VIAS = ['direct', 'vip', 'external-lb'] as const;
+export type EntrypointVia = (typeof ENTRYPOINT_VIAS)[number];
+
+/** What clients connect to. */
+export interface Entrypoint {
+  id: EntrypointId;
+  label?: string;
+  port: number;
+  targets: (ServiceId | GroupId)[];
+  via: EntrypointVia;
+  /** Floating address, required with `via: vip`. */
+  address?: string;
+}
+
+/** Canvas position of an item; ignored by every check. */
+export interface LayoutPosition {
+  x: number;
+  y: number;
+  width?: number;
+  height?: number;
+}
+
+/** A whole design: the contents of a `*.topo.json` file. */
+export interface Design {
+  format: typeof DESIGN_FORMAT;
+  name: string;
+  description?: string;
+  sites?: Site[];
+  hosts: Host[];
+  services: Service[];
+  groups?: Group[];
+  links?: Link[];
+  entrypoints?: Entrypoint[];
+  layout?: Record<string, LayoutPosition>;
+}
+
+/** The voting group kinds: they need a strict majority of voters. */
+export const VOTING_GROUP_KINDS: readonly GroupKind[] = ['mongodb-replica-set', 'redis-sentinel', 'quorum'];
+
+/** Service kinds that may be the target of a `vip` entrypoint. */
+export const BALANCER_KINDS: readonly ServiceKind[] = ['nginx', 'haproxy'];
+
+/** Which service kinds a group kind admits; `undefined` admits any. */
+export const GROUP_MEMBER_KINDS: Readonly<Record<GroupKind, readonly ServiceKind[] | undefined>> = {
+  'mongodb-replica-set': ['mongodb', 'arbiter'],
+  'redis-sentinel': ['redis', 'sentinel'],
+  quorum: undefined,
+  pool: undefined,
+};
+
+/** The link kind when a link sets none: traffic from balancers, capture and routers, else uses. */
+export function linkKindOf(link: Link, from: Service | undefined): LinkKind {
+  if (link.kind) return link.kind;
+  return from && ['nginx', 'haproxy', 'capture', 'router'].includes(from.kind) ? 'traffic' : 'uses';
+}
+
+/** Default listeners of a balancer that sets none. */
+export const DEFAULT_LISTENERS: readonly Listener[] = [{ port: 80, protocol: 'http' }];
+
+const DEFAULT_PORTS: Partial<Record<ServiceKind, number>> = {
+  app: 8080,
+  mongodb: 27017,
+  arbiter: 27017,
+  redis: 6379,
+  sentinel: 26379,
+};
+
+/** The main port of a service: its own `port`, else its kind's default, else none. */
+export function mainPortOf(service: Service): number | undefined {
+  if (service.kind === 'nginx' || service.kind === 'haproxy') {
+    return service.port ?? (service.listen ?? DEFAULT_LISTENERS)[0]?.port;
+  }
+  return service.port ?? DEFAULT_PORTS[service.kind];
+}
+
+/** Every port a service listens on, for `net.port-conflict`. */
+export function listeningPortsOf(service: Service): number[] {
+  if (service.kind === 'nginx' || service.kind === 'haproxy') {
+    const ports = (service.listen ?? (service.port ? [] : DEFAULT_LISTENERS)).map((l) => l.port);
+    if (service.port !== undefined) ports.push(service.port);
+    if (service.kind === 'haproxy' && service.stats) ports.push(service.stats.port);
+    return [...new Set(ports)];
+  }
+  const port = mainPortOf(service);
+  return port === undefined ? [] : [port];
+}
+
+/** MongoDB votes of a replica-set member: arbiters always vote, data members default to 1. */
+export function mongoVotesOf(service: Service): number {
+  if (service.kind === 'arbiter') return 1;
+  if (service.kind === 'mongodb') return service.votes ?? 1;
+  return 0;
+}
+
+/** MongoDB priority of a replica-set member: arbiters 0, data members default 1. */
+export function mongoPriorityOf(service: Service): number {
+  if (service.kind === 'mongodb') return service.priority ?? 1;
+  return 0;
+}
+
+/** The capacity a service brings to a pool, default 1. */
+export function capacityOf(service: Service): number {
+  return service.capacity ?? 1;
+}
+
+/** True when the service stands for an externally managed HA system. */
+export function isExternallyHighlyAvailable(service: Service): boolean {
+  return (service.kind === 'storage' || service.kind === 'database') && service.ha === true;
+}

@@ -1,0 +1,374 @@
+/**
+ * The JSON Schema (draft 2020-12) of design format 1, SPEC section 1.
+ *
+ * `x-message` is an annotation of ours: what a person reads when a value fails the keyword next
+ * to it ("is not an IPv4 or IPv6 address or a DNS name"); the loader uses it instead of ajv's
+ * generic text. The build turns this schema into standalone validation code
+ * (`scripts/build-schema.ts`), so no schema is compiled at run time.
+ */
+import { GROUP_KINDS, LINK_KINDS, LISTEN_PROTOCOLS, SERVICE_KINDS, SERVICE_MODES, ENTRYPOINT_VIAS } from '../model';
+import type { ServiceKind } from '../model';
+import {
+  ABSOLUTE_PATH_PATTERN,
+  ADDRESS_PATTERN,
+  COMMAND_PATTERN,
+  ENGINE_PATTERN,
+  HOST_KEY_PATTERN,
+  ID_PATTERN,
+  INTERFACE_PATTERN,
+  IP_PATTERN,
+  MULTI_LINE_TEXT_PATTERN,
+  ONE_LINE_TEXT_PATTERN,
+  SERVER_NAME_PATTERN,
+  STORAGE_ENDPOINT_PATTERN,
+  TOKEN_PATTERN,
+  URL_PATH_PATTERN,
+  USER_PATTERN,
+} from './patterns';
+
+type Schema = Record<string, unknown>;
+
+const id = (description: string): Schema => ({
+  type: 'string',
+  pattern: ID_PATTERN,
+  'x-message': 'is not a valid id: use 1 to 63 lowercase letters, digits and "-", starting with a letter',
+  description,
+});
+
+const text = (maxLength: number, description: string): Schema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength,
+  pattern: ONE_LINE_TEXT_PATTERN,
+  'x-message': 'must be one line of text without control characters',
+  description,
+});
+
+const port = (description: string): Schema => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: 65535,
+  description,
+});
+
+const absolutePath = (description: string): Schema => ({
+  type: 'string',
+  pattern: ABSOLUTE_PATH_PATTERN,
+  'x-message': 'must be an absolute path of letters, digits and . _ @ + - / without ".." segments',
+  description,
+});
+
+const commonServiceProperties: Schema = {
+  id: id('Unique id of the service.'),
+  kind: { type: 'string', description: 'What the service is.' },
+  host: id('Host the service runs on; none for an external service.'),
+  group: id('Group the service belongs to.'),
+  label: text(200, 'Name shown on the canvas.'),
+  mode: {
+    enum: [...SERVICE_MODES],
+    description: 'active; hot-standby takes over by itself; cold-standby waits for a person.',
+  },
+  port: port('Main listening port; each kind has a default.'),
+  capacity: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 1_000_000,
+    description: 'Work the service can carry, used by pools.',
+  },
+};
+
+const command: Schema = {
+  type: 'string',
+  maxLength: 1024,
+  pattern: COMMAND_PATTERN,
+  'x-message':
+    'must be an absolute program path followed by plain arguments (letters, digits and . _ @ + / = : , % -), one space apart',
+  description: 'ExecStart of the generated systemd unit.',
+};
+
+const listen: Schema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 64,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['port', 'protocol'],
+    properties: {
+      port: port('Listening port.'),
+      protocol: { enum: [...LISTEN_PROTOCOLS], description: 'http, https or tcp.' },
+    },
+  },
+  description: 'Ports the balancer listens on.',
+};
+
+const tls: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cert', 'key'],
+  properties: {
+    cert: absolutePath('Certificate file on the host.'),
+    key: absolutePath('Private key file on the host (a path, never the key itself).'),
+  },
+};
+
+const kindProperties: Record<ServiceKind, { properties: Schema; required?: string[] }> = {
+  nginx: {
+    properties: {
+      listen,
+      tls,
+      serverName: {
+        type: 'string',
+        maxLength: 253,
+        pattern: SERVER_NAME_PATTERN,
+        'x-message': 'is not a DNS name (a leading "*." is allowed)',
+      },
+    },
+  },
+  haproxy: {
+    properties: {
+      listen,
+      tls,
+      stats: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['port'],
+        properties: { port: port('Port of the statistics page.') },
+      },
+    },
+  },
+  app: {
+    properties: {
+      healthCheck: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: {
+          path: {
+            type: 'string',
+            pattern: URL_PATH_PATTERN,
+            'x-message':
+              'must be an HTTP path starting with "/" without spaces, quotes, braces, ";", "$" or "#"',
+          },
+          port: port('Port of the health check, default the service port.'),
+          intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+        },
+      },
+      command,
+      stateful: { type: 'boolean', description: 'Keeps local data that must be shared.' },
+    },
+  },
+  capture: { properties: { delivery: { enum: ['failover', 'even'] }, command } },
+  router: { properties: { command } },
+  processing: { properties: { command } },
+  reporting: { properties: { command } },
+  mongodb: {
+    properties: {
+      priority: { type: 'number', minimum: 0, maximum: 1000 },
+      votes: { enum: [0, 1] },
+      hidden: { type: 'boolean' },
+    },
+  },
+  arbiter: { properties: { command } },
+  redis: { properties: { primary: { type: 'boolean' } } },
+  sentinel: { properties: { command } },
+  storage: {
+    required: ['type'],
+    properties: {
+      type: { enum: ['nfs', 's3'] },
+      ha: { type: 'boolean', description: 'Externally highly available.' },
+      endpoint: {
+        type: 'string',
+        maxLength: 512,
+        pattern: STORAGE_ENDPOINT_PATTERN,
+        'x-message': 'must be an NFS export "server:/path" or an s3:// or https:// URL',
+      },
+      mountPoint: absolutePath('Where NFS storage is mounted, default /mnt/<id>.'),
+    },
+  },
+  database: {
+    required: ['engine'],
+    properties: {
+      engine: {
+        type: 'string',
+        pattern: ENGINE_PATTERN,
+        'x-message': 'must be a short name such as PostgreSQL or SQL Server',
+      },
+      ha: { type: 'boolean', description: 'Externally highly available.' },
+    },
+  },
+};
+
+const serviceBranches = SERVICE_KINDS.map((kind) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', ...(kindProperties[kind].required ?? [])],
+  properties: { ...commonServiceProperties, ...kindProperties[kind].properties, kind: { const: kind } },
+}));
+
+/** The design schema, format 1. */
+export const designSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://topoforge.dev/schema/design-1.json',
+  title: 'Topoforge design',
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'name', 'hosts', 'services'],
+  properties: {
+    format: { const: 1, 'x-message': 'must be 1: this version of Topoforge reads design format 1' },
+    name: text(200, 'Name of the design.'),
+    description: {
+      type: 'string',
+      maxLength: 10_000,
+      pattern: MULTI_LINE_TEXT_PATTERN,
+      'x-message': 'must be text without control characters other than tabs and newlines',
+    },
+    sites: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id'],
+        properties: { id: id('Unique id of the site.'), label: text(200, 'Name of the site.') },
+      },
+    },
+    hosts: {
+      type: 'array',
+      maxItems: 100_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'address'],
+        properties: {
+          id: id('Unique id of the host.'),
+          address: {
+            type: 'string',
+            maxLength: 253,
+            pattern: ADDRESS_PATTERN,
+            'x-message': 'is not an IPv4 or IPv6 address or a DNS name',
+          },
+          site: id('Site the host is in.'),
+          label: text(200, 'Name of the host.'),
+          interface: {
+            type: 'string',
+            pattern: INTERFACE_PATTERN,
+            'x-message': 'is not a network interface name (1 to 15 letters, digits and . _ : -)',
+          },
+          ssh: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              user: {
+                type: 'string',
+                pattern: USER_PATTERN,
+                'x-message': 'is not a user name (lowercase letters, digits, "_" and "-")',
+              },
+              port: port('SSH port, default 22.'),
+              hostKey: {
+                type: 'string',
+                pattern: HOST_KEY_PATTERN,
+                'x-message': 'must be an OpenSSH fingerprint "SHA256:" followed by 43 base64 characters',
+              },
+              root: absolutePath('Path prefix on the remote, default /.'),
+              sudo: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+    services: {
+      type: 'array',
+      maxItems: 100_000,
+      items: {
+        type: 'object',
+        required: ['kind'],
+        discriminator: { propertyName: 'kind' },
+        oneOf: serviceBranches,
+      },
+    },
+    groups: {
+      type: 'array',
+      maxItems: 100_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'kind'],
+        properties: {
+          id: id('Unique id of the group.'),
+          kind: { enum: [...GROUP_KINDS] },
+          label: text(200, 'Name of the group.'),
+          name: {
+            type: 'string',
+            pattern: TOKEN_PATTERN,
+            'x-message': 'must be 1 to 64 letters, digits and . _ -',
+          },
+          quorum: { type: 'integer', minimum: 0, maximum: 1000 },
+          masterName: {
+            type: 'string',
+            pattern: TOKEN_PATTERN,
+            'x-message': 'must be 1 to 64 letters, digits and . _ -',
+          },
+          downAfterMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+          failoverTimeoutMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+          load: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
+        },
+      },
+    },
+    links: {
+      type: 'array',
+      maxItems: 1_000_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['from', 'to'],
+        properties: {
+          from: id('The service that needs the other.'),
+          to: id('The service or group it needs.'),
+          kind: { enum: [...LINK_KINDS] },
+          port: port('Port the traffic goes to.'),
+          backup: { type: 'boolean' },
+        },
+      },
+    },
+    entrypoints: {
+      type: 'array',
+      maxItems: 100_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'port', 'targets', 'via'],
+        properties: {
+          id: id('Unique id of the entrypoint.'),
+          label: text(200, 'Name of the entrypoint.'),
+          port: port('Port clients connect to.'),
+          targets: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: id('Target.') },
+          via: { enum: [...ENTRYPOINT_VIAS] },
+          address: {
+            type: 'string',
+            pattern: IP_PATTERN,
+            'x-message': 'is not an IPv4 or IPv6 address',
+          },
+        },
+        if: { properties: { via: { const: 'vip' } }, required: ['via'] },
+        then: { required: ['address'] },
+      },
+    },
+    layout: {
+      type: 'object',
+      maxProperties: 1_000_000,
+      propertyNames: { pattern: ID_PATTERN },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['x', 'y'],
+        properties: {
+          x: { type: 'number', minimum: -1e7, maximum: 1e7 },
+          y: { type: 'number', minimum: -1e7, maximum: 1e7 },
+          width: { type: 'number', minimum: 0, maximum: 1e6 },
+          height: { type: 'number', minimum: 0, maximum: 1e6 },
+        },
+      },
+    },
+  },
+} as const satisfies Schema;
