@@ -11,7 +11,8 @@ import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import validateSchema from './schema/generated/validate-design.js';
 import { formatPath, pointerToSegments, quoteValue } from './json-path';
 import type { PathSegment } from './json-path';
-import { BALANCER_KINDS, GROUP_MEMBER_KINDS } from './model';
+import { BALANCER_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from './model';
+import { ADDRESS_REGEX, ID_REGEX } from './schema/patterns';
 import type { Design, GroupKind, ServiceKind } from './model';
 import { didYouMean } from './suggest';
 
@@ -33,7 +34,7 @@ export type LoadResult = { ok: true; design: Design } | { ok: false; problems: L
 /** `hosts[2].address: '10.0.0.300' is not …`, with ` (line 12, column 18)` when known. */
 export function describeProblem(problem: LoadProblem): string {
   const where = problem.line === undefined ? '' : ` (line ${problem.line}, column ${problem.column})`;
-  return `${problem.path === '$' ? 'design' : problem.path}: ${problem.message}${where}`;
+  return problem.path === '$' ? `${problem.message}${where}` : `${problem.path}: ${problem.message}${where}`;
 }
 
 /** Reads a design from the text of a `*.topo.json` file. */
@@ -41,20 +42,24 @@ export function parseDesign(text: string): LoadResult {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (source.trim() === '') return failure([problem([], 'the file is empty; a design is a JSON object')]);
 
-  let value: unknown;
+  // Parsing, recovering from syntax errors and locating problems all recurse into the text.
   try {
-    value = JSON.parse(source);
-  } catch (error) {
-    return failure(syntaxProblems(source, error));
-  }
-
-  let problems: LoadProblem[];
-  try {
-    problems = [...duplicateKeyProblems(source), ...structureProblems(value)];
+    return loadText(source);
   } catch (error) {
     if (error instanceof RangeError) return failure([problem([], 'the file is nested too deeply to be a design')]);
     throw error;
   }
+}
+
+function loadText(source: string): LoadResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    return failure(syntaxProblems(source, error));
+  }
+  const problems = [...duplicateKeyProblems(source), ...structureProblems(value)];
   if (problems.length === 0) return { ok: true, design: value as Design };
   return failure(locate(source, problems));
 }
@@ -117,13 +122,40 @@ function syntaxProblems(source: string, error: unknown): LoadProblem[] {
     const detail = error instanceof Error ? error.message : String(error);
     return [problem([], `the file is not valid JSON: ${detail}`)];
   }
-  return errors.slice(0, 20).map((e) => {
+  const lineAndColumn = lineLocator(source);
+  const offsets = new Set<number>();
+  // The parser's recovery often reports a second error at the same spot; the first one says it.
+  const firstAtEachOffset = errors.filter((e) => !offsets.has(e.offset) && offsets.add(e.offset));
+  return firstAtEachOffset.slice(0, 20).map((e) => {
     const segments = safeLocationPath(source, e.offset);
+    const comma = trailingCommaBefore(source, e.offset);
+    if (comma !== undefined) {
+      const message = `the file is not valid JSON: a comma before "${source.charAt(e.offset)}" is not allowed; remove it`;
+      return { ...problem(segments, message), ...lineAndColumn(comma) };
+    }
     const code = printParseErrorCode(e.error);
     const found = source.slice(e.offset, e.offset + Math.min(e.length, 20));
-    const message = `the file is not valid JSON: ${SYNTAX_MESSAGES[code] ?? code}${found.trim() ? ` (found ${quoteValue(found, 20)})` : ''}`;
-    return { ...problem(segments, message), ...lineAndColumn(source, e.offset) };
+    const message = `the file is not valid JSON: ${SYNTAX_MESSAGES[code] ?? code}${foundText(found)}`;
+    return { ...problem(segments, message), ...lineAndColumn(e.offset) };
   });
+}
+
+/** ` (found '…')`; an invisible character (a no-break space, a zero-width space) by its code point. */
+function foundText(found: string): string {
+  if (found === '') return '';
+  if (/^[\s\u200b-\u200f\u2060\ufeff]+$/u.test(found)) {
+    const codePoint = found.codePointAt(0) ?? 0;
+    return ` (found U+${codePoint.toString(16).toUpperCase().padStart(4, '0')})`;
+  }
+  return ` (found ${quoteValue(found, 20)})`;
+}
+
+/** The offset of a comma that only whitespace separates from the `}` or `]` at `offset`. */
+function trailingCommaBefore(source: string, offset: number): number | undefined {
+  if (source[offset] !== '}' && source[offset] !== ']') return undefined;
+  let before = offset - 1;
+  while (before >= 0 && ' \t\r\n'.includes(source.charAt(before))) before--;
+  return source[before] === ',' ? before : undefined;
 }
 
 function safeLocationPath(source: string, offset: number): PathSegment[] {
@@ -134,14 +166,26 @@ function safeLocationPath(source: string, offset: number): PathSegment[] {
   }
 }
 
-function lineAndColumn(source: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
+type LineLocator = (offset: number) => { line: number; column: number };
+
+/**
+ * Turns offsets into 1-based lines and columns. Line starts are found once, so that locating
+ * thousands of problems in a large file stays linear; CR, LF and CRLF end a line, as they do for
+ * the parser that reports duplicate keys.
+ */
+function lineLocator(source: string): LineLocator {
+  const starts = [0];
+  for (const match of source.matchAll(/\r\n?|\n/g)) starts.push(match.index + match[0].length);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((starts[middle] ?? 0) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
+  };
 }
 
 function duplicateKeyProblems(source: string): LoadProblem[] {
@@ -156,7 +200,7 @@ function duplicateKeyProblems(source: string): LoadProblem[] {
       if (keys.has(key)) {
         const segments = [...pathSupplier(), key];
         problems.push({
-          ...problem(segments, `the key '${key}' appears twice in one object; only one value may stay`),
+          ...problem(segments, `the key ${quoteValue(key)} appears twice in one object; only one value may stay`),
           line: startLine + 1,
           column: startCharacter + 1,
         });
@@ -171,10 +215,11 @@ function locate(source: string, problems: LoadProblem[]): LoadProblem[] {
   if (problems.every((p) => p.line !== undefined)) return problems;
   const tree = parseTree(source, [], { disallowComments: true });
   if (!tree) return problems;
+  const lineAndColumn = lineLocator(source);
   return problems.map((p) => {
     if (p.line !== undefined) return p;
     const node = nodeAt(tree, p.segments);
-    return node ? { ...p, ...lineAndColumn(source, node.offset) } : p;
+    return node ? { ...p, ...lineAndColumn(node.offset) } : p;
   });
 }
 
@@ -192,6 +237,7 @@ function nodeAt(tree: JsonNode, segments: PathSegment[]): JsonNode | undefined {
 // Schema
 
 const SECRET_KEY = /pass(word|phrase)?|secret|private.?key|token|credential/i;
+const PRIVATE_KEY = /PRIVATE KEY/;
 
 function translateSchemaErrors(errors: ErrorObject[]): LoadProblem[] {
   const problems: LoadProblem[] = [];
@@ -220,12 +266,12 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
       const key = String(params.additionalProperty);
       const known = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {});
       const message = SECRET_KEY.test(key)
-        ? `unknown key '${key}': secrets never go in a design file; push uses ssh-agent or --identity`
-        : `unknown key '${key}'${didYouMean(key, known)}; allowed here: ${known.join(', ')}`;
+        ? `unknown key ${quoteValue(key)}: secrets never go in a design file; push uses ssh-agent or --identity`
+        : `unknown key ${quoteValue(key)}${didYouMean(key, known)}; allowed here: ${known.join(', ')}`;
       return problem([...segments, key], message);
     }
     case 'required':
-      return problem(segments, `missing required key '${String(params.missingProperty)}'`);
+      return problem(segments, custom ?? `missing required key '${String(params.missingProperty)}'`);
     case 'type':
       return problem(segments, `must be ${article(String(params.type))}, not ${typeName(value)}`);
     case 'enum': {
@@ -248,14 +294,19 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
           `${quoteValue(kind)} is not a service kind${typeof kind === 'string' ? didYouMean(kind, kinds) : ''}; expected one of ${kinds.join(', ')}`,
         );
       }
+      // A missing kind is already reported by `required`.
+      if (typeof value === 'object' && value !== null && !('kind' in value)) return undefined;
       return problem([...segments, 'kind'], 'must be a string naming the service kind');
     }
     case 'pattern':
+      if (typeof value === 'string' && PRIVATE_KEY.test(value)) {
+        return problem(segments, 'holds a private key: secrets never go in a design file; give the path of the key file');
+      }
       return problem(segments, `${quoteValue(value)} ${custom ?? `does not match ${String(params.pattern)}`}`);
     case 'propertyNames':
       return problem(
         [...segments, String(params.propertyName)],
-        `'${String(params.propertyName)}' is not an id; layout keys are ids of items in the design`,
+        `${quoteValue(params.propertyName)} is not an id; layout keys are ids of items in the design`,
       );
     case 'minimum':
     case 'maximum':
@@ -272,11 +323,10 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
       return problem(segments, `lists too many items: at most ${String(params.limit)}`);
     case 'maxProperties':
       return problem(segments, `has too many entries: at most ${String(params.limit)}`);
-    case 'uniqueItems':
-      return problem(
-        [...segments, Number(params.i)],
-        `${quoteValue((value as unknown[])[Number(params.i)])} is listed twice`,
-      );
+    case 'uniqueItems': {
+      const repeat = Math.max(Number(params.i), Number(params.j));
+      return problem([...segments, repeat], `${quoteValue((value as unknown[])[repeat])} is listed twice`);
+    }
     case 'oneOf':
       return problem(segments, 'does not match any allowed form');
     default:
@@ -309,6 +359,7 @@ function typeName(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `the text ${quoteValue(value)}`;
   if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  if (value === undefined) return 'nothing';
   return typeof value === 'boolean' ? String(value) : typeof value;
 }
 
@@ -347,7 +398,8 @@ interface Declared {
 
 function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
   const problems: LoadProblem[] = [];
-  const declared = new Map<string, Declared>();
+  // Every declaration of each id, so that a reference to a duplicated id still finds its kind.
+  const declared = new Map<string, Declared[]>();
   const idsOf: Record<Collection, string[]> = { sites: [], hosts: [], services: [], groups: [], entrypoints: [] };
 
   for (const collection of ['sites', 'hosts', 'services', 'groups', 'entrypoints'] as const) {
@@ -355,16 +407,17 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
       const id = item.id;
       if (typeof id !== 'string') return;
       const previous = declared.get(id);
-      if (previous) {
+      if (previous?.[0]) {
         problems.push(
           problem(
             [collection, index, 'id'],
-            `'${id}' is already the id of ${previous.collection}[${previous.index}]; ids are unique across sites, hosts, services, groups and entrypoints`,
+            `${quoteValue(id)} is already the id of ${previous[0].collection}[${previous[0].index}]; ids are unique across sites, hosts, services, groups and entrypoints`,
           ),
         );
+        previous.push({ collection, index, item });
         return;
       }
-      declared.set(id, { collection, index, item });
+      declared.set(id, [{ collection, index, item }]);
       idsOf[collection].push(id);
     });
   }
@@ -374,21 +427,22 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     reference: unknown,
     allowed: readonly Collection[],
   ): Declared | undefined => {
-    if (typeof reference !== 'string') return undefined;
-    const target = declared.get(reference);
+    // A reference that is not even an id has its own problem from the schema.
+    if (typeof reference !== 'string' || !ID_REGEX.test(reference)) return undefined;
+    const targets = declared.get(reference) ?? [];
     const wanted = allowed.map((c) => COLLECTION_NOUN[c]).join(' or ');
-    if (!target) {
+    if (!targets[0]) {
       const candidates = allowed.flatMap((c) => idsOf[c]);
       problems.push(
         problem(segments, `there is no ${wanted} '${reference}'${didYouMean(reference, candidates)}`),
       );
       return undefined;
     }
-    if (!allowed.includes(target.collection)) {
+    const target = targets.find((t) => allowed.includes(t.collection));
+    if (!target) {
       problems.push(
-        problem(segments, `'${reference}' is a ${COLLECTION_NOUN[target.collection]}, not a ${wanted}`),
+        problem(segments, `'${reference}' is ${withArticle(COLLECTION_NOUN[targets[0].collection])}, not ${withArticle(wanted)}`),
       );
-      return undefined;
     }
     return target;
   };
@@ -396,14 +450,16 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
   const addresses = new Map<string, string>();
   items(root.hosts).forEach(({ item, index }) => {
     expect(['hosts', index, 'site'], item.site, ['sites']);
-    if (typeof item.address !== 'string') return;
+    // An address that is not one has its own problem from the schema.
+    if (typeof item.address !== 'string' || !ADDRESS_REGEX.test(item.address)) return;
     const address = normalizeAddress(item.address);
     const owner = addresses.get(address);
-    if (owner !== undefined && owner !== item.id) {
+    const name = typeof item.id === 'string' ? `host ${quoteValue(item.id)}` : `hosts[${index}]`;
+    if (owner !== undefined && owner !== name) {
       problems.push(
-        problem(['hosts', index, 'address'], `${quoteValue(item.address)} is already the address of host '${owner}'`),
+        problem(['hosts', index, 'address'], `${quoteValue(item.address)} is already the address of ${owner}`),
       );
-    } else addresses.set(address, String(item.id));
+    } else addresses.set(address, name);
   });
 
   items(root.services).forEach(({ item, index }) => {
@@ -412,11 +468,13 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     const group = expect(['services', index, 'group'], item.group, ['groups']);
     const groupKind = group?.item.kind as GroupKind | undefined;
     const admitted = groupKind ? GROUP_MEMBER_KINDS[groupKind] : undefined;
-    if (admitted && typeof item.kind === 'string' && !admitted.includes(item.kind as ServiceKind)) {
+    const kind = item.kind as ServiceKind;
+    // An unknown kind has its own problem from the schema.
+    if (admitted && SERVICE_KINDS.includes(kind) && !admitted.includes(kind)) {
       problems.push(
         problem(
           ['services', index, 'group'],
-          `'${String(item.group)}' is a ${groupKind}, which holds only ${admitted.join(' and ')} services, not ${item.kind}`,
+          `'${String(item.group)}' is ${withArticle(String(groupKind))}, which holds only ${admitted.join(' and ')} services, not ${withArticle(kind)} service`,
         ),
       );
     }
@@ -434,10 +492,16 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
       if (target && item.via === 'vip') {
         const kind = target.item.kind;
         if (target.collection !== 'services' || !BALANCER_KINDS.includes(kind as ServiceKind)) {
+          const what =
+            target.collection === 'groups'
+              ? 'a group'
+              : SERVICE_KINDS.includes(kind as ServiceKind)
+                ? `${withArticle(String(kind))} service`
+                : 'not a balancer';
           problems.push(
             problem(
               ['entrypoints', index, 'targets', t],
-              `'${String(reference)}' is ${target.collection === 'services' ? `a ${String(kind)} service` : 'a group'}; the targets of a vip entrypoint must be nginx or haproxy services, which keepalived moves the address between`,
+              `'${String(reference)}' is ${what}; the targets of a vip entrypoint must be nginx or haproxy services, which keepalived moves the address between`,
             ),
           );
         }
@@ -446,6 +510,11 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
   });
 
   return problems;
+}
+
+/** `a site`, `an app`, `an entrypoint`. */
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 function items(list: unknown): { item: Record<string, unknown>; index: number }[] {

@@ -1,4 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
+import { quoteValue } from './json-path';
 
 /**
  * The candidate a typo most likely meant, or undefined when none is close enough to suggest.
@@ -15,5 +16,5 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
 /** ` (did you mean 'x'?)` when a candidate is close, else an empty string. */
 export function didYouMean(word: string, candidates: readonly string[]): string {
   const match = closestMatch(word, candidates);
-  return match === undefined ? '' : ` (did you mean '${match}'?)`;
+  return match === undefined ? '' : ` (did you mean ${quoteValue(match)}?)`;
 }

@@ -1,0 +1,251 @@
+/**
+ * The `topoforge` command: SPEC section 4. Every command returns its exit code; nothing here
+ * calls process.exit, so tests run the CLI in-process with their own output streams.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import pc from 'picocolors';
+import packageJson from '../package.json';
+import { describeProblem, parseDesign } from '../core/load';
+import type { LoadProblem } from '../core/load';
+import { validateDesign } from '../core/rules';
+import type { Finding } from '../core/rules';
+import { didYouMean } from '../core/suggest';
+import type { Design } from '../core/model';
+import type { ItemAvailability } from '../core/availability';
+
+/** Where the CLI writes, and how it reads files; injected so tests need no child process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readText: (path: string) => Promise<string>;
+  color: boolean;
+}
+
+/** Exit codes of SPEC section 4. */
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+const USAGE = `Usage: topoforge <command> [options]
+
+Commands:
+  validate DESIGN [--json]                 check a design; exit 1 on error findings, 2 if it is not a design
+  simulate DESIGN [--fail ID]... [--json]  what survives: the given failures, or every single host and site
+
+Options:
+  --json       machine-readable output
+  -h, --help   show this help
+  --version    show the version
+
+Examples:
+  topoforge validate examples/tealeaf-resilient.topo.json
+  topoforge simulate examples/tealeaf-resilient.topo.json --fail rep-1
+`;
+
+function defaultIo(): CliIo {
+  const color = process.env.FORCE_COLOR !== undefined || (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    readText: (path) => readFile(path, 'utf8'),
+    color,
+  };
+}
+
+/** Runs the CLI with its arguments (without `node topoforge`) and returns the exit code. */
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout(`topoforge ${packageJson.version}\n`);
+    return EXIT.ok;
+  }
+  const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
+    validate: runValidate,
+    simulate: runSimulate,
+  };
+  const run = commands[command];
+  if (!run) {
+    io.stderr(`topoforge: unknown command '${command}'${didYouMean(command, Object.keys(commands))}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  return run(rest, io);
+}
+
+class UsageError extends Error {}
+
+function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function withUsage(io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`topoforge: ${error.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+}
+
+type Loaded = { ok: true; design: Design } | { ok: false; problems: LoadProblem[] };
+
+async function loadFile(path: string, io: CliIo): Promise<Loaded> {
+  let text: string;
+  try {
+    text = await io.readText(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return { ok: false, problems: [{ path: '$', segments: [], message: `cannot read ${path}: ${reason}` }] };
+  }
+  return parseDesign(text);
+}
+
+function reportLoadFailure(problems: LoadProblem[], file: string, json: boolean, io: CliIo): number {
+  const colors = pc.createColors(io.color);
+  if (json) {
+    const [first] = problems;
+    io.stdout(
+      `${JSON.stringify({
+        ok: false,
+        error: { message: describeProblem(first!), path: first!.path, line: first!.line, column: first!.column },
+        problems: problems.map((p) => ({ message: describeProblem(p), path: p.path, line: p.line, column: p.column })),
+      })}\n`,
+    );
+  } else {
+    io.stderr(`${colors.red(colors.bold(`${file} is not a design`))} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`);
+    for (const problem of problems) io.stderr(`  ${colors.red('✗')} ${describeProblem(problem)}\n`);
+  }
+  return EXIT.usage;
+}
+
+function positionalDesign(positionals: string[], command: string): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? `${command} needs a design file` : `${command} takes one design file, got ${positionals.length}`,
+    );
+  }
+  return positionals[0]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate
+
+async function runValidate(args: string[], io: CliIo): Promise<number> {
+  return withUsage(io, async () => {
+    const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+    if (values.help) {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    const file = positionalDesign(positionals, 'validate');
+    const loaded = await loadFile(file, io);
+    if (!loaded.ok) return reportLoadFailure(loaded.problems, file, values.json === true, io);
+    const { findings } = validateDesign(loaded.design);
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ ok: errors === 0, findings })}\n`);
+    } else {
+      printFindings(loaded.design, file, findings, io);
+    }
+    return errors === 0 ? EXIT.ok : EXIT.findings;
+  });
+}
+
+function printFindings(design: Design, file: string, findings: Finding[], io: CliIo): void {
+  const c = pc.createColors(io.color);
+  const badge = { error: c.red('error  '), warning: c.yellow('warning'), info: c.cyan('info   ') };
+  io.stdout(`${c.bold(design.name)} ${c.dim(`(${file})`)}\n`);
+  for (const finding of findings) {
+    io.stdout(`  ${badge[finding.severity]} ${c.bold(finding.rule)}  ${finding.message}\n`);
+    io.stdout(`          ${c.dim(`subjects: ${finding.subjects.join(', ')}`)}\n`);
+  }
+  const count = (severity: Finding['severity']) => findings.filter((f) => f.severity === severity).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary = `${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info')} info`;
+  io.stdout(count('error') === 0 ? `${c.green('✓')} ${summary}\n` : `${c.red('✗')} ${summary}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// simulate
+
+async function runSimulate(args: string[], io: CliIo): Promise<number> {
+  return withUsage(io, async () => {
+    const { values, positionals } = parse(args, { json: { type: 'boolean' }, fail: { type: 'string', multiple: true } });
+    if (values.help) {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    const file = positionalDesign(positionals, 'simulate');
+    const json = values.json === true;
+    const loaded = await loadFile(file, io);
+    if (!loaded.ok) return reportLoadFailure(loaded.problems, file, json, io);
+    const { model } = validateDesign(loaded.design);
+    const failed = values.fail ?? [];
+
+    for (const id of failed) {
+      if (model.failureKind(id) !== undefined) continue;
+      const what = model.index.groups.has(id)
+        ? `'${id}' is a group`
+        : (loaded.design.entrypoints ?? []).some((e) => e.id === id)
+          ? `'${id}' is an entrypoint`
+          : `there is no host, site or service '${id}'${didYouMean(id, [...model.index.hosts.keys(), ...model.index.sites.keys(), ...model.index.services.keys()])}`;
+      const message = `--fail ${id}: ${what}; --fail takes host, site and service ids`;
+      if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '--fail' } })}\n`);
+      else io.stderr(`topoforge: ${message}\n`);
+      return EXIT.usage;
+    }
+
+    if (failed.length > 0) {
+      const evaluation = model.evaluate(failed);
+      const entrypoints = evaluation.entrypoints().map((e) => ({ ...e, reason: evaluation.explain(e.id) }));
+      if (json) io.stdout(`${JSON.stringify({ failed, entrypoints })}\n`);
+      else printScenario(failed, entrypoints, io);
+      return EXIT.ok;
+    }
+
+    const scenarios = model.singleFailures();
+    if (json) {
+      io.stdout(`${JSON.stringify({ scenarios: scenarios.map((s) => ({ failed: [s.failed], kind: s.kind, entrypoints: s.entrypoints })) })}\n`);
+      return EXIT.ok;
+    }
+    const c = pc.createColors(io.color);
+    io.stdout(`${c.bold(loaded.design.name)}: every single host and site failure\n`);
+    const width = Math.max(...scenarios.map((s) => s.failed.length + s.kind.length + 1), 10);
+    for (const scenario of scenarios) {
+      const hurt = scenario.entrypoints.filter((e) => e.state !== 'up' || e.degraded);
+      const label = `${scenario.kind} ${scenario.failed}`.padEnd(width);
+      const outcome = hurt.length === 0 ? c.green('all entrypoints up') : hurt.map((e) => stateBadge(e, io)).join(', ');
+      io.stdout(`  ${label}  ${outcome}\n`);
+    }
+    return EXIT.ok;
+  });
+}
+
+function stateBadge(item: ItemAvailability, io: CliIo): string {
+  return colorState(item, `${item.id} ${item.state}${item.degraded ? ' (degraded)' : ''}`, io);
+}
+
+function printScenario(failed: string[], entrypoints: (ItemAvailability & { reason: string })[], io: CliIo): void {
+  const c = pc.createColors(io.color);
+  io.stdout(`${c.bold(`Failed: ${failed.join(', ')}`)}\n`);
+  const width = Math.max(...entrypoints.map((e) => e.id.length), 4);
+  for (const entrypoint of entrypoints) {
+    const state = `${entrypoint.state}${entrypoint.degraded ? ' (degraded)' : ''}`.padEnd(17);
+    io.stdout(`  ${entrypoint.id.padEnd(width)}  ${colorState(entrypoint, state, io)}  ${c.dim(entrypoint.reason)}\n`);
+  }
+}
+
+function colorState(item: ItemAvailability, text: string, io: CliIo): string {
+  const c = pc.createColors(io.color);
+  if (item.state === 'down') return c.red(text);
+  if (item.state === 'manual' || item.degraded) return c.yellow(text);
+  return c.green(text);
+}

@@ -1,0 +1,534 @@
+/**
+ * The rules of SPEC section 3: what is wrong with a design that loaded, and how to fix it.
+ * Rule ids and severities are stable API. Findings come out in one deterministic order.
+ */
+import { compileAvailability } from './availability';
+import type { AvailabilityModel } from './availability';
+import { indexDesign, siteOfService } from './design-index';
+import type { DesignIndex } from './design-index';
+import { BALANCER_KINDS, VOTING_GROUP_KINDS, capacityOf, listeningPortsOf, mongoPriorityOf, mongoVotesOf } from './model';
+import type { Design, Group, Service } from './model';
+import { planVrrp } from './vrrp';
+
+/** How bad a finding is: errors block `generate`, warnings and info do not. */
+export type Severity = 'error' | 'warning' | 'info';
+
+/** The catalogue of rules: id → severity and what it guards against. */
+export const RULES = {
+  'quorum.even': { severity: 'error', summary: 'a voting group has an even number of voters' },
+  'quorum.too-small': { severity: 'error', summary: 'a voting group has fewer than 3 voters' },
+  'quorum.same-host': { severity: 'warning', summary: 'two voters of one group share a host' },
+  'quorum.site-majority': { severity: 'warning', summary: "one site holds half or more of a group's voters" },
+  'spof.host': { severity: 'error', summary: 'failing one host turns an entrypoint down' },
+  'spof.site': { severity: 'warning', summary: 'failing one site turns an entrypoint down' },
+  'failover.manual': { severity: 'warning', summary: 'failing one host leaves an entrypoint only manual' },
+  'capacity.n-plus-1': { severity: 'error', summary: "a pool's capacity minus its largest member is below its load" },
+  'capture.delivery-peers': { severity: 'warning', summary: 'a capture service has fewer than two traffic targets' },
+  'reporting.single-active': { severity: 'error', summary: 'more than one reporting service is active' },
+  'storage.shared-missing': {
+    severity: 'error',
+    summary: 'stateful app services behind one balancer or pool do not share one storage',
+  },
+  'lb.health-check': { severity: 'warning', summary: 'a balancer sends traffic to an app without a health check' },
+  'mongodb.voting-max': { severity: 'error', summary: 'a replica set has more than 7 voting members' },
+  'mongodb.members-max': { severity: 'error', summary: 'a replica set has more than 50 members' },
+  'mongodb.arbiters': { severity: 'warning', summary: 'a replica set has more than one arbiter' },
+  'mongodb.no-electable': { severity: 'error', summary: 'no data-bearing member can become primary' },
+  'mongodb.member': { severity: 'error', summary: 'a member has priority > 0 with votes 0, or is hidden with priority > 0' },
+  'mongodb.arbiter-host': { severity: 'warning', summary: 'an arbiter shares a host with a data-bearing member' },
+  'mongodb.psa': { severity: 'info', summary: 'primary-secondary-arbiter: the default write concern falls to w:1' },
+  'redis.primary': { severity: 'error', summary: 'a Sentinel group does not have exactly one primary' },
+  'redis.sentinel-quorum': { severity: 'error', summary: 'the Sentinel quorum is below 1 or above the number of sentinels' },
+  'redis.sentinel-host': { severity: 'warning', summary: 'two sentinels of one group share a host' },
+  'keepalived.priority': { severity: 'error', summary: 'a vip cannot move when its balancer dies' },
+  'net.port-conflict': { severity: 'error', summary: 'two services on one host listen on the same port' },
+  'vip.sites': { severity: 'error', summary: "a vip entrypoint's targets are in different sites" },
+  'link.cycle': { severity: 'error', summary: 'a service needs itself through its links' },
+} as const satisfies Record<string, { severity: Severity; summary: string }>;
+
+/** A stable rule id. */
+export type RuleId = keyof typeof RULES;
+
+/** One thing wrong with a design. */
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  /** What is wrong and how to fix it. */
+  message: string;
+  /** Ids involved, most specific first. */
+  subjects: string[];
+}
+
+/** Everything `validate` needs, computed once per design version and shared with the caller. */
+export interface Validation {
+  findings: Finding[];
+  model: AvailabilityModel;
+}
+
+/** Runs every rule on a loaded design. */
+export function validateDesign(design: Design | DesignIndex): Validation {
+  const index = 'design' in design ? design : indexDesign(design);
+  const model = compileAvailability(index);
+  const findings: Finding[] = [];
+  const report = (rule: RuleId, subjects: string[], message: string): void => {
+    findings.push({ rule, severity: RULES[rule].severity, message, subjects });
+  };
+  const context: RuleContext = { index, model, report };
+  for (const check of CHECKS) check(context);
+  return { findings: sortFindings(findings), model };
+}
+
+/** Findings in a fixed order: errors first, then by rule, then by subjects. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+  const key = (f: Finding) => f.subjects.join('\u0000');
+  return [...findings].sort(
+    (a, b) =>
+      rank[a.severity] - rank[b.severity] ||
+      compare(a.rule, b.rule) ||
+      compare(key(a), key(b)) ||
+      compare(a.message, b.message),
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface RuleContext {
+  index: DesignIndex;
+  model: AvailabilityModel;
+  report: (rule: RuleId, subjects: string[], message: string) => void;
+}
+
+type Check = (context: RuleContext) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Voting groups
+
+interface Voters {
+  group: Group;
+  voters: Service[];
+}
+
+function votingGroups(index: DesignIndex): Voters[] {
+  return (index.design.groups ?? [])
+    .filter((g) => VOTING_GROUP_KINDS.includes(g.kind))
+    .map((group) => ({ group, voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)) }));
+}
+
+function isVoter(group: Group, member: Service): boolean {
+  if (group.kind === 'mongodb-replica-set') return mongoVotesOf(member) === 1;
+  if (group.kind === 'redis-sentinel') return member.kind === 'sentinel';
+  return group.kind === 'quorum';
+}
+
+function voterNoun(group: Group): string {
+  return group.kind === 'redis-sentinel' ? 'sentinel' : group.kind === 'mongodb-replica-set' ? 'voting member' : 'voter';
+}
+
+const checkQuorumSize: Check = ({ index, report }) => {
+  for (const { group, voters } of votingGroups(index)) {
+    const n = voters.length;
+    const noun = voterNoun(group);
+    const fix =
+      group.kind === 'mongodb-replica-set'
+        ? 'add a voting member or an arbiter in a third site'
+        : group.kind === 'redis-sentinel'
+          ? 'add a sentinel on another host'
+          : 'add a voter or an arbiter in a third site';
+    if (n % 2 === 0) {
+      report(
+        'quorum.even',
+        [group.id],
+        `${group.id} has ${n} ${noun}s, an even number that tolerates no more failures than ${Math.max(n - 1, 0)}: ${n >= 2 ? `${fix} to make ${n + 1}, or remove one` : fix}.`,
+      );
+    }
+    if (n < 3) {
+      report(
+        'quorum.too-small',
+        [group.id],
+        `${group.id} has ${n} ${noun}${n === 1 ? '' : 's'} and cannot lose any: ${fix} to reach at least 3.`,
+      );
+    }
+  }
+};
+
+const checkQuorumPlacement: Check = ({ index, report }) => {
+  for (const { group, voters } of votingGroups(index)) {
+    const byHost = groupBy(voters, (v) => v.host);
+    for (const [host, shared] of byHost) {
+      if (host === undefined || shared.length < 2) continue;
+      report(
+        'quorum.same-host',
+        [group.id, host, ...shared.map((s) => s.id)],
+        `${shared.map((s) => s.id).join(' and ')} of ${group.id} share host ${host}, so losing it loses ${shared.length} votes at once: move all but one to other hosts.`,
+      );
+    }
+    if (!index.multiSite || voters.length === 0) continue;
+    const bySite = groupBy(voters, (v) => siteOfService(index, v));
+    for (const [site, inSite] of bySite) {
+      if (site === undefined || inSite.length * 2 < voters.length) continue;
+      report(
+        'quorum.site-majority',
+        [group.id, site],
+        `Site ${site} holds ${inSite.length} of the ${voters.length} ${voterNoun(group)}s of ${group.id}, so losing it loses the majority: spread them so no site holds half, e.g. a tie-breaker in a third site.`,
+      );
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Single points of failure, from the availability engine
+
+const checkSinglePointsOfFailure: Check = ({ index, model, report }) => {
+  const baseline = new Map(model.baseline.entrypoints().map((e) => [e.id, e]));
+  for (const scenario of model.singleFailures()) {
+    if (scenario.kind === 'site' && !index.multiSite) continue;
+    for (const entrypoint of scenario.entrypoints) {
+      const before = baseline.get(entrypoint.id)!;
+      if (entrypoint.state === 'down' && before.state !== 'down') {
+        const why = model.evaluate([scenario.failed]).explain(entrypoint.id);
+        if (scenario.kind === 'host') {
+          report(
+            'spof.host',
+            [scenario.failed, entrypoint.id],
+            `Host ${scenario.failed} is a single point of failure for ${entrypoint.id} (${why}): put a second instance of what it runs on another host.`,
+          );
+        } else {
+          report(
+            'spof.site',
+            [scenario.failed, entrypoint.id],
+            `Losing site ${scenario.failed} takes ${entrypoint.id} down (${why}): run a second instance in another site.`,
+          );
+        }
+      } else if (scenario.kind === 'host' && entrypoint.state === 'manual' && before.state === 'up') {
+        const why = model.evaluate([scenario.failed]).explain(entrypoint.id);
+        report(
+          'failover.manual',
+          [scenario.failed, entrypoint.id],
+          `When host ${scenario.failed} fails, ${entrypoint.id} waits for a person (${why}): make the standby hot if the service allows it, or keep the cold-standby runbook at hand.`,
+        );
+      }
+    }
+  }
+};
+
+const checkCycles: Check = ({ model, report }) => {
+  for (const cycle of model.cycles()) {
+    report(
+      'link.cycle',
+      cycle,
+      `${cycle.join(', ')} need${cycle.length === 1 ? 's' : ''} ${cycle.length === 1 ? 'itself' : 'each other'} through their links, so none can start: remove or reverse one link of the cycle.`,
+    );
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tiers: pools, capture, reporting, storage, balancers
+
+const checkCapacity: Check = ({ index, report }) => {
+  for (const group of index.design.groups ?? []) {
+    if (group.kind !== 'pool' || group.load === undefined) continue;
+    const members = index.membersByGroup.get(group.id) ?? [];
+    const capacities = members.map(capacityOf);
+    const total = capacities.reduce((a, b) => a + b, 0);
+    const largest = Math.max(0, ...capacities);
+    if (total - largest < group.load) {
+      report(
+        'capacity.n-plus-1',
+        [group.id],
+        `${group.id} must carry ${group.load} but has ${total} in all, ${total - largest} without its largest member: add capacity of at least ${group.load - (total - largest)} so it survives the loss of one member.`,
+      );
+    }
+  }
+};
+
+/** Traffic targets of a service, with groups expanded to their members. */
+function trafficTargets(index: DesignIndex, service: Service): { link: string; members: Service[] }[] {
+  return (index.linksFrom.get(service.id) ?? [])
+    .filter((l) => l.kind === 'traffic')
+    .map((l) => ({
+      link: l.to,
+      members: index.services.has(l.to) ? [index.services.get(l.to)!] : (index.membersByGroup.get(l.to) ?? []),
+    }));
+}
+
+const checkDeliveryPeers: Check = ({ index, report }) => {
+  for (const service of index.design.services) {
+    if (service.kind !== 'capture') continue;
+    const peers = new Set(trafficTargets(index, service).flatMap((t) => t.members.map((m) => m.id)));
+    if (peers.size < 2) {
+      report(
+        'capture.delivery-peers',
+        [service.id],
+        `${service.id} delivers to ${peers.size === 0 ? 'no peer' : `only ${[...peers][0]}`}: give it a second delivery peer (the standby router) so captured data survives the loss of one.`,
+      );
+    }
+  }
+};
+
+const checkSingleActiveReporting: Check = ({ index, report }) => {
+  const active = index.design.services.filter((s) => s.kind === 'reporting' && (s.mode ?? 'active') === 'active');
+  if (active.length > 1) {
+    report(
+      'reporting.single-active',
+      active.map((s) => s.id),
+      `${active.map((s) => s.id).join(', ')} are all active, but only one reporting server may run its data service at a time: make all but one cold-standby.`,
+    );
+  }
+};
+
+/** Sets of services that sit behind one balancer, pool or external load balancer. */
+function balancedSets(index: DesignIndex): { by: string; members: Service[] }[] {
+  const sets: { by: string; members: Service[] }[] = [];
+  for (const service of index.design.services) {
+    if (!BALANCER_KINDS.includes(service.kind)) continue;
+    sets.push({ by: service.id, members: trafficTargets(index, service).flatMap((t) => t.members) });
+  }
+  for (const group of index.design.groups ?? []) {
+    if (group.kind === 'pool') sets.push({ by: group.id, members: index.membersByGroup.get(group.id) ?? [] });
+  }
+  for (const entrypoint of index.design.entrypoints ?? []) {
+    if (entrypoint.via !== 'external-lb') continue;
+    const members = entrypoint.targets.flatMap((t) =>
+      index.services.has(t) ? [index.services.get(t)!] : (index.membersByGroup.get(t) ?? []),
+    );
+    sets.push({ by: entrypoint.id, members });
+  }
+  return sets;
+}
+
+const checkSharedStorage: Check = ({ index, report }) => {
+  for (const { by, members } of balancedSets(index)) {
+    const stateful = unique(members.filter((m) => m.kind === 'app' && m.stateful === true));
+    if (stateful.length < 2) continue;
+    const storageOf = (app: Service) =>
+      new Set(
+        (index.linksFrom.get(app.id) ?? [])
+          .filter((l) => l.kind === 'uses' && index.services.get(l.to)?.kind === 'storage')
+          .map((l) => l.to),
+      );
+    const [first, ...rest] = stateful.map(storageOf);
+    const shared = [...first!].filter((s) => rest.every((set) => set.has(s)));
+    if (shared.length === 0) {
+      report(
+        'storage.shared-missing',
+        [by, ...stateful.map((s) => s.id)],
+        `${stateful.map((s) => s.id).join(', ')} behind ${by} keep local state but do not all use one shared storage, so their data goes out of sync: add a storage service and a uses link from each.`,
+      );
+    }
+  }
+};
+
+const checkHealthChecks: Check = ({ index, report }) => {
+  for (const balancer of index.design.services) {
+    if (!BALANCER_KINDS.includes(balancer.kind)) continue;
+    const apps = unique(trafficTargets(index, balancer).flatMap((t) => t.members));
+    for (const app of apps) {
+      if (app.kind !== 'app' || app.healthCheck !== undefined) continue;
+      report(
+        'lb.health-check',
+        [app.id, balancer.id],
+        `${balancer.id} sends traffic to ${app.id}, which has no healthCheck, so a hung ${app.id} keeps getting requests: give ${app.id} a healthCheck path.`,
+      );
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// MongoDB
+
+const checkMongoDB: Check = ({ index, report }) => {
+  for (const group of index.design.groups ?? []) {
+    if (group.kind !== 'mongodb-replica-set') continue;
+    const members = index.membersByGroup.get(group.id) ?? [];
+    const voting = members.filter((m) => mongoVotesOf(m) === 1);
+    const arbiters = members.filter((m) => m.kind === 'arbiter');
+    const data = members.filter((m) => m.kind === 'mongodb');
+    if (voting.length > 7) {
+      report(
+        'mongodb.voting-max',
+        [group.id],
+        `${group.id} has ${voting.length} voting members but MongoDB allows at most 7: set votes 0 (and priority 0) on ${voting.length - 7} of them.`,
+      );
+    }
+    if (members.length > 50) {
+      report(
+        'mongodb.members-max',
+        [group.id],
+        `${group.id} has ${members.length} members but MongoDB allows at most 50: split it or remove members.`,
+      );
+    }
+    if (arbiters.length > 1) {
+      report(
+        'mongodb.arbiters',
+        [group.id, ...arbiters.map((a) => a.id)],
+        `${group.id} has ${arbiters.length} arbiters; MongoDB advises at most one: replace the others with data-bearing members.`,
+      );
+    }
+    if (!data.some((m) => mongoPriorityOf(m) > 0 && mongoVotesOf(m) === 1)) {
+      report(
+        'mongodb.no-electable',
+        [group.id],
+        `No data-bearing member of ${group.id} has priority above 0 and a vote, so none can become primary: give one priority 1 and votes 1.`,
+      );
+    }
+    for (const member of data) {
+      if (member.kind !== 'mongodb') continue;
+      const priority = mongoPriorityOf(member);
+      if (priority > 0 && mongoVotesOf(member) === 0) {
+        report(
+          'mongodb.member',
+          [member.id, group.id],
+          `${member.id} has priority ${priority} but no vote, which MongoDB refuses: set its priority to 0 or its votes to 1.`,
+        );
+      }
+      if (member.hidden === true && priority > 0) {
+        report(
+          'mongodb.member',
+          [member.id, group.id],
+          `${member.id} is hidden with priority ${priority}, which MongoDB refuses: hidden members need priority 0.`,
+        );
+      }
+    }
+    for (const arbiter of arbiters) {
+      const sharing = data.filter((m) => m.host !== undefined && m.host === arbiter.host);
+      for (const member of sharing) {
+        report(
+          'mongodb.arbiter-host',
+          [arbiter.id, member.id, member.host!],
+          `Arbiter ${arbiter.id} shares host ${member.host} with ${member.id}, so one host failure costs two votes: move the arbiter to a host (ideally a site) of its own.`,
+        );
+      }
+    }
+    // MongoDB's default write concern is w:1 when arbiters exist and the data-bearing voters are
+    // no more than a majority of the voters.
+    const dataVoters = voting.filter((m) => m.kind === 'mongodb').length;
+    if (arbiters.length > 0 && voting.length > 0 && dataVoters <= Math.floor(voting.length / 2) + 1) {
+      report(
+        'mongodb.psa',
+        [group.id],
+        `${group.id} is primary-secondary-arbiter, so MongoDB's default write concern falls to w:1: the init script sets the default write concern explicitly before adding the arbiter.`,
+      );
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Redis + Sentinel
+
+/** Sentinel quorum of a group: its own, else a majority of its sentinels. */
+export function sentinelQuorumOf(group: Group, sentinels: number): number {
+  return group.quorum ?? Math.floor(sentinels / 2) + 1;
+}
+
+const checkRedis: Check = ({ index, report }) => {
+  for (const group of index.design.groups ?? []) {
+    if (group.kind !== 'redis-sentinel') continue;
+    const members = index.membersByGroup.get(group.id) ?? [];
+    const primaries = members.filter((m) => m.kind === 'redis' && m.primary === true);
+    const sentinels = members.filter((m) => m.kind === 'sentinel');
+    if (primaries.length !== 1) {
+      report(
+        'redis.primary',
+        [group.id, ...primaries.map((p) => p.id)],
+        primaries.length === 0
+          ? `${group.id} has no primary redis: mark exactly one redis member primary: true.`
+          : `${group.id} has ${primaries.length} primaries (${primaries.map((p) => p.id).join(', ')}): keep primary: true on exactly one.`,
+      );
+    }
+    const quorum = sentinelQuorumOf(group, sentinels.length);
+    if (quorum < 1 || quorum > sentinels.length) {
+      report(
+        'redis.sentinel-quorum',
+        [group.id],
+        `${group.id} has quorum ${quorum} with ${sentinels.length} sentinel${sentinels.length === 1 ? '' : 's'}, so no failover can ever be agreed: set quorum between 1 and ${Math.max(1, sentinels.length)}${sentinels.length === 0 ? ' and add sentinels' : ''}.`,
+      );
+    }
+    for (const [host, shared] of groupBy(sentinels, (s) => s.host)) {
+      if (host === undefined || shared.length < 2) continue;
+      report(
+        'redis.sentinel-host',
+        [group.id, host, ...shared.map((s) => s.id)],
+        `Sentinels ${shared.map((s) => s.id).join(' and ')} of ${group.id} share host ${host}, so one host failure silences ${shared.length}: put each sentinel on its own host.`,
+      );
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Network: ports, floating addresses
+
+const checkPorts: Check = ({ index, report }) => {
+  for (const [host, services] of index.servicesByHost) {
+    const byPort = new Map<number, Service[]>();
+    for (const service of services) {
+      for (const port of listeningPortsOf(service)) byPort.set(port, [...(byPort.get(port) ?? []), service]);
+    }
+    for (const [port, listeners] of [...byPort].sort((a, b) => a[0] - b[0])) {
+      if (listeners.length < 2) continue;
+      report(
+        'net.port-conflict',
+        [...listeners.map((s) => s.id), host],
+        `${listeners.map((s) => s.id).join(' and ')} both listen on port ${port} of host ${host}: give one of them another port or move it to another host.`,
+      );
+    }
+  }
+};
+
+const checkVip: Check = ({ index, report }) => {
+  for (const entrypoint of index.entrypoints) {
+    if (entrypoint.via !== 'vip') continue;
+    const plan = planVrrp(index, entrypoint);
+    if (plan.problems.length > 0) {
+      report(
+        'keepalived.priority',
+        [entrypoint.id, ...entrypoint.targets],
+        `The address of ${entrypoint.id} cannot move when its balancer dies (${plan.problems.join('; ')}): put two or more balancers on separate hosts behind it.`,
+      );
+    }
+    const sites = new Set(
+      entrypoint.targets.map((t) => {
+        const service = index.services.get(t);
+        return service ? (siteOfService(index, service) ?? '(no site)') : '(no site)';
+      }),
+    );
+    if (sites.size > 1) {
+      report(
+        'vip.sites',
+        [entrypoint.id, ...entrypoint.targets],
+        `The targets of ${entrypoint.id} are in different sites (${[...sites].join(', ')}), but a VRRP address moves only within one network segment: keep them in one site, or use an external load balancer or DNS across sites.`,
+      );
+    }
+  }
+};
+
+const CHECKS: readonly Check[] = [
+  checkQuorumSize,
+  checkQuorumPlacement,
+  checkSinglePointsOfFailure,
+  checkCycles,
+  checkCapacity,
+  checkDeliveryPeers,
+  checkSingleActiveReporting,
+  checkSharedStorage,
+  checkHealthChecks,
+  checkMongoDB,
+  checkRedis,
+  checkPorts,
+  checkVip,
+];
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    map.set(k, [...(map.get(k) ?? []), item]);
+  }
+  return map;
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
