@@ -161,7 +161,7 @@ const checkQuorumPlacement: Check = ({ index, report }) => {
       if (host === undefined || shared.length < 2) continue;
       report(
         'quorum.same-host',
-        [group.id, host, ...shared.map((s) => s.id)],
+        [...shared.map((s) => s.id), host, group.id],
         `${shared.map((s) => s.id).join(' and ')} of ${group.id} share host ${host}, so losing it loses ${shared.length} votes at once: move all but one to other hosts.`,
       );
     }
@@ -171,7 +171,7 @@ const checkQuorumPlacement: Check = ({ index, report }) => {
       if (site === undefined || inSite.length * 2 < voters.length) continue;
       report(
         'quorum.site-majority',
-        [group.id, site],
+        [site, group.id],
         `Site ${site} holds ${inSite.length} of the ${voters.length} ${voterNoun(group)}s of ${group.id}, so losing it loses the majority: spread them so no site holds half, e.g. a tie-breaker in a third site.`,
       );
     }
@@ -314,7 +314,7 @@ const checkSharedStorage: Check = ({ index, report }) => {
     if (shared.length === 0) {
       report(
         'storage.shared-missing',
-        [by, ...stateful.map((s) => s.id)],
+        [...stateful.map((s) => s.id), by],
         `${stateful.map((s) => s.id).join(', ')} behind ${by} keep local state but do not all use one shared storage, so their data goes out of sync: add a storage service and a uses link from each.`,
       );
     }
@@ -363,7 +363,7 @@ const checkMongoDB: Check = ({ index, report }) => {
     if (arbiters.length > 1) {
       report(
         'mongodb.arbiters',
-        [group.id, ...arbiters.map((a) => a.id)],
+        [...arbiters.map((a) => a.id), group.id],
         `${group.id} has ${arbiters.length} arbiters; MongoDB advises at most one: replace the others with data-bearing members.`,
       );
     }
@@ -397,7 +397,7 @@ const checkMongoDB: Check = ({ index, report }) => {
       for (const member of sharing) {
         report(
           'mongodb.arbiter-host',
-          [arbiter.id, member.id, member.host!],
+          [arbiter.id, member.id, member.host!, group.id],
           `Arbiter ${arbiter.id} shares host ${member.host} with ${member.id}, so one host failure costs two votes: move the arbiter to a host (ideally a site) of its own.`,
         );
       }
@@ -432,7 +432,7 @@ const checkRedis: Check = ({ index, report }) => {
     if (primaries.length !== 1) {
       report(
         'redis.primary',
-        [group.id, ...primaries.map((p) => p.id)],
+        [...primaries.map((p) => p.id), group.id],
         primaries.length === 0
           ? `${group.id} has no primary redis: mark exactly one redis member primary: true.`
           : `${group.id} has ${primaries.length} primaries (${primaries.map((p) => p.id).join(', ')}): keep primary: true on exactly one.`,
@@ -450,7 +450,7 @@ const checkRedis: Check = ({ index, report }) => {
       if (host === undefined || shared.length < 2) continue;
       report(
         'redis.sentinel-host',
-        [group.id, host, ...shared.map((s) => s.id)],
+        [...shared.map((s) => s.id), host, group.id],
         `Sentinels ${shared.map((s) => s.id).join(' and ')} of ${group.id} share host ${host}, so one host failure silences ${shared.length}: put each sentinel on its own host.`,
       );
     }

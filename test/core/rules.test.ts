@@ -93,13 +93,13 @@ describe('rules: voting groups', () => {
 
   it('quorum.same-host fires when two voters share a host', () => {
     const finding = fires('quorum.same-host', quorum(3, { hosts: ['node-1', 'node-1', 'node-2'] }));
-    expect(finding.subjects).toEqual(['cluster', 'node-1', 'member-1', 'member-2']);
+    expect(finding.subjects).toEqual(['member-1', 'member-2', 'node-1', 'cluster']);
     quiet('quorum.same-host', quorum(3));
   });
 
   it('quorum.site-majority fires when one site holds half or more of the voters', () => {
     const finding = fires('quorum.site-majority', quorum(3, { sites: ['east', 'east', 'west'] }));
-    expect(finding.subjects).toEqual(['cluster', 'east']);
+    expect(finding.subjects).toEqual(['east', 'cluster']);
     expect(finding.message).toContain('third site');
     quiet('quorum.site-majority', quorum(3, { sites: ['east', 'west', 'north'] }));
   });
@@ -213,7 +213,7 @@ describe('rules: tiers', () => {
       { id: 'web-b', kind: 'app', host: 'web-2', stateful: true, healthCheck: { path: '/' } },
     ];
     const design = balanced({ balancers: pair, apps });
-    expect(fires('storage.shared-missing', design).subjects).toEqual(['lb-a', 'web-a', 'web-b']);
+    expect(fires('storage.shared-missing', design).subjects).toEqual(['web-a', 'web-b', 'lb-a']);
 
     design.services.push({ id: 'nfs-1', kind: 'storage', type: 'nfs', ha: true }, { id: 'nfs-2', kind: 'storage', type: 'nfs', ha: true });
     design.links!.push({ from: 'web-a', to: 'nfs-1' }, { from: 'web-b', to: 'nfs-2' });
@@ -268,7 +268,7 @@ describe('rules: MongoDB', () => {
   it('mongodb.arbiter-host fires when an arbiter shares a data member host', () => {
     const design = replicaSet([...data(2), { kind: 'arbiter' }]);
     design.services[2]!.host = 'db-1';
-    expect(fires('mongodb.arbiter-host', design).subjects).toEqual(['m3', 'm1', 'db-1']);
+    expect(fires('mongodb.arbiter-host', design).subjects).toEqual(['m3', 'm1', 'db-1', 'rs0']);
     quiet('mongodb.arbiter-host', replicaSet([...data(2), { kind: 'arbiter' }]));
   });
 
@@ -302,7 +302,7 @@ describe('rules: Redis and Sentinel', () => {
 
   it('redis.primary fires without a primary and with two', () => {
     expect(fires('redis.primary', sentinelGroup({ primaries: 0 })).message).toContain('no primary');
-    expect(fires('redis.primary', sentinelGroup({ primaries: 2 })).subjects).toEqual(['cache', 'redis-1', 'redis-2']);
+    expect(fires('redis.primary', sentinelGroup({ primaries: 2 })).subjects).toEqual(['redis-1', 'redis-2', 'cache']);
     quiet('redis.primary', sentinelGroup({ primaries: 1 }));
   });
 
@@ -314,7 +314,7 @@ describe('rules: Redis and Sentinel', () => {
 
   it('redis.sentinel-host fires when two sentinels share a host', () => {
     const finding = fires('redis.sentinel-host', sentinelGroup({ primaries: 1, sentinelHosts: ['cache-1', 'cache-1', 'cache-3'] }));
-    expect(finding.subjects).toEqual(['cache', 'cache-1', 'sentinel-1', 'sentinel-2']);
+    expect(finding.subjects).toEqual(['sentinel-1', 'sentinel-2', 'cache-1', 'cache']);
     quiet('redis.sentinel-host', sentinelGroup({ primaries: 1 }));
   });
 });
