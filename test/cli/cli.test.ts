@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
+
+const root = join(import.meta.dirname, '../..');
+const example = (name: string) => join(root, 'examples', name);
+
+/** Runs the CLI in-process and captures what a user would see. */
+async function run(args: string[], options: { color?: boolean } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    readText: async (path) => readFileSync(path, 'utf8'),
+    color: options.color ?? false,
+  });
+  return { code, stdout, stderr };
+}
+
+function tempFile(name: string, content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'topoforge-cli-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('topoforge validate', () => {
+  it('exits 0 and says so for a design without error findings', async () => {
+    const { code, stdout } = await run(['validate', example('teramind-ha.topo.json')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Teramind');
+    expect(stdout).toContain('✓ 0 errors, 0 warnings, 0 info');
+  });
+
+  it('exits 1 with each finding, its rule and its subjects for a design with errors', async () => {
+    const { code, stdout } = await run(['validate', example('teramind-ha-broken.topo.json')]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/error\s+quorum\.even\s+teramind-cluster has 4 voters/);
+    expect(stdout).toContain('subjects: teramind-cluster');
+    expect(stdout).toContain('✗ 2 errors');
+  });
+
+  it('prints {ok, findings} with --json', async () => {
+    const { code, stdout } = await run(['validate', example('tealeaf-resilient.topo.json'), '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.ok).toBe(true);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ rule: 'failover.manual', severity: 'warning', subjects: ['rep-1', 'portal'] }),
+    ]);
+  });
+
+  it('exits 2 and names path, line and what was expected when the file is not a design', async () => {
+    const file = tempFile(
+      'bad.topo.json',
+      '{\n  "format": 1,\n  "name": "x",\n  "hosts": [{ "id": "h1", "address": "10.0.0.300" }],\n  "services": []\n}\n',
+    );
+    const human = await run(['validate', file]);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toContain("hosts[0].address: '10.0.0.300' is not an IPv4 or IPv6 address or a DNS name (line 4");
+    const json = await run(['validate', file, '--json']);
+    expect(json.code).toBe(2);
+    const report = JSON.parse(json.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatchObject({ path: 'hosts[0].address', line: 4 });
+    expect(report.error.message).toContain('10.0.0.300');
+  });
+
+  it('exits 2 for a file that does not exist, without a stack trace', async () => {
+    const { code, stderr } = await run(['validate', '/nonexistent/design.topo.json']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot read /nonexistent/design.topo.json: no such file');
+    expect(stderr).not.toMatch(/\bat \S+ \(/);
+  });
+
+  it('colours its output only when asked to', async () => {
+    const plain = await run(['validate', example('teramind-ha-broken.topo.json')]);
+    const coloured = await run(['validate', example('teramind-ha-broken.topo.json')], { color: true });
+    expect(plain.stdout).not.toContain('\u001b[');
+    expect(coloured.stdout).toContain('\u001b[31m');
+  });
+});
+
+describe('topoforge simulate', () => {
+  it('gives the state and reason of every entrypoint for --fail', async () => {
+    const { code, stdout } = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'rep-1', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.failed).toEqual(['rep-1']);
+    expect(report.entrypoints).toContainEqual(
+      expect.objectContaining({ id: 'portal', state: 'manual', degraded: false }),
+    );
+    const human = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'rep-1']);
+    expect(human.stdout).toMatch(/portal\s+manual\s+portal is manual: rep-a is down with host rep-1; rep-b is a cold standby/);
+  });
+
+  it('takes several --fail ids, sites included', async () => {
+    const { stdout } = await run([
+      'simulate',
+      example('expertflow-two-sites.topo.json'),
+      '--fail',
+      'site-a',
+      '--fail',
+      'ef-b',
+      '--json',
+    ]);
+    const report = JSON.parse(stdout);
+    expect(report.failed).toEqual(['site-a', 'ef-b']);
+    expect(report.entrypoints).toContainEqual(expect.objectContaining({ id: 'chat', state: 'down' }));
+  });
+
+  it('sweeps every single host and site failure without --fail', async () => {
+    const { code, stdout } = await run(['simulate', example('expertflow-two-sites.topo.json'), '--json']);
+    expect(code).toBe(0);
+    const { scenarios } = JSON.parse(stdout);
+    const failed = scenarios.map((s: { failed: string[] }) => s.failed[0]);
+    expect(failed).toEqual(expect.arrayContaining(['ef-a', 'ef-b', 'site-a', 'site-b', 'neutral']));
+    expect(scenarios.every((s: { failed: string[] }) => s.failed.length === 1)).toBe(true);
+    const siteA = scenarios.find((s: { failed: string[] }) => s.failed[0] === 'site-a');
+    expect(siteA.entrypoints).toEqual([{ id: 'chat', state: 'manual', degraded: false }]);
+  });
+
+  it('shows the sweep as a table a person can read', async () => {
+    const { stdout } = await run(['simulate', example('tealeaf-resilient.topo.json')]);
+    expect(stdout).toMatch(/host rep-1\s+portal manual/);
+    expect(stdout).toMatch(/host hbr-1\s+.*degraded/);
+  });
+
+  it('exits 2 for an unknown id, suggesting the one meant', async () => {
+    const { code, stderr } = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'rep-l']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("there is no host, site or service 'rep-l' (did you mean 'rep-1'?)");
+    const group = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'processing', '--json']);
+    expect(group.code).toBe(2);
+    expect(JSON.parse(group.stdout).error.message).toContain("'processing' is a group");
+  });
+});
+
+describe('topoforge usage', () => {
+  it('prints help and the version', async () => {
+    expect((await run(['--help'])).stdout).toContain('topoforge simulate examples/');
+    expect((await run(['validate', '--help'])).code).toBe(0);
+    expect((await run(['--version'])).stdout).toMatch(/^topoforge \d+\.\d+\.\d+\n$/);
+  });
+
+  it('exits 2 on an unknown command or option, and on a missing design', async () => {
+    const command = await run(['valdate', 'x']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain("unknown command 'valdate' (did you mean 'validate'?)");
+    const option = await run(['validate', example('tealeaf-resilient.topo.json'), '--jsn']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--jsn'");
+    expect((await run(['simulate'])).stderr).toContain('simulate needs a design file');
+  });
+});
+
+describe('the installed command', () => {
+  const exec = promisify(execFile);
+  const topoforge = (args: string[]) =>
+    exec(process.execPath, [join(root, 'bin/topoforge.js'), ...args], { env: { ...process.env, NO_COLOR: '1' } }).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+
+  it('runs from bin/ with the exit codes of SPEC section 4', async () => {
+    expect((await topoforge(['validate', example('helix-teamhub.topo.json')])).code).toBe(0);
+    expect((await topoforge(['validate', example('helix-teamhub-broken.topo.json')])).code).toBe(1);
+    const broken = await topoforge(['validate', join(root, 'package.json'), '--json']);
+    expect(broken.code).toBe(2);
+    expect(JSON.parse(broken.stdout).error.message).toContain("missing required key 'format'");
+  });
+});
