@@ -35,10 +35,14 @@ export interface Evaluation {
   explain(id: string): string;
 }
 
-/** The entrypoints of one single-failure scenario. */
-export interface SingleFailure {
+/** One single-failure scenario: a host or a site. */
+export interface ScenarioId {
   failed: string;
   kind: 'host' | 'site';
+}
+
+/** The entrypoints of one single-failure scenario. */
+export interface SingleFailure extends ScenarioId {
   entrypoints: ItemAvailability[];
 }
 
@@ -111,30 +115,58 @@ export class AvailabilityModel {
     );
   }
 
-  /** Every single host failure, then every single site failure (sites that hold hosts). */
+  /**
+   * Runs every single host failure, then every single site failure (sites that hold hosts), and
+   * calls `visit` with the entrypoints whose state differs from the baseline. `explain` words the
+   * current scenario and is valid only during the call.
+   */
+  sweepSingleFailures(
+    visit: (scenario: ScenarioId, changed: readonly ItemAvailability[], explain: (id: string) => string) => void,
+  ): void {
+    const explainer = new Explainer(
+      this.graph,
+      this.index,
+      (node) => this.scratch.stateOf(node, this.baseState),
+      (node) => this.scratch.degradedOf(node, this.baseDegraded),
+      () => this.scratch.failureSets(),
+    );
+    const explain = (id: string) => explainer.explain(id);
+    for (const scenario of this.singleFailureScenarios()) {
+      this.runScenario([scenario.failed]);
+      const changed = this.scratch.changedEntrypoints.map((node) => this.itemOf(node));
+      visit(scenario, changed, explain);
+    }
+  }
+
+  /** Every single host failure, then every single site failure, with every entrypoint's state. */
   singleFailures(): SingleFailure[] {
+    const baseline = this.baseline.entrypoints();
+    const positionOf = new Map(this.graph.entrypointNodes.map((node, i) => [node, i]));
     const results: SingleFailure[] = [];
-    const scenarios: { id: string; kind: 'host' | 'site' }[] = [
-      ...this.index.design.hosts.map((h) => ({ id: h.id as string, kind: 'host' as const })),
-      ...[...this.index.sites.keys()]
-        .filter((site) => this.index.hostsBySite.has(site))
-        .map((id) => ({ id, kind: 'site' as const })),
-    ];
-    const entrypointNodes = this.graph.entrypointNodes;
-    for (const scenario of scenarios) {
-      this.runScenario([scenario.id]);
-      const entrypoints: ItemAvailability[] = new Array(entrypointNodes.length);
-      for (let i = 0; i < entrypointNodes.length; i++) {
-        const node = entrypointNodes[i]!;
-        entrypoints[i] = {
-          id: this.graph.ids[node]!,
-          state: STATE_NAMES[this.scratch.stateOf(node, this.baseState)]!,
-          degraded: this.scratch.degradedOf(node, this.baseDegraded) === 1,
-        };
-      }
-      results.push({ failed: scenario.id, kind: scenario.kind, entrypoints });
+    for (const scenario of this.singleFailureScenarios()) {
+      this.runScenario([scenario.failed]);
+      const entrypoints = baseline.slice();
+      for (const node of this.scratch.changedEntrypoints) entrypoints[positionOf.get(node)!] = this.itemOf(node);
+      results.push({ ...scenario, entrypoints });
     }
     return results;
+  }
+
+  private singleFailureScenarios(): ScenarioId[] {
+    return [
+      ...this.index.design.hosts.map((h) => ({ failed: h.id as string, kind: 'host' as const })),
+      ...[...this.index.sites.keys()]
+        .filter((site) => this.index.hostsBySite.has(site))
+        .map((failed) => ({ failed, kind: 'site' as const })),
+    ];
+  }
+
+  private itemOf(node: number): ItemAvailability {
+    return {
+      id: this.graph.ids[node]!,
+      state: STATE_NAMES[this.scratch.stateOf(node, this.baseState)]!,
+      degraded: this.scratch.degradedOf(node, this.baseDegraded) === 1,
+    };
   }
 
   private evaluateBaseline(): void {
@@ -184,7 +216,14 @@ export class AvailabilityModel {
       state[node] = this.scratch.stateOf(node, this.baseState);
       degraded[node] = this.scratch.degradedOf(node, this.baseDegraded);
     }
-    const explainer = new Explainer(g, this.index, state, degraded, this.scratch.failureSets());
+    const failures = this.scratch.failureSets();
+    const explainer = new Explainer(
+      g,
+      this.index,
+      (node) => state[node]!,
+      (node) => degraded[node]!,
+      () => failures,
+    );
     const itemOf = (node: number): ItemAvailability => ({
       id: g.ids[node]!,
       state: STATE_NAMES[state[node]!]!,
@@ -544,6 +583,8 @@ class ScenarioScratch {
   private readonly failedHosts: number[] = [];
   private readonly failedSites: number[] = [];
   private readonly failedServices: number[] = [];
+  /** Entrypoints whose result differs from the baseline in the current scenario. */
+  readonly changedEntrypoints: number[] = [];
   private heap: Int32Array;
   private heapSize = 0;
 
@@ -566,6 +607,7 @@ class ScenarioScratch {
     this.failedHosts.length = 0;
     this.failedSites.length = 0;
     this.failedServices.length = 0;
+    this.changedEntrypoints.length = 0;
   }
 
   failHost(host: number): void {
@@ -615,6 +657,7 @@ class ScenarioScratch {
       this.degraded[node] = this.lastDegraded;
       this.stamp[node] = this.scenario;
       if (this.lastState === baseState[node] && this.lastDegraded === baseDegraded[node]) continue;
+      if (g.nodeType[node] === ENTRYPOINT_NODE) this.changedEntrypoints.push(node);
       for (let d = g.dependentStart[node]!; d < g.dependentStart[node + 1]!; d++) this.enqueue(g.dependents[d]!);
     }
   }
@@ -754,32 +797,35 @@ class Explainer {
   constructor(
     private readonly g: CompiledGraph,
     private readonly index: DesignIndex,
-    private readonly state: Uint8Array,
-    private readonly degraded: Uint8Array,
-    private readonly failures: FailureSets,
+    private readonly stateAt: (node: number) => number,
+    private readonly degradedAt: (node: number) => number,
+    private readonly failuresNow: () => FailureSets,
   ) {}
 
+  private failures: FailureSets = { hosts: new Set(), sites: new Set(), services: new Set() };
+
   explain(id: string): string {
+    this.failures = this.failuresNow();
     const node = this.g.nodeIndex.get(id) ?? this.g.entrypointIndex.get(id);
     if (node === undefined) return `${id} is not a service, group or entrypoint`;
     if (this.g.nodeType[node] !== ENTRYPOINT_NODE) return `${id} is ${this.predicate(node, 0)}`;
     const head = `${id} is ${this.stateText(node)}`;
-    if (this.state[node] === UP && !this.degraded[node]) return head;
+    if (this.stateAt(node) === UP && !this.degradedAt(node)) return head;
     let targets = this.requirementTargets(node);
     // Up but degraded: name only what was lost; otherwise every target and why.
-    if (this.state[node] === UP) targets = targets.filter((t) => this.state[t] !== UP || this.degraded[t]);
+    if (this.stateAt(node) === UP) targets = targets.filter((t) => this.stateAt(t) !== UP || this.degradedAt(t));
     return `${head}: ${targets.map((t) => `${this.g.ids[t]} is ${this.predicate(t, 1)}`).join('; ')}`;
   }
 
   private stateText(node: number): string {
-    const name = STATE_NAMES[this.state[node]!]!;
-    return this.state[node] === UP && this.degraded[node] ? 'up but degraded' : name;
+    const name = STATE_NAMES[this.stateAt(node)]!;
+    return this.stateAt(node) === UP && this.degradedAt(node) ? 'up but degraded' : name;
   }
 
   /** What follows "X is": the state and its reason, following the worst need a few steps down. */
   private predicate(node: number, depth: number): string {
     const g = this.g;
-    const state = this.state[node]!;
+    const state = this.stateAt(node);
     const text = this.stateText(node);
     if (g.cyclic[node]) return `${text} (it needs itself through its links)`;
     if (g.nodeType[node] === SERVICE_NODE) {
@@ -787,7 +833,7 @@ class Explainer {
       if (direct) return `down ${direct}`;
       if (g.cold[node] && state === MANUAL) return 'a cold standby';
     }
-    if ((state === UP && !this.degraded[node]) || depth >= MAX_DEPTH) return text;
+    if ((state === UP && !this.degradedAt(node)) || depth >= MAX_DEPTH) return text;
     if (g.nodeType[node] === GROUP_NODE) {
       const reason = this.groupReason(node, depth);
       return depth === 0 ? `${text}: ${reason}` : `${text} (${reason})`;
@@ -829,7 +875,7 @@ class Explainer {
       const lost: number[] = [];
       for (let a = g.alternativeStart[r]!; a < g.alternativeStart[r + 1]!; a++) {
         const target = g.alternatives[a]!;
-        if (this.state[target] !== UP || this.degraded[target]) lost.push(target);
+        if (this.stateAt(target) !== UP || this.degradedAt(target)) lost.push(target);
       }
       if (lost.length === 0) continue;
       const port = g.requirementPort[r]! >= 0 ? ` on port ${g.requirementPort[r]}` : '';
@@ -849,12 +895,12 @@ class Explainer {
     let dataUp = false;
     for (let m = start; m < end; m++) {
       const member = g.members[m]!;
-      if (this.state[member] !== UP) lost.push(member);
+      if (this.stateAt(member) !== UP) lost.push(member);
       if (g.memberVoter[m]) {
         voters++;
-        if (this.state[member] === UP) votersUp++;
+        if (this.stateAt(member) === UP) votersUp++;
       }
-      if (g.memberDataBearing[m] && this.state[member] === UP) dataUp = true;
+      if (g.memberDataBearing[m] && this.stateAt(member) === UP) dataUp = true;
     }
     const losses = lost.map((m) => `${g.ids[m]} is ${this.predicate(m, depth + 1)}`).join(', ');
     if (g.groupKind[node] === POOL) {
@@ -862,7 +908,7 @@ class Explainer {
       return losses === '' ? 'its members carry less than its load' : losses;
     }
     const summary =
-      this.state[node] === UP
+      this.stateAt(node) === UP
         ? `${votersUp} of ${voters} voters up`
         : votersUp * 2 > voters && !dataUp
           ? 'no data-bearing member is up'

@@ -182,13 +182,13 @@ const checkQuorumPlacement: Check = ({ index, report }) => {
 // Single points of failure, from the availability engine
 
 const checkSinglePointsOfFailure: Check = ({ index, model, report }) => {
-  const baseline = new Map(model.baseline.entrypoints().map((e) => [e.id, e]));
-  for (const scenario of model.singleFailures()) {
-    if (scenario.kind === 'site' && !index.multiSite) continue;
-    for (const entrypoint of scenario.entrypoints) {
-      const before = baseline.get(entrypoint.id)!;
-      if (entrypoint.state === 'down' && before.state !== 'down') {
-        const why = model.evaluate([scenario.failed]).explain(entrypoint.id);
+  const baseline = new Map(model.baseline.entrypoints().map((e) => [e.id, e.state]));
+  model.sweepSingleFailures((scenario, changed, explain) => {
+    if (scenario.kind === 'site' && !index.multiSite) return;
+    for (const entrypoint of changed) {
+      const before = baseline.get(entrypoint.id);
+      if (entrypoint.state === 'down' && before !== 'down') {
+        const why = explain(entrypoint.id);
         if (scenario.kind === 'host') {
           report(
             'spof.host',
@@ -202,16 +202,15 @@ const checkSinglePointsOfFailure: Check = ({ index, model, report }) => {
             `Losing site ${scenario.failed} takes ${entrypoint.id} down (${why}): run a second instance in another site.`,
           );
         }
-      } else if (scenario.kind === 'host' && entrypoint.state === 'manual' && before.state === 'up') {
-        const why = model.evaluate([scenario.failed]).explain(entrypoint.id);
+      } else if (scenario.kind === 'host' && entrypoint.state === 'manual' && before === 'up') {
         report(
           'failover.manual',
           [scenario.failed, entrypoint.id],
-          `When host ${scenario.failed} fails, ${entrypoint.id} waits for a person (${why}): make the standby hot if the service allows it, or keep the cold-standby runbook at hand.`,
+          `When host ${scenario.failed} fails, ${entrypoint.id} waits for a person (${explain(entrypoint.id)}): make the standby hot if the service allows it, or keep the cold-standby runbook at hand.`,
         );
       }
     }
-  }
+  });
 };
 
 const checkCycles: Check = ({ model, report }) => {

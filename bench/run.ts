@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: load, validate and single-failure simulation of synthetic designs of 100,
+ * 1,000 and 10,000 services. Times are medians of several runs, each reported beside a baseline
+ * measured in the same run on the same machine (JSON.parse of the same file: the floor any
+ * loader pays), so results compare across machines as ratios.
+ *
+ * Targets (issue 2, on a 2-core machine): 1,000 services validated with every single host and
+ * site failure simulated in under 50 ms; 10,000 in under 2 s; growth close to linear in
+ * scenarios × graph size, not worse.
+ */
+import { performance } from 'node:perf_hooks';
+import { compileAvailability } from '../core/availability';
+import { parseDesign } from '../core/load';
+import type { Design } from '../core/model';
+import { validateDesign } from '../core/rules';
+import { syntheticDesign } from './synthetic';
+
+interface Measurement {
+  services: number;
+  hosts: number;
+  scenarios: number;
+  findings: number;
+  parseMs: number;
+  loadMs: number;
+  validateMs: number;
+  sweepMs: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function time(runs: number, body: () => void): number {
+  // Warm-up, not counted: until the JIT has settled (at least 3 runs and 250 ms).
+  const warmUntil = performance.now() + 250;
+  for (let i = 0; i < 3 || performance.now() < warmUntil; i++) body();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    body();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+function measure(size: number): Measurement {
+  const design = syntheticDesign({ services: size, seed: 1 });
+  const text = JSON.stringify(design, null, 2);
+  const runs = size >= 10_000 ? 5 : 11;
+  let loaded: Design | undefined;
+  const loadMs = time(runs, () => {
+    const result = parseDesign(text);
+    if (!result.ok) throw new Error(`synthetic design of ${size} does not load: ${result.problems[0]?.message}`);
+    loaded = result.design;
+  });
+  const parseMs = time(runs, () => JSON.parse(text));
+  let findings = 0;
+  const validateMs = time(runs, () => {
+    findings = validateDesign(loaded!).findings.length;
+  });
+  let scenarios = 0;
+  const sweepMs = time(runs, () => {
+    scenarios = compileAvailability(loaded!).singleFailures().length;
+  });
+  return {
+    services: loaded!.services.length,
+    hosts: loaded!.hosts.length,
+    scenarios,
+    findings,
+    parseMs,
+    loadMs,
+    validateMs,
+    sweepMs,
+  };
+}
+
+const format = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
+
+const results = [100, 1_000, 10_000].map(measure);
+
+console.log('Topoforge core benchmark (medians; baseline = JSON.parse of the same file, same run)\n');
+console.log(
+  [
+    'services'.padStart(8),
+    'hosts'.padStart(6),
+    'scenarios'.padStart(9),
+    'findings'.padStart(8),
+    'JSON.parse ms'.padStart(13),
+    'load ms'.padStart(9),
+    '(×parse)'.padStart(8),
+    'validate ms'.padStart(11),
+    '(×parse)'.padStart(8),
+    'sweep ms'.padStart(9),
+  ].join('  '),
+);
+for (const r of results) {
+  console.log(
+    [
+      String(r.services).padStart(8),
+      String(r.hosts).padStart(6),
+      String(r.scenarios).padStart(9),
+      String(r.findings).padStart(8),
+      format(r.parseMs).padStart(13),
+      format(r.loadMs).padStart(9),
+      `${(r.loadMs / r.parseMs).toFixed(1)}×`.padStart(8),
+      format(r.validateMs).padStart(11),
+      `${(r.validateMs / r.parseMs).toFixed(1)}×`.padStart(8),
+      format(r.sweepMs).padStart(9),
+    ].join('  '),
+  );
+}
+
+console.log('\nGrowth (each step is 10× the services):');
+for (let i = 1; i < results.length; i++) {
+  const before = results[i - 1]!;
+  const after = results[i]!;
+  const work = (after.scenarios * after.services) / (before.scenarios * before.services);
+  console.log(
+    `  ${before.services} → ${after.services}: validate ×${(after.validateMs / before.validateMs).toFixed(1)}, ` +
+      `sweep ×${(after.sweepMs / before.sweepMs).toFixed(1)}; graph ×${(after.services / before.services).toFixed(1)}, ` +
+      `scenarios × graph ×${work.toFixed(0)}`,
+  );
+}
+
+const thousand = results.find((r) => r.services >= 900 && r.services <= 1100);
+const tenThousand = results.find((r) => r.services >= 9000);
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+console.log('\nTargets:');
+if (thousand) {
+  console.log(`  1,000 services validated with every single failure simulated < 50 ms: ${format(thousand.validateMs)} ms, ${verdict(thousand.validateMs < 50)}`);
+}
+if (tenThousand) {
+  console.log(`  10,000 services < 2 s: ${format(tenThousand.validateMs)} ms, ${verdict(tenThousand.validateMs < 2000)}`);
+}
