@@ -52,7 +52,8 @@ function measure(size: number): Measurement {
   let loaded: Design | undefined;
   const loadMs = time(runs, () => {
     const result = parseDesign(text);
-    if (!result.ok) throw new Error(`synthetic design of ${size} does not load: ${result.problems[0]?.message}`);
+    if (!result.ok)
+      throw new Error(`synthetic design of ${size} does not load: ${result.problems[0]?.message}`);
     loaded = result.design;
   });
   const parseMs = time(runs, () => JSON.parse(text));
@@ -129,8 +130,12 @@ const tenThousand = results.find((r) => r.services >= 9000);
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 console.log('\nTargets:');
 if (thousand) {
-  console.log(`  1,000 services validated with every single failure simulated < 50 ms: ${format(thousand.validateMs)} ms, ${verdict(thousand.validateMs < 50)}`);
+  console.log(
+    `  1,000 services validated with every single failure simulated < 50 ms: ${format(thousand.validateMs)} ms, ${verdict(thousand.validateMs < 50)}`,
+  );
 }
 if (tenThousand) {
-  console.log(`  10,000 services < 2 s: ${format(tenThousand.validateMs)} ms, ${verdict(tenThousand.validateMs < 2000)}`);
+  console.log(
+    `  10,000 services < 2 s: ${format(tenThousand.validateMs)} ms, ${verdict(tenThousand.validateMs < 2000)}`,
+  );
 }

@@ -43,7 +43,8 @@ Examples:
 `;
 
 function defaultIo(): CliIo {
-  const color = process.env.FORCE_COLOR !== undefined || (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const color =
+    process.env.FORCE_COLOR !== undefined || (process.stdout.isTTY === true && !process.env.NO_COLOR);
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
@@ -69,7 +70,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   };
   const run = commands[command];
   if (!run) {
-    io.stderr(`topoforge: unknown command '${command}'${didYouMean(command, Object.keys(commands))}\n\n${USAGE}`);
+    io.stderr(
+      `topoforge: unknown command '${command}'${didYouMean(command, Object.keys(commands))}\n\n${USAGE}`,
+    );
     return EXIT.usage;
   }
   return run(rest, io);
@@ -79,18 +82,26 @@ class UsageError extends Error {}
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
 }
 
-async function withUsage(io: CliIo, body: () => Promise<number>): Promise<number> {
+async function withUsage(args: string[], io: CliIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`topoforge: ${error.message}\n\n${USAGE}`);
+    // A script that asked for JSON gets JSON, even when its arguments are wrong.
+    if (args.includes('--json'))
+      io.stdout(`${JSON.stringify({ ok: false, error: { message: error.message, path: '(arguments)' } })}\n`);
+    else io.stderr(`topoforge: ${error.message}\n\n${USAGE}`);
     return EXIT.usage;
   }
 }
@@ -102,7 +113,8 @@ async function loadFile(path: string, io: CliIo): Promise<Loaded> {
   try {
     text = await io.readText(path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     return { ok: false, problems: [{ path: '$', segments: [], message: `cannot read ${path}: ${reason}` }] };
   }
   return parseDesign(text);
@@ -115,12 +127,24 @@ function reportLoadFailure(problems: LoadProblem[], file: string, json: boolean,
     io.stdout(
       `${JSON.stringify({
         ok: false,
-        error: { message: describeProblem(first!), path: first!.path, line: first!.line, column: first!.column },
-        problems: problems.map((p) => ({ message: describeProblem(p), path: p.path, line: p.line, column: p.column })),
+        error: {
+          message: describeProblem(first!),
+          path: first!.path,
+          line: first!.line,
+          column: first!.column,
+        },
+        problems: problems.map((p) => ({
+          message: describeProblem(p),
+          path: p.path,
+          line: p.line,
+          column: p.column,
+        })),
       })}\n`,
     );
   } else {
-    io.stderr(`${colors.red(colors.bold(`${file} is not a design`))} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`);
+    io.stderr(
+      `${colors.red(colors.bold(`${file} is not a design`))} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`,
+    );
     for (const problem of problems) io.stderr(`  ${colors.red('✗')} ${describeProblem(problem)}\n`);
   }
   return EXIT.usage;
@@ -129,7 +153,9 @@ function reportLoadFailure(problems: LoadProblem[], file: string, json: boolean,
 function positionalDesign(positionals: string[], command: string): string {
   if (positionals.length !== 1) {
     throw new UsageError(
-      positionals.length === 0 ? `${command} needs a design file` : `${command} takes one design file, got ${positionals.length}`,
+      positionals.length === 0
+        ? `${command} needs a design file`
+        : `${command} takes one design file, got ${positionals.length}`,
     );
   }
   return positionals[0]!;
@@ -139,7 +165,7 @@ function positionalDesign(positionals: string[], command: string): string {
 // validate
 
 async function runValidate(args: string[], io: CliIo): Promise<number> {
-  return withUsage(io, async () => {
+  return withUsage(args, io, async () => {
     const { values, positionals } = parse(args, { json: { type: 'boolean' } });
     if (values.help) {
       io.stdout(USAGE);
@@ -177,8 +203,11 @@ function printFindings(design: Design, file: string, findings: Finding[], io: Cl
 // simulate
 
 async function runSimulate(args: string[], io: CliIo): Promise<number> {
-  return withUsage(io, async () => {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, fail: { type: 'string', multiple: true } });
+  return withUsage(args, io, async () => {
+    const { values, positionals } = parse(args, {
+      json: { type: 'boolean' },
+      fail: { type: 'string', multiple: true },
+    });
     if (values.help) {
       io.stdout(USAGE);
       return EXIT.ok;
@@ -213,7 +242,9 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
 
     const scenarios = model.singleFailures();
     if (json) {
-      io.stdout(`${JSON.stringify({ scenarios: scenarios.map((s) => ({ failed: [s.failed], kind: s.kind, entrypoints: s.entrypoints })) })}\n`);
+      io.stdout(
+        `${JSON.stringify({ scenarios: scenarios.map((s) => ({ failed: [s.failed], kind: s.kind, entrypoints: s.entrypoints })) })}\n`,
+      );
       return EXIT.ok;
     }
     const c = pc.createColors(io.color);
@@ -222,7 +253,8 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
     for (const scenario of scenarios) {
       const hurt = scenario.entrypoints.filter((e) => e.state !== 'up' || e.degraded);
       const label = `${scenario.kind} ${scenario.failed}`.padEnd(width);
-      const outcome = hurt.length === 0 ? c.green('all entrypoints up') : hurt.map((e) => stateBadge(e, io)).join(', ');
+      const outcome =
+        hurt.length === 0 ? c.green('all entrypoints up') : hurt.map((e) => stateBadge(e, io)).join(', ');
       io.stdout(`  ${label}  ${outcome}\n`);
     }
     return EXIT.ok;
@@ -233,13 +265,19 @@ function stateBadge(item: ItemAvailability, io: CliIo): string {
   return colorState(item, `${item.id} ${item.state}${item.degraded ? ' (degraded)' : ''}`, io);
 }
 
-function printScenario(failed: string[], entrypoints: (ItemAvailability & { reason: string })[], io: CliIo): void {
+function printScenario(
+  failed: string[],
+  entrypoints: (ItemAvailability & { reason: string })[],
+  io: CliIo,
+): void {
   const c = pc.createColors(io.color);
   io.stdout(`${c.bold(`Failed: ${failed.join(', ')}`)}\n`);
   const width = Math.max(...entrypoints.map((e) => e.id.length), 4);
   for (const entrypoint of entrypoints) {
     const state = `${entrypoint.state}${entrypoint.degraded ? ' (degraded)' : ''}`.padEnd(17);
-    io.stdout(`  ${entrypoint.id.padEnd(width)}  ${colorState(entrypoint, state, io)}  ${c.dim(entrypoint.reason)}\n`);
+    io.stdout(
+      `  ${entrypoint.id.padEnd(width)}  ${colorState(entrypoint, state, io)}  ${c.dim(entrypoint.reason)}\n`,
+    );
   }
 }
 

@@ -50,7 +50,11 @@ describe('topoforge validate', () => {
     const report = JSON.parse(stdout);
     expect(report.ok).toBe(true);
     expect(report.findings).toEqual([
-      expect.objectContaining({ rule: 'failover.manual', severity: 'warning', subjects: ['rep-1', 'portal'] }),
+      expect.objectContaining({
+        rule: 'failover.manual',
+        severity: 'warning',
+        subjects: ['rep-1', 'portal'],
+      }),
     ]);
   });
 
@@ -61,7 +65,9 @@ describe('topoforge validate', () => {
     );
     const human = await run(['validate', file]);
     expect(human.code).toBe(2);
-    expect(human.stderr).toContain("hosts[0].address: '10.0.0.300' is not an IPv4 or IPv6 address or a DNS name (line 4");
+    expect(human.stderr).toContain(
+      "hosts[0].address: '10.0.0.300' is not an IPv4 or IPv6 address or a DNS name (line 4",
+    );
     const json = await run(['validate', file, '--json']);
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout);
@@ -87,7 +93,13 @@ describe('topoforge validate', () => {
 
 describe('topoforge simulate', () => {
   it('gives the state and reason of every entrypoint for --fail', async () => {
-    const { code, stdout } = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'rep-1', '--json']);
+    const { code, stdout } = await run([
+      'simulate',
+      example('tealeaf-resilient.topo.json'),
+      '--fail',
+      'rep-1',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.failed).toEqual(['rep-1']);
@@ -95,7 +107,9 @@ describe('topoforge simulate', () => {
       expect.objectContaining({ id: 'portal', state: 'manual', degraded: false }),
     );
     const human = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'rep-1']);
-    expect(human.stdout).toMatch(/portal\s+manual\s+portal is manual: rep-a is down with host rep-1; rep-b is a cold standby/);
+    expect(human.stdout).toMatch(
+      /portal\s+manual\s+portal is manual: rep-a is down with host rep-1; rep-b is a cold standby/,
+    );
   });
 
   it('takes several --fail ids, sites included', async () => {
@@ -131,10 +145,21 @@ describe('topoforge simulate', () => {
   });
 
   it('exits 2 for an unknown id, suggesting the one meant', async () => {
-    const { code, stderr } = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'rep-l']);
+    const { code, stderr } = await run([
+      'simulate',
+      example('tealeaf-resilient.topo.json'),
+      '--fail',
+      'rep-l',
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain("there is no host, site or service 'rep-l' (did you mean 'rep-1'?)");
-    const group = await run(['simulate', example('tealeaf-resilient.topo.json'), '--fail', 'processing', '--json']);
+    const group = await run([
+      'simulate',
+      example('tealeaf-resilient.topo.json'),
+      '--fail',
+      'processing',
+      '--json',
+    ]);
     expect(group.code).toBe(2);
     expect(JSON.parse(group.stdout).error.message).toContain("'processing' is a group");
   });
@@ -161,7 +186,9 @@ describe('topoforge usage', () => {
 describe('the installed command', () => {
   const exec = promisify(execFile);
   const topoforge = (args: string[]) =>
-    exec(process.execPath, [join(root, 'bin/topoforge.js'), ...args], { env: { ...process.env, NO_COLOR: '1' } }).then(
+    exec(process.execPath, [join(root, 'bin/topoforge.js'), ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+    }).then(
       (r) => ({ code: 0, stdout: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
