@@ -38,8 +38,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: platformModules, message: 'core/ is pure TypeScript: no Node, DOM, Electron or React imports.' },
-            { group: ['**/deploy/**', '**/electron/**', '**/renderer/**', '**/cli/**'], message: 'core/ imports nothing above it.' },
+            {
+              group: platformModules,
+              message: 'core/ is pure TypeScript: no Node, DOM, Electron or React imports.',
+            },
+            {
+              group: ['**/deploy/**', '**/electron/**', '**/renderer/**', '**/cli/**'],
+              message: 'core/ imports nothing above it.',
+            },
           ],
         },
       ],
@@ -52,7 +58,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', '**/electron/**', '**/renderer/**'], message: 'cli/ and deploy/ never import electron or renderer.' },
+            {
+              group: ['electron', '**/electron/**', '**/renderer/**'],
+              message: 'cli/ and deploy/ never import electron or renderer.',
+            },
           ],
         },
       ],

@@ -121,7 +121,11 @@ export class AvailabilityModel {
    * current scenario and is valid only during the call.
    */
   sweepSingleFailures(
-    visit: (scenario: ScenarioId, changed: readonly ItemAvailability[], explain: (id: string) => string) => void,
+    visit: (
+      scenario: ScenarioId,
+      changed: readonly ItemAvailability[],
+      explain: (id: string) => string,
+    ) => void,
   ): void {
     const explainer = new Explainer(
       this.graph,
@@ -146,7 +150,8 @@ export class AvailabilityModel {
     for (const scenario of this.singleFailureScenarios()) {
       this.runScenario([scenario.failed]);
       const entrypoints = baseline.slice();
-      for (const node of this.scratch.changedEntrypoints) entrypoints[positionOf.get(node)!] = this.itemOf(node);
+      for (const node of this.scratch.changedEntrypoints)
+        entrypoints[positionOf.get(node)!] = this.itemOf(node);
       results.push({ ...scenario, entrypoints });
     }
     return results;
@@ -658,7 +663,8 @@ class ScenarioScratch {
       this.stamp[node] = this.scenario;
       if (this.lastState === baseState[node] && this.lastDegraded === baseDegraded[node]) continue;
       if (g.nodeType[node] === ENTRYPOINT_NODE) this.changedEntrypoints.push(node);
-      for (let d = g.dependentStart[node]!; d < g.dependentStart[node + 1]!; d++) this.enqueue(g.dependents[d]!);
+      for (let d = g.dependentStart[node]!; d < g.dependentStart[node + 1]!; d++)
+        this.enqueue(g.dependents[d]!);
     }
   }
 
@@ -813,7 +819,8 @@ class Explainer {
     if (this.stateAt(node) === UP && !this.degradedAt(node)) return head;
     let targets = this.requirementTargets(node);
     // Up but degraded: name only what was lost; otherwise every target and why.
-    if (this.stateAt(node) === UP) targets = targets.filter((t) => this.stateAt(t) !== UP || this.degradedAt(t));
+    if (this.stateAt(node) === UP)
+      targets = targets.filter((t) => this.stateAt(t) !== UP || this.degradedAt(t));
     return `${head}: ${targets.map((t) => `${this.g.ids[t]} is ${this.predicate(t, 1)}`).join('; ')}`;
   }
 
@@ -862,7 +869,8 @@ class Explainer {
     const g = this.g;
     const targets: number[] = [];
     for (let r = g.requirementStart[node]!; r < g.requirementStart[node + 1]!; r++) {
-      for (let a = g.alternativeStart[r]!; a < g.alternativeStart[r + 1]!; a++) targets.push(g.alternatives[a]!);
+      for (let a = g.alternativeStart[r]!; a < g.alternativeStart[r + 1]!; a++)
+        targets.push(g.alternatives[a]!);
     }
     return targets;
   }

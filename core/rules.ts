@@ -6,7 +6,14 @@ import { compileAvailability } from './availability';
 import type { AvailabilityModel } from './availability';
 import { indexDesign, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
-import { BALANCER_KINDS, VOTING_GROUP_KINDS, capacityOf, listeningPortsOf, mongoPriorityOf, mongoVotesOf } from './model';
+import {
+  BALANCER_KINDS,
+  VOTING_GROUP_KINDS,
+  capacityOf,
+  listeningPortsOf,
+  mongoPriorityOf,
+  mongoVotesOf,
+} from './model';
 import type { Design, Group, Service } from './model';
 import { planVrrp } from './vrrp';
 
@@ -22,23 +29,44 @@ export const RULES = {
   'spof.host': { severity: 'error', summary: 'failing one host turns an entrypoint down' },
   'spof.site': { severity: 'warning', summary: 'failing one site turns an entrypoint down' },
   'failover.manual': { severity: 'warning', summary: 'failing one host leaves an entrypoint only manual' },
-  'capacity.n-plus-1': { severity: 'error', summary: "a pool's capacity minus its largest member is below its load" },
-  'capture.delivery-peers': { severity: 'warning', summary: 'a capture service has fewer than two traffic targets' },
+  'capacity.n-plus-1': {
+    severity: 'error',
+    summary: "a pool's capacity minus its largest member is below its load",
+  },
+  'capture.delivery-peers': {
+    severity: 'warning',
+    summary: 'a capture service has fewer than two traffic targets',
+  },
   'reporting.single-active': { severity: 'error', summary: 'more than one reporting service is active' },
   'storage.shared-missing': {
     severity: 'error',
     summary: 'stateful app services behind one balancer or pool do not share one storage',
   },
-  'lb.health-check': { severity: 'warning', summary: 'a balancer sends traffic to an app without a health check' },
+  'lb.health-check': {
+    severity: 'warning',
+    summary: 'a balancer sends traffic to an app without a health check',
+  },
   'mongodb.voting-max': { severity: 'error', summary: 'a replica set has more than 7 voting members' },
   'mongodb.members-max': { severity: 'error', summary: 'a replica set has more than 50 members' },
   'mongodb.arbiters': { severity: 'warning', summary: 'a replica set has more than one arbiter' },
   'mongodb.no-electable': { severity: 'error', summary: 'no data-bearing member can become primary' },
-  'mongodb.member': { severity: 'error', summary: 'a member has priority > 0 with votes 0, or is hidden with priority > 0' },
-  'mongodb.arbiter-host': { severity: 'warning', summary: 'an arbiter shares a host with a data-bearing member' },
-  'mongodb.psa': { severity: 'info', summary: 'primary-secondary-arbiter: the default write concern falls to w:1' },
+  'mongodb.member': {
+    severity: 'error',
+    summary: 'a member has priority > 0 with votes 0, or is hidden with priority > 0',
+  },
+  'mongodb.arbiter-host': {
+    severity: 'warning',
+    summary: 'an arbiter shares a host with a data-bearing member',
+  },
+  'mongodb.psa': {
+    severity: 'info',
+    summary: 'primary-secondary-arbiter: the default write concern falls to w:1',
+  },
   'redis.primary': { severity: 'error', summary: 'a Sentinel group does not have exactly one primary' },
-  'redis.sentinel-quorum': { severity: 'error', summary: 'the Sentinel quorum is below 1 or above the number of sentinels' },
+  'redis.sentinel-quorum': {
+    severity: 'error',
+    summary: 'the Sentinel quorum is below 1 or above the number of sentinels',
+  },
   'redis.sentinel-host': { severity: 'warning', summary: 'two sentinels of one group share a host' },
   'keepalived.priority': { severity: 'error', summary: 'a vip cannot move when its balancer dies' },
   'net.port-conflict': { severity: 'error', summary: 'two services on one host listen on the same port' },
@@ -114,7 +142,10 @@ interface Voters {
 function votingGroups(index: DesignIndex): Voters[] {
   return (index.design.groups ?? [])
     .filter((g) => VOTING_GROUP_KINDS.includes(g.kind))
-    .map((group) => ({ group, voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)) }));
+    .map((group) => ({
+      group,
+      voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)),
+    }));
 }
 
 function isVoter(group: Group, member: Service): boolean {
@@ -124,7 +155,11 @@ function isVoter(group: Group, member: Service): boolean {
 }
 
 function voterNoun(group: Group): string {
-  return group.kind === 'redis-sentinel' ? 'sentinel' : group.kind === 'mongodb-replica-set' ? 'voting member' : 'voter';
+  return group.kind === 'redis-sentinel'
+    ? 'sentinel'
+    : group.kind === 'mongodb-replica-set'
+      ? 'voting member'
+      : 'voter';
 }
 
 const checkQuorumSize: Check = ({ index, report }) => {
@@ -249,7 +284,9 @@ function trafficTargets(index: DesignIndex, service: Service): { link: string; m
     .filter((l) => l.kind === 'traffic')
     .map((l) => ({
       link: l.to,
-      members: index.services.has(l.to) ? [index.services.get(l.to)!] : (index.membersByGroup.get(l.to) ?? []),
+      members: index.services.has(l.to)
+        ? [index.services.get(l.to)!]
+        : (index.membersByGroup.get(l.to) ?? []),
     }));
 }
 
@@ -268,7 +305,9 @@ const checkDeliveryPeers: Check = ({ index, report }) => {
 };
 
 const checkSingleActiveReporting: Check = ({ index, report }) => {
-  const active = index.design.services.filter((s) => s.kind === 'reporting' && (s.mode ?? 'active') === 'active');
+  const active = index.design.services.filter(
+    (s) => s.kind === 'reporting' && (s.mode ?? 'active') === 'active',
+  );
   if (active.length > 1) {
     report(
       'reporting.single-active',

@@ -62,7 +62,8 @@ function vrrpProblems(members: VrrpMember[], weight: number): string[] {
   if (priorities.some((p) => p < LOWEST_PRIORITY || p > HIGHEST_PRIORITY)) {
     problems.push(`${members.length} balancers need priorities outside keepalived's 1 to 254`);
   }
-  if (Math.abs(weight) > WEIGHT_LIMIT) problems.push(`the tracking weight ${weight} is beyond keepalived's ±253`);
+  if (Math.abs(weight) > WEIGHT_LIMIT)
+    problems.push(`the tracking weight ${weight} is beyond keepalived's ±253`);
   for (const member of members) {
     const others = members.filter((m) => m !== member && m.host !== member.host);
     if (others.length > 0 && !others.some((o) => member.priority + weight < o.priority)) {

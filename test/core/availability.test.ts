@@ -29,7 +29,9 @@ describe('availability: states and reasons', () => {
   it('makes the portal manual when the active reporting host fails and only a cold standby is left', () => {
     const evaluation = compileAvailability(portal).evaluate(['rep-1']);
     expect(evaluation.stateOf('portal')).toEqual({ id: 'portal', state: 'manual', degraded: false });
-    expect(evaluation.explain('portal')).toBe('portal is manual: rep-a is down with host rep-1; rep-b is a cold standby');
+    expect(evaluation.explain('portal')).toBe(
+      'portal is manual: rep-a is down with host rep-1; rep-b is a cold standby',
+    );
   });
 
   it('keeps the portal up but degraded when the standby host fails', () => {
@@ -54,7 +56,15 @@ describe('availability: states and reasons', () => {
   it('needs one target per port when a balancer sends different ports to different backends', () => {
     const design = makeDesign({
       services: [
-        { id: 'lb', kind: 'haproxy', host: 'lb-1', listen: [{ port: 443, protocol: 'tcp' }, { port: 10000, protocol: 'tcp' }] },
+        {
+          id: 'lb',
+          kind: 'haproxy',
+          host: 'lb-1',
+          listen: [
+            { port: 443, protocol: 'tcp' },
+            { port: 10000, protocol: 'tcp' },
+          ],
+        },
         { id: 'web', kind: 'app', host: 'web-1', healthCheck: { path: '/health' } },
         { id: 'agent', kind: 'app', host: 'agent-1', healthCheck: { path: '/health' } },
       ],
@@ -66,7 +76,9 @@ describe('availability: states and reasons', () => {
     });
     const evaluation = compileAvailability(design).evaluate(['agent-1']);
     expect(evaluation.stateOf('front')?.state).toBe('down');
-    expect(evaluation.explain('front')).toContain('it sends traffic on port 10000 to agent, which is down with host agent-1');
+    expect(evaluation.explain('front')).toContain(
+      'it sends traffic on port 10000 to agent, which is down with host agent-1',
+    );
   });
 
   it('keeps a balancer up and degraded while one of its backends for a port survives', () => {
@@ -158,7 +170,9 @@ describe('availability: states and reasons', () => {
     });
     const model = compileAvailability(design);
     expect(model.evaluate(['east']).stateOf('e')?.state).toBe('down');
-    expect(model.evaluate(['east']).explain('e')).toBe('e is down: a is down with site east; b is down with site east');
+    expect(model.evaluate(['east']).explain('e')).toBe(
+      'e is down: a is down with site east; b is down with site east',
+    );
     expect(model.evaluate(['west']).stateOf('e')?.state).toBe('up');
   });
 
@@ -178,7 +192,9 @@ describe('availability: states and reasons', () => {
     const model = compileAvailability(design);
     expect(model.evaluate(['db-1']).stateOf('e')?.state).toBe('up');
     expect(model.evaluate(['pg']).stateOf('e')?.state).toBe('down');
-    expect(model.evaluate(['s3']).explain('e')).toBe('e is down: api is down because it uses s3, which is down (failed)');
+    expect(model.evaluate(['s3']).explain('e')).toBe(
+      'e is down: api is down because it uses s3, which is down (failed)',
+    );
   });
 
   it('takes every service of a dependency cycle down, even with nothing failed', () => {
@@ -232,7 +248,12 @@ describe('availability: states and reasons', () => {
       entrypoints: [{ id: 'e', port: 8080, targets: ['a', 'b'], via: 'direct' }],
     });
     const sweep = compileAvailability(design).singleFailures();
-    expect(sweep.map((s) => `${s.kind}:${s.failed}`)).toEqual(['host:e1', 'host:w1', 'site:east', 'site:west']);
+    expect(sweep.map((s) => `${s.kind}:${s.failed}`)).toEqual([
+      'host:e1',
+      'host:w1',
+      'site:east',
+      'site:west',
+    ]);
     expect(sweep.every((s) => s.entrypoints[0]!.state === 'up' && s.entrypoints[0]!.degraded)).toBe(true);
   });
 });
@@ -288,7 +309,11 @@ function naiveEvaluate(index: DesignIndex, failed: Set<string>): Map<string, Res
         result = { state: r.state, degraded: r.state === 2 && (r.degraded || short) };
       } else {
         const voter = (m: (typeof members)[number]) =>
-          group.kind === 'quorum' ? true : group.kind === 'redis-sentinel' ? m.kind === 'sentinel' : mongoVotesOf(m) === 1;
+          group.kind === 'quorum'
+            ? true
+            : group.kind === 'redis-sentinel'
+              ? m.kind === 'sentinel'
+              : mongoVotesOf(m) === 1;
         const data = (m: (typeof members)[number]) =>
           group.kind === 'quorum'
             ? m.kind !== 'arbiter'
@@ -356,8 +381,23 @@ const randomDesign = fc
       }),
       { minLength: 1, maxLength: 12 },
     ),
-    groups: fc.array(fc.record({ kind: fc.constantFrom('pool', 'quorum', 'mongodb-replica-set'), load: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }) }), { maxLength: 3 }),
-    links: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), toGroup: fc.boolean(), kind: fc.constantFrom('uses', 'traffic'), port: fc.constantFrom(undefined, 80, 443) }), { maxLength: 16 }),
+    groups: fc.array(
+      fc.record({
+        kind: fc.constantFrom('pool', 'quorum', 'mongodb-replica-set'),
+        load: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+      }),
+      { maxLength: 3 },
+    ),
+    links: fc.array(
+      fc.record({
+        from: fc.nat(),
+        to: fc.nat(),
+        toGroup: fc.boolean(),
+        kind: fc.constantFrom('uses', 'traffic'),
+        port: fc.constantFrom(undefined, 80, 443),
+      }),
+      { maxLength: 16 },
+    ),
     entrypoints: fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
   })
   .map((r) => {
@@ -366,10 +406,16 @@ const randomDesign = fc
       id: `host-${i}`,
       ...(sites.length > 0 ? { site: sites[i % sites.length]!.id } : {}),
     }));
-    const groups = r.groups.map((g, i) => ({ id: `group-${i}`, kind: g.kind, ...(g.kind === 'pool' && g.load ? { load: g.load } : {}) }));
+    const groups = r.groups.map((g, i) => ({
+      id: `group-${i}`,
+      kind: g.kind,
+      ...(g.kind === 'pool' && g.load ? { load: g.load } : {}),
+    }));
     const services = r.services.map((s, i) => {
-      const group = s.group === undefined || groups.length === 0 ? undefined : groups[s.group % groups.length]!;
-      const kind = group?.kind === 'mongodb-replica-set' ? (s.kind === 'arbiter' ? 'arbiter' : 'mongodb') : s.kind;
+      const group =
+        s.group === undefined || groups.length === 0 ? undefined : groups[s.group % groups.length]!;
+      const kind =
+        group?.kind === 'mongodb-replica-set' ? (s.kind === 'arbiter' ? 'arbiter' : 'mongodb') : s.kind;
       return {
         id: `svc-${i}`,
         kind,
@@ -395,7 +441,14 @@ const randomDesign = fc
       targets: [...new Set(t.map((n) => targets[n % targets.length]!))],
       via: 'direct',
     }));
-    return makeDesign({ sites: sites.length > 0 ? sites : undefined, hosts, services, groups, links, entrypoints });
+    return makeDesign({
+      sites: sites.length > 0 ? sites : undefined,
+      hosts,
+      services,
+      groups,
+      links,
+      entrypoints,
+    });
   });
 
 describe('availability: incremental evaluation agrees with the specification', () => {

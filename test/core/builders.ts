@@ -40,6 +40,7 @@ export function makeDesign(input: DesignInput): Design {
     ...(input.entrypoints ? { entrypoints: input.entrypoints as unknown as Entrypoint[] } : {}),
   };
   const result = checkDesign(raw);
-  if (!result.ok) throw new Error(`test design does not load:\n${result.problems.map(describeProblem).join('\n')}`);
+  if (!result.ok)
+    throw new Error(`test design does not load:\n${result.problems.map(describeProblem).join('\n')}`);
   return result.design;
 }

@@ -58,13 +58,17 @@ const expected: Record<string, string[]> = {
 
 describe('examples', () => {
   it('has a design and a broken variant for each of the five seed systems, and nothing unpinned', () => {
-    const files = readdirSync(examplesDir).filter((f) => f.endsWith('.topo.json')).sort();
+    const files = readdirSync(examplesDir)
+      .filter((f) => f.endsWith('.topo.json'))
+      .sort();
     expect(files).toEqual(Object.keys(expected).sort());
   });
 
   for (const [file, findings] of Object.entries(expected)) {
     it(`${file} gives exactly its pinned findings`, () => {
-      const actual = validateDesign(loadExample(file)).findings.map((f) => `${f.rule} ${f.subjects.join(',')}`);
+      const actual = validateDesign(loadExample(file)).findings.map(
+        (f) => `${f.rule} ${f.subjects.join(',')}`,
+      );
       expect(actual).toEqual(findings);
     });
   }
@@ -79,13 +83,18 @@ describe('examples', () => {
   it('Tealeaf: failing the reporting host leaves the portal manual, waiting for the cold standby', () => {
     const evaluation = compileAvailability(loadExample('tealeaf-resilient.topo.json')).evaluate(['rep-1']);
     expect(evaluation.stateOf('portal')?.state).toBe('manual');
-    expect(evaluation.explain('portal')).toMatch(/^portal is manual: rep-a is down with host rep-1; rep-b is a cold standby$/);
+    expect(evaluation.explain('portal')).toMatch(
+      /^portal is manual: rep-a is down with host rep-1; rep-b is a cold standby$/,
+    );
   });
 
   it('Teramind: five nodes survive any one host, a quorum of four voters is caught', () => {
     const model = compileAvailability(loadExample('teramind-ha.topo.json'));
     for (const scenario of model.singleFailures()) {
-      expect(scenario.entrypoints.every((e) => e.state === 'up'), scenario.failed).toBe(true);
+      expect(
+        scenario.entrypoints.every((e) => e.state === 'up'),
+        scenario.failed,
+      ).toBe(true);
     }
   });
 

@@ -215,7 +215,10 @@ describe('rules: tiers', () => {
     const design = balanced({ balancers: pair, apps });
     expect(fires('storage.shared-missing', design).subjects).toEqual(['web-a', 'web-b', 'lb-a']);
 
-    design.services.push({ id: 'nfs-1', kind: 'storage', type: 'nfs', ha: true }, { id: 'nfs-2', kind: 'storage', type: 'nfs', ha: true });
+    design.services.push(
+      { id: 'nfs-1', kind: 'storage', type: 'nfs', ha: true },
+      { id: 'nfs-2', kind: 'storage', type: 'nfs', ha: true },
+    );
     design.links!.push({ from: 'web-a', to: 'nfs-1' }, { from: 'web-b', to: 'nfs-2' });
     fires('storage.shared-missing', design);
 
@@ -234,10 +237,17 @@ describe('rules: tiers', () => {
 
 describe('rules: MongoDB', () => {
   const replicaSet = (members: Record<string, unknown>[]): DesignInput => ({
-    services: members.map((m, i) => ({ id: `m${i + 1}`, host: `db-${i + 1}`, group: 'rs0', kind: 'mongodb', ...m })),
+    services: members.map((m, i) => ({
+      id: `m${i + 1}`,
+      host: `db-${i + 1}`,
+      group: 'rs0',
+      kind: 'mongodb',
+      ...m,
+    })),
     groups: [{ id: 'rs0', kind: 'mongodb-replica-set' }],
   });
-  const data = (n: number, extra: Record<string, unknown> = {}) => Array.from({ length: n }, () => ({ ...extra }));
+  const data = (n: number, extra: Record<string, unknown> = {}) =>
+    Array.from({ length: n }, () => ({ ...extra }));
 
   it('mongodb.voting-max fires above seven voting members', () => {
     fires('mongodb.voting-max', replicaSet(data(8)));
@@ -260,8 +270,13 @@ describe('rules: MongoDB', () => {
   });
 
   it('mongodb.member fires for priority without a vote and for a hidden electable member', () => {
-    expect(fires('mongodb.member', replicaSet([...data(3), { priority: 1, votes: 0 }])).subjects).toEqual(['m4', 'rs0']);
-    expect(fires('mongodb.member', replicaSet([...data(2), { hidden: true, priority: 1 }])).message).toContain('hidden');
+    expect(fires('mongodb.member', replicaSet([...data(3), { priority: 1, votes: 0 }])).subjects).toEqual([
+      'm4',
+      'rs0',
+    ]);
+    expect(
+      fires('mongodb.member', replicaSet([...data(2), { hidden: true, priority: 1 }])).message,
+    ).toContain('hidden');
     quiet('mongodb.member', replicaSet([...data(3), { hidden: true, priority: 0, votes: 0 }]));
   });
 
@@ -281,7 +296,11 @@ describe('rules: MongoDB', () => {
 });
 
 describe('rules: Redis and Sentinel', () => {
-  const sentinelGroup = (options: { primaries: number; sentinelHosts?: string[]; quorum?: number }): DesignInput => ({
+  const sentinelGroup = (options: {
+    primaries: number;
+    sentinelHosts?: string[];
+    quorum?: number;
+  }): DesignInput => ({
     services: [
       ...[0, 1, 2].map((i) => ({
         id: `redis-${i + 1}`,
@@ -297,23 +316,38 @@ describe('rules: Redis and Sentinel', () => {
         group: 'cache',
       })),
     ],
-    groups: [{ id: 'cache', kind: 'redis-sentinel', ...(options.quorum === undefined ? {} : { quorum: options.quorum }) }],
+    groups: [
+      {
+        id: 'cache',
+        kind: 'redis-sentinel',
+        ...(options.quorum === undefined ? {} : { quorum: options.quorum }),
+      },
+    ],
   });
 
   it('redis.primary fires without a primary and with two', () => {
     expect(fires('redis.primary', sentinelGroup({ primaries: 0 })).message).toContain('no primary');
-    expect(fires('redis.primary', sentinelGroup({ primaries: 2 })).subjects).toEqual(['redis-1', 'redis-2', 'cache']);
+    expect(fires('redis.primary', sentinelGroup({ primaries: 2 })).subjects).toEqual([
+      'redis-1',
+      'redis-2',
+      'cache',
+    ]);
     quiet('redis.primary', sentinelGroup({ primaries: 1 }));
   });
 
   it('redis.sentinel-quorum fires for a quorum of 0 or above the sentinel count', () => {
     fires('redis.sentinel-quorum', sentinelGroup({ primaries: 1, quorum: 0 }));
-    expect(fires('redis.sentinel-quorum', sentinelGroup({ primaries: 1, quorum: 4 })).message).toContain('between 1 and 3');
+    expect(fires('redis.sentinel-quorum', sentinelGroup({ primaries: 1, quorum: 4 })).message).toContain(
+      'between 1 and 3',
+    );
     quiet('redis.sentinel-quorum', sentinelGroup({ primaries: 1, quorum: 2 }));
   });
 
   it('redis.sentinel-host fires when two sentinels share a host', () => {
-    const finding = fires('redis.sentinel-host', sentinelGroup({ primaries: 1, sentinelHosts: ['cache-1', 'cache-1', 'cache-3'] }));
+    const finding = fires(
+      'redis.sentinel-host',
+      sentinelGroup({ primaries: 1, sentinelHosts: ['cache-1', 'cache-1', 'cache-3'] }),
+    );
     expect(finding.subjects).toEqual(['sentinel-1', 'sentinel-2', 'cache-1', 'cache']);
     quiet('redis.sentinel-host', sentinelGroup({ primaries: 1 }));
   });
@@ -397,7 +431,13 @@ describe('rules: findings as a whole', () => {
     expect(first.map((f) => rank[f.severity])).toEqual([...first.map((f) => rank[f.severity])].sort());
     expect(validateDesign(design).findings).toEqual(first);
     expect(first.map((f) => f.rule)).toEqual(
-      expect.arrayContaining(['spof.host', 'lb.health-check', 'mongodb.arbiter-host', 'mongodb.psa', 'quorum.same-host']),
+      expect.arrayContaining([
+        'spof.host',
+        'lb.health-check',
+        'mongodb.arbiter-host',
+        'mongodb.psa',
+        'quorum.same-host',
+      ]),
     );
   });
 
