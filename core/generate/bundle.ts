@@ -1,0 +1,116 @@
+/**
+ * The config bundle of SPEC section 5: every generated file with where it goes, how it is
+ * checked and applied, and the manifest that lists them. Pure: the same design gives the same
+ * bytes, in the renderer and the CLI alike; `deploy/` writes it to disk.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Design, HostSsh } from '../model';
+
+/** `replace`: push overwrites it. `create-only`: the running service rewrites it; never overwritten. */
+export type FilePolicy = 'replace' | 'create-only';
+
+/** One generated file. */
+export interface BundleFile {
+  /** The host it goes to; undefined for bundle-level files (README, scripts). */
+  host?: string;
+  /** Absolute path on the host, or a path inside the bundle for bundle-level files. */
+  path: string;
+  content: string;
+  /** Octal permission bits, e.g. `0644`. */
+  mode: string;
+  owner?: string;
+  /** Command that validates the file in place of its final path; `{}` stands for the file. */
+  check?: string;
+  /** Command that applies the file once it is in place. */
+  reload?: string;
+  policy: FilePolicy;
+}
+
+/** A manifest entry: a file without its content, with its hash. */
+export interface ManifestFile {
+  host: string | null;
+  path: string;
+  sha256: string;
+  mode: string;
+  owner?: string;
+  check?: string;
+  reload?: string;
+  policy: FilePolicy;
+}
+
+/** `manifest.json` of a bundle. */
+export interface Manifest {
+  format: 1;
+  design: { name: string; sha256: string };
+  hosts: {
+    id: string;
+    address: string;
+    ssh: Required<Pick<HostSsh, 'user' | 'port' | 'root' | 'sudo'>> & Pick<HostSsh, 'hostKey'>;
+  }[];
+  files: ManifestFile[];
+}
+
+/** Hex SHA-256 of a text as UTF-8. */
+export function sha256Hex(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** Stable order of files: bundle-level first, then by host in design order, then by path. */
+export function sortFiles(files: BundleFile[], design: Design): BundleFile[] {
+  const hostOrder = new Map(design.hosts.map((h, i) => [h.id as string, i]));
+  return [...files].sort((a, b) => {
+    const ha = a.host === undefined ? -1 : (hostOrder.get(a.host) ?? Number.MAX_SAFE_INTEGER);
+    const hb = b.host === undefined ? -1 : (hostOrder.get(b.host) ?? Number.MAX_SAFE_INTEGER);
+    return ha - hb || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  });
+}
+
+/** The manifest of a set of files. `designText` is the design as saved, for its hash. */
+export function buildManifest(design: Design, files: BundleFile[]): Manifest {
+  return {
+    format: 1,
+    design: { name: design.name, sha256: sha256Hex(canonicalJson(design)) },
+    hosts: design.hosts
+      .filter((h) => files.some((f) => f.host === h.id))
+      .map((h) => ({
+        id: h.id,
+        address: h.address,
+        ssh: {
+          user: h.ssh?.user ?? 'root',
+          port: h.ssh?.port ?? 22,
+          root: h.ssh?.root ?? '/',
+          sudo: h.ssh?.sudo ?? false,
+          ...(h.ssh?.hostKey ? { hostKey: h.ssh.hostKey } : {}),
+        },
+      })),
+    files: files
+      .filter((f) => f.path !== 'manifest.json')
+      .map((f) => ({
+        host: f.host ?? null,
+        path: f.path,
+        sha256: sha256Hex(f.content),
+        mode: f.mode,
+        ...(f.owner ? { owner: f.owner } : {}),
+        ...(f.check ? { check: f.check } : {}),
+        ...(f.reload ? { reload: f.reload } : {}),
+        policy: f.policy,
+      })),
+  };
+}
+
+/** Where a file lives inside the bundle folder: `hosts/<host>/<path without its leading slash>`. */
+export function bundlePathOf(file: Pick<BundleFile, 'host' | 'path'>): string {
+  return file.host === undefined ? file.path : `hosts/${file.host}/${file.path.replace(/^\/+/, '')}`;
+}
+
+/** JSON with object keys sorted, so that a hash does not depend on key order; `layout` is left out. */
+export function canonicalJson(design: Design): string {
+  const { layout: _layout, ...rest } = design;
+  return JSON.stringify(rest, (_key, value: unknown) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+  });
+}

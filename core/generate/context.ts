@@ -1,0 +1,96 @@
+/**
+ * What every generator shares: the indexed design, and the decisions more than one generator
+ * depends on (which backends sit behind which listener), made once here.
+ */
+import type { DesignIndex } from '../design-index';
+import { DEFAULT_LISTENERS, mainPortOf } from '../model';
+import type { AppService, BalancerService, Host, Listener, Service } from '../model';
+import type { BundleFile } from './bundle';
+
+/** Input of every generator. */
+export interface GenerationContext {
+  index: DesignIndex;
+}
+
+/** A generator turns the design into files; it decides everything, its template only lays out. */
+export type Generator = (context: GenerationContext) => BundleFile[];
+
+/** One server behind a balancer listener. */
+export interface Backend {
+  service: Service;
+  host: Host;
+  port: number;
+  /** Failover-only (HAProxy/nginx `backup`). */
+  backup: boolean;
+  /** The app's health check, when it has one. */
+  healthCheck: AppService['healthCheck'];
+}
+
+/** A listener of a balancer and the backends its traffic goes to. */
+export interface Route {
+  listener: Listener;
+  backends: Backend[];
+}
+
+/** The host a service runs on, if it has one. */
+export function hostOf(index: DesignIndex, service: Service): Host | undefined {
+  return service.host === undefined ? undefined : index.hosts.get(service.host);
+}
+
+/** Listeners of a balancer: its own, else its `port` over http, else port 80 over http. */
+export function listenersOf(service: BalancerService): Listener[] {
+  if (service.listen && service.listen.length > 0) return service.listen;
+  if (service.port !== undefined) return [{ port: service.port, protocol: 'http' }];
+  return [...DEFAULT_LISTENERS];
+}
+
+/**
+ * Which backends serve which listener of a balancer. Traffic links are grouped by their port
+ * (a link without one uses its target's main port); a group whose port equals a listener's port
+ * serves that listener, the rest pair up with the remaining listeners in order, and a balancer
+ * with one group of backends serves every listener from it. Groups of targets are expanded to
+ * their members; targets without a host cannot be addressed and are left out.
+ */
+export function balancerRoutes(index: DesignIndex, balancer: BalancerService): Route[] {
+  const byPort = new Map<string, Backend[]>();
+  for (const link of index.linksFrom.get(balancer.id) ?? []) {
+    if (link.kind !== 'traffic') continue;
+    const targets = index.services.has(link.to)
+      ? [index.services.get(link.to)!]
+      : (index.membersByGroup.get(link.to) ?? []);
+    for (const service of targets) {
+      const host = hostOf(index, service);
+      const port = link.port ?? mainPortOf(service);
+      if (!host || port === undefined) continue;
+      const key = link.port === undefined ? 'default' : String(link.port);
+      const list = byPort.get(key) ?? [];
+      if (!list.some((b) => b.service.id === service.id && b.port === port)) {
+        list.push({
+          service,
+          host,
+          port,
+          backup: link.backup === true,
+          healthCheck: service.kind === 'app' ? service.healthCheck : undefined,
+        });
+      }
+      byPort.set(key, list);
+    }
+  }
+
+  const listeners = listenersOf(balancer);
+  const groups = [...byPort.entries()];
+  const assigned = new Map<Listener, Backend[]>();
+  const unused = groups.filter(([key, backends]) => {
+    const listener = listeners.find((l) => String(l.port) === key && !assigned.has(l));
+    if (!listener) return true;
+    assigned.set(listener, backends);
+    return false;
+  });
+  for (const listener of listeners) {
+    if (assigned.has(listener)) continue;
+    const next = unused.shift();
+    if (next) assigned.set(listener, next[1]);
+    else if (groups.length === 1) assigned.set(listener, groups[0]![1]);
+  }
+  return listeners.map((listener) => ({ listener, backends: assigned.get(listener) ?? [] }));
+}

@@ -1,0 +1,41 @@
+/**
+ * Turns a checked design into its config bundle (SPEC section 5). Each generator owns one kind of
+ * file; this module runs them all, orders the files and builds the manifest.
+ */
+import { indexDesign } from '../design-index';
+import type { DesignIndex } from '../design-index';
+import type { Design } from '../model';
+import { buildManifest, sortFiles } from './bundle';
+import type { BundleFile, Manifest } from './bundle';
+import type { Generator } from './context';
+import { generateHaproxy } from './haproxy';
+import { generateKeepalived } from './keepalived';
+import { generateMongodb } from './mongodb';
+import { generateNginx } from './nginx';
+import { generateRedis } from './redis';
+import { generateRunbook } from './runbook';
+import { generateSystemd } from './systemd';
+
+/** A generated bundle: the files (README and scripts included) and the manifest that lists them. */
+export interface Bundle {
+  files: BundleFile[];
+  manifest: Manifest;
+}
+
+const GENERATORS: readonly Generator[] = [
+  generateNginx,
+  generateHaproxy,
+  generateKeepalived,
+  generateMongodb,
+  generateRedis,
+  generateSystemd,
+];
+
+/** Generates the bundle of a design that loaded; the same design always gives the same bytes. */
+export function generateBundle(design: Design | DesignIndex): Bundle {
+  const index = 'design' in design ? design : indexDesign(design);
+  const context = { index };
+  const configFiles = GENERATORS.flatMap((generate) => generate(context));
+  const files = sortFiles([...generateRunbook(context, configFiles), ...configFiles], index.design);
+  return { files, manifest: buildManifest(index.design, files) };
+}

@@ -1,0 +1,97 @@
+/**
+ * How a value from the design reaches a config file: one function per target syntax. The schema
+ * already limits what values may hold; these functions are the second wall. Each returns the
+ * value as a token of its syntax that cannot end its directive, open a block, start a comment or
+ * expand a variable, or throws {@link UnsafeValueError} when no such token exists.
+ */
+
+/** A value that cannot be written safely in a config syntax. */
+export class UnsafeValueError extends Error {
+  constructor(
+    readonly syntax: string,
+    readonly value: string,
+    readonly reason: string,
+  ) {
+    super(`${JSON.stringify(value.slice(0, 80))} cannot be written into ${syntax}: ${reason}`);
+    this.name = 'UnsafeValueError';
+  }
+}
+
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+function refuseControl(syntax: string, value: string): void {
+  if (CONTROL.test(value))
+    throw new UnsafeValueError(syntax, value, 'it holds a control character or line break');
+  if (value === '') throw new UnsafeValueError(syntax, value, 'it is empty');
+}
+
+const NGINX_BARE = /^[A-Za-z0-9._:/*\-[\]@+=,]+$/;
+
+/**
+ * An nginx argument. nginx expands `$name` inside quotes too, so `$` is refused rather than
+ * quoted; braces and `;` are safe only inside quotes.
+ */
+export function nginxValue(value: string): string {
+  refuseControl('nginx', value);
+  if (value.includes('$')) throw new UnsafeValueError('nginx', value, 'nginx would expand "$" as a variable');
+  if (NGINX_BARE.test(value)) return value;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+const HAPROXY_BARE = /^[A-Za-z0-9._:/\-[\]@+=,]+$/;
+
+/** An HAProxy argument: single quotes, which HAProxy takes literally (no escapes, no `$VAR`). */
+export function haproxyValue(value: string): string {
+  refuseControl('HAProxy', value);
+  if (HAPROXY_BARE.test(value)) return value;
+  if (value.includes("'"))
+    throw new UnsafeValueError('HAProxy', value, 'a single quote cannot appear inside single quotes');
+  return `'${value}'`;
+}
+
+const KEEPALIVED_BARE = /^[A-Za-z0-9._:/\-@+=,]+$/;
+
+/** A keepalived argument. keepalived has no escapes and starts comments at `#` and `!`. */
+export function keepalivedValue(value: string): string {
+  refuseControl('keepalived', value);
+  if (KEEPALIVED_BARE.test(value)) return value;
+  if (/["#!\\{}]/.test(value)) {
+    throw new UnsafeValueError('keepalived', value, 'keepalived cannot quote ", \\, #, ! or braces');
+  }
+  return `"${value}"`;
+}
+
+/** A Redis or Sentinel config argument: double quotes with backslash escapes. */
+export function redisValue(value: string): string {
+  refuseControl('Redis', value);
+  if (/^[A-Za-z0-9._:/\-@+=,]+$/.test(value)) return value;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * One argument of a systemd command line (ExecStart=): `%` and `$` doubled so systemd expands no
+ * specifier or variable, quoted when it holds a space or a quote.
+ */
+export function systemdArgument(value: string): string {
+  refuseControl('systemd', value);
+  const escaped = value.replace(/\\/g, '\\\\').replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return /[\s"';]/.test(value) ? `"${escaped.replace(/"/g, '\\"')}"` : escaped;
+}
+
+/** A systemd setting value that is free text (Description=): `%` doubled, one line. */
+export function systemdText(value: string): string {
+  refuseControl('systemd', value);
+  return value.replace(/\\/g, '\\\\').replace(/%/g, '%%');
+}
+
+/** Text for a `#` comment line in any of the formats: one line, printable characters only. */
+export function commentText(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').slice(0, 200);
+}
+
+/** A JavaScript string literal (mongosh scripts). */
+export function javascriptString(value: string): string {
+  return JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
