@@ -94,3 +94,47 @@ export function balancerRoutes(index: DesignIndex, balancer: BalancerService): R
   }
   return listeners.map((listener) => ({ listener, backends: assigned.get(listener) ?? [] }));
 }
+
+/** Daemons whose config file and unit name several generators must agree on. */
+export type DaemonKind = 'mongodb' | 'arbiter' | 'redis' | 'sentinel';
+
+const DAEMON_DEFAULTS: Record<
+  DaemonKind,
+  { config: string; unit: string; prefix: string; directory: string }
+> = {
+  mongodb: { config: '/etc/mongod.conf', unit: 'mongod', prefix: 'mongod', directory: '/etc' },
+  arbiter: { config: '/etc/mongod.conf', unit: 'mongod', prefix: 'mongod', directory: '/etc' },
+  redis: { config: '/etc/redis/redis.conf', unit: 'redis-server', prefix: 'redis', directory: '/etc/redis' },
+  sentinel: {
+    config: '/etc/redis/sentinel.conf',
+    unit: 'redis-sentinel',
+    prefix: 'sentinel',
+    directory: '/etc/redis',
+  },
+};
+
+function sharesHostWithSameDaemon(index: DesignIndex, service: Service, kind: DaemonKind): boolean {
+  if (service.host === undefined) return false;
+  const family = kind === 'arbiter' || kind === 'mongodb' ? ['mongodb', 'arbiter'] : [kind];
+  return (index.servicesByHost.get(service.host) ?? []).filter((s) => family.includes(s.kind)).length > 1;
+}
+
+/**
+ * Config file of a mongod, redis or sentinel: the distribution's path (`/etc/mongod.conf`,
+ * `/etc/redis/redis.conf`, `/etc/redis/sentinel.conf`), or one named after the service when its
+ * host runs two of the same daemon (`/etc/redis/redis-cache-2.conf`).
+ */
+export function daemonConfigPath(index: DesignIndex, service: Service & { kind: DaemonKind }): string {
+  const defaults = DAEMON_DEFAULTS[service.kind];
+  return sharesHostWithSameDaemon(index, service, service.kind)
+    ? `${defaults.directory}/${defaults.prefix}-${service.id}.conf`
+    : defaults.config;
+}
+
+/** systemd unit of a mongod, redis or sentinel: `mongod.service`, or `mongod-<id>.service` when shared. */
+export function daemonUnitName(index: DesignIndex, service: Service & { kind: DaemonKind }): string {
+  const defaults = DAEMON_DEFAULTS[service.kind];
+  return sharesHostWithSameDaemon(index, service, service.kind)
+    ? `${defaults.prefix}-${service.id}.service`
+    : `${defaults.unit}.service`;
+}
