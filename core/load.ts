@@ -11,7 +11,7 @@ import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import validateSchema from './schema/generated/validate-design.js';
 import { formatPath, pointerToSegments, quoteValue } from './json-path';
 import type { PathSegment } from './json-path';
-import { BALANCER_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from './model';
+import { BALANCER_KINDS, GROUP_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from './model';
 import { ADDRESS_REGEX, ID_REGEX } from './schema/patterns';
 import type { Design, GroupKind, ServiceKind } from './model';
 import { didYouMean } from './suggest';
@@ -46,7 +46,8 @@ export function parseDesign(text: string): LoadResult {
   try {
     return loadText(source);
   } catch (error) {
-    if (error instanceof RangeError) return failure([problem([], 'the file is nested too deeply to be a design')]);
+    if (error instanceof RangeError)
+      return failure([problem([], 'the file is nested too deeply to be a design')]);
     throw error;
   }
 }
@@ -87,7 +88,9 @@ function problem(segments: PathSegment[], message: string): LoadProblem {
 
 function structureProblems(value: unknown): LoadProblem[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return [problem([], `must be a JSON object with format, name, hosts and services, not ${typeName(value)}`)];
+    return [
+      problem([], `must be a JSON object with format, name, hosts and services, not ${typeName(value)}`),
+    ];
   }
   const schemaProblems = validateSchema(value) ? [] : translateSchemaErrors(validateSchema.errors ?? []);
   return [...schemaProblems, ...referenceProblems(value as Record<string, unknown>)];
@@ -200,7 +203,10 @@ function duplicateKeyProblems(source: string): LoadProblem[] {
       if (keys.has(key)) {
         const segments = [...pathSupplier(), key];
         problems.push({
-          ...problem(segments, `the key ${quoteValue(key)} appears twice in one object; only one value may stay`),
+          ...problem(
+            segments,
+            `the key ${quoteValue(key)} appears twice in one object; only one value may stay`,
+          ),
           line: startLine + 1,
           column: startCharacter + 1,
         });
@@ -244,10 +250,13 @@ function translateSchemaErrors(errors: ErrorObject[]): LoadProblem[] {
   const pathsWithDetail = new Set(
     errors.filter((e) => !['oneOf', 'if'].includes(e.keyword)).map((e) => e.instancePath),
   );
+  const tooLong = new Set(errors.filter((e) => e.keyword === 'maxLength').map((e) => e.instancePath));
   for (const error of errors) {
     if (error.keyword === 'if') continue;
     if (error.keyword === 'oneOf' && pathsWithDetail.has(error.instancePath)) continue;
     if (error.keyword === 'pattern' && error.propertyName !== undefined) continue;
+    // "too long" is the whole story; the pattern would only restate it less precisely.
+    if (error.keyword === 'pattern' && tooLong.has(error.instancePath)) continue;
     const translated = translateSchemaError(error);
     if (translated) problems.push(translated);
   }
@@ -282,7 +291,10 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
       );
     }
     case 'const':
-      return problem(segments, custom ?? `must be ${quoteValue(params.allowedValue)}, not ${quoteValue(value)}`);
+      return problem(
+        segments,
+        custom ?? `must be ${quoteValue(params.allowedValue)}, not ${quoteValue(value)}`,
+      );
     case 'discriminator': {
       if (params.error === 'mapping') {
         const kinds = (parent.oneOf as { properties: { kind: { const: string } } }[]).map(
@@ -300,9 +312,15 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
     }
     case 'pattern':
       if (typeof value === 'string' && PRIVATE_KEY.test(value)) {
-        return problem(segments, 'holds a private key: secrets never go in a design file; give the path of the key file');
+        return problem(
+          segments,
+          'holds a private key: secrets never go in a design file; give the path of the key file',
+        );
       }
-      return problem(segments, `${quoteValue(value)} ${custom ?? `does not match ${String(params.pattern)}`}`);
+      return problem(
+        segments,
+        `${quoteValue(value)} ${custom ?? `does not match ${String(params.pattern)}`}`,
+      );
     case 'propertyNames':
       return problem(
         [...segments, String(params.propertyName)],
@@ -314,11 +332,17 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
     case 'exclusiveMaximum':
       return problem(segments, `${quoteValue(value)} is out of range: ${rangeText(parent)}`);
     case 'minLength':
-      return problem(segments, value === '' ? 'must not be empty' : `must be at least ${String(params.limit)} characters`);
+      return problem(
+        segments,
+        value === '' ? 'must not be empty' : `must be at least ${String(params.limit)} characters`,
+      );
     case 'maxLength':
       return problem(segments, `is too long: at most ${String(params.limit)} characters`);
     case 'minItems':
-      return problem(segments, `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+      return problem(
+        segments,
+        `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`,
+      );
     case 'maxItems':
       return problem(segments, `lists too many items: at most ${String(params.limit)}`);
     case 'maxProperties':
@@ -358,7 +382,8 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `the text ${quoteValue(value)}`;
-  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
   if (value === undefined) return 'nothing';
   return typeof value === 'boolean' ? String(value) : typeof value;
 }
@@ -400,7 +425,13 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
   const problems: LoadProblem[] = [];
   // Every declaration of each id, so that a reference to a duplicated id still finds its kind.
   const declared = new Map<string, Declared[]>();
-  const idsOf: Record<Collection, string[]> = { sites: [], hosts: [], services: [], groups: [], entrypoints: [] };
+  const idsOf: Record<Collection, string[]> = {
+    sites: [],
+    hosts: [],
+    services: [],
+    groups: [],
+    entrypoints: [],
+  };
 
   for (const collection of ['sites', 'hosts', 'services', 'groups', 'entrypoints'] as const) {
     items(root[collection]).forEach(({ item, index }) => {
@@ -422,6 +453,10 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     });
   }
 
+  // Suggestions compare a dangling id with every candidate: a budget keeps a file with thousands
+  // of them (a renamed host list) from taking seconds; the first ones still get their suggestion.
+  let comparisonsLeft = 500_000;
+  const candidatesOf = new Map<string, string[]>();
   const expect = (
     segments: PathSegment[],
     reference: unknown,
@@ -432,16 +467,24 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     const targets = declared.get(reference) ?? [];
     const wanted = allowed.map((c) => COLLECTION_NOUN[c]).join(' or ');
     if (!targets[0]) {
-      const candidates = allowed.flatMap((c) => idsOf[c]);
-      problems.push(
-        problem(segments, `there is no ${wanted} '${reference}'${didYouMean(reference, candidates)}`),
-      );
+      let suggestion = '';
+      if (comparisonsLeft > 0) {
+        const key = allowed.join();
+        const candidates = candidatesOf.get(key) ?? allowed.flatMap((c) => idsOf[c]);
+        candidatesOf.set(key, candidates);
+        comparisonsLeft -= candidates.length;
+        suggestion = didYouMean(reference, candidates);
+      }
+      problems.push(problem(segments, `there is no ${wanted} '${reference}'${suggestion}`));
       return undefined;
     }
     const target = targets.find((t) => allowed.includes(t.collection));
     if (!target) {
       problems.push(
-        problem(segments, `'${reference}' is ${withArticle(COLLECTION_NOUN[targets[0].collection])}, not ${withArticle(wanted)}`),
+        problem(
+          segments,
+          `'${reference}' is ${withArticle(COLLECTION_NOUN[targets[0].collection])}, not ${withArticle(wanted)}`,
+        ),
       );
     }
     return target;
@@ -457,7 +500,10 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     const name = typeof item.id === 'string' ? `host ${quoteValue(item.id)}` : `hosts[${index}]`;
     if (owner !== undefined && owner !== name) {
       problems.push(
-        problem(['hosts', index, 'address'], `${quoteValue(item.address)} is already the address of ${owner}`),
+        problem(
+          ['hosts', index, 'address'],
+          `${quoteValue(item.address)} is already the address of ${owner}`,
+        ),
       );
     } else addresses.set(address, name);
   });
@@ -467,7 +513,8 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     if (item.group === undefined) return;
     const group = expect(['services', index, 'group'], item.group, ['groups']);
     const groupKind = group?.item.kind as GroupKind | undefined;
-    const admitted = groupKind ? GROUP_MEMBER_KINDS[groupKind] : undefined;
+    // Only a known kind: a kind such as 'toString' would find the object's prototype.
+    const admitted = groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_MEMBER_KINDS[groupKind] : undefined;
     const kind = item.kind as ServiceKind;
     // An unknown kind has its own problem from the schema.
     if (admitted && SERVICE_KINDS.includes(kind) && !admitted.includes(kind)) {

@@ -6,7 +6,14 @@
  * generic text. The build turns this schema into standalone validation code
  * (`scripts/build-schema.ts`), so no schema is compiled at run time.
  */
-import { GROUP_KINDS, LINK_KINDS, LISTEN_PROTOCOLS, SERVICE_KINDS, SERVICE_MODES, ENTRYPOINT_VIAS } from '../model';
+import {
+  GROUP_KINDS,
+  LINK_KINDS,
+  LISTEN_PROTOCOLS,
+  SERVICE_KINDS,
+  SERVICE_MODES,
+  ENTRYPOINT_VIAS,
+} from '../model';
 import type { ServiceKind } from '../model';
 import {
   ABSOLUTE_PATH_PATTERN,
@@ -351,7 +358,11 @@ export const designSchema = {
           },
         },
         if: { properties: { via: { const: 'vip' } }, required: ['via'] },
-        then: { required: ['address'] },
+        then: {
+          required: ['address'],
+          'x-message':
+            "a vip entrypoint needs an 'address': the floating address keepalived moves between its targets",
+        },
       },
     },
     layout: {

@@ -23,9 +23,14 @@ export const IPV6 = [
   `(?:${h16}:){1,2}(?::${h16}){1,5}`,
   `${h16}:(?::${h16}){1,6}`,
   `:(?:(?::${h16}){1,7}|:)`,
+  // An IPv4 tail stands for two groups: before it, six groups, or `::` with at most five around it.
   `(?:${h16}:){6}${IPV4}`,
-  `::(?:ffff(?::0{1,4})?:)?${IPV4}`,
-  `(?:${h16}:){1,4}:${IPV4}`,
+  `::(?:${h16}:){0,5}${IPV4}`,
+  `${h16}::(?:${h16}:){0,4}${IPV4}`,
+  `(?:${h16}:){1}${h16}::(?:${h16}:){0,3}${IPV4}`,
+  `(?:${h16}:){2}${h16}::(?:${h16}:){0,2}${IPV4}`,
+  `(?:${h16}:){3}${h16}::(?:${h16}:){0,1}${IPV4}`,
+  `(?:${h16}:){4}${h16}::${IPV4}`,
 ]
   .map((alternative) => `(?:${alternative})`)
   .join('|');
@@ -40,11 +45,11 @@ export const ADDRESS_PATTERN = `^(?:${IPV4}|${IPV6}|${DNS_NAME})$`;
 /** An IP address only (floating addresses must be literal). */
 export const IP_PATTERN = `^(?:${IPV4}|${IPV6})$`;
 
-/** Free text on one line: no control characters. */
-export const ONE_LINE_TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
+/** Free text on one line: no control characters (C0, DEL, C1) and no Unicode line separators. */
+export const ONE_LINE_TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$';
 
 /** Free text over several lines: tabs and newlines, no other control characters. */
-export const MULTI_LINE_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$';
+export const MULTI_LINE_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$';
 
 /** An absolute path on a host, without `..` segments or characters that need quoting. */
 export const ABSOLUTE_PATH_PATTERN = '^(?!.*(?:^|/)\\.\\.(?:/|$))/[A-Za-z0-9._@+/-]{0,254}$';
@@ -67,8 +72,8 @@ export const USER_PATTERN = '^[a-z_][a-z0-9_-]{0,31}$';
 /** An OpenSSH SHA256 host-key fingerprint as `ssh-keygen -l` prints it. */
 export const HOST_KEY_PATTERN = '^SHA256:[A-Za-z0-9+/]{43}$';
 
-/** A network interface name as Linux allows it. */
-export const INTERFACE_PATTERN = '^[A-Za-z0-9_.:-]{1,15}$';
+/** A network interface name as Linux allows it (`.` and `..` are not names). */
+export const INTERFACE_PATTERN = '^(?!\\.\\.?$)[A-Za-z0-9_.:-]{1,15}$';
 
 /** A database engine's name, e.g. `PostgreSQL` or `SQL Server`; never reaches a config. */
 export const ENGINE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$';
