@@ -20,7 +20,16 @@ const platformModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'core/schema/generated/', 'core/generate/generated/', 'coverage/', 'test-results/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'core/schema/generated/',
+      'core/generate/generated/',
+      'coverage/',
+      'test-results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

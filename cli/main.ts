@@ -14,6 +14,10 @@ import type { Finding } from '../core/rules';
 import { didYouMean } from '../core/suggest';
 import type { Design } from '../core/model';
 import type { ItemAvailability } from '../core/availability';
+import { generateBundle } from '../core/generate/index';
+import { bundlePathOf } from '../core/generate/bundle';
+import { UnsafeValueError } from '../core/generate/quote';
+import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
 export interface CliIo {
@@ -31,6 +35,8 @@ const USAGE = `Usage: topoforge <command> [options]
 Commands:
   validate DESIGN [--json]                 check a design; exit 1 on error findings, 2 if it is not a design
   simulate DESIGN [--fail ID]... [--json]  what survives: the given failures, or every single host and site
+  generate DESIGN --out DIR [--force] [--json]
+                                           write the config bundle; refuses while error findings remain
 
 Options:
   --json       machine-readable output
@@ -40,6 +46,7 @@ Options:
 Examples:
   topoforge validate examples/tealeaf-resilient.topo.json
   topoforge simulate examples/tealeaf-resilient.topo.json --fail rep-1
+  topoforge generate examples/tessera-ha.topo.json --out bundle/
 `;
 
 function defaultIo(): CliIo {
@@ -67,6 +74,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
     validate: runValidate,
     simulate: runSimulate,
+    generate: runGenerate,
   };
   const run = commands[command];
   if (!run) {
@@ -286,4 +294,87 @@ function colorState(item: ItemAvailability, text: string, io: CliIo): string {
   if (item.state === 'down') return c.red(text);
   if (item.state === 'manual' || item.degraded) return c.yellow(text);
   return c.green(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// generate
+
+async function runGenerate(args: string[], io: CliIo): Promise<number> {
+  return withUsage(args, io, async () => {
+    const { values, positionals } = parse(args, {
+      json: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    const file = positionalDesign(positionals, 'generate');
+    if (!values.out) throw new UsageError('generate needs --out DIR, the folder to write the bundle to');
+    const json = values.json === true;
+    const c = pc.createColors(io.color);
+    const loaded = await loadFile(file, io);
+    if (!loaded.ok) return reportLoadFailure(loaded.problems, file, json, io);
+
+    const { findings } = validateDesign(loaded.design);
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0 && !values.force) {
+      const message = `refusing to generate: ${errors.length} error finding${errors.length === 1 ? '' : 's'} remain; fix them or pass --force`;
+      if (json)
+        io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '$' }, findings: errors })}\n`);
+      else {
+        for (const finding of errors)
+          io.stderr(`  ${c.red('error')} ${c.bold(finding.rule)}  ${finding.message}\n`);
+        io.stderr(`${c.red('✗')} ${message}. Nothing was written.\n`);
+      }
+      return EXIT.findings;
+    }
+
+    const failWith = (message: string): number => {
+      if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '--out' } })}\n`);
+      else io.stderr(`topoforge: ${message}\n`);
+      return EXIT.usage;
+    };
+    let bundle;
+    try {
+      bundle = generateBundle(loaded.design);
+    } catch (error) {
+      if (error instanceof UnsafeValueError) return failWith(error.message);
+      throw error;
+    }
+    let report;
+    try {
+      report = await writeBundle(bundle, values.out);
+    } catch (error) {
+      if (error instanceof BundleWriteError) return failWith(error.message);
+      throw error;
+    }
+
+    if (json) {
+      io.stdout(`${JSON.stringify({ ok: true, out: values.out, ...report })}\n`);
+      return EXIT.ok;
+    }
+    io.stdout(`${c.bold(loaded.design.name)}: ${bundle.files.length + 1} files in ${values.out}\n`);
+    const byHost = new Map<string, string[]>();
+    for (const f of bundle.files) {
+      const key = f.host ?? '(bundle)';
+      byHost.set(key, [...(byHost.get(key) ?? []), f.host === undefined ? bundlePathOf(f) : f.path]);
+    }
+    byHost.set('(bundle)', [...(byHost.get('(bundle)') ?? []), 'manifest.json']);
+    const width = Math.max(...[...byHost.keys()].map((k) => k.length));
+    for (const [host, paths] of byHost) io.stdout(`  ${host.padEnd(width)}  ${paths.join(', ')}\n`);
+    const summary = [
+      `${report.written.length} written`,
+      `${report.unchanged.length} unchanged`,
+      ...(report.removed.length > 0 ? [`${report.removed.length} removed (no longer generated)`] : []),
+    ].join(', ');
+    io.stdout(`${c.green('✓')} ${summary}\n`);
+    for (const kept of report.kept) {
+      io.stdout(`  ${c.yellow('kept')} ${kept}: no longer generated, but edited since it was written\n`);
+    }
+    if (errors.length > 0)
+      io.stdout(`${c.yellow('!')} generated with --force despite ${errors.length} error findings\n`);
+    return EXIT.ok;
+  });
 }

@@ -1,8 +1,202 @@
-/** The bundle's README.md runbook. Placeholder until the runbook generator lands. */
+/**
+ * The bundle's README.md: what is in it, the order to apply it, and every step a person must
+ * take (replica-set initiation, the cold-standby runbook, what to do when a site is lost). Written
+ * from the design, the files generated for it, and the same availability evaluation the checks use.
+ */
+import { compileAvailability } from '../availability';
+import { validateDesign } from '../rules';
+import type { Service } from '../model';
+import { bundlePathOf } from './bundle';
 import type { BundleFile } from './bundle';
+import { hostOf } from './context';
 import type { GenerationContext } from './context';
+import { commentText } from './quote';
+import { renderTemplate } from './render';
 
-/** The runbook of a bundle, written from the design and the files generated for it. */
-export function generateRunbook(_context: GenerationContext, _files: readonly BundleFile[]): BundleFile[] {
-  return [];
+interface HostSection {
+  id: string;
+  address: string;
+  site: string | null;
+  files: { bundlePath: string; path: string; check: string; reload: string; policy: string }[];
+}
+
+interface RunbookView {
+  name: string;
+  description: string | null;
+  fileCount: number;
+  hosts: HostSection[];
+  steps: { title: string; lines: string[] }[];
+  replicaSets: { id: string; script: string; command: string; psa: boolean }[];
+  coldStandbys: {
+    service: string;
+    host: string;
+    unit: string | null;
+    replaces: string;
+    entrypoints: string;
+  }[];
+  siteLosses: { site: string; outcomes: string[] }[];
+  createOnly: string[];
+  findings: { severity: string; rule: string; message: string }[];
+}
+
+/** Generates README.md at the root of the bundle. */
+export function generateRunbook(context: GenerationContext, files: readonly BundleFile[]): BundleFile[] {
+  const { index } = context;
+  const design = index.design;
+  const hostFiles = files.filter((f) => f.host !== undefined);
+
+  const hosts: HostSection[] = design.hosts
+    .filter((h) => hostFiles.some((f) => f.host === h.id))
+    .map((h) => ({
+      id: h.id,
+      address: h.address,
+      site: h.site ?? null,
+      files: hostFiles
+        .filter((f) => f.host === h.id)
+        .map((f) => ({
+          bundlePath: bundlePathOf(f),
+          path: f.path,
+          check: f.check ?? '',
+          reload: f.reload ?? '',
+          policy: f.policy,
+        })),
+    }));
+
+  const unitOf = (service: Service): string | null => {
+    const unit = hostFiles.find((f) => f.host === service.host && f.path.endsWith(`/${service.id}.service`));
+    return unit ? unit.path.slice(unit.path.lastIndexOf('/') + 1) : null;
+  };
+
+  const findings = validateDesign(index).findings;
+  const replicaSets = (design.groups ?? [])
+    .filter((g) => g.kind === 'mongodb-replica-set')
+    .flatMap((group) => {
+      const script = files.find(
+        (f) => f.host === undefined && f.path === `scripts/mongodb-${group.id}-init.js`,
+      );
+      if (!script) return [];
+      const first = (index.membersByGroup.get(group.id) ?? []).find((m) => m.kind === 'mongodb');
+      const host = first ? hostOf(index, first) : undefined;
+      const port = first?.port ?? 27017;
+      return [
+        {
+          id: group.id,
+          script: script.path,
+          command: host
+            ? `mongosh --host ${host.address}:${port} --file ${script.path}`
+            : `mongosh --file ${script.path}`,
+          psa: findings.some((f) => f.rule === 'mongodb.psa' && f.subjects[0] === group.id),
+        },
+      ];
+    });
+
+  const model = compileAvailability(index);
+  const coldStandbys = design.services
+    .filter((s) => s.mode === 'cold-standby' && s.host !== undefined)
+    .map((service) => {
+      const entrypoints = index.entrypoints.filter((e) => e.targets.includes(service.id));
+      // What it stands in for: its fellow targets, else the active services of its kind.
+      let partners = [...new Set(entrypoints.flatMap((e) => e.targets))].filter((t) => t !== service.id);
+      if (partners.length === 0) {
+        partners = design.services
+          .filter((s) => s.kind === service.kind && s.id !== service.id && s.mode !== 'cold-standby')
+          .map((s) => s.id);
+      }
+      return {
+        service: service.id,
+        host: service.host!,
+        unit: unitOf(service),
+        replaces: partners.length > 0 ? partners.map((p) => `\`${p}\``).join(', ') : 'the active instance',
+        entrypoints: entrypoints.map((e) => e.id).join(', '),
+      };
+    });
+
+  const siteLosses = index.multiSite
+    ? [...index.sites.keys()]
+        .filter((site) => index.hostsBySite.has(site))
+        .map((site) => {
+          const evaluation = model.evaluate([site]);
+          return {
+            site,
+            outcomes: evaluation
+              .entrypoints()
+              .filter((e) => e.state !== 'up' || e.degraded)
+              .map((e) => evaluation.explain(e.id)),
+          };
+        })
+    : [];
+
+  const view: RunbookView = {
+    name: commentText(design.name),
+    description: design.description ? design.description.replace(/\s+/g, ' ') : null,
+    fileCount: files.length + 1,
+    hosts,
+    steps: applicationOrder(context, hostFiles),
+    replicaSets,
+    coldStandbys,
+    siteLosses,
+    createOnly: hostFiles.filter((f) => f.policy === 'create-only').map((f) => bundlePathOf(f)),
+    findings: findings
+      .filter((f) => f.severity !== 'error')
+      .map((f) => ({ severity: f.severity, rule: f.rule, message: f.message })),
+  };
+  return [
+    {
+      path: 'README.md',
+      content: renderTemplate('bundle/README.md', view),
+      mode: '0644',
+      policy: 'replace',
+    },
+  ];
+}
+
+/**
+ * The order to apply the bundle in: storage first, then data services (one voting member at a
+ * time), then applications, then balancers, then the floating addresses that point at them.
+ */
+function applicationOrder(
+  context: GenerationContext,
+  files: readonly BundleFile[],
+): { title: string; lines: string[] }[] {
+  const { index } = context;
+  const hostsWith = (test: (f: BundleFile) => boolean) =>
+    [...new Set(files.filter(test).map((f) => f.host!))].sort(
+      (a, b) =>
+        index.design.hosts.findIndex((h) => h.id === a) - index.design.hosts.findIndex((h) => h.id === b),
+    );
+  const steps: { title: string; lines: string[] }[] = [];
+  const add = (title: string, hosts: string[], what: string) => {
+    if (hosts.length > 0) steps.push({ title, lines: hosts.map((h) => `${h}: ${what}`) });
+  };
+  add(
+    'Shared storage',
+    hostsWith((f) => f.path.endsWith('.mount')),
+    'install the .mount unit, then `systemctl daemon-reload && systemctl enable --now` it',
+  );
+  add(
+    'Data services, one host at a time (secondaries and arbiters before the primary)',
+    hostsWith((f) => /\/(mongod|redis|sentinel)[^/]*\.conf$/.test(f.path)),
+    'install the config and its unit, start it, and wait until it has rejoined its group before the next host',
+  );
+  add(
+    'Application services',
+    hostsWith(
+      (f) =>
+        f.path.startsWith('/etc/systemd/system/') &&
+        f.path.endsWith('.service') &&
+        !/(mongod|redis|sentinel)/.test(f.path),
+    ),
+    'install the unit, `systemctl daemon-reload`, start it',
+  );
+  add(
+    'Load balancers, one at a time per entrypoint',
+    hostsWith((f) => f.path === '/etc/nginx/nginx.conf' || f.path === '/etc/haproxy/haproxy.cfg'),
+    'check the config with its check command, install it, reload',
+  );
+  add(
+    'Floating addresses',
+    hostsWith((f) => f.path === '/etc/keepalived/keepalived.conf'),
+    'install keepalived.conf and reload keepalived last, once the balancers serve',
+  );
+  return steps;
 }
