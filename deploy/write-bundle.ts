@@ -73,14 +73,15 @@ export async function writeBundle(
 ): Promise<WriteReport> {
   const root = resolve(outDir);
   const previous = await previousManifest(root, fileSystem);
+  // Every path is checked before anything is written.
   const entries = [
     ...bundle.files.map((f) => ({ bundlePath: bundlePathOf(f), content: f.content })),
     { bundlePath: 'manifest.json', content: `${JSON.stringify(bundle.manifest, null, 2)}\n` },
-  ];
+  ].map((entry) => ({ ...entry, target: insideRoot(root, entry.bundlePath) }));
 
   const report: WriteReport = { written: [], unchanged: [], removed: [], kept: [] };
   for (const entry of entries) {
-    const target = insideRoot(root, entry.bundlePath);
+    const target = entry.target;
     const current = await readIfExists(target, fileSystem);
     if (current !== undefined && current.equals(Buffer.from(entry.content, 'utf8'))) {
       report.unchanged.push(entry.bundlePath);
