@@ -68,15 +68,20 @@ export const SERVICE_KINDS = [
   'storage',
   'database',
 ] as const;
+/** A service kind of SPEC section 1. */
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 /** `hot-standby` takes over automatically; `cold-standby` is stopped until a person starts it. */
 export const SERVICE_MODES = ['active', 'hot-standby', 'cold-standby'] as const;
+/** How a service takes over: by itself (hot), or when a person starts it (cold). */
 export type ServiceMode = (typeof SERVICE_MODES)[number];
 
+/** What a balancer listener speaks: http and https are balanced per request, tcp per connection. */
 export const LISTEN_PROTOCOLS = ['http', 'https', 'tcp'] as const;
+/** One of {@link LISTEN_PROTOCOLS}. */
 export type ListenProtocol = (typeof LISTEN_PROTOCOLS)[number];
 
+/** A port a balancer listens on, and what it speaks there. */
 export interface Listener {
   port: number;
   protocol: ListenProtocol;
@@ -88,6 +93,7 @@ export interface TlsFiles {
   key: string;
 }
 
+/** How balancers probe an app: an HTTP path, on the service port unless `port` is set. */
 export interface HealthCheck {
   path: string;
   port?: number;
@@ -104,6 +110,7 @@ interface ServiceBase {
   capacity?: number;
 }
 
+/** nginx or HAProxy: a reverse proxy, gateway or load balancer. */
 export interface BalancerService extends ServiceBase {
   kind: 'nginx' | 'haproxy';
   listen?: Listener[];
@@ -114,6 +121,7 @@ export interface BalancerService extends ServiceBase {
   stats?: { port: number };
 }
 
+/** A generic application server. */
 export interface AppService extends ServiceBase {
   kind: 'app';
   healthCheck?: HealthCheck;
@@ -121,17 +129,20 @@ export interface AppService extends ServiceBase {
   stateful?: boolean;
 }
 
+/** A passive capture server (Tealeaf PCA); `delivery` says how it spreads over its peers. */
 export interface CaptureService extends ServiceBase {
   kind: 'capture';
   delivery?: 'failover' | 'even';
   command?: string;
 }
 
+/** Kinds without fields of their own: routers, processing and reporting servers, sentinels, arbiters. */
 export interface PlainService extends ServiceBase {
   kind: 'router' | 'processing' | 'reporting' | 'sentinel' | 'arbiter';
   command?: string;
 }
 
+/** A data-bearing mongod of a replica set. */
 export interface MongoService extends ServiceBase {
   kind: 'mongodb';
   priority?: number;
@@ -139,11 +150,13 @@ export interface MongoService extends ServiceBase {
   hidden?: boolean;
 }
 
+/** A Redis server of a Sentinel group; exactly one is `primary`. */
 export interface RedisService extends ServiceBase {
   kind: 'redis';
   primary?: boolean;
 }
 
+/** Shared storage: NFS (mounted on every host that uses it) or S3. */
 export interface StorageService extends ServiceBase {
   kind: 'storage';
   type: 'nfs' | 's3';
@@ -152,6 +165,7 @@ export interface StorageService extends ServiceBase {
   mountPoint?: string;
 }
 
+/** An SQL database; nothing is generated for it. */
 export interface DatabaseService extends ServiceBase {
   kind: 'database';
   engine: string;
@@ -169,9 +183,12 @@ export type Service =
   | StorageService
   | DatabaseService;
 
+/** Every group kind of SPEC section 1. */
 export const GROUP_KINDS = ['mongodb-replica-set', 'redis-sentinel', 'quorum', 'pool'] as const;
+/** One of {@link GROUP_KINDS}. */
 export type GroupKind = (typeof GROUP_KINDS)[number];
 
+/** A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. */
 export interface Group {
   id: GroupId;
   kind: GroupKind;
@@ -187,7 +204,9 @@ export interface Group {
   load?: number;
 }
 
+/** `traffic`: requests or data flow to the target. `uses`: a dependency that must be up. */
 export const LINK_KINDS = ['traffic', 'uses'] as const;
+/** One of {@link LINK_KINDS}. */
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** `from` needs `to`; `to` is a service or a group. */
@@ -200,7 +219,9 @@ export interface Link {
   backup?: boolean;
 }
 
+/** How clients reach an entrypoint's targets. */
 export const ENTRYPOINT_VIAS = ['direct', 'vip', 'external-lb'] as const;
+/** One of {@link ENTRYPOINT_VIAS}. */
 export type EntrypointVia = (typeof ENTRYPOINT_VIAS)[number];
 
 /** What clients connect to. */

@@ -7,6 +7,7 @@ import type { DesignIndex, EffectiveEntrypoint } from './design-index';
 
 /** Priority of the first target; each next target is {@link PRIORITY_STEP} lower. */
 export const TOP_PRIORITY = 150;
+/** How much lower each next target's priority is. */
 export const PRIORITY_STEP = 10;
 /** keepalived accepts priorities 1..254 for instances that do not own the address. */
 const LOWEST_PRIORITY = 1;
