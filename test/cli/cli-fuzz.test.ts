@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from './run-cli';
 
 const examplesDir = join(import.meta.dirname, '../../examples');
 const examples = readdirSync(examplesDir)
@@ -79,17 +79,7 @@ const anyText = fc.oneof(
   fc.jsonValue().map((v) => JSON.stringify(v)),
 );
 
-async function run(args: string[], text: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readText: async () => text,
-    color: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], text: string) => runCli(args, { readText: async () => text });
 
 const STACK_TRACE = /\n\s+at .+:\d+:\d+\)?/;
 

@@ -1,26 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from './run-cli';
 
 const root = join(import.meta.dirname, '../..');
 const example = (name: string) => join(root, 'examples', name);
 
-/** Runs the CLI in-process and captures what a user would see. */
-async function run(args: string[], options: { color?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readText: async (path) => readFileSync(path, 'utf8'),
-    color: options.color ?? false,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 function tempFile(name: string, content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'topoforge-cli-')), name);

@@ -2,23 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from './run-cli';
 
 const root = join(import.meta.dirname, '../..');
 const example = (name: string) => join(root, 'examples', name);
 const freshDir = () => join(mkdtempSync(join(tmpdir(), 'topoforge-generate-')), 'bundle');
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readText: async (path) => readFileSync(path, 'utf8'),
-    color: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(
