@@ -19,6 +19,7 @@ export interface BundleFile {
   content: string;
   /** Octal permission bits, e.g. `0644`. */
   mode: string;
+  /** `user:group` to own the file on the host, e.g. `redis:redis`; root when unset. */
   owner?: string;
   /** Command that validates the file in place of its final path; `{}` stands for the file. */
   check?: string;

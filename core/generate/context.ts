@@ -113,10 +113,20 @@ const DAEMON_DEFAULTS: Record<
   },
 };
 
+/** True for a service that runs a mongod: a data member, or an arbiter of a replica set (not a quorum witness). */
+function runsMongod(index: DesignIndex, service: Service): boolean {
+  if (service.kind === 'mongodb') return true;
+  return service.kind === 'arbiter' && index.groups.get(service.group ?? '')?.kind === 'mongodb-replica-set';
+}
+
 function sharesHostWithSameDaemon(index: DesignIndex, service: Service, kind: DaemonKind): boolean {
   if (service.host === undefined) return false;
-  const family = kind === 'arbiter' || kind === 'mongodb' ? ['mongodb', 'arbiter'] : [kind];
-  return (index.servicesByHost.get(service.host) ?? []).filter((s) => family.includes(s.kind)).length > 1;
+  const neighbours = index.servicesByHost.get(service.host) ?? [];
+  const same =
+    kind === 'arbiter' || kind === 'mongodb'
+      ? neighbours.filter((s) => runsMongod(index, s))
+      : neighbours.filter((s) => s.kind === kind);
+  return same.length > 1;
 }
 
 /**

@@ -18,7 +18,7 @@ export class UnsafeValueError extends Error {
 }
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function refuseControl(syntax: string, value: string): void {
   if (CONTROL.test(value))
@@ -88,7 +88,7 @@ export function systemdText(value: string): string {
 /** Text for a `#` comment line in any of the formats: one line, printable characters only. */
 export function commentText(value: string): string {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').slice(0, 200);
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').slice(0, 200);
 }
 
 /** A JavaScript string literal (mongosh scripts). */
