@@ -321,6 +321,18 @@ export function mongoPriorityOf(service: Service): number {
   return 0;
 }
 
+/**
+ * True when a replica set is primary-secondary-arbiter in MongoDB's sense: it has arbiters and its
+ * data-bearing voters are no more than a majority of its voters, so MongoDB's implicit default
+ * write concern falls to w:1 (rule `mongodb.psa`; the init script sets it explicitly).
+ */
+export function isPrimarySecondaryArbiter(members: readonly Service[]): boolean {
+  const voting = members.filter((member) => mongoVotesOf(member) === 1);
+  const arbiters = members.filter((member) => member.kind === 'arbiter');
+  const dataVoters = voting.filter((member) => member.kind === 'mongodb').length;
+  return arbiters.length > 0 && voting.length > 0 && dataVoters <= Math.floor(voting.length / 2) + 1;
+}
+
 /** The capacity a service brings to a pool, default 1. */
 export function capacityOf(service: Service): number {
   return service.capacity ?? 1;

@@ -10,6 +10,7 @@ import {
   BALANCER_KINDS,
   VOTING_GROUP_KINDS,
   capacityOf,
+  isPrimarySecondaryArbiter,
   listeningPortsOf,
   mongoPriorityOf,
   mongoVotesOf,
@@ -440,10 +441,7 @@ const checkMongoDB: Check = ({ index, report }) => {
         );
       }
     }
-    // MongoDB's default write concern is w:1 when arbiters exist and the data-bearing voters are
-    // no more than a majority of the voters.
-    const dataVoters = voting.filter((m) => m.kind === 'mongodb').length;
-    if (arbiters.length > 0 && voting.length > 0 && dataVoters <= Math.floor(voting.length / 2) + 1) {
+    if (isPrimarySecondaryArbiter(members)) {
       report(
         'mongodb.psa',
         [group.id],

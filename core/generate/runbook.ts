@@ -5,12 +5,13 @@
  */
 import { compileAvailability } from '../availability';
 import { validateDesign } from '../rules';
+import { mongoPriorityOf } from '../model';
 import type { Service } from '../model';
 import { bundlePathOf } from './bundle';
 import type { BundleFile } from './bundle';
-import { hostOf } from './context';
 import type { GenerationContext } from './context';
 import { commentText } from './quote';
+import { initCommandOf } from './mongodb';
 import { renderTemplate } from './render';
 
 interface HostSection {
@@ -75,16 +76,11 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
         (f) => f.host === undefined && f.path === `scripts/mongodb-${group.id}-init.js`,
       );
       if (!script) return [];
-      const first = (index.membersByGroup.get(group.id) ?? []).find((m) => m.kind === 'mongodb');
-      const host = first ? hostOf(index, first) : undefined;
-      const port = first?.port ?? 27017;
       return [
         {
           id: group.id,
           script: script.path,
-          command: host
-            ? `mongosh --host ${host.address}:${port} --file ${script.path}`
-            : `mongosh --file ${script.path}`,
+          command: initCommandOf(index, group) ?? `mongosh --file ${script.path}`,
           psa: findings.some((f) => f.rule === 'mongodb.psa' && f.subjects[0] === group.id),
         },
       ];
@@ -99,7 +95,7 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
       let partners = [...new Set(entrypoints.flatMap((e) => e.targets))].filter((t) => t !== service.id);
       if (partners.length === 0) {
         partners = design.services
-          .filter((s) => s.kind === service.kind && s.id !== service.id && s.mode !== 'cold-standby')
+          .filter((s) => s.id !== service.id && s.mode !== 'cold-standby' && sameRole(s, service))
           .map((s) => s.id);
       }
       return {
@@ -150,6 +146,25 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   ];
 }
 
+/** Two services that can stand in for each other: same kind, and for databases the same engine. */
+function sameRole(a: Service, b: Service): boolean {
+  if (a.kind !== b.kind) return false;
+  return a.kind !== 'database' || b.kind !== 'database' || a.engine === b.engine;
+}
+
+/**
+ * How late a data host goes in a roll-out: arbiters and secondaries first, the primary (the
+ * highest-priority MongoDB member, the primary redis) last, so a roll-out costs one election at most.
+ */
+function primaryRank(index: GenerationContext['index'], host: string): number {
+  let rank = 0;
+  for (const service of index.servicesByHost.get(host) ?? []) {
+    if (service.kind === 'mongodb') rank = Math.max(rank, 1 + mongoPriorityOf(service));
+    if (service.kind === 'redis' && service.primary === true) rank = Math.max(rank, 2000);
+  }
+  return rank;
+}
+
 /**
  * The order to apply the bundle in: storage first, then data services (one voting member at a
  * time), then applications, then balancers, then the floating addresses that point at them.
@@ -175,7 +190,9 @@ function applicationOrder(
   );
   add(
     'Data services, one host at a time (secondaries and arbiters before the primary)',
-    hostsWith((f) => /\/(mongod|redis|sentinel)[^/]*\.conf$/.test(f.path)),
+    hostsWith((f) => /\/(mongod|redis|sentinel)[^/]*\.conf$/.test(f.path)).sort(
+      (a, b) => primaryRank(index, a) - primaryRank(index, b),
+    ),
     'install the config and its unit, start it, and wait until it has rejoined its group before the next host',
   );
   add(

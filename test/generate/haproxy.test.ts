@@ -1,0 +1,735 @@
+/**
+ * The HAProxy generator against the real HAProxy: every haproxy.cfg it writes for the example
+ * designs, for hostile values and for random designs passes `haproxy -c -dW` (warnings fail), and,
+ * parsed back with HAProxy's own word rules, holds exactly the frontends, backends and servers the
+ * design asks for.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { indexDesign } from '../../core/design-index';
+import type { BundleFile } from '../../core/generate/bundle';
+import { balancerRoutes } from '../../core/generate/context';
+import { generateHaproxy } from '../../core/generate/haproxy';
+import { UnsafeValueError } from '../../core/generate/quote';
+import { checkDesign, parseDesign } from '../../core/load';
+import type { BalancerService, Design } from '../../core/model';
+import { checkHaproxy, createSelfSignedCertificate, requireTool } from '../lab/tools';
+import type { Certificate, LabFiles } from '../lab/tools';
+
+// ---------------------------------------------------------------------------------------------
+// HAProxy's syntax, read back the way HAProxy 2.6 reads it (parse_line() in src/tools.c)
+
+/** A section (`global`, `frontend web`, …) and its lines, each split into unquoted words. */
+interface Section {
+  keyword: string;
+  name: string | undefined;
+  lines: string[][];
+}
+
+const SECTION_KEYWORDS = new Set([
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'resolvers',
+  'peers',
+  'userlist',
+  'mailers',
+  'program',
+  'http-errors',
+  'ring',
+  'cache',
+]);
+
+/**
+ * Splits one line into words: blanks separate words outside quotes, `#` outside quotes starts a
+ * comment, single quotes are literal, a backslash escapes outside them. Throws on what HAProxy
+ * would refuse or expand: an unmatched quote, `$` inside double quotes (an environment variable).
+ */
+function parseHaproxyLine(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: "'" | '"' | undefined;
+  const emit = (text: string): void => {
+    word = (word ?? '') + text;
+  };
+  for (let position = 0; position < line.length; position += 1) {
+    const character = line[position]!;
+    if (quote === undefined && character === '#') break;
+    if (character === "'" && quote !== '"') {
+      quote = quote === "'" ? undefined : "'";
+      emit('');
+    } else if (character === '"' && quote !== "'") {
+      quote = quote === '"' ? undefined : '"';
+      emit('');
+    } else if (character === '\\' && quote !== "'") {
+      const next = line[position + 1];
+      const escaped: Record<string, string> = { ' ': ' ', '\\': '\\', t: '\t', n: '\n', r: '\r', '#': '#' };
+      if (next !== undefined && escaped[next] !== undefined) {
+        emit(escaped[next]);
+        position += 1;
+      } else if (next === "'" || next === '"') {
+        emit(next);
+        position += 1;
+      } else emit(character);
+    } else if (character === '$' && quote === '"') {
+      throw new Error(`HAProxy would expand an environment variable in: ${line}`);
+    } else if (/\s/u.test(character) && quote === undefined) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else emit(character);
+  }
+  if (quote !== undefined) throw new Error(`unmatched quote in: ${line}`);
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** Parses a whole file into its sections. Lines are split at `\n` only, as HAProxy reads them. */
+function parseHaproxy(text: string): Section[] {
+  const sections: Section[] = [];
+  for (const line of text.split('\n')) {
+    if (/\r/u.test(line)) throw new Error(`a carriage return cuts the line short: ${line}`);
+    const words = parseHaproxyLine(line);
+    if (words.length === 0) continue;
+    if (SECTION_KEYWORDS.has(words[0]!)) {
+      sections.push({ keyword: words[0]!, name: words[1], lines: [] });
+      continue;
+    }
+    const current = sections.at(-1);
+    if (current === undefined) throw new Error(`a line outside any section: ${line}`);
+    current.lines.push(words);
+  }
+  return sections;
+}
+
+function sectionOf(sections: Section[], keyword: string, name?: string): Section {
+  const found = sections.filter((section) => section.keyword === keyword && section.name === name);
+  expect(found, `${keyword} ${name ?? ''}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The lines of `section` that start with `words`, without those words. */
+function linesOf(section: Section, ...words: string[]): string[][] {
+  return section.lines
+    .filter((line) => words.every((word, position) => line[position] === word))
+    .map((line) => line.slice(words.length));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Designs and files
+
+const EXAMPLES = readdirSync('examples')
+  .filter((file) => file.endsWith('.topo.json'))
+  .sort();
+
+function loadExample(file: string): Design {
+  const result = parseDesign(readFileSync(`examples/${file}`, 'utf8'));
+  if (!result.ok) throw new Error(`${file} does not load`);
+  return result.design;
+}
+
+function haproxyFiles(design: Design): BundleFile[] {
+  return generateHaproxy({ index: indexDesign(design) });
+}
+
+function fileOn(design: Design, host: string): string {
+  const file = haproxyFiles(design).find((candidate) => candidate.host === host);
+  if (file === undefined) throw new Error(`no haproxy.cfg on ${host}`);
+  return file.content;
+}
+
+/**
+ * Certificates for every `crt` of `cfg`: the certificate alone at that path and its key where the
+ * design keeps it, which is how HAProxy must find it; the key inside the certificate file when
+ * the design names no key HAProxy can read.
+ */
+function tlsFilesOf(cfg: string, design: Design, certificate: Certificate): LabFiles {
+  const files: LabFiles = {};
+  const delExtension = linesOf(sectionOf(parseHaproxy(cfg), 'global'), 'ssl-load-extra-del-ext').length > 0;
+  for (const section of parseHaproxy(cfg)) {
+    for (const bind of linesOf(section, 'bind')) {
+      const index = bind.indexOf('crt');
+      if (index < 0) continue;
+      const path = bind[index + 1]!;
+      const readable = design.services
+        .filter((service): service is BalancerService => service.kind === 'haproxy')
+        .map((service) => service.tls)
+        .find(
+          (tls) =>
+            tls?.cert === path &&
+            tls.key === (delExtension ? `${path.replace(/\.[^./]*$/u, '')}.key` : `${path}.key`),
+        );
+      if (readable !== undefined) {
+        files[path] = certificate.certificate;
+        files[readable.key] = certificate.key;
+      } else files[path] = certificate.certificate + certificate.key;
+    }
+  }
+  return files;
+}
+
+/** A host file mapping the design's DNS names, so HAProxy resolves them inside the lab namespace. */
+function hostsFileOf(design: Design): LabFiles {
+  const names = design.hosts.filter((host) => /[a-z]/iu.test(host.address) && !host.address.includes(':'));
+  if (names.length === 0) return {};
+  const lines = names.map((host, position) => `10.99.0.${position + 1} ${host.address}`);
+  return { '/etc/hosts': `127.0.0.1 localhost\n${lines.join('\n')}\n` };
+}
+
+async function expectHaproxyAccepts(cfg: string, extraFiles: LabFiles): Promise<void> {
+  const result = await checkHaproxy(cfg, { extraFiles });
+  expect(result.output, cfg).toBe('Configuration file is valid');
+  expect(result.ok).toBe(true);
+}
+
+function addressOf(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+const canCheck = requireTool('haproxy') && requireTool('openssl');
+
+describe.skipIf(!canCheck)('HAProxy generator', () => {
+  let certificate: Certificate;
+  beforeAll(async () => {
+    certificate = await createSelfSignedCertificate('lab.test');
+  });
+
+  test.each(EXAMPLES)('every haproxy.cfg of %s passes haproxy -c -dW', async (file) => {
+    const design = loadExample(file);
+    for (const generated of haproxyFiles(design)) {
+      expect(generated).toMatchObject({
+        path: '/etc/haproxy/haproxy.cfg',
+        mode: '0644',
+        check: 'haproxy -c -f {}',
+        reload: 'systemctl reload haproxy',
+        policy: 'replace',
+      });
+      await expectHaproxyAccepts(generated.content, tlsFilesOf(generated.content, design, certificate));
+    }
+  });
+
+  test('Helix: 443 terminates TLS and sends HTTP to port 80, 22 passes through, stats on 8404', () => {
+    const design = loadExample('helix-teamhub.topo.json');
+    expect(haproxyFiles(design).map((file) => file.host)).toEqual(['lb-1', 'lb-2']);
+    const sections = parseHaproxy(fileOn(design, 'lb-1'));
+    expect(linesOf(sectionOf(sections, 'global'), 'ssl-load-extra-del-ext')).toEqual([[]]);
+    expect(linesOf(sectionOf(sections, 'defaults'), 'default-server')).toEqual([
+      'init-addr last,libc,none fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down'.split(' '),
+    ]);
+    expect(linesOf(sectionOf(sections, 'defaults'), 'option', 'redispatch')).toEqual([['1']]);
+
+    const https = sectionOf(sections, 'frontend', 'lb-a-443');
+    expect(linesOf(https, 'bind')).toEqual([
+      [':443', 'ssl', 'crt', '/etc/haproxy/tls/teamhub.example.com.crt', 'alpn', 'h2,http/1.1'],
+    ]);
+    expect(linesOf(https, 'mode')).toEqual([['http']]);
+    expect(linesOf(https, 'default_backend')).toEqual([['lb-a-443']]);
+    const web = sectionOf(sections, 'backend', 'lb-a-443');
+    expect(linesOf(web, 'server')).toEqual([
+      ['web-a', '10.60.1.11:80', 'check', 'inter', '2s', 'fastinter', '500ms'],
+      ['web-b', '10.60.1.12:80', 'check', 'inter', '2s', 'fastinter', '500ms'],
+    ]);
+    expect(linesOf(web, 'option', 'httpchk')).toEqual([[]]);
+    expect(linesOf(web, 'http-check')).toEqual([
+      ['send', 'meth', 'GET', 'uri', '/'],
+      ['expect', 'status', '200'],
+    ]);
+    expect(linesOf(web, 'retry-on')[0]).toContain('conn-failure');
+    expect(linesOf(web, 'http-request', 'disable-l7-retry')).toEqual([['unless', 'idempotent']]);
+
+    const ssh = sectionOf(sections, 'frontend', 'lb-a-22');
+    expect(linesOf(ssh, 'bind')).toEqual([[':22']]);
+    expect(linesOf(ssh, 'mode')).toEqual([['tcp']]);
+    const git = sectionOf(sections, 'backend', 'lb-a-22');
+    expect(linesOf(git, 'mode')).toEqual([['tcp']]);
+    expect(linesOf(git, 'server').map((line) => line.slice(0, 2))).toEqual([
+      ['web-a', '10.60.1.11:22'],
+      ['web-b', '10.60.1.12:22'],
+    ]);
+    expect(linesOf(git, 'option', 'httpchk')).toEqual([]);
+
+    const stats = sectionOf(sections, 'frontend', 'lb-a-stats');
+    expect(linesOf(stats, 'bind')).toEqual([[':8404']]);
+    expect(linesOf(stats, 'stats')).toEqual([['enable'], ['uri', '/'], ['refresh', '10s']]);
+  });
+
+  test('Teramind: 443 and 10000 pass through to all five nodes with connect checks', () => {
+    const sections = parseHaproxy(fileOn(loadExample('teramind-ha.topo.json'), 'lb-2'));
+    for (const port of [443, 10000]) {
+      const backend = sectionOf(sections, 'backend', `lb-b-${port}`);
+      expect(linesOf(backend, 'mode')).toEqual([['tcp']]);
+      expect(linesOf(backend, 'balance')).toEqual([['leastconn']]);
+      expect(linesOf(backend, 'server')).toEqual(
+        [1, 2, 3, 4, 5].map((node) => [
+          `node-${node}`,
+          `10.20.1.1${node}:${port}`,
+          ...'check inter 2s fastinter 500ms on-marked-down shutdown-sessions'.split(' '),
+        ]),
+      );
+    }
+  });
+
+  test('health checks at the named port and interval; backup links become backup servers', async () => {
+    const design = checked({
+      ...baseDesign(),
+      services: baseDesign().services.map((service) =>
+        service.id === 'web-a'
+          ? { ...service, healthCheck: { path: '/upcheck', port: 9000, intervalMs: 5000 } }
+          : service,
+      ),
+      links: [
+        { from: 'edge', to: 'web-a' },
+        { from: 'edge', to: 'web-b', backup: true },
+        { from: 'edge', to: 'web-c', backup: true },
+        { from: 'edge', to: 'web-a', port: 22 },
+        { from: 'edge', to: 'web-b', port: 22 },
+      ],
+    });
+    const cfg = fileOn(design, 'lb-1');
+    const backend = sectionOf(parseHaproxy(cfg), 'backend', 'edge-443');
+    expect(linesOf(backend, 'server')).toEqual([
+      ['web-a', '10.9.1.11:8080', 'check', 'port', '9000', 'inter', '5s', 'fastinter', '500ms'],
+      ['web-b', '10.9.1.12:8080', 'check', 'inter', '2s', 'fastinter', '500ms', 'backup'],
+      ['web-c', '10.9.1.13:8080', 'check', 'inter', '2s', 'fastinter', '500ms', 'backup'],
+    ]);
+    expect(linesOf(backend, 'option', 'allbackups')).toEqual([[]]);
+    expect(linesOf(backend, 'http-check', 'send')).toEqual([['meth', 'GET', 'uri', '/upcheck']]);
+    // tcp: only web-a names its check port, so the pass-through is checked by connecting.
+    expect(linesOf(sectionOf(parseHaproxy(cfg), 'backend', 'edge-22'), 'option', 'httpchk')).toEqual([]);
+    await expectHaproxyAccepts(cfg, tlsFilesOf(cfg, design, certificate));
+  });
+
+  test('an https listener whose key HAProxy cannot find says so; a listener without backends answers 503', async () => {
+    const base = baseDesign();
+    const design = checked({
+      ...base,
+      hosts: base.hosts.map((host) => (host.id === 'lb-1' ? { ...host, address: 'fd00::10' } : host)),
+      services: base.services.map((service) =>
+        service.id === 'edge'
+          ? {
+              ...service,
+              listen: [...(service.listen as object[]), { port: 80, protocol: 'http' }],
+              tls: { cert: '/etc/haproxy/tls/shop.pem', key: '/etc/ssl/private/shop.key' },
+            }
+          : service,
+      ),
+    });
+    const cfg = fileOn(design, 'lb-1');
+    expect(cfg).toContain(
+      '# HAProxy cannot read a key from /etc/ssl/private/shop.key: append the key to /etc/haproxy/tls/shop.pem, or move it to /etc/haproxy/tls/shop.key.',
+    );
+    const sections = parseHaproxy(cfg);
+    expect(linesOf(sectionOf(sections, 'global'), 'ssl-load-extra-del-ext')).toEqual([]);
+    expect(linesOf(sectionOf(sections, 'frontend', 'edge-80'), 'bind')).toEqual([[':::80', 'v4v6']]);
+    expect(linesOf(sectionOf(sections, 'backend', 'edge-80'), 'server')).toEqual([]);
+    await expectHaproxyAccepts(cfg, tlsFilesOf(cfg, design, certificate));
+  });
+
+  test('generating twice gives the same bytes', () => {
+    for (const file of EXAMPLES) {
+      expect(haproxyFiles(loadExample(file))).toEqual(haproxyFiles(loadExample(file)));
+    }
+  });
+
+  describe('hostile values', () => {
+    test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
+      '%s: refused by the schema, or haproxy -c passes and the config parses back to the same lines',
+      async (_name, field) => {
+        const benign = parseHaproxy(fileOn(checked(withFragment(field, '')), 'lb-1'));
+        const accepted: string[] = [];
+        for (const fragment of FRAGMENTS) {
+          const result = checkDesign(withFragment(field, fragment));
+          if (!result.ok) continue;
+          accepted.push(fragment);
+          const cfg = fileOn(result.design, 'lb-1');
+          expect(parseHaproxy(cfg), JSON.stringify(fragment)).toEqual(
+            expectedSections(benign, field, fragment),
+          );
+          await expectHaproxyAccepts(cfg, tlsFilesOf(cfg, result.design, certificate));
+        }
+        if (field.strict) expect(accepted).toEqual([]);
+      },
+    );
+
+    test('past the schema, the quoting functions refuse or quote every fragment', () => {
+      for (const field of INJECTION_FIELDS) {
+        const benign = parseHaproxy(fileOn(checked(withFragment(field, '')), 'lb-1'));
+        for (const fragment of FRAGMENTS) {
+          const what = `${field.name} with ${JSON.stringify(fragment)}`;
+          let cfg: string;
+          try {
+            cfg = fileOn(withFragment(field, fragment) as unknown as Design, 'lb-1');
+          } catch (error) {
+            expect(error, what).toBeInstanceOf(UnsafeValueError);
+            continue;
+          }
+          expect(parseHaproxy(cfg), what).toEqual(expectedSections(benign, field, fragment));
+        }
+      }
+    });
+  });
+
+  test('random designs with balancers: every haproxy.cfg passes haproxy -c -dW', async () => {
+    await fc.assert(
+      fc.asyncProperty(randomBalancerDesign(), async (design) => {
+        const index = indexDesign(design);
+        for (const generated of haproxyFiles(design)) {
+          const sections = parseHaproxy(generated.content);
+          // The first listener on a port serves it; a later one on the same host is left out.
+          const claimed = new Set<number>();
+          for (const service of design.services) {
+            if (service.kind !== 'haproxy' || service.host !== generated.host) continue;
+            for (const route of balancerRoutes(index, service)) {
+              if (claimed.has(route.listener.port)) continue;
+              claimed.add(route.listener.port);
+              const backend = sectionOf(sections, 'backend', `${service.id}-${route.listener.port}`);
+              const servers = linesOf(backend, 'server');
+              expect(servers.map((line) => line[1])).toEqual(
+                route.backends.map((backend) => addressOf(backend.host.address, backend.port)),
+              );
+              expect(servers.map((line) => line.includes('backup'))).toEqual(
+                route.backends.map((backend) => backend.backup),
+              );
+              expect(linesOf(backend, 'mode')).toEqual([
+                [route.listener.protocol === 'tcp' ? 'tcp' : 'http'],
+              ]);
+            }
+            if (service.stats !== undefined && !claimed.has(service.stats.port)) {
+              claimed.add(service.stats.port);
+              expect(
+                linesOf(sectionOf(sections, 'frontend', `${service.id}-stats`), 'stats', 'enable'),
+              ).toEqual([[]]);
+            }
+          }
+          await expectHaproxyAccepts(generated.content, {
+            ...tlsFilesOf(generated.content, design, certificate),
+            ...hostsFileOf(design),
+          });
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Test designs
+
+interface RawService {
+  id: string;
+  kind: string;
+  host?: string;
+  label?: string;
+  tls?: { cert: string; key: string };
+  healthCheck?: { path: string; port?: number; intervalMs?: number };
+  [key: string]: unknown;
+}
+
+interface RawDesign {
+  format: 1;
+  name: string;
+  hosts: { id: string; address: string }[];
+  services: RawService[];
+  links: { from: string; to: string; port?: number; backup?: boolean }[];
+}
+
+/** An https and tcp HAProxy with a statistics page, in front of three apps. */
+function baseDesign(): RawDesign {
+  return {
+    format: 1,
+    name: 'Shop  design',
+    hosts: [
+      { id: 'lb-1', address: '10.9.0.10' },
+      { id: 'app-1', address: '10.9.1.11' },
+      { id: 'app-2', address: '10.9.1.12' },
+      { id: 'app-3', address: '10.9.1.13' },
+    ],
+    services: [
+      {
+        id: 'edge',
+        kind: 'haproxy',
+        host: 'lb-1',
+        label: 'Edge ',
+        listen: [
+          { port: 443, protocol: 'https' },
+          { port: 22, protocol: 'tcp' },
+        ],
+        tls: { cert: '/etc/haproxy/tls/shop.crt', key: '/etc/haproxy/tls/shop.key' },
+        stats: { port: 8404 },
+      },
+      {
+        id: 'web-a',
+        kind: 'app',
+        host: 'app-1',
+        label: 'A ',
+        port: 8080,
+        healthCheck: { path: '/health', intervalMs: 2500 },
+      },
+      { id: 'web-b', kind: 'app', host: 'app-2', port: 8080 },
+      { id: 'web-c', kind: 'app', host: 'app-3', port: 8080 },
+    ],
+    links: [
+      { from: 'edge', to: 'web-a' },
+      { from: 'edge', to: 'web-b', backup: true },
+      { from: 'edge', to: 'web-a', port: 22 },
+      { from: 'edge', to: 'web-b', port: 22 },
+    ],
+  };
+}
+
+function service(design: RawDesign, id: string): RawService {
+  const found = design.services.find((candidate) => candidate.id === id);
+  if (found === undefined) throw new Error(`no service ${id}`);
+  return found;
+}
+
+/** A design that passed the loader; throws with its problems when it does not. */
+function checked(raw: object): Design {
+  const result = checkDesign(raw);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
+  return result.design;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Injection corpus
+
+/**
+ * Each fragment goes into every field: line breaks (HAProxy also ends a line at a carriage
+ * return), quotes, escapes, environment variables, comments, path climbing, odd characters and an
+ * overlong value.
+ */
+const FRAGMENTS = [
+  '\n',
+  '\r',
+  '\u2028',
+  '\u0000',
+  '}',
+  '{',
+  ';',
+  '"',
+  "'",
+  '\\',
+  '\\x41',
+  '$',
+  '${HOME}',
+  '"$HOME"',
+  '#',
+  '../',
+  '/../..',
+  ' ',
+  '\t',
+  '`',
+  '*',
+  'é',
+  'x'.repeat(300),
+];
+
+/** A string field of the design that reaches haproxy.cfg. */
+interface InjectionField {
+  name: string;
+  /** The field's value around a fragment; with an empty fragment, a valid value. */
+  value: (fragment: string) => string;
+  place: (design: RawDesign, value: string) => void;
+  /** Where HAProxy sees it: only in a comment, or inside the words of a line. */
+  reaches: 'comment' | 'argument';
+  /** The schema must refuse every fragment. */
+  strict: boolean;
+}
+
+const INJECTION_FIELDS: InjectionField[] = [
+  {
+    name: 'design name',
+    value: (fragment) => `Shop ${fragment} design`,
+    place: (design, value) => (design.name = value),
+    reaches: 'comment',
+    strict: false,
+  },
+  {
+    name: 'balancer label',
+    value: (fragment) => `Edge ${fragment}`,
+    place: (design, value) => (service(design, 'edge').label = value),
+    reaches: 'comment',
+    strict: false,
+  },
+  {
+    name: 'healthCheck.path',
+    value: (fragment) => `/health${fragment}`,
+    place: (design, value) => (service(design, 'web-a').healthCheck = { path: value, intervalMs: 2500 }),
+    reaches: 'argument',
+    strict: false,
+  },
+  {
+    name: 'backend id',
+    value: (fragment) => `web-a${fragment}`,
+    place: (design, value) => renameService(design, 'web-a', value),
+    reaches: 'argument',
+    strict: true,
+  },
+  {
+    name: 'balancer id',
+    value: (fragment) => `edge${fragment}`,
+    place: (design, value) => renameService(design, 'edge', value),
+    reaches: 'argument',
+    strict: true,
+  },
+  {
+    name: 'tls.cert',
+    value: (fragment) => `/etc/haproxy/tls/shop${fragment}.crt`,
+    place: (design, value) => {
+      const tls = service(design, 'edge').tls!;
+      tls.cert = value;
+      tls.key = `${value}.key`;
+    },
+    reaches: 'argument',
+    strict: false,
+  },
+  {
+    name: 'tls.key',
+    value: (fragment) => `/etc/haproxy/tls/shop${fragment}.key`,
+    place: (design, value) => (service(design, 'edge').tls!.key = value),
+    reaches: 'comment',
+    strict: false,
+  },
+  {
+    name: 'host address',
+    value: (fragment) => `10.9.1.11${fragment}`,
+    place: (design, value) => (design.hosts[1]!.address = value),
+    reaches: 'argument',
+    strict: true,
+  },
+];
+
+/** The base design with `fragment` in `field`: plain data, which may well not be a design. */
+function withFragment(field: InjectionField, fragment: string): RawDesign {
+  const design = baseDesign();
+  field.place(design, field.value(fragment));
+  return design;
+}
+
+/**
+ * What HAProxy must read from the config with `fragment` in `field`: the benign config's lines,
+ * with the benign value replaced by the hostile one inside words. A comment changes nothing, and
+ * neither does a key path: HAProxy reads the key beside the certificate, never from the design's
+ * path, so the key's name only shows in a comment (and, if it is `<name>.key`, in a global option).
+ */
+function expectedSections(benign: Section[], field: InjectionField, fragment: string): Section[] {
+  if (field.reaches === 'comment') {
+    if (field.name !== 'tls.key' || fragment === '') return benign;
+    // A key that is not <name>.key leaves ssl-load-extra-del-ext out.
+    return benign.map((section) =>
+      section.keyword === 'global'
+        ? { ...section, lines: section.lines.filter((line) => line[0] !== 'ssl-load-extra-del-ext') }
+        : section,
+    );
+  }
+  const from = field.value('');
+  const to = field.value(fragment);
+  return benign.map((section) => ({
+    keyword: section.keyword,
+    name: section.name?.replaceAll(from, to),
+    lines: section.lines.map((line) => line.map((word) => word.replaceAll(from, to))),
+  }));
+}
+
+function renameService(design: RawDesign, id: string, to: string): void {
+  service(design, id).id = to;
+  for (const link of design.links) {
+    if (link.from === id) link.from = to;
+    if (link.to === id) link.to = to;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random designs
+
+/** Random valid designs: 1 to 2 HAProxy services on 1 to 2 hosts, in front of 1 to 4 apps. */
+function randomBalancerDesign(): fc.Arbitrary<Design> {
+  const address = fc.oneof(
+    fc.integer({ min: 1, max: 250 }).map((n) => `10.8.1.${n}`),
+    fc.integer({ min: 1, max: 0xffff }).map((n) => `fd00::${n.toString(16)}`),
+    fc.integer({ min: 1, max: 99 }).map((n) => `app-${n}.lab.test`),
+  );
+  const port = fc.constantFrom(22, 80, 443, 3000, 8080, 8404, 9000, 10000);
+  const listener = fc.record({ port, protocol: fc.constantFrom('http', 'https', 'tcp') });
+  const app = fc.record({
+    port: fc.option(port, { nil: undefined }),
+    healthCheck: fc.option(
+      fc.record({
+        path: fc.constantFrom('/', '/health', '/up?full=1&x=%20', '/a/b.json'),
+        port: fc.option(port, { nil: undefined }),
+        intervalMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
+      }),
+      { nil: undefined },
+    ),
+  });
+  const balancer = fc.record({
+    onSecondHost: fc.boolean(),
+    listen: fc.option(fc.array(listener, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+    tls: fc.boolean(),
+    stats: fc.option(port, { nil: undefined }),
+    links: fc.array(
+      fc.record({ app: fc.nat(), port: fc.option(port, { nil: undefined }), backup: fc.boolean() }),
+      {
+        maxLength: 6,
+      },
+    ),
+  });
+  return fc
+    .record({
+      addresses: fc.uniqueArray(address, { minLength: 6, maxLength: 6 }),
+      apps: fc.array(app, { minLength: 1, maxLength: 4 }),
+      balancers: fc.array(balancer, { minLength: 1, maxLength: 2 }),
+      // One way of naming keys per design: HAProxy's ssl-load-extra-del-ext is global.
+      keyReplacesExtension: fc.boolean(),
+    })
+    .map(({ addresses, apps, balancers, keyReplacesExtension }) => {
+      const hosts = [
+        { id: 'lb-1', address: addresses[0]! },
+        { id: 'lb-2', address: addresses[1]! },
+        ...apps.map((_app, position) => ({ id: `app-host-${position}`, address: addresses[position + 2]! })),
+      ];
+      const services = [
+        ...balancers.map((spec, position) => ({
+          id: `balancer-${position}`,
+          kind: 'haproxy',
+          host: spec.onSecondHost ? 'lb-2' : 'lb-1',
+          ...(spec.listen ? { listen: spec.listen } : {}),
+          ...(spec.stats === undefined ? {} : { stats: { port: spec.stats } }),
+          ...(spec.tls
+            ? {
+                tls: {
+                  cert: `/etc/haproxy/tls/b${position}.crt`,
+                  key: keyReplacesExtension
+                    ? `/etc/haproxy/tls/b${position}.key`
+                    : `/etc/haproxy/tls/b${position}.crt.key`,
+                },
+              }
+            : {}),
+        })),
+        ...apps.map((spec, position) => ({
+          id: `app-${position}`,
+          kind: 'app',
+          host: `app-host-${position}`,
+          ...(spec.port === undefined ? {} : { port: spec.port }),
+          ...(spec.healthCheck === undefined
+            ? {}
+            : {
+                healthCheck: Object.fromEntries(
+                  Object.entries(spec.healthCheck).filter(([, value]) => value !== undefined),
+                ),
+              }),
+        })),
+      ];
+      const links = balancers.flatMap((spec, position) =>
+        spec.links.map((link) => ({
+          from: `balancer-${position}`,
+          to: `app-${link.app % apps.length}`,
+          ...(link.port === undefined ? {} : { port: link.port }),
+          ...(link.backup ? { backup: true } : {}),
+        })),
+      );
+      return checked({ format: 1, name: 'Random balancers', hosts, services, links });
+    });
+}

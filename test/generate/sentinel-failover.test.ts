@@ -1,0 +1,147 @@
+/**
+ * The generated Redis + Sentinel group fails over in time: three redis servers and three sentinels,
+ * started from the generated files unmodified on loopback addresses of their own, promote a
+ * replica within 3 s of the primary's SIGKILL with the default `down-after-milliseconds`.
+ */
+import { performance } from 'node:perf_hooks';
+import { describe, expect, test } from 'vitest';
+import { indexDesign } from '../../core/design-index';
+import { DEFAULT_DOWN_AFTER_MS, generateRedis } from '../../core/generate/redis';
+import { checkDesign, describeProblem } from '../../core/load';
+import { mainPortOf } from '../../core/model';
+import type { Design } from '../../core/model';
+import { freePort, sleep } from '../lab/processes';
+import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
+import type { RedisServer } from '../lab/tools';
+
+/** Polls `condition` every 20 ms until it holds; throws after `timeoutMs`. */
+async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Three nodes, each with a redis and a sentinel, as Teramind runs them; Sentinel timings left to
+ * the defaults.
+ */
+async function threeNodeDesign(): Promise<Design> {
+  const ports: number[] = [];
+  while (ports.length < 6) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const nodes = [1, 2, 3];
+  const raw = {
+    format: 1,
+    name: 'Sentinel failover on loopback',
+    hosts: nodes.map((node) => ({ id: `node-${node}`, address: `127.0.90.${node}` })),
+    services: [
+      ...nodes.map((node) => ({
+        id: `redis-${node}`,
+        kind: 'redis',
+        host: `node-${node}`,
+        group: 'cache',
+        port: ports[node - 1],
+        ...(node === 1 ? { primary: true } : {}),
+      })),
+      ...nodes.map((node) => ({
+        id: `sentinel-${node}`,
+        kind: 'sentinel',
+        host: `node-${node}`,
+        group: 'cache',
+        port: ports[node + 2],
+      })),
+    ],
+    groups: [{ id: 'cache', kind: 'redis-sentinel', masterName: 'cache' }],
+  };
+  const result = checkDesign(raw);
+  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
+  return result.design;
+}
+
+describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
+  'generated Sentinel group',
+  () => {
+    test('promotes a replica within 3 s of the primary being SIGKILLed, and every sentinel agrees', async (context) => {
+      const design = await threeNodeDesign();
+      const files = generateRedis({ index: indexDesign(design) });
+      expect(files.find((file) => file.path === '/etc/redis/sentinel.conf')!.content).toContain(
+        `sentinel down-after-milliseconds cache ${DEFAULT_DOWN_AFTER_MS}`,
+      );
+      const start = async (serviceId: string): Promise<RedisServer> => {
+        const service = design.services.find((candidate) => candidate.id === serviceId)!;
+        const file = files.find(
+          (candidate) => candidate.host === service.host && candidate.path.endsWith(`${service.kind}.conf`),
+        )!;
+        // The lab starts servers with `--port 0`; the generated port (and the file's own bind) win again.
+        const options = { extraArgs: ['--port', String(mainPortOf(service))], context };
+        return requireStarted(
+          service.kind === 'redis'
+            ? await startRedis(file.content, options)
+            : await startSentinel(file.content, options),
+        );
+      };
+
+      const bootedAt = performance.now();
+      const [primary, ...replicas] = await Promise.all(['redis-1', 'redis-2', 'redis-3'].map(start));
+      const sentinels = await Promise.all(['sentinel-1', 'sentinel-2', 'sentinel-3'].map(start));
+      const replicaPorts = ['redis-2', 'redis-3'].map((id) =>
+        String(mainPortOf(design.services.find((service) => service.id === id)!)),
+      );
+
+      // Kill only once every sentinel knows both replicas and both peers (LAB.md).
+      await waitUntil('every sentinel discovering the replicas and its peers', async () => {
+        const views = await Promise.all(
+          sentinels.map(async (sentinel) => ({
+            replicas: (await sentinel.command('SENTINEL', 'REPLICAS', 'cache')).split('\n'),
+            peers: (await sentinel.command('SENTINEL', 'SENTINELS', 'cache')).split('\n'),
+          })),
+        );
+        return views.every(
+          (view) =>
+            replicaPorts.every((port) => view.replicas.includes(port)) &&
+            view.peers.filter((line) => line === 'name').length === 2,
+        );
+      });
+      const discoveredMs = performance.now() - bootedAt;
+
+      const killedAt = performance.now();
+      primary!.kill();
+      let promoted: RedisServer | undefined;
+      await waitUntil('a replica becoming primary', async () => {
+        for (const replica of replicas) {
+          if ((await replica.command('ROLE')).startsWith('master')) promoted = replica;
+        }
+        return promoted !== undefined;
+      });
+      const promotedMs = performance.now() - killedAt;
+      const promotedAddress = ['127.0.90.2', '127.0.90.3'][replicas.indexOf(promoted!)];
+      const promotedPort = replicaPorts[replicas.indexOf(promoted!)];
+      await waitUntil('every sentinel naming the new primary', async () => {
+        const addresses = await Promise.all(
+          sentinels.map((sentinel) => sentinel.command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'cache')),
+        );
+        return addresses.every((address) => address === `${promotedAddress}\n${promotedPort}`);
+      });
+      const agreedMs = performance.now() - killedAt;
+      // The other replica follows the new primary, and Sentinel wrote that into its redis.conf.
+      const other = replicas.find((replica) => replica !== promoted)!;
+      await waitUntil('the other replica following the new primary', async () =>
+        other.readConfig().includes(`replicaof ${promotedAddress} ${promotedPort}`),
+      );
+      const followedMs = performance.now() - killedAt;
+
+      console.info('Generated Sentinel group, 3 redis + 3 sentinels, quorum 2, down-after 1000 ms:', {
+        discoveredMs: Math.round(discoveredMs),
+        promotedMs: Math.round(promotedMs),
+        agreedMs: Math.round(agreedMs),
+        followedMs: Math.round(followedMs),
+      });
+      expect(promotedMs).toBeLessThan(3000);
+      expect(agreedMs).toBeLessThan(5000);
+    });
+  },
+);
