@@ -17,6 +17,7 @@ import type { ItemAvailability } from '../core/availability';
 import { generateBundle } from '../core/generate/index';
 import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';
+import { nodeSha256 } from '../deploy/hash';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -338,7 +339,7 @@ async function runGenerate(args: string[], io: CliIo): Promise<number> {
     };
     let bundle;
     try {
-      bundle = generateBundle(loaded.design);
+      bundle = generateBundle(loaded.design, { sha256: nodeSha256 });
     } catch (error) {
       if (error instanceof UnsafeValueError) return failWith(error.message);
       throw error;

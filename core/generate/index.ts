@@ -6,7 +6,7 @@ import { indexDesign } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import type { Design } from '../model';
 import { buildManifest, sortFiles } from './bundle';
-import type { BundleFile, Manifest } from './bundle';
+import type { BundleFile, Manifest, Sha256 } from './bundle';
 import type { Generator } from './context';
 import { generateHaproxy } from './haproxy';
 import { generateKeepalived } from './keepalived';
@@ -31,11 +31,17 @@ const GENERATORS: readonly Generator[] = [
   generateSystemd,
 ];
 
+/** Options of {@link generateBundle}. */
+export interface GenerateOptions {
+  /** SHA-256 for the manifest; a pure-JS one by default. */
+  sha256?: Sha256;
+}
+
 /** Generates the bundle of a design that loaded; the same design always gives the same bytes. */
-export function generateBundle(design: Design | DesignIndex): Bundle {
+export function generateBundle(design: Design | DesignIndex, options: GenerateOptions = {}): Bundle {
   const index = 'design' in design ? design : indexDesign(design);
   const context = { index };
   const configFiles = GENERATORS.flatMap((generate) => generate(context));
   const files = sortFiles([...generateRunbook(context, configFiles), ...configFiles], index.design);
-  return { files, manifest: buildManifest(index.design, files) };
+  return { files, manifest: buildManifest(index.design, files, options.sha256) };
 }

@@ -95,12 +95,17 @@ export function floatingAddresses(index: DesignIndex): FloatingAddress[] {
     byAddress.set(key, entry);
   }
 
-  const taken = new Set<number>();
+  // Router ids only need to differ within one network segment; the balancers of a vip share a
+  // site (rule vip.sites), so each site has its own 255 ids.
+  const takenBySegment = new Map<string, Set<number>>();
   return [...byAddress.entries()].map(([key, { address, entrypoints }]) => {
     const first: EffectiveEntrypoint = effective.get(entrypoints[0]!.id)!;
     const targets = [...new Set(entrypoints.flatMap((e) => e.targets as string[]))];
     const plan = planVrrp(index, { ...first, targets });
     const participants = participantsOf(index, plan);
+    const segment = participants[0]?.host.site ?? '';
+    const taken = takenBySegment.get(segment) ?? new Set<number>();
+    takenBySegment.set(segment, taken);
     const family: AddressFamily = address.includes(':') ? 'ipv6' : 'ipv4';
     return {
       address,
@@ -137,7 +142,7 @@ function claimRouterId(key: string, taken: Set<number>): number {
     throw new UnsafeValueError(
       'keepalived',
       key,
-      `VRRP has ${ROUTER_IDS} router ids, one per floating address`,
+      `VRRP has ${ROUTER_IDS} router ids, one per floating address in a site`,
     );
   }
   let hash = 0x811c9dc5;

@@ -45,26 +45,28 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   const { index } = context;
   const design = index.design;
   const hostFiles = files.filter((f) => f.host !== undefined);
+  const filesByHost = new Map<string, BundleFile[]>();
+  for (const file of hostFiles) filesByHost.set(file.host!, [...(filesByHost.get(file.host!) ?? []), file]);
 
   const hosts: HostSection[] = design.hosts
-    .filter((h) => hostFiles.some((f) => f.host === h.id))
+    .filter((h) => filesByHost.has(h.id))
     .map((h) => ({
       id: h.id,
       address: h.address,
       site: h.site ?? null,
-      files: hostFiles
-        .filter((f) => f.host === h.id)
-        .map((f) => ({
-          bundlePath: bundlePathOf(f),
-          path: f.path,
-          check: f.check ?? '',
-          reload: f.reload ?? '',
-          policy: f.policy,
-        })),
+      files: filesByHost.get(h.id)!.map((f) => ({
+        bundlePath: bundlePathOf(f),
+        path: f.path,
+        check: f.check ?? '',
+        reload: f.reload ?? '',
+        policy: f.policy,
+      })),
     }));
 
   const unitOf = (service: Service): string | null => {
-    const unit = hostFiles.find((f) => f.host === service.host && f.path.endsWith(`/${service.id}.service`));
+    const unit = (filesByHost.get(service.host ?? '') ?? []).find((f) =>
+      f.path.endsWith(`/${service.id}.service`),
+    );
     return unit ? unit.path.slice(unit.path.lastIndexOf('/') + 1) : null;
   };
 
@@ -174,10 +176,10 @@ function applicationOrder(
   files: readonly BundleFile[],
 ): { title: string; lines: string[] }[] {
   const { index } = context;
+  const hostOrder = new Map(index.design.hosts.map((h, i) => [h.id as string, i]));
   const hostsWith = (test: (f: BundleFile) => boolean) =>
     [...new Set(files.filter(test).map((f) => f.host!))].sort(
-      (a, b) =>
-        index.design.hosts.findIndex((h) => h.id === a) - index.design.hosts.findIndex((h) => h.id === b),
+      (a, b) => hostOrder.get(a)! - hostOrder.get(b)!,
     );
   const steps: { title: string; lines: string[] }[] = [];
   const add = (title: string, hosts: string[], what: string) => {

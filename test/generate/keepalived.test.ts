@@ -316,6 +316,43 @@ describe('what the configs promise', () => {
     expect(kept.length).toBeGreaterThanOrEqual(some.length - 3);
   });
 
+  test('router ids are unique within a site, so a design may float more than 255 addresses over its sites', () => {
+    const sites = ['east', 'west'];
+    const perSite = 150;
+    const design = loaded({
+      format: 1,
+      name: 'many sites',
+      sites: sites.map((id) => ({ id })),
+      hosts: sites.flatMap((site, s) =>
+        Array.from({ length: perSite }, (_, n) => [
+          { id: `${site}-${n}-a`, address: `10.${90 + s}.${n}.1`, site },
+          { id: `${site}-${n}-b`, address: `10.${90 + s}.${n}.2`, site },
+        ]).flat(),
+      ),
+      services: sites.flatMap((site) =>
+        Array.from({ length: perSite }, (_, n) => [
+          { id: `proxy-${site}-${n}-a`, kind: 'nginx', host: `${site}-${n}-a` },
+          { id: `proxy-${site}-${n}-b`, kind: 'nginx', host: `${site}-${n}-b` },
+        ]).flat(),
+      ),
+      entrypoints: sites.flatMap((site, s) =>
+        Array.from({ length: perSite }, (_, n) => ({
+          id: `entry-${site}-${n}`,
+          port: 80,
+          via: 'vip',
+          address: `10.${95 + s}.${Math.floor(n / 200)}.${(n % 200) + 10}`,
+          targets: [`proxy-${site}-${n}-a`, `proxy-${site}-${n}-b`],
+        })),
+      ),
+    });
+    const all = floatingAddresses(indexDesign(design));
+    expect(all).toHaveLength(sites.length * perSite);
+    for (const [s, site] of sites.entries()) {
+      const inSite = all.filter((floating) => floating.address.startsWith(`10.${95 + s}.`));
+      expect(new Set(inSite.map((floating) => floating.routerId)).size, site).toBe(perSite);
+    }
+  });
+
   test('examples without floating addresses get no keepalived config', () => {
     for (const file of exampleFiles.filter((f) => !withVip.includes(f))) {
       expect(configsOf(loadExample(file))).toEqual([]);
