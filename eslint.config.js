@@ -26,6 +26,7 @@ export default tseslint.config(
       'node_modules/',
       'core/schema/generated/',
       'core/generate/generated/',
+      'test/fixtures/golden/',
       'coverage/',
       'test-results/',
     ],
