@@ -399,7 +399,14 @@ const seedArbitrary = fc.nat({ max: SEEDS.length - 1 }).map((index) => structure
 // ---------------------------------------------------------------------------------------------
 // Properties
 
-describe('parseDesign under fuzzing', () => {
+/**
+ * Runs per property. The suite runs a share that fits CI on two cores; `FUZZ_SCALE=5` (or more)
+ * runs a deeper campaign locally.
+ */
+const FUZZ_SCALE = Number(process.env.FUZZ_SCALE ?? 0.4);
+const runs = (base: number) => Math.max(50, Math.round(base * FUZZ_SCALE));
+
+describe('parseDesign under fuzzing', { timeout: 120_000 }, () => {
   it('starts from seeds that load', () => {
     expect(SEEDS.length).toBeGreaterThanOrEqual(3);
     for (const seed of SEEDS) expect(loadChecked(JSON.stringify(seed, null, 2)).ok).toBe(true);
@@ -410,7 +417,7 @@ describe('parseDesign under fuzzing', () => {
       fc.property(fc.jsonValue(), fc.boolean(), (value, indented) => {
         loadChecked(JSON.stringify(value, null, indented ? 2 : undefined) ?? 'null');
       }),
-      { numRuns: 2_000 },
+      { numRuns: runs(2_000) },
     );
   });
 
@@ -419,7 +426,7 @@ describe('parseDesign under fuzzing', () => {
       fc.property(fc.json({ depthSize: 'medium' }), (text) => {
         loadChecked(text);
       }),
-      { numRuns: 1_000 },
+      { numRuns: runs(1_000) },
     );
   });
 
@@ -433,7 +440,7 @@ describe('parseDesign under fuzzing', () => {
           expect(result.ok).toBe(false);
         },
       ),
-      { numRuns: 2_000 },
+      { numRuns: runs(2_000) },
     );
   });
 
@@ -481,7 +488,7 @@ describe('parseDesign under fuzzing', () => {
       fc.property(design, (value) => {
         loadChecked(JSON.stringify(value, null, 2));
       }),
-      { numRuns: 1_500 },
+      { numRuns: runs(1_500) },
     );
   });
 
@@ -497,7 +504,7 @@ describe('parseDesign under fuzzing', () => {
           loadChecked(editText(JSON.stringify(design, null, indented ? 2 : undefined), edit));
         },
       ),
-      { numRuns: 2_000 },
+      { numRuns: runs(2_000) },
     );
   });
 
@@ -514,7 +521,7 @@ describe('parseDesign under fuzzing', () => {
           expect(result.problems[0]?.line).toBeDefined();
         }
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -537,7 +544,7 @@ describe('parseDesign under fuzzing', () => {
           );
         }
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -574,7 +581,7 @@ describe('parseDesign under fuzzing', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -617,7 +624,7 @@ describe('parseDesign under fuzzing', () => {
           expect(result.problems.map((problem) => problem.segments)).toContainEqual(field.path);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -641,7 +648,7 @@ describe('parseDesign under fuzzing', () => {
           );
         }
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
