@@ -37,6 +37,38 @@ export function hostOf(index: DesignIndex, service: Service): Host | undefined {
   return service.host === undefined ? undefined : index.hosts.get(service.host);
 }
 
+/** True for an IPv6 literal: IPv4 addresses and DNS names have no colon. */
+export function isIpv6(address: string): boolean {
+  return address.includes(':');
+}
+
+/** `address:port`, with brackets around an IPv6 address. */
+export function hostAndPort(address: string, port: number): string {
+  return isIpv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The balancers of one kind on a host, in design order. */
+export function balancersOn(index: DesignIndex, host: Host, kind: 'nginx' | 'haproxy'): BalancerService[] {
+  return (index.servicesByHost.get(host.id) ?? []).filter(
+    (service): service is BalancerService => service.kind === kind,
+  );
+}
+
+/**
+ * Whether clients may reach a balancer over IPv6: its host's address, or a floating address that
+ * it holds, is IPv6. Only then does it listen on `::`, which fails on hosts without IPv6.
+ */
+export function servesIpv6(index: DesignIndex, service: BalancerService, host: Host): boolean {
+  if (isIpv6(host.address)) return true;
+  return (index.design.entrypoints ?? []).some(
+    (entrypoint) =>
+      entrypoint.via === 'vip' &&
+      entrypoint.address !== undefined &&
+      isIpv6(entrypoint.address) &&
+      entrypoint.targets.includes(service.id),
+  );
+}
+
 /** Listeners of a balancer: its own, else its `port` over http, else port 80 over http. */
 export function listenersOf(service: BalancerService): Listener[] {
   if (service.listen && service.listen.length > 0) return service.listen;

@@ -12,7 +12,7 @@ import type { DesignIndex } from '../design-index';
 import { isPrimarySecondaryArbiter, mainPortOf, mongoPriorityOf, mongoVotesOf } from '../model';
 import type { Group, Host, MongoService, PlainService, Service } from '../model';
 import type { BundleFile } from './bundle';
-import { daemonConfigPath, daemonUnitName, hostOf } from './context';
+import { daemonConfigPath, daemonUnitName, hostOf, isIpv6 } from './context';
 import type { Generator } from './context';
 import { commentText, javascriptString } from './quote';
 import { renderTemplate } from './render';
@@ -81,10 +81,6 @@ function isMongodService(index: DesignIndex, service: Service): service is Mongo
 function replicaSetOf(index: DesignIndex, service: Service): Group | undefined {
   const group = service.group === undefined ? undefined : index.groups.get(service.group);
   return group?.kind === 'mongodb-replica-set' ? group : undefined;
-}
-
-function isIpv6(address: string): boolean {
-  return address.includes(':');
 }
 
 /** `host:port` as MongoDB writes a member's address, with brackets around an IPv6 address. */
