@@ -18,6 +18,7 @@ import { generateBundle } from '../core/generate/index';
 import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';
 import { nodeSha256 } from '../deploy/hash';
+import { runPush } from './push';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -38,6 +39,10 @@ Commands:
   simulate DESIGN [--fail ID]... [--json]  what survives: the given failures, or every single host and site
   generate DESIGN --out DIR [--force] [--json]
                                            write the config bundle; refuses while error findings remain
+  push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE] [--known-hosts FILE]
+       [--concurrency N] [--design FILE] [--json]
+                                           put a bundle on its hosts over SSH: verified host keys, a diff
+                                           first, atomic replace, reload, rollback on failure
 
 Options:
   --json       machine-readable output
@@ -48,6 +53,7 @@ Examples:
   topoforge validate examples/tealeaf-resilient.topo.json
   topoforge simulate examples/tealeaf-resilient.topo.json --fail rep-1
   topoforge generate examples/tessera-ha.topo.json --out bundle/
+  topoforge push bundle/ --dry-run
 `;
 
 function defaultIo(): CliIo {
@@ -76,6 +82,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     validate: runValidate,
     simulate: runSimulate,
     generate: runGenerate,
+    push: runPush,
   };
   const run = commands[command];
   if (!run) {

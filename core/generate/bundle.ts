@@ -5,7 +5,11 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { indexDesign } from '../design-index';
+import type { DesignIndex } from '../design-index';
 import type { Design, HostSsh } from '../model';
+import { serialGroupsOf } from './rollout';
+import type { SerialGroup } from './rollout';
 
 /** `replace`: push overwrites it. `create-only`: the running service rewrites it; never overwritten. */
 export type FilePolicy = 'replace' | 'create-only';
@@ -50,6 +54,8 @@ export interface Manifest {
     ssh: Required<Pick<HostSsh, 'user' | 'port' | 'root' | 'sudo'>> & Pick<HostSsh, 'hostKey'>;
   }[];
   files: ManifestFile[];
+  /** Hosts that push updates one at a time, in order (SPEC section 6): voting groups, hosts behind an entrypoint. */
+  serial: SerialGroup[];
 }
 
 /** Hex SHA-256 of a text as UTF-8. */
@@ -74,7 +80,13 @@ export type Sha256 = (text: string) => string;
  * The manifest of a set of files. `hash` defaults to a pure-JS SHA-256 that runs anywhere; Node
  * callers pass the native one, which is many times faster on large bundles.
  */
-export function buildManifest(design: Design, files: BundleFile[], hash: Sha256 = sha256Hex): Manifest {
+export function buildManifest(
+  designOrIndex: Design | DesignIndex,
+  files: BundleFile[],
+  hash: Sha256 = sha256Hex,
+): Manifest {
+  const index = 'design' in designOrIndex ? designOrIndex : indexDesign(designOrIndex);
+  const design = index.design;
   const hostsWithFiles = new Set(files.map((f) => f.host));
   return {
     format: 1,
@@ -104,6 +116,12 @@ export function buildManifest(design: Design, files: BundleFile[], hash: Sha256 
         ...(f.reload ? { reload: f.reload } : {}),
         policy: f.policy,
       })),
+    serial: serialGroupsOf(index)
+      .map((group) => ({
+        ...group,
+        hosts: group.hosts.filter((host) => hostsWithFiles.has(host)),
+      }))
+      .filter((group) => group.hosts.length >= 2),
   };
 }
 

@@ -43,5 +43,5 @@ export function generateBundle(design: Design | DesignIndex, options: GenerateOp
   const context = { index };
   const configFiles = GENERATORS.flatMap((generate) => generate(context));
   const files = sortFiles([...generateRunbook(context, configFiles), ...configFiles], index.design);
-  return { files, manifest: buildManifest(index.design, files, options.sha256) };
+  return { files, manifest: buildManifest(index, files, options.sha256) };
 }

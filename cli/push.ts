@@ -1,0 +1,263 @@
+/**
+ * `topoforge push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE]
+ * [--known-hosts FILE] [--concurrency N] [--design FILE] [--json]` (SPEC sections 4 and 6).
+ *
+ * Exit 0 when every host changed or was unchanged, 1 when some host failed, 2 on bad input (not a
+ * bundle, an unknown --host, an unreadable key, …). `--json` prints the report of
+ * `deploy/push` as it is.
+ */
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import type { CliIo } from './main';
+import { parseDesign } from '../core/load';
+import type { Design } from '../core/model';
+import { didYouMean } from '../core/suggest';
+import {
+  DEFAULT_CONCURRENCY,
+  defaultIdentityFiles,
+  defaultKnownHostsFiles,
+  loadPushBundle,
+  pushBundle,
+} from '../deploy/push/index';
+import type { HostReport, PushEvent, PushReport } from '../deploy/push/index';
+
+/** Exit codes of SPEC section 4, as in cli/main.ts (kept here so main can import this file). */
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** What push takes from the process beyond the CLI's streams; tests inject their own. */
+export interface PushCliEnvironment {
+  /** `SSH_AUTH_SOCK`. */
+  agentSocket?: string;
+  /** For `~/.ssh/known_hosts` and the default identity files. */
+  home: string;
+  /** Asks for an encrypted key's passphrase; undefined when nobody can answer. */
+  passphrase?: (identityFile: string) => Promise<string | undefined>;
+}
+
+/** Usage of the push command. */
+export const PUSH_USAGE = `Usage: topoforge push BUNDLE [options]
+
+Pushes a generated bundle to its hosts over SSH: plan by sha256, upload beside each file, check,
+back up, rename into place, reload; a host whose check or reload fails keeps its old files.
+
+Options:
+  --host ID           push only this host (repeatable)
+  --dry-run           show a unified diff per changed file and change nothing
+  --accept-new        trust and record unknown host keys (a changed key is always refused)
+  --identity FILE     private key to log in with (default: ssh-agent, then ~/.ssh/id_*)
+  --known-hosts FILE  known_hosts file to read and record keys in (default ~/.ssh/known_hosts)
+  --concurrency N     hosts at once (default ${DEFAULT_CONCURRENCY})
+  --design FILE       the design of the bundle, for the roll-out order of older bundles
+  --json              print the report as JSON
+`;
+
+function defaultEnvironment(): PushCliEnvironment {
+  return {
+    agentSocket: process.env.SSH_AUTH_SOCK || undefined,
+    home: homedir(),
+    passphrase: process.stdin.isTTY ? askPassphrase : undefined,
+  };
+}
+
+/**
+ * Reads a passphrase from the terminal without echoing it. It lives only in memory, on its way to
+ * the key parser.
+ */
+function askPassphrase(identityFile: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const input = process.stdin;
+    process.stderr.write(`Passphrase for ${identityFile}: `);
+    input.setRawMode(true);
+    input.resume();
+    let typed = '';
+    const finish = (value: string | undefined): void => {
+      input.setRawMode(false);
+      input.pause();
+      input.removeListener('data', onData);
+      process.stderr.write('\n');
+      resolve(value);
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const character of chunk.toString('utf8')) {
+        if (character === '\r' || character === '\n') return finish(typed);
+        if (character === '\u0003' || character === '\u0004') return finish(undefined);
+        if (character === '\u007f' || character === '\b') typed = typed.slice(0, -1);
+        else typed += character;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+class UsageError extends Error {}
+
+function fail(io: CliIo, json: boolean, message: string, path: string): number {
+  if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path } })}\n`);
+  else io.stderr(`topoforge push: ${message}\n`);
+  return EXIT.usage;
+}
+
+/** Runs `topoforge push` with its arguments (after `push`) and returns the exit code. */
+export async function runPush(
+  args: string[],
+  io: CliIo,
+  environment: PushCliEnvironment = defaultEnvironment(),
+): Promise<number> {
+  const json = args.includes('--json');
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean' },
+        'accept-new': { type: 'boolean' },
+        identity: { type: 'string', short: 'i' },
+        'known-hosts': { type: 'string' },
+        concurrency: { type: 'string' },
+        design: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.values.help) {
+      io.stdout(PUSH_USAGE);
+      return EXIT.ok;
+    }
+    if (parsed.positionals.length !== 1)
+      throw new UsageError(
+        parsed.positionals.length === 0 ? 'push needs a bundle folder' : 'push takes one bundle folder',
+      );
+  } catch (error) {
+    const message = (error as Error).message;
+    if (json) return fail(io, true, message, '(arguments)');
+    io.stderr(`topoforge push: ${message}\n\n${PUSH_USAGE}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const bundleDirectory = positionals[0]!;
+
+  let concurrency = DEFAULT_CONCURRENCY;
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency);
+    if (!/^\d+$/u.test(values.concurrency) || concurrency < 1 || concurrency > 1024)
+      return fail(
+        io,
+        json,
+        `--concurrency takes a whole number from 1 to 1024, got '${values.concurrency}'`,
+        '--concurrency',
+      );
+  }
+
+  const loaded = await loadPushBundle(bundleDirectory);
+  if (!loaded.ok) return fail(io, json, loaded.problem.message, loaded.problem.path);
+  const bundle = loaded.bundle;
+  for (const host of values.host ?? []) {
+    if (!bundle.hosts.some((candidate) => candidate.id === host)) {
+      const suggestion = didYouMean(
+        host,
+        bundle.hosts.map((candidate) => candidate.id),
+      );
+      return fail(io, json, `--host ${host}: the bundle has no such host${suggestion}`, '--host');
+    }
+  }
+
+  let design: Design | undefined;
+  if (values.design !== undefined) {
+    let text: string;
+    try {
+      text = await io.readText(values.design);
+    } catch (error) {
+      return fail(io, json, `cannot read ${values.design}: ${(error as Error).message}`, '--design');
+    }
+    const result = parseDesign(text);
+    if (!result.ok)
+      return fail(io, json, `${values.design} is not a design: ${result.problems[0]?.message}`, '--design');
+    design = result.design;
+  }
+
+  const knownHosts = values['known-hosts']
+    ? { read: [values['known-hosts']], write: values['known-hosts'] }
+    : defaultKnownHostsFiles(environment.home);
+  const colors = pc.createColors(io.color);
+  const onEvent = json ? undefined : (event: PushEvent) => printEvent(event, io, colors);
+  const outcome = await pushBundle({
+    bundle,
+    ...(values.host ? { hosts: values.host } : {}),
+    dryRun: values['dry-run'] === true,
+    concurrency,
+    authentication: {
+      ...(values.identity !== undefined ? { identityFile: values.identity } : {}),
+      ...(environment.agentSocket ? { agentSocket: environment.agentSocket } : {}),
+      defaultIdentityFiles: defaultIdentityFiles(environment.home),
+      ...(environment.passphrase ? { passphrase: environment.passphrase } : {}),
+    },
+    hostKeys: { knownHosts, acceptNew: values['accept-new'] === true },
+    ...(design ? { design } : {}),
+    ...(onEvent ? { onEvent } : {}),
+  });
+  if (!outcome.ok) return fail(io, json, outcome.problem.message, outcome.problem.path);
+  const report = outcome.report;
+  if (json) io.stdout(`${JSON.stringify(report)}\n`);
+  else printReport(report, bundle.manifest.design.name, io, colors);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function describeFiles(report: HostReport, dryRun: boolean): string {
+  const count = (action: string): number => report.files.filter((file) => file.action === action).length;
+  const parts = [
+    count('create') > 0 ? `${count('create')} ${dryRun ? 'to create' : 'created'}` : '',
+    count('update') > 0 ? `${count('update')} ${dryRun ? 'to update' : 'updated'}` : '',
+    count('kept') > 0 ? `${count('kept')} kept (create-only)` : '',
+  ].filter((part) => part !== '');
+  return parts.join(', ');
+}
+
+function printEvent(event: PushEvent, io: CliIo, c: Colors): void {
+  if (event.type === 'done') {
+    const report = event.report;
+    const dryRun = report.files.some((file) => file.diff !== undefined);
+    const width = 12;
+    if (report.status === 'unchanged') {
+      io.stdout(
+        `  ${c.dim('=')} ${report.host.padEnd(width)} unchanged ${c.dim(`(${report.durationMs} ms)`)}\n`,
+      );
+      return;
+    }
+    const reloads = report.reloads.map((reload) => reload.command);
+    io.stdout(
+      `  ${c.green('✓')} ${report.host.padEnd(width)} ${dryRun ? 'would change' : 'changed'}: ${describeFiles(report, dryRun)}` +
+        `${reloads.length > 0 ? `; ran ${reloads.join(', ')}` : ''} ${c.dim(`(${report.durationMs} ms)`)}\n`,
+    );
+    for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+  } else if (event.type === 'failed') {
+    io.stdout(
+      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(`failed while ${event.step}`)}: ${event.message}\n`,
+    );
+    if (event.stderr) {
+      const lines = event.stderr.split('\n');
+      for (const line of lines.slice(0, 12)) io.stdout(`      ${c.dim(line)}\n`);
+      if (lines.length > 12)
+        io.stdout(`      ${c.dim(`… ${lines.length - 12} more lines (--json has them all)`)}\n`);
+    }
+  }
+}
+
+function printReport(report: PushReport, name: string, io: CliIo, c: Colors): void {
+  if (report.dryRun) {
+    for (const host of report.hosts) {
+      for (const file of host.files) if (file.diff) io.stdout(`\n${file.diff}`);
+    }
+    if (report.hosts.some((host) => host.files.some((file) => file.diff))) io.stdout('\n');
+  }
+  for (const warning of report.warnings) io.stderr(`${c.yellow('!')} ${warning}\n`);
+  const { changed, unchanged, failed } = report.summary;
+  const summary = `${name}: ${changed} ${report.dryRun ? 'would change' : 'changed'}, ${unchanged} unchanged, ${failed} failed ${c.dim(`(${report.durationMs} ms)`)}`;
+  io.stdout(failed === 0 ? `${c.green('✓')} ${summary}\n` : `${c.red('✗')} ${summary}\n`);
+  if (report.dryRun) io.stdout(`${c.dim('dry run: nothing was changed on any host')}\n`);
+}
