@@ -1,0 +1,158 @@
+/**
+ * The one contract between the designer (renderer/) and the platform it runs on: files, exports
+ * and, later, push. The desktop shell implements it in the main process and exposes it through
+ * the preload (one function per member, ending in `satisfies TopoforgeHost`); the browser
+ * implementation in renderer/ lets the same app run and be tested in a plain browser.
+ *
+ * Every member is asynchronous and returns plain data, so that it crosses an IPC boundary
+ * unchanged. `undefined` means the person cancelled (closed a file dialog); failures reject.
+ */
+import type { Bundle } from './generate/index';
+
+/** Where a design file lives: a path on the desktop, an opaque key in the browser. */
+export type DesignLocation = string;
+
+/** A design file the person picked, as text: the renderer parses it with `parseDesign`. */
+export interface OpenedDesign {
+  /** File name shown in the title, e.g. `tealeaf.topo.json`. */
+  fileName: string;
+  text: string;
+  /** Where it came from, for Save; absent when it cannot be written back (browser uploads). */
+  location?: DesignLocation;
+}
+
+/** A design to write: the text is the whole `*.topo.json` file, layout included. */
+export interface SaveDesignRequest {
+  fileName: string;
+  text: string;
+  /** Write back here without asking; absent asks where (Save As). */
+  location?: DesignLocation;
+}
+
+/** Where a design was written. */
+export interface SavedDesign {
+  fileName: string;
+  location?: DesignLocation;
+}
+
+/** A design opened before, newest first in {@link TopoforgeHost.recentDesigns}. */
+export interface RecentDesign {
+  fileName: string;
+  /** How to open it again. */
+  location: DesignLocation;
+  /** ISO 8601 time it was last opened or saved. */
+  usedAt: string;
+}
+
+/** A generated bundle to export: a folder on the desktop, a zip download in the browser. */
+export interface BundleExportRequest {
+  /** Suggested folder or archive name without extension, e.g. `tealeaf-bundle`. */
+  name: string;
+  bundle: Bundle;
+  /**
+   * The whole `*.topo.json` text the bundle was generated from. The desktop needs it: its main
+   * process generates the bundle again from the design and writes that one, so the commands a
+   * later push runs as root never come from the page. The browser ignores it.
+   */
+  designText?: string;
+}
+
+/** What an export wrote. */
+export interface ExportResult {
+  /** Folder or file name as the person would find it. */
+  location: string;
+  fileCount: number;
+}
+
+/** A picture of the diagram. */
+export interface ImageExportRequest {
+  /** File name with extension, e.g. `tealeaf.png`. */
+  fileName: string;
+  format: 'png' | 'svg';
+  /** A `data:` URL as html-to-image produces it. */
+  dataUrl: string;
+}
+
+/** The open document as the desktop shell needs it: window title, unsaved-changes prompt, recovery. */
+export interface DocumentState {
+  fileName: string;
+  /** Where Save writes; absent for a new design. */
+  location?: DesignLocation;
+  /** True while the design has changes that are not saved. */
+  dirty: boolean;
+}
+
+/** An unsaved design, kept so that it survives a crash and is offered again on the next start. */
+export interface RecoveryCopy {
+  fileName: string;
+  location?: DesignLocation;
+  /** The whole `*.topo.json` text, as Save would write it. */
+  text: string;
+}
+
+/** What a native menu item asks the designer to do (the designer's own shortcuts do the same). */
+export type MenuCommand = 'new' | 'open' | 'save' | 'save-as' | 'export-bundle' | 'push' | 'undo' | 'redo';
+
+/**
+ * What the desktop shell asks of the designer: a menu command, a file to show (opened from the
+ * operating system, the command line, a native Open Recent item, or a recovered copy), or a fresh
+ * recovery copy (answered with {@link TopoforgeHost.writeRecoveryCopy}).
+ *
+ * The shell has already asked about unsaved changes before it sends `new`, `open` or
+ * `open-design`: the designer goes ahead without asking again.
+ */
+export type HostCommand =
+  | { type: MenuCommand }
+  | { type: 'write-recovery-copy' }
+  | {
+      type: 'open-design';
+      design: OpenedDesign;
+      /** True for a recovered copy: show it as changed (unsaved), not as the file on disk. */
+      recovered: boolean;
+    };
+
+/** The name under which the desktop preload exposes its {@link TopoforgeHost} on `window`. */
+export const DESKTOP_HOST_GLOBAL = 'topoforgeHost';
+
+/** Which platform the renderer runs on; the app words a few labels differently per platform. */
+export type HostPlatform = 'browser' | 'desktop';
+
+/**
+ * What the renderer may ask of its platform. Nothing else reaches files, dialogs or the network.
+ *
+ * Push (SPEC section 6) is added here by the desktop work, as `planPush` / `push` members that
+ * take a {@link Bundle} and report per host; the browser implementation will not offer it.
+ */
+export interface TopoforgeHost {
+  readonly platform: HostPlatform;
+  /** Asks for a `*.topo.json` file and returns its text. */
+  openDesign(): Promise<OpenedDesign | undefined>;
+  /** Opens a file from {@link recentDesigns} again; undefined when it is gone. */
+  openRecentDesign(recent: RecentDesign): Promise<OpenedDesign | undefined>;
+  /** Designs opened or saved before, newest first. */
+  recentDesigns(): Promise<RecentDesign[]>;
+  /** Writes to `request.location`, or asks where when it has none. */
+  saveDesign(request: SaveDesignRequest): Promise<SavedDesign | undefined>;
+  /** Always asks where to write. */
+  saveDesignAs(request: SaveDesignRequest): Promise<SavedDesign | undefined>;
+  /** Writes a bundle (SPEC section 5 layout). */
+  exportBundle(request: BundleExportRequest): Promise<ExportResult | undefined>;
+  /** Writes a picture of the diagram. */
+  exportImage(request: ImageExportRequest): Promise<ExportResult | undefined>;
+  /**
+   * Desktop only: delivers native menu commands and files to open. Commands that arrive before
+   * the first listener are kept for it. Returns a function that stops listening.
+   */
+  onCommand?(listener: (command: HostCommand) => void): () => void;
+  /**
+   * Desktop only: tells the shell the document's name, location and whether it has unsaved
+   * changes, on every change of those. The shell titles the window with it, asks before a close
+   * or quit loses changes, and keeps a recovery copy while the design is dirty.
+   */
+  reportDocumentState?(state: DocumentState): Promise<void>;
+  /**
+   * Desktop only: stores an unsaved copy under the user's data folder, the answer to a
+   * `write-recovery-copy` command. It is removed after the next successful save.
+   */
+  writeRecoveryCopy?(copy: RecoveryCopy): Promise<void>;
+}

@@ -1,0 +1,143 @@
+/**
+ * The native menu as a template: File (New, Open, Open Recent, Save, Save As, Export Bundle,
+ * Push, Quit), Edit (Undo and Redo go to the designer's history; cut, copy, paste and select all
+ * stay native, so text fields work), View and, on macOS, the app and Window menus. Every action
+ * is a callback, so the template is built and tested without Electron.
+ */
+import type { MenuItemConstructorOptions } from 'electron';
+import type { MenuCommand, RecentDesign } from '../../core/host';
+
+/** What the menu's items do. */
+export interface MenuActions {
+  /** Forwards a command to the designer in the focused window. */
+  command(command: MenuCommand): void;
+  openRecent(location: string): void;
+  clearRecent(): void;
+}
+
+/** What the template depends on. */
+export interface MenuOptions {
+  platform: NodeJS.Platform;
+  appName: string;
+  recent: readonly RecentDesign[];
+  /** Adds Reload and the developer tools while developing. */
+  development: boolean;
+}
+
+/** The accelerators of the designer's commands; the page's own shortcuts use the same keys. */
+export const COMMAND_ACCELERATORS: Readonly<Record<MenuCommand, string>> = {
+  new: 'CmdOrCtrl+N',
+  open: 'CmdOrCtrl+O',
+  save: 'CmdOrCtrl+S',
+  'save-as': 'CmdOrCtrl+Shift+S',
+  'export-bundle': 'CmdOrCtrl+Shift+E',
+  push: 'CmdOrCtrl+Shift+P',
+  undo: 'CmdOrCtrl+Z',
+  redo: 'CmdOrCtrl+Shift+Z',
+};
+
+/** Builds the menu template. */
+export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): MenuItemConstructorOptions[] {
+  const mac = options.platform === 'darwin';
+  const item = (id: MenuCommand, label: string): MenuItemConstructorOptions => ({
+    id,
+    label,
+    accelerator: COMMAND_ACCELERATORS[id],
+    click: () => actions.command(id),
+  });
+
+  const recentItems: MenuItemConstructorOptions[] =
+    options.recent.length === 0
+      ? [{ id: 'recent-empty', label: 'No Recent Designs', enabled: false }]
+      : options.recent.map((design, index) => ({
+          id: `recent-${index}`,
+          // `&` marks a mnemonic on Windows and Linux; a file name's own `&` must stay visible.
+          label: `${design.fileName.replaceAll('&', '&&')}  —  ${design.location.replaceAll('&', '&&')}`,
+          click: () => actions.openRecent(design.location),
+        }));
+
+  const file: MenuItemConstructorOptions = {
+    id: 'file',
+    label: '&File',
+    submenu: [
+      item('new', 'New Design'),
+      item('open', 'Open…'),
+      {
+        id: 'open-recent',
+        label: 'Open Recent',
+        submenu: [
+          ...recentItems,
+          { type: 'separator' },
+          {
+            id: 'recent-clear',
+            label: 'Clear Recent Designs',
+            enabled: options.recent.length > 0,
+            click: () => actions.clearRecent(),
+          },
+        ],
+      },
+      { type: 'separator' },
+      item('save', 'Save'),
+      item('save-as', 'Save As…'),
+      { type: 'separator' },
+      item('export-bundle', 'Export Bundle…'),
+      item('push', 'Push to Hosts…'),
+      { type: 'separator' },
+      mac ? { role: 'close' } : { role: 'quit', id: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' },
+    ],
+  };
+
+  const edit: MenuItemConstructorOptions = {
+    id: 'edit',
+    label: '&Edit',
+    submenu: [
+      item('undo', 'Undo'),
+      // Windows writes Redo as Ctrl+Y; macOS and Linux as Shift and Z. The page accepts both.
+      options.platform === 'win32'
+        ? { ...item('redo', 'Redo'), accelerator: 'Ctrl+Y' }
+        : item('redo', 'Redo'),
+      { type: 'separator' },
+      { role: 'cut' },
+      { role: 'copy' },
+      { role: 'paste' },
+      { role: 'selectAll' },
+    ],
+  };
+
+  const view: MenuItemConstructorOptions = {
+    id: 'view',
+    label: '&View',
+    submenu: [
+      ...(options.development
+        ? ([
+            { role: 'reload' },
+            { role: 'toggleDevTools' },
+            { type: 'separator' },
+          ] as MenuItemConstructorOptions[])
+        : []),
+      { role: 'resetZoom' },
+      { role: 'zoomIn' },
+      { role: 'zoomOut' },
+      { type: 'separator' },
+      { role: 'togglefullscreen' },
+    ],
+  };
+
+  if (!mac) return [file, edit, view];
+  const app: MenuItemConstructorOptions = {
+    id: 'app',
+    label: options.appName,
+    submenu: [
+      { role: 'about' },
+      { type: 'separator' },
+      { role: 'services' },
+      { type: 'separator' },
+      { role: 'hide' },
+      { role: 'hideOthers' },
+      { role: 'unhide' },
+      { type: 'separator' },
+      { role: 'quit', id: 'quit', accelerator: 'Cmd+Q' },
+    ],
+  };
+  return [app, file, edit, view, { role: 'windowMenu' }];
+}

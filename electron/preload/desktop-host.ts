@@ -1,0 +1,101 @@
+/**
+ * The desktop implementation of the host interface (core/host.ts), as the preload exposes it: one
+ * function per member, each forwarding a copy of exactly the fields main accepts to its channel.
+ * It takes the IPC object as a parameter, so tests run it in plain Node against main's router.
+ */
+import type { IpcRenderer } from 'electron';
+import type {
+  BundleExportRequest,
+  DocumentState,
+  HostCommand,
+  ImageExportRequest,
+  RecentDesign,
+  RecoveryCopy,
+  SaveDesignRequest,
+  TopoforgeHost,
+} from '../../core/host';
+import { COMMAND_CHANNEL, INVOKE_CHANNELS } from './protocol';
+import type { InvokeMember, InvokeProtocol, IpcReply } from './protocol';
+
+/** The part of `ipcRenderer` the host uses. */
+export type HostIpc = Pick<IpcRenderer, 'invoke' | 'on'>;
+
+/** Commands kept for a listener that has not subscribed yet; a page that never listens loses the oldest. */
+const PENDING_COMMANDS_LIMIT = 32;
+
+const withLocation = (location: string | undefined) => (location === undefined ? {} : { location });
+
+/** Creates the host the preload exposes on `window` (see `DESKTOP_HOST_GLOBAL`). */
+export function createDesktopHost(ipc: HostIpc) {
+  const invoke = async <Member extends InvokeMember>(
+    member: Member,
+    ...request: InvokeProtocol[Member]['request'] extends undefined ? [] : [InvokeProtocol[Member]['request']]
+  ): Promise<InvokeProtocol[Member]['reply']> => {
+    const reply = (await ipc.invoke(INVOKE_CHANNELS[member], ...request)) as IpcReply<
+      InvokeProtocol[Member]['reply']
+    >;
+    if (!reply.ok) throw new Error(reply.message);
+    return reply.value;
+  };
+
+  const listeners = new Set<(command: HostCommand) => void>();
+  const pending: HostCommand[] = [];
+  const deliver = (command: HostCommand): void => {
+    for (const listener of listeners) {
+      try {
+        listener(command);
+      } catch (error) {
+        console.error('A Topoforge command listener failed', error);
+      }
+    }
+  };
+  ipc.on(COMMAND_CHANNEL, (_event, command: HostCommand) => {
+    if (listeners.size > 0) return deliver(command);
+    pending.push(command);
+    if (pending.length > PENDING_COMMANDS_LIMIT) pending.shift();
+  });
+
+  const saveMessage = (request: SaveDesignRequest): SaveDesignRequest => ({
+    fileName: request.fileName,
+    text: request.text,
+    ...withLocation(request.location),
+  });
+
+  return {
+    platform: 'desktop',
+    openDesign: () => invoke('openDesign'),
+    openRecentDesign: (recent: RecentDesign) =>
+      invoke('openRecentDesign', {
+        fileName: recent.fileName,
+        location: recent.location,
+        usedAt: recent.usedAt,
+      }),
+    recentDesigns: () => invoke('recentDesigns'),
+    saveDesign: (request: SaveDesignRequest) => invoke('saveDesign', saveMessage(request)),
+    saveDesignAs: (request: SaveDesignRequest) => invoke('saveDesignAs', saveMessage(request)),
+    exportBundle: async (request: BundleExportRequest) => {
+      if (request.designText === undefined)
+        throw new Error('the desktop exports a bundle from the design: pass designText with the request');
+      return invoke('exportBundle', { name: request.name, designText: request.designText });
+    },
+    exportImage: (request: ImageExportRequest) =>
+      invoke('exportImage', { fileName: request.fileName, format: request.format, dataUrl: request.dataUrl }),
+    onCommand: (listener: (command: HostCommand) => void) => {
+      listeners.add(listener);
+      for (const command of pending.splice(0)) deliver(command);
+      return () => void listeners.delete(listener);
+    },
+    reportDocumentState: (state: DocumentState) =>
+      invoke('reportDocumentState', {
+        fileName: state.fileName,
+        dirty: state.dirty,
+        ...withLocation(state.location),
+      }),
+    writeRecoveryCopy: (copy: RecoveryCopy) =>
+      invoke('writeRecoveryCopy', {
+        fileName: copy.fileName,
+        text: copy.text,
+        ...withLocation(copy.location),
+      }),
+  } satisfies TopoforgeHost;
+}

@@ -1,0 +1,594 @@
+/**
+ * What the menus, the toolbar, the keyboard and the canvas do. Each command reads and writes the
+ * store and talks to the platform only through the host (core/host.ts); domain edits come from
+ * core/edit.ts, so components stay thin.
+ */
+import {
+  addEntrypoint,
+  addGroup,
+  addHost,
+  addService,
+  addSite,
+  admitsMember,
+  connect,
+  connectionProblem,
+  copyItems,
+  emptyDesign,
+  leaveGroup,
+  moveItem,
+  pasteItems,
+  placeHost,
+  placeService,
+  removeItems,
+} from '../../core/edit';
+import type { ConnectionKind, Point } from '../../core/edit';
+import { describeProblem, parseDesign } from '../../core/load';
+import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
+import { computeGeometry, containerAt, LARGE_DESIGN_NODES, SIZES } from '../canvas/geometry';
+import type { Geometry } from '../canvas/geometry';
+import type { Example } from '../files/examples';
+import type { AppServices } from './services';
+
+/** What can be dropped from the palette. */
+export type PaletteItem =
+  | { type: 'service'; kind: ServiceKind }
+  | { type: 'group'; kind: GroupKind }
+  | { type: 'entrypoint'; via: EntrypointVia }
+  | { type: 'host' }
+  | { type: 'site' };
+
+/** A file name for a design: its name in lowercase words, `.topo.json`. */
+export function fileNameOf(design: Design): string {
+  const slug = design.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `${slug || 'design'}.topo.json`;
+}
+
+/** The text of a design file: two-space JSON with a final newline, layout included. */
+export function designText(design: Design): string {
+  return `${JSON.stringify(design, null, 2)}\n`;
+}
+
+function edit(services: AppServices, label: string, recipe: (draft: Design) => void): boolean {
+  const outcome = services.store.getState().editDesign(label, recipe);
+  if (!outcome.ok) {
+    services.store
+      .getState()
+      .notify(`${label}: ${outcome.problems.map(describeProblem).join('; ')}`, 'error');
+    return false;
+  }
+  return true;
+}
+
+function confirmDiscard(services: AppServices, action: string, proceed: () => void): void {
+  const state = services.store.getState();
+  if (!state.dirty) return proceed();
+  state.openDialog({
+    kind: 'confirm',
+    title: 'Discard unsaved changes?',
+    text: `${state.file.name} has changes that are not saved. ${action} anyway?`,
+    confirm: `Discard and ${action.toLowerCase()}`,
+    onConfirm: proceed,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** Starts an empty design. */
+export function newDesign(services: AppServices): void {
+  confirmDiscard(services, 'Start a new design', () => {
+    services.store.getState().replaceDocument(emptyDesign(), { name: 'untitled.topo.json' });
+  });
+}
+
+/**
+ * Loads the text of a design file. A file that is not a design shows the loader's problems and
+ * leaves the current design as it was. A design without positions is arranged automatically.
+ */
+export async function openText(
+  services: AppServices,
+  fileName: string,
+  text: string,
+  location?: string,
+  options: { recovered?: boolean } = {},
+): Promise<boolean> {
+  const state = services.store.getState();
+  const result = parseDesign(text);
+  if (!result.ok) {
+    state.openDialog({ kind: 'load-problems', fileName, problems: result.problems });
+    return false;
+  }
+  // A recovered copy is unsaved work, not the file on disk: it opens as changed.
+  state.replaceDocument(
+    result.design,
+    location === undefined ? { name: fileName } : { name: fileName, location },
+    { dirty: options.recovered === true },
+  );
+  const geometry = computeGeometry(result.design);
+  services.store.getState().setShowMinimap(geometry.order.length <= LARGE_DESIGN_NODES);
+  if (geometry.unplaced > 0) await arrange(services, { undoable: false });
+  else services.store.getState().requestFit();
+  return true;
+}
+
+/** Opens a design through the host's file picker. */
+export function openDesign(services: AppServices): void {
+  confirmDiscard(services, 'Open another design', () => {
+    void services.host.openDesign().then(
+      (opened) => opened && openText(services, opened.fileName, opened.text, opened.location),
+      (error: unknown) =>
+        services.store.getState().notify(`Could not open the file: ${String(error)}`, 'error'),
+    );
+  });
+}
+
+/** Opens one of the seed examples. */
+export function openExample(services: AppServices, example: Example): void {
+  confirmDiscard(services, 'Open the example', () => {
+    void example.load().then((text) => openText(services, example.fileName, text));
+  });
+}
+
+/** Saves where the design came from, or asks where (Save As) when it is new. */
+export async function saveDesign(services: AppServices, options: { saveAs?: boolean } = {}): Promise<void> {
+  const state = services.store.getState();
+  const request = {
+    fileName:
+      state.file.location === undefined && state.file.name === 'untitled.topo.json'
+        ? fileNameOf(state.design)
+        : state.file.name,
+    text: designText(state.design),
+    ...(state.file.location !== undefined ? { location: state.file.location } : {}),
+  };
+  try {
+    const saved = options.saveAs
+      ? await services.host.saveDesignAs(request)
+      : await services.host.saveDesign(request);
+    if (!saved) return;
+    services.store
+      .getState()
+      .markSaved(
+        saved.location === undefined
+          ? { name: saved.fileName }
+          : { name: saved.fileName, location: saved.location },
+      );
+    services.store.getState().notify(`Saved ${saved.fileName}`, 'success');
+  } catch (error) {
+    services.store.getState().notify(`Could not save: ${String(error)}`, 'error');
+  }
+}
+
+/** Generates the bundle and exports it; asks first while error findings remain (as `--force`). */
+export async function exportBundle(services: AppServices): Promise<void> {
+  const state = services.store.getState();
+  const errors = state.analysis?.counts.error ?? 0;
+  const run = async () => {
+    const design = services.store.getState().design;
+    try {
+      const response = await services.generate({ kind: 'bundle', revision: 0, design });
+      if (response.kind !== 'bundle') return;
+      const name = fileNameOf(design).replace(/\.topo\.json$/, '-bundle');
+      const result = await services.host.exportBundle({
+        name,
+        bundle: response.bundle,
+        designText: designText(design),
+      });
+      if (result)
+        services.store
+          .getState()
+          .notify(`Exported ${result.fileCount} files to ${result.location}`, 'success');
+    } catch (error) {
+      services.store.getState().notify(`Could not export the bundle: ${String(error)}`, 'error');
+    }
+  };
+  if (errors === 0) return run();
+  state.openDialog({
+    kind: 'confirm',
+    title: 'Export a bundle with errors?',
+    text: `The design still has ${errors} error finding${errors === 1 ? '' : 's'}; the command line refuses to generate it without --force.`,
+    confirm: 'Export anyway',
+    onConfirm: () => void run(),
+  });
+}
+
+/** Exports a picture of the whole diagram. */
+export async function exportImage(services: AppServices, format: 'png' | 'svg'): Promise<void> {
+  const canvas = services.canvas;
+  if (!canvas) return;
+  try {
+    const dataUrl = await canvas.capture(format);
+    const fileName = fileNameOf(services.store.getState().design).replace(/\.topo\.json$/, `.${format}`);
+    const result = await services.host.exportImage({ fileName, format, dataUrl });
+    if (result) services.store.getState().notify(`Exported ${result.location}`, 'success');
+  } catch (error) {
+    services.store.getState().notify(`Could not export the picture: ${String(error)}`, 'error');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+/** Arranges every item with the automatic layout; one undoable step unless told otherwise. */
+export async function arrange(services: AppServices, options: { undoable?: boolean } = {}): Promise<void> {
+  const { store } = services;
+  const before = store.getState().design;
+  store.getState().setArranging(true);
+  try {
+    const positions = await services.layout(before);
+    if (store.getState().design !== before) return;
+    const apply = (draft: Design) => {
+      draft.layout = positions;
+    };
+    if (options.undoable === false) store.getState().adjustDesign(apply);
+    else edit(services, 'Arrange automatically', apply);
+    store.getState().requestFit();
+  } catch (error) {
+    store.getState().notify(`The automatic layout failed: ${String(error)}`, 'error');
+  } finally {
+    store.getState().setArranging(false);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canvas edits
+
+function itemAt(geometry: Geometry, point: Point, kinds: ReadonlySet<string>): string | undefined {
+  let found: string | undefined;
+  for (const id of geometry.order) {
+    const box = geometry.boxes.get(id)!;
+    if (!kinds.has(box.kind)) continue;
+    if (
+      point.x >= box.absoluteX &&
+      point.x <= box.absoluteX + box.width &&
+      point.y >= box.absoluteY &&
+      point.y <= box.absoluteY + box.height
+    ) {
+      found = id;
+    }
+  }
+  return found;
+}
+
+const TARGET_KINDS = new Set(['service', 'group']);
+
+/**
+ * Drops a palette item at a flow position: a service lands in the host under it, or in a new
+ * host (inside the site under it, if any); a host joins the site under it; an entrypoint aims at
+ * the service or group it is dropped on. Returns the new item's id.
+ */
+export function dropItem(services: AppServices, item: PaletteItem, point: Point): string | undefined {
+  const { design } = services.store.getState();
+  const geometry = computeGeometry(design);
+  let created: string | undefined;
+  const centred = (size: { width: number; height: number }) => ({
+    x: point.x - size.width / 2,
+    y: point.y - size.height / 2,
+  });
+
+  if (item.type === 'service') {
+    const host = containerAt(geometry, point, 'host');
+    const site = host ? undefined : containerAt(geometry, point, 'site');
+    const ok = edit(services, `Add ${item.kind}`, (draft) => {
+      if (host) {
+        const at = centred(SIZES.service);
+        created = addService(
+          draft,
+          item.kind,
+          {
+            x: Math.max(SIZES.hostPadding, at.x - host.absoluteX),
+            y: Math.max(SIZES.hostHeader + SIZES.hostPadding, at.y - host.absoluteY),
+          },
+          host.id,
+        );
+        return;
+      }
+      const corner = {
+        x: point.x - SIZES.service.width / 2 - SIZES.hostPadding,
+        y: point.y - SIZES.hostHeader - SIZES.hostPadding - SIZES.service.height / 2,
+      };
+      const newHost = site
+        ? addHost(
+            draft,
+            {
+              x: Math.max(SIZES.sitePadding, corner.x - site.absoluteX),
+              y: Math.max(SIZES.siteHeader, corner.y - site.absoluteY),
+            },
+            site.id,
+          )
+        : addHost(draft, corner);
+      created = addService(
+        draft,
+        item.kind,
+        { x: SIZES.hostPadding, y: SIZES.hostHeader + SIZES.hostPadding },
+        newHost,
+      );
+    });
+    return ok ? created : undefined;
+  }
+
+  if (item.type === 'host') {
+    const site = containerAt(geometry, point, 'site');
+    const at = { x: point.x - 110, y: point.y - 20 };
+    edit(services, 'Add host', (draft) => {
+      created = site
+        ? addHost(
+            draft,
+            {
+              x: Math.max(SIZES.sitePadding, at.x - site.absoluteX),
+              y: Math.max(SIZES.siteHeader, at.y - site.absoluteY),
+            },
+            site.id,
+          )
+        : addHost(draft, at);
+    });
+    return created;
+  }
+
+  if (item.type === 'site') {
+    edit(services, 'Add site', (draft) => {
+      created = addSite(draft, { x: point.x - 140, y: point.y - 20 });
+    });
+    return created;
+  }
+
+  if (item.type === 'group') {
+    edit(services, `Add ${item.kind}`, (draft) => {
+      created = addGroup(draft, item.kind, centred(SIZES.group));
+    });
+    return created;
+  }
+
+  const target = itemAt(geometry, point, TARGET_KINDS);
+  if (!target) {
+    services.store
+      .getState()
+      .notify(
+        item.via === 'vip'
+          ? 'Drop a VIP entrypoint on the nginx or HAProxy service that holds the floating address.'
+          : 'Drop the entrypoint on the service or group that clients connect to.',
+        'warning',
+      );
+    return undefined;
+  }
+  const box = geometry.boxes.get(target)!;
+  edit(services, `Add entrypoint to ${target}`, (draft) => {
+    created = addEntrypoint(draft, item.via, target, {
+      x: box.absoluteX + (box.width - SIZES.entrypoint.width) / 2,
+      y: box.absoluteY - SIZES.entrypoint.height - 90,
+    });
+  });
+  return created;
+}
+
+/** Where each dragged node ended up, as React Flow reports it (position relative to its parent). */
+export interface DraggedNode {
+  id: string;
+  position: Point;
+}
+
+/**
+ * Commits a drag as one step: a service whose centre lands in another host moves there (or gets
+ * a host of its own when dropped outside any), a host whose centre lands in a site joins it (or
+ * leaves its site), everything else just moves.
+ */
+export function commitDrag(services: AppServices, dragged: DraggedNode[]): void {
+  const { design } = services.store.getState();
+  const geometry = computeGeometry(design);
+  const moves: (() => (draft: Design) => void)[] = [];
+  const hostMoves = new Set(dragged.map((d) => d.id));
+  for (const { id, position } of dragged) {
+    const box = geometry.boxes.get(id);
+    if (!box) continue;
+    const parent = box.parent !== undefined ? geometry.boxes.get(box.parent) : undefined;
+    const absolute = { x: position.x + (parent?.absoluteX ?? 0), y: position.y + (parent?.absoluteY ?? 0) };
+    const centre = { x: absolute.x + box.width / 2, y: absolute.y + box.height / 2 };
+
+    if (box.kind === 'service') {
+      const service = design.services.find((s) => s.id === id)!;
+      const host = containerAt(geometry, centre, 'host', hostMoves);
+      if (host && host.id !== service.host) {
+        const relative = {
+          x: absolute.x - host.absoluteX,
+          y: Math.max(SIZES.hostHeader, absolute.y - host.absoluteY),
+        };
+        moves.push(() => (draft) => placeService(draft, id, host.id, relative));
+      } else if (!host && parent) {
+        moves.push(() => (draft) => {
+          const site = containerAt(geometry, centre, 'site');
+          const corner = {
+            x: absolute.x - SIZES.hostPadding,
+            y: absolute.y - SIZES.hostHeader - SIZES.hostPadding,
+          };
+          const newHost = site
+            ? addHost(draft, { x: corner.x - site.absoluteX, y: corner.y - site.absoluteY }, site.id)
+            : addHost(draft, corner);
+          placeService(draft, id, newHost, { x: SIZES.hostPadding, y: SIZES.hostHeader + SIZES.hostPadding });
+        });
+      } else {
+        moves.push(() => (draft) => moveItem(draft, id, position));
+      }
+      continue;
+    }
+    if (box.kind === 'host') {
+      const host = design.hosts.find((h) => h.id === id)!;
+      const site = containerAt(geometry, centre, 'site');
+      if ((site?.id ?? undefined) !== host.site) {
+        const relative = site
+          ? { x: absolute.x - site.absoluteX, y: Math.max(SIZES.siteHeader, absolute.y - site.absoluteY) }
+          : absolute;
+        moves.push(() => (draft) => placeHost(draft, id, site?.id, relative));
+      } else moves.push(() => (draft) => moveItem(draft, id, position));
+      continue;
+    }
+    moves.push(() => (draft) => moveItem(draft, id, position));
+  }
+  if (moves.length === 0) return;
+  const label = dragged.length === 1 ? `Move ${dragged[0]!.id}` : `Move ${dragged.length} items`;
+  edit(services, label, (draft) => {
+    for (const move of moves) move()(draft);
+  });
+}
+
+/** What a connection between two handles means: a link, a membership or an entrypoint target. */
+export function connectionKindOf(
+  design: Design,
+  source: string,
+  targetHandle: string | null | undefined,
+): ConnectionKind {
+  if (targetHandle === 'members') return 'member';
+  return (design.entrypoints ?? []).some((e) => e.id === source) ? 'target' : 'link';
+}
+
+/** Why a connection cannot be drawn, for React Flow's `isValidConnection`; undefined when it can. */
+export function connectionRefusal(
+  services: AppServices,
+  source: string,
+  target: string,
+  targetHandle: string | null | undefined,
+): string | undefined {
+  const { design } = services.store.getState();
+  return connectionProblem(design, source, target, connectionKindOf(design, source, targetHandle));
+}
+
+/** Draws a connection; a refused one says why. */
+export function connectItems(
+  services: AppServices,
+  source: string,
+  target: string,
+  targetHandle: string | null | undefined,
+  linkKind?: LinkKind,
+): void {
+  const { design } = services.store.getState();
+  const kind = connectionKindOf(design, source, targetHandle);
+  const problem = connectionProblem(design, source, target, kind);
+  if (problem) {
+    services.store.getState().notify(`Cannot connect ${source} to ${target}: ${problem}.`, 'warning');
+    return;
+  }
+  const label =
+    kind === 'member'
+      ? `Add ${source} to ${target}`
+      : kind === 'target'
+        ? `Aim ${source} at ${target}`
+        : `Link ${source} to ${target}`;
+  let index: number | undefined;
+  const ok = edit(services, label, (draft) => {
+    index = connect(draft, source, target, kind, linkKind);
+  });
+  if (ok && index !== undefined) services.store.getState().select([`link:${index}`]);
+}
+
+/** Deletes the selection: items with what they contain, links, memberships and targets. */
+export function deleteSelection(services: AppServices): void {
+  const { selection } = services.store.getState();
+  if (selection.length === 0) return;
+  const label = selection.length === 1 ? `Delete ${selection[0]}` : `Delete ${selection.length} items`;
+  edit(services, label, (draft) => {
+    for (const id of selection) {
+      const member = /^member:(.+)$/.exec(id);
+      if (member) leaveGroup(draft, member[1]!);
+      const target = /^target:([^:]+):(.+)$/.exec(id);
+      if (target) {
+        const entrypoint = draft.entrypoints?.find((e) => e.id === target[1]);
+        if (entrypoint) entrypoint.targets = entrypoint.targets.filter((t) => t !== target[2]);
+      }
+    }
+    const emptied = (draft.entrypoints ?? [])
+      .filter((e) => e.targets.length === 0)
+      .map((e) => e.id as string);
+    removeItems(draft, [...selection.filter((id) => !/^(member|target):/.test(id)), ...emptied]);
+  });
+  services.store.getState().select([]);
+}
+
+/** Copies the selected items (with what they contain) for Paste. */
+export function copySelection(services: AppServices): boolean {
+  const { design, selection } = services.store.getState();
+  const items = selection.filter((id) => !id.includes(':'));
+  if (items.length === 0) return false;
+  services.clipboard = { fragment: copyItems(design, items), pastes: 0 };
+  services.store.getState().notify(`Copied ${items.length} item${items.length === 1 ? '' : 's'}`);
+  return true;
+}
+
+/** Pastes the copied items beside the originals, with fresh ids; selects the copies. */
+export function paste(services: AppServices): void {
+  const clipboard = services.clipboard;
+  if (!clipboard) return;
+  clipboard.pastes++;
+  const offset = { x: 40 * clipboard.pastes, y: 40 * clipboard.pastes };
+  let renamed = new Map<string, string>();
+  const ok = edit(services, 'Paste', (draft) => {
+    renamed = pasteItems(draft, clipboard.fragment, offset);
+  });
+  if (!ok) return;
+  // Select what was copied, not what it contains: a pasted host moves with its services.
+  const copies = new Set(renamed.values());
+  const { design } = services.store.getState();
+  const contained = new Set([
+    ...design.services.filter((s) => s.host !== undefined && copies.has(s.host)).map((s) => s.id as string),
+    ...design.hosts.filter((h) => h.site !== undefined && copies.has(h.site)).map((h) => h.id as string),
+  ]);
+  services.store.getState().select([...copies].filter((id) => !contained.has(id)));
+}
+
+/** Copy and paste in one step. */
+export function duplicateSelection(services: AppServices): void {
+  if (copySelection(services)) paste(services);
+}
+
+/** Selects every item. */
+export function selectAll(services: AppServices): void {
+  const { design } = services.store.getState();
+  services.store
+    .getState()
+    .select([
+      ...(design.sites ?? []).map((s) => s.id),
+      ...design.hosts.map((h) => h.id),
+      ...design.services.map((s) => s.id),
+      ...(design.groups ?? []).map((g) => g.id),
+      ...(design.entrypoints ?? []).map((e) => e.id),
+    ]);
+}
+
+/** Makes a group of a kind from the selected services it admits, placed beside them. */
+export function groupSelection(services: AppServices, kind: GroupKind): void {
+  const { design, selection } = services.store.getState();
+  const chosen = new Set(selection);
+  const members = design.services.filter((s) => chosen.has(s.id) && admitsMember({ kind }, s));
+  if (members.length === 0) {
+    services.store.getState().notify(`None of the selected services can join a ${kind}.`, 'warning');
+    return;
+  }
+  const geometry = computeGeometry(design);
+  let right = -Infinity;
+  let top = Infinity;
+  for (const member of members) {
+    const box = geometry.boxes.get(member.id)!;
+    right = Math.max(right, box.absoluteX + box.width);
+    top = Math.min(top, box.absoluteY);
+  }
+  let created: string | undefined;
+  const ok = edit(services, `Group ${members.length} services`, (draft) => {
+    created = addGroup(
+      draft,
+      kind,
+      { x: right + 80, y: top },
+      members.map((m) => m.id as ServiceId),
+    );
+  });
+  if (ok && created) services.store.getState().select([created]);
+}
+
+/** Selects the subjects of a finding and zooms to them. */
+export function focusItems(services: AppServices, ids: string[]): void {
+  const { design } = services.store.getState();
+  const geometry = computeGeometry(design);
+  const present = ids.filter((id) => geometry.boxes.has(id));
+  services.store.getState().select(present);
+  services.canvas?.fitView(present);
+}

@@ -1,0 +1,76 @@
+/**
+ * What the desktop shell sends and wants to know (the optional members of core/host.ts): native
+ * menu commands and files to open come in; the document's name and unsaved state, and recovery
+ * copies, go out. In a browser the host has none of these members and nothing is connected.
+ */
+import { designText, exportBundle, newDesign, openDesign, openText, saveDesign } from './commands';
+import type { AppServices } from './services';
+
+/** Connects the app to its host's commands and reports; returns the function that disconnects. */
+export function connectHost(services: AppServices): () => void {
+  const { host, store } = services;
+  const stops: (() => void)[] = [];
+
+  if (host.onCommand) {
+    stops.push(
+      host.onCommand((command) => {
+        const state = store.getState();
+        switch (command.type) {
+          case 'new':
+            return newDesign(services);
+          case 'open':
+            return openDesign(services);
+          case 'save':
+            return void saveDesign(services);
+          case 'save-as':
+            return void saveDesign(services, { saveAs: true });
+          case 'export-bundle':
+            return void exportBundle(services);
+          case 'undo':
+            return state.undo();
+          case 'redo':
+            return state.redo();
+          case 'push':
+            return state.notify(
+              'Push is not in the designer yet; use topoforge push on the exported bundle.',
+              'info',
+            );
+          case 'write-recovery-copy':
+            return void host.writeRecoveryCopy?.({
+              fileName: state.file.name,
+              ...(state.file.location !== undefined ? { location: state.file.location } : {}),
+              text: designText(state.design),
+            });
+          case 'open-design':
+            return void openText(
+              services,
+              command.design.fileName,
+              command.design.text,
+              command.design.location,
+              {
+                recovered: command.recovered,
+              },
+            );
+        }
+      }),
+    );
+  }
+
+  if (host.reportDocumentState) {
+    const report = () => {
+      const { file, dirty } = store.getState();
+      void host.reportDocumentState?.({
+        fileName: file.name,
+        ...(file.location !== undefined ? { location: file.location } : {}),
+        dirty,
+      });
+    };
+    report();
+    stops.push(
+      store.subscribe((state, previous) => {
+        if (state.file !== previous.file || state.dirty !== previous.dirty) report();
+      }),
+    );
+  }
+  return () => stops.forEach((stop) => stop());
+}

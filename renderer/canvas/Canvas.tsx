@@ -1,0 +1,253 @@
+/**
+ * The canvas: React Flow showing the projection of the design (derive.ts). Drags move a local
+ * overlay of positions and commit once, on release, as one undoable edit; selection goes to the
+ * store; connections become links, memberships or entrypoint targets.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { MouseEvent } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  ConnectionLineType,
+  ConnectionMode,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  getNodesBounds,
+  getViewportForBounds,
+  useReactFlow,
+} from '@xyflow/react';
+import type {
+  Connection,
+  EdgeChange,
+  IsValidConnection,
+  NodeChange,
+  OnNodeDrag,
+  XYPosition,
+} from '@xyflow/react';
+import { toPng, toSvg } from 'html-to-image';
+import { useShallow } from 'zustand/react/shallow';
+import { commitDrag, connectItems, connectionRefusal } from '../app/commands';
+import { useServices } from '../app/services';
+import { useAppStore } from '../state/store';
+import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
+import { CanvasProjection } from './derive';
+import type { CanvasEdge, CanvasNode } from './derive';
+import { nodeTypes } from './nodes';
+
+const GRID: [number, number] = [10, 10];
+const FAILABLE = new Set(['host', 'site', 'service']);
+
+/** The canvas of the designer. */
+export function Canvas() {
+  const services = useServices();
+  const flow = useReactFlow<CanvasNode, CanvasEdge>();
+  const design = useAppStore((s) => s.design);
+  const selection = useAppStore((s) => s.selection);
+  const { theme, snapToGrid, showMinimap, whatIf } = useAppStore(
+    useShallow((s) => ({
+      theme: s.theme,
+      snapToGrid: s.snapToGrid,
+      showMinimap: s.showMinimap,
+      whatIf: s.whatIf,
+    })),
+  );
+  const [overlay, setOverlay] = useState<ReadonlyMap<string, XYPosition>>(new Map());
+  const [exporting, setExporting] = useState(false);
+  const projection = useRef(new CanvasProjection());
+
+  const selected = useMemo(() => new Set(selection), [selection]);
+  const geometry = useMemo(() => computeGeometry(design), [design]);
+  const derivedNodes = useMemo(
+    () => projection.current.nodes(design, geometry, selected),
+    [design, geometry, selected],
+  );
+  const edges = useMemo(() => projection.current.edges(design, selected), [design, selected]);
+  const nodes = useMemo(() => {
+    if (overlay.size === 0) return derivedNodes;
+    return derivedNodes.map((node) => {
+      const position = overlay.get(node.id);
+      return position ? ({ ...node, position } as CanvasNode) : node;
+    });
+  }, [derivedNodes, overlay]);
+  const large = nodes.length > LARGE_DESIGN_NODES;
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CanvasNode>[]) => {
+      const selections: { id: string; selected: boolean }[] = [];
+      let moved: Map<string, XYPosition> | undefined;
+      for (const change of changes) {
+        if (change.type === 'select') selections.push({ id: change.id, selected: change.selected });
+        else if (change.type === 'position' && change.position && change.dragging) {
+          moved ??= new Map();
+          moved.set(change.id, change.position);
+        }
+      }
+      if (selections.length > 0) services.store.getState().changeSelection(selections);
+      if (moved) {
+        const positions = moved;
+        setOverlay((previous) => {
+          const next = new Map(previous);
+          for (const [id, position] of positions) next.set(id, position);
+          return next;
+        });
+      }
+    },
+    [services],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<CanvasEdge>[]) => {
+      const selections = changes.flatMap((change) =>
+        change.type === 'select' ? [{ id: change.id, selected: change.selected }] : [],
+      );
+      if (selections.length > 0) services.store.getState().changeSelection(selections);
+    },
+    [services],
+  );
+
+  const onNodeDragStop: OnNodeDrag<CanvasNode> = useCallback(
+    (_event, _node, dragged) => {
+      commitDrag(
+        services,
+        dragged.map((node) => ({ id: node.id, position: node.position })),
+      );
+      setOverlay(new Map());
+    },
+    [services],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) =>
+      connectItems(services, connection.source, connection.target, connection.targetHandle),
+    [services],
+  );
+
+  const isValidConnection: IsValidConnection<CanvasEdge> = useCallback(
+    (connection) =>
+      connectionRefusal(services, connection.source, connection.target, connection.targetHandle) ===
+      undefined,
+    [services],
+  );
+
+  const onNodeClick = useCallback(
+    (_event: MouseEvent, node: CanvasNode) => {
+      const state = services.store.getState();
+      if (state.whatIf && node.type !== undefined && FAILABLE.has(node.type)) state.toggleFailure(node.id);
+    },
+    [services],
+  );
+
+  const fitView = useCallback(
+    (ids?: string[]) => {
+      void flow.fitView({
+        ...(ids && ids.length > 0 ? { nodes: ids.map((id) => ({ id })), maxZoom: 1.2 } : { maxZoom: 1 }),
+        padding: 0.15,
+        duration: 300,
+        includeHiddenNodes: true,
+      });
+    },
+    [flow],
+  );
+
+  const capture = useCallback(
+    async (format: 'png' | 'svg') => {
+      setExporting(true);
+      // Visible-only rendering leaves the off-screen nodes out of the DOM: wait for all to mount.
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      try {
+        const all = flow.getNodes();
+        const bounds = getNodesBounds(all);
+        const margin = 40;
+        const width = Math.min(8000, Math.ceil(bounds.width + 2 * margin));
+        const height = Math.min(8000, Math.ceil(bounds.height + 2 * margin));
+        const viewport = getViewportForBounds(bounds, width, height, 0.05, 2, margin);
+        const element = document.querySelector<HTMLElement>('.react-flow__viewport');
+        if (!element) throw new Error('the canvas is not on the page');
+        const background = getComputedStyle(document.querySelector('.react-flow')!).getPropertyValue(
+          '--canvas-background',
+        );
+        const options = {
+          backgroundColor: background.trim() || '#ffffff',
+          width,
+          height,
+          style: {
+            width: `${width}px`,
+            height: `${height}px`,
+            transform: `translate(${viewport.x}px, ${viewport.y}px) scale(${viewport.zoom})`,
+          },
+        };
+        return format === 'png'
+          ? await toPng(element, { ...options, pixelRatio: 1 })
+          : await toSvg(element, options);
+      } finally {
+        setExporting(false);
+      }
+    },
+    [flow],
+  );
+
+  const fitRequest = useAppStore((s) => s.fitRequest);
+  useEffect(() => {
+    // Runs after React Flow has taken the new nodes (its store updates in a child effect).
+    if (fitRequest.seq > 0) fitView(fitRequest.ids);
+  }, [fitRequest, fitView]);
+
+  useEffect(() => {
+    services.canvas = {
+      fitView,
+      capture,
+      center: () => {
+        const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+        if (!pane) return { x: 0, y: 0 };
+        return flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 });
+      },
+      setViewport: (viewport) => void flow.setViewport(viewport),
+    };
+    return () => {
+      services.canvas = undefined;
+    };
+  }, [services, fitView, capture, flow]);
+
+  return (
+    <>
+      {nodes.length === 0 ? (
+        <div className="canvas-empty">
+          <div>
+            <strong>An empty design</strong>
+            Drag services from the palette onto the canvas: each lands on a new host. Or open one of the seed
+            designs with File › New from example.
+          </div>
+        </div>
+      ) : null}
+      <ReactFlow<CanvasNode, CanvasEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onNodeDragStop={onNodeDragStop}
+        onConnect={onConnect}
+        onNodeClick={onNodeClick}
+        isValidConnection={isValidConnection}
+        connectionMode={ConnectionMode.Strict}
+        connectionLineType={ConnectionLineType.Bezier}
+        colorMode={theme}
+        snapToGrid={snapToGrid}
+        snapGrid={GRID}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        onlyRenderVisibleElements={large && !exporting}
+        minZoom={0.05}
+        maxZoom={2.5}
+        proOptions={{ hideAttribution: true }}
+        className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+        <Controls position="bottom-left" />
+        {showMinimap ? <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={2} /> : null}
+      </ReactFlow>
+    </>
+  );
+}

@@ -1,0 +1,239 @@
+/**
+ * The canvas's nodes and edges, derived from the design: the design is the only source of truth,
+ * and React Flow sees a projection of it. A node object is reused while its item, box, parent and
+ * selection are unchanged, so an edit or a selection touches only the nodes it changed and React
+ * Flow re-renders nothing else.
+ */
+import { MarkerType, Position } from '@xyflow/react';
+import type { Edge, Node, NodeHandle } from '@xyflow/react';
+import { linkKindOf } from '../../core/model';
+import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } from '../../core/model';
+import type { Geometry, ItemBox } from './geometry';
+
+/** Data of a service node. */
+export type ServiceNodeData = { service: Service };
+/** Data of a host node. */
+export type HostNodeData = { host: Host };
+/** Data of a site node. */
+export type SiteNodeData = { site: Site };
+/** Data of a group node. */
+export type GroupNodeData = { group: Group };
+/** Data of an entrypoint node. */
+export type EntrypointNodeData = { entrypoint: Entrypoint };
+
+export type ServiceNodeType = Node<ServiceNodeData, 'service'>;
+export type HostNodeType = Node<HostNodeData, 'host'>;
+export type SiteNodeType = Node<SiteNodeData, 'site'>;
+export type GroupNodeType = Node<GroupNodeData, 'group'>;
+export type EntrypointNodeType = Node<EntrypointNodeData, 'entrypoint'>;
+
+/** Every node of the canvas. */
+export type CanvasNode = ServiceNodeType | HostNodeType | SiteNodeType | GroupNodeType | EntrypointNodeType;
+
+/** What an edge stands for. */
+export type EdgeData =
+  | { role: 'link'; index: number; kind: LinkKind; backup: boolean }
+  | { role: 'member'; service: string; group: string }
+  | { role: 'target'; entrypoint: string; target: string };
+
+/** Every edge of the canvas. */
+export type CanvasEdge = Edge<EdgeData>;
+
+/** Handle ids: `in` takes links and targets, `out` starts them, `members` joins a group. */
+export const HANDLES = { in: 'in', out: 'out', members: 'members' } as const;
+
+const HANDLE_SIZE = 10;
+
+function handlesOf(type: CanvasNode['type'], width: number, height: number): NodeHandle[] {
+  const top: NodeHandle = {
+    id: HANDLES.in,
+    type: 'target',
+    position: Position.Top,
+    x: width / 2 - HANDLE_SIZE / 2,
+    y: -HANDLE_SIZE / 2,
+    width: HANDLE_SIZE,
+    height: HANDLE_SIZE,
+  };
+  const bottom: NodeHandle = {
+    id: HANDLES.out,
+    type: 'source',
+    position: Position.Bottom,
+    x: width / 2 - HANDLE_SIZE / 2,
+    y: height - HANDLE_SIZE / 2,
+    width: HANDLE_SIZE,
+    height: HANDLE_SIZE,
+  };
+  if (type === 'service') return [top, bottom];
+  if (type === 'entrypoint') return [bottom];
+  if (type === 'group') {
+    return [
+      top,
+      {
+        id: HANDLES.members,
+        type: 'target',
+        position: Position.Left,
+        x: -HANDLE_SIZE / 2,
+        y: height / 2 - HANDLE_SIZE / 2,
+        width: HANDLE_SIZE,
+        height: HANDLE_SIZE,
+      },
+    ];
+  }
+  return [];
+}
+
+interface CachedNode {
+  item: unknown;
+  box: ItemBox;
+  selected: boolean;
+  node: CanvasNode;
+}
+
+interface CachedEdge {
+  key: string;
+  edge: CanvasEdge;
+}
+
+/** Derives nodes and edges, reusing the objects of the previous derivation where nothing changed. */
+export class CanvasProjection {
+  private nodeCache = new Map<string, CachedNode>();
+  private edgeCache = new Map<string, CachedEdge>();
+  private lastNodes: CanvasNode[] = [];
+  private lastEdges: CanvasEdge[] = [];
+
+  /** The nodes of a design, containers first (React Flow needs parents before children). */
+  nodes(design: Design, geometry: Geometry, selected: ReadonlySet<string>): CanvasNode[] {
+    const items = new Map<
+      string,
+      { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
+    >();
+    for (const site of design.sites ?? []) items.set(site.id, { type: 'site', item: site });
+    for (const host of design.hosts) items.set(host.id, { type: 'host', item: host });
+    for (const service of design.services) items.set(service.id, { type: 'service', item: service });
+    for (const group of design.groups ?? []) items.set(group.id, { type: 'group', item: group });
+    for (const entrypoint of design.entrypoints ?? [])
+      items.set(entrypoint.id, { type: 'entrypoint', item: entrypoint });
+
+    const next = new Map<string, CachedNode>();
+    const nodes: CanvasNode[] = [];
+    for (const id of geometry.order) {
+      const box = geometry.boxes.get(id)!;
+      const entry = items.get(id);
+      if (!entry) continue;
+      const isSelected = selected.has(id);
+      const cached = this.nodeCache.get(id);
+      if (
+        cached &&
+        cached.item === entry.item &&
+        cached.selected === isSelected &&
+        sameBox(cached.box, box)
+      ) {
+        next.set(id, cached);
+        nodes.push(cached.node);
+        continue;
+      }
+      const node = {
+        id,
+        type: entry.type,
+        position: { x: box.x, y: box.y },
+        width: box.width,
+        height: box.height,
+        measured: { width: box.width, height: box.height },
+        handles: handlesOf(entry.type, box.width, box.height),
+        selected: isSelected,
+        data: { [entry.type]: entry.item },
+        ...(box.parent !== undefined ? { parentId: box.parent } : {}),
+      } as CanvasNode;
+      next.set(id, { item: entry.item, box, selected: isSelected, node });
+      nodes.push(node);
+    }
+    this.nodeCache = next;
+    // The same array when nothing changed: React Flow then skips rebuilding its lookups.
+    if (sameItems(nodes, this.lastNodes)) return this.lastNodes;
+    this.lastNodes = nodes;
+    return nodes;
+  }
+
+  /** The edges of a design: links, group memberships and entrypoint targets. */
+  edges(design: Design, selected: ReadonlySet<string>): CanvasEdge[] {
+    const services = new Map(design.services.map((s) => [s.id as string, s]));
+    const next = new Map<string, CachedEdge>();
+    const edges: CanvasEdge[] = [];
+    const reuse = (id: string, key: string, make: () => CanvasEdge) => {
+      const cached = this.edgeCache.get(id);
+      const entry = cached && cached.key === key ? cached : { key, edge: make() };
+      next.set(id, entry);
+      edges.push(entry.edge);
+    };
+
+    (design.links ?? []).forEach((link: Link, index) => {
+      const id = `link:${index}`;
+      const kind = linkKindOf(link, services.get(link.from));
+      const isSelected = selected.has(id);
+      const key = `${link.from}>${link.to}|${kind}|${link.port ?? ''}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}`;
+      reuse(id, key, () => {
+        const labels = [link.port !== undefined ? `:${link.port}` : '', link.backup ? 'backup' : ''].filter(
+          Boolean,
+        );
+        return {
+          id,
+          source: link.from,
+          sourceHandle: HANDLES.out,
+          target: link.to,
+          targetHandle: HANDLES.in,
+          selected: isSelected,
+          className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
+          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+          ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
+          data: { role: 'link', index, kind, backup: link.backup === true },
+        };
+      });
+    });
+
+    for (const service of design.services) {
+      if (service.group === undefined) continue;
+      const id = `member:${service.id}`;
+      const isSelected = selected.has(id);
+      reuse(id, `${service.group}|${isSelected ? 's' : ''}`, () => ({
+        id,
+        source: service.id,
+        sourceHandle: HANDLES.out,
+        target: service.group!,
+        targetHandle: HANDLES.members,
+        selected: isSelected,
+        className: 'edge-member',
+        data: { role: 'member', service: service.id, group: service.group! },
+      }));
+    }
+
+    for (const entrypoint of design.entrypoints ?? []) {
+      for (const target of entrypoint.targets) {
+        const id = `target:${entrypoint.id}:${target}`;
+        const isSelected = selected.has(id);
+        reuse(id, isSelected ? 's' : '', () => ({
+          id,
+          source: entrypoint.id,
+          sourceHandle: HANDLES.out,
+          target,
+          targetHandle: HANDLES.in,
+          selected: isSelected,
+          className: 'edge-target',
+          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+          data: { role: 'target', entrypoint: entrypoint.id, target },
+        }));
+      }
+    }
+    this.edgeCache = next;
+    if (sameItems(edges, this.lastEdges)) return this.lastEdges;
+    this.lastEdges = edges;
+    return edges;
+  }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+function sameBox(a: ItemBox, b: ItemBox): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height && a.parent === b.parent;
+}

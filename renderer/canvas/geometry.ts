@@ -1,0 +1,277 @@
+/**
+ * Where every item sits on the canvas and how big it is, from the design's `layout`.
+ *
+ * Sizes are fixed per node type and containers (hosts, sites) grow to hold what they contain, so
+ * React Flow gets every node's size up front and never measures one before showing it (LAB.md,
+ * "Canvas performance"). Positions follow core/edit.ts: relative to the container, else absolute.
+ * Items without a position get a tidy fallback place until the automatic layout has run.
+ */
+import type { Design } from '../../core/model';
+
+/** Above this many nodes, only visible nodes are rendered and the minimap starts hidden (LAB.md). */
+export const LARGE_DESIGN_NODES = 400;
+
+/** The node types of the canvas. */
+export type NodeKind = 'site' | 'host' | 'service' | 'group' | 'entrypoint';
+
+/** Fixed sizes of leaf nodes, and the padding of containers. */
+export const SIZES = {
+  service: { width: 216, height: 58 },
+  group: { width: 232, height: 66 },
+  entrypoint: { width: 216, height: 58 },
+  hostHeader: 30,
+  hostPadding: 10,
+  siteHeader: 36,
+  sitePadding: 18,
+  serviceGap: 8,
+  hostGap: 24,
+} as const;
+
+/** Smallest host: room for one service. */
+export const HOST_MIN = {
+  width: SIZES.service.width + 2 * SIZES.hostPadding,
+  height: SIZES.hostHeader + SIZES.hostPadding * 2 + SIZES.service.height,
+};
+
+/** Smallest site: room for one host. */
+export const SITE_MIN = {
+  width: HOST_MIN.width + 2 * SIZES.sitePadding,
+  height: SIZES.siteHeader + SIZES.sitePadding * 2 + HOST_MIN.height,
+};
+
+/** One item's place: `x`, `y` relative to `parent` (absolute without one) and absolute. */
+export interface ItemBox {
+  id: string;
+  kind: NodeKind;
+  parent?: string;
+  x: number;
+  y: number;
+  absoluteX: number;
+  absoluteY: number;
+  width: number;
+  height: number;
+  /** True when the design has no position for it and the fallback placed it. */
+  placed: boolean;
+}
+
+/** Every item's box, in the order React Flow needs: containers before what they contain. */
+export interface Geometry {
+  boxes: Map<string, ItemBox>;
+  /** Ids in drawing order: sites, hosts, services, groups, entrypoints. */
+  order: string[];
+  /** How many items had no position. */
+  unplaced: number;
+}
+
+interface Placed {
+  x: number;
+  y: number;
+  placed: boolean;
+}
+
+/** Computes the geometry of a design. Linear in the number of items. */
+export function computeGeometry(design: Design): Geometry {
+  const layout = design.layout ?? {};
+  const boxes = new Map<string, ItemBox>();
+  const order: string[] = [];
+  let unplaced = 0;
+  const positionOf = (id: string, fallback: () => { x: number; y: number }): Placed => {
+    const position = layout[id];
+    if (position) return { x: position.x, y: position.y, placed: false };
+    unplaced++;
+    return { ...fallback(), placed: true };
+  };
+
+  const siteIds = new Set((design.sites ?? []).map((s) => s.id as string));
+  const hostIds = new Set(design.hosts.map((h) => h.id as string));
+  const servicesByHost = new Map<string, string[]>();
+  for (const service of design.services) {
+    if (service.host === undefined || !hostIds.has(service.host)) continue;
+    const list = servicesByHost.get(service.host) ?? [];
+    list.push(service.id);
+    servicesByHost.set(service.host, list);
+  }
+  const hostsBySite = new Map<string, string[]>();
+  for (const host of design.hosts) {
+    if (host.site === undefined || !siteIds.has(host.site)) continue;
+    const list = hostsBySite.get(host.site) ?? [];
+    list.push(host.id);
+    hostsBySite.set(host.site, list);
+  }
+
+  // Services inside hosts, relative to the host: the fallback stacks them in a column.
+  const serviceBoxes = new Map<string, Placed>();
+  const hostSizes = new Map<string, { width: number; height: number }>();
+  for (const host of design.hosts) {
+    let right = HOST_MIN.width;
+    let bottom = HOST_MIN.height;
+    (servicesByHost.get(host.id) ?? []).forEach((serviceId, index) => {
+      const place = positionOf(serviceId, () => ({
+        x: SIZES.hostPadding,
+        y: SIZES.hostHeader + SIZES.hostPadding + index * (SIZES.service.height + SIZES.serviceGap),
+      }));
+      serviceBoxes.set(serviceId, place);
+      right = Math.max(right, place.x + SIZES.service.width + SIZES.hostPadding);
+      bottom = Math.max(bottom, place.y + SIZES.service.height + SIZES.hostPadding);
+    });
+    const stored = layout[host.id];
+    hostSizes.set(host.id, {
+      width: Math.max(right, stored?.width ?? 0),
+      height: Math.max(bottom, stored?.height ?? 0),
+    });
+  }
+
+  // Hosts inside sites, relative to the site: the fallback lays them out in a row.
+  const hostPlaces = new Map<string, Placed>();
+  const siteSizes = new Map<string, { width: number; height: number }>();
+  for (const site of design.sites ?? []) {
+    let right = SITE_MIN.width;
+    let bottom = SITE_MIN.height;
+    let cursor = SIZES.sitePadding;
+    for (const hostId of hostsBySite.get(site.id) ?? []) {
+      const size = hostSizes.get(hostId)!;
+      const at = cursor;
+      const place = positionOf(hostId, () => ({ x: at, y: SIZES.siteHeader + SIZES.sitePadding }));
+      cursor += size.width + SIZES.hostGap;
+      hostPlaces.set(hostId, place);
+      right = Math.max(right, place.x + size.width + SIZES.sitePadding);
+      bottom = Math.max(bottom, place.y + size.height + SIZES.sitePadding);
+    }
+    const stored = layout[site.id];
+    siteSizes.set(site.id, {
+      width: Math.max(right, stored?.width ?? 0),
+      height: Math.max(bottom, stored?.height ?? 0),
+    });
+  }
+
+  // Top-level items without a position go in rows below everything that has one.
+  let fallbackY = 0;
+  for (const position of Object.values(layout)) fallbackY = Math.max(fallbackY, position.y + 200);
+  let fallbackX = 0;
+  let rowHeight = 0;
+  const nextFree = (width: number, height: number) => {
+    if (fallbackX > 2400) {
+      fallbackX = 0;
+      fallbackY += rowHeight + 40;
+      rowHeight = 0;
+    }
+    const at = { x: fallbackX, y: fallbackY };
+    fallbackX += width + 40;
+    rowHeight = Math.max(rowHeight, height);
+    return at;
+  };
+
+  const add = (box: ItemBox) => {
+    boxes.set(box.id, box);
+    order.push(box.id);
+  };
+
+  for (const site of design.sites ?? []) {
+    const size = siteSizes.get(site.id)!;
+    const place = positionOf(site.id, () => nextFree(size.width, size.height));
+    add({
+      id: site.id,
+      kind: 'site',
+      x: place.x,
+      y: place.y,
+      absoluteX: place.x,
+      absoluteY: place.y,
+      ...size,
+      placed: place.placed,
+    });
+  }
+  for (const host of design.hosts) {
+    const size = hostSizes.get(host.id)!;
+    const site = host.site !== undefined && siteIds.has(host.site) ? boxes.get(host.site) : undefined;
+    const place = hostPlaces.get(host.id) ?? positionOf(host.id, () => nextFree(size.width, size.height));
+    add({
+      id: host.id,
+      kind: 'host',
+      parent: site?.id,
+      x: place.x,
+      y: place.y,
+      absoluteX: place.x + (site?.absoluteX ?? 0),
+      absoluteY: place.y + (site?.absoluteY ?? 0),
+      ...size,
+      placed: place.placed,
+    });
+  }
+  for (const service of design.services) {
+    const host = service.host !== undefined ? boxes.get(service.host) : undefined;
+    const place =
+      serviceBoxes.get(service.id) ??
+      positionOf(service.id, () => nextFree(SIZES.service.width, SIZES.service.height));
+    add({
+      id: service.id,
+      kind: 'service',
+      parent: host?.id,
+      x: place.x,
+      y: place.y,
+      absoluteX: place.x + (host?.absoluteX ?? 0),
+      absoluteY: place.y + (host?.absoluteY ?? 0),
+      ...SIZES.service,
+      placed: place.placed,
+    });
+  }
+  for (const group of design.groups ?? []) {
+    const place = positionOf(group.id, () => nextFree(SIZES.group.width, SIZES.group.height));
+    add({
+      id: group.id,
+      kind: 'group',
+      x: place.x,
+      y: place.y,
+      absoluteX: place.x,
+      absoluteY: place.y,
+      ...SIZES.group,
+      placed: place.placed,
+    });
+  }
+  for (const entrypoint of design.entrypoints ?? []) {
+    const place = positionOf(entrypoint.id, () => nextFree(SIZES.entrypoint.width, SIZES.entrypoint.height));
+    add({
+      id: entrypoint.id,
+      kind: 'entrypoint',
+      x: place.x,
+      y: place.y,
+      absoluteX: place.x,
+      absoluteY: place.y,
+      ...SIZES.entrypoint,
+      placed: place.placed,
+    });
+  }
+  return { boxes, order, unplaced };
+}
+
+/** The innermost container of a kind whose box holds the point, skipping `exclude`. */
+export function containerAt(
+  geometry: Geometry,
+  point: { x: number; y: number },
+  kind: 'host' | 'site',
+  exclude?: ReadonlySet<string>,
+): ItemBox | undefined {
+  let found: ItemBox | undefined;
+  for (const id of geometry.order) {
+    const box = geometry.boxes.get(id)!;
+    if (box.kind !== kind || exclude?.has(id)) continue;
+    if (
+      point.x >= box.absoluteX &&
+      point.x <= box.absoluteX + box.width &&
+      point.y >= box.absoluteY &&
+      point.y <= box.absoluteY + box.height
+    ) {
+      found = box;
+    }
+  }
+  return found;
+}
+
+/** The first free spot for a new service inside a host, relative to the host. */
+export function freeSlotInHost(geometry: Geometry, design: Design, hostId: string): { x: number; y: number } {
+  let bottom = SIZES.hostHeader + SIZES.hostPadding;
+  for (const service of design.services) {
+    if (service.host !== hostId) continue;
+    const box = geometry.boxes.get(service.id);
+    if (box) bottom = Math.max(bottom, box.y + box.height + SIZES.serviceGap);
+  }
+  return { x: SIZES.hostPadding, y: bottom };
+}

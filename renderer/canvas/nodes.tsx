@@ -1,0 +1,224 @@
+/**
+ * The custom nodes. Each is memoised and reads only its own decorations from the store (its
+ * badge, its what-if state) through narrow selectors that return primitives, so a drag or an
+ * analysis re-renders only the nodes whose picture changed.
+ */
+import { memo } from 'react';
+import { Handle, Position } from '@xyflow/react';
+import type { NodeProps, NodeTypes } from '@xyflow/react';
+import { mainPortOf } from '../../core/model';
+import type { Severity } from '../../core/rules';
+import { useAppStore } from '../state/store';
+import type { DisplayState } from '../workers/analysis-protocol';
+import type {
+  EntrypointNodeType,
+  GroupNodeType,
+  HostNodeType,
+  ServiceNodeType,
+  SiteNodeType,
+} from './derive';
+import { HANDLES } from './derive';
+import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE_KIND_INFO } from './kinds';
+
+/** The worst finding on an item: severity and count, or nothing. */
+function useBadge(id: string): { severity: Severity; count: number } | undefined {
+  const severity = useAppStore((s) => s.analysis?.badges[id]?.severity);
+  const count = useAppStore((s) => s.analysis?.badges[id]?.count ?? 0);
+  return severity ? { severity, count } : undefined;
+}
+
+/** In what-if mode, what the item shows: its state, or `failed` when the person failed it. */
+function useWhatIfState(id: string): DisplayState | 'failed' | undefined {
+  return useAppStore((s) => {
+    if (!s.whatIf) return undefined;
+    if (s.failed.includes(id)) return 'failed';
+    return s.analysis?.states[id];
+  });
+}
+
+const STATE_TEXT: Record<DisplayState | 'failed', string> = {
+  up: 'up',
+  degraded: 'degraded',
+  manual: 'manual',
+  down: 'down',
+  failed: 'failed',
+};
+
+function StateTag({ state }: { state: DisplayState | 'failed' }) {
+  return (
+    <span className={`state-tag state-${state}`} data-state={state}>
+      {STATE_TEXT[state]}
+    </span>
+  );
+}
+
+function FindingBadge({ badge }: { badge: { severity: Severity; count: number } }) {
+  return (
+    <span
+      className={`finding-badge severity-${badge.severity}`}
+      title={`${badge.count} finding${badge.count === 1 ? '' : 's'}, worst: ${badge.severity}`}
+      data-severity={badge.severity}
+    >
+      {badge.count}
+    </span>
+  );
+}
+
+function ServiceNodeView({ id, data, selected }: NodeProps<ServiceNodeType>) {
+  const { service } = data;
+  const info = SERVICE_KIND_INFO[service.kind];
+  const badge = useBadge(id);
+  const state = useWhatIfState(id);
+  const port = mainPortOf(service);
+  const mode =
+    service.mode === 'cold-standby' ? 'cold standby' : service.mode === 'hot-standby' ? 'hot standby' : '';
+  return (
+    <div
+      className={`node service-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      data-testid={`node-${id}`}
+      title={service.label ?? id}
+    >
+      <Handle type="target" position={Position.Top} id={HANDLES.in} />
+      <KindTile info={info} />
+      <div className="node-text">
+        <div className="node-title">{service.label ?? id}</div>
+        <div className="node-subtitle">
+          {service.label ? `${id} · ` : ''}
+          {info.name}
+          {port !== undefined ? ` · :${port}` : ''}
+        </div>
+        {mode || service.host === undefined ? (
+          <div className="node-tags">
+            {mode ? <span className="tag">{mode}</span> : null}
+            {service.host === undefined ? <span className="tag">external</span> : null}
+          </div>
+        ) : null}
+      </div>
+      {badge ? <FindingBadge badge={badge} /> : null}
+      {state ? <StateTag state={state} /> : null}
+      <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
+    </div>
+  );
+}
+
+function HostNodeView({ id, data, selected }: NodeProps<HostNodeType>) {
+  const { host } = data;
+  const badge = useBadge(id);
+  const state = useWhatIfState(id);
+  return (
+    <div
+      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      data-testid={`node-${id}`}
+    >
+      <div className="container-header">
+        <CONTAINER_INFO.host.Icon size={14} />
+        <span className="container-title">{host.label ?? id}</span>
+        <span className="container-address">{host.address}</span>
+        {badge ? <FindingBadge badge={badge} /> : null}
+        {state ? <StateTag state={state} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
+  const { site } = data;
+  const badge = useBadge(id);
+  const state = useWhatIfState(id);
+  return (
+    <div
+      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      data-testid={`node-${id}`}
+    >
+      <div className="container-header">
+        <CONTAINER_INFO.site.Icon size={16} />
+        <span className="container-title">{site.label ?? id}</span>
+        {site.label ? <span className="container-address">{id}</span> : null}
+        {badge ? <FindingBadge badge={badge} /> : null}
+        {state ? <StateTag state={state} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
+  const { group } = data;
+  const info = GROUP_KIND_INFO[group.kind];
+  const badge = useBadge(id);
+  const state = useWhatIfState(id);
+  const summary = useAppStore((s) => s.analysis?.groups[id]?.text);
+  return (
+    <div
+      className={`node group-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      data-testid={`node-${id}`}
+      title={group.label ?? id}
+    >
+      <Handle type="target" position={Position.Top} id={HANDLES.in} />
+      <Handle type="target" position={Position.Left} id={HANDLES.members} className="members-handle" />
+      <KindTile info={info} />
+      <div className="node-text">
+        <div className="node-title">{group.label ?? id}</div>
+        <div className="node-subtitle">
+          {group.label ? `${id} · ` : ''}
+          {info.name}
+        </div>
+        <div className="group-summary" data-testid={`group-summary-${id}`}>
+          {summary ?? '…'}
+        </div>
+      </div>
+      {badge ? <FindingBadge badge={badge} /> : null}
+      {state ? <StateTag state={state} /> : null}
+    </div>
+  );
+}
+
+function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType>) {
+  const { entrypoint } = data;
+  const info = ENTRYPOINT_VIA_INFO[entrypoint.via];
+  const badge = useBadge(id);
+  const state = useWhatIfState(id);
+  // The reason is worth the room on the canvas only when something is wrong; the what-if panel
+  // lists every entrypoint's reason.
+  const reason = useAppStore((s) => {
+    if (!s.whatIf) return undefined;
+    const status = s.analysis?.entrypoints.find((e) => e.id === id);
+    return status && status.state !== 'up' ? status.reason : undefined;
+  });
+  return (
+    <div
+      className={`node entrypoint-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      data-testid={`node-${id}`}
+      title={entrypoint.label ?? id}
+    >
+      <KindTile info={info} />
+      <div className="node-text">
+        <div className="node-title">{entrypoint.label ?? id}</div>
+        <div className="node-subtitle">
+          {entrypoint.via === 'vip'
+            ? `VIP ${entrypoint.address ?? ''}`
+            : entrypoint.via === 'direct'
+              ? 'direct'
+              : 'external LB'}
+          {` · :${entrypoint.port}`}
+        </div>
+      </div>
+      {badge ? <FindingBadge badge={badge} /> : null}
+      {state ? <StateTag state={state} /> : null}
+      {reason ? (
+        <div className="entrypoint-reason" data-testid={`reason-${id}`}>
+          {reason}
+        </div>
+      ) : null}
+      <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
+    </div>
+  );
+}
+
+/** Memoised nodes, at module scope so React Flow never sees a new object (xyflow guide). */
+export const nodeTypes = {
+  service: memo(ServiceNodeView),
+  host: memo(HostNodeView),
+  site: memo(SiteNodeView),
+  group: memo(GroupNodeView),
+  entrypoint: memo(EntrypointNodeView),
+} satisfies NodeTypes;

@@ -1,0 +1,120 @@
+/** The modal dialogs: a file that is not a design, a confirmation, the keyboard shortcuts. */
+import { useEffect, useRef } from 'react';
+import type { ReactNode } from 'react';
+import { useAppStore } from '../state/store';
+import { SHORTCUTS, shortcutText } from './shortcuts';
+
+/** Shows the store's current dialog, if any. */
+export function Dialogs() {
+  const dialog = useAppStore((s) => s.dialog);
+  const close = useAppStore((s) => s.openDialog);
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!dialog) return;
+    panel.current?.querySelector<HTMLElement>('button.primary, button')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') close(undefined);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [dialog, close]);
+  if (!dialog) return null;
+
+  let title: string;
+  let body: ReactNode;
+  let actions: ReactNode;
+  if (dialog.kind === 'load-problems') {
+    title = `${dialog.fileName} is not a design`;
+    body = (
+      <>
+        <p>
+          The current design is unchanged. {dialog.problems.length} problem
+          {dialog.problems.length === 1 ? '' : 's'} in the file:
+        </p>
+        <table className="problems-table" data-testid="load-problems">
+          <thead>
+            <tr>
+              <th>Where</th>
+              <th>Line</th>
+              <th>What is wrong</th>
+            </tr>
+          </thead>
+          <tbody>
+            {dialog.problems.map((problem, index) => (
+              <tr key={index}>
+                <td className="mono">{problem.path}</td>
+                <td className="mono">
+                  {problem.line === undefined ? '' : `${problem.line}:${problem.column}`}
+                </td>
+                <td>{problem.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </>
+    );
+    actions = (
+      <button type="button" className="primary" onClick={() => close(undefined)}>
+        Close
+      </button>
+    );
+  } else if (dialog.kind === 'confirm') {
+    title = dialog.title;
+    body = <p>{dialog.text}</p>;
+    actions = (
+      <>
+        <button type="button" onClick={() => close(undefined)}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="primary"
+          data-testid="confirm"
+          onClick={() => {
+            close(undefined);
+            dialog.onConfirm();
+          }}
+        >
+          {dialog.confirm}
+        </button>
+      </>
+    );
+  } else {
+    title = 'Keyboard shortcuts';
+    body = (
+      <table className="shortcuts-table">
+        <tbody>
+          {SHORTCUTS.map((s) => (
+            <tr key={s.combo}>
+              <td>
+                <kbd>{shortcutText(s.combo)}</kbd>
+              </td>
+              <td>{s.what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+    actions = (
+      <button type="button" className="primary" onClick={() => close(undefined)}>
+        Close
+      </button>
+    );
+  }
+  return (
+    <div className="dialog-backdrop" onPointerDown={(e) => e.target === e.currentTarget && close(undefined)}>
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        ref={panel}
+        data-testid="dialog"
+      >
+        <h2>{title}</h2>
+        <div className="dialog-body">{body}</div>
+        <div className="dialog-actions">{actions}</div>
+      </div>
+    </div>
+  );
+}

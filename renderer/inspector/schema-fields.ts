@@ -1,0 +1,233 @@
+/**
+ * The inspector's forms, read from the design schema (core/schema/design-schema.ts), the same
+ * schema the file format is checked against: which fields an item has, their types, choices,
+ * descriptions and which are required. Whether a value is valid is still decided by the loader on
+ * the whole edited design, so the form and the file can never disagree.
+ */
+import { designSchema } from '../../core/schema/design-schema';
+import type { PathSegment } from '../../core/json-path';
+import type { Design } from '../../core/model';
+
+type JsonSchema = Record<string, unknown>;
+
+/** The lists of the design that hold items. */
+export type Collection = 'sites' | 'hosts' | 'services' | 'groups' | 'links' | 'entrypoints';
+
+/** How a field is edited. */
+export type Control =
+  | 'text'
+  | 'multiline'
+  | 'integer'
+  | 'number'
+  | 'boolean'
+  | 'enum'
+  | 'reference'
+  | 'references'
+  | 'object'
+  | 'list';
+
+/** One field of a form. */
+export interface FieldSpec {
+  key: string;
+  label: string;
+  description?: string;
+  required: boolean;
+  control: Control;
+  /** `enum` choices. */
+  choices?: readonly (string | number)[];
+  /** `reference(s)`: which lists the id may come from. */
+  references?: readonly Collection[];
+  /** `object` and `list` (of objects): their fields. */
+  fields?: FieldSpec[];
+  /** Read-only in the form (a service's kind is changed through its own control). */
+  readOnly?: boolean;
+}
+
+/** Where a selected item lives in the design. */
+export interface ItemLocation {
+  collection: Collection;
+  index: number;
+  /** `[collection, index]`, the prefix of every problem path inside the item. */
+  path: PathSegment[];
+}
+
+/** References between lists: the schema says "id", the design says which list the id names. */
+const REFERENCES: Partial<Record<Collection, Record<string, readonly Collection[]>>> = {
+  hosts: { site: ['sites'] },
+  services: { host: ['hosts'], group: ['groups'] },
+  links: { from: ['services'], to: ['services', 'groups'] },
+  entrypoints: { targets: ['services', 'groups'] },
+};
+
+const LABELS: Record<string, string> = {
+  id: 'Id',
+  ssh: 'SSH',
+  tls: 'TLS',
+  hostKey: 'Host key',
+  serverName: 'Server name',
+  healthCheck: 'Health check',
+  intervalMs: 'Interval (ms)',
+  downAfterMs: 'Down after (ms)',
+  failoverTimeoutMs: 'Failover timeout (ms)',
+  masterName: 'Master name',
+  mountPoint: 'Mount point',
+  sudo: 'Use sudo',
+  ha: 'Externally highly available',
+  stats: 'Statistics page',
+  listen: 'Listeners',
+  cert: 'Certificate',
+  key: 'Private key path',
+  root: 'Remote root',
+  interface: 'Network interface',
+};
+
+/** `healthCheck` → `Health check`, with the exceptions above. */
+export function labelOf(key: string): string {
+  if (LABELS[key]) return LABELS[key];
+  const words = key.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const root = designSchema as unknown as JsonSchema;
+const topProperties = root.properties as Record<string, JsonSchema>;
+
+function itemSchemaOf(collection: Collection): JsonSchema {
+  return (topProperties[collection] as JsonSchema).items as JsonSchema;
+}
+
+/** The schema branch of one service kind (the `oneOf` branch whose `kind` is that constant). */
+function serviceBranchOf(kind: string): JsonSchema | undefined {
+  const branches = itemSchemaOf('services').oneOf as JsonSchema[];
+  return branches.find(
+    (b) => ((b.properties as Record<string, JsonSchema>).kind as JsonSchema).const === kind,
+  );
+}
+
+function controlOf(
+  schema: JsonSchema,
+  key: string,
+  references: Record<string, readonly Collection[]>,
+): Control {
+  if (references[key]) return schema.type === 'array' ? 'references' : 'reference';
+  if (Array.isArray(schema.enum)) return 'enum';
+  if (schema.type === 'boolean') return 'boolean';
+  if (schema.type === 'integer') return 'integer';
+  if (schema.type === 'number') return 'number';
+  if (schema.type === 'object') return 'object';
+  if (schema.type === 'array') return 'list';
+  if (typeof schema.maxLength === 'number' && schema.maxLength > 1000 && key === 'description')
+    return 'multiline';
+  return 'text';
+}
+
+function fieldsOf(
+  schema: JsonSchema,
+  references: Record<string, readonly Collection[]> = {},
+  hidden: ReadonlySet<string> = new Set(),
+): FieldSpec[] {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  return Object.entries(properties)
+    .filter(([key]) => !hidden.has(key))
+    .map(([key, property]) => {
+      const control = controlOf(property, key, references);
+      const spec: FieldSpec = { key, label: labelOf(key), required: required.has(key), control };
+      if (typeof property.description === 'string') spec.description = property.description;
+      if (control === 'enum') spec.choices = property.enum as (string | number)[];
+      if (control === 'reference' || control === 'references') spec.references = references[key];
+      if (control === 'object') spec.fields = fieldsOf(property);
+      if (control === 'list') spec.fields = fieldsOf(property.items as JsonSchema);
+      return spec;
+    });
+}
+
+/**
+ * Group fields that mean something for each kind (the schema admits all of them on every group;
+ * the generators read only these).
+ */
+const GROUP_KIND_FIELDS: Record<string, readonly string[]> = {
+  'mongodb-replica-set': ['name'],
+  'redis-sentinel': ['quorum', 'masterName', 'downAfterMs', 'failoverTimeoutMs'],
+  quorum: [],
+  pool: ['load'],
+};
+const GROUP_KIND_SPECIFIC = new Set(Object.values(GROUP_KIND_FIELDS).flat());
+
+/** The fields of an item of a list; for services, of its kind. */
+export function fieldsOfItem(collection: Collection, item: Record<string, unknown>): FieldSpec[] {
+  const references = REFERENCES[collection] ?? {};
+  if (collection === 'services') {
+    const branch = serviceBranchOf(String(item.kind));
+    if (!branch) return [];
+    return fieldsOf(branch, references).map((field) =>
+      field.key === 'kind' ? { ...field, control: 'enum', choices: serviceKindChoices() } : field,
+    );
+  }
+  const fields = fieldsOf(itemSchemaOf(collection), references);
+  if (collection !== 'groups') return fields;
+  const relevant = new Set(GROUP_KIND_FIELDS[String(item.kind)] ?? []);
+  // A field set in the file stays visible even when its kind ignores it, so it can be cleared.
+  return fields.filter(
+    (f) => !GROUP_KIND_SPECIFIC.has(f.key) || relevant.has(f.key) || item[f.key] !== undefined,
+  );
+}
+
+function serviceKindChoices(): string[] {
+  return (itemSchemaOf('services').oneOf as JsonSchema[]).map(
+    (b) => ((b.properties as Record<string, JsonSchema>).kind as JsonSchema).const as string,
+  );
+}
+
+/** The fields of the design itself: its name and description. */
+export function fieldsOfDesign(): FieldSpec[] {
+  return fieldsOf(
+    root,
+    {},
+    new Set(['format', 'sites', 'hosts', 'services', 'groups', 'links', 'entrypoints', 'layout']),
+  );
+}
+
+/** Finds a selected id (an item or `link:<index>`) in the design. */
+export function locateItem(design: Design, id: string): ItemLocation | undefined {
+  const link = /^link:(\d+)$/.exec(id);
+  if (link) {
+    const index = Number(link[1]);
+    return index < (design.links?.length ?? 0)
+      ? { collection: 'links', index, path: ['links', index] }
+      : undefined;
+  }
+  const lists: [Collection, { id: string }[] | undefined][] = [
+    ['sites', design.sites],
+    ['hosts', design.hosts],
+    ['services', design.services],
+    ['groups', design.groups],
+    ['entrypoints', design.entrypoints],
+  ];
+  for (const [collection, list] of lists) {
+    const index = (list ?? []).findIndex((item) => item.id === id);
+    if (index >= 0) return { collection, index, path: [collection, index] };
+  }
+  return undefined;
+}
+
+/** True when `path` starts with `prefix`. */
+export function isUnder(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+  return prefix.every((segment, i) => path[i] === segment);
+}
+
+/** Ids an item may reference, with a word on what each is. */
+export function referenceChoices(
+  design: Design,
+  collections: readonly Collection[],
+): { id: string; hint: string }[] {
+  const choices: { id: string; hint: string }[] = [];
+  for (const collection of collections) {
+    if (collection === 'sites')
+      for (const s of design.sites ?? []) choices.push({ id: s.id, hint: s.label ?? 'site' });
+    if (collection === 'hosts') for (const h of design.hosts) choices.push({ id: h.id, hint: h.address });
+    if (collection === 'services') for (const s of design.services) choices.push({ id: s.id, hint: s.kind });
+    if (collection === 'groups')
+      for (const g of design.groups ?? []) choices.push({ id: g.id, hint: g.kind });
+  }
+  return choices;
+}

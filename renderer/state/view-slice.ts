@@ -1,0 +1,94 @@
+/**
+ * UI state that is not part of the design: theme, the side panel, what-if failures, the host whose
+ * files are previewed, canvas options, notices and the open dialog.
+ */
+import type { StateCreator } from 'zustand';
+import type { LoadProblem } from '../../core/load';
+import type { Store } from './store';
+
+/** Light or dark. */
+export type Theme = 'light' | 'dark';
+
+/** The tabs of the side panel. */
+export type SidePanel = 'inspector' | 'findings' | 'what-if' | 'preview';
+
+/** A short message at the bottom of the window. */
+export interface Notice {
+  id: number;
+  text: string;
+  tone: 'info' | 'success' | 'warning' | 'error';
+}
+
+/** A modal dialog. */
+export type Dialog =
+  | { kind: 'load-problems'; fileName: string; problems: LoadProblem[] }
+  | { kind: 'shortcuts' }
+  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void };
+
+/** The view part of the store. */
+export interface ViewSlice {
+  theme: Theme;
+  panel: SidePanel;
+  /** What-if mode: clicks on hosts, sites and services fail them. */
+  whatIf: boolean;
+  /** Failed hosts, sites and services in what-if mode. */
+  failed: string[];
+  previewHost: string | undefined;
+  snapToGrid: boolean;
+  showMinimap: boolean;
+  /** True while the automatic layout runs. */
+  arranging: boolean;
+  notices: Notice[];
+  dialog: Dialog | undefined;
+  /** Asks the canvas to fit items in view once it shows the current design; `seq` counts requests. */
+  fitRequest: { seq: number; ids?: string[] };
+  requestFit: (ids?: string[]) => void;
+  setTheme: (theme: Theme) => void;
+  setPanel: (panel: SidePanel) => void;
+  setWhatIf: (on: boolean) => void;
+  toggleFailure: (id: string) => void;
+  clearFailures: () => void;
+  setPreviewHost: (host: string | undefined) => void;
+  setSnapToGrid: (on: boolean) => void;
+  setShowMinimap: (on: boolean) => void;
+  setArranging: (on: boolean) => void;
+  notify: (text: string, tone?: Notice['tone']) => void;
+  dismissNotice: (id: number) => void;
+  openDialog: (dialog: Dialog | undefined) => void;
+}
+
+let noticeCounter = 0;
+
+export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get) => ({
+  theme: 'light',
+  panel: 'inspector',
+  whatIf: false,
+  failed: [],
+  previewHost: undefined,
+  snapToGrid: true,
+  showMinimap: true,
+  arranging: false,
+  notices: [],
+  dialog: undefined,
+  fitRequest: { seq: 0 },
+  requestFit: (ids) => set({ fitRequest: { seq: get().fitRequest.seq + 1, ...(ids ? { ids } : {}) } }),
+  setTheme: (theme) => set({ theme }),
+  setPanel: (panel) => set({ panel }),
+  setWhatIf: (whatIf) => set(whatIf ? { whatIf, panel: 'what-if' } : { whatIf, failed: [] }),
+  toggleFailure: (id) => {
+    const failed = get().failed;
+    set({ failed: failed.includes(id) ? failed.filter((f) => f !== id) : [...failed, id] });
+  },
+  clearFailures: () => set({ failed: [] }),
+  setPreviewHost: (previewHost) => set({ previewHost }),
+  setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
+  setShowMinimap: (showMinimap) => set({ showMinimap }),
+  setArranging: (arranging) => set({ arranging }),
+  notify: (text, tone = 'info') => {
+    const id = ++noticeCounter;
+    set({ notices: [...get().notices.slice(-3), { id, text, tone }] });
+    setTimeout(() => get().dismissNotice(id), tone === 'error' ? 9000 : 5000);
+  },
+  dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
+  openDialog: (dialog) => set({ dialog }),
+});

@@ -1,0 +1,58 @@
+/**
+ * Messages between the app and the analysis worker, which runs the rules and the availability
+ * engine off the main thread so that no edit ever waits for them.
+ */
+import type { GroupSummary } from '../../core/group-summary';
+import type { Design } from '../../core/model';
+import type { Finding, Severity } from '../../core/rules';
+
+/** Analyse this revision of the design with these failures. */
+export interface AnalysisRequest {
+  revision: number;
+  design: Design;
+  failed: string[];
+}
+
+/** The state an item shows: `degraded` is an `up` that lost redundancy. */
+export type DisplayState = 'up' | 'degraded' | 'manual' | 'down';
+
+/** The worst finding on an item and how many there are. */
+export interface Badge {
+  severity: Severity;
+  count: number;
+}
+
+/** An entrypoint's state under the current failures, and why. */
+export interface EntrypointStatus {
+  id: string;
+  label?: string;
+  state: DisplayState;
+  reason: string;
+  /** True when the design declares no entrypoints and this one stands for an unlinked item. */
+  implicit: boolean;
+}
+
+/** What one host or site failure does to the entrypoints that change. */
+export interface SingleFailureRow {
+  failed: string;
+  kind: 'host' | 'site';
+  effects: { id: string; state: DisplayState; reason: string }[];
+}
+
+/** Everything the worker reports for one request. */
+export interface Analysis {
+  revision: number;
+  failed: string[];
+  findings: Finding[];
+  counts: Record<Severity, number>;
+  badges: Record<string, Badge>;
+  groups: Record<string, GroupSummary>;
+  /** Services, groups, entrypoints, hosts and sites under the failures. */
+  states: Record<string, DisplayState>;
+  entrypoints: EntrypointStatus[];
+  singleFailures: SingleFailureRow[];
+  /** Time the worker spent, for the status bar. */
+  durationMs: number;
+  /** Set when the checks themselves failed (a bug): the message. */
+  error?: string;
+}

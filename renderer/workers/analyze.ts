@@ -1,0 +1,104 @@
+/**
+ * The analysis of one design revision: rules, badges, group summaries, the state of every item
+ * under the given failures and the single-failure table. Pure; the worker calls it, tests too.
+ */
+import type { AvailabilityModel, ItemAvailability } from '../../core/availability';
+import { summarizeGroups } from '../../core/group-summary';
+import type { Design } from '../../core/model';
+import { validateDesign } from '../../core/rules';
+import type { Finding, Severity } from '../../core/rules';
+import type { Analysis, AnalysisRequest, Badge, DisplayState, SingleFailureRow } from './analysis-protocol';
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Keeps the last validation, so that a new set of failures on the same revision costs little. */
+export class Analyzer {
+  private revision = -1;
+  private design: Design | undefined;
+  private findings: Finding[] = [];
+  private model: AvailabilityModel | undefined;
+  private singleFailures: SingleFailureRow[] = [];
+
+  analyze(request: AnalysisRequest, now: () => number = () => performance.now()): Analysis {
+    const started = now();
+    if (request.revision !== this.revision || this.design !== request.design) {
+      const validation = validateDesign(request.design);
+      this.findings = validation.findings;
+      this.model = validation.model;
+      this.singleFailures = singleFailureRows(validation.model);
+      this.revision = request.revision;
+      this.design = request.design;
+    }
+    const design = request.design;
+    const model = this.model!;
+    const failed = request.failed.filter((id) => model.failureKind(id) !== undefined);
+    const evaluation = failed.length === 0 ? model.baseline : model.evaluate(failed);
+
+    const states: Record<string, DisplayState> = {};
+    const put = (item: ItemAvailability | undefined) => {
+      if (item) states[item.id] = displayState(item);
+    };
+    for (const service of design.services) put(evaluation.stateOf(service.id));
+    for (const group of design.groups ?? []) put(evaluation.stateOf(group.id));
+    const failedSet = new Set(failed);
+    for (const site of design.sites ?? []) states[site.id] = failedSet.has(site.id) ? 'down' : 'up';
+    for (const host of design.hosts) {
+      const down = failedSet.has(host.id) || (host.site !== undefined && failedSet.has(host.site));
+      states[host.id] = down ? 'down' : 'up';
+    }
+    const labels = new Map((design.entrypoints ?? []).map((e) => [e.id as string, e.label]));
+    const entrypoints = evaluation.entrypoints().map((item) => {
+      states[item.id] = displayState(item);
+      return {
+        id: item.id,
+        label: labels.get(item.id),
+        state: displayState(item),
+        reason: evaluation.explain(item.id),
+        implicit: !labels.has(item.id) && !(design.entrypoints ?? []).some((e) => e.id === item.id),
+      };
+    });
+
+    const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+    const badges: Record<string, Badge> = {};
+    for (const finding of this.findings) {
+      counts[finding.severity]++;
+      for (const subject of new Set(finding.subjects)) {
+        const badge = badges[subject];
+        if (!badge) badges[subject] = { severity: finding.severity, count: 1 };
+        else {
+          badge.count++;
+          if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[badge.severity])
+            badge.severity = finding.severity;
+        }
+      }
+    }
+    return {
+      revision: request.revision,
+      failed,
+      findings: this.findings,
+      counts,
+      badges,
+      groups: Object.fromEntries(summarizeGroups(design)),
+      states,
+      entrypoints,
+      singleFailures: this.singleFailures,
+      durationMs: now() - started,
+    };
+  }
+}
+
+function displayState(item: ItemAvailability): DisplayState {
+  return item.state === 'up' && item.degraded ? 'degraded' : item.state;
+}
+
+function singleFailureRows(model: AvailabilityModel): SingleFailureRow[] {
+  const rows: SingleFailureRow[] = [];
+  model.sweepSingleFailures((scenario, changed, explain) => {
+    rows.push({
+      failed: scenario.failed,
+      kind: scenario.kind,
+      effects: changed.map((item) => ({ id: item.id, state: displayState(item), reason: explain(item.id) })),
+    });
+  });
+  return rows;
+}

@@ -1,0 +1,12 @@
+/** Messages of the generate worker: the bundle of a design, or its zip archive. */
+import type { Bundle } from '../../core/generate/index';
+import type { Design } from '../../core/model';
+
+/** Generate the bundle of a design, or zip one already generated. */
+export type GenerateRequest =
+  { kind: 'bundle'; revision: number; design: Design } | { kind: 'archive'; bundle: Bundle; folder: string };
+
+/** The bundle with its revision, or the zip bytes. */
+export type GenerateResponse =
+  | { kind: 'bundle'; revision: number; bundle: Bundle; durationMs: number }
+  | { kind: 'archive'; bytes: Uint8Array };

@@ -1,0 +1,224 @@
+/**
+ * Drives the built designer in Debian's Chromium (playwright-core) the way a person does: drags
+ * from the palette, handles on the canvas, menus, the inspector. Screenshots of each step go to
+ * test-results/e2e/ so a person can look at what the test saw.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { serveStatic } from './static-server';
+import type { StaticServer } from './static-server';
+
+/** Debian's Chromium; `.ci/run` installs it. */
+export const CHROMIUM = '/usr/bin/chromium';
+const ROOT = join(import.meta.dirname, '../..');
+/** The production build the tests drive (`npm run build:web`). */
+export const WEB_ROOT = join(ROOT, 'dist/web');
+/** Where the screenshots of every step go. */
+export const SHOT_DIR = join(ROOT, 'test-results/e2e');
+
+/**
+ * Whether the suite can run here. In CI (`CI=true`) a missing browser or build fails the suite
+ * instead of skipping it.
+ */
+export function e2eAvailability(): { run: boolean; reason?: string } {
+  const missing = !existsSync(CHROMIUM)
+    ? `${CHROMIUM} is missing (apt-get install chromium)`
+    : !existsSync(join(WEB_ROOT, 'index.html'))
+      ? 'dist/web is missing (npm run build:web)'
+      : undefined;
+  if (!missing) return { run: true };
+  if (process.env.CI === 'true') throw new Error(`end-to-end tests cannot run in CI: ${missing}`);
+  return { run: false, reason: missing };
+}
+
+/** The browser and the server, shared by the tests of one file. */
+export interface Lab {
+  browser: Browser;
+  server: StaticServer;
+  close: () => Promise<void>;
+}
+
+/** Starts the server and the browser. */
+export async function startLab(): Promise<Lab> {
+  mkdirSync(SHOT_DIR, { recursive: true });
+  const server = await serveStatic(WEB_ROOT);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  return {
+    browser,
+    server,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** A snapshot of the app's state, read from the page. */
+export interface AppSnapshot {
+  design: Record<string, unknown> & {
+    name: string;
+    hosts: { id: string; address: string; site?: string }[];
+    services: { id: string; kind: string; host?: string; group?: string; port?: number }[];
+    groups?: { id: string; kind: string }[];
+    links?: { from: string; to: string }[];
+    entrypoints?: { id: string; targets: string[] }[];
+    layout?: Record<string, { x: number; y: number }>;
+  };
+  findings: { rule: string; subjects: string[] }[];
+  revision: number;
+  analysedRevision: number | undefined;
+}
+
+/** One page of the designer. */
+export class Designer {
+  private shots = 0;
+  readonly errors: string[] = [];
+
+  private constructor(
+    readonly page: Page,
+    readonly context: BrowserContext,
+    private readonly name: string,
+  ) {
+    page.on('pageerror', (error) => this.errors.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.errors.push(`console: ${message.text()}`);
+    });
+  }
+
+  /** Opens the designer in a fresh browser context. */
+  static async open(lab: Lab, name: string, options: { theme?: 'light' | 'dark' } = {}): Promise<Designer> {
+    const context = await lab.browser.newContext({
+      viewport: { width: 1600, height: 1000 },
+      acceptDownloads: true,
+      colorScheme: options.theme ?? 'light',
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const designer = new Designer(page, context, name);
+    await page.goto(lab.server.url);
+    await page.getByTestId('status-check').waitFor();
+    return designer;
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+
+  /** Saves a screenshot of the window as test-results/e2e/<test>-<n>-<step>.png. */
+  async shot(step: string): Promise<string> {
+    this.shots++;
+    const path = join(SHOT_DIR, `${this.name}-${String(this.shots).padStart(2, '0')}-${step}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  /** The app's state, once the checks have caught up with the latest edit. */
+  async settled(): Promise<AppSnapshot> {
+    await this.page.waitForFunction(() => {
+      const app = (
+        window as unknown as {
+          topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
+        }
+      ).topoforge;
+      const state = app.store.getState();
+      return state.analysis?.revision === state.revision;
+    });
+    return this.snapshot();
+  }
+
+  /** The app's state as it is now. */
+  async snapshot(): Promise<AppSnapshot> {
+    return this.page.evaluate(() => {
+      const app = (window as unknown as { topoforge: { store: { getState(): Record<string, unknown> } } })
+        .topoforge;
+      const state = app.store.getState() as {
+        design: AppSnapshot['design'];
+        revision: number;
+        analysis?: { revision: number; findings: { rule: string; subjects: string[] }[] };
+      };
+      return {
+        design: JSON.parse(JSON.stringify(state.design)) as AppSnapshot['design'],
+        findings: state.analysis?.findings.map((f) => ({ rule: f.rule, subjects: f.subjects })) ?? [],
+        revision: state.revision,
+        analysedRevision: state.analysis?.revision,
+      };
+    });
+  }
+
+  /** The canvas's box on the screen. */
+  async canvasBox(): Promise<{ x: number; y: number; width: number; height: number }> {
+    return (await this.page.locator('.react-flow').boundingBox())!;
+  }
+
+  /** Drags a palette entry to a point given relative to the canvas's top-left corner. */
+  async dragFromPalette(entry: string, at: { x: number; y: number }): Promise<void> {
+    const canvas = await this.canvasBox();
+    await this.dragTo(this.page.getByTestId(`palette-${entry}`), { x: canvas.x + at.x, y: canvas.y + at.y });
+  }
+
+  /** Drags a palette entry onto a node of the canvas. */
+  async dragFromPaletteOnto(entry: string, node: string): Promise<void> {
+    const box = (await this.node(node).boundingBox())!;
+    await this.dragTo(this.page.getByTestId(`palette-${entry}`), {
+      x: box.x + box.width / 2,
+      y: box.y + box.height / 2,
+    });
+  }
+
+  private async dragTo(source: ReturnType<Page['getByTestId']>, to: { x: number; y: number }): Promise<void> {
+    const from = (await source.boundingBox())!;
+    await this.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(to.x, to.y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** A node of the canvas by item id. */
+  node(id: string) {
+    return this.page.getByTestId(`node-${id}`);
+  }
+
+  /** Draws a connection from one node's `out` handle to another node's handle. */
+  async connect(from: string, to: string, handle: 'in' | 'members' = 'in'): Promise<void> {
+    const source = (await this.node(from).locator('.react-flow__handle[data-handleid="out"]').boundingBox())!;
+    const target = (await this.node(to)
+      .locator(`.react-flow__handle[data-handleid="${handle}"]`)
+      .boundingBox())!;
+    await this.page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 10 });
+    await this.page.mouse.up();
+  }
+
+  /** Opens one of the seed examples through File › New from example, and waits for its layout. */
+  async openExample(base: string): Promise<void> {
+    await this.page.getByTestId('menu-file').click();
+    await this.page.getByTestId(`example-${base}`).click();
+    await this.page.waitForFunction((name) => {
+      const app = (
+        window as unknown as {
+          topoforge: {
+            store: {
+              getState(): { file: { name: string }; arranging: boolean; design: { layout?: object } };
+            };
+          };
+        }
+      ).topoforge;
+      const state = app.store.getState();
+      return state.file.name === name && !state.arranging && state.design.layout !== undefined;
+    }, `${base}.topo.json`);
+    await this.settled();
+    await this.page.waitForTimeout(350);
+  }
+
+  /** Chooses a File menu entry. */
+  async fileMenu(entry: string): Promise<void> {
+    await this.page.getByTestId('menu-file').click();
+    await this.page.getByTestId(`menu-${entry}`).click();
+  }
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import {
+  APP_ENTRY_URL,
+  APP_ORIGIN,
+  contentSecurityPolicy,
+  designerWindowOptions,
+  isAppUrl,
+  isRequestAllowed,
+  mayGrantPermission,
+  mayNavigate,
+  originForLog,
+  privilegedSchemes,
+  responseHeaders,
+  secureWebPreferences,
+} from '../../electron/main/security';
+
+function directives(policy: string): Map<string, string[]> {
+  return new Map(
+    policy.split(';').map((directive) => {
+      const [name, ...sources] = directive.trim().split(/\s+/);
+      return [name!, sources];
+    }),
+  );
+}
+
+describe('the designer window', () => {
+  it('follows the Electron security checklist', () => {
+    const preferences = secureWebPreferences({ preload: '/app/dist/desktop/preload.cjs', devTools: false });
+    expect(preferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      devTools: false,
+    });
+    expect(preferences).not.toHaveProperty('enableBlinkFeatures');
+    expect(preferences.preload).toBe('/app/dist/desktop/preload.cjs');
+  });
+
+  it('opens hidden with those preferences, and shows once painted', () => {
+    const options = designerWindowOptions({ preload: '/p.cjs', devTools: true });
+    expect(options.show).toBe(false);
+    expect(options.webPreferences).toEqual(secureWebPreferences({ preload: '/p.cjs', devTools: true }));
+  });
+});
+
+describe('the content security policy', () => {
+  const policy = directives(contentSecurityPolicy());
+
+  it('runs scripts and workers from the app only, and never evaluates strings', () => {
+    expect(policy.get('script-src')).toEqual(["'self'"]);
+    expect(policy.get('worker-src')).toEqual(["'self'"]);
+    expect(contentSecurityPolicy()).not.toMatch(/unsafe-eval|wasm-unsafe-eval|\*/);
+  });
+
+  it('denies by default and allows no remote content, frames, plugins or forms', () => {
+    expect(policy.get('default-src')).toEqual(["'none'"]);
+    expect(policy.get('connect-src')).toEqual(["'self'"]);
+    for (const name of ['object-src', 'frame-src', 'frame-ancestors', 'base-uri', 'form-action'])
+      expect(policy.get(name), name).toEqual(["'none'"]);
+    for (const sources of policy.values())
+      for (const source of sources) expect(source).not.toMatch(/^(https?:|wss?:|file:)/);
+  });
+
+  it('is sent with every file, together with nosniff', () => {
+    const headers = responseHeaders('text/javascript');
+    expect(headers['Content-Security-Policy']).toBe(contentSecurityPolicy());
+    expect(headers['X-Content-Type-Options']).toBe('nosniff');
+  });
+});
+
+describe('the app scheme', () => {
+  it('is standard and secure, and bypasses nothing', () => {
+    const [scheme] = privilegedSchemes();
+    expect(scheme?.scheme).toBe('app');
+    expect(scheme?.privileges).toMatchObject({
+      standard: true,
+      secure: true,
+      supportFetchAPI: true,
+      bypassCSP: false,
+      allowServiceWorkers: false,
+    });
+    expect(APP_ENTRY_URL.startsWith(`${APP_ORIGIN}/`)).toBe(true);
+  });
+
+  it('recognises only its own host', () => {
+    expect(isAppUrl('app://topoforge/index.html')).toBe(true);
+    expect(isAppUrl('app://evil/index.html')).toBe(false);
+    expect(isAppUrl('https://topoforge/index.html')).toBe(false);
+    expect(isAppUrl('not a url')).toBe(false);
+  });
+});
+
+describe('what the page may do', () => {
+  it('never navigates', () => {
+    for (const url of [
+      APP_ENTRY_URL,
+      'https://example.com/',
+      'file:///etc/passwd',
+      'app://topoforge/other.html',
+    ])
+      expect(mayNavigate(url)).toBe(false);
+  });
+
+  it('gets no permission', () => {
+    for (const permission of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal'])
+      expect(mayGrantPermission(permission)).toBe(false);
+  });
+
+  it('loads nothing from the network or the disk', () => {
+    expect(isRequestAllowed('app://topoforge/assets/index.js')).toBe(true);
+    expect(isRequestAllowed('data:image/png;base64,AAAA')).toBe(true);
+    expect(isRequestAllowed('blob:app://topoforge/123')).toBe(true);
+    for (const url of [
+      'https://cdn.example.com/x.js',
+      'http://127.0.0.1:8080/',
+      'wss://example.com/socket',
+      'file:///home/someone/.ssh/id_ed25519',
+      'app://elsewhere/x.js',
+      'chrome-extension://abc/x.js',
+    ])
+      expect(isRequestAllowed(url), url).toBe(false);
+  });
+
+  it('logs origins, never paths or queries', () => {
+    expect(originForLog('https://example.com/secret?token=1')).toBe('https://example.com');
+    expect(originForLog('app://topoforge/index.html')).toBe('app://topoforge');
+    expect(originForLog('file:///home/someone/design.topo.json')).toBe('file:');
+    expect(originForLog(undefined)).toBe('(none)');
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../renderer/workers/analyze';
+import { example } from './fixtures';
+
+describe('the analysis the worker reports', () => {
+  it('gives findings, badges on every subject and group summaries', () => {
+    const analysis = new Analyzer().analyze({
+      revision: 1,
+      design: example('teramind-ha-broken.topo.json'),
+      failed: [],
+    });
+    expect(analysis.findings.map((f) => `${f.rule} ${f.subjects.join(',')}`)).toEqual([
+      'quorum.even redis-ha',
+      'quorum.even teramind-cluster',
+    ]);
+    expect(analysis.counts).toEqual({ error: 2, warning: 0, info: 0 });
+    expect(analysis.badges['teramind-cluster']).toEqual({ severity: 'error', count: 1 });
+    expect(analysis.groups['teramind-cluster']?.text).toBe('4 voters · tolerates 1');
+  });
+
+  it('evaluates what-if failures: the Tealeaf portal is manual when rep-1 fails, and says why', () => {
+    const analyzer = new Analyzer();
+    const design = example('tealeaf-resilient.topo.json');
+    const baseline = analyzer.analyze({ revision: 1, design, failed: [] });
+    expect(baseline.entrypoints.find((e) => e.id === 'portal')?.state).toBe('up');
+    const failed = analyzer.analyze({ revision: 1, design, failed: ['rep-1', 'not-an-item'] });
+    expect(failed.failed).toEqual(['rep-1']);
+    const portal = failed.entrypoints.find((e) => e.id === 'portal')!;
+    expect(portal.state).toBe('manual');
+    expect(portal.reason).toBe('portal is manual: rep-a is down with host rep-1; rep-b is a cold standby');
+    expect(failed.states).toMatchObject({
+      'rep-1': 'down',
+      'rep-a': 'down',
+      'rep-b': 'manual',
+      'rep-2': 'up',
+    });
+    // The same revision reuses the validation: the findings are the very same list.
+    expect(failed.findings).toBe(baseline.findings);
+  });
+
+  it('lists every single host failure and what it does', () => {
+    const analysis = new Analyzer().analyze({
+      revision: 1,
+      design: example('tealeaf-resilient.topo.json'),
+      failed: [],
+    });
+    expect(analysis.singleFailures).toHaveLength(11);
+    const rep1 = analysis.singleFailures.find((row) => row.failed === 'rep-1')!;
+    expect(rep1.effects).toEqual([
+      {
+        id: 'portal',
+        state: 'manual',
+        reason: 'portal is manual: rep-a is down with host rep-1; rep-b is a cold standby',
+      },
+    ]);
+  });
+});

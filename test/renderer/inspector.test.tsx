@@ -1,0 +1,105 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ServicesContext } from '../../renderer/app/services';
+import type { AppServices } from '../../renderer/app/services';
+import { Inspector } from '../../renderer/inspector/Inspector';
+import { StoreContext } from '../../renderer/state/store';
+import { example, testApp } from './fixtures';
+
+function renderInspector(services: AppServices) {
+  return render(
+    <StoreContext.Provider value={services.store}>
+      <ServicesContext.Provider value={services}>
+        <Inspector />
+      </ServicesContext.Provider>
+    </StoreContext.Provider>,
+  );
+}
+
+function commit(input: HTMLElement, value: string) {
+  act(() => {
+    fireEvent.change(input, { target: { value } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+  });
+}
+
+afterEach(cleanup);
+
+describe('the inspector', () => {
+  it('shows an invalid value inline with the schema message and leaves the design alone', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    act(() => services.store.getState().select(['lb-1']));
+    renderInspector(services);
+    const before = services.store.getState().design;
+    const address = screen.getByTestId('field-address') as HTMLInputElement;
+    expect(address.value).toBe('10.40.0.11');
+    commit(address, 'not an address!');
+    expect(screen.getByTestId('error-address').textContent).toBe(
+      "'not an address!' is not an IPv4 or IPv6 address or a DNS name",
+    );
+    expect(address.getAttribute('aria-invalid')).toBe('true');
+    expect(services.store.getState().design).toBe(before);
+
+    commit(address, 'lb-1.example.net');
+    expect(screen.queryByTestId('error-address')).toBeNull();
+    expect(services.store.getState().design.hosts[0]!.address).toBe('lb-1.example.net');
+    expect(services.store.getState().past.at(-1)?.label).toBe('Set lb-1 address');
+  });
+
+  it('refuses a number out of range and text where a number belongs', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    act(() => services.store.getState().select(['tessera-a']));
+    renderInspector(services);
+    const port = screen.getByTestId('field-port');
+    commit(port, '0');
+    expect(screen.getByTestId('error-port').textContent).toBe(
+      '0 is out of range: must be a whole number from 1 to 65535',
+    );
+    commit(port, 'eighty');
+    expect(screen.getByTestId('error-port').textContent).toBe(
+      "must be a whole number, not the text 'eighty'",
+    );
+    expect(services.store.getState().past).toEqual([]);
+  });
+
+  it('renames an item with its references, and refuses an id that is taken', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    act(() => services.store.getState().select(['lb-1']));
+    renderInspector(services);
+    const id = screen.getByTestId('field-id');
+    commit(id, 'tessera-1');
+    expect(screen.getByTestId('error-id').textContent).toMatch(
+      /'tessera-1' is already the id of host tessera-1; ids are unique/,
+    );
+    commit(id, 'edge-1');
+    const design = services.store.getState().design;
+    expect(design.hosts[0]!.id).toBe('edge-1');
+    expect(design.services.find((s) => s.id === 'lb-a')?.host).toBe('edge-1');
+    expect(services.store.getState().selection).toEqual(['edge-1']);
+  });
+
+  it('collects the required fields of a new object before committing it', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    act(() => services.store.getState().select(['lb-a']));
+    renderInspector(services);
+    const before = services.store.getState().design;
+    commit(screen.getByTestId('field-tls.cert'), '/etc/ssl/tessera.pem');
+    expect(screen.getByText('Fill in key to apply.')).toBeDefined();
+    expect(services.store.getState().design).toBe(before);
+    commit(screen.getByTestId('field-tls.key'), '/etc/ssl/private/tessera.key');
+    const lb = services.store.getState().design.services.find((s) => s.id === 'lb-a');
+    expect(lb).toMatchObject({ tls: { cert: '/etc/ssl/tessera.pem', key: '/etc/ssl/private/tessera.key' } });
+    commit(screen.getByTestId('field-tls.key'), 'relative/key');
+    expect(screen.getByTestId('error-key').textContent).toMatch(/must be an absolute path/);
+  });
+
+  it('edits the design itself when nothing is selected', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    renderInspector(services);
+    commit(screen.getByTestId('field-name'), '');
+    expect(screen.getByTestId('error-name').textContent).toBe('must not be empty');
+    commit(screen.getByTestId('field-name'), 'Tessera, second site');
+    expect(services.store.getState().design.name).toBe('Tessera, second site');
+  });
+});
