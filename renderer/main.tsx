@@ -66,7 +66,11 @@ const services: AppServices = {
   clipboard: undefined,
 };
 
-connectAnalysis(store, (request) => analysisWorker.call(request));
+const analysis = connectAnalysis(
+  store,
+  (request) => analysisWorker.call(request),
+  () => analysisWorker.lastAnswerAt,
+);
 connectHost(services);
 
 // Tests and the canvas benchmark drive the app through this handle; people never need it.
@@ -74,6 +78,7 @@ connectHost(services);
   store,
   services,
   open: (fileName: string, text: string) => openText(services, fileName, text),
+  analysisTimings: analysis.timings,
 };
 
 createRoot(document.getElementById('root')!).render(

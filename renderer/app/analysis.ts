@@ -1,28 +1,92 @@
 /**
- * Keeps the analysis current: every new design revision or set of failures goes to the analysis
- * worker, newest first, and its answer lands in the store.
+ * Keeps the analysis current: every new design revision, set of failures or need for detail goes
+ * to the analysis worker, newest first, and its answer lands in the store.
  */
-import type { AppStore } from '../state/store';
+import type { AppStore, Store } from '../state/store';
 import type { Analysis, AnalysisRequest } from '../workers/analysis-protocol';
 import { LatestOnly } from '../workers/rpc';
 
-/** Starts analysing; returns the function that stops it. */
+/** Whether the analysis must carry every item's state and the single-failure table. */
+function needsDetail(state: Store): boolean {
+  return state.whatIf || state.panel === 'what-if';
+}
+
+/**
+ * What the checks cost the main thread, per request: copying the design to the worker, and taking
+ * the answer in (reading the message, the store update and the re-render it causes). The last 50
+ * of each, in milliseconds; the canvas benchmark reads them.
+ */
+export interface AnalysisTimings {
+  postMs: number[];
+  applyMs: number[];
+}
+
+const TIMINGS_KEPT = 50;
+
+/** Starts analysing; returns the function that stops it and the main-thread timings. */
 export function connectAnalysis(
   store: AppStore,
   analyze: (request: AnalysisRequest) => Promise<Analysis>,
-): () => void {
+  answerArrivedAt: () => number = () => performance.now(),
+): { stop: () => void; timings: AnalysisTimings } {
+  const timings: AnalysisTimings = { postMs: [], applyMs: [] };
+  const keep = (list: number[], value: number) => {
+    list.push(value);
+    if (list.length > TIMINGS_KEPT) list.shift();
+  };
+  // The revision the worker holds: a request for it needs no copy of the design.
+  let workerRevision = -1;
   const channel = new LatestOnly<AnalysisRequest, Analysis>(
-    analyze,
-    (analysis, stale) => store.setState(stale ? { analysis } : { analysis, analyzing: false }),
+    async (request) => {
+      try {
+        const analysis = await analyze(request);
+        workerRevision = analysis.revision;
+        return analysis;
+      } catch (error) {
+        workerRevision = -1;
+        throw error;
+      }
+    },
+    (analysis, stale) => {
+      const arrived = answerArrivedAt();
+      store.setState(stale ? { analysis } : { analysis, analyzing: false });
+      // React re-renders in a microtask queued by the update; this one runs after it.
+      queueMicrotask(() => keep(timings.applyMs, performance.now() - arrived));
+    },
     (error) => store.getState().notify(`The checks failed: ${error.message}`, 'error'),
   );
+  let scheduled = false;
+  let sentRevision = -1;
   const request = () => {
-    const { revision, design, failed } = store.getState();
-    store.setState({ analyzing: true });
-    channel.request({ revision, design, failed });
+    scheduled = false;
+    const state = store.getState();
+    const withDesign = state.revision !== sentRevision || state.revision !== workerRevision;
+    sentRevision = state.revision;
+    const started = performance.now();
+    channel.request({
+      revision: state.revision,
+      ...(withDesign ? { design: state.design } : {}),
+      failed: state.failed,
+      detail: needsDetail(state),
+    });
+    keep(timings.postMs, performance.now() - started);
   };
   request();
-  return store.subscribe((state, previous) => {
-    if (state.design !== previous.design || state.failed !== previous.failed) request();
+  const stop = store.subscribe((state, previous) => {
+    if (
+      state.design === previous.design &&
+      state.failed === previous.failed &&
+      needsDetail(state) === needsDetail(previous)
+    ) {
+      return;
+    }
+    store.setState({ analyzing: true });
+    // Posting copies the design; doing it in a task of its own keeps that copy out of the task
+    // that renders the edit, and coalesces edits made in one task.
+    if (!scheduled) {
+      scheduled = true;
+      setTimeout(request, 0);
+    }
   });
+  return { stop, timings };
 }

@@ -3,7 +3,7 @@
  * overlay of positions and commit once, on release, as one undoable edit; selection goes to the
  * store; connections become links, memberships or entrypoint targets.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { MouseEvent } from 'react';
 import {
   Background,
@@ -42,8 +42,10 @@ const FAILABLE = new Set(['host', 'site', 'service']);
 export function Canvas() {
   const services = useServices();
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
-  const design = useAppStore((s) => s.design);
-  const selection = useAppStore((s) => s.selection);
+  // Deferred: an edit first updates the panels, then the canvas in a render React may split into
+  // short tasks, so that no edit of a large design holds the main thread for long.
+  const design = useDeferredValue(useAppStore((s) => s.design));
+  const selection = useDeferredValue(useAppStore((s) => s.selection));
   const { theme, snapToGrid, showMinimap, whatIf } = useAppStore(
     useShallow((s) => ({
       theme: s.theme,
@@ -54,6 +56,7 @@ export function Canvas() {
   );
   const [overlay, setOverlay] = useState<ReadonlyMap<string, XYPosition>>(new Map());
   const [exporting, setExporting] = useState(false);
+  const clearOverlay = useRef(false);
   const projection = useRef(new CanvasProjection());
 
   const selected = useMemo(() => new Set(selection), [selection]);
@@ -71,6 +74,11 @@ export function Canvas() {
     });
   }, [derivedNodes, overlay]);
   const large = nodes.length > LARGE_DESIGN_NODES;
+  useEffect(() => {
+    if (!clearOverlay.current) return;
+    clearOverlay.current = false;
+    setOverlay(new Map());
+  }, [design]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CanvasNode>[]) => {
@@ -108,11 +116,15 @@ export function Canvas() {
 
   const onNodeDragStop: OnNodeDrag<CanvasNode> = useCallback(
     (_event, _node, dragged) => {
-      commitDrag(
-        services,
-        dragged.map((node) => ({ id: node.id, position: node.position })),
-      );
-      setOverlay(new Map());
+      const positions = dragged.map((node) => ({ id: node.id, position: node.position }));
+      // Committed in a task of its own, after React Flow has finished with the release.
+      setTimeout(() => {
+        const before = services.store.getState().design;
+        commitDrag(services, positions);
+        // The overlay stays until the canvas shows the committed design, so nothing jumps back.
+        if (services.store.getState().design === before) setOverlay(new Map());
+        else clearOverlay.current = true;
+      }, 0);
     },
     [services],
   );
@@ -161,7 +173,7 @@ export function Canvas() {
         const margin = 40;
         const width = Math.min(8000, Math.ceil(bounds.width + 2 * margin));
         const height = Math.min(8000, Math.ceil(bounds.height + 2 * margin));
-        const viewport = getViewportForBounds(bounds, width, height, 0.05, 2, margin);
+        const viewport = getViewportForBounds(bounds, width, height, 0.05, 2, `${margin}px`);
         const element = document.querySelector<HTMLElement>('.react-flow__viewport');
         if (!element) throw new Error('the canvas is not on the page');
         const background = getComputedStyle(document.querySelector('.react-flow')!).getPropertyValue(
@@ -177,9 +189,17 @@ export function Canvas() {
             transform: `translate(${viewport.x}px, ${viewport.y}px) scale(${viewport.zoom})`,
           },
         };
-        return format === 'png'
-          ? await toPng(element, { ...options, pixelRatio: 1 })
-          : await toSvg(element, options);
+        const restore = inlineSvgStyles(element);
+        try {
+          return format === 'png'
+            ? await toPng(element, {
+                ...options,
+                pixelRatio: width * 2 <= 8000 && height * 2 <= 8000 ? 2 : 1,
+              })
+            : await toSvg(element, options);
+        } finally {
+          restore();
+        }
       } finally {
         setExporting(false);
       }
@@ -250,4 +270,37 @@ export function Canvas() {
       </ReactFlow>
     </>
   );
+}
+
+/** SVG presentation that the edges take from style sheets, which the picture's copy does not carry. */
+const SVG_PROPERTIES = [
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-opacity',
+  'fill',
+  'fill-opacity',
+  'opacity',
+  'font-size',
+  'font-family',
+] as const;
+
+/**
+ * Writes the computed SVG presentation of the edges (stroke, fill, dashes, label font) into their
+ * inline styles for the time of an export; returns the function that takes them out again.
+ */
+function inlineSvgStyles(root: HTMLElement): () => void {
+  const changed: { element: SVGElement; previous: string }[] = [];
+  for (const element of root.querySelectorAll<SVGElement>('svg *')) {
+    const computed = getComputedStyle(element);
+    changed.push({ element, previous: element.getAttribute('style') ?? '' });
+    for (const property of SVG_PROPERTIES)
+      element.style.setProperty(property, computed.getPropertyValue(property));
+  }
+  return () => {
+    for (const { element, previous } of changed) {
+      if (previous) element.setAttribute('style', previous);
+      else element.removeAttribute('style');
+    }
+  };
 }

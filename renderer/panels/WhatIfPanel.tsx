@@ -2,6 +2,7 @@
  * What-if mode: the failed items, every entrypoint's state and why, and the table of every single
  * host and site failure with what it does.
  */
+import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { focusItems } from '../app/commands';
 import { useServices } from '../app/services';
@@ -23,6 +24,27 @@ export function WhatIfPanel() {
     useShallow((s) => ({ whatIf: s.whatIf, failed: s.failed, analysis: s.analysis })),
   );
   const store = services.store.getState();
+  const [showAll, setShowAll] = useState(false);
+  // Worst first: a failure that takes an entrypoint down matters before one that degrades it.
+  const rows = useMemo(
+    () =>
+      [...(analysis?.singleFailures ?? [])].sort(
+        (a, b) =>
+          (SEVERITY[worstClass(a.effects.map((e) => e.state))] ?? 3) -
+          (SEVERITY[worstClass(b.effects.map((e) => e.state))] ?? 3),
+      ),
+    [analysis?.singleFailures],
+  );
+  const shownRows = showAll ? rows : rows.slice(0, ROW_LIMIT);
+  const [showAllEntrypoints, setShowAllEntrypoints] = useState(false);
+  const entrypoints = useMemo(
+    () =>
+      [...(analysis?.entrypoints ?? [])].sort(
+        (a, b) => (STATE_RANK[a.state] ?? 3) - (STATE_RANK[b.state] ?? 3),
+      ),
+    [analysis?.entrypoints],
+  );
+  const shownEntrypoints = showAllEntrypoints ? entrypoints : entrypoints.slice(0, ROW_LIMIT);
   return (
     <div className="what-if-panel" data-testid="what-if-panel">
       <div className="what-if-toggle">
@@ -66,7 +88,7 @@ export function WhatIfPanel() {
       <section className="form-section">
         <h3>Entrypoints{whatIf && failed.length > 0 ? ' under these failures' : ''}</h3>
         <ul className="entrypoint-list">
-          {(analysis?.entrypoints ?? []).map((entry) => (
+          {shownEntrypoints.map((entry) => (
             <li key={entry.id} data-testid={`entrypoint-status-${entry.id}`}>
               <button type="button" className="link-button" onClick={() => focusItems(services, [entry.id])}>
                 {entry.label ?? entry.id}
@@ -76,6 +98,11 @@ export function WhatIfPanel() {
             </li>
           ))}
         </ul>
+        {entrypoints.length > shownEntrypoints.length ? (
+          <button type="button" className="small" onClick={() => setShowAllEntrypoints(true)}>
+            Show all {entrypoints.length} entrypoints
+          </button>
+        ) : null}
       </section>
       <section className="form-section">
         <h3>Every single failure</h3>
@@ -87,7 +114,7 @@ export function WhatIfPanel() {
             </tr>
           </thead>
           <tbody>
-            {(analysis?.singleFailures ?? []).map((row) => (
+            {shownRows.map((row) => (
               <tr key={`${row.kind}:${row.failed}`} className={worstClass(row.effects.map((e) => e.state))}>
                 <td>
                   <button
@@ -120,10 +147,27 @@ export function WhatIfPanel() {
             ))}
           </tbody>
         </table>
+        {rows.length > shownRows.length ? (
+          <button type="button" className="small" onClick={() => setShowAll(true)}>
+            Show all {rows.length} failures
+          </button>
+        ) : null}
       </section>
     </div>
   );
 }
+
+/** Entrypoints that lost the most come first. */
+const STATE_RANK: Readonly<Record<string, number>> = { down: 0, manual: 1, degraded: 2, up: 3 };
+
+/** Rows shown before "Show all": a large design has hundreds of hosts. */
+const ROW_LIMIT = 60;
+const SEVERITY: Readonly<Record<string, number>> = {
+  'row-down': 0,
+  'row-manual': 1,
+  'row-degraded': 2,
+  'row-up': 3,
+};
 
 function worstClass(states: DisplayState[]): string {
   if (states.includes('down')) return 'row-down';

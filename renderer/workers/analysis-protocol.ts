@@ -9,8 +9,14 @@ import type { Finding, Severity } from '../../core/rules';
 /** Analyse this revision of the design with these failures. */
 export interface AnalysisRequest {
   revision: number;
-  design: Design;
+  /** Absent when the worker already has this revision (only the failures changed). */
+  design?: Design;
   failed: string[];
+  /**
+   * Whether to report the state of every item, the entrypoints' reasons and the single-failure
+   * table: only what-if mode and its panel show them, and they are most of the answer's size.
+   */
+  detail: boolean;
 }
 
 /** The state an item shows: `degraded` is an `up` that lost redundancy. */
@@ -43,6 +49,8 @@ export interface SingleFailureRow {
 export interface Analysis {
   revision: number;
   failed: string[];
+  /** Whether {@link states}, {@link entrypoints} and {@link singleFailures} were computed. */
+  detail: boolean;
   findings: Finding[];
   counts: Record<Severity, number>;
   badges: Record<string, Badge>;

@@ -17,20 +17,56 @@ export class Analyzer {
   private design: Design | undefined;
   private findings: Finding[] = [];
   private model: AvailabilityModel | undefined;
-  private singleFailures: SingleFailureRow[] = [];
+  private singleFailures: SingleFailureRow[] | undefined;
 
   analyze(request: AnalysisRequest, now: () => number = () => performance.now()): Analysis {
     const started = now();
-    if (request.revision !== this.revision || this.design !== request.design) {
+    if (request.design && (request.revision !== this.revision || request.design !== this.design)) {
       const validation = validateDesign(request.design);
       this.findings = validation.findings;
       this.model = validation.model;
-      this.singleFailures = singleFailureRows(validation.model);
+      this.singleFailures = undefined;
       this.revision = request.revision;
       this.design = request.design;
     }
-    const design = request.design;
-    const model = this.model!;
+    if (request.revision !== this.revision || !this.design || !this.model) {
+      throw new Error(`the analysis has no design for revision ${request.revision}`);
+    }
+    const design = this.design;
+    const model = this.model;
+    const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+    const badges: Record<string, Badge> = {};
+    for (const finding of this.findings) {
+      counts[finding.severity]++;
+      for (const subject of new Set(finding.subjects)) {
+        const badge = badges[subject];
+        if (!badge) badges[subject] = { severity: finding.severity, count: 1 };
+        else {
+          badge.count++;
+          if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[badge.severity])
+            badge.severity = finding.severity;
+        }
+      }
+    }
+    const summary = {
+      revision: request.revision,
+      findings: this.findings,
+      counts,
+      badges,
+      groups: Object.fromEntries(summarizeGroups(design)),
+    };
+    if (!request.detail) {
+      return {
+        ...summary,
+        failed: [],
+        detail: false,
+        states: {},
+        entrypoints: [],
+        singleFailures: [],
+        durationMs: now() - started,
+      };
+    }
+    this.singleFailures ??= singleFailureRows(model);
     const failed = request.failed.filter((id) => model.failureKind(id) !== undefined);
     const evaluation = failed.length === 0 ? model.baseline : model.evaluate(failed);
 
@@ -58,27 +94,10 @@ export class Analyzer {
       };
     });
 
-    const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-    const badges: Record<string, Badge> = {};
-    for (const finding of this.findings) {
-      counts[finding.severity]++;
-      for (const subject of new Set(finding.subjects)) {
-        const badge = badges[subject];
-        if (!badge) badges[subject] = { severity: finding.severity, count: 1 };
-        else {
-          badge.count++;
-          if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[badge.severity])
-            badge.severity = finding.severity;
-        }
-      }
-    }
     return {
-      revision: request.revision,
+      ...summary,
       failed,
-      findings: this.findings,
-      counts,
-      badges,
-      groups: Object.fromEntries(summarizeGroups(design)),
+      detail: true,
       states,
       entrypoints,
       singleFailures: this.singleFailures,

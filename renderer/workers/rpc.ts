@@ -24,6 +24,8 @@ export class WorkerRpc<Request, Response> {
     { resolve: (r: Response) => void; reject: (e: Error) => void }
   >();
   private worker: WorkerLike | undefined;
+  /** When the last answer arrived (`performance.now()`), to time what the page does with it. */
+  lastAnswerAt = 0;
 
   constructor(private readonly createWorker: () => WorkerLike) {}
 
@@ -47,6 +49,7 @@ export class WorkerRpc<Request, Response> {
     if (this.worker) return this.worker;
     const worker = this.createWorker();
     worker.onmessage = (event: MessageEvent<{ callId: number; body?: Response; error?: string }>) => {
+      this.lastAnswerAt = performance.now();
       const pending = this.waiting.get(event.data.callId);
       if (!pending) return;
       this.waiting.delete(event.data.callId);

@@ -260,6 +260,20 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
         );
         if (!example.ok) throw new Error('the example does not load');
         expect(manifest.design.sha256).toBe(generateBundle(example.design).manifest.design.sha256);
+
+        // The diagram as pictures, under the page's CSP (no eval, images from data: only).
+        for (const format of ['png', 'svg'] as const) {
+          const picture = app.page.waitForEvent('download');
+          await app.fileMenu(`export-${format}`);
+          const file = await picture;
+          expect(file.suggestedFilename()).toBe(`teramind-ha-5-nodes.${format}`);
+          const path = join(downloads, file.suggestedFilename());
+          await file.saveAs(path);
+          const bytes = readFileSync(path);
+          if (format === 'png') expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+          else expect(bytes.toString('utf8', 0, 4)).toBe('<svg');
+          expect(bytes.length).toBeGreaterThan(20_000);
+        }
         expect(app.errors).toEqual([]);
       } finally {
         await app.shot('last');
@@ -276,13 +290,14 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
       try {
         await app.openExample('expertflow-two-sites');
         // Move a host by hand so the saved layout is not just the automatic one.
+        const opened = await app.settled();
         const header = app.node('ef-a').locator('.container-header');
         const box = (await header.boundingBox())!;
         await app.page.mouse.move(box.x + 40, box.y + 10);
         await app.page.mouse.down();
         await app.page.mouse.move(box.x + 100, box.y + 70, { steps: 6 });
         await app.page.mouse.up();
-        const edited = await app.settled();
+        const edited = await app.editedAfter(opened.revision);
         await app.shot('edited');
 
         const saving = app.page.waitForEvent('download');

@@ -117,6 +117,16 @@ export class Designer {
     return path;
   }
 
+  /** The app's state once an edit after `revision` has happened and the checks have caught up. */
+  async editedAfter(revision: number): Promise<AppSnapshot> {
+    await this.page.waitForFunction((before) => {
+      const app = (window as unknown as { topoforge: { store: { getState(): { revision: number } } } })
+        .topoforge;
+      return app.store.getState().revision > before;
+    }, revision);
+    return this.settled();
+  }
+
   /** The app's state, once the checks have caught up with the latest edit. */
   async settled(): Promise<AppSnapshot> {
     await this.page.waitForFunction(() => {

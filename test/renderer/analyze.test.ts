@@ -8,6 +8,7 @@ describe('the analysis the worker reports', () => {
       revision: 1,
       design: example('teramind-ha-broken.topo.json'),
       failed: [],
+      detail: true,
     });
     expect(analysis.findings.map((f) => `${f.rule} ${f.subjects.join(',')}`)).toEqual([
       'quorum.even redis-ha',
@@ -21,9 +22,9 @@ describe('the analysis the worker reports', () => {
   it('evaluates what-if failures: the Tealeaf portal is manual when rep-1 fails, and says why', () => {
     const analyzer = new Analyzer();
     const design = example('tealeaf-resilient.topo.json');
-    const baseline = analyzer.analyze({ revision: 1, design, failed: [] });
+    const baseline = analyzer.analyze({ revision: 1, design, failed: [], detail: true });
     expect(baseline.entrypoints.find((e) => e.id === 'portal')?.state).toBe('up');
-    const failed = analyzer.analyze({ revision: 1, design, failed: ['rep-1', 'not-an-item'] });
+    const failed = analyzer.analyze({ revision: 1, design, failed: ['rep-1', 'not-an-item'], detail: true });
     expect(failed.failed).toEqual(['rep-1']);
     const portal = failed.entrypoints.find((e) => e.id === 'portal')!;
     expect(portal.state).toBe('manual');
@@ -34,8 +35,17 @@ describe('the analysis the worker reports', () => {
       'rep-b': 'manual',
       'rep-2': 'up',
     });
-    // The same revision reuses the validation: the findings are the very same list.
+    // The same revision reuses the validation: the findings are the very same list, and the
+    // design need not be sent again.
     expect(failed.findings).toBe(baseline.findings);
+    const again = analyzer.analyze({ revision: 1, failed: ['rep-2'], detail: true });
+    expect(again.entrypoints.find((e) => e.id === 'portal')?.state).toBe('degraded');
+    expect(() => analyzer.analyze({ revision: 2, failed: [], detail: true })).toThrow(
+      /no design for revision 2/,
+    );
+    // Without detail the answer carries the findings only.
+    const brief = analyzer.analyze({ revision: 1, failed: ['rep-1'], detail: false });
+    expect(brief).toMatchObject({ detail: false, states: {}, entrypoints: [], singleFailures: [] });
   });
 
   it('lists every single host failure and what it does', () => {
@@ -43,6 +53,7 @@ describe('the analysis the worker reports', () => {
       revision: 1,
       design: example('tealeaf-resilient.topo.json'),
       failed: [],
+      detail: true,
     });
     expect(analysis.singleFailures).toHaveLength(11);
     const rep1 = analysis.singleFailures.find((row) => row.failed === 'rep-1')!;

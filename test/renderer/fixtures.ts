@@ -81,7 +81,12 @@ export function testApp(design?: Design): { services: AppServices; log: HostLog 
   const analyse = () => {
     const state = store.getState();
     store.setState({
-      analysis: analyzer.analyze({ revision: state.revision, design: state.design, failed: state.failed }),
+      analysis: analyzer.analyze({
+        revision: state.revision,
+        design: state.design,
+        failed: state.failed,
+        detail: true,
+      }),
     });
   };
   analyse();

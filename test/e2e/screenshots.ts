@@ -1,0 +1,50 @@
+/**
+ * The README's pictures of the real app: `npx tsx test/e2e/screenshots.ts` (after
+ * `npm run build:web`) writes docs/screenshots/*.png, some in the light theme, some in the dark.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Designer, startLab } from './driver';
+
+const out = join(import.meta.dirname, '../../docs/screenshots');
+mkdirSync(out, { recursive: true });
+const lab = await startLab();
+try {
+  const light = await Designer.open(lab, 'docs-light', { theme: 'light' });
+  await light.openExample('tealeaf-resilient');
+  await light.page.getByTestId('what-if-button').click();
+  await light.node('rep-1').locator('.container-title').click();
+  await light.page.waitForTimeout(600);
+  await light.page.screenshot({ path: join(out, 'what-if-tealeaf.png') });
+
+  await light.page.getByTestId('what-if-button').click();
+  await light.openExample('teramind-ha-broken');
+  await light.page.getByTestId('tab-findings').click();
+  await light.page.locator('[data-rule="quorum.even"]').last().click();
+  await light.page.waitForTimeout(800);
+  await light.page.screenshot({ path: join(out, 'findings-quorum-even.png') });
+  await light.close();
+
+  const dark = await Designer.open(lab, 'docs-dark', { theme: 'dark' });
+  await dark.openExample('expertflow-two-sites');
+  await dark.page.waitForTimeout(400);
+  await dark.page.screenshot({ path: join(out, 'canvas-sites-dark.png') });
+
+  await dark.openExample('tessera-ha');
+  await dark.node('lb-1').locator('.container-title').click();
+  const address = dark.page.getByTestId('field-address');
+  await address.fill('10.40.0.300');
+  await address.press('Enter');
+  await dark.page.waitForTimeout(400);
+  await dark.page.screenshot({ path: join(out, 'inspector-refuses.png') });
+  await address.press('Escape');
+
+  await dark.openExample('teramind-ha');
+  await dark.page.getByTestId('tab-preview').click();
+  await dark.page.waitForTimeout(1200);
+  await dark.page.screenshot({ path: join(out, 'config-preview.png') });
+  await dark.close();
+} finally {
+  await lab.close();
+}
+console.log(`Screenshots written to ${out}`);
