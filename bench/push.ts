@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/push.ts`: push a bundle of 10 files to 20 loopback hosts (real OpenSSH sshd, see
+ * `npm run bench:push` (part of `npm run bench`): push a bundle of 10 files to 20 loopback hosts (real OpenSSH sshd, see
  * test/lab/sshd.ts) three ways, side by side in one run, each onto fresh hosts:
  *
  * - Topoforge push: plan by sha256, upload beside each file, fsync, `check` (`test -s {}`),
@@ -310,11 +310,13 @@ async function main(): Promise<void> {
     for (const [name, ms] of rows) console.log(`  ${name.padEnd(62)} ${format(ms).padStart(9)}`);
     const push = median(topoforge);
     const versusBare = push / median(bare);
+    if (versusBare > 1.5) process.exitCode = 1;
     console.log(
       `\n  Topoforge / bare ssh2 upload: ${versusBare.toFixed(2)}x (target <= 1.5x) ${versusBare <= 1.5 ? 'met' : 'MISSED'}`,
     );
     if (ansible !== undefined) {
       const versusAnsible = ansible / push;
+      if (versusAnsible < 20) process.exitCode = 1;
       console.log(
         `  Ansible / Topoforge:          ${versusAnsible.toFixed(1)}x (target >= 20x) ${versusAnsible >= 20 ? 'met' : 'MISSED'}`,
       );

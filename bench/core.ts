@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: load, validate and single-failure simulation of synthetic designs of 100,
+ * `npm run bench:core` (part of `npm run bench`): load, validate and single-failure simulation of synthetic designs of 100,
  * 1,000 and 10,000 services. Times are medians of several runs, each reported beside a baseline
  * measured in the same run on the same machine (JSON.parse of the same file: the floor any
  * loader pays), so results compare across machines as ratios.
@@ -141,7 +141,10 @@ for (let i = 1; i < results.length; i++) {
 
 const thousand = results.find((r) => r.services >= 900 && r.services <= 1100);
 const tenThousand = results.find((r) => r.services >= 9000);
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const verdict = (ok: boolean) => {
+  if (!ok) process.exitCode = 1;
+  return ok ? 'met' : 'MISSED';
+};
 console.log('\nTargets:');
 if (thousand) {
   console.log(
