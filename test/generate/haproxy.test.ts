@@ -4,7 +4,6 @@
  * parsed back with HAProxy's own word rules, holds exactly the frontends, backends and servers the
  * design asks for.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { indexDesign } from '../../core/design-index';
@@ -12,10 +11,13 @@ import type { BundleFile } from '../../core/generate/bundle';
 import { balancerRoutes } from '../../core/generate/context';
 import { generateHaproxy } from '../../core/generate/haproxy';
 import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign, parseDesign } from '../../core/load';
+import { checkDesign } from '../../core/load';
 import type { BalancerService, Design } from '../../core/model';
+import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { checkHaproxy, createSelfSignedCertificate, requireTool } from '../lab/tools';
 import type { Certificate, LabFiles } from '../lab/tools';
+import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
+import type { InjectionField, RawDesign } from './injection';
 
 // ---------------------------------------------------------------------------------------------
 // HAProxy's syntax, read back the way HAProxy 2.6 reads it (parse_line() in src/tools.c)
@@ -120,16 +122,6 @@ function linesOf(section: Section, ...words: string[]): string[][] {
 // ---------------------------------------------------------------------------------------------
 // Designs and files
 
-const EXAMPLES = readdirSync('examples')
-  .filter((file) => file.endsWith('.topo.json'))
-  .sort();
-
-function loadExample(file: string): Design {
-  const result = parseDesign(readFileSync(`examples/${file}`, 'utf8'));
-  if (!result.ok) throw new Error(`${file} does not load`);
-  return result.design;
-}
-
 function haproxyFiles(design: Design): BundleFile[] {
   return generateHaproxy({ index: indexDesign(design) });
 }
@@ -196,7 +188,7 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
     certificate = await createSelfSignedCertificate('lab.test');
   });
 
-  test.each(EXAMPLES)('every haproxy.cfg of %s passes haproxy -c -dW', async (file) => {
+  test.each(exampleFiles)('every haproxy.cfg of %s passes haproxy -c -dW', async (file) => {
     const design = loadExample(file);
     for (const generated of haproxyFiles(design)) {
       expect(generated).toMatchObject({
@@ -272,7 +264,7 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
   });
 
   test('health checks at the named port and interval; backup links become backup servers', async () => {
-    const design = checked({
+    const design = checkedDesign({
       ...baseDesign(),
       services: baseDesign().services.map((service) =>
         service.id === 'web-a'
@@ -303,7 +295,7 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
 
   test('an https listener whose key HAProxy cannot find says so; a listener without backends answers 503', async () => {
     const base = baseDesign();
-    const design = checked({
+    const design = checkedDesign({
       ...base,
       hosts: base.hosts.map((host) => (host.id === 'lb-1' ? { ...host, address: 'fd00::10' } : host)),
       services: base.services.map((service) =>
@@ -328,7 +320,7 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
   });
 
   test('generating twice gives the same bytes', () => {
-    for (const file of EXAMPLES) {
+    for (const file of exampleFiles) {
       expect(haproxyFiles(loadExample(file))).toEqual(haproxyFiles(loadExample(file)));
     }
   });
@@ -337,10 +329,10 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
     test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
       '%s: refused by the schema, or haproxy -c passes and the config parses back to the same lines',
       async (_name, field) => {
-        const benign = parseHaproxy(fileOn(checked(withFragment(field, '')), 'lb-1'));
+        const benign = parseHaproxy(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
         const accepted: string[] = [];
         for (const fragment of FRAGMENTS) {
-          const result = checkDesign(withFragment(field, fragment));
+          const result = checkDesign(withFragment(baseDesign, field, fragment));
           if (!result.ok) continue;
           accepted.push(fragment);
           const cfg = fileOn(result.design, 'lb-1');
@@ -355,12 +347,12 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
 
     test('past the schema, the quoting functions refuse or quote every fragment', () => {
       for (const field of INJECTION_FIELDS) {
-        const benign = parseHaproxy(fileOn(checked(withFragment(field, '')), 'lb-1'));
+        const benign = parseHaproxy(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
         for (const fragment of FRAGMENTS) {
           const what = `${field.name} with ${JSON.stringify(fragment)}`;
           let cfg: string;
           try {
-            cfg = fileOn(withFragment(field, fragment) as unknown as Design, 'lb-1');
+            cfg = fileOn(withFragment(baseDesign, field, fragment) as unknown as Design, 'lb-1');
           } catch (error) {
             expect(error, what).toBeInstanceOf(UnsafeValueError);
             continue;
@@ -417,24 +409,6 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
 // ---------------------------------------------------------------------------------------------
 // Test designs
 
-interface RawService {
-  id: string;
-  kind: string;
-  host?: string;
-  label?: string;
-  tls?: { cert: string; key: string };
-  healthCheck?: { path: string; port?: number; intervalMs?: number };
-  [key: string]: unknown;
-}
-
-interface RawDesign {
-  format: 1;
-  name: string;
-  hosts: { id: string; address: string }[];
-  services: RawService[];
-  links: { from: string; to: string; port?: number; backup?: boolean }[];
-}
-
 /** An https and tcp HAProxy with a statistics page, in front of three apps. */
 function baseDesign(): RawDesign {
   return {
@@ -479,64 +453,11 @@ function baseDesign(): RawDesign {
   };
 }
 
-function service(design: RawDesign, id: string): RawService {
-  const found = design.services.find((candidate) => candidate.id === id);
-  if (found === undefined) throw new Error(`no service ${id}`);
-  return found;
-}
-
-/** A design that passed the loader; throws with its problems when it does not. */
-function checked(raw: object): Design {
-  const result = checkDesign(raw);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
-  return result.design;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Injection corpus
 
-/**
- * Each fragment goes into every field: line breaks (HAProxy also ends a line at a carriage
- * return), quotes, escapes, environment variables, comments, path climbing, odd characters and an
- * overlong value.
- */
-const FRAGMENTS = [
-  '\n',
-  '\r',
-  '\u2028',
-  '\u0000',
-  '}',
-  '{',
-  ';',
-  '"',
-  "'",
-  '\\',
-  '\\x41',
-  '$',
-  '${HOME}',
-  '"$HOME"',
-  '#',
-  '../',
-  '/../..',
-  ' ',
-  '\t',
-  '`',
-  '*',
-  'é',
-  'x'.repeat(300),
-];
-
-/** A string field of the design that reaches haproxy.cfg. */
-interface InjectionField {
-  name: string;
-  /** The field's value around a fragment; with an empty fragment, a valid value. */
-  value: (fragment: string) => string;
-  place: (design: RawDesign, value: string) => void;
-  /** Where HAProxy sees it: only in a comment, or inside the words of a line. */
-  reaches: 'comment' | 'argument';
-  /** The schema must refuse every fragment. */
-  strict: boolean;
-}
+/** The common fragments, and HAProxy's escapes and environment variables. */
+const FRAGMENTS = [...COMMON_FRAGMENTS, '\\x41', '${HOME}', '"$HOME"'];
 
 const INJECTION_FIELDS: InjectionField[] = [
   {
@@ -549,14 +470,14 @@ const INJECTION_FIELDS: InjectionField[] = [
   {
     name: 'balancer label',
     value: (fragment) => `Edge ${fragment}`,
-    place: (design, value) => (service(design, 'edge').label = value),
+    place: (design, value) => (serviceOf(design, 'edge').label = value),
     reaches: 'comment',
     strict: false,
   },
   {
     name: 'healthCheck.path',
     value: (fragment) => `/health${fragment}`,
-    place: (design, value) => (service(design, 'web-a').healthCheck = { path: value, intervalMs: 2500 }),
+    place: (design, value) => (serviceOf(design, 'web-a').healthCheck = { path: value, intervalMs: 2500 }),
     reaches: 'argument',
     strict: false,
   },
@@ -578,7 +499,7 @@ const INJECTION_FIELDS: InjectionField[] = [
     name: 'tls.cert',
     value: (fragment) => `/etc/haproxy/tls/shop${fragment}.crt`,
     place: (design, value) => {
-      const tls = service(design, 'edge').tls!;
+      const tls = serviceOf(design, 'edge').tls!;
       tls.cert = value;
       tls.key = `${value}.key`;
     },
@@ -588,7 +509,7 @@ const INJECTION_FIELDS: InjectionField[] = [
   {
     name: 'tls.key',
     value: (fragment) => `/etc/haproxy/tls/shop${fragment}.key`,
-    place: (design, value) => (service(design, 'edge').tls!.key = value),
+    place: (design, value) => (serviceOf(design, 'edge').tls!.key = value),
     reaches: 'comment',
     strict: false,
   },
@@ -600,13 +521,6 @@ const INJECTION_FIELDS: InjectionField[] = [
     strict: true,
   },
 ];
-
-/** The base design with `fragment` in `field`: plain data, which may well not be a design. */
-function withFragment(field: InjectionField, fragment: string): RawDesign {
-  const design = baseDesign();
-  field.place(design, field.value(fragment));
-  return design;
-}
 
 /**
  * What HAProxy must read from the config with `fragment` in `field`: the benign config's lines,
@@ -631,14 +545,6 @@ function expectedSections(benign: Section[], field: InjectionField, fragment: st
     name: section.name?.replaceAll(from, to),
     lines: section.lines.map((line) => line.map((word) => word.replaceAll(from, to))),
   }));
-}
-
-function renameService(design: RawDesign, id: string, to: string): void {
-  service(design, id).id = to;
-  for (const link of design.links) {
-    if (link.from === id) link.from = to;
-    if (link.to === id) link.to = to;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,6 +636,6 @@ function randomBalancerDesign(): fc.Arbitrary<Design> {
           ...(link.backup ? { backup: true } : {}),
         })),
       );
-      return checked({ format: 1, name: 'Random balancers', hosts, services, links });
+      return checkedDesign({ format: 1, name: 'Random balancers', hosts, services, links });
     });
 }

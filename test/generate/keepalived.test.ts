@@ -6,8 +6,7 @@
  * it prints every instance as it parsed it. A property test checks random designs with floating
  * addresses and commands against keepalived and systemd-analyze together.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { indexDesign } from '../../core/design-index';
@@ -21,29 +20,13 @@ import {
 } from '../../core/generate/keepalived';
 import { UnsafeValueError } from '../../core/generate/quote';
 import { generateSystemd } from '../../core/generate/systemd';
-import { checkDesign, describeProblem, parseDesign } from '../../core/load';
+import { checkDesign } from '../../core/load';
 import type { Design } from '../../core/model';
+import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { planVrrp } from '../../core/vrrp';
 import { prepareIsolated, runIsolated } from '../lab/namespace';
 import { startProcess } from '../lab/processes';
 import { checkKeepalived, requireTool, verifySystemdUnits } from '../lab/tools';
-
-const examplesDirectory = join(import.meta.dirname, '../../examples');
-const exampleFiles = readdirSync(examplesDirectory)
-  .filter((file) => file.endsWith('.topo.json'))
-  .sort();
-
-function loadExample(file: string): Design {
-  const result = parseDesign(readFileSync(join(examplesDirectory, file), 'utf8'));
-  if (!result.ok) throw new Error(`${file}: ${result.problems.map(describeProblem).join('\n')}`);
-  return result.design;
-}
-
-function loaded(value: unknown): Design {
-  const result = checkDesign(value);
-  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
-  return result.design;
-}
 
 function configsOf(design: Design): BundleFile[] {
   return generateKeepalived({ index: indexDesign(design) });
@@ -285,7 +268,7 @@ describe('what the configs promise', () => {
   test('router ids are distinct per address, and an address keeps its id when others come and go', () => {
     const addresses = Array.from({ length: 60 }, (_, n) => `10.70.${Math.floor(n / 20)}.${(n % 20) + 10}`);
     const build = (chosen: string[]): Design =>
-      loaded({
+      checkedDesign({
         format: 1,
         name: 'many addresses',
         hosts: chosen.flatMap((_, n) => [
@@ -319,7 +302,7 @@ describe('what the configs promise', () => {
   test('router ids are unique within a site, so a design may float more than 255 addresses over its sites', () => {
     const sites = ['east', 'west'];
     const perSite = 150;
-    const design = loaded({
+    const design = checkedDesign({
       format: 1,
       name: 'many sites',
       sites: sites.map((id) => ({ id })),
@@ -365,7 +348,7 @@ describe('what the configs promise', () => {
 
   test('hosts named by DNS fall back to multicast; IPv6 addresses use VRRP version 3', () => {
     const configs = configsOf(
-      loaded({
+      checkedDesign({
         format: 1,
         name: 'families',
         hosts: [
@@ -588,7 +571,7 @@ describe.skipIf(!requireTool('keepalived') || !requireTool('systemd-analyze'))('
   test('every generated keepalived config and unit passes the real tools', async () => {
     await fc.assert(
       fc.asyncProperty(randomDesign, async (raw) => {
-        const design = loaded(raw);
+        const design = checkedDesign(raw);
         const index = indexDesign(design);
         for (const config of generateKeepalived({ index })) {
           const result = await checkKeepalived(config.content, [interfaceOf(design, config.host!)]);

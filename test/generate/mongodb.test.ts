@@ -4,8 +4,6 @@
  * does for the calls the script makes) and leaves a replica set configuration that MongoDB would
  * accept. No mongod can be installed here, so this is SPEC section 5's check for MongoDB.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
@@ -23,23 +21,12 @@ import {
 } from '../../core/generate/mongodb';
 import type { MongodService } from '../../core/generate/mongodb';
 import { isPrimarySecondaryArbiter } from '../../core/model';
+import { exampleFiles, loadExample } from '../fixtures/examples';
 import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign, parseDesign } from '../../core/load';
+import { checkDesign } from '../../core/load';
 import { mainPortOf, mongoPriorityOf, mongoVotesOf } from '../../core/model';
 import type { Design, Group, Service } from '../../core/model';
 import { makeDesign } from '../core/builders';
-
-const EXAMPLES = join(import.meta.dirname, '../../examples');
-
-function loadExample(file: string): Design {
-  const result = parseDesign(readFileSync(join(EXAMPLES, file), 'utf8'));
-  if (!result.ok) throw new Error(`${file} does not load`);
-  return result.design;
-}
-
-const exampleFiles = readdirSync(EXAMPLES)
-  .filter((file) => file.endsWith('.topo.json'))
-  .sort();
 
 function generate(design: Design): BundleFile[] {
   return generateMongodb({ index: indexDesign(design) });

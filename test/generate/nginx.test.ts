@@ -3,7 +3,6 @@
  * for hostile values and for random designs passes `nginx -t`, and, parsed back with nginx's own
  * tokenizing rules, holds exactly the upstreams, servers and listeners the design asks for.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { indexDesign } from '../../core/design-index';
@@ -11,10 +10,13 @@ import type { BundleFile } from '../../core/generate/bundle';
 import { balancerRoutes } from '../../core/generate/context';
 import { generateNginx } from '../../core/generate/nginx';
 import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign, parseDesign } from '../../core/load';
+import { checkDesign } from '../../core/load';
 import type { BalancerService, Design } from '../../core/model';
+import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { checkNginx, createSelfSignedCertificate, requireTool } from '../lab/tools';
 import type { Certificate, LabFiles } from '../lab/tools';
+import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
+import type { InjectionField, RawDesign } from './injection';
 
 // ---------------------------------------------------------------------------------------------
 // nginx's syntax, read back the way nginx reads it (src/core/ngx_conf_file.c)
@@ -145,16 +147,6 @@ function upstreamsOf(tree: Directive[]): Map<string, string[][]> {
 // ---------------------------------------------------------------------------------------------
 // Designs and files
 
-const EXAMPLES = readdirSync('examples')
-  .filter((file) => file.endsWith('.topo.json'))
-  .sort();
-
-function loadExample(file: string): Design {
-  const result = parseDesign(readFileSync(`examples/${file}`, 'utf8'));
-  if (!result.ok) throw new Error(`${file} does not load`);
-  return result.design;
-}
-
 function nginxFiles(design: Design): BundleFile[] {
   return generateNginx({ index: indexDesign(design) });
 }
@@ -196,7 +188,7 @@ describe.skipIf(!canCheck)('nginx generator', () => {
     certificate = await createSelfSignedCertificate('lab.test');
   });
 
-  test.each(EXAMPLES)('every nginx.conf of %s passes nginx -t', async (file) => {
+  test.each(exampleFiles)('every nginx.conf of %s passes nginx -t', async (file) => {
     const design = loadExample(file);
     for (const generated of nginxFiles(design)) {
       expect(generated).toMatchObject({
@@ -263,7 +255,7 @@ describe.skipIf(!canCheck)('nginx generator', () => {
   });
 
   test('tcp listeners load stream and use stream upstreams; backup links become backup servers', async () => {
-    const design = checked({
+    const design = checkedDesign({
       ...baseDesign(),
       links: [
         { from: 'edge', to: 'web-a' },
@@ -293,7 +285,7 @@ describe.skipIf(!canCheck)('nginx generator', () => {
 
   test('a listener without backends answers 503; IPv6 hosts listen on both families', async () => {
     const base = baseDesign();
-    const design = checked({
+    const design = checkedDesign({
       ...base,
       hosts: base.hosts.map((host) => (host.id === 'lb-1' ? { ...host, address: 'fd00::10' } : host)),
       services: base.services.map((service) =>
@@ -311,7 +303,7 @@ describe.skipIf(!canCheck)('nginx generator', () => {
 
   test('two nginx services on one host share one file; a port claimed twice is served once', async () => {
     const base = baseDesign();
-    const design = checked({
+    const design = checkedDesign({
       ...base,
       services: [
         ...base.services,
@@ -331,12 +323,12 @@ describe.skipIf(!canCheck)('nginx generator', () => {
   });
 
   test('generating twice gives the same bytes', () => {
-    for (const file of EXAMPLES) {
+    for (const file of exampleFiles) {
       const first = nginxFiles(loadExample(file));
       const second = nginxFiles(loadExample(file));
       expect(second).toEqual(first);
     }
-    const design = checked(baseDesign());
+    const design = checkedDesign(baseDesign());
     expect(fileOn(design, 'lb-1')).toBe(fileOn(structuredClone(design), 'lb-1'));
   });
 
@@ -344,10 +336,10 @@ describe.skipIf(!canCheck)('nginx generator', () => {
     test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
       '%s: refused by the schema, or nginx -t passes and the config parses back to the same directives',
       async (_name, field) => {
-        const benignTree = parseNginx(fileOn(checked(withFragment(field, '')), 'lb-1'));
+        const benignTree = parseNginx(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
         const accepted: string[] = [];
         for (const fragment of FRAGMENTS) {
-          const result = checkDesign(withFragment(field, fragment));
+          const result = checkDesign(withFragment(baseDesign, field, fragment));
           if (!result.ok) continue;
           accepted.push(fragment);
           const conf = fileOn(result.design, 'lb-1');
@@ -362,12 +354,12 @@ describe.skipIf(!canCheck)('nginx generator', () => {
 
     test('past the schema, the quoting functions refuse or quote every fragment', () => {
       for (const field of INJECTION_FIELDS) {
-        const benignTree = parseNginx(fileOn(checked(withFragment(field, '')), 'lb-1'));
+        const benignTree = parseNginx(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
         for (const fragment of FRAGMENTS) {
           const what = `${field.name} with ${JSON.stringify(fragment)}`;
           let conf: string;
           try {
-            conf = fileOn(withFragment(field, fragment) as unknown as Design, 'lb-1');
+            conf = fileOn(withFragment(baseDesign, field, fragment) as unknown as Design, 'lb-1');
           } catch (error) {
             expect(error, what).toBeInstanceOf(UnsafeValueError);
             continue;
@@ -423,26 +415,6 @@ describe.skipIf(!canCheck)('nginx generator', () => {
 // ---------------------------------------------------------------------------------------------
 // Test designs
 
-interface RawService {
-  id: string;
-  kind: string;
-  host?: string;
-  label?: string;
-  serverName?: string;
-  tls?: { cert: string; key: string };
-  healthCheck?: { path: string; port?: number; intervalMs?: number };
-  [key: string]: unknown;
-}
-
-interface RawDesign {
-  format: 1;
-  name: string;
-  hosts: { id: string; address: string; label?: string }[];
-  services: RawService[];
-  links: { from: string; to: string; port?: number; backup?: boolean }[];
-  [key: string]: unknown;
-}
-
 /** An https and tcp balancer in front of two apps, the second a backup. */
 function baseDesign(): RawDesign {
   return {
@@ -485,61 +457,11 @@ function baseDesign(): RawDesign {
   };
 }
 
-function service(design: RawDesign, id: string): RawService {
-  const found = design.services.find((candidate) => candidate.id === id);
-  if (found === undefined) throw new Error(`no service ${id}`);
-  return found;
-}
-
-/** A design that passed the loader; throws with its problems when it does not. */
-function checked(raw: object): Design {
-  const result = checkDesign(raw);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
-  return result.design;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Injection corpus
 
-/**
- * Each fragment goes into every field: line breaks, nginx's block and directive ends, quotes,
- * variables, comments, path climbing, odd characters and an overlong value.
- */
-const FRAGMENTS = [
-  '\n',
-  '\r',
-  '\u2028',
-  '\u0000',
-  '}',
-  '{',
-  ';',
-  '"',
-  "'",
-  '\\',
-  '$',
-  '${host}',
-  '#',
-  '../',
-  '/../..',
-  ' ',
-  '\t',
-  '`',
-  '*',
-  'é',
-  'x'.repeat(300),
-];
-
-/** A string field of the design that reaches nginx.conf. */
-interface InjectionField {
-  name: string;
-  /** The field's value around a fragment; with an empty fragment, a valid value. */
-  value: (fragment: string) => string;
-  place: (design: RawDesign, value: string) => void;
-  /** Where nginx sees it: only in a comment, or inside directive arguments. */
-  reaches: 'comment' | 'argument';
-  /** The schema must refuse every fragment. */
-  strict: boolean;
-}
+/** The common fragments, and nginx's variables. */
+const FRAGMENTS = [...COMMON_FRAGMENTS, '${host}'];
 
 const INJECTION_FIELDS: InjectionField[] = [
   {
@@ -552,14 +474,14 @@ const INJECTION_FIELDS: InjectionField[] = [
   {
     name: 'balancer label',
     value: (fragment) => `Edge ${fragment}`,
-    place: (design, value) => (service(design, 'edge').label = value),
+    place: (design, value) => (serviceOf(design, 'edge').label = value),
     reaches: 'comment',
     strict: false,
   },
   {
     name: 'healthCheck.path',
     value: (fragment) => `/health${fragment}`,
-    place: (design, value) => (service(design, 'web-a').healthCheck = { path: value, intervalMs: 2500 }),
+    place: (design, value) => (serviceOf(design, 'web-a').healthCheck = { path: value, intervalMs: 2500 }),
     reaches: 'comment',
     strict: false,
   },
@@ -580,21 +502,21 @@ const INJECTION_FIELDS: InjectionField[] = [
   {
     name: 'serverName',
     value: (fragment) => `shop${fragment}.example.com`,
-    place: (design, value) => (service(design, 'edge').serverName = value),
+    place: (design, value) => (serviceOf(design, 'edge').serverName = value),
     reaches: 'argument',
     strict: true,
   },
   {
     name: 'tls.cert',
     value: (fragment) => `/etc/nginx/tls/shop${fragment}.crt`,
-    place: (design, value) => (service(design, 'edge').tls!.cert = value),
+    place: (design, value) => (serviceOf(design, 'edge').tls!.cert = value),
     reaches: 'argument',
     strict: false,
   },
   {
     name: 'tls.key',
     value: (fragment) => `/etc/nginx/tls/shop${fragment}.key`,
-    place: (design, value) => (service(design, 'edge').tls!.key = value),
+    place: (design, value) => (serviceOf(design, 'edge').tls!.key = value),
     reaches: 'argument',
     strict: false,
   },
@@ -606,13 +528,6 @@ const INJECTION_FIELDS: InjectionField[] = [
     strict: true,
   },
 ];
-
-/** The base design with `fragment` in `field`: plain data, which may well not be a design. */
-function withFragment(field: InjectionField, fragment: string): RawDesign {
-  const design = baseDesign();
-  field.place(design, field.value(fragment));
-  return design;
-}
 
 /**
  * What nginx must read from the config with `fragment` in `field`: the benign config's directives,
@@ -629,14 +544,6 @@ function expectedTree(benign: Directive[], field: InjectionField, fragment: stri
       ...(directive.block ? { block: substitute(directive.block) } : {}),
     }));
   return substitute(benign);
-}
-
-function renameService(design: RawDesign, id: string, to: string): void {
-  service(design, id).id = to;
-  for (const link of design.links) {
-    if (link.from === id) link.from = to;
-    if (link.to === id) link.to = to;
-  }
 }
 
 /** Random valid designs: 1 to 2 nginx services on 1 to 2 hosts, in front of 1 to 4 apps. */
@@ -720,6 +627,6 @@ function randomBalancerDesign(): fc.Arbitrary<Design> {
           ...(link.backup ? { backup: true } : {}),
         })),
       );
-      return checked({ format: 1, name: 'Random balancers', hosts, services, links });
+      return checkedDesign({ format: 1, name: 'Random balancers', hosts, services, links });
     });
 }

@@ -8,8 +8,6 @@
  * namespace, and every redis and sentinel gets a free port. The generated files are then started
  * unmodified; the lab only adds its own socket, working directory and log file on the command line.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { TestContext } from 'vitest';
@@ -23,35 +21,19 @@ import {
   generateRedis,
   planSentinelGroup,
 } from '../../core/generate/redis';
-import { checkDesign, describeProblem, parseDesign } from '../../core/load';
+import { checkDesign } from '../../core/load';
 import { mainPortOf } from '../../core/model';
+import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import type { Design, Service } from '../../core/model';
 import { IP_PATTERN } from '../../core/schema/patterns';
 import { freePort } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
 import type { RedisServer } from '../lab/tools';
 
-const EXAMPLES = join(import.meta.dirname, '../../examples');
 const IP = new RegExp(IP_PATTERN);
-
-function loadExample(file: string): Design {
-  const result = parseDesign(readFileSync(join(EXAMPLES, file), 'utf8'));
-  if (!result.ok) throw new Error(`${file} does not load`);
-  return result.design;
-}
-
-const exampleFiles = readdirSync(EXAMPLES)
-  .filter((file) => file.endsWith('.topo.json'))
-  .sort();
 
 function generate(design: Design): BundleFile[] {
   return generateRedis({ index: indexDesign(design) });
-}
-
-function load(raw: unknown): Design {
-  const result = checkDesign(raw);
-  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
-  return result.design;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,7 +76,7 @@ async function onLoopback(design: Design): Promise<LoopbackDesign> {
   for (const service of copy.services) {
     if (service.kind === 'redis' || service.kind === 'sentinel') service.port = await uniqueFreePort();
   }
-  return { design: load(copy), etcHosts: `${names.join('\n')}\n` };
+  return { design: checkedDesign(copy), etcHosts: `${names.join('\n')}\n` };
 }
 
 interface Started {
@@ -247,7 +229,7 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
     test.concurrent(
       'DNS names, two redis on one host, a standalone redis and a lone sentinel',
       async (context) => {
-        const design = load({
+        const design = checkedDesign({
           format: 1,
           name: 'names',
           hosts: [
@@ -356,7 +338,7 @@ describe('generated files', () => {
   });
 
   test('a group without a marked primary still gets one (the first redis), as generate --force needs', () => {
-    const design = load({
+    const design = checkedDesign({
       format: 1,
       name: 'no primary',
       hosts: [

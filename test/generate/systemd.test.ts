@@ -8,15 +8,7 @@
  * run unprivileged) dumps each unit as the manager parsed it, so a test compares the ExecStart argv,
  * Description, What= and Where= that systemd would use with what the design says.
  */
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  chmodSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
@@ -35,22 +27,12 @@ import {
   mountUnitName,
   simplifyPath,
 } from '../../core/generate/systemd';
-import { checkDesign, describeProblem, parseDesign } from '../../core/load';
+import { checkDesign } from '../../core/load';
 import type { Design, Service } from '../../core/model';
+import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { runCommand, runIsolated } from '../lab/namespace';
 import type { LabFiles } from '../lab/namespace';
 import { requireTool, systemdSecurityScore, verifySystemdUnits } from '../lab/tools';
-
-const examplesDirectory = join(import.meta.dirname, '../../examples');
-const exampleFiles = readdirSync(examplesDirectory)
-  .filter((file) => file.endsWith('.topo.json'))
-  .sort();
-
-function loadExample(file: string): Design {
-  const result = parseDesign(readFileSync(join(examplesDirectory, file), 'utf8'));
-  if (!result.ok) throw new Error(`${file}: ${result.problems.map(describeProblem).join('\n')}`);
-  return result.design;
-}
 
 function unitsOf(design: Design): BundleFile[] {
   return generateSystemd({ index: indexDesign(design) });
@@ -224,12 +206,6 @@ function design(services: Record<string, unknown>[], extra: Record<string, unkno
   };
 }
 
-function loaded(value: unknown): Design {
-  const result = checkDesign(value);
-  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
-  return result.design;
-}
-
 describe('escapeSystemdPath', () => {
   test.skipIf(!requireTool('systemd-analyze'))(
     'names mount units exactly as `systemd-escape --path` does',
@@ -386,7 +362,7 @@ describe('what the units promise', () => {
 
   test('two Redis servers on one host get one unit each, named after the service', () => {
     const index = indexDesign(
-      loaded(
+      checkedDesign(
         design(
           [
             { id: 'cache-a', kind: 'redis', host: 'node-1', group: 'cache', primary: true },
@@ -444,7 +420,7 @@ describe('what the units promise', () => {
 
   test('a cold standby is not enabled: push only restarts it if a person has started it', () => {
     const index = indexDesign(
-      loaded(
+      checkedDesign(
         design([
           { id: 'rep-a', kind: 'reporting', host: 'rep-1', command: '/opt/rep/bin/serve' },
           {
