@@ -129,17 +129,45 @@ function syntaxProblems(source: string, error: unknown): LoadProblem[] {
   const offsets = new Set<number>();
   // The parser's recovery often reports a second error at the same spot; the first one says it.
   const firstAtEachOffset = errors.filter((e) => !offsets.has(e.offset) && offsets.add(e.offset));
-  return firstAtEachOffset.slice(0, 20).map((e) => {
-    const segments = safeLocationPath(source, e.offset);
-    const comma = trailingCommaBefore(source, e.offset);
-    if (comma !== undefined) {
-      const message = `the file is not valid JSON: a comma before "${source.charAt(e.offset)}" is not allowed; remove it`;
-      return { ...problem(segments, message), ...lineAndColumn(comma) };
-    }
+  return withoutCascades(source, firstAtEachOffset)
+    .slice(0, 20)
+    .map((e) => {
+      const segments = safeLocationPath(source, e.offset);
+      const comma = trailingCommaBefore(source, e.offset);
+      if (comma !== undefined) {
+        const message = `the file is not valid JSON: a comma before "${source.charAt(e.offset)}" is not allowed; remove it`;
+        return { ...problem(segments, message), ...lineAndColumn(comma) };
+      }
+      const code = printParseErrorCode(e.error);
+      const found = source.slice(e.offset, e.offset + Math.min(e.length, 20));
+      // A single-quoted key or string is shown as written, its quotes being the point.
+      const message = found.startsWith("'")
+        ? `the file is not valid JSON: keys and strings take double quotes, not single quotes (found ${JSON.stringify(found).slice(1, -1)})`
+        : `the file is not valid JSON: ${SYNTAX_MESSAGES[code] ?? code}${foundText(found)}`;
+      return { ...problem(segments, message), ...lineAndColumn(e.offset) };
+    });
+}
+
+/** What the parser reports on the rest of a line only because of an earlier error there. */
+const CASCADES = new Set<string>(['ValueExpected', 'PropertyNameExpected', 'ColonExpected', 'CommaExpected']);
+
+/**
+ * Drops the errors that follow an unexpected character (`NaN`, `'name'`): the parser skips it and
+ * then misses the value or key it stood for, on its line or at the next token, the same mistake.
+ */
+function withoutCascades(source: string, errors: ParseError[]): ParseError[] {
+  let cascadeEnd = -1;
+  return errors.filter((e) => {
     const code = printParseErrorCode(e.error);
-    const found = source.slice(e.offset, e.offset + Math.min(e.length, 20));
-    const message = `the file is not valid JSON: ${SYNTAX_MESSAGES[code] ?? code}${foundText(found)}`;
-    return { ...problem(segments, message), ...lineAndColumn(e.offset) };
+    if (e.offset <= cascadeEnd && CASCADES.has(code)) return false;
+    if (code === 'InvalidSymbol') {
+      // The rest of its line, and the first token after it when that is on a later line.
+      const newline = source.indexOf('\n', e.offset);
+      let next = e.offset + e.length;
+      while (next < source.length && ' \t\r\n'.includes(source.charAt(next))) next++;
+      cascadeEnd = Math.max(newline === -1 ? source.length : newline, next);
+    }
+    return true;
   });
 }
 

@@ -176,6 +176,29 @@ describe('a file that is not JSON', () => {
     expect(first?.message).toContain("(found 'NaN')");
   });
 
+  it('reports a bad value once, not again as the value it stood for', () => {
+    const text = '{\n  "format": 1,\n  "name": NaN,\n  "hosts": [Infinity, 1],\n  "services": []\n}';
+    expect(problemsOfText(text).map((p) => [p.path, p.line, p.message])).toEqual([
+      ['name', 3, "the file is not valid JSON: unexpected character; expected a JSON value (found 'NaN')"],
+      [
+        'hosts[0]',
+        4,
+        "the file is not valid JSON: unexpected character; expected a JSON value (found 'Infinity')",
+      ],
+    ]);
+  });
+
+  it('says that single quotes are not JSON, once', () => {
+    const text = "{\n  'format': 1,\n  \"name\": 'x'\n}";
+    expect(problemsOfText(text).map((p) => [p.line, p.message])).toEqual([
+      [
+        2,
+        "the file is not valid JSON: keys and strings take double quotes, not single quotes (found 'format')",
+      ],
+      [3, "the file is not valid JSON: keys and strings take double quotes, not single quotes (found 'x')"],
+    ]);
+  });
+
   it('calls a trailing comma a trailing comma and points at it, once', () => {
     const text = '{\n  "format": 1,\n  "hosts": ["a", "b",],\n  "name": "x",\n}';
     const problems = problemsOfText(text);
