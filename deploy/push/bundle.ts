@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { bundlePathOf } from '../../core/generate/bundle';
 import type { FilePolicy, Manifest, ManifestFile } from '../../core/generate/bundle';
+import type { Bundle } from '../../core/generate/index';
 import type { SerialGroup } from './order';
 
 /** The manifest as push reads it: SPEC section 5; `serial` may be missing from hand-made bundles. */
@@ -186,6 +187,64 @@ function readSerial(value: unknown, hosts: Set<string>): SerialGroup[] | undefin
   });
 }
 
+/** The manifest's text as JSON, checked; `content` reads a file of the bundle by its bundle path. */
+async function readBundle(
+  raw: unknown,
+  directory: string,
+  content: (bundlePath: string) => Promise<Buffer>,
+): Promise<PushBundle> {
+  if (!isRecord(raw) || raw.format !== 1) fail('$.format', 'expected a Topoforge manifest of format 1');
+  if (!isRecord(raw.design) || typeof raw.design.name !== 'string' || typeof raw.design.sha256 !== 'string')
+    fail('$.design', 'expected {name, sha256}');
+  const hosts = readHosts(raw.hosts);
+  const hostIds = new Set(hosts.map((host) => host.id));
+  if (!Array.isArray(raw.files)) fail('$.files', 'expected an array of files');
+  const entries = raw.files
+    .map((file, index) => ({ index, entry: readFileEntry(file, `$.files[${index}]`, hostIds) }))
+    .filter((item): item is { index: number; entry: ManifestFile } => item.entry !== undefined);
+  const serial = readSerial(raw.serial, hostIds);
+
+  const files = new Map<string, PushFile[]>(hosts.map((host) => [host.id, []]));
+  for (const { index, entry } of entries) {
+    const host = entry.host!;
+    const list = files.get(host)!;
+    if (list.some((file) => file.path === entry.path))
+      fail(`$.files[${index}].path`, `${entry.path} is listed twice for host ${host}`);
+    const bundlePath = bundlePathOf({ host, path: entry.path });
+    let bytes: Buffer;
+    try {
+      bytes = await content(bundlePath);
+    } catch (error) {
+      fail(bundlePath, `cannot read ${bundlePath}: ${(error as Error).message}`);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== entry.sha256)
+      fail(
+        bundlePath,
+        `${bundlePath} does not match its sha256 in the manifest: it was edited after generate`,
+      );
+    list.push({
+      host,
+      path: entry.path,
+      content: bytes,
+      sha256,
+      mode: Number.parseInt(entry.mode, 8),
+      ...(entry.owner ? { owner: entry.owner } : {}),
+      ...(entry.check ? { check: entry.check } : {}),
+      ...(entry.reload ? { reload: entry.reload } : {}),
+      policy: entry.policy,
+    });
+  }
+  const manifest = { ...(raw as unknown as PushManifest), ...(serial ? { serial } : {}) };
+  return { directory, manifest, hosts, files };
+}
+
+function asLoad(error: unknown): BundleLoad {
+  if (error instanceof ProblemError)
+    return { ok: false, problem: { message: error.message, path: error.path } };
+  throw error;
+}
+
 /** Reads and checks the bundle in `directory`. */
 export async function loadPushBundle(directory: string): Promise<BundleLoad> {
   try {
@@ -207,53 +266,35 @@ export async function loadPushBundle(directory: string): Promise<BundleLoad> {
     } catch (error) {
       fail(join(directory, 'manifest.json'), `manifest.json is not JSON: ${(error as Error).message}`);
     }
-    if (!isRecord(raw) || raw.format !== 1) fail('$.format', 'expected a Topoforge manifest of format 1');
-    if (!isRecord(raw.design) || typeof raw.design.name !== 'string' || typeof raw.design.sha256 !== 'string')
-      fail('$.design', 'expected {name, sha256}');
-    const hosts = readHosts(raw.hosts);
-    const hostIds = new Set(hosts.map((host) => host.id));
-    if (!Array.isArray(raw.files)) fail('$.files', 'expected an array of files');
-    const entries = raw.files
-      .map((file, index) => ({ index, entry: readFileEntry(file, `$.files[${index}]`, hostIds) }))
-      .filter((item): item is { index: number; entry: ManifestFile } => item.entry !== undefined);
-    const serial = readSerial(raw.serial, hostIds);
-
-    const files = new Map<string, PushFile[]>(hosts.map((host) => [host.id, []]));
-    for (const { index, entry } of entries) {
-      const host = entry.host!;
-      const list = files.get(host)!;
-      if (list.some((file) => file.path === entry.path))
-        fail(`$.files[${index}].path`, `${entry.path} is listed twice for host ${host}`);
-      const bundlePath = bundlePathOf({ host, path: entry.path });
-      let content: Buffer;
-      try {
-        content = await readFile(join(directory, bundlePath));
-      } catch (error) {
-        fail(bundlePath, `cannot read ${bundlePath}: ${(error as Error).message}`);
-      }
-      const sha256 = createHash('sha256').update(content).digest('hex');
-      if (sha256 !== entry.sha256)
-        fail(
-          bundlePath,
-          `${bundlePath} does not match its sha256 in the manifest: it was edited after generate`,
-        );
-      list.push({
-        host,
-        path: entry.path,
-        content,
-        sha256,
-        mode: Number.parseInt(entry.mode, 8),
-        ...(entry.owner ? { owner: entry.owner } : {}),
-        ...(entry.check ? { check: entry.check } : {}),
-        ...(entry.reload ? { reload: entry.reload } : {}),
-        policy: entry.policy,
-      });
-    }
-    const manifest = { ...(raw as unknown as PushManifest), ...(serial ? { serial } : {}) };
-    return { ok: true, bundle: { directory, manifest, hosts, files } };
+    const bundle = await readBundle(raw, directory, (bundlePath) => readFile(join(directory, bundlePath)));
+    return { ok: true, bundle };
   } catch (error) {
-    if (error instanceof ProblemError)
-      return { ok: false, problem: { message: error.message, path: error.path } };
-    throw error;
+    return asLoad(error);
+  }
+}
+
+/**
+ * A bundle generated in memory (core/generate), checked exactly as {@link loadPushBundle} checks
+ * one on disk; `label` stands in for its folder in messages. The desktop app pushes this way.
+ */
+export async function pushBundleOf(generated: Bundle, label: string): Promise<BundleLoad> {
+  const contents = new Map(
+    generated.files
+      .filter((file) => file.host !== undefined)
+      .map((file) => [
+        bundlePathOf({ host: file.host!, path: file.path }),
+        Buffer.from(file.content, 'utf8'),
+      ]),
+  );
+  try {
+    const raw: unknown = JSON.parse(JSON.stringify(generated.manifest));
+    const bundle = await readBundle(raw, label, async (bundlePath) => {
+      const bytes = contents.get(bundlePath);
+      if (bytes === undefined) throw new Error('the generated bundle has no such file');
+      return bytes;
+    });
+    return { ok: true, bundle };
+  } catch (error) {
+    return asLoad(error);
   }
 }

@@ -14,21 +14,30 @@
 import { fingerprintOf, keyTypeOf, knownHostsName } from './known-hosts';
 import type { KnownHosts } from './known-hosts';
 import type { PushHost } from './bundle';
-import type { HostKeyInfo, HostKeyQuestion, HostKeyTrust } from './types';
+import type { HostKeyInfo, HostKeyQuestion, HostKeyRefusal, HostKeyTrust } from './types';
 
 /**
- * The verdict on one server key. `ask`: the key is unknown and the user may confirm it, which
- * happens outside the SSH handshake (see {@link HostKeyVerifier.ask}).
+ * The verdict on one server key. `refusal` says why a key is not trusted; `ask`: the key is
+ * unknown and the user may confirm it, which happens outside the SSH handshake (see
+ * {@link HostKeyVerifier.ask}).
  */
 export type HostKeyDecision =
   | { trusted: true; key: HostKeyInfo; trust: HostKeyTrust; warning?: string }
-  | { trusted: false; key: HostKeyInfo; reason: string; ask?: { rawKey: Buffer } };
+  | {
+      trusted: false;
+      key: HostKeyInfo;
+      refusal: HostKeyRefusal;
+      reason: string;
+      ask?: { rawKey: Buffer };
+    };
 
 /** Options of {@link HostKeyVerifier}. */
 export interface HostKeyVerifierOptions {
   knownHosts: KnownHosts;
   acceptNew: boolean;
   confirm?: (question: HostKeyQuestion) => Promise<boolean>;
+  /** Record accepted and confirmed keys in known_hosts; default true. */
+  record?: boolean;
 }
 
 /** Decides about the host keys of one push; questions to the user are asked one at a time. */
@@ -53,6 +62,7 @@ export class HostKeyVerifier {
       return {
         trusted: false,
         key: info,
+        refusal: 'revoked',
         reason: `${where} presented the ${shown}, which ${verdict.source} lists as revoked`,
       };
 
@@ -62,6 +72,7 @@ export class HostKeyVerifier {
       return {
         trusted: false,
         key: info,
+        refusal: 'mismatch',
         reason:
           `HOST KEY MISMATCH: ${where} presented the ${shown}, but the design pins ${host.hostKey} for ${host.id}. ` +
           'Someone may be intercepting the connection, or the host was reinstalled; if the change is expected, ' +
@@ -74,6 +85,7 @@ export class HostKeyVerifier {
       return {
         trusted: false,
         key: info,
+        refusal: 'changed',
         reason:
           `HOST KEY CHANGED: ${where} presented the ${shown}, but ${verdict.sources.join(', ')} ` +
           `list${verdict.sources.length === 1 ? 's' : ''} another key (${verdict.knownTypes.join(', ')}) for it. ` +
@@ -87,12 +99,14 @@ export class HostKeyVerifier {
       return {
         trusted: false,
         key: info,
+        refusal: 'unknown',
         reason: `the ${shown} of ${where} was not confirmed`,
         ask: { rawKey: key },
       };
     return {
       trusted: false,
       key: info,
+      refusal: 'unknown',
       reason:
         `${where} presented the unknown ${shown}. Compare it with the host's own ` +
         '(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), then pin it as hosts[].ssh.hostKey in the design, ' +
@@ -116,7 +130,7 @@ export class HostKeyVerifier {
     const asked = this.questions.then(() => confirm(question));
     this.questions = asked.catch(() => undefined);
     if (!(await asked.catch(() => false)))
-      return { trusted: false, key: decision.key, reason: decision.reason };
+      return { trusted: false, key: decision.key, refusal: decision.refusal, reason: decision.reason };
     return this.record(host, decision.ask.rawKey, decision.key, 'confirmed');
   }
 
@@ -126,6 +140,10 @@ export class HostKeyVerifier {
     info: HostKeyInfo,
     trust: HostKeyTrust,
   ): Promise<HostKeyDecision> {
+    if (this.options.record === false) {
+      this.options.knownHosts.trust(host.address, host.port, key);
+      return { trusted: true, key: info, trust };
+    }
     const where = knownHostsName(host.address, host.port);
     try {
       await this.options.knownHosts.add(host.address, host.port, key);

@@ -118,7 +118,9 @@ export async function pushHost(context: HostPushContext): Promise<HostReport> {
     const refused = (error: unknown): StepFailure => {
       if (decision && !decision.trusted) {
         step = 'verifying';
-        return new StepFailure(decision.reason);
+        return new StepFailure(decision.reason, {
+          hostKey: { ...decision.key, state: decision.refusal },
+        });
       }
       return new StepFailure(error instanceof Error ? error.message : String(error));
     };
@@ -197,7 +199,10 @@ export async function pushHost(context: HostPushContext): Promise<HostReport> {
     }));
     const marker = newMarker();
     const reader = new CommitReader(marker, (remoteStep) => {
-      if (remoteStep === 'checking' || remoteStep === 'replacing' || remoteStep === 'reloading')
+      if (
+        remoteStep !== step &&
+        (remoteStep === 'checking' || remoteStep === 'replacing' || remoteStep === 'reloading')
+      )
         enter(remoteStep);
     });
     const script = commitScript(marker, {

@@ -29,7 +29,7 @@ import type { SerialGroup } from './order';
 import type { HostKeyPolicy, HostReport, PushAuthentication, PushEvent, PushReport } from './types';
 
 export type { BundleLoad, BundleProblem, PushBundle, PushFile, PushHost, PushManifest } from './bundle';
-export { loadPushBundle } from './bundle';
+export { loadPushBundle, pushBundleOf } from './bundle';
 export type { SerialGroup } from './order';
 export { serialGroupsOf } from './order';
 export { fingerprintOf, KnownHosts, parseKnownHosts } from './known-hosts';
@@ -156,6 +156,7 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
   const verifier = new HostKeyVerifier({
     knownHosts,
     acceptNew: options.hostKeys.acceptNew === true,
+    ...(options.hostKeys.record === false ? { record: false } : {}),
     ...(options.hostKeys.confirm ? { confirm: options.hostKeys.confirm } : {}),
   });
   const emit = (event: PushEvent): void => {

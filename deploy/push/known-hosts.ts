@@ -261,6 +261,17 @@ export class KnownHosts {
     ];
   }
 
+  /** Trusts `key` for `host:port` for the rest of this push, without writing it anywhere. */
+  trust(host: string, port: number, key: Buffer): void {
+    this.entries.push({
+      marker: undefined,
+      hosts: knownHostsName(host, port),
+      keyType: keyTypeOf(key),
+      key,
+      source: this.files.write,
+    });
+  }
+
   /**
    * Trusts `key` for `host:port` from now on and appends it to the write file (appends are
    * serialized). The key stays trusted for this push even if the file cannot be written.
@@ -268,13 +279,7 @@ export class KnownHosts {
   add(host: string, port: number, key: Buffer): Promise<void> {
     const name = knownHostsName(host, port);
     const line = formatKnownHostsLine(name, key, { hash: this.files.hashNames !== false });
-    this.entries.push({
-      marker: undefined,
-      hosts: name,
-      keyType: keyTypeOf(key),
-      key,
-      source: this.files.write,
-    });
+    this.trust(host, port, key);
     const next = this.appending.then(async () => {
       await this.fileSystem.mkdir(dirname(this.files.write));
       let prefix = '';

@@ -462,6 +462,12 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
       expect(host.failure?.step).toBe('verifying');
       expect(host.failure?.message).toContain(lab.hosts[index]!.hostKeyFingerprint);
       expect(host.failure?.message).toContain('--accept-new');
+      // The report says which key and why, for the app to show without reading the message.
+      expect(host.failure?.hostKey).toEqual({
+        type: 'ssh-ed25519',
+        fingerprint: lab.hosts[index]!.hostKeyFingerprint,
+        state: 'unknown',
+      });
     }
     expect(existsSync(knownHosts)).toBe(false);
     for (const id of ALL) expect(snapshot(hosts[id]!.root)).toEqual({});
@@ -565,6 +571,11 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
     expect(first!.failure?.step).toBe('verifying');
     expect(first!.failure?.message).toContain('HOST KEY CHANGED');
     expect(first!.failure?.message).toContain(one.hostKeyFingerprint);
+    expect(first!.failure?.hostKey).toEqual({
+      type: 'ssh-ed25519',
+      fingerprint: one.hostKeyFingerprint,
+      state: 'changed',
+    });
     expect(second!.status).toBe('changed');
     expect(snapshot(one.root)).toEqual({});
     expect(readFileSync(knownHosts, 'utf8')).toBe(listed);
@@ -591,6 +602,7 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
     );
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.report().hosts[0]!.failure?.message).toContain('HOST KEY MISMATCH');
+    expect(wrongPin.report().hosts[0]!.failure?.hostKey?.state).toBe('mismatch');
     expect(snapshot(hosts['host-2']!.root)).toEqual({});
   });
 
