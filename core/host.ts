@@ -1,6 +1,6 @@
 /**
  * The one contract between the designer (renderer/) and the platform it runs on: files, exports
- * and, later, push. The desktop shell implements it in the main process and exposes it through
+ * and push. The desktop shell implements it in the main process and exposes it through
  * the preload (one function per member, ending in `satisfies TopoforgeHost`); the browser
  * implementation in renderer/ lets the same app run and be tested in a plain browser.
  *
@@ -8,6 +8,7 @@
  * unchanged. `undefined` means the person cancelled (closed a file dialog); failures reject.
  */
 import type { Bundle } from './generate/index';
+import type { PushEvent, PushReport } from './push';
 
 /** Where a design file lives: a path on the desktop, an opaque key in the browser. */
 export type DesignLocation = string;
@@ -114,14 +115,37 @@ export type HostCommand =
 /** The name under which the desktop preload exposes its {@link TopoforgeHost} on `window`. */
 export const DESKTOP_HOST_GLOBAL = 'topoforgeHost';
 
+/** A host key the person confirmed in the push dialog: this fingerprint, for this host only. */
+export interface ConfirmedHostKey {
+  /** The host id of the design. */
+  host: string;
+  /** `SHA256:` and 43 base64 characters, as OpenSSH prints it. */
+  fingerprint: string;
+}
+
+/**
+ * A push (or its plan) of the open design. It carries the design, never a bundle: the desktop's
+ * main process generates the bundle from it, as for an export, so the commands a push runs as
+ * root never come from the page.
+ */
+export interface PushRequest {
+  /** The whole `*.topo.json` text. */
+  designText: string;
+  /** Push only these host ids; absent or empty pushes every host of the bundle. */
+  hosts?: string[];
+  /**
+   * Unknown host keys the person trusts. A server whose key is unknown is refused unless its
+   * host and fingerprint are listed here; a changed key is refused whatever is listed.
+   */
+  confirmedHostKeys?: ConfirmedHostKey[];
+}
+
 /** Which platform the renderer runs on; the app words a few labels differently per platform. */
 export type HostPlatform = 'browser' | 'desktop';
 
 /**
  * What the renderer may ask of its platform. Nothing else reaches files, dialogs or the network.
- *
- * Push (SPEC section 6) is added here by the desktop work, as `planPush` / `push` members that
- * take a {@link Bundle} and report per host; the browser implementation will not offer it.
+ * Push (SPEC section 6) is desktop only: the browser implementation has no push members.
  */
 export interface TopoforgeHost {
   readonly platform: HostPlatform;
@@ -155,4 +179,22 @@ export interface TopoforgeHost {
    * `write-recovery-copy` command. It is removed after the next successful save.
    */
   writeRecoveryCopy?(copy: RecoveryCopy): Promise<void>;
+  /**
+   * Desktop only: a dry run of the push. Per host: the host key's state (trusted, or refused as
+   * unknown with its fingerprint, changed, …) and, where it connected, each file's action with a
+   * unified diff. Nothing changes anywhere, known_hosts included. Rejects with a sentence when
+   * the design has error findings, does not generate, or another push of this window runs.
+   */
+  planPush?(request: PushRequest): Promise<PushReport>;
+  /**
+   * Desktop only: pushes the design's bundle to its hosts, recording the confirmed host keys in
+   * known_hosts; resolves with the report once every host has finished. Rejects as
+   * {@link planPush} does.
+   */
+  push?(request: PushRequest): Promise<PushReport>;
+  /**
+   * Desktop only: progress of this window's plan or push, host by host. Returns a function that
+   * stops listening.
+   */
+  onPushEvent?(listener: (event: PushEvent) => void): () => void;
 }

@@ -55,10 +55,18 @@ export function findElectronBinary(
 }
 
 /**
+ * Native add-ons that ssh2 loads only if they are there, each inside a try: its own crypto
+ * binding and cpu-features. Built for Node, not for Electron's ABI, they could not load in the app
+ * anyway; left out of the bundle, ssh2 runs on its pure JavaScript and Node crypto code.
+ */
+export const OPTIONAL_NATIVE_MODULES = ['cpu-features', '*.node'];
+
+/**
  * The bundles of the desktop app, written to `outDir` (dist/desktop by default): the main
- * process as CommonJS for Electron's Node (everything bundled but Electron itself, so a package
- * needs no node_modules), and the preload as one CommonJS file, which a sandboxed preload must be.
- * The preload is built for the browser platform, so a Node import in it fails the build.
+ * process as CommonJS for Electron's Node (everything bundled but Electron itself and ssh2's
+ * optional native add-ons, so a package needs no node_modules), and the preload as one CommonJS
+ * file, which a sandboxed preload must be. The preload is built for the browser platform, so a
+ * Node import in it fails the build.
  */
 export function desktopBundles(root: string, outDir = join(root, 'dist', 'desktop')): BuildOptions[] {
   const common: BuildOptions = {
@@ -74,6 +82,7 @@ export function desktopBundles(root: string, outDir = join(root, 'dist', 'deskto
       ...common,
       entryPoints: [join(root, 'electron', 'main', 'index.ts')],
       outfile: join(outDir, 'main.cjs'),
+      external: ['electron', ...OPTIONAL_NATIVE_MODULES],
       platform: 'node',
       target: 'node22',
       // jsonc-parser's `main` is a UMD build that bundlers cannot follow; its ES module build bundles.

@@ -9,6 +9,7 @@ import { INVOKE_CHANNELS } from '../preload/protocol';
 import type { InvokeMember, InvokeProtocol } from '../preload/protocol';
 import type { DesignService } from './design-service';
 import type { DocumentGuard } from './document-guard';
+import type { PushService } from './push-service';
 import { requestValidators } from './host-schemas';
 import type { AnyChannelEntry, ChannelEntry } from './ipc';
 import type { RecoveryStore } from './recovery';
@@ -38,6 +39,7 @@ export type HostChannelTable<Context> = {
 export function hostChannelTable<Window>(
   service: DesignService<Window>,
   recovery: RecoveryStore,
+  push: PushService<Window>,
 ): HostChannelTable<HostContext<Window>> {
   const chosen = (location: string | undefined) =>
     location !== undefined && service.isGranted(location) ? { location } : {};
@@ -115,6 +117,16 @@ export function hostChannelTable<Window>(
         });
         return undefined;
       },
+    },
+    planPush: {
+      channel: INVOKE_CHANNELS.planPush,
+      request: requestValidators.pushRequest,
+      handle: (context, request) => push.plan(context.window, request),
+    },
+    push: {
+      channel: INVOKE_CHANNELS.push,
+      request: requestValidators.pushRequest,
+      handle: (context, request) => push.push(context.window, request),
     },
   };
 }

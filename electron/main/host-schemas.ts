@@ -7,6 +7,7 @@ import Ajv from 'ajv';
 import type {
   DocumentState,
   ImageExportRequest,
+  PushRequest,
   RecentDesign,
   RecoveryCopy,
   SaveDesignRequest,
@@ -22,6 +23,13 @@ export const MAX_IMAGE_DATA_URL = 256 * 1024 * 1024;
 const fileName = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const location = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const designText = { type: 'string', maxLength: MAX_DESIGN_TEXT } as const;
+
+/** A design id (SPEC section 1), as a host of `hosts` or of a confirmed key. */
+const hostId = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } as const;
+/** An OpenSSH `SHA256:` fingerprint: 32 bytes in base64 without padding. */
+const fingerprint = { type: 'string', pattern: '^SHA256:[A-Za-z0-9+/]{43}$' } as const;
+/** More hosts than any design the app can draw; a longer list is not from the dialog. */
+export const MAX_PUSH_HOSTS = 10_000;
 
 const closed = (properties: Record<string, object>, required: string[]) => ({
   type: 'object',
@@ -67,4 +75,18 @@ export const requestValidators = {
   recoveryCopy: ajv.compile<RecoveryCopy>(
     closed({ fileName, location, text: designText }, ['fileName', 'text']),
   ) as Validator<RecoveryCopy>,
+  pushRequest: ajv.compile<PushRequest>(
+    closed(
+      {
+        designText,
+        hosts: { type: 'array', items: hostId, maxItems: MAX_PUSH_HOSTS, uniqueItems: true },
+        confirmedHostKeys: {
+          type: 'array',
+          maxItems: MAX_PUSH_HOSTS,
+          items: closed({ host: hostId, fingerprint }, ['host', 'fingerprint']),
+        },
+      },
+      ['designText'],
+    ),
+  ) as Validator<PushRequest>,
 };

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { Event as ElectronEvent, FileFilter, WebContents } from 'electron';
 import type { DocumentState, HostCommand, MenuCommand } from '../../core/host';
-import { COMMAND_CHANNEL } from '../preload/protocol';
+import { COMMAND_CHANNEL, PUSH_EVENT_CHANNEL } from '../preload/protocol';
 import { serveAppRequest } from './app-protocol';
 import { DesignService } from './design-service';
 import type { DesignDialogs } from './design-service';
@@ -23,6 +23,7 @@ import { createIpcRouter } from './ipc';
 import type { IpcLogEntry } from './ipc';
 import { designPathsFromArguments } from './launch-arguments';
 import { buildMenuTemplate } from './menu';
+import { PushService } from './push-service';
 import { RecentDesignsStore } from './recent-designs';
 import { RecoveryScheduler, RecoveryStore } from './recovery';
 import type { RecoveredDesign } from './recovery';
@@ -434,8 +435,15 @@ async function start(): Promise<void> {
     if (newest) app.addRecentDocument(newest.location);
   });
 
+  // Progress goes to the window that asked, while it still exists.
+  const push = new PushService<BrowserWindow>({
+    send: (window, event) => {
+      if (!window.isDestroyed()) window.webContents.send(PUSH_EVENT_CHANNEL, event);
+    },
+  });
+
   const router = createIpcRouter({
-    entries: channelEntries(hostChannelTable(service, recovery)),
+    entries: channelEntries(hostChannelTable(service, recovery, push)),
     contextOf: (senderId) => windows.get(senderId)?.context,
     log: logRefusal,
   });

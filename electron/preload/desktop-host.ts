@@ -9,12 +9,14 @@ import type {
   DocumentState,
   HostCommand,
   ImageExportRequest,
+  PushRequest,
   RecentDesign,
   RecoveryCopy,
   SaveDesignRequest,
   TopoforgeHost,
 } from '../../core/host';
-import { COMMAND_CHANNEL, INVOKE_CHANNELS } from './protocol';
+import type { PushEvent } from '../../core/push';
+import { COMMAND_CHANNEL, INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from './protocol';
 import type { InvokeMember, InvokeProtocol, IpcReply } from './protocol';
 
 /** The part of `ipcRenderer` the host uses. */
@@ -53,6 +55,29 @@ export function createDesktopHost(ipc: HostIpc) {
     if (listeners.size > 0) return deliver(command);
     pending.push(command);
     if (pending.length > PENDING_COMMANDS_LIMIT) pending.shift();
+  });
+
+  const pushListeners = new Set<(event: PushEvent) => void>();
+  ipc.on(PUSH_EVENT_CHANNEL, (_event, pushEvent: PushEvent) => {
+    for (const listener of pushListeners) {
+      try {
+        listener(pushEvent);
+      } catch (error) {
+        console.error('A Topoforge push listener failed', error);
+      }
+    }
+  });
+  const pushMessage = (request: PushRequest): PushRequest => ({
+    designText: request.designText,
+    ...(request.hosts !== undefined ? { hosts: [...request.hosts] } : {}),
+    ...(request.confirmedHostKeys !== undefined
+      ? {
+          confirmedHostKeys: request.confirmedHostKeys.map((key) => ({
+            host: key.host,
+            fingerprint: key.fingerprint,
+          })),
+        }
+      : {}),
   });
 
   const saveMessage = (request: SaveDesignRequest): SaveDesignRequest => ({
@@ -97,5 +122,11 @@ export function createDesktopHost(ipc: HostIpc) {
         text: copy.text,
         ...withLocation(copy.location),
       }),
+    planPush: (request: PushRequest) => invoke('planPush', pushMessage(request)),
+    push: (request: PushRequest) => invoke('push', pushMessage(request)),
+    onPushEvent: (listener: (event: PushEvent) => void) => {
+      pushListeners.add(listener);
+      return () => void pushListeners.delete(listener);
+    },
   } satisfies TopoforgeHost;
 }

@@ -10,11 +10,13 @@ import type {
   ExportResult,
   ImageExportRequest,
   OpenedDesign,
+  PushRequest,
   RecentDesign,
   RecoveryCopy,
   SaveDesignRequest,
   SavedDesign,
 } from '../../core/host';
+import type { PushReport } from '../../core/push';
 
 /** Every channel starts with it; main refuses any other. */
 export const CHANNEL_PREFIX = 'topoforge:';
@@ -36,6 +38,8 @@ export interface InvokeProtocol {
   exportImage: { request: ImageExportRequest; reply: ExportResult | undefined };
   reportDocumentState: { request: DocumentState; reply: undefined };
   writeRecoveryCopy: { request: RecoveryCopy; reply: undefined };
+  planPush: { request: PushRequest; reply: PushReport };
+  push: { request: PushRequest; reply: PushReport };
 }
 
 /** A host member that the preload forwards to main. */
@@ -52,10 +56,15 @@ export const INVOKE_CHANNELS = {
   exportImage: 'topoforge:export-image',
   reportDocumentState: 'topoforge:report-document-state',
   writeRecoveryCopy: 'topoforge:write-recovery-copy',
+  planPush: 'topoforge:plan-push',
+  push: 'topoforge:push',
 } as const satisfies Record<InvokeMember, `${typeof CHANNEL_PREFIX}${string}`>;
 
 /** Main to page: a {@link HostCommand} of core/host.ts. */
 export const COMMAND_CHANNEL = 'topoforge:command';
+
+/** Main to page: a `PushEvent` of core/push.ts, progress of the window's own plan or push. */
+export const PUSH_EVENT_CHANNEL = 'topoforge:push-event';
 
 /**
  * What main answers on every invoke. Failures travel as data, so that the page sees main's own

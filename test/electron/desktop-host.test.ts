@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { HostCommand } from '../../core/host';
 import { DesignService } from '../../electron/main/design-service';
 import { DocumentGuard } from '../../electron/main/document-guard';
+import { PushService } from '../../electron/main/push-service';
 import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
 import type { HostContext } from '../../electron/main/host-channels';
 import { createIpcRouter } from '../../electron/main/ipc';
@@ -12,7 +13,7 @@ import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
 import { createDesktopHost } from '../../electron/preload/desktop-host';
 import type { HostIpc } from '../../electron/preload/desktop-host';
-import { COMMAND_CHANNEL, INVOKE_CHANNELS } from '../../electron/preload/protocol';
+import { COMMAND_CHANNEL, INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from '../../electron/preload/protocol';
 import { eventFrom, scriptedDialogs, temporaryFolder } from './fakes';
 
 const WINDOW = 3;
@@ -37,7 +38,9 @@ async function desktop() {
   };
   const log: IpcLogEntry[] = [];
   const router = createIpcRouter({
-    entries: channelEntries(hostChannelTable(service, recovery)),
+    entries: channelEntries(
+      hostChannelTable(service, recovery, new PushService<string>({ send: () => undefined })),
+    ),
     contextOf: (id) => (id === WINDOW ? context : undefined),
     log: (entry) => log.push(entry),
   });
@@ -50,8 +53,8 @@ async function desktop() {
       return router.dispatch(channel, eventFrom(WINDOW), structuredClone(args));
     },
     on: (channel: string, listener: (event: unknown, command: HostCommand) => void) => {
-      expect(channel).toBe(COMMAND_CHANNEL);
-      commandListener = listener;
+      expect([COMMAND_CHANNEL, PUSH_EVENT_CHANNEL]).toContain(channel);
+      if (channel === COMMAND_CHANNEL) commandListener = listener;
     },
   } as unknown as HostIpc;
   const host = createDesktopHost(ipc);
@@ -66,7 +69,7 @@ describe('the desktop host, through the preload and the gate', () => {
     const members = Object.keys(host)
       .filter((key) => key !== 'platform')
       .sort();
-    expect(members).toEqual([...Object.keys(INVOKE_CHANNELS), 'onCommand'].sort());
+    expect(members).toEqual([...Object.keys(INVOKE_CHANNELS), 'onCommand', 'onPushEvent'].sort());
     for (const member of members) expect(typeof host[member as keyof typeof host], member).toBe('function');
   });
 
