@@ -154,12 +154,14 @@ export function Canvas() {
     (ids?: string[]) => {
       void flow.fitView({
         ...(ids && ids.length > 0 ? { nodes: ids.map((id) => ({ id })), maxZoom: 1.2 } : { maxZoom: 1 }),
-        padding: 0.15,
+        // Clear of the controls (bottom left) and the minimap (bottom right), which would hide
+        // whatever the fit put under them.
+        padding: { top: '40px', left: '64px', right: '40px', bottom: showMinimap ? '180px' : '64px' },
         duration: 300,
         includeHiddenNodes: true,
       });
     },
-    [flow],
+    [flow, showMinimap],
   );
 
   const capture = useCallback(

@@ -170,11 +170,12 @@ export class CanvasProjection {
       const id = `link:${index}`;
       const kind = linkKindOf(link, services.get(link.from));
       const isSelected = selected.has(id);
-      const key = `${link.from}>${link.to}|${kind}|${link.port ?? ''}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}`;
+      // The target's card already shows its own port; a label repeats only a port it does not.
+      const ownPort = services.get(link.to)?.port;
+      const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
+      const key = `${link.from}>${link.to}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}`;
       reuse(id, key, () => {
-        const labels = [link.port !== undefined ? `:${link.port}` : '', link.backup ? 'backup' : ''].filter(
-          Boolean,
-        );
+        const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
         return {
           id,
           source: link.from,

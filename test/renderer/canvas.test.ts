@@ -78,13 +78,11 @@ describe('the canvas projection', () => {
     expect(edges.filter((e) => e.data?.role === 'link')).toHaveLength(design.links!.length);
     expect(edges.filter((e) => e.data?.role === 'member')).toHaveLength(15);
     expect(edges.filter((e) => e.data?.role === 'target')).toHaveLength(4);
-    expect(edges[0]).toMatchObject({
-      id: 'link:0',
-      source: 'lb-a',
-      target: 'node-1',
-      label: ':443',
-      selected: true,
-    });
+    // node-1 listens on 443 itself, so the link needs no port label; its 10000 link does.
+    expect(edges[0]).toMatchObject({ id: 'link:0', source: 'lb-a', target: 'node-1', selected: true });
+    expect(edges[0]!.label).toBeUndefined();
+    const agentLink = design.links!.findIndex((l) => l.from === 'lb-a' && l.port === 10000);
+    expect(edges.find((e) => e.id === `link:${agentLink}`)?.label).toBe(':10000');
     expect(edges.find((e) => e.id === 'member:redis-1')).toMatchObject({
       target: 'redis-ha',
       targetHandle: 'members',

@@ -52,6 +52,18 @@ describe('the automatic layout', () => {
       }
     }
   });
+
+  it('keeps the order of the file: hosts and sites side by side read as they are written', async () => {
+    const elk = new ELK();
+    const leftToRight = (ids: string[], layout: Record<string, { x: number; y: number }>) =>
+      [...ids].sort((a, b) => layout[a]!.x - layout[b]!.x);
+    const teramind = example('teramind-ha.topo.json');
+    const nodes = ['tm-1', 'tm-2', 'tm-3', 'tm-4', 'tm-5'];
+    expect(leftToRight(nodes, await autoLayout(teramind, (graph) => elk.layout(graph)))).toEqual(nodes);
+    const expertflow = example('expertflow-two-sites.topo.json');
+    const layout = await autoLayout(expertflow, (graph) => elk.layout(graph));
+    expect(leftToRight(['site-a', 'site-b'], layout)).toEqual(['site-a', 'site-b']);
+  });
 });
 
 describe('latest-only requests', () => {
