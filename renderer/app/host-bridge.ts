@@ -1,9 +1,11 @@
 /**
  * What the desktop shell sends and wants to know (the optional members of core/host.ts): native
- * menu commands and files to open come in; the document's name and unsaved state, and recovery
- * copies, go out. In a browser the host has none of these members and nothing is connected.
+ * menu commands, files to open and push progress come in; the document's name and unsaved state,
+ * and recovery copies, go out. In a browser the host has none of these members and nothing is
+ * connected.
  */
 import { designText, exportBundle, newDesign, openDesign, openText, saveDesign } from './commands';
+import { openPush } from './push';
 import type { AppServices } from './services';
 
 /** Connects the app to its host's commands and reports; returns the function that disconnects. */
@@ -31,10 +33,7 @@ export function connectHost(services: AppServices): () => void {
           case 'redo':
             return state.redo();
           case 'push':
-            return state.notify(
-              'Push is not in the designer yet; use topoforge push on the exported bundle.',
-              'info',
-            );
+            return openPush(services);
           case 'write-recovery-copy':
             return void host.writeRecoveryCopy?.({
               fileName: state.file.name,
@@ -54,6 +53,10 @@ export function connectHost(services: AppServices): () => void {
         }
       }),
     );
+  }
+
+  if (host.onPushEvent) {
+    stops.push(host.onPushEvent((event) => store.getState().recordPushEvent(event)));
   }
 
   if (host.reportDocumentState) {

@@ -1,7 +1,8 @@
-/** The modal dialogs: a file that is not a design, a confirmation, the keyboard shortcuts. */
+/** The modal dialogs: a file that is not a design, a confirmation, the keyboard shortcuts, push. */
 import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useAppStore } from '../state/store';
+import { PushDialogContent } from './PushDialog';
 import { SHORTCUTS, shortcutText } from './shortcuts';
 
 /** Shows the store's current dialog, if any. */
@@ -19,6 +20,21 @@ export function Dialogs() {
     return () => window.removeEventListener('keydown', onKey);
   }, [dialog, close]);
   if (!dialog) return null;
+  if (dialog.kind === 'push')
+    return (
+      <div className="dialog-backdrop">
+        <div
+          className="dialog push-dialog"
+          role="dialog"
+          aria-modal="true"
+          aria-label="Push to hosts"
+          ref={panel}
+          data-testid="dialog"
+        >
+          <PushDialogContent onClose={() => close(undefined)} />
+        </div>
+      </div>
+    );
 
   let title: string;
   let body: ReactNode;

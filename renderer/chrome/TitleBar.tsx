@@ -1,6 +1,10 @@
-/** The title bar: the File, Edit and View menus, undo and redo, what-if, the theme and the file name. */
+/**
+ * The title bar: the File, Edit and View menus, undo and redo, what-if, push, the theme and the
+ * file name. In the desktop app the native menu has File (New, Open, Save, Export, Push): the page
+ * shows no File menu of its own there, only an Examples menu, and the pictures move to View.
+ */
 import { useState } from 'react';
-import { Moon, Redo2, Sun, Undo2, Zap } from 'lucide-react';
+import { Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RecentDesign } from '../../core/host';
 import {
@@ -18,6 +22,7 @@ import {
   saveDesign,
   selectAll,
 } from '../app/commands';
+import { openPush } from '../app/push';
 import { useServices } from '../app/services';
 import { EXAMPLES } from '../files/examples';
 import { useAppStore } from '../state/store';
@@ -44,6 +49,26 @@ export function TitleBar() {
   );
   const [recent, setRecent] = useState<RecentDesign[]>([]);
   const state = () => services.store.getState();
+
+  const desktop = services.host.platform === 'desktop';
+  const exampleEntries: MenuEntry[] = EXAMPLES.map((example) => ({
+    label: example.title,
+    hint: example.summary,
+    testId: `example-${example.fileName.replace('.topo.json', '')}`,
+    onSelect: () => openExample(services, example),
+  }));
+  const pictureEntries: MenuEntry[] = [
+    {
+      label: 'Export picture (PNG)',
+      testId: 'menu-export-png',
+      onSelect: () => void exportImage(services, 'png'),
+    },
+    {
+      label: 'Export picture (SVG)',
+      testId: 'menu-export-svg',
+      onSelect: () => void exportImage(services, 'svg'),
+    },
+  ];
 
   const fileEntries: MenuEntry[] = [
     {
@@ -72,12 +97,7 @@ export function TitleBar() {
     },
     { separator: true },
     { heading: 'New from example' },
-    ...EXAMPLES.map((example) => ({
-      label: example.title,
-      hint: example.summary,
-      testId: `example-${example.fileName.replace('.topo.json', '')}`,
-      onSelect: () => openExample(services, example),
-    })),
+    ...exampleEntries,
     ...(recent.length > 0
       ? [
           { separator: true } as MenuEntry,
@@ -100,15 +120,13 @@ export function TitleBar() {
       testId: 'menu-export-bundle',
       onSelect: () => void exportBundle(services),
     },
+    ...pictureEntries,
+    { separator: true },
     {
-      label: 'Export picture (PNG)',
-      testId: 'menu-export-png',
-      onSelect: () => void exportImage(services, 'png'),
-    },
-    {
-      label: 'Export picture (SVG)',
-      testId: 'menu-export-svg',
-      onSelect: () => void exportImage(services, 'svg'),
+      label: 'Push to hosts…',
+      shortcut: shortcutText('mod+shift+p'),
+      testId: 'menu-push',
+      onSelect: () => openPush(services),
     },
   ];
 
@@ -184,6 +202,7 @@ export function TitleBar() {
     },
     { separator: true },
     { label: 'Keyboard shortcuts', shortcut: '?', onSelect: () => state().openDialog({ kind: 'shortcuts' }) },
+    ...(desktop ? [{ separator: true } as MenuEntry, ...pictureEntries] : []),
   ];
 
   return (
@@ -192,7 +211,11 @@ export function TitleBar() {
         <span className="brand-mark">◆</span> Topoforge
       </div>
       <nav className="menus" onPointerDown={() => void services.host.recentDesigns().then(setRecent)}>
-        <Menu label="File" entries={fileEntries} testId="menu-file" />
+        {desktop ? (
+          <Menu label="Examples" entries={exampleEntries} testId="menu-examples" />
+        ) : (
+          <Menu label="File" entries={fileEntries} testId="menu-file" />
+        )}
         <Menu label="Edit" entries={editEntries} testId="menu-edit" />
         <Menu label="View" entries={viewEntries} testId="menu-view" />
       </nav>
@@ -230,6 +253,15 @@ export function TitleBar() {
           onClick={() => state().setWhatIf(!view.whatIf)}
         >
           <Zap size={15} /> What-if
+        </button>
+        <button
+          type="button"
+          className="push-button"
+          data-testid="push-button"
+          title={`Push to hosts (${shortcutText('mod+shift+p')})`}
+          onClick={() => openPush(services)}
+        >
+          <Upload size={15} /> Push
         </button>
       </div>
       <div className="document-name" title={view.fileName}>

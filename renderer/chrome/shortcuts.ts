@@ -15,6 +15,7 @@ import {
   saveDesign,
   selectAll,
 } from '../app/commands';
+import { openPush } from '../app/push';
 import type { AppServices } from '../app/services';
 
 /** True on Apple keyboards, where ⌘ plays the part of Ctrl. */
@@ -47,6 +48,7 @@ export const SHORTCUTS: { combo: string; what: string }[] = [
   { combo: 'mod+s', what: 'Save' },
   { combo: 'mod+shift+s', what: 'Save as' },
   { combo: 'mod+shift+e', what: 'Export the bundle' },
+  { combo: 'mod+shift+p', what: 'Push to hosts' },
   { combo: 'w', what: 'What-if mode on or off' },
   { combo: 'f', what: 'Fit the design in view' },
   { combo: 'shift+l', what: 'Arrange automatically' },
@@ -79,6 +81,7 @@ export function handleShortcut(services: AppServices, event: KeyboardEvent): boo
     else if (key === 'o') openDesign(services);
     else if (key === 'n') newDesign(services);
     else if (key === 'e' && event.shiftKey) void exportBundle(services);
+    else if (key === 'p' && event.shiftKey) openPush(services);
     else return false;
     return true;
   }

@@ -1,6 +1,6 @@
 /**
  * The app's one store, built from typed slices (zustand's slices pattern): the document with its
- * history, the selection, the view and the analysis. Components read it through
+ * history, the selection, the view, the analysis and the push dialog. Components read it through
  * {@link useAppStore} with narrow selectors, `useShallow` where a selector builds an object.
  */
 import { createContext, useContext } from 'react';
@@ -10,13 +10,15 @@ import { createAnalysisSlice } from './analysis-slice';
 import type { AnalysisSlice } from './analysis-slice';
 import { createDocumentSlice } from './document-slice';
 import type { DocumentSlice } from './document-slice';
+import { createPushSlice } from './push-slice';
+import type { PushSlice } from './push-slice';
 import { createSelectionSlice } from './selection-slice';
 import type { SelectionSlice } from './selection-slice';
 import { createViewSlice } from './view-slice';
 import type { ViewSlice } from './view-slice';
 
 /** Everything the app keeps. */
-export type Store = DocumentSlice & SelectionSlice & ViewSlice & AnalysisSlice;
+export type Store = DocumentSlice & SelectionSlice & ViewSlice & AnalysisSlice & PushSlice;
 
 /** The store's API: `getState`, `setState`, `subscribe`. */
 export type AppStore = StoreApi<Store>;
@@ -28,6 +30,7 @@ export function createAppStore(initial?: Partial<Store>): AppStore {
     ...createSelectionSlice(...parts),
     ...createViewSlice(...parts),
     ...createAnalysisSlice(...parts),
+    ...createPushSlice(...parts),
   }));
   if (initial) store.setState(initial);
   return store;

@@ -23,6 +23,8 @@ export interface Notice {
 export type Dialog =
   | { kind: 'load-problems'; fileName: string; problems: LoadProblem[] }
   | { kind: 'shortcuts' }
+  /** The push dialog; its state is the push slice's. */
+  | { kind: 'push' }
   | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void };
 
 /** The view part of the store. */

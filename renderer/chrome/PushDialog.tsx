@@ -1,0 +1,375 @@
+/**
+ * The push dialog (SPEC section 6): every host of the bundle with its address and host-key state,
+ * the plan per file with its unified diff before anything is sent, the hosts to push, live
+ * progress per host, and the outcome with the host's own error text. In a browser it says how to
+ * push instead: the desktop app, or `topoforge push` on an exported bundle.
+ */
+import { useState } from 'react';
+import type { ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { FileReport, HostReport, PushStep } from '../../core/push';
+import { exportBundle } from '../app/commands';
+import { canPush, planPush, runPush, trustHostKey } from '../app/push';
+import { useServices } from '../app/services';
+import { useAppStore } from '../state/store';
+import type { HostProgress } from '../state/push-slice';
+
+const STEP_TEXT: Record<PushStep, string> = {
+  connecting: 'connecting',
+  verifying: 'verifying the host key',
+  planning: 'planning',
+  uploading: 'uploading',
+  checking: 'checking',
+  replacing: 'replacing',
+  reloading: 'reloading',
+};
+
+const TRUST_TEXT = {
+  pinned: 'trusted: pinned in the design',
+  known: 'trusted: in known_hosts',
+  accepted: 'trusted: recorded in known_hosts',
+  confirmed: 'trusted by you',
+} as const;
+
+/** The `[address]:port` OpenSSH files a key under, as `ssh-keygen -R` wants it. */
+function knownHostsName(host: HostReport): string {
+  return host.port === 22 ? host.address : `[${host.address}]:${host.port}`;
+}
+
+/** A unified diff with its added, removed and hunk lines coloured. */
+export function DiffView({ diff, testId }: { diff: string; testId?: string }) {
+  const lines = diff.replace(/\n$/u, '').split('\n');
+  return (
+    <pre className="push-diff" data-testid={testId}>
+      {lines.map((line, index) => {
+        const kind = line.startsWith('@@')
+          ? 'hunk'
+          : line.startsWith('+++') || line.startsWith('---')
+            ? 'header'
+            : line.startsWith('+')
+              ? 'added'
+              : line.startsWith('-')
+                ? 'removed'
+                : 'context';
+        return (
+          <span key={index} className={`diff-${kind}`}>
+            {line}
+            {'\n'}
+          </span>
+        );
+      })}
+    </pre>
+  );
+}
+
+function HostKeyState({ host, planned }: { host: HostReport; planned: boolean }) {
+  const services = useServices();
+  const refused = host.failure?.hostKey;
+  if (host.hostKey)
+    return (
+      <div className="push-key trusted" data-testid={`push-key-${host.host}`} data-state="trusted">
+        <span className="push-badge key-trusted">{TRUST_TEXT[host.hostKey.trust]}</span>
+        <span className="mono" title={host.hostKey.type}>
+          {host.hostKey.fingerprint}
+        </span>
+      </div>
+    );
+  if (!refused) return null;
+  if (refused.state === 'unknown')
+    return (
+      <div className="push-key unknown" data-testid={`push-key-${host.host}`} data-state="unknown">
+        <span className="push-badge key-unknown">unknown key</span>
+        <p>
+          This host&apos;s {refused.type} key is not in your known_hosts. Trust it only if it is the
+          host&apos;s own: on the host, <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> prints
+          it.
+        </p>
+        <div className="push-fingerprint">
+          <span className="mono" data-testid={`push-fingerprint-${host.host}`}>
+            {refused.fingerprint}
+          </span>
+          <button
+            type="button"
+            className="small"
+            data-testid={`push-trust-${host.host}`}
+            disabled={!planned}
+            onClick={() => void trustHostKey(services, host.host, refused.fingerprint)}
+          >
+            Trust this key
+          </button>
+        </div>
+      </div>
+    );
+  const explanation: Record<Exclude<typeof refused.state, 'unknown'>, ReactNode> = {
+    changed: (
+      <>
+        known_hosts lists another key for {knownHostsName(host)}. Someone may be intercepting the connection,
+        or the host was reinstalled. A changed key is never accepted here. If you know why it changed, remove
+        the old key with <code>ssh-keygen -R &apos;{knownHostsName(host)}&apos;</code>, then plan again and
+        compare the new fingerprint.
+      </>
+    ),
+    mismatch: (
+      <>
+        The design pins another key for {host.host} (<code>hosts[].ssh.hostKey</code>). A key that does not
+        match the pin is never accepted. If the host was reinstalled, put its new fingerprint in the design.
+      </>
+    ),
+    revoked: <>known_hosts marks this key as revoked: it is never accepted.</>,
+  };
+  return (
+    <div className="push-key refused" data-testid={`push-key-${host.host}`} data-state={refused.state}>
+      <span className="push-badge key-refused">
+        {refused.state === 'revoked' ? 'revoked key' : 'changed key: refused'}
+      </span>
+      <span className="mono">{refused.fingerprint}</span>
+      <p>{explanation[refused.state]}</p>
+    </div>
+  );
+}
+
+function FileRow({ host, file }: { host: string; file: FileReport }) {
+  const [open, setOpen] = useState(false);
+  const id = `${host}:${file.path}`;
+  return (
+    <li className="push-file" data-testid={`push-file-${id}`}>
+      <div className="push-file-line">
+        <span className={`push-badge action-${file.action}`}>{file.action}</span>
+        <span className="mono">{file.path}</span>
+        {file.reasons && file.reasons.length > 0 ? (
+          <span className="push-muted">({file.reasons.join(', ')})</span>
+        ) : null}
+        {file.diff ? (
+          <button
+            type="button"
+            className="small"
+            aria-expanded={open}
+            data-testid={`push-diff-toggle-${id}`}
+            onClick={() => setOpen(!open)}
+          >
+            {open ? 'Hide diff' : 'Show diff'}
+          </button>
+        ) : null}
+      </div>
+      {open && file.diff ? <DiffView diff={file.diff} testId={`push-diff-${id}`} /> : null}
+    </li>
+  );
+}
+
+function progressText(progress: HostProgress | undefined): string | undefined {
+  if (!progress) return undefined;
+  if (progress.finished) return undefined;
+  if (progress.step === undefined && progress.waitingFor)
+    return `waiting for ${progress.waitingFor.join(', ')}`;
+  return progress.step && progress.step !== 'order' ? `${STEP_TEXT[progress.step]}…` : undefined;
+}
+
+function Outcome({ host }: { host: HostReport }) {
+  if (host.status !== 'failed')
+    return (
+      <span className={`push-badge outcome-${host.status}`} data-testid={`push-outcome-${host.host}`}>
+        {host.status}
+      </span>
+    );
+  return (
+    <span className="push-badge outcome-failed" data-testid={`push-outcome-${host.host}`}>
+      failed at {host.failure?.step ?? 'an unknown step'}
+      {host.failure?.restored ? ' · restored' : ''}
+    </span>
+  );
+}
+
+function Failure({ host }: { host: HostReport }) {
+  const failure = host.failure;
+  if (!failure || failure.hostKey) return null;
+  return (
+    <div className="push-failure" data-testid={`push-failure-${host.host}`}>
+      <p>{failure.message}</p>
+      {failure.restored ? (
+        <p className="push-muted">The reload failed: the previous files were put back and reloaded.</p>
+      ) : null}
+      {failure.stderr ? (
+        <pre className="push-stderr" data-testid={`push-stderr-${host.host}`}>
+          {failure.stderr}
+        </pre>
+      ) : null}
+    </div>
+  );
+}
+
+function HostSection({ planned, pushed }: { planned: HostReport; pushed: HostReport | undefined }) {
+  const services = useServices();
+  const { phase, selected, progress } = useAppStore(
+    useShallow((s) => ({
+      phase: s.pushRun.phase,
+      selected: s.pushRun.selected.includes(planned.host),
+      progress: s.pushRun.progress[planned.host],
+    })),
+  );
+  const shown = pushed ?? planned;
+  const pushable = planned.status !== 'failed';
+  const running = progressText(phase === 'pushing' ? progress : undefined);
+  return (
+    <section className="push-host" data-testid={`push-host-${planned.host}`}>
+      <header>
+        <label className="push-host-name">
+          <input
+            type="checkbox"
+            checked={selected}
+            disabled={!pushable || phase !== 'planned'}
+            data-testid={`push-select-${planned.host}`}
+            onChange={(event) => services.store.getState().selectPushHost(planned.host, event.target.checked)}
+          />
+          <strong>{planned.host}</strong>
+        </label>
+        <span className="mono push-address">
+          {planned.address}:{planned.port}
+        </span>
+        <span className="push-status" data-testid={`push-progress-${planned.host}`}>
+          {running ??
+            (pushed ? (
+              <Outcome host={pushed} />
+            ) : planned.status === 'failed' ? null : (
+              <span className={`push-badge plan-${planned.status}`}>
+                {planned.status === 'changed' ? 'will change' : 'up to date'}
+              </span>
+            ))}
+        </span>
+      </header>
+      <HostKeyState host={shown} planned={phase === 'planned' || phase === 'pushed'} />
+      {shown.files.length > 0 ? (
+        <ul className="push-files">
+          {shown.files.map((file) => (
+            <FileRow key={file.path} host={planned.host} file={file} />
+          ))}
+        </ul>
+      ) : null}
+      <Failure host={shown} />
+      {shown.warnings.map((warning, index) => (
+        <p key={index} className="push-muted">
+          {warning}
+        </p>
+      ))}
+    </section>
+  );
+}
+
+function PlanningProgress() {
+  const progress = useAppStore((s) => s.pushRun.progress);
+  const entries = Object.entries(progress);
+  return (
+    <div className="push-planning" data-testid="push-planning">
+      <p>Planning: reading every host&apos;s files, nothing is sent…</p>
+      {entries.length > 0 ? (
+        <ul>
+          {entries.map(([host, entry]) => (
+            <li key={host}>
+              <strong>{host}</strong>{' '}
+              {progressText(entry) ?? (entry.finished === 'failed' ? 'stopped' : 'done')}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** The dialog's body and buttons, inside the shared dialog frame. */
+export function PushDialogContent({ onClose }: { onClose: () => void }) {
+  const services = useServices();
+  const run = useAppStore((s) => s.pushRun);
+  if (!canPush(services)) {
+    return (
+      <>
+        <h2>Push to hosts</h2>
+        <div className="dialog-body" data-testid="push-unavailable">
+          <p>
+            Pushing to hosts needs the desktop app: it connects to them over SSH with your own keys and
+            known_hosts, which a browser page cannot do.
+          </p>
+          <p>
+            Here, export the bundle and push it from a terminal with <code>topoforge push</code>{' '}
+            <code>&lt;bundle folder&gt;</code> (add <code>--dry-run</code> to see the diff first).
+          </p>
+        </div>
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+          <button
+            type="button"
+            className="primary"
+            data-testid="push-export-bundle"
+            onClick={() => {
+              onClose();
+              void exportBundle(services);
+            }}
+          >
+            Export bundle
+          </button>
+        </div>
+      </>
+    );
+  }
+
+  const plan = run.plan;
+  const pushedById = new Map((run.result?.hosts ?? []).map((host) => [host.host, host]));
+  const busy = run.phase === 'planning' || run.phase === 'pushing';
+  const summary = run.result?.summary;
+  return (
+    <>
+      <h2>Push to hosts</h2>
+      <div className="dialog-body push-body">
+        {run.error ? (
+          <div className="push-error" role="alert" data-testid="push-error">
+            {run.error}
+          </div>
+        ) : null}
+        {run.phase === 'planning' ? <PlanningProgress /> : null}
+        {plan && run.phase !== 'planning' ? (
+          <>
+            <p className="push-intro">
+              {run.phase === 'pushed' && summary
+                ? `Pushed: ${summary.changed} changed, ${summary.unchanged} unchanged, ${summary.failed} failed.`
+                : run.phase === 'pushing'
+                  ? 'Pushing…'
+                  : 'The plan: what each host would get. Nothing has been sent; open a diff to see a change.'}
+            </p>
+            {plan.warnings.map((warning, index) => (
+              <p key={index} className="push-muted">
+                {warning}
+              </p>
+            ))}
+            {plan.hosts.map((host) => (
+              <HostSection key={host.host} planned={host} pushed={pushedById.get(host.host)} />
+            ))}
+          </>
+        ) : null}
+      </div>
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose} data-testid="push-close">
+          Close
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          data-testid="push-replan"
+          onClick={() => void planPush(services)}
+        >
+          Plan again
+        </button>
+        <button
+          type="button"
+          className="primary"
+          data-testid="push-run"
+          disabled={run.phase !== 'planned' || run.selected.length === 0}
+          onClick={() => void runPush(services)}
+        >
+          {run.phase === 'pushing'
+            ? 'Pushing…'
+            : `Push to ${run.selected.length} host${run.selected.length === 1 ? '' : 's'}`}
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,179 @@
+// @vitest-environment happy-dom
+/**
+ * The push dialog in a page: in a browser it says pushing needs the desktop app or
+ * `topoforge push`, and offers the export; with a desktop host it shows what the host's plan and
+ * events say. The real plan and push against sshd are in test/electron and test/e2e.
+ */
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PushRequest } from '../../core/host';
+import type { HostReport, PushEvent, PushReport } from '../../core/push';
+import { connectHost } from '../../renderer/app/host-bridge';
+import { openPush } from '../../renderer/app/push';
+import { ServicesContext } from '../../renderer/app/services';
+import type { AppServices } from '../../renderer/app/services';
+import { Dialogs } from '../../renderer/chrome/Dialogs';
+import { TitleBar } from '../../renderer/chrome/TitleBar';
+import { StoreContext } from '../../renderer/state/store';
+import { example, testApp } from './fixtures';
+
+function renderApp(services: AppServices) {
+  return render(
+    <StoreContext.Provider value={services.store}>
+      <ServicesContext.Provider value={services}>
+        <TitleBar />
+        <Dialogs />
+      </ServicesContext.Provider>
+    </StoreContext.Provider>,
+  );
+}
+
+afterEach(cleanup);
+
+const FINGERPRINT = 'SHA256:2Cq0Ndx9bEg0x0qg1jVbY3yJ3Wcc8c7hK0a0qkzJ4kI';
+
+function hostReport(host: string, fields: Partial<HostReport>): HostReport {
+  return {
+    host,
+    address: `10.0.0.${host.at(-1)}`,
+    port: 22,
+    status: 'changed',
+    files: [],
+    reloads: [],
+    warnings: [],
+    durationMs: 1,
+    ...fields,
+  };
+}
+
+function report(hosts: HostReport[], dryRun: boolean): PushReport {
+  const count = (status: HostReport['status']) => hosts.filter((host) => host.status === status).length;
+  return {
+    ok: count('failed') === 0,
+    dryRun,
+    summary: { changed: count('changed'), unchanged: count('unchanged'), failed: count('failed') },
+    hosts,
+    warnings: [],
+    durationMs: 1,
+  };
+}
+
+describe('the push dialog in a browser', () => {
+  it('says pushing needs the desktop app or topoforge push, and offers the bundle export', async () => {
+    const { services, log } = testApp(example('tessera-ha.topo.json'));
+    expect(services.host.planPush).toBeUndefined();
+    renderApp(services);
+    fireEvent.click(screen.getByTestId('menu-file'));
+    fireEvent.click(screen.getByTestId('menu-push'));
+    const body = screen.getByTestId('push-unavailable').textContent!;
+    expect(body).toContain('Pushing to hosts needs the desktop app');
+    expect(body).toContain('topoforge push');
+    fireEvent.click(screen.getByTestId('push-export-bundle'));
+    await waitFor(() => expect(log.bundles).toHaveLength(1));
+    expect(screen.queryByTestId('dialog')).toBeNull();
+    // The toolbar button opens the same dialog.
+    fireEvent.click(screen.getByTestId('push-button'));
+    expect(screen.getByTestId('push-unavailable')).toBeTruthy();
+  });
+});
+
+describe('the push dialog on the desktop', () => {
+  it('plans, lets the person trust an unknown key and see a diff, and pushes what was planned', async () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    const requests: { member: string; request: PushRequest }[] = [];
+    let emit: (event: PushEvent) => void = () => undefined;
+    const diff = '--- a\n+++ b\n@@ -0,0 +1 @@\n+listen 80\n';
+    services.host = {
+      ...services.host,
+      platform: 'desktop',
+      onPushEvent: (listener) => {
+        emit = listener;
+        return () => undefined;
+      },
+      planPush: async (request) => {
+        requests.push({ member: 'planPush', request });
+        const trusted = request.confirmedHostKeys?.some((key) => key.fingerprint === FINGERPRINT);
+        return report(
+          [
+            hostReport('lb-1', {
+              hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:known', trust: 'known' },
+              files: [{ path: '/etc/nginx/nginx.conf', action: 'create', diff }],
+            }),
+            trusted
+              ? hostReport('lb-2', {
+                  hostKey: { type: 'ssh-ed25519', fingerprint: FINGERPRINT, trust: 'confirmed' },
+                  files: [{ path: '/etc/nginx/nginx.conf', action: 'unchanged' }],
+                  status: 'unchanged',
+                })
+              : hostReport('lb-2', {
+                  status: 'failed',
+                  failure: {
+                    step: 'verifying',
+                    message: 'not confirmed',
+                    hostKey: { type: 'ssh-ed25519', fingerprint: FINGERPRINT, state: 'unknown' },
+                  },
+                }),
+            hostReport('lb-3', {
+              status: 'failed',
+              failure: {
+                step: 'verifying',
+                message: 'HOST KEY CHANGED',
+                hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:other', state: 'changed' },
+              },
+            }),
+          ],
+          true,
+        );
+      },
+      push: async (request) => {
+        requests.push({ member: 'push', request });
+        emit({ type: 'step', host: 'lb-1', step: 'uploading' });
+        return report(
+          [
+            hostReport('lb-1', {
+              status: 'failed',
+              failure: {
+                step: 'checking',
+                message: 'the check failed',
+                stderr: 'nginx: [emerg] bad "listen"',
+              },
+            }),
+          ],
+          false,
+        );
+      },
+    };
+    connectHost(services);
+    renderApp(services);
+    // Desktop: the native menu has File; the page shows Examples instead.
+    expect(screen.queryByTestId('menu-file')).toBeNull();
+    expect(screen.getByTestId('menu-examples')).toBeTruthy();
+
+    act(() => openPush(services));
+    await waitFor(() => expect(screen.getByTestId('push-key-lb-2').dataset.state).toBe('unknown'));
+    expect(screen.getByTestId('push-fingerprint-lb-2').textContent).toBe(FINGERPRINT);
+    expect(screen.getByTestId('push-key-lb-3').dataset.state).toBe('changed');
+    expect(screen.getByTestId('push-key-lb-3').textContent).toContain("ssh-keygen -R '10.0.0.3'");
+    expect(screen.getByTestId('push-key-lb-3').textContent).toContain('never accepted');
+    expect((screen.getByTestId('push-select-lb-3') as HTMLInputElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId('push-diff-toggle-lb-1:/etc/nginx/nginx.conf'));
+    const shown = screen.getByTestId('push-diff-lb-1:/etc/nginx/nginx.conf');
+    expect(shown.querySelector('.diff-added')!.textContent).toBe('+listen 80\n');
+
+    fireEvent.click(screen.getByTestId('push-trust-lb-2'));
+    await waitFor(() => expect(screen.getByTestId('push-key-lb-2').dataset.state).toBe('trusted'));
+    expect(requests.at(-1)!.request.confirmedHostKeys).toEqual([{ host: 'lb-2', fingerprint: FINGERPRINT }]);
+    expect(screen.getByTestId('push-run').textContent).toBe('Push to 2 hosts');
+    fireEvent.click(screen.getByTestId('push-select-lb-2'));
+    expect(screen.getByTestId('push-run').textContent).toBe('Push to 1 host');
+    fireEvent.click(screen.getByTestId('push-run'));
+    await waitFor(() =>
+      expect(screen.getByTestId('push-outcome-lb-1').textContent).toBe('failed at checking'),
+    );
+    expect(screen.getByTestId('push-stderr-lb-1').textContent).toBe('nginx: [emerg] bad "listen"');
+    const pushed = requests.at(-1)!;
+    expect(pushed.member).toBe('push');
+    expect(pushed.request.hosts).toEqual(['lb-1']);
+    expect(pushed.request.designText).toBe(requests[0]!.request.designText);
+  });
+});
