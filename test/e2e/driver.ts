@@ -90,13 +90,21 @@ export class Designer {
     });
   }
 
-  /** Opens the designer in a fresh browser context. */
-  static async open(lab: Lab, name: string, options: { theme?: 'light' | 'dark' } = {}): Promise<Designer> {
+  /**
+   * Opens the designer in a fresh browser context. `prepare` runs on the context before the page
+   * loads: init scripts and bindings, e.g. a desktop-like host (test/e2e/push.test.ts).
+   */
+  static async open(
+    lab: Lab,
+    name: string,
+    options: { theme?: 'light' | 'dark'; prepare?: (context: BrowserContext) => Promise<void> } = {},
+  ): Promise<Designer> {
     const context = await lab.browser.newContext({
       viewport: { width: 1600, height: 1000 },
       acceptDownloads: true,
       colorScheme: options.theme ?? 'light',
     });
+    await options.prepare?.(context);
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     const designer = new Designer(page, context, name);

@@ -46,13 +46,23 @@ export function labDesignText(lab: SshLab, options: { command?: string } = {}): 
   return `${JSON.stringify(design, null, 2)}\n`;
 }
 
-/** The service as main builds it, but with the lab's key, a private known_hosts, and the routing. */
-export function labPushService<Window>(lab: SshLab, knownHosts = freshKnownHosts()) {
+/**
+ * The service as main builds it, but with the lab's key, a private known_hosts, and the routing.
+ * Events are kept in `events`, and handed to `send` too when given.
+ */
+export function labPushService<Window>(
+  lab: SshLab,
+  knownHosts = freshKnownHosts(),
+  send?: (window: Window, event: PushEvent) => void,
+) {
   const events: { window: Window; event: PushEvent }[] = [];
   const byPort = new Map(lab.hosts.map((host) => [host.port, host]));
   let connections = 0;
   const service = new PushService<Window>({
-    send: (window, event) => events.push({ window, event }),
+    send: (window, event) => {
+      events.push({ window, event });
+      send?.(window, event);
+    },
     authentication: () => ({ identityFile: lab.identityFile }),
     knownHosts: { read: [knownHosts], write: knownHosts },
     connect: (options) => {

@@ -1,0 +1,245 @@
+/**
+ * End to end: the push dialog of the built designer in Debian's Chromium, against real OpenSSH
+ * servers. The page gets a desktop-like host whose push members reach, through playwright
+ * bindings, the very gate and push service of the main process (IPC router, request schema,
+ * PushService) in this Node process; progress events come back into the page the way the preload
+ * delivers them. Nothing of this is in the app: it is an init script of this test.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PushEvent } from '../../core/push';
+import { DesignService } from '../../electron/main/design-service';
+import { DocumentGuard } from '../../electron/main/document-guard';
+import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
+import { createIpcRouter } from '../../electron/main/ipc';
+import { RecentDesignsStore } from '../../electron/main/recent-designs';
+import { RecoveryStore } from '../../electron/main/recovery';
+import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
+import { eventFrom, scriptedDialogs, temporaryFolder } from '../electron/fakes';
+import { knownHostsEntry, labAddress, labDesignText, labPushService } from '../electron/lab-design';
+import { requireSshd, startSshLab } from '../lab/sshd';
+import type { SshLab } from '../lab/sshd';
+import { Designer, e2eAvailability, startLab } from './driver';
+import type { Lab } from './driver';
+
+const availability = e2eAvailability();
+const TIMEOUT = 120_000;
+const WINDOW = 5;
+/** Each event reaches the page this long after the one before, so every step stays on screen a moment. */
+const EVENT_SPACING_MS = 40;
+
+/**
+ * Gives the context's pages a desktop host: the file members do nothing, the push members call
+ * main's gate through bindings, and `topoforgeTestPushEvent` delivers an event to the listeners.
+ */
+async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise<{ knownHosts: string }> {
+  const folder = await temporaryFolder('topoforge-e2e-push-');
+  const recent = await RecentDesignsStore.open({ file: join(folder, 'recent-designs.json') });
+  const recovery = new RecoveryStore({ folder: join(folder, 'recovery') });
+  const design = new DesignService<Page>({
+    dialogs: scriptedDialogs() as never,
+    recent,
+    documentsFolder: folder,
+  });
+  let delivery: Promise<unknown> = Promise.resolve();
+  const pushing = labPushService<Page>(lab, undefined, (page, event) => {
+    delivery = delivery.then(async () => {
+      await new Promise((resolve) => setTimeout(resolve, EVENT_SPACING_MS));
+      await page
+        .evaluate((pushEvent) => {
+          (window as unknown as { topoforgeTestPushEvent(event: PushEvent): void }).topoforgeTestPushEvent(
+            pushEvent,
+          );
+        }, event)
+        .catch(() => undefined);
+    });
+  });
+  const pages = new Map<number, Page>();
+  const router = createIpcRouter({
+    entries: channelEntries(hostChannelTable(design, recovery, pushing.service)),
+    contextOf: (id) => {
+      const page = pages.get(id);
+      if (!page) return undefined;
+      return {
+        window: page,
+        guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
+        recoveryId: 'e2e',
+        documentChanged: () => undefined,
+        saved: () => undefined,
+      };
+    },
+    log: () => undefined,
+  });
+  const invoke = (channel: string) => async (source: { page: Page }, request: unknown) => {
+    pages.set(WINDOW, source.page);
+    const reply = await router.dispatch(channel, eventFrom(WINDOW), [request]);
+    // As over IPC: every event sent before the reply is delivered before it.
+    await delivery;
+    return reply;
+  };
+  await context.exposeBinding('topoforgeTestPlanPush', invoke(INVOKE_CHANNELS.planPush));
+  await context.exposeBinding('topoforgeTestPush', invoke(INVOKE_CHANNELS.push));
+  await context.addInitScript(() => {
+    type Reply = { ok: true; value: unknown } | { ok: false; message: string };
+    const page = window as unknown as Record<string, (request: unknown) => Promise<Reply>> &
+      Record<string, unknown>;
+    const listeners = new Set<(event: unknown) => void>();
+    const call = async (binding: string, request: unknown) => {
+      const reply = await page[binding]!(request);
+      if (!reply.ok) throw new Error(reply.message);
+      return reply.value;
+    };
+    page.topoforgeTestPushEvent = (event: unknown) => listeners.forEach((listener) => listener(event));
+    page.topoforgeHost = {
+      platform: 'desktop',
+      openDesign: async () => undefined,
+      openRecentDesign: async () => undefined,
+      recentDesigns: async () => [],
+      saveDesign: async () => undefined,
+      saveDesignAs: async () => undefined,
+      exportBundle: async () => undefined,
+      exportImage: async () => undefined,
+      planPush: (request: unknown) => call('topoforgeTestPlanPush', request),
+      push: (request: unknown) => call('topoforgeTestPush', request),
+      onPushEvent: (listener: (event: unknown) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+  });
+  return { knownHosts: pushing.knownHosts };
+}
+
+describe.skipIf(!availability.run || !requireSshd())('the push dialog against real OpenSSH servers', () => {
+  let lab: Lab;
+  let ssh: SshLab;
+
+  beforeAll(async () => {
+    lab = await startLab();
+    ssh = await startSshLab({ hosts: ['web-1', 'web-2', 'web-3'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.close();
+    await ssh?.stop();
+  });
+
+  it(
+    'trusts unknown keys by their real fingerprints, shows the diffs, pushes with progress, then finds nothing to change',
+    async () => {
+      let knownHosts = '';
+      const app = await Designer.open(lab, 'push-dialog', {
+        prepare: async (context) => {
+          ({ knownHosts } = await installDesktopHost(context, ssh));
+        },
+      });
+      const page = app.page;
+      const byId = (id: string) => page.getByTestId(id);
+      try {
+        // On the desktop the native menu has File; the page keeps Examples.
+        expect(await byId('menu-file').count()).toBe(0);
+        await byId('menu-examples').waitFor();
+        await page.evaluate(
+          ([name, text]) =>
+            (
+              window as unknown as { topoforge: { open(name: string, text: string): Promise<boolean> } }
+            ).topoforge.open(name!, text!),
+          ['push-lab.topo.json', labDesignText(ssh)],
+        );
+        await app.settled();
+
+        await byId('push-button').click();
+        for (const [index, host] of ssh.hosts.entries()) {
+          await expect.poll(() => byId(`push-key-${host.id}`).getAttribute('data-state')).toBe('unknown');
+          expect(await byId(`push-fingerprint-${host.id}`).textContent()).toBe(host.hostKeyFingerprint);
+          expect(await byId(`push-host-${host.id}`).textContent()).toContain(
+            `${labAddress(index)}:${host.port}`,
+          );
+        }
+        expect(await byId('push-run').isDisabled()).toBe(true);
+        await app.shot('unknown-keys');
+
+        // Trusting a key plans again; the plan now reads the host's files.
+        for (const host of ssh.hosts) {
+          await byId(`push-trust-${host.id}`).click();
+          await expect.poll(() => byId(`push-key-${host.id}`).getAttribute('data-state')).toBe('trusted');
+        }
+        expect(existsSync(knownHosts)).toBe(false);
+        const unit = 'web-1:/etc/systemd/system/app-1.service';
+        await byId(`push-diff-toggle-${unit}`).click();
+        const diff = await byId(`push-diff-${unit}`).textContent();
+        expect(diff).toContain('+ExecStart=/usr/bin/true');
+        expect(await byId(`push-diff-${unit}`).locator('.diff-added').count()).toBeGreaterThan(5);
+        await byId('push-diff-toggle-web-3:/etc/systemd/system/app-3.service').click();
+        await app.shot('plan-with-diffs');
+        expect(await byId('push-run').textContent()).toBe('Push to 3 hosts');
+        // Nothing was sent by the plan.
+        for (const host of ssh.hosts) expect(existsSync(join(host.root, 'etc'))).toBe(false);
+
+        // Every progress text the page shows while pushing, in order.
+        await page.evaluate(() => {
+          const seen: string[] = [];
+          (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+          const note = () => {
+            for (const element of document.querySelectorAll('[data-testid^="push-progress-"]')) {
+              const text = `${element.getAttribute('data-testid')!.slice('push-progress-'.length)}: ${element.textContent}`;
+              if (seen.at(-1) !== text && !seen.includes(text)) seen.push(text);
+            }
+          };
+          new MutationObserver(note).observe(document.body, {
+            subtree: true,
+            childList: true,
+            characterData: true,
+          });
+        });
+        await byId('push-run').click();
+        await expect.poll(() => byId('push-progress-web-2').textContent()).toBe('waiting for web-1');
+        await app.shot('pushing');
+        await expect
+          .poll(() => byId('push-outcome-web-1').textContent(), { timeout: 30_000 })
+          .toBe('changed');
+        await expect
+          .poll(() => byId('push-outcome-web-2').textContent(), { timeout: 30_000 })
+          .toBe('changed');
+        await expect.poll(() => byId('push-outcome-web-3').textContent()).toBe('failed at checking');
+        const stderr = await byId('push-stderr-web-3').textContent();
+        expect(stderr).toContain('app-3.service: Command /opt/missing/server is not executable');
+        await app.shot('pushed');
+
+        const seen = await page.evaluate(
+          () => (window as unknown as { progressSeen: string[] }).progressSeen,
+        );
+        expect(seen).toContain('web-2: waiting for web-1');
+        for (const step of ['connecting…', 'uploading…', 'checking…', 'reloading…'])
+          expect(seen, step).toContain(`web-1: ${step}`);
+        expect(seen.indexOf('web-1: uploading…')).toBeLessThan(seen.indexOf('web-1: reloading…'));
+        expect(seen).toContain('web-3: checking…');
+
+        // What the dialog said is what the hosts have.
+        expect(readFileSync(join(ssh.hosts[0]!.root, 'etc/systemd/system/app-1.service'), 'utf8')).toContain(
+          'ExecStart=/usr/bin/true',
+        );
+        expect(existsSync(join(ssh.hosts[2]!.root, 'etc/systemd/system/app-3.service'))).toBe(false);
+        for (const [index, host] of ssh.hosts.entries())
+          expect(knownHostsEntry(knownHosts, labAddress(index), host.port)).not.toBe('');
+
+        // Again: the keys are known now, and the two app servers have nothing to change.
+        await byId('push-replan').click();
+        await expect.poll(() => byId('push-progress-web-1').textContent()).toBe('up to date');
+        expect(await byId('push-key-web-1').textContent()).toContain('trusted: in known_hosts');
+        await byId('push-select-web-3').uncheck();
+        await byId('push-run').click();
+        await expect.poll(() => byId('push-outcome-web-1').textContent()).toBe('unchanged');
+        expect(await byId('push-outcome-web-2').textContent()).toBe('unchanged');
+        await app.shot('pushed-again');
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.shot('last');
+        await app.close();
+      }
+    },
+    TIMEOUT,
+  );
+});
