@@ -9,7 +9,14 @@
  */
 import { indexDesign, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
-import { capacityOf, isExternallyHighlyAvailable, mongoPriorityOf, mongoVotesOf } from './model';
+import {
+  capacityOf,
+  isExternallyHighlyAvailable,
+  mainPortOf,
+  mongoPriorityOf,
+  mongoVotesOf,
+  trafficPortKeys,
+} from './model';
 import type { Design, Service } from './model';
 
 /** Ordered `up > manual > down`: manual means a person must act before it serves. */
@@ -366,22 +373,27 @@ function compileGraph(index: DesignIndex): CompiledGraph {
     requirementPortList.push(port ?? -1);
     requirementKindList.push(kind);
   };
+  const ownPortOf = (id: string) => {
+    const service = index.services.get(id);
+    return service && mainPortOf(service);
+  };
   for (let node = 0; node < count; node++) {
     requirementStart[node] = requirementPortList.length;
     if (nodeType[node] === SERVICE_NODE) {
       const links = index.linksFrom.get(ids[node]!) ?? [];
-      const buckets = new Map<string, { port: number | undefined; targets: number[] }>();
+      const traffic = links.filter((link) => link.kind !== 'uses');
       for (const link of links) {
+        if (link.kind === 'uses') addRequirement([nodeIndex.get(link.to)!], link.port, 0);
+      }
+      const keys = trafficPortKeys(traffic, ownPortOf);
+      const buckets = new Map<string, { port: number | undefined; targets: number[] }>();
+      traffic.forEach((link, i) => {
         const target = nodeIndex.get(link.to)!;
-        if (link.kind === 'uses') {
-          addRequirement([target], link.port, 0);
-          continue;
-        }
-        const key = link.port === undefined ? '' : String(link.port);
+        const key = keys[i]!;
         const bucket = buckets.get(key);
         if (bucket) bucket.targets.push(target);
-        else buckets.set(key, { port: link.port, targets: [target] });
-      }
+        else buckets.set(key, { port: key === '' ? undefined : Number(key), targets: [target] });
+      });
       for (const bucket of buckets.values()) addRequirement(bucket.targets, bucket.port, 1);
     } else if (nodeType[node] === ENTRYPOINT_NODE) {
       const entrypoint = entrypoints[node - serviceCount - groupCount]!;

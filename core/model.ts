@@ -296,6 +296,25 @@ export function mainPortOf(service: Service): number | undefined {
   return service.port ?? DEFAULT_PORTS[service.kind];
 }
 
+/**
+ * How a service's traffic links split into requirements, one key per link (SPEC 2: "per port when
+ * ports differ"). A link that names a port goes by that port. A link without one reaches its
+ * target's own port: it joins the links that name that same port, or else shares `''` with the
+ * other links without one. The availability engine and the balancer generators both split by it,
+ * so what the checks count on is what the configs route.
+ */
+export function trafficPortKeys(
+  links: readonly Pick<Link, 'to' | 'port'>[],
+  ownPort: (target: string) => number | undefined,
+): string[] {
+  const named = new Set(links.flatMap((link) => (link.port === undefined ? [] : [link.port])));
+  return links.map((link) => {
+    if (link.port !== undefined) return String(link.port);
+    const own = ownPort(link.to);
+    return own !== undefined && named.has(own) ? String(own) : '';
+  });
+}
+
 /** Every port a service listens on, for `net.port-conflict`. */
 export function listeningPortsOf(service: Service): number[] {
   if (service.kind === 'nginx' || service.kind === 'haproxy') {

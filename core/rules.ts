@@ -173,7 +173,8 @@ const checkQuorumSize: Check = ({ index, report }) => {
         : group.kind === 'redis-sentinel'
           ? 'add a sentinel on another host'
           : 'add a voter or an arbiter in a third site';
-    if (n % 2 === 0) {
+    // No voters at all is too small, not even: quorum.too-small says it.
+    if (n > 0 && n % 2 === 0) {
       report(
         'quorum.even',
         [group.id],
@@ -530,7 +531,8 @@ const checkVip: Check = ({ index, report }) => {
         return service ? (siteOfService(index, service) ?? '(no site)') : '(no site)';
       }),
     );
-    if (sites.size > 1) {
+    // Like every site finding, only in a design whose hosts span two or more sites (SPEC 2).
+    if (index.multiSite && sites.size > 1) {
       report(
         'vip.sites',
         [entrypoint.id, ...entrypoint.targets],

@@ -3,7 +3,7 @@
  * depends on (which backends sit behind which listener), made once here.
  */
 import type { DesignIndex } from '../design-index';
-import { DEFAULT_LISTENERS, mainPortOf } from '../model';
+import { DEFAULT_LISTENERS, mainPortOf, trafficPortKeys } from '../model';
 import type { AppService, BalancerService, Host, Listener, Service } from '../model';
 import type { BundleFile } from './bundle';
 
@@ -85,8 +85,12 @@ export function listenersOf(service: BalancerService): Listener[] {
  */
 export function balancerRoutes(index: DesignIndex, balancer: BalancerService): Route[] {
   const byPort = new Map<string, Backend[]>();
-  for (const link of index.linksFrom.get(balancer.id) ?? []) {
-    if (link.kind !== 'traffic') continue;
+  const traffic = (index.linksFrom.get(balancer.id) ?? []).filter((link) => link.kind === 'traffic');
+  const keys = trafficPortKeys(traffic, (id) => {
+    const service = index.services.get(id);
+    return service && mainPortOf(service);
+  });
+  for (const [i, link] of traffic.entries()) {
     const targets = index.services.has(link.to)
       ? [index.services.get(link.to)!]
       : (index.membersByGroup.get(link.to) ?? []);
@@ -94,7 +98,7 @@ export function balancerRoutes(index: DesignIndex, balancer: BalancerService): R
       const host = hostOf(index, service);
       const port = link.port ?? mainPortOf(service);
       if (!host || port === undefined) continue;
-      const key = link.port === undefined ? 'default' : String(link.port);
+      const key = keys[i] || 'default';
       const list = byPort.get(key) ?? [];
       if (!list.some((b) => b.service.id === service.id && b.port === port)) {
         list.push({

@@ -4,7 +4,13 @@ import { compileAvailability } from '../../core/availability';
 import type { AvailabilityState } from '../../core/availability';
 import { indexDesign } from '../../core/design-index';
 import type { DesignIndex } from '../../core/design-index';
-import { capacityOf, isExternallyHighlyAvailable, mongoPriorityOf, mongoVotesOf } from '../../core/model';
+import {
+  capacityOf,
+  isExternallyHighlyAvailable,
+  mainPortOf,
+  mongoPriorityOf,
+  mongoVotesOf,
+} from '../../core/model';
 import type { Design } from '../../core/model';
 import { makeDesign } from './builders';
 
@@ -79,6 +85,25 @@ describe('availability: states and reasons', () => {
     expect(evaluation.explain('front')).toContain(
       'it sends traffic on port 10000 to agent, which is down with host agent-1',
     );
+  });
+
+  it("counts a link without a port as its target's own port: naming that port changes nothing", () => {
+    const design = makeDesign({
+      services: [
+        { id: 'lb', kind: 'nginx', host: 'lb-1' },
+        { id: 'app-a', kind: 'app', host: 'h-a', healthCheck: { path: '/' } },
+        { id: 'app-b', kind: 'app', host: 'h-b', healthCheck: { path: '/' } },
+      ],
+      links: [
+        { from: 'lb', to: 'app-a' },
+        { from: 'lb', to: 'app-b', port: 8080 },
+      ],
+      entrypoints: [{ id: 'web', port: 80, targets: ['lb'], via: 'direct' }],
+    });
+    // Both apps serve 8080: either host may fail.
+    expect(entrypointState(design, ['h-a'], 'web')).toMatchObject({ state: 'up', degraded: true });
+    expect(entrypointState(design, ['h-b'], 'web')).toMatchObject({ state: 'up', degraded: true });
+    expect(entrypointState(design, ['h-a', 'h-b'], 'web')).toMatchObject({ state: 'down' });
   });
 
   it('keeps a balancer up and degraded while one of its backends for a port survives', () => {
@@ -340,9 +365,19 @@ function naiveEvaluate(index: DesignIndex, failed: Set<string>): Map<string, Res
         let degraded = false;
         const links = index.linksFrom.get(id) ?? [];
         const requirements: string[][] = links.filter((l) => l.kind === 'uses').map((l) => [l.to]);
+        // Per port when ports differ: a link without a port reaches its target's own port, which
+        // is the same port as a link that names it.
+        const traffic = links.filter((l) => l.kind === 'traffic');
+        const named = new Set(traffic.map((l) => l.port).filter((p) => p !== undefined));
+        const ownPort = (to: string) => {
+          const target = index.services.get(to);
+          return target && mainPortOf(target);
+        };
         const ports = new Map<string, string[]>();
-        for (const l of links.filter((l) => l.kind === 'traffic')) {
-          const key = String(l.port ?? '');
+        for (const l of traffic) {
+          const own = ownPort(l.to);
+          const key =
+            l.port !== undefined ? String(l.port) : own !== undefined && named.has(own) ? String(own) : '';
           ports.set(key, [...(ports.get(key) ?? []), l.to]);
         }
         requirements.push(...ports.values());
@@ -394,7 +429,7 @@ const randomDesign = fc
         to: fc.nat(),
         toGroup: fc.boolean(),
         kind: fc.constantFrom('uses', 'traffic'),
-        port: fc.constantFrom(undefined, 80, 443),
+        port: fc.constantFrom(undefined, 80, 443, 8080),
       }),
       { maxLength: 16 },
     ),

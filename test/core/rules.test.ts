@@ -89,6 +89,9 @@ describe('rules: voting groups', () => {
     expect(fires('quorum.too-small', quorum(1)).message).toContain('at least 3');
     fires('quorum.too-small', quorum(2));
     quiet('quorum.too-small', quorum(3));
+    // No voters at all is too small, not "an even number".
+    expect(fires('quorum.too-small', quorum(0)).message).toContain('has 0 voters');
+    quiet('quorum.even', quorum(0));
   });
 
   it('quorum.same-host fires when two voters share a host', () => {
@@ -404,6 +407,18 @@ describe('rules: network', () => {
         ],
         via: 'vip',
         sites: ['east', 'west'],
+      }),
+    );
+    // Site findings need hosts in two or more sites: one site and a host without one is not that.
+    quiet(
+      'vip.sites',
+      balanced({
+        balancers: [
+          { id: 'lb-a', host: 'lb-1', site: 'east' },
+          { id: 'lb-b', host: 'lb-2' },
+        ],
+        via: 'vip',
+        sites: ['east'],
       }),
     );
   });

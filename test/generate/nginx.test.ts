@@ -283,6 +283,22 @@ describe.skipIf(!canCheck)('nginx generator', () => {
     await expectNginxAccepts(conf, tlsFilesOf(conf, certificate));
   });
 
+  test("a link without a port joins the links that name its target's own port in one upstream", () => {
+    const design = checkedDesign({
+      ...baseDesign(),
+      links: [
+        { from: 'edge', to: 'web-a' },
+        { from: 'edge', to: 'web-b', port: 8080 },
+        { from: 'edge', to: 'web-a', port: 22 },
+      ],
+    });
+    const http = blockOf(parseNginx(fileOn(design, 'lb-1')), 'http');
+    expect(upstreamsOf(http).get('edge-443')).toEqual([
+      ['10.9.1.11:8080', 'max_fails=3', 'fail_timeout=3s'],
+      ['10.9.1.12:8080', 'max_fails=3', 'fail_timeout=10s'],
+    ]);
+  });
+
   test('a listener without backends answers 503; IPv6 hosts listen on both families', async () => {
     const base = baseDesign();
     const design = checkedDesign({
