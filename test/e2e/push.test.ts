@@ -83,11 +83,10 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
   await context.exposeBinding('topoforgeTestPush', invoke(INVOKE_CHANNELS.push));
   await context.addInitScript(() => {
     type Reply = { ok: true; value: unknown } | { ok: false; message: string };
-    const page = window as unknown as Record<string, (request: unknown) => Promise<Reply>> &
-      Record<string, unknown>;
+    const page = window as unknown as Record<string, unknown>;
     const listeners = new Set<(event: unknown) => void>();
     const call = async (binding: string, request: unknown) => {
-      const reply = await page[binding]!(request);
+      const reply = await (page[binding] as (request: unknown) => Promise<Reply>)(request);
       if (!reply.ok) throw new Error(reply.message);
       return reply.value;
     };
