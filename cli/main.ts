@@ -56,7 +56,22 @@ Examples:
   topoforge push bundle/ --dry-run
 `;
 
+/**
+ * A reader that stops early (`topoforge simulate … | head`) closes the pipe: the rest of the output
+ * has nowhere to go, which is no error of ours. Exit quietly instead of with a stack trace.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+      throw error;
+    });
+  }
+}
+
 function defaultIo(): CliIo {
+  quietOnClosedPipe();
   const color =
     process.env.FORCE_COLOR !== undefined || (process.stdout.isTTY === true && !process.env.NO_COLOR);
   return {
@@ -70,9 +85,14 @@ function defaultIo(): CliIo {
 /** Runs the CLI with its arguments (without `node topoforge`) and returns the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+  if (command === undefined) {
+    // Nothing asked: the usage is an error message here, so it goes where errors go.
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  if (command === '-h' || command === '--help' || command === 'help') {
     io.stdout(USAGE);
-    return command === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
     io.stdout(`topoforge ${packageJson.version}\n`);

@@ -169,6 +169,9 @@ describe('topoforge usage', () => {
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("Unknown option '--jsn'");
     expect((await run(['simulate'])).stderr).toContain('simulate needs a design file');
+    const nothing = await run([]);
+    expect(nothing).toMatchObject({ code: 2, stdout: '' });
+    expect(nothing.stderr).toContain('Usage: topoforge <command>');
   });
 });
 
@@ -188,5 +191,26 @@ describe('the installed command', () => {
     const broken = await topoforge(['validate', join(root, 'package.json'), '--json']);
     expect(broken.code).toBe(2);
     expect(JSON.parse(broken.stdout).error.message).toContain("missing required key 'format'");
+  });
+
+  it('stops quietly when its reader closes the pipe early, as `| head -1` does', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin/topoforge.js'), 'simulate', example('teramind-ha.topo.json')],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Read one chunk, then close the pipe like `head` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(code).toBe(0);
   });
 });
