@@ -92,8 +92,17 @@ export async function writeBundle(
   }
 
   const kept = new Set(entries.map((e) => e.bundlePath));
-  for (const old of previous?.files ?? []) {
-    const bundlePath = bundlePathOf({ host: old.host ?? undefined, path: old.path });
+  // Bundles before format 1's bundleFiles listed the README and scripts in files, with host null.
+  const written = [
+    ...(previous?.files ?? []).map((f) => ({
+      host: (f.host as string | null) ?? undefined,
+      path: f.path,
+      sha256: f.sha256,
+    })),
+    ...(previous?.bundleFiles ?? []).map((f) => ({ host: undefined, path: f.path, sha256: f.sha256 })),
+  ];
+  for (const old of written) {
+    const bundlePath = bundlePathOf(old);
     if (kept.has(bundlePath)) continue;
     const target = insideRoot(root, bundlePath);
     const current = await readIfExists(target, fileSystem);

@@ -32,9 +32,9 @@ export interface BundleFile {
   policy: FilePolicy;
 }
 
-/** A manifest entry: a file without its content, with its hash. */
+/** A manifest entry: a file for a host, without its content, with its hash. */
 export interface ManifestFile {
-  host: string | null;
+  host: string;
   path: string;
   sha256: string;
   mode: string;
@@ -42,6 +42,14 @@ export interface ManifestFile {
   check?: string;
   reload?: string;
   policy: FilePolicy;
+}
+
+/** A file of the bundle folder itself (the README, a script for mongosh), with its hash. */
+export interface BundleLevelFile {
+  /** Its path inside the bundle folder, e.g. `scripts/mongodb-rs0-init.js`. */
+  path: string;
+  sha256: string;
+  mode: string;
 }
 
 /** `manifest.json` of a bundle. */
@@ -53,7 +61,10 @@ export interface Manifest {
     address: string;
     ssh: Required<Pick<HostSsh, 'user' | 'port' | 'root' | 'sudo'>> & Pick<HostSsh, 'hostKey'>;
   }[];
+  /** What goes to the hosts: every entry is `hosts/<host>/<path>` in the folder (SPEC section 5). */
   files: ManifestFile[];
+  /** The files of the folder itself, which no host receives: README.md and scripts/. */
+  bundleFiles: BundleLevelFile[];
   /** Hosts that push updates one at a time, in order (SPEC section 6): voting groups, hosts behind an entrypoint. */
   serial: SerialGroup[];
 }
@@ -104,18 +115,25 @@ export function buildManifest(
           ...(h.ssh?.hostKey ? { hostKey: h.ssh.hostKey } : {}),
         },
       })),
-    files: files
-      .filter((f) => f.path !== 'manifest.json')
-      .map((f) => ({
-        host: f.host ?? null,
-        path: f.path,
-        sha256: hash(f.content),
-        mode: f.mode,
-        ...(f.owner ? { owner: f.owner } : {}),
-        ...(f.check ? { check: f.check } : {}),
-        ...(f.reload ? { reload: f.reload } : {}),
-        policy: f.policy,
-      })),
+    files: files.flatMap((f) =>
+      f.host === undefined
+        ? []
+        : [
+            {
+              host: f.host,
+              path: f.path,
+              sha256: hash(f.content),
+              mode: f.mode,
+              ...(f.owner ? { owner: f.owner } : {}),
+              ...(f.check ? { check: f.check } : {}),
+              ...(f.reload ? { reload: f.reload } : {}),
+              policy: f.policy,
+            },
+          ],
+    ),
+    bundleFiles: files
+      .filter((f) => f.host === undefined && f.path !== 'manifest.json')
+      .map((f) => ({ path: f.path, sha256: hash(f.content), mode: f.mode })),
     serial: serialGroupsOf(index)
       .map((group) => ({
         ...group,

@@ -127,7 +127,8 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   const view: RunbookView = {
     name: commentText(design.name),
     description: design.description ? design.description.replace(/\s+/g, ' ') : null,
-    fileCount: files.length + 1,
+    // Every file of the folder, as `topoforge generate` counts them: these, this README and manifest.json.
+    fileCount: files.length + 2,
     hosts,
     steps: applicationOrder(context, hostFiles),
     replicaSets,

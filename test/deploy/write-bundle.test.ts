@@ -36,9 +36,18 @@ describe('writing a bundle', () => {
       'manifest.json',
     ]);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    // SPEC section 5: every entry of files is hosts/<host>/<path>; the folder's own files apart.
     for (const file of manifest.files) {
-      const local = file.host ? join(dir, 'hosts', file.host, file.path) : join(dir, file.path);
+      const local = join(dir, 'hosts', file.host, file.path);
       expect(createHash('sha256').update(readFileSync(local)).digest('hex'), file.path).toBe(file.sha256);
+    }
+    expect(manifest.bundleFiles.map((f: { path: string }) => f.path)).toEqual(['README.md']);
+    for (const file of manifest.bundleFiles) {
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(dir, file.path)))
+          .digest('hex'),
+      ).toBe(file.sha256);
     }
     expect(manifest.hosts).toEqual([
       { id: 'web-1', address: '10.0.0.2', ssh: { user: 'root', port: 22, root: '/', sudo: false } },

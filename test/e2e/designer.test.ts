@@ -232,7 +232,8 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
           format: number;
           design: { name: string; sha256: string };
           hosts: { id: string }[];
-          files: { host: string | null; path: string; sha256: string; mode: string }[];
+          files: { host: string; path: string; sha256: string; mode: string }[];
+          bundleFiles: { path: string; sha256: string; mode: string }[];
         };
         expect(manifest.format).toBe(1);
         expect(manifest.design.name).toBe('Teramind HA (5 nodes)');
@@ -245,13 +246,20 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
           'tm-4',
           'tm-5',
         ]);
-        for (const file of manifest.files) {
-          const path = file.host === null ? file.path : `hosts/${file.host}/${file.path.replace(/^\//, '')}`;
+        const listed = [
+          ...manifest.files.map((file) => ({
+            ...file,
+            path: `hosts/${file.host}/${file.path.replace(/^\//, '')}`,
+          })),
+          ...manifest.bundleFiles,
+        ];
+        for (const file of listed) {
+          const path = file.path;
           const content = entries[`${folder}/${path}`];
           expect(content, path).toBeDefined();
           expect(createHash('sha256').update(content!).digest('hex'), path).toBe(file.sha256);
         }
-        expect(Object.keys(entries)).toHaveLength(manifest.files.length + 1);
+        expect(Object.keys(entries)).toHaveLength(listed.length + 1);
         // The same bundle as the command line generates from the same file.
         const design = (await app.snapshot()).design as unknown as Design;
         expect(manifest).toEqual(generateBundle(design).manifest);

@@ -159,8 +159,9 @@ describe('exporting a bundle', () => {
     expect(dialogs.asked.map((question) => question.dialog)).toEqual(['bundle-folder']);
     const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8')) as {
       files: unknown[];
+      bundleFiles: unknown[];
     };
-    expect(result!.fileCount).toBe(manifest.files.length + 1);
+    expect(result!.fileCount).toBe(manifest.files.length + manifest.bundleFiles.length + 1);
     expect(await readdir(folder)).toEqual(expect.arrayContaining(['README.md', 'manifest.json', 'hosts']));
   });
 

@@ -20,9 +20,13 @@ describe('the bundle', () => {
 
   it('lists every file in the manifest with the hash of its content, and every host that has files', () => {
     const bundle = generateBundle(design, { sha256: nodeSha256 });
-    expect(bundle.manifest.files).toHaveLength(bundle.files.length);
+    const listed = [...bundle.manifest.bundleFiles, ...bundle.manifest.files];
+    expect(listed).toHaveLength(bundle.files.length);
     for (const [i, file] of bundle.files.entries()) {
-      expect(bundle.manifest.files[i]).toMatchObject({ path: file.path, sha256: nodeSha256(file.content) });
+      expect(listed[i]).toMatchObject({ path: file.path, sha256: nodeSha256(file.content) });
+      // files are what the hosts receive (SPEC section 5); bundleFiles are the folder's own.
+      if (file.host === undefined) expect(listed[i]).not.toHaveProperty('host');
+      else expect(listed[i]).toMatchObject({ host: file.host });
     }
     const hosts = new Set(bundle.files.map((f) => f.host).filter((h) => h !== undefined));
     expect(bundle.manifest.hosts.map((h) => h.id).sort()).toEqual([...hosts].sort());

@@ -629,13 +629,14 @@ describe('bundle properties', () => {
 
   test('manifest entries: mongod.conf replaced and restarted, the script bundle-level', () => {
     const { manifest } = generateBundle(loadExample('expertflow-two-sites.topo.json'));
-    const mine = manifest.files.filter(
-      (file) => file.path === '/etc/mongod.conf' || file.path.startsWith('scripts/mongodb-'),
-    );
+    expect(manifest.bundleFiles.map(({ path, mode }) => ({ path, mode }))).toContainEqual({
+      path: 'scripts/mongodb-rs0-init.js',
+      mode: '0644',
+    });
+    const mine = manifest.files.filter((file) => file.path === '/etc/mongod.conf');
     expect(
       mine.map(({ host, path, mode, reload, policy }) => ({ host, path, mode, reload, policy })),
     ).toEqual([
-      { host: null, path: 'scripts/mongodb-rs0-init.js', mode: '0644', reload: undefined, policy: 'replace' },
       ...['ef-a', 'ef-b', 'ef-arbiter'].map((host) => ({
         host,
         path: '/etc/mongod.conf',
