@@ -14,7 +14,14 @@ try {
   await light.openExample('tealeaf-resilient');
   await light.page.getByTestId('what-if-button').click();
   await light.node('rep-1').locator('.container-title').click();
-  await light.page.waitForTimeout(600);
+  // Close enough to read: the reporting side, where the failure lands.
+  await light.page.evaluate(() => {
+    const app = (
+      window as unknown as { topoforge: { services: { canvas?: { fitView(ids: string[]): void } } } }
+    ).topoforge;
+    app.services.canvas?.fitView(['portal', 'rep-1', 'rep-2', 'processing', 'reporting-db', 'proc-3']);
+  });
+  await light.page.waitForTimeout(800);
   await light.page.screenshot({ path: join(out, 'what-if-tealeaf.png') });
 
   await light.page.getByTestId('what-if-button').click();
