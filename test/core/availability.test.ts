@@ -87,19 +87,23 @@ describe('availability: states and reasons', () => {
     );
   });
 
-  it("counts a link without a port as its target's own port: naming that port changes nothing", () => {
-    const design = makeDesign({
+  /** nginx on lb-1 in front of app-a on h-a and app-b on h-b, both on 8080, with these ports on its links. */
+  const twoApps = (portA: number | undefined, portB: number | undefined) =>
+    makeDesign({
       services: [
         { id: 'lb', kind: 'nginx', host: 'lb-1' },
         { id: 'app-a', kind: 'app', host: 'h-a', healthCheck: { path: '/' } },
         { id: 'app-b', kind: 'app', host: 'h-b', healthCheck: { path: '/' } },
       ],
       links: [
-        { from: 'lb', to: 'app-a' },
-        { from: 'lb', to: 'app-b', port: 8080 },
+        { from: 'lb', to: 'app-a', ...(portA === undefined ? {} : { port: portA }) },
+        { from: 'lb', to: 'app-b', ...(portB === undefined ? {} : { port: portB }) },
       ],
       entrypoints: [{ id: 'web', port: 80, targets: ['lb'], via: 'direct' }],
     });
+
+  it("counts a link without a port as its target's own port: naming that port changes nothing", () => {
+    const design = twoApps(undefined, 8080);
     // Both apps serve 8080: either host may fail.
     expect(entrypointState(design, ['h-a'], 'web')).toMatchObject({ state: 'up', degraded: true });
     expect(entrypointState(design, ['h-b'], 'web')).toMatchObject({ state: 'up', degraded: true });
@@ -107,18 +111,7 @@ describe('availability: states and reasons', () => {
   });
 
   it('keeps a balancer up and degraded while one of its backends for a port survives', () => {
-    const design = makeDesign({
-      services: [
-        { id: 'lb', kind: 'nginx', host: 'lb-1' },
-        { id: 'app-a', kind: 'app', host: 'h-a', healthCheck: { path: '/' } },
-        { id: 'app-b', kind: 'app', host: 'h-b', healthCheck: { path: '/' } },
-      ],
-      links: [
-        { from: 'lb', to: 'app-a', port: 8080 },
-        { from: 'lb', to: 'app-b', port: 8080 },
-      ],
-      entrypoints: [{ id: 'web', port: 80, targets: ['lb'], via: 'direct' }],
-    });
+    const design = twoApps(8080, 8080);
     expect(entrypointState(design, ['h-a'], 'web')).toMatchObject({ state: 'up', degraded: true });
     expect(entrypointState(design, ['h-a', 'h-b'], 'web')).toMatchObject({ state: 'down' });
   });
