@@ -43,6 +43,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS by necessity: the hook that scripts/start-desktop.ts preloads into Electron's installer.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -3,19 +3,19 @@
  * `npm run build:desktop` runs it with `--build-only` to bundle the main process and the preload.
  *
  * The binary is looked for first, the way the electron package's own index.js does (path.txt
- * names it inside the package's dist folder), but without loading that package: its index.js
- * tries to download a missing binary. A machine without it gets one line and exit status 1.
+ * names it inside the package's dist folder), but without loading that package. Electron 45 has
+ * no install script: `npm install` leaves the binary out, and it comes from the package's own
+ * installer (its `install.js`, also the `install-electron` command). When the binary is missing,
+ * that installer runs here, in the terminal, so its progress shows; only when it fails does the
+ * launcher print one line naming the installer's error and both ways out, and exit with status 1.
  * This file imports nothing from the repository, and esbuild only once it bundles.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildOptions } from 'esbuild';
-
-/** The one line `npm start` prints when there is no Electron binary. */
-export const MISSING_ELECTRON_MESSAGE =
-  'Electron is not installed on this machine (its binary could not be downloaded); run `npm run web` to use Topoforge in a browser';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,6 +53,138 @@ export function findElectronBinary(
     : relativeBinary && join(packageDirectory, 'dist', relativeBinary);
   return candidate && lookup.exists(candidate) ? candidate : undefined;
 }
+
+/** What Electron's installer did: put the binary in place, or failed with its own error. */
+export type InstallOutcome = { ok: true } | { ok: false; cause: string };
+
+/** Downloads the binary of the electron package in `packageDirectory`; tests inject their own. */
+export type ElectronInstaller = (packageDirectory: string) => Promise<InstallOutcome>;
+
+/** The Electron version the package in `packageDirectory` downloads, when its package.json says. */
+function electronVersion(packageDirectory: string, lookup: ElectronLookup): string | undefined {
+  try {
+    const { version } = JSON.parse(lookup.readText(join(packageDirectory, 'package.json'))) as {
+      version?: unknown;
+    };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The one line `npm start` prints when there is no Electron binary and none could be had: the
+ * cause, then both ways out (the designer in a browser, or a binary kept elsewhere).
+ */
+export function missingElectronMessage(cause: string, version?: string): string {
+  const electron = version ? `Electron ${version}` : 'Electron';
+  return (
+    `${electron} could not be downloaded (${cause}); run \`npm run web\` to use Topoforge in a browser, ` +
+    `or set ELECTRON_OVERRIDE_DIST_PATH to a folder that holds the ${electron} binary`
+  );
+}
+
+/** How {@link ensureElectronBinary} downloads and what it tells the person waiting. */
+export interface EnsureElectronOptions {
+  install: ElectronInstaller;
+  lookup?: ElectronLookup;
+  /** One line for the person at the terminal (stderr). */
+  say: (line: string) => void;
+}
+
+/**
+ * The Electron binary to start: the one already there, or the one the package's installer
+ * downloads now. A failure is the line to print, never a throw.
+ */
+export async function ensureElectronBinary(
+  packageDirectory: string,
+  { install, lookup = nodeLookup, say }: EnsureElectronOptions,
+): Promise<{ ok: true; binary: string } | { ok: false; message: string }> {
+  const found = findElectronBinary(packageDirectory, lookup);
+  if (found !== undefined) return { ok: true, binary: found };
+  const version = electronVersion(packageDirectory, lookup);
+  const override = lookup.env.ELECTRON_OVERRIDE_DIST_PATH;
+  if (override) {
+    // The installer would download into the package, where an override is never looked for.
+    return {
+      ok: false,
+      message: missingElectronMessage(
+        `ELECTRON_OVERRIDE_DIST_PATH is ${override}, which has no Electron binary`,
+        version,
+      ),
+    };
+  }
+  say(
+    `Electron${version ? ` ${version}` : ''} is not downloaded yet: downloading it now (once, about 100 MB)…`,
+  );
+  const outcome = await install(packageDirectory);
+  if (!outcome.ok) return { ok: false, message: missingElectronMessage(outcome.cause, version) };
+  const installed = findElectronBinary(packageDirectory, lookup);
+  if (installed === undefined) {
+    return {
+      ok: false,
+      message: missingElectronMessage(
+        `its installer finished, but no binary is in ${join(packageDirectory, 'dist')}`,
+        version,
+      ),
+    };
+  }
+  return { ok: true, binary: installed };
+}
+
+/** What the installer reported through the hook of scripts/electron-install-hook.cjs. */
+interface InstallReport {
+  printed?: string;
+  cause?: string;
+}
+
+/**
+ * Runs the electron package's own installer (`install.js`) with the terminal, so that its progress
+ * shows, and reads its error from the hook's report descriptor. The cause is the first line it
+ * printed (e.g. `TypeError: fetch failed`) with the network's own reason when fetch hid one.
+ */
+export const runElectronInstaller: ElectronInstaller = (packageDirectory) => {
+  const hook = join(dirname(fileURLToPath(import.meta.url)), 'electron-install-hook.cjs');
+  const installer = join(packageDirectory, 'install.js');
+  if (!existsSync(installer)) {
+    return Promise.resolve({ ok: false, cause: `${installer} is missing: run \`npm install\` again` });
+  }
+  return new Promise((resolveOutcome) => {
+    const child = spawn(process.execPath, ['--require', hook, installer], {
+      cwd: packageDirectory,
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    });
+    let reported = '';
+    const reports = child.stdio[3] as Readable;
+    reports.setEncoding('utf8');
+    reports.on('data', (chunk: string) => {
+      reported += chunk;
+    });
+    child.on('error', (error) => resolveOutcome({ ok: false, cause: error.message }));
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolveOutcome({ ok: true });
+      const entries = reported
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .flatMap((line): InstallReport[] => {
+          try {
+            return [JSON.parse(line) as InstallReport];
+          } catch {
+            return [];
+          }
+        });
+      const printed = entries
+        .find((entry) => entry.printed?.trim())
+        ?.printed?.trim()
+        .split('\n')[0];
+      const cause = entries.find((entry) => entry.cause)?.cause;
+      const said =
+        printed ??
+        (signal ? `the installer was stopped by ${signal}` : `the installer exited with status ${code}`);
+      resolveOutcome({ ok: false, cause: cause && !said.includes(cause) ? `${said}: ${cause}` : said });
+    });
+  });
+};
 
 /**
  * Native add-ons that ssh2 loads only if they are there, each inside a try: its own crypto
@@ -141,14 +273,17 @@ async function main(argv: string[]): Promise<number> {
     await bundleDesktop(repositoryRoot);
     return 0;
   }
-  const binary = findElectronBinary(join(repositoryRoot, 'node_modules', 'electron'));
-  if (binary === undefined) {
-    process.stderr.write(`${MISSING_ELECTRON_MESSAGE}\n`);
+  const electron = await ensureElectronBinary(join(repositoryRoot, 'node_modules', 'electron'), {
+    install: runElectronInstaller,
+    say: (line) => void process.stderr.write(`${line}\n`),
+  });
+  if (!electron.ok) {
+    process.stderr.write(`${electron.message}\n`);
     return 1;
   }
   const built = runNpmScript('build:desktop');
   if (built !== 0) return built;
-  return launch(binary, argv);
+  return launch(electron.binary, argv);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
