@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
+import { temporaryFolderSync } from '../lab/temporary';
 
 const root = join(import.meta.dirname, '../..');
 const example = (name: string) => join(root, 'examples', name);
-const freshDir = () => join(mkdtempSync(join(tmpdir(), 'topoforge-generate-')), 'bundle');
+const freshDir = () => join(temporaryFolderSync('topoforge-generate-'), 'bundle');
 
 const run = runCli;
 

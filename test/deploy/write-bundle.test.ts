@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildManifest } from '../../core/generate/bundle';
@@ -9,6 +8,7 @@ import type { Bundle } from '../../core/generate/index';
 import { BundleWriteError, nodeFileSystem, writeBundle } from '../../deploy/write-bundle';
 import type { BundleFileSystem } from '../../deploy/write-bundle';
 import { makeDesign } from '../core/builders';
+import { temporaryFolderSync } from '../lab/temporary';
 
 const design = makeDesign({ services: [{ id: 'web', kind: 'app', host: 'web-1' }] });
 
@@ -23,7 +23,7 @@ const first = bundleOf([
   { host: 'web-1', path: '/etc/old.conf', content: 'old\n' },
 ]);
 
-const outDir = () => join(mkdtempSync(join(tmpdir(), 'topoforge-bundle-')), 'out');
+const outDir = () => join(temporaryFolderSync('topoforge-bundle-'), 'out');
 
 describe('writing a bundle', () => {
   it('lays out hosts/<host>/<path>, README and a manifest whose hashes match the files', async () => {

@@ -3,8 +3,7 @@
  * keyboard as an architect would. Every step leaves a screenshot in test-results/e2e/.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +12,14 @@ import { parseDesign } from '../../core/load';
 import type { Design } from '../../core/model';
 import { Designer, e2eAvailability, startLab } from './driver';
 import type { Lab } from './driver';
+import { temporaryFolderSync } from '../lab/temporary';
 
 const availability = e2eAvailability();
 const TIMEOUT = 90_000;
 
 describe.skipIf(!availability.run)('the designer in a browser', () => {
   let lab: Lab;
-  const downloads = mkdtempSync(join(tmpdir(), 'topoforge-e2e-'));
+  const downloads = temporaryFolderSync('topoforge-e2e-');
 
   beforeAll(async () => {
     lab = await startLab();

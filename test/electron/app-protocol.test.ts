@@ -1,14 +1,14 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contentTypeOf, resolveAppPath, serveAppRequest } from '../../electron/main/app-protocol';
 import { contentSecurityPolicy } from '../../electron/main/security';
+import { temporaryFolder } from '../lab/temporary';
 
 let root: string;
 
 beforeAll(async () => {
-  const folder = await mkdtemp(join(tmpdir(), 'topoforge-app-'));
+  const folder = await temporaryFolder('topoforge-app-');
   root = join(folder, 'web');
   await mkdir(join(root, 'assets'), { recursive: true });
   await writeFile(join(root, 'index.html'), '<!doctype html><title>Topoforge</title>');

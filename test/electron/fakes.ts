@@ -2,9 +2,7 @@
  * Stand-ins for what Electron gives the main process: IPC events from a chosen frame, dialogs that
  * answer from a script, and a temporary folder per test.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { temporaryFolder as temporaryFolderOf } from '../lab/temporary';
 import type { Finding } from '../../core/rules';
 import type { DesignDialogs } from '../../electron/main/design-service';
 import type { IpcEventLike } from '../../electron/main/ipc';
@@ -18,9 +16,9 @@ export function eventFrom(
   return { sender: { id: senderId }, senderFrame: { url, parent } };
 }
 
-/** A fresh temporary folder. */
+/** A fresh temporary folder, removed when the test file ends. */
 export function temporaryFolder(prefix = 'topoforge-desktop-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return temporaryFolderOf(prefix);
 }
 
 /** Dialog answers for one test; every question asked is recorded. */

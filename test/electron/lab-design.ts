@@ -5,13 +5,12 @@
  * the service's connections to it are routed to the loopback, on the host's own port.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PushEvent } from '../../core/push';
 import { SshConnection } from '../../deploy/push/connection';
 import { PushService } from '../../electron/main/push-service';
 import type { SshLab } from '../lab/sshd';
+import { temporaryFolderSync } from '../lab/temporary';
 
 /** The lab's host ids: two app servers behind one entrypoint, and one whose check fails. */
 export const LAB_HOSTS = ['web-1', 'web-2', 'web-3'] as const;
@@ -76,7 +75,7 @@ export function labPushService<Window>(
 
 /** A known_hosts path in a new temporary folder; the file does not exist yet. */
 export function freshKnownHosts(): string {
-  return join(mkdtempSync(join(tmpdir(), 'topoforge-known-')), 'known_hosts');
+  return join(temporaryFolderSync('topoforge-known-'), 'known_hosts');
 }
 
 /** The line of known_hosts for `host:port` as `ssh-keygen -F` finds it, or '' when it is not there. */
