@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
 import packageJson from '../package.json';
+import { describeFileError } from '../core/file-errors';
 import { describeProblem, parseDesign } from '../core/load';
 import type { LoadProblem } from '../core/load';
 import { validateDesign } from '../core/rules';
@@ -149,9 +150,8 @@ async function loadFile(path: string, io: CliIo): Promise<Loaded> {
   try {
     text = await io.readText(path);
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    return { ok: false, problems: [{ path: '$', segments: [], message: `cannot read ${path}: ${reason}` }] };
+    const message = `cannot read ${path}: ${describeFileError(error)}`;
+    return { ok: false, problems: [{ path: '$', segments: [], message }] };
   }
   return parseDesign(text);
 }

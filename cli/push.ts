@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliIo } from './main';
+import { describeFileError } from '../core/file-errors';
 import { parseDesign } from '../core/load';
 import type { Design } from '../core/model';
 import { didYouMean } from '../core/suggest';
@@ -171,7 +172,7 @@ export async function runPush(
     try {
       text = await io.readText(values.design);
     } catch (error) {
-      return fail(io, json, `cannot read ${values.design}: ${(error as Error).message}`, '--design');
+      return fail(io, json, `cannot read ${values.design}: ${describeFileError(error)}`, '--design');
     }
     const result = parseDesign(text);
     if (!result.ok)

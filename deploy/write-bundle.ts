@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describeFileError } from '../core/file-errors';
 import { bundlePathOf } from '../core/generate/bundle';
 import type { Manifest } from '../core/generate/bundle';
 import type { Bundle } from '../core/generate/index';
@@ -125,8 +126,11 @@ async function previousManifest(root: string, fileSystem: BundleFileSystem): Pro
   try {
     names = await fileSystem.readdir(root);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new BundleWriteError(`cannot read ${root}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR')
+      throw new BundleWriteError(`${root} is a file, not a folder: write the bundle into a folder`);
+    throw new BundleWriteError(`cannot read ${root}: ${describeFileError(error)}`);
   }
   if (names.length === 0) return undefined;
   const text = await readIfExists(join(root, 'manifest.json'), fileSystem);
@@ -164,7 +168,7 @@ async function readIfExists(path: string, fileSystem: BundleFileSystem): Promise
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new BundleWriteError(`cannot read ${path}: ${(error as Error).message}`);
+    throw new BundleWriteError(`cannot read ${path}: ${describeFileError(error)}`);
   }
 }
 
@@ -176,8 +180,8 @@ async function writeAtomically(target: string, content: string, fileSystem: Bund
     await fileSystem.rename(temporary, target);
   } catch (error) {
     await fileSystem.unlink(temporary).catch(() => undefined);
-    const cause =
-      (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
-    throw new BundleWriteError(`cannot write ${target}: ${cause}; the file there, if any, is unchanged`);
+    throw new BundleWriteError(
+      `cannot write ${target}: ${describeFileError(error)}; the file there, if any, is unchanged`,
+    );
   }
 }

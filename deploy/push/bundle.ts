@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { describeFileError } from '../../core/file-errors';
 import { bundlePathOf } from '../../core/generate/bundle';
 import type { FilePolicy, Manifest, ManifestFile } from '../../core/generate/bundle';
 import type { Bundle } from '../../core/generate/index';
@@ -257,7 +258,7 @@ export async function loadPushBundle(directory: string): Promise<BundleLoad> {
         join(directory, 'manifest.json'),
         code === 'ENOENT' || code === 'ENOTDIR'
           ? `${directory} is not a bundle: it has no manifest.json (write one with topoforge generate)`
-          : `cannot read the manifest: ${(error as Error).message}`,
+          : `cannot read the manifest: ${describeFileError(error)}`,
       );
     }
     let raw: unknown;

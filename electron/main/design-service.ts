@@ -17,6 +17,7 @@ import type {
   SaveDesignRequest,
   SavedDesign,
 } from '../../core/host';
+import { describeFileError } from '../../core/file-errors';
 import { generateBundle } from '../../core/generate/index';
 import { UnsafeValueError } from '../../core/generate/quote';
 import { describeProblem, parseDesign } from '../../core/load';
@@ -99,7 +100,7 @@ function readFailure(error: unknown, path: string): HostError {
   if (code === 'ENOENT') return new HostError(`${name} no longer exists at ${dirname(path)}`);
   if (code === 'EACCES' || code === 'EPERM') return new HostError(`permission denied: cannot read ${name}`);
   if (code === 'EISDIR') return new HostError(`${name} is a folder, not a design file`);
-  return new HostError(`cannot read ${name}: ${(error as Error).message}`);
+  return new HostError(`cannot read ${name}: ${describeFileError(error)}`);
 }
 
 /** Decodes the picture the page drew; refuses one that is not the format it claims. */

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
+import { temporaryFolderSync } from '../lab/temporary';
 
 const root = join(import.meta.dirname, '../..');
 const example = (name: string) => join(root, 'examples', name);
@@ -12,7 +12,7 @@ const example = (name: string) => join(root, 'examples', name);
 const run = runCli;
 
 function tempFile(name: string, content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'topoforge-cli-')), name);
+  const path = join(temporaryFolderSync('topoforge-cli-'), name);
   writeFileSync(path, content);
   return path;
 }
@@ -70,6 +70,38 @@ describe('topoforge validate', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('cannot read /nonexistent/design.topo.json: no such file');
     expect(stderr).not.toMatch(/\bat \S+ \(/);
+  });
+
+  it('says a folder is a folder, in words and without an errno code', async () => {
+    const folder = temporaryFolderSync('topoforge-cli-');
+    for (const command of ['validate', 'simulate']) {
+      const { code, stderr } = await run([command, folder]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`cannot read ${folder}: it is a folder, not a file`);
+      expect(stderr).not.toMatch(/EISDIR|ENOENT|illegal operation/);
+    }
+  });
+
+  it('says a missing --design file of push is missing, without an errno code', async () => {
+    const bundle = temporaryFolderSync('topoforge-cli-');
+    expect((await run(['generate', example('tessera-ha.topo.json'), '--out', bundle])).code).toBe(0);
+    const { code, stderr } = await run([
+      'push',
+      bundle,
+      '--dry-run',
+      '--design',
+      join(bundle, 'gone.topo.json'),
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`topoforge push: cannot read ${join(bundle, 'gone.topo.json')}: no such file\n`);
+  });
+
+  it('says --out is a file when generate is given one', async () => {
+    const file = tempFile('not-a-folder', 'x');
+    const { code, stderr } = await run(['generate', example('tessera-ha.topo.json'), '--out', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file} is a file, not a folder`);
+    expect(stderr).not.toMatch(/ENOTDIR|scandir/);
   });
 
   it('colours its output only when asked to', async () => {
