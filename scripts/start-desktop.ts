@@ -90,6 +90,18 @@ export interface EnsureElectronOptions {
   lookup?: ElectronLookup;
   /** One line for the person at the terminal (stderr). */
   say: (line: string) => void;
+  /** The Node.js version running the installer; default this process's. */
+  nodeVersion?: string;
+}
+
+/** The oldest Node.js that Electron's installer supports (its package's `engines`). */
+export const INSTALLER_NODE = '22.12.0';
+
+/** Whether `version` (e.g. `20.19.1`) is older than `minimum`. */
+function isOlder(version: string, minimum: string): boolean {
+  const [a, b] = [version, minimum].map((v) => v.replace(/^v/, '').split('.').map(Number));
+  for (let i = 0; i < 3; i++) if ((a![i] ?? 0) !== (b![i] ?? 0)) return (a![i] ?? 0) < (b![i] ?? 0);
+  return false;
 }
 
 /**
@@ -98,7 +110,7 @@ export interface EnsureElectronOptions {
  */
 export async function ensureElectronBinary(
   packageDirectory: string,
-  { install, lookup = nodeLookup, say }: EnsureElectronOptions,
+  { install, lookup = nodeLookup, say, nodeVersion = process.versions.node }: EnsureElectronOptions,
 ): Promise<{ ok: true; binary: string } | { ok: false; message: string }> {
   const found = findElectronBinary(packageDirectory, lookup);
   if (found !== undefined) return { ok: true, binary: found };
@@ -118,7 +130,13 @@ export async function ensureElectronBinary(
     `Electron${version ? ` ${version}` : ''} is not downloaded yet: downloading it now (once, about 100 MB)…`,
   );
   const outcome = await install(packageDirectory);
-  if (!outcome.ok) return { ok: false, message: missingElectronMessage(outcome.cause, version) };
+  if (!outcome.ok) {
+    // Node 20 runs the installer, but Electron supports it from 22.12 on: say so beside the cause.
+    const cause = isOlder(nodeVersion, INSTALLER_NODE)
+      ? `${outcome.cause}; Electron's installer needs Node.js ${INSTALLER_NODE} or later, and this is Node.js ${nodeVersion}`
+      : outcome.cause;
+    return { ok: false, message: missingElectronMessage(cause, version) };
+  }
   const installed = findElectronBinary(packageDirectory, lookup);
   if (installed === undefined) {
     return {

@@ -88,6 +88,10 @@ async function runLauncher(electron: Record<string, string>, argv: string[] = []
   });
 }
 
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+const isOlderNode = major < 22 || (major === 22 && minor < 12);
+const NODE_NOTE = `Electron's installer needs Node.js 22.12.0 or later, and this is Node.js ${process.versions.node}`;
+
 const DOWNLOADING = 'Electron 45.4.1 is not downloaded yet: downloading it now (once, about 100 MB)…';
 
 describe('npm start without the Electron binary', () => {
@@ -104,11 +108,14 @@ describe('npm start without the Electron binary', () => {
     const run = await runLauncher({ 'install.js': FAILING_INSTALLER });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(
-      `${DOWNLOADING}\n${missingElectronMessage('TypeError: fetch failed', '45.4.1')}\n`,
-    );
-    expect(run.stderr).toContain('npm run web');
-    expect(run.stderr).toContain('ELECTRON_OVERRIDE_DIST_PATH');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(DOWNLOADING);
+    // On Node older than the installer supports, the cause also says which Node it needs.
+    const cause = isOlderNode ? `TypeError: fetch failed; ${NODE_NOTE}` : 'TypeError: fetch failed';
+    expect(lines[1]).toBe(missingElectronMessage(cause, '45.4.1'));
+    expect(lines[1]).toContain('npm run web');
+    expect(lines[1]).toContain('ELECTRON_OVERRIDE_DIST_PATH');
   });
 
   it("adds the network's own reason that fetch keeps out of its message", async () => {
@@ -191,6 +198,7 @@ describe('ensuring the Electron binary', () => {
       lookup: lookup(packageJson),
       install: async () => ({ ok: false, cause: 'HTTPError: Response code 403 (Forbidden)' }),
       say: () => {},
+      nodeVersion: '22.12.0',
     });
     expect(result).toEqual({
       ok: false,
@@ -198,6 +206,26 @@ describe('ensuring the Electron binary', () => {
         'Electron 45.4.1 could not be downloaded (HTTPError: Response code 403 (Forbidden)); run `npm run web` ' +
         'to use Topoforge in a browser, or set ELECTRON_OVERRIDE_DIST_PATH to a folder that holds the Electron 45.4.1 binary',
     });
+  });
+
+  it("names the Node.js that Electron's installer needs when an older one ran it", async () => {
+    const failing = async (): Promise<InstallOutcome> => ({ ok: false, cause: 'TypeError: fetch failed' });
+    const old = await ensureElectronBinary('/p', {
+      lookup: lookup(packageJson),
+      install: failing,
+      say: () => {},
+      nodeVersion: '20.19.1',
+    });
+    expect(!old.ok && old.message).toContain(
+      "(TypeError: fetch failed; Electron's installer needs Node.js 22.12.0 or later, and this is Node.js 20.19.1)",
+    );
+    const current = await ensureElectronBinary('/p', {
+      lookup: lookup(packageJson),
+      install: failing,
+      say: () => {},
+      nodeVersion: '24.1.0',
+    });
+    expect(!current.ok && current.message).toContain('(TypeError: fetch failed);');
   });
 
   it('fails when the installer says it worked but left no binary', async () => {
