@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-/** Imports that tie code to one runtime; `core/` must run everywhere (STYLE.md, "Layout"). */
+/** Imports that tie code to one runtime; `core/` must run everywhere (the folders by runtime of the README's project layout). */
 const platformModules = [
   'node:*',
   'fs',

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:canvas`: the designer's canvas with 1,000 services against plain React Flow with
  * the same nodes and edges, side by side in one run, both production builds in headless Chromium
- * (LAB.md, "Canvas performance").
+ * (docs/lab.md, "Canvas performance").
  *
  * Measured over several rounds taken in turn (designer, then each baseline), every frame pooled:
  * - the p95 frame interval while dragging a node, and while panning (target: the designer within

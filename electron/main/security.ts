@@ -41,8 +41,8 @@ export function privilegedSchemes(): CustomScheme[] {
 
 /**
  * The Content Security Policy of every file the app serves. Scripts and workers only from the
- * app itself; no `'unsafe-eval'` (the design validator and the templates are precompiled, see
- * STYLE.md); no connections anywhere but the app; no frames, plugins, forms or `<base>`.
+ * app itself; no `'unsafe-eval'` (the design validator and the templates are precompiled at
+ * build time); no connections anywhere but the app; no frames, plugins, forms or `<base>`.
  * `style-src 'unsafe-inline'` is for the inline `style` attributes React Flow positions nodes with;
  * `data:` and `blob:` images are the diagram pictures html-to-image draws.
  */

@@ -2,13 +2,13 @@
  * Where every item sits on the canvas and how big it is, from the design's `layout`.
  *
  * Sizes are fixed per node type and containers (hosts, sites) grow to hold what they contain, so
- * React Flow gets every node's size up front and never measures one before showing it (LAB.md,
+ * React Flow gets every node's size up front and never measures one before showing it (docs/lab.md,
  * "Canvas performance"). Positions follow core/edit.ts: relative to the container, else absolute.
  * Items without a position get a tidy fallback place until the automatic layout has run.
  */
 import type { Design } from '../../core/model';
 
-/** Above this many nodes, only visible nodes are rendered and the minimap starts hidden (LAB.md). */
+/** Above this many nodes, only visible nodes are rendered and the minimap starts hidden (docs/lab.md). */
 export const LARGE_DESIGN_NODES = 400;
 
 /** The node types of the canvas. */

@@ -18,7 +18,7 @@ interface RuleEntry {
   passes?: string;
 }
 
-/** The `### \`rule.id\` (severity)` entries of rules.md with their two JSON examples. */
+/** The `### \`rule.id\` (severity)` entries of docs/rules.md with their two JSON examples. */
 function ruleEntries(markdown: string): RuleEntry[] {
   const headings = [...markdown.matchAll(/^### `([^`]+)` \((error|warning|info)\)$/gm)];
   return headings.map((heading, i) => {

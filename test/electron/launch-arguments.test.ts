@@ -25,9 +25,9 @@ describe('design files on the command line', () => {
           'a.topo.json',
           '-psn_0_1',
         ],
-        { cwd: '/work', skip: 2 },
+        { cwd: '/home/ada', skip: 2 },
       ),
-    ).toEqual(['/work/a.topo.json']);
+    ).toEqual(['/home/ada/a.topo.json']);
   });
 
   it('reads file URLs, as Linux desktop entries pass them', () => {

@@ -92,7 +92,7 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
         String(mainPortOf(design.services.find((service) => service.id === id)!)),
       );
 
-      // Kill only once every sentinel knows both replicas and both peers (LAB.md).
+      // Kill only once every sentinel knows both replicas and both peers (docs/lab.md).
       await waitUntil('every sentinel discovering the replicas and its peers', async () => {
         const views = await Promise.all(
           sentinels.map(async (sentinel) => ({

@@ -1,5 +1,5 @@
 /**
- * Calibrates the failover harness against LAB.md's HAProxy figures: a hand-written HAProxy in front
+ * Calibrates the failover harness against the HAProxy figures of docs/lab.md: a hand-written HAProxy in front
  * of two loopback backends, the primary killed under a steady request stream.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Calibrates the Redis helpers against LAB.md's Sentinel figure: a primary SIGKILLed on loopback
+ * Calibrates the Redis helpers against the Sentinel figure of docs/lab.md: a primary SIGKILLed on loopback
  * under three Sentinels with `down-after-milliseconds 1000` and quorum 2.
  */
 import { performance } from 'node:perf_hooks';
@@ -36,7 +36,7 @@ sentinel failover-timeout cache 10000
     for (let index = 0; index < 3; index += 1) {
       sentinels.push(requireStarted(await startSentinel(sentinelConf, { port: await freePort(), context })));
     }
-    // LAB.md: kill only once every sentinel knows the replica and its two peers.
+    // docs/lab.md: kill only once every sentinel knows the replica and its two peers.
     await waitUntil('sentinels discovering the replica and each other', async () => {
       const views = await Promise.all(
         sentinels.map(async (sentinel) => ({

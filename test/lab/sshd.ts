@@ -4,7 +4,7 @@
  *
  * Each sshd runs as `sshd -D -e -f CONFIG` inside `unshare -m -u` (see namespace.ts) with a tmpfs
  * over `/run` holding `/run/sshd`, Debian's stock `.bashrc` for root (root's own runs a slow init
- * that every `ssh host cmd` would pay, /work/shared/LAB.md), and stub `systemctl` and `sudo`
+ * that every `ssh host cmd` would pay, docs/lab.md), and stub `systemctl` and `sudo`
  * programs in `/usr/local/bin` that log how they were called into the host's directory, so that a
  * test can see `systemctl daemon-reload` and `sudo -n` without systemd or sudo. All hosts accept
  * one client key ({@link SshLab.identityFile}); more keys can be authorized while they run.

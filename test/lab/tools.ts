@@ -1,6 +1,6 @@
 /**
- * The real tools' own checks, run on a generated file's text exactly as /work/shared/LAB.md
- * recommends, without side effects on the machine.
+ * The real tools' own checks, run on a generated file's text exactly as docs/lab.md
+ * describes, without side effects on the machine.
  *
  * Each checker places the file at its production path inside a private mount namespace (see
  * `namespace.ts`) and returns the tool's verdict with its own words, so a failing test shows what
