@@ -7,18 +7,34 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
+import {
+  CONTENT_SECURITY_POLICY_PLACEHOLDER,
+  contentSecurityPolicy,
+} from './core/content-security-policy.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * The dev server's React Refresh preamble is an inline script; the production page allows none.
- * Only `vite` (dev) relaxes `script-src`, and only for that preamble.
+ * Writes the page's Content Security Policy (core/content-security-policy.ts, the one the desktop
+ * app sends as a header) into renderer/index.html's meta element. The dev server's React Refresh
+ * preamble is an inline script, which the built page allows none of: only `vite` (dev) relaxes
+ * `script-src`, and only for that preamble.
  */
-function devContentSecurityPolicy(): Plugin {
+function contentSecurityPolicyMeta(): Plugin {
   return {
-    name: 'topoforge-dev-csp',
-    apply: 'serve',
-    transformIndexHtml: (html) => html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
+    name: 'topoforge-content-security-policy',
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html, context) {
+        if (!html.includes(CONTENT_SECURITY_POLICY_PLACEHOLDER))
+          throw new Error(`the page has no ${CONTENT_SECURITY_POLICY_PLACEHOLDER} to write its policy into`);
+        const policy = contentSecurityPolicy('meta');
+        const served = context.server
+          ? policy.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+          : policy;
+        return html.replace(CONTENT_SECURITY_POLICY_PLACEHOLDER, served);
+      },
+    },
   };
 }
 
@@ -26,7 +42,7 @@ export default defineConfig({
   root: `${root}renderer`,
   base: './',
   publicDir: false,
-  plugins: [react(), devContentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicyMeta()],
   worker: { format: 'es' },
   build: {
     outDir: `${root}dist/web`,

@@ -6,6 +6,7 @@
  * outgoing requests. electron/main/index.ts applies them; tests assert them without Electron.
  */
 import type { BrowserWindowConstructorOptions, CustomScheme, WebPreferences } from 'electron';
+import { contentSecurityPolicy as pageContentSecurityPolicy } from '../../core/content-security-policy';
 
 /** The scheme of the app's own files. */
 export const APP_SCHEME = 'app';
@@ -39,34 +40,9 @@ export function privilegedSchemes(): CustomScheme[] {
   ];
 }
 
-/**
- * The Content Security Policy of every file the app serves. Scripts and workers only from the
- * app itself; no `'unsafe-eval'` (the design validator and the templates are precompiled at
- * build time); no connections anywhere but the app; no frames, plugins, forms or `<base>`.
- * `style-src 'unsafe-inline'` is for the inline `style` attributes React Flow positions nodes with;
- * `data:` and `blob:` images are the diagram pictures html-to-image draws.
- */
+/** The Content Security Policy of every file the app serves (one definition, in core/). */
 export function contentSecurityPolicy(): string {
-  const directives: Record<string, string[]> = {
-    'default-src': ["'none'"],
-    'script-src': ["'self'"],
-    'style-src': ["'self'", "'unsafe-inline'"],
-    'img-src': ["'self'", 'data:', 'blob:'],
-    'font-src': ["'self'", 'data:'],
-    'connect-src': ["'self'"],
-    'worker-src': ["'self'"],
-    'manifest-src': ["'none'"],
-    'media-src': ["'none'"],
-    'object-src': ["'none'"],
-    'frame-src': ["'none'"],
-    'child-src': ["'none'"],
-    'frame-ancestors': ["'none'"],
-    'base-uri': ["'none'"],
-    'form-action': ["'none'"],
-  };
-  return Object.entries(directives)
-    .map(([name, sources]) => `${name} ${sources.join(' ')}`)
-    .join('; ');
+  return pageContentSecurityPolicy('header');
 }
 
 /** Headers sent with every file of the app. */

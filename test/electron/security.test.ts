@@ -1,4 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  CONTENT_SECURITY_POLICY_PLACEHOLDER,
+  contentSecurityPolicy as pagePolicy,
+} from '../../core/content-security-policy';
 import {
   APP_ENTRY_URL,
   APP_ORIGIN,
@@ -13,6 +19,17 @@ import {
   responseHeaders,
   secureWebPreferences,
 } from '../../electron/main/security';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BUILT_PAGE = join(ROOT, 'dist', 'web', 'index.html');
+if (!existsSync(BUILT_PAGE) && process.env.CI === 'true') throw new Error(`${BUILT_PAGE} is missing`);
+
+/** The `content` of every CSP meta element of a page. */
+function metaPolicies(html: string): string[] {
+  return [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/g)].map(
+    (match) => match[1]!,
+  );
+}
 
 function directives(policy: string): Map<string, string[]> {
   return new Map(
@@ -43,10 +60,21 @@ describe('the designer window', () => {
     expect(preferences.preload).toBe('/app/dist/desktop/preload.cjs');
   });
 
-  it('opens hidden with those preferences, and shows once painted', () => {
+  it('opens hidden, sandboxed and isolated with its own preload, and shows once painted', () => {
     const options = designerWindowOptions({ preload: '/p.cjs', devTools: true });
     expect(options.show).toBe(false);
-    expect(options.webPreferences).toEqual(secureWebPreferences({ preload: '/p.cjs', devTools: true }));
+    expect(options.webPreferences).toMatchObject({
+      preload: '/p.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      devTools: true,
+    });
   });
 });
 
@@ -66,6 +94,17 @@ describe('the content security policy', () => {
       expect(policy.get(name), name).toEqual(["'none'"]);
     for (const sources of policy.values())
       for (const source of sources) expect(source).not.toMatch(/^(https?:|wss?:|file:)/);
+  });
+
+  it('is the one the web build writes into the page, less what only a header can carry', () => {
+    const page = readFileSync(join(ROOT, 'renderer', 'index.html'), 'utf8');
+    expect(metaPolicies(page)).toEqual([CONTENT_SECURITY_POLICY_PLACEHOLDER]);
+    const header = [...directives(contentSecurityPolicy())].filter(([name]) => name !== 'frame-ancestors');
+    expect([...directives(pagePolicy('meta'))]).toEqual(header);
+  });
+
+  it.skipIf(!existsSync(BUILT_PAGE))('is in the built page exactly as the desktop app sends it', () => {
+    expect(metaPolicies(readFileSync(BUILT_PAGE, 'utf8'))).toEqual([pagePolicy('meta')]);
   });
 
   it('is sent with every file, together with nosniff', () => {
