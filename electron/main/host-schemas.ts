@@ -4,6 +4,7 @@
  * every string bounded, so a message is exactly what the preload builds or it is refused.
  */
 import Ajv from 'ajv';
+import type { JSONSchemaType } from 'ajv';
 import type {
   DocumentState,
   ImageExportRequest,
@@ -24,69 +25,119 @@ const fileName = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const location = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const designText = { type: 'string', maxLength: MAX_DESIGN_TEXT } as const;
 
-/** A design id (SPEC section 1), as a host of `hosts` or of a confirmed key. */
+/** A design id (docs/design-file.md), as a host of `hosts` or of a confirmed key. */
 const hostId = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } as const;
 /** An OpenSSH `SHA256:` fingerprint: 32 bytes in base64 without padding. */
 const fingerprint = { type: 'string', pattern: '^SHA256:[A-Za-z0-9+/]{43}$' } as const;
 /** More hosts than any design the app can draw; a longer list is not from the dialog. */
 export const MAX_PUSH_HOSTS = 10_000;
 
-const closed = (properties: Record<string, object>, required: string[]) => ({
-  type: 'object',
-  properties,
-  required,
-  additionalProperties: false,
-});
+/**
+ * The schema of each request, typed with ajv's `JSONSchemaType`: a schema that drifts from its
+ * TypeScript type (a field missing, renamed, of another type, optional on one side only) does not
+ * compile. ajv marks an optional field `nullable`; {@link compileRequest} refuses the `null` that
+ * would let in, since the types say "absent", never null.
+ */
+export const requestSchemas: {
+  recentDesign: JSONSchemaType<RecentDesign>;
+  saveDesign: JSONSchemaType<SaveDesignRequest>;
+  exportBundle: JSONSchemaType<BundleExportMessage>;
+  exportImage: JSONSchemaType<ImageExportRequest>;
+  documentState: JSONSchemaType<DocumentState>;
+  recoveryCopy: JSONSchemaType<RecoveryCopy>;
+  pushRequest: JSONSchemaType<PushRequest>;
+} = {
+  recentDesign: {
+    type: 'object',
+    properties: { fileName, location, usedAt: { type: 'string', maxLength: 64 } },
+    required: ['fileName', 'location', 'usedAt'],
+    additionalProperties: false,
+  },
+  saveDesign: {
+    type: 'object',
+    properties: { fileName, text: designText, location: { ...location, nullable: true } },
+    required: ['fileName', 'text'],
+    additionalProperties: false,
+  },
+  exportBundle: {
+    type: 'object',
+    properties: { name: fileName, designText },
+    required: ['name', 'designText'],
+    additionalProperties: false,
+  },
+  exportImage: {
+    type: 'object',
+    properties: {
+      fileName,
+      format: { type: 'string', enum: ['png', 'svg'] },
+      dataUrl: {
+        type: 'string',
+        maxLength: MAX_IMAGE_DATA_URL,
+        pattern: '^data:image/(?:png|svg\\+xml)[;,]',
+      },
+    },
+    required: ['fileName', 'format', 'dataUrl'],
+    additionalProperties: false,
+  },
+  documentState: {
+    type: 'object',
+    properties: { fileName, location: { ...location, nullable: true }, dirty: { type: 'boolean' } },
+    required: ['fileName', 'dirty'],
+    additionalProperties: false,
+  },
+  recoveryCopy: {
+    type: 'object',
+    properties: { fileName, location: { ...location, nullable: true }, text: designText },
+    required: ['fileName', 'text'],
+    additionalProperties: false,
+  },
+  pushRequest: {
+    type: 'object',
+    properties: {
+      designText,
+      hosts: { type: 'array', items: hostId, maxItems: MAX_PUSH_HOSTS, uniqueItems: true, nullable: true },
+      confirmedHostKeys: {
+        type: 'array',
+        maxItems: MAX_PUSH_HOSTS,
+        nullable: true,
+        items: {
+          type: 'object',
+          properties: { host: hostId, fingerprint },
+          required: ['host', 'fingerprint'],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['designText'],
+    additionalProperties: false,
+  },
+};
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 
+/** The validator of a request schema; a field that is `null` is refused, as its type allows none. */
+function compileRequest<T>(schema: JSONSchemaType<T>): Validator<T> {
+  const validate = ajv.compile<T>(schema);
+  const check = ((value: unknown): value is T => {
+    if (!validate(value)) {
+      check.errors = validate.errors;
+      return false;
+    }
+    const nullField = Object.entries(value as object).find(([, field]) => field === null)?.[0];
+    check.errors =
+      nullField === undefined ? null : [{ instancePath: `/${nullField}`, message: 'must not be null' }];
+    return nullField === undefined;
+  }) as Validator<T>;
+  return check;
+}
+
 /** The validators of the requests, one per channel that takes one. */
 export const requestValidators = {
-  recentDesign: ajv.compile<RecentDesign>(
-    closed({ fileName, location, usedAt: { type: 'string', maxLength: 64 } }, [
-      'fileName',
-      'location',
-      'usedAt',
-    ]),
-  ) as Validator<RecentDesign>,
-  saveDesign: ajv.compile<SaveDesignRequest>(
-    closed({ fileName, text: designText, location }, ['fileName', 'text']),
-  ) as Validator<SaveDesignRequest>,
-  exportBundle: ajv.compile<BundleExportMessage>(
-    closed({ name: fileName, designText }, ['name', 'designText']),
-  ) as Validator<BundleExportMessage>,
-  exportImage: ajv.compile<ImageExportRequest>(
-    closed(
-      {
-        fileName,
-        format: { enum: ['png', 'svg'] },
-        dataUrl: {
-          type: 'string',
-          maxLength: MAX_IMAGE_DATA_URL,
-          pattern: '^data:image/(?:png|svg\\+xml)[;,]',
-        },
-      },
-      ['fileName', 'format', 'dataUrl'],
-    ),
-  ) as Validator<ImageExportRequest>,
-  documentState: ajv.compile<DocumentState>(
-    closed({ fileName, location, dirty: { type: 'boolean' } }, ['fileName', 'dirty']),
-  ) as Validator<DocumentState>,
-  recoveryCopy: ajv.compile<RecoveryCopy>(
-    closed({ fileName, location, text: designText }, ['fileName', 'text']),
-  ) as Validator<RecoveryCopy>,
-  pushRequest: ajv.compile<PushRequest>(
-    closed(
-      {
-        designText,
-        hosts: { type: 'array', items: hostId, maxItems: MAX_PUSH_HOSTS, uniqueItems: true },
-        confirmedHostKeys: {
-          type: 'array',
-          maxItems: MAX_PUSH_HOSTS,
-          items: closed({ host: hostId, fingerprint }, ['host', 'fingerprint']),
-        },
-      },
-      ['designText'],
-    ),
-  ) as Validator<PushRequest>,
+  recentDesign: compileRequest(requestSchemas.recentDesign),
+  saveDesign: compileRequest(requestSchemas.saveDesign),
+  exportBundle: compileRequest(requestSchemas.exportBundle),
+  exportImage: compileRequest(requestSchemas.exportImage),
+  documentState: compileRequest(requestSchemas.documentState),
+  recoveryCopy: compileRequest(requestSchemas.recoveryCopy),
+  pushRequest: compileRequest(requestSchemas.pushRequest),
 };
