@@ -1,30 +1,20 @@
 /**
  * Golden bundles: the whole bundle of every example design, byte for byte, under
  * test/fixtures/golden/<example>/. A change to a generator shows up here as a reviewable diff.
- * After an intended change: `UPDATE_GOLDEN=1 npx vitest run test/generate/golden.test.ts`.
+ * This test only compares; after an intended change, `npm run golden:update` (scripts/update-golden.ts)
+ * writes the bundles again.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundlePathOf } from '../../core/generate/bundle';
-import { generateBundle } from '../../core/generate/index';
-import { parseDesign } from '../../core/load';
-
-const root = join(import.meta.dirname, '../..');
-const goldenRoot = join(root, 'test/fixtures/golden');
-const update = process.env.UPDATE_GOLDEN === '1';
-const examples = readdirSync(join(root, 'examples'))
-  .filter((f) => f.endsWith('.topo.json') && !f.includes('-broken'))
-  .sort();
-
-function bundleFiles(example: string): Map<string, string> {
-  const loaded = parseDesign(readFileSync(join(root, 'examples', example), 'utf8'));
-  if (!loaded.ok) throw new Error(`${example} does not load`);
-  const bundle = generateBundle(loaded.design);
-  const files = new Map(bundle.files.map((f) => [bundlePathOf(f), f.content]));
-  files.set('manifest.json', `${JSON.stringify(bundle.manifest, null, 2)}\n`);
-  return files;
-}
+import {
+  exampleBundle,
+  GOLDEN_ROOT,
+  goldenExamples,
+  goldenName,
+  writeGoldenBundles,
+} from '../../scripts/update-golden';
+import { temporaryFolder } from '../lab/temporary';
 
 function goldenFiles(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -37,21 +27,27 @@ function goldenFiles(dir: string): Map<string, string> {
 }
 
 describe('golden bundles', () => {
-  for (const example of examples) {
-    const name = example.replace(/\.topo\.json$/, '');
+  for (const example of goldenExamples()) {
+    const name = goldenName(example);
     it(`${name} generates exactly its golden bundle`, () => {
-      const generated = bundleFiles(example);
-      const dir = join(goldenRoot, name);
-      if (update) {
-        rmSync(dir, { recursive: true, force: true });
-        for (const [path, content] of generated) {
-          mkdirSync(dirname(join(dir, path)), { recursive: true });
-          writeFileSync(join(dir, path), content);
-        }
-      }
-      const golden = goldenFiles(dir);
+      const generated = exampleBundle(example);
+      const golden = goldenFiles(join(GOLDEN_ROOT, name));
       expect([...generated.keys()].sort()).toEqual([...golden.keys()].sort());
       for (const [path, content] of generated) expect(content, path).toBe(golden.get(path));
     });
   }
+
+  it('are what npm run golden:update writes', async () => {
+    const manifest = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as {
+      scripts: Record<string, string>;
+    };
+    expect(manifest.scripts['golden:update']).toMatch(/tsx scripts\/update-golden\.ts$/);
+    const folder = await temporaryFolder('topoforge-golden-');
+    expect(writeGoldenBundles(folder)).toHaveLength(goldenExamples().length);
+    for (const example of goldenExamples()) {
+      expect(goldenFiles(join(folder, goldenName(example)))).toEqual(exampleBundle(example));
+    }
+  });
 });
