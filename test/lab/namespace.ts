@@ -8,18 +8,10 @@
  * the process ends: the namespace dies with it and the staging directory is removed.
  */
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 
 /** A file to place: its text, or its content with a mode (e.g. `0o755` for a script). */
 export type LabFile = string | { content: string | Uint8Array; mode?: number };
@@ -170,14 +162,14 @@ export function prepareIsolated(argv: string[], options: IsolationOptions = {}):
   for (const [path] of files) assertLabPath(path);
 
   assertLabPath(tmpdir());
-  const staging = mkdtempSync(join(tmpdir(), 'topoforge-lab-'));
+  const staging = temporaryFolderSync('topoforge-lab-');
   const mounts: Mount[] = tmpfsTargets.map((target) => ({ kind: 'tmpfs', target }));
   const overlays = new Map<string, string>();
 
   try {
     for (const [path, file] of files) mounts.push(...stageFile(staging, overlays, tmpfsTargets, path, file));
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
+    removeTemporaryFolderSync(staging);
     throw error;
   }
 
@@ -214,7 +206,7 @@ export function prepareIsolated(argv: string[], options: IsolationOptions = {}):
   return {
     command: 'unshare',
     args: [...unshareArgs, '/bin/sh', '-c', script.join('\n')],
-    dispose: () => rmSync(staging, { recursive: true, force: true }),
+    dispose: () => removeTemporaryFolderSync(staging),
   };
 }
 

@@ -18,13 +18,12 @@ import {
   constants,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 import { prepareIsolated } from './namespace';
 import type { LabFiles } from './namespace';
 import { freePort, startProcess, waitForPort } from './processes';
@@ -202,7 +201,7 @@ export async function startSshLab(options: SshLabOptions): Promise<SshLab> {
     typeof options.hosts === 'number'
       ? Array.from({ length: options.hosts }, (_, index) => `host-${index + 1}`)
       : options.hosts;
-  const directory = mkdtempSync(join(tmpdir(), 'topoforge-sshd-'));
+  const directory = temporaryFolderSync('topoforge-sshd-');
   const identityFile = join(directory, 'client_ed25519');
   const publicKey = generateKey(identityFile, { comment: 'topoforge-lab-client' });
   const authorizedKeys = join(directory, 'authorized_keys');
@@ -215,7 +214,7 @@ export async function startSshLab(options: SshLabOptions): Promise<SshLab> {
   const stopAll = async (): Promise<void> => {
     await Promise.all(hosts.map((host) => host.process.stop()));
     for (const dispose of disposals) dispose();
-    rmSync(directory, { recursive: true, force: true });
+    removeTemporaryFolderSync(directory);
   };
   try {
     for (const id of ids) {

@@ -7,10 +7,10 @@
  * nginx, HAProxy, keepalived or systemd said. Guard a suite with {@link requireTool}: it skips
  * locally when a tool is missing and fails loudly in CI.
  */
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 import { performance } from 'node:perf_hooks';
 import { labEnvironment, prepareIsolated, runCommand, runIsolated } from './namespace';
 import type { LabFiles } from './namespace';
@@ -232,7 +232,7 @@ export async function verifySystemdUnits(
  * Throws with the tool's output when it prints no score.
  */
 export async function systemdSecurityScore(unitName: string, content: string): Promise<number> {
-  const directory = mkdtempSync(join(tmpdir(), 'topoforge-unit-'));
+  const directory = temporaryFolderSync('topoforge-unit-');
   try {
     const path = join(directory, unitName);
     writeFileSync(path, content);
@@ -243,7 +243,7 @@ export async function systemdSecurityScore(unitName: string, content: string): P
     }
     return Number(score);
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    removeTemporaryFolderSync(directory);
   }
 }
 
@@ -330,7 +330,7 @@ async function startRedisProgram(
   conf: string,
   options: RedisStartOptions,
 ): Promise<RedisStart> {
-  const directory = mkdtempSync(join(tmpdir(), `topoforge-${program}-`));
+  const directory = temporaryFolderSync(`topoforge-${program}-`);
   const configPath = join(directory, program === 'redis-server' ? 'redis.conf' : 'sentinel.conf');
   const socket = join(directory, 'redis.sock');
   const logPath = join(directory, 'redis.log');
@@ -361,7 +361,7 @@ async function startRedisProgram(
   try {
     prepared = prepareIsolated(argv, { files: options.extraFiles });
   } catch (error) {
-    rmSync(directory, { recursive: true, force: true });
+    removeTemporaryFolderSync(directory);
     throw error;
   }
   const labProcess = startProcess(prepared.command, prepared.args, {
@@ -369,7 +369,7 @@ async function startRedisProgram(
     context: options.context,
     cleanup: () => {
       prepared.dispose();
-      rmSync(directory, { recursive: true, force: true });
+      removeTemporaryFolderSync(directory);
     },
   });
 
@@ -421,7 +421,7 @@ export interface Certificate {
 
 /** Makes a self-signed P-256 certificate for `commonName`, for configs that read TLS files. */
 export async function createSelfSignedCertificate(commonName = 'lab.test'): Promise<Certificate> {
-  const directory = mkdtempSync(join(tmpdir(), 'topoforge-certificate-'));
+  const directory = temporaryFolderSync('topoforge-certificate-');
   try {
     const certificatePath = join(directory, 'certificate.pem');
     const keyPath = join(directory, 'key.pem');
@@ -445,6 +445,6 @@ export async function createSelfSignedCertificate(commonName = 'lab.test'): Prom
     if (result.exitCode !== 0) throw new Error(`openssl could not make a certificate:\n${result.output}`);
     return { certificate: readFileSync(certificatePath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    removeTemporaryFolderSync(directory);
   }
 }
