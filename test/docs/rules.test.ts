@@ -38,9 +38,13 @@ function ruleEntries(markdown: string): RuleEntry[] {
 
 const entries = ruleEntries(readFileSync(RULES_DOC, 'utf8'));
 
-function rulesFired(text: string | undefined): string[] {
-  expect(text, 'the example is missing').toBeDefined();
-  const loaded = parseDesign(text!);
+/** Whether an example is a whole design file (it names its format), not a fragment of one. */
+function isWholeDesign(text: string | undefined): boolean {
+  return text !== undefined && /^\{\s*"format":/.test(text);
+}
+
+function rulesFired(text: string): string[] {
+  const loaded = parseDesign(text);
   if (!loaded.ok) throw new Error(`the example is not a design: ${JSON.stringify(loaded.problems)}`);
   return validateDesign(loaded.design).findings.map((finding) => finding.rule);
 }
@@ -66,10 +70,25 @@ describe('docs/rules.md', () => {
   );
 
   it.each(entries.map((entry) => [entry.id, entry] as const))(
+    '%s has a failing and a fixed example',
+    (_id, entry) => {
+      expect(entry.fails, 'a "Fails:" json block').toBeDefined();
+      expect(entry.passes, 'a "Passes:" json block').toBeDefined();
+    },
+  );
+
+  // Examples that are whole design files are run; a fragment of a design can only be read.
+  const runnable = entries.filter((entry) => isWholeDesign(entry.fails) && isWholeDesign(entry.passes));
+
+  it('runs the examples of every rule this page documents with whole designs', () => {
+    expect(runnable.length).toBeGreaterThanOrEqual(26);
+  });
+
+  it.each(runnable.map((entry) => [entry.id, entry] as const))(
     '%s: the failing example fires the rule and the fixed one does not',
     (id, entry) => {
-      expect(rulesFired(entry.fails)).toContain(id);
-      expect(rulesFired(entry.passes)).not.toContain(id);
+      expect(rulesFired(entry.fails!)).toContain(id);
+      expect(rulesFired(entry.passes!)).not.toContain(id);
     },
   );
 });
