@@ -631,6 +631,11 @@ describe('replica set shapes', () => {
       { id: 'm3', kind: 'mongodb', host: 'h3', group: 'rs', priority: 0, hidden: true },
       { id: 'm4', kind: 'mongodb', host: 'h4', group: 'rs', priority: 0, votes: 0 },
     ],
+    'a member with auth: false keeps the key file, so the set still forms (transitionToAuth)': [
+      { id: 'm1', kind: 'mongodb', host: 'h1', group: 'rs', priority: 2 },
+      { id: 'm2', kind: 'mongodb', host: 'h2', group: 'rs' },
+      { id: 'm3', kind: 'mongodb', host: 'h3', group: 'rs', auth: false, authReason: 'a reporting tool' },
+    ],
     'three data members with one non-voting, plus an arbiter (PSA by the formula)': [
       { id: 'm1', kind: 'mongodb', host: 'h1', group: 'rs' },
       { id: 'm2', kind: 'mongodb', host: 'h2', group: 'rs' },
@@ -683,6 +688,17 @@ describe('replica set shapes', () => {
       '10.0.0.3:27017',
     ]);
     expect(scriptOf(files, replicaSets(design)[0]!)).toContain('Left out, having no host: external.');
+  });
+
+  test('a standalone mongodb with auth: false has no security section and says why', () => {
+    const design = makeDesign({
+      services: [{ id: 'solo', kind: 'mongodb', host: 'h1', auth: false, authReason: 'a throwaway lab' }],
+    });
+    const [file] = generate(design);
+    expect(checkMongodConfig(design, file!).security).toBeUndefined();
+    expect(file!.content).toContain(
+      '# Authentication is off (auth: false): a throwaway lab. Anyone who reaches it is an administrator.',
+    );
   });
 
   test('a standalone mongodb gets a mongod.conf without replication and no script', () => {

@@ -222,6 +222,12 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       expect(values).toHaveLength(5);
       for (const file of bundle.files) for (const value of values) expect(file.content).not.toContain(value);
       expect(JSON.stringify(bundle.manifest)).not.toMatch(new RegExp(values.join('|')));
+      // Nor in what the servers logged while replication and Sentinel logged in.
+      for (const [id, server] of group.servers) {
+        const log = readFileSync(server.logPath, 'utf8');
+        expect(log.length, id).toBeGreaterThan(0);
+        for (const value of values) expect(log.includes(value), id).toBe(false);
+      }
     });
 
     test('auth: false opens one replica and one sentinel only; the group still replicates and is watched', async (context) => {
@@ -264,6 +270,12 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       const oldClient = await before.clientOf({ id: 'redis-1' });
       const oldSentinel = (await before.adminOf({ id: 'sentinel-1' }))!;
       // A failover's CONFIG REWRITE copies masterauth into redis.conf; the unit's ExecStartPre drops it.
+      const unit = generateBundle(design).files.find(
+        (file) => file.host === 'node-2' && file.path === '/etc/systemd/system/redis-server.service',
+      )!;
+      expect(unit.content).toContain(
+        'ExecStartPre=/usr/bin/sed -i -e "/^masteruser /d" -e "/^masterauth /d" /etc/redis/redis.conf\n',
+      );
       await group.servers.get('redis-2')!.command('CONFIG', 'REWRITE');
       expect(group.servers.get('redis-2')!.readConfig()).toMatch(/^masterauth /m);
 
