@@ -20,6 +20,7 @@ import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';
 import { nodeSha256 } from '../deploy/hash';
 import { runPush } from './push';
+import { runSecrets } from './secrets';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -44,6 +45,8 @@ Commands:
        [--concurrency N] [--design FILE] [--json]
                                            put a bundle on its hosts over SSH: verified host keys, a diff
                                            first, atomic replace, reload, rollback on failure
+  secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
+  secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
 
 Options:
   --json       machine-readable output
@@ -55,6 +58,7 @@ Examples:
   topoforge simulate examples/tealeaf-resilient.topo.json --fail rep-1
   topoforge generate examples/tessera-ha.topo.json --out bundle/
   topoforge push bundle/ --dry-run
+  topoforge secrets list
 `;
 
 /**
@@ -104,6 +108,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     simulate: runSimulate,
     generate: runGenerate,
     push: runPush,
+    secrets: runSecrets,
   };
   const run = commands[command];
   if (!run) {

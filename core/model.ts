@@ -100,6 +100,18 @@ export interface HealthCheck {
   intervalMs?: number;
 }
 
+/**
+ * Whether a datastore (redis, sentinel, mongodb, arbiter) or an HAProxy statistics page
+ * authenticates its clients. On by default; `auth: false` needs a reason in words and is reported
+ * by the rule `security.open-datastore`.
+ */
+export interface Authentication {
+  /** Default true. */
+  auth?: boolean;
+  /** Why this service lets clients in without authentication; required with `auth: false`. */
+  authReason?: string;
+}
+
 interface ServiceBase {
   id: ServiceId;
   host?: HostId;
@@ -110,15 +122,24 @@ interface ServiceBase {
   capacity?: number;
 }
 
+/**
+ * HAProxy's statistics page. It binds to loopback unless `expose` is true; then it also binds to
+ * the host's address and asks for a password (unless the service sets `auth: false`).
+ */
+export interface StatsPage {
+  port: number;
+  expose?: boolean;
+}
+
 /** nginx or HAProxy: a reverse proxy, gateway or load balancer. */
-export interface BalancerService extends ServiceBase {
+export interface BalancerService extends ServiceBase, Authentication {
   kind: 'nginx' | 'haproxy';
   listen?: Listener[];
   tls?: TlsFiles;
   /** nginx only. */
   serverName?: string;
   /** haproxy only. */
-  stats?: { port: number };
+  stats?: StatsPage;
 }
 
 /** A generic application server. */
@@ -136,14 +157,17 @@ export interface CaptureService extends ServiceBase {
   command?: string;
 }
 
-/** Kinds without fields of their own: routers, processing and reporting servers, sentinels, arbiters. */
-export interface PlainService extends ServiceBase {
+/**
+ * Kinds without fields of their own: routers, processing and reporting servers, sentinels,
+ * arbiters. Only sentinels and arbiters authenticate (`auth`); the schema refuses it on the others.
+ */
+export interface PlainService extends ServiceBase, Authentication {
   kind: 'router' | 'processing' | 'reporting' | 'sentinel' | 'arbiter';
   command?: string;
 }
 
 /** A data-bearing mongod of a replica set. */
-export interface MongoService extends ServiceBase {
+export interface MongoService extends ServiceBase, Authentication {
   kind: 'mongodb';
   priority?: number;
   votes?: 0 | 1;
@@ -151,7 +175,7 @@ export interface MongoService extends ServiceBase {
 }
 
 /** A Redis server of a Sentinel group; exactly one is `primary`. */
-export interface RedisService extends ServiceBase {
+export interface RedisService extends ServiceBase, Authentication {
   kind: 'redis';
   primary?: boolean;
 }
@@ -360,4 +384,12 @@ export function capacityOf(service: Service): number {
 /** True when the service stands for an externally managed HA system. */
 export function isExternallyHighlyAvailable(service: Service): boolean {
   return (service.kind === 'storage' || service.kind === 'database') && service.ha === true;
+}
+
+/** Service kinds that authenticate their clients by default (SPEC section 1, `auth`). */
+export const AUTHENTICATING_KINDS = ['redis', 'sentinel', 'mongodb', 'arbiter', 'haproxy'] as const;
+
+/** True unless the service opts out of authentication with `auth: false`. */
+export function authenticates(service: Service): boolean {
+  return !('auth' in service) || service.auth !== false;
 }

@@ -9,9 +9,11 @@ import type { DesignIndex } from './design-index';
 import {
   BALANCER_KINDS,
   VOTING_GROUP_KINDS,
+  authenticates,
   capacityOf,
   isPrimarySecondaryArbiter,
   listeningPortsOf,
+  mainPortOf,
   mongoPriorityOf,
   mongoVotesOf,
 } from './model';
@@ -73,6 +75,10 @@ export const RULES = {
   'net.port-conflict': { severity: 'error', summary: 'two services on one host listen on the same port' },
   'vip.sites': { severity: 'error', summary: "a vip entrypoint's targets are in different sites" },
   'link.cycle': { severity: 'error', summary: 'a service needs itself through its links' },
+  'security.open-datastore': {
+    severity: 'warning',
+    summary: 'a datastore or an HAProxy statistics page lets clients in without authentication',
+  },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 /** A stable rule id. */
@@ -542,6 +548,52 @@ const checkVip: Check = ({ index, report }) => {
   }
 };
 
+// ---------------------------------------------------------------------------------------------
+// Security
+
+/**
+ * What a stranger on the network can do to a service that lets clients in without authentication,
+ * as the Redis and MongoDB security guides describe it.
+ */
+function openRiskOf(service: Service): string | undefined {
+  switch (service.kind) {
+    case 'redis':
+      return 'read and change its data, make it a replica of their own server, and write files as the redis user with CONFIG SET dir and dbfilename';
+    case 'sentinel':
+      return 'trigger or steer a failover of its group, or make it monitor a server of their own';
+    case 'mongodb':
+      return 'read and change every database as an administrator';
+    case 'arbiter':
+      return 'run administrative commands on it, such as shutting it down, and so take a vote from its replica set';
+    case 'haproxy':
+      return service.stats === undefined
+        ? undefined
+        : `read its statistics page on port ${service.stats.port}, which names every backend server with its address and health`;
+    default:
+      return undefined;
+  }
+}
+
+const checkOpenDatastores: Check = ({ index, report }) => {
+  for (const service of index.design.services) {
+    if (authenticates(service)) continue;
+    const risk = openRiskOf(service);
+    if (risk === undefined) continue;
+    const reason = 'authReason' in service && service.authReason !== undefined ? service.authReason : '';
+    const host = service.host === undefined ? undefined : index.hosts.get(service.host);
+    const port = service.kind === 'haproxy' ? service.stats?.port : mainPortOf(service);
+    const exposed =
+      service.kind === 'haproxy' && service.stats?.expose !== true
+        ? `anyone with a shell on ${host?.id ?? 'its host'}`
+        : `anyone who can reach ${host ? `${host.address}${port === undefined ? '' : ` port ${port}`}` : 'it'}`;
+    report(
+      'security.open-datastore',
+      [service.id, ...(host ? [host.id] : []), ...(service.group === undefined ? [] : [service.group])],
+      `${service.id} lets clients in without authentication ("${reason}"): ${exposed} can ${risk}. Remove auth: false to have it authenticate; push then creates its secret.`,
+    );
+  }
+};
+
 const CHECKS: readonly Check[] = [
   checkQuorumSize,
   checkQuorumPlacement,
@@ -556,6 +608,7 @@ const CHECKS: readonly Check[] = [
   checkRedis,
   checkPorts,
   checkVip,
+  checkOpenDatastores,
 ];
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

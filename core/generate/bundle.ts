@@ -10,6 +10,8 @@ import type { DesignIndex } from '../design-index';
 import type { Design, HostSsh } from '../model';
 import { serialGroupsOf } from './rollout';
 import type { SerialGroup } from './rollout';
+import { secretFilesOf } from './secrets';
+import type { SecretFile } from './secrets';
 
 /** `replace`: push overwrites it. `create-only`: the running service rewrites it; never overwritten. */
 export type FilePolicy = 'replace' | 'create-only';
@@ -67,6 +69,11 @@ export interface Manifest {
   bundleFiles: BundleLevelFile[];
   /** Hosts that push updates one at a time, in order (SPEC section 6): voting groups, hosts behind an entrypoint. */
   serial: SerialGroup[];
+  /**
+   * The secret files push creates on the hosts (SPEC section 6): where each goes, its owner and
+   * mode, the secrets it holds and how it is rendered; never a value. Not in the bundle folder.
+   */
+  secrets: SecretFile[];
 }
 
 /** Hex SHA-256 of a text as UTF-8. */
@@ -140,6 +147,7 @@ export function buildManifest(
         hosts: group.hosts.filter((host) => hostsWithFiles.has(host)),
       }))
       .filter((group) => group.hosts.length >= 2),
+    secrets: secretFilesOf(index).filter((file) => hostsWithFiles.has(file.host)),
   };
 }
 

@@ -33,6 +33,14 @@ export interface Route {
   backends: Backend[];
 }
 
+/**
+ * Whose secrets a service uses: its group's, which every member shares (a Sentinel group, a
+ * replica set), or its own when it is in no group.
+ */
+export function secretScopeOf(service: Service): string {
+  return service.group ?? service.id;
+}
+
 /** The host a service runs on, if it has one. */
 export function hostOf(index: DesignIndex, service: Service): Host | undefined {
   return service.host === undefined ? undefined : index.hosts.get(service.host);

@@ -7,15 +7,22 @@
  * model lists the members, their `_id`s and the order of the steps; the script only checks what the
  * running set already has, so that running it twice is safe.
  */
-import { Document } from 'yaml';
+import { Document, stringify } from 'yaml';
 import type { DesignIndex } from '../design-index';
-import { isPrimarySecondaryArbiter, mainPortOf, mongoPriorityOf, mongoVotesOf } from '../model';
+import {
+  authenticates,
+  isPrimarySecondaryArbiter,
+  mainPortOf,
+  mongoPriorityOf,
+  mongoVotesOf,
+} from '../model';
 import type { Group, Host, MongoService, PlainService, Service } from '../model';
 import type { BundleFile } from './bundle';
-import { daemonConfigPath, daemonUnitName, hostOf, isIpv6 } from './context';
+import { daemonConfigPath, daemonUnitName, hostOf, isIpv6, secretScopeOf } from './context';
 import type { Generator } from './context';
 import { commentText, javascriptString } from './quote';
 import { renderTemplate } from './render';
+import type { CheckedSecrets, SecretFile } from './secrets';
 
 /** A service that runs a mongod: a data-bearing member, or an arbiter of a replica set. */
 export type MongodService = MongoService | (PlainService & { kind: 'arbiter' });
@@ -45,6 +52,70 @@ export function mongodPathsOf(index: DesignIndex, service: MongodService): Mongo
     dbPath: alone ? '/var/lib/mongodb' : `/var/lib/mongodb-${service.id}`,
     logPath: alone ? '/var/log/mongodb/mongod.log' : `/var/log/mongodb/mongod-${service.id}.log`,
   };
+}
+
+/**
+ * The shared key file of a replica set member, beside its config: `/etc/mongod.keyfile`, or
+ * `/etc/mongod-<id>.keyfile` when its host runs two mongods.
+ */
+export function keyFilePathOf(index: DesignIndex, service: MongodService): string {
+  return daemonConfigPath(index, service).replace(/\.conf$/, '.keyfile');
+}
+
+/** The user the init script creates first, from a password it reads at run time. */
+export const MONGODB_ADMIN_USER = 'admin';
+
+/**
+ * The roles of that first user: it creates the other users (`userAdminAnyDatabase`) and
+ * administers the replica set (`clusterAdmin`: `rs.add`, `setDefaultRWConcern`), as the MongoDB
+ * security checklist's user administrator and cluster administrator.
+ */
+export const MONGODB_ADMIN_ROLES = ['userAdminAnyDatabase', 'clusterAdmin'] as const;
+
+/** The environment variable the init script reads the administrator's password from. */
+export const MONGODB_ADMIN_PASSWORD_VARIABLE = 'TOPOFORGE_MONGODB_ADMIN_PASSWORD';
+
+/**
+ * `security` of a mongod.conf. A replica set member authenticates to the others with the set's key
+ * file; with `auth: false` it keeps the key file (so the set still forms) but lets clients in
+ * without logging in (`transitionToAuth`). A mongod in no replica set needs no key file.
+ */
+function securityOf(index: DesignIndex, service: MongodService): Record<string, unknown> | undefined {
+  const open = !authenticates(service);
+  if (replicaSetOf(index, service) === undefined) return open ? undefined : { authorization: 'enabled' };
+  const keyFile = keyFilePathOf(index, service);
+  return open ? { keyFile, transitionToAuth: true } : { keyFile, authorization: 'enabled' };
+}
+
+/** The key file of every replica set member placed on a host; its members share one secret. */
+export function mongodbSecretFiles(index: DesignIndex): SecretFile[] {
+  return mongodServices(index)
+    .filter(({ service }) => replicaSetOf(index, service) !== undefined)
+    .map(({ service, host }) => ({
+      host: host.id,
+      path: keyFilePathOf(index, service),
+      owner: 'mongodb:mongodb',
+      // mongod refuses a key file that its group or others may read.
+      mode: '0400',
+      scope: secretScopeOf(service),
+      service: service.id,
+      secrets: ['mongodb-keyfile'],
+      render: { kind: 'mongodb-keyfile' },
+      reload: `systemctl restart ${mongodPathsOf(index, service).unit}`,
+    }));
+}
+
+/**
+ * A key file. While a rotation rolls out it holds both keys as a YAML list, the previous one first:
+ * mongod accepts either and logs in to the others with the first (MongoDB manual, "Rotate Keys for
+ * Self-Managed Replica Sets").
+ */
+export function renderMongodbKeyfile(secrets: CheckedSecrets): string {
+  const sent = secrets.sent('mongodb-keyfile');
+  const keys = secrets.accepted('mongodb-keyfile');
+  if (keys.length === 1) return `${sent}\n`;
+  // lineWidth 0: a folded line would put a space into the key.
+  return stringify([sent, ...keys.filter((key) => key !== sent)], { lineWidth: 0 });
 }
 
 /** Replica set name of a group: its `name`, else its id. */
@@ -98,6 +169,7 @@ function mongodConfig(index: DesignIndex, service: MongodService, host: Host): s
   const port = mainPortOf(service) ?? 27017;
   // Clients and the other members reach it at the design's address; local tools at 127.0.0.1.
   const bindIp = [...new Set([host.address, '127.0.0.1'])].join(',');
+  const security = securityOf(index, service);
   const settings = {
     storage: { dbPath: paths.dbPath },
     systemLog: { destination: 'file', path: paths.logPath, logAppend: true, logRotate: 'reopen' },
@@ -105,16 +177,29 @@ function mongodConfig(index: DesignIndex, service: MongodService, host: Host): s
     // systemd supervises mongod in the foreground (Type=simple); a forking mongod would escape it.
     processManagement: { fork: false, timeZoneInfo: '/usr/share/zoneinfo' },
     ...(group ? { replication: { replSetName: replicaSetNameOf(group) } } : {}),
+    ...(security ? { security } : {}),
   };
   const role =
     group === undefined
       ? 'standalone mongod (in no replica set)'
       : `${service.kind === 'arbiter' ? 'arbiter' : 'data-bearing member'} of replica set ${replicaSetNameOf(group)} (group ${group.id})`;
   const document = new Document(settings);
+  const reason =
+    'authReason' in service && service.authReason !== undefined ? `: ${commentText(service.authReason)}` : '';
   document.commentBefore = [
     ` Generated by Topoforge from design "${commentText(index.design.name)}"; edit the design, not this file.`,
     ` mongod ${commentText(describeService(service))}: ${commentText(role)}.`,
     ` Applied by restarting ${paths.unit}.`,
+    ...(security === undefined
+      ? [` Authentication is off (auth: false)${reason}. Anyone who reaches it is an administrator.`]
+      : security.transitionToAuth === true
+        ? [` Clients need not log in (auth: false)${reason}; the key file still authenticates the members.`]
+        : security.keyFile === undefined
+          ? [' Clients log in; create the first administrator on this host (localhost exception).']
+          : [
+              ' Clients log in, and members authenticate each other with the key file, a secret that push',
+              ' creates on this host (never in the bundle). The init script creates the first administrator.',
+            ]),
   ].join('\n');
   return document.toString();
 }
@@ -135,6 +220,8 @@ interface MemberView {
 interface InitScriptView {
   header: string[];
   replicaSetName: string;
+  /** The first user, created through the localhost exception; every value a JavaScript literal. */
+  administrator: { user: string; roles: string; passwordVariable: string };
   /** Members passed to `rs.initiate`. */
   initialMembers: MemberView[];
   /** Arbiters added by `rs.addArb` once the default write concern is set (primary-secondary-arbiter). */
@@ -179,19 +266,30 @@ function initiatingMember(members: PlannedMember[]): PlannedMember | undefined {
   );
 }
 
+/** Where and how a replica set's init script runs. */
+export interface InitStep {
+  /** The host of the member that should become primary: the script runs there. */
+  host: string;
+  /** The command to run on that host, in the folder the script was copied to. */
+  command: string;
+}
+
 /**
- * The command that runs a replica set's init script against the member that should become primary,
- * for the runbook; undefined when the set has no data-bearing member on a host.
+ * How to run a replica set's init script, for the runbook: on the host of the member that should
+ * become primary, over 127.0.0.1, because only a connection from the host itself may create the
+ * first user once access control is on (MongoDB's localhost exception). Undefined when the set has
+ * no data-bearing member on a host.
  */
-export function initCommandOf(index: DesignIndex, group: Group): string | undefined {
+export function initStepOf(index: DesignIndex, group: Group): InitStep | undefined {
   const members = mongodServices(index).filter(({ service }) => service.group === group.id);
   const runOn = initiatingMember(members);
-  return runOn === undefined ? undefined : mongoshCommand(runOn, group);
+  return runOn === undefined ? undefined : { host: runOn.host.id, command: mongoshCommand(runOn, group) };
 }
 
 function mongoshCommand(member: PlannedMember, group: Group): string {
-  const address = memberAddressOf(member.host, mainPortOf(member.service) ?? 27017);
-  return `mongosh 'mongodb://${commentText(address)}/?directConnection=true' --file ${initScriptPathOf(group)}`;
+  const port = mainPortOf(member.service) ?? 27017;
+  const script = initScriptPathOf(group).slice('scripts/'.length);
+  return `mongosh 'mongodb://127.0.0.1:${port}/?directConnection=true' --file ${script}`;
 }
 
 function initScript(index: DesignIndex, group: Group, members: PlannedMember[]): BundleFile | undefined {
@@ -212,9 +310,15 @@ function initScript(index: DesignIndex, group: Group, members: PlannedMember[]):
     `Generated by Topoforge from design "${commentText(index.design.name)}"; edit the design, not this file.`,
     `Initiates replica set ${commentText(name)} (group ${commentText(group.label === undefined ? group.id : `${group.id}, ${group.label}`)}).`,
     '',
-    'Start the mongod of every member first, then run it against the member that should become',
-    `primary, ${commentText(describeService(runOn.service))}:`,
+    'Put the key file on every member and start their mongod first (push does both). Then copy this',
+    `script to host ${commentText(runOn.host.id)}, which runs the member that should become primary,`,
+    `${commentText(describeService(runOn.service))}, and run it there:`,
     `  ${mongoshCommand(runOn, group)}`,
+    'It connects over 127.0.0.1 because access control is on: until the first user exists, only a',
+    'connection from the host itself may initiate the set and create that user (the localhost',
+    `exception). It creates the administrator "${MONGODB_ADMIN_USER}" with the password in the environment variable`,
+    `${MONGODB_ADMIN_PASSWORD_VARIABLE}, or asks for one, then logs in as it for the remaining steps,`,
+    'as the MongoDB security checklist orders them. The password is never written anywhere.',
     'Running it again is safe: it reads the current replica set configuration and only does what is',
     'missing. It never removes or changes a member; it prints what differs from the design instead.',
     ...(psa
@@ -234,6 +338,11 @@ function initScript(index: DesignIndex, group: Group, members: PlannedMember[]):
   const view: InitScriptView = {
     header: header.map((line) => (line === '' ? '//' : `// ${line}`)),
     replicaSetName: javascriptString(name),
+    administrator: {
+      user: javascriptString(MONGODB_ADMIN_USER),
+      roles: `[${MONGODB_ADMIN_ROLES.map((role) => `{ role: ${javascriptString(role)}, db: 'admin' }`).join(', ')}]`,
+      passwordVariable: javascriptString(MONGODB_ADMIN_PASSWORD_VARIABLE),
+    },
     initialMembers: psa ? views.filter((member) => !member.arbiterOnly) : views,
     laterArbiters: psa ? views.filter((member) => member.arbiterOnly) : [],
     setWriteConcernBeforeArbiters: psa,

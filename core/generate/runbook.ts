@@ -11,7 +11,8 @@ import { bundlePathOf } from './bundle';
 import type { BundleFile } from './bundle';
 import type { GenerationContext } from './context';
 import { commentText } from './quote';
-import { initCommandOf } from './mongodb';
+import { MONGODB_ADMIN_PASSWORD_VARIABLE, MONGODB_ADMIN_USER, initStepOf } from './mongodb';
+import { secretFilesOf } from './secrets';
 import { renderTemplate } from './render';
 
 interface HostSection {
@@ -27,7 +28,14 @@ interface RunbookView {
   fileCount: number;
   hosts: HostSection[];
   steps: { title: string; lines: string[] }[];
-  replicaSets: { id: string; script: string; command: string; psa: boolean }[];
+  replicaSets: { id: string; script: string; host: string | null; command: string; psa: boolean }[];
+  administrator: { user: string; passwordVariable: string };
+  /** mongods in no replica set with access control on: their first user is created by hand. */
+  standaloneMongods: { service: string; host: string }[];
+  secrets: {
+    files: { host: string; path: string; owner: string; mode: string; holds: string }[];
+    scopes: string[];
+  } | null;
   coldStandbys: {
     service: string;
     host: string;
@@ -78,15 +86,29 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
         (f) => f.host === undefined && f.path === `scripts/mongodb-${group.id}-init.js`,
       );
       if (!script) return [];
+      const step = initStepOf(index, group);
       return [
         {
           id: group.id,
           script: script.path,
-          command: initCommandOf(index, group) ?? `mongosh --file ${script.path}`,
+          host: step?.host ?? null,
+          command: step?.command ?? `mongosh --file ${script.path}`,
           psa: findings.some((f) => f.rule === 'mongodb.psa' && f.subjects[0] === group.id),
         },
       ];
     });
+
+  const standaloneMongods = design.services
+    .filter(
+      (service) =>
+        service.kind === 'mongodb' &&
+        service.host !== undefined &&
+        service.auth !== false &&
+        index.groups.get(service.group ?? '')?.kind !== 'mongodb-replica-set',
+    )
+    .map((service) => ({ service: service.id, host: service.host! }));
+
+  const secretFiles = secretFilesOf(index).filter((file) => filesByHost.has(file.host));
 
   const model = compileAvailability(index);
   const coldStandbys = design.services
@@ -134,6 +156,21 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
     replicaSets,
     coldStandbys,
     siteLosses,
+    administrator: { user: MONGODB_ADMIN_USER, passwordVariable: MONGODB_ADMIN_PASSWORD_VARIABLE },
+    standaloneMongods,
+    secrets:
+      secretFiles.length === 0
+        ? null
+        : {
+            files: secretFiles.map((file) => ({
+              host: file.host,
+              path: file.path,
+              owner: file.owner,
+              mode: file.mode,
+              holds: file.secrets.map((name) => `${file.scope}/${name}`).join(', '),
+            })),
+            scopes: [...new Set(secretFiles.map((file) => file.scope))],
+          },
     createOnly: hostFiles.filter((f) => f.policy === 'create-only').map((f) => bundlePathOf(f)),
     findings: findings
       .filter((f) => f.severity !== 'error')

@@ -9,14 +9,15 @@
  */
 import type { DesignIndex } from '../design-index';
 import { listeningPortsOf } from '../model';
-import type { Host, Service, StorageService } from '../model';
+import type { Host, RedisService, Service, StorageService } from '../model';
 import type { BundleFile } from './bundle';
 import { daemonConfigPath, daemonUnitName } from './context';
 import type { DaemonKind, Generator } from './context';
 import { mongodPathsOf } from './mongodb';
 import type { MongodService } from './mongodb';
 import { commentText, systemdArgument, systemdText, UnsafeValueError } from './quote';
-import { redisStorageOf } from './redis';
+import { redisStorageOf, secretCopiesCleanup } from './redis';
+import type { SentinelService } from './redis';
 import { renderTemplate } from './render';
 
 /** Where generated units go: the administrator's unit directory, which wins over the packages'. */
@@ -351,11 +352,15 @@ function daemonProfile(index: DesignIndex, service: Service & { kind: DaemonKind
     case 'redis':
     case 'sentinel': {
       const data = service.kind === 'redis' ? redisStorageOf(index, service).directory : SENTINEL_DIRECTORY;
+      const cleanup = secretCopiesCleanup(index, service as RedisService | SentinelService);
       return {
         user: 'redis',
         type: 'notify',
         writable: [directoryOf(daemonConfigPath(index, service))],
         settings: [
+          // Passwords that CONFIG REWRITE copied into the config file go; the secret file it includes
+          // gives them again, so a rotated one takes effect at this start.
+          ...(cleanup === undefined ? [] : [{ key: 'ExecStartPre', value: execStart(cleanup) }]),
           ...ownedDirectory(data, STATE_ROOT, 'StateDirectory'),
           { key: 'LimitNOFILE', value: '65535' },
           { key: 'TimeoutStopSec', value: '30s' },

@@ -119,98 +119,145 @@ const tls: Schema = {
   },
 };
 
-const kindProperties: Record<ServiceKind, { properties: Schema; required?: string[] }> = {
-  nginx: {
-    properties: {
-      listen,
-      tls,
-      serverName: {
-        type: 'string',
-        maxLength: 253,
-        pattern: SERVER_NAME_PATTERN,
-        'x-message': 'is not a DNS name (a leading "*." is allowed)',
-      },
-    },
+/**
+ * `auth` and `authReason` of the kinds that authenticate by default (SPEC section 1). Turning
+ * authentication off takes a reason in words, which the rule `security.open-datastore` quotes.
+ */
+const authentication = (what: string): Schema => ({
+  auth: {
+    type: 'boolean',
+    default: true,
+    description: `${what}; false lets anyone who reaches it in, and needs an authReason.`,
   },
-  haproxy: {
-    properties: {
-      listen,
-      tls,
-      stats: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['port'],
-        properties: { port: port('Port of the statistics page.') },
-      },
-    },
-  },
-  app: {
-    properties: {
-      healthCheck: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['path'],
-        properties: {
-          path: {
-            type: 'string',
-            pattern: URL_PATH_PATTERN,
-            'x-message':
-              'must be an HTTP path starting with "/" without spaces, quotes, braces, ";", "$" or "#"',
-          },
-          port: port('Port of the health check, default the service port.'),
-          intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
-        },
-      },
-      command,
-      stateful: { type: 'boolean', description: 'Keeps local data that must be shared.' },
-    },
-  },
-  capture: { properties: { delivery: { enum: ['failover', 'even'] }, command } },
-  router: { properties: { command } },
-  processing: { properties: { command } },
-  reporting: { properties: { command } },
-  mongodb: {
-    properties: {
-      priority: { type: 'number', minimum: 0, maximum: 1000 },
-      votes: { enum: [0, 1] },
-      hidden: { type: 'boolean' },
-    },
-  },
-  arbiter: { properties: { command } },
-  redis: { properties: { primary: { type: 'boolean' } } },
-  sentinel: { properties: { command } },
-  storage: {
-    required: ['type'],
-    properties: {
-      type: { enum: ['nfs', 's3'] },
-      ha: { type: 'boolean', description: 'Externally highly available.' },
-      endpoint: {
-        type: 'string',
-        maxLength: 512,
-        pattern: STORAGE_ENDPOINT_PATTERN,
-        'x-message': 'must be an NFS export "server:/path" or an s3:// or https:// URL',
-      },
-      mountPoint: absolutePath('Where NFS storage is mounted, default /mnt/<id>.'),
-    },
-  },
-  database: {
-    required: ['engine'],
-    properties: {
-      engine: {
-        type: 'string',
-        pattern: ENGINE_PATTERN,
-        'x-message': 'must be a short name such as PostgreSQL or SQL Server',
-      },
-      ha: { type: 'boolean', description: 'Externally highly available.' },
-    },
+  authReason: text(500, 'Why this service may let clients in without authentication.'),
+});
+
+const AUTH_REASON_REQUIRED: Schema = {
+  if: { properties: { auth: { const: false } }, required: ['auth'] },
+  then: {
+    required: ['authReason'],
+    'x-message':
+      "auth: false needs an 'authReason': say in words why this service may let anyone who reaches it in",
   },
 };
+
+const kindProperties: Record<ServiceKind, { properties: Schema; required?: string[]; authenticates?: true }> =
+  {
+    nginx: {
+      properties: {
+        listen,
+        tls,
+        serverName: {
+          type: 'string',
+          maxLength: 253,
+          pattern: SERVER_NAME_PATTERN,
+          'x-message': 'is not a DNS name (a leading "*." is allowed)',
+        },
+      },
+    },
+    haproxy: {
+      authenticates: true,
+      properties: {
+        listen,
+        tls,
+        stats: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['port'],
+          properties: {
+            port: port('Port of the statistics page.'),
+            expose: {
+              type: 'boolean',
+              description:
+                "Serve it on the host's address too, behind a password; by default it binds to loopback only.",
+            },
+          },
+        },
+        ...authentication('The statistics page asks for a password when it is exposed'),
+      },
+    },
+    app: {
+      properties: {
+        healthCheck: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path'],
+          properties: {
+            path: {
+              type: 'string',
+              pattern: URL_PATH_PATTERN,
+              'x-message':
+                'must be an HTTP path starting with "/" without spaces, quotes, braces, ";", "$" or "#"',
+            },
+            port: port('Port of the health check, default the service port.'),
+            intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+          },
+        },
+        command,
+        stateful: { type: 'boolean', description: 'Keeps local data that must be shared.' },
+      },
+    },
+    capture: { properties: { delivery: { enum: ['failover', 'even'] }, command } },
+    router: { properties: { command } },
+    processing: { properties: { command } },
+    reporting: { properties: { command } },
+    mongodb: {
+      authenticates: true,
+      properties: {
+        priority: { type: 'number', minimum: 0, maximum: 1000 },
+        votes: { enum: [0, 1] },
+        hidden: { type: 'boolean' },
+        ...authentication('mongod requires authentication (keyFile, authorization)'),
+      },
+    },
+    arbiter: {
+      authenticates: true,
+      properties: { command, ...authentication('The arbiter requires authentication') },
+    },
+    redis: {
+      authenticates: true,
+      properties: {
+        primary: { type: 'boolean' },
+        ...authentication('Redis requires a password (ACL users)'),
+      },
+    },
+    sentinel: {
+      authenticates: true,
+      properties: { command, ...authentication('Sentinel requires a password') },
+    },
+    storage: {
+      required: ['type'],
+      properties: {
+        type: { enum: ['nfs', 's3'] },
+        ha: { type: 'boolean', description: 'Externally highly available.' },
+        endpoint: {
+          type: 'string',
+          maxLength: 512,
+          pattern: STORAGE_ENDPOINT_PATTERN,
+          'x-message': 'must be an NFS export "server:/path" or an s3:// or https:// URL',
+        },
+        mountPoint: absolutePath('Where NFS storage is mounted, default /mnt/<id>.'),
+      },
+    },
+    database: {
+      required: ['engine'],
+      properties: {
+        engine: {
+          type: 'string',
+          pattern: ENGINE_PATTERN,
+          'x-message': 'must be a short name such as PostgreSQL or SQL Server',
+        },
+        ha: { type: 'boolean', description: 'Externally highly available.' },
+      },
+    },
+  };
 
 const serviceBranches = SERVICE_KINDS.map((kind) => ({
   type: 'object',
   additionalProperties: false,
   required: ['id', 'kind', ...(kindProperties[kind].required ?? [])],
   properties: { ...commonServiceProperties, ...kindProperties[kind].properties, kind: { const: kind } },
+  ...(kindProperties[kind].authenticates ? AUTH_REASON_REQUIRED : {}),
 }));
 
 /** The design schema, format 1. */

@@ -480,9 +480,19 @@ function BooleanField({ spec, path, value, commit }: FieldProps) {
         <input
           id={inputId}
           type="checkbox"
-          checked={value === true}
+          checked={(value ?? spec.defaultValue) === true}
           data-testid={`field-${path.join('.')}`}
-          onChange={(e) => setError(messageOf(commit(path, e.target.checked ? true : undefined)))}
+          // Unset stands for the schema's default; only the other value is written to the file.
+          onChange={(e) =>
+            setError(
+              messageOf(
+                commit(
+                  path,
+                  e.target.checked === (spec.defaultValue ?? false) ? undefined : e.target.checked,
+                ),
+              ),
+            )
+          }
         />
         {spec.label}
       </label>

@@ -41,6 +41,8 @@ export interface FieldSpec {
   fields?: FieldSpec[];
   /** Read-only in the form (a service's kind is changed through its own control). */
   readOnly?: boolean;
+  /** What an unset field means (the schema's `default`), e.g. `auth` is on until set false. */
+  defaultValue?: unknown;
 }
 
 /** Where a selected item lives in the design. */
@@ -79,6 +81,9 @@ const LABELS: Record<string, string> = {
   key: 'Private key path',
   root: 'Remote root',
   interface: 'Network interface',
+  auth: 'Authentication',
+  authReason: 'Why without authentication',
+  expose: 'Expose beyond loopback',
 };
 
 /** `healthCheck` → `Health check`, with the exceptions above. */
@@ -133,6 +138,7 @@ function fieldsOf(
       const control = controlOf(property, key, references);
       const spec: FieldSpec = { key, label: labelOf(key), required: required.has(key), control };
       if (typeof property.description === 'string') spec.description = property.description;
+      if (property.default !== undefined) spec.defaultValue = property.default;
       if (control === 'enum') spec.choices = property.enum as (string | number)[];
       if (control === 'reference' || control === 'references') spec.references = references[key];
       if (control === 'object') spec.fields = fieldsOf(property);

@@ -77,7 +77,11 @@ function parseHaproxyLine(line: string): string[] {
         position += 1;
       } else emit(character);
     } else if (character === '$' && quote === '"') {
-      throw new Error(`HAProxy would expand an environment variable in: ${line}`);
+      // Only the generator's own statistics password may come from the environment.
+      const variable = /^\$\{TOPOFORGE_STATS_PASSWORD_[A-Z0-9_]+\}/u.exec(line.slice(position))?.[0];
+      if (variable === undefined) throw new Error(`HAProxy would expand an environment variable in: ${line}`);
+      emit(variable);
+      position += variable.length - 1;
     } else if (/\s/u.test(character) && quote === undefined) {
       if (word !== undefined) words.push(word);
       word = undefined;
@@ -122,8 +126,11 @@ function linesOf(section: Section, ...words: string[]): string[][] {
 // ---------------------------------------------------------------------------------------------
 // Designs and files
 
+/** The haproxy.cfg files of a design (the generator also writes systemd drop-ins for exposed statistics). */
 function haproxyFiles(design: Design): BundleFile[] {
-  return generateHaproxy({ index: indexDesign(design) });
+  return generateHaproxy({ index: indexDesign(design) }).filter(
+    (file) => file.path === '/etc/haproxy/haproxy.cfg',
+  );
 }
 
 function fileOn(design: Design, host: string): string {
@@ -242,8 +249,9 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
     ]);
     expect(linesOf(git, 'option', 'httpchk')).toEqual([]);
 
+    // The statistics page stays on loopback unless the design exposes it.
     const stats = sectionOf(sections, 'frontend', 'lb-a-stats');
-    expect(linesOf(stats, 'bind')).toEqual([[':8404']]);
+    expect(linesOf(stats, 'bind')).toEqual([['127.0.0.1:8404']]);
     expect(linesOf(stats, 'stats')).toEqual([['enable'], ['uri', '/'], ['refresh', '10s']]);
   });
 
@@ -390,9 +398,20 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
             }
             if (service.stats !== undefined && !claimed.has(service.stats.port)) {
               claimed.add(service.stats.port);
-              expect(
-                linesOf(sectionOf(sections, 'frontend', `${service.id}-stats`), 'stats', 'enable'),
-              ).toEqual([[]]);
+              const stats = sectionOf(sections, 'frontend', `${service.id}-stats`);
+              expect(linesOf(stats, 'stats', 'enable')).toEqual([[]]);
+              // Loopback, and the host's address only when exposed; a password whenever exposed.
+              const host = index.hosts.get(service.host!)!;
+              expect(linesOf(stats, 'bind')).toEqual([
+                [`127.0.0.1:${service.stats.port}`],
+                ...(service.stats.expose ? [[addressOf(host.address, service.stats.port)]] : []),
+              ]);
+              const variable = `TOPOFORGE_STATS_PASSWORD_${service.id.toUpperCase().replace(/-/gu, '_')}`;
+              const authenticated = service.stats.expose === true && service.auth !== false;
+              expect(linesOf(stats, 'stats', 'auth')).toEqual(
+                authenticated ? [[`admin:\${${variable}}`]] : [],
+              );
+              expect(linesOf(stats, '.if')).toEqual(authenticated ? [[`defined(${variable})`]] : []);
             }
           }
           await expectHaproxyAccepts(generated.content, {
@@ -464,6 +483,18 @@ const INJECTION_FIELDS: InjectionField[] = [
     name: 'design name',
     value: (fragment) => `Shop ${fragment} design`,
     place: (design, value) => (design.name = value),
+    reaches: 'comment',
+    strict: false,
+  },
+  {
+    name: 'authReason of an exposed statistics page',
+    value: (fragment) => `lab ${fragment} only`,
+    place: (design, value) => {
+      const edge = serviceOf(design, 'edge');
+      edge.stats = { port: 8404, expose: true };
+      edge.auth = false;
+      edge.authReason = value;
+    },
     reaches: 'comment',
     strict: false,
   },
@@ -575,6 +606,8 @@ function randomBalancerDesign(): fc.Arbitrary<Design> {
     listen: fc.option(fc.array(listener, { minLength: 1, maxLength: 3 }), { nil: undefined }),
     tls: fc.boolean(),
     stats: fc.option(port, { nil: undefined }),
+    exposeStats: fc.boolean(),
+    auth: fc.boolean(),
     links: fc.array(
       fc.record({ app: fc.nat(), port: fc.option(port, { nil: undefined }), backup: fc.boolean() }),
       {
@@ -602,7 +635,8 @@ function randomBalancerDesign(): fc.Arbitrary<Design> {
           kind: 'haproxy',
           host: spec.onSecondHost ? 'lb-2' : 'lb-1',
           ...(spec.listen ? { listen: spec.listen } : {}),
-          ...(spec.stats === undefined ? {} : { stats: { port: spec.stats } }),
+          ...(spec.stats === undefined ? {} : { stats: { port: spec.stats, expose: spec.exposeStats } }),
+          ...(spec.auth ? {} : { auth: false, authReason: 'a lab without strangers' }),
           ...(spec.tls
             ? {
                 tls: {

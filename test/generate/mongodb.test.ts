@@ -13,8 +13,11 @@ import type { BundleFile } from '../../core/generate/bundle';
 import { generateBundle } from '../../core/generate/index';
 import {
   generateMongodb,
-  initCommandOf,
+  MONGODB_ADMIN_PASSWORD_VARIABLE,
+  MONGODB_ADMIN_USER,
   initScriptPathOf,
+  initStepOf,
+  keyFilePathOf,
   memberAddressOf,
   mongodPathsOf,
   replicaSetNameOf,
@@ -129,9 +132,19 @@ class ServerError extends Error {
 }
 
 interface ShellCall {
-  name: 'rs.initiate' | 'rs.add' | 'rs.addArb' | 'setDefaultRWConcern' | 'sleep';
+  name:
+    | 'rs.initiate'
+    | 'rs.add'
+    | 'rs.addArb'
+    | 'setDefaultRWConcern'
+    | 'createUser'
+    | 'passwordPrompt'
+    | 'sleep';
   argument: unknown;
 }
+
+/** The administrator's password the tests give the script, through the environment or the prompt. */
+const ADMIN_PASSWORD = 'correct horse battery staple';
 
 const MEMBER_DEFAULTS = { priority: 1, votes: 1, hidden: false, arbiterOnly: false };
 
@@ -143,18 +156,35 @@ function implicitWriteConcern(members: MemberConfig[]): 1 | 'majority' {
   return arbiters > 0 && dataVoters <= Math.floor(voting.length / 2) + 1 ? 1 : 'majority';
 }
 
+/** How the script's session reaches the fake and what its person answers. */
+interface SessionOptions {
+  /** The session comes over 127.0.0.1, where the localhost exception applies; default true. */
+  localhost?: boolean;
+  /** The script's environment; default the administrator's password in its variable. */
+  environment?: Record<string, string>;
+  /** What the person types at passwordPrompt(). */
+  prompt?: string;
+}
+
 /**
- * The mongod the script runs against: it refuses what MongoDB refuses (initiating twice, a config
- * that does not include this member, writes before a primary exists, a reconfig that changes the
- * implicit default write concern without a cluster-wide one) and records every change.
+ * The mongod the script runs against, with access control on (a key file, `authorization:
+ * enabled`): it refuses what MongoDB refuses (initiating twice, a config that does not include this
+ * member, writes before a primary exists, a reconfig that changes the implicit default write
+ * concern without a cluster-wide one, any command but hello before logging in, except what the
+ * localhost exception allows while no user exists: rs.initiate and creating the first user) and
+ * records every change.
  */
 class FakeMongod {
   config: (ReplicaSetConfig & { version: number; members: Required<MemberConfig>[] }) | null = null;
   globalWriteConcern: { w: number | string } | undefined;
+  readonly users = new Map<string, { pwd: string; roles: unknown }>();
   readonly calls: ShellCall[] = [];
   readonly output: string[] = [];
   /** hello answers "not primary" this many times after rs.initiate, as an election takes a moment. */
   private electionPolls: number;
+  /** The user this session logged in as; each run of a script is a new session. */
+  private loggedIn: string | undefined;
+  private session: SessionOptions = {};
 
   /** When false, rs.initiate takes any document: for designs that never passed the schema. */
   private readonly validates: boolean;
@@ -165,6 +195,17 @@ class FakeMongod {
   ) {
     this.electionPolls = options.electionPolls ?? 2;
     this.validates = options.validates ?? true;
+  }
+
+  /** The localhost exception: no user exists yet and the session comes from the host itself. */
+  private get localhostException(): boolean {
+    return this.users.size === 0 && this.session.localhost !== false;
+  }
+
+  private requireLogin(what: string): void {
+    if (this.loggedIn === undefined) {
+      throw new ServerError(`command ${what} requires authentication`, 13, 'Unauthorized');
+    }
   }
 
   private get isPrimary(): boolean {
@@ -197,12 +238,14 @@ class FakeMongod {
   shell(): Record<string, unknown> {
     const rs = {
       conf: () => {
+        this.requireLogin('replSetGetConfig');
         if (this.config === null)
           throw new ServerError('no replset config has been received', 94, 'NotYetInitialized');
         return structuredClone(this.config);
       },
       initiate: (document: ReplicaSetConfig) => {
         this.calls.push({ name: 'rs.initiate', argument: structuredClone(document) });
+        if (!this.localhostException) this.requireLogin('replSetInitiate');
         if (this.config !== null) throw new ServerError('already initialized', 23, 'AlreadyInitialized');
         const problems = this.validates ? replicaSetConfigProblems(document) : [];
         if (problems.length > 0) throw new ServerError(problems.join('; '), 93, 'InvalidReplicaSetConfig');
@@ -222,11 +265,13 @@ class FakeMongod {
       },
       add: (member: MemberConfig) => {
         this.calls.push({ name: 'rs.add', argument: structuredClone(member) });
+        this.requireLogin('replSetReconfig');
         this.requirePrimary('rs.add');
         return this.reconfigure([...this.config!.members, { ...MEMBER_DEFAULTS, ...member }]);
       },
       addArb: (host: string) => {
         this.calls.push({ name: 'rs.addArb', argument: host });
+        this.requireLogin('replSetReconfig');
         this.requirePrimary('rs.addArb');
         const members = this.config!.members;
         const id = Math.max(...members.map((member) => member._id)) + 1;
@@ -235,25 +280,55 @@ class FakeMongod {
           { _id: id, host, priority: 0, votes: 1, hidden: false, arbiterOnly: true },
         ]);
       },
-      status: () => ({
-        ok: 1,
-        set: this.config?._id,
-        members: (this.config?.members ?? []).map((member) => ({
-          name: member.host,
-          stateStr: member.arbiterOnly ? 'ARBITER' : member.host === this.self ? 'PRIMARY' : 'SECONDARY',
-        })),
-      }),
+      status: () => {
+        this.requireLogin('replSetGetStatus');
+        return {
+          ok: 1,
+          set: this.config?._id,
+          members: (this.config?.members ?? []).map((member) => ({
+            name: member.host,
+            stateStr: member.arbiterOnly ? 'ARBITER' : member.host === this.self ? 'PRIMARY' : 'SECONDARY',
+          })),
+        };
+      },
+    };
+    const admin = {
+      createUser: (user: { user: string; pwd: string; roles: unknown }) => {
+        this.calls.push({
+          name: 'createUser',
+          argument: { user: user.user, roles: structuredClone(user.roles) },
+        });
+        if (!this.localhostException) this.requireLogin('createUser');
+        this.requirePrimary('createUser');
+        if (this.users.has(user.user))
+          throw new ServerError(`User "${user.user}@admin" already exists`, 51003, 'Location51003');
+        this.users.set(user.user, { pwd: user.pwd, roles: user.roles });
+        return { ok: 1 };
+      },
+      // mongosh throws on a wrong password.
+      auth: (user: string, pwd: string) => {
+        if (this.users.get(user)?.pwd !== pwd)
+          throw new ServerError('Authentication failed.', 18, 'AuthenticationFailed');
+        this.loggedIn = user;
+        return { ok: 1 };
+      },
     };
     const db = {
+      getSiblingDB: (name: string) => {
+        if (name !== 'admin') throw new Error(`the fake mongod has only the admin database, not ${name}`);
+        return admin;
+      },
       adminCommand: (command: Record<string, unknown>) => {
         if ('hello' in command) {
           if (this.config !== null && this.electionPolls > 0) this.electionPolls -= 1;
           return {
             ok: 1,
             isWritablePrimary: this.isPrimary,
+            ...(this.config === null ? {} : { setName: this.config._id }),
             ...(this.isPrimary ? { primary: this.self } : {}),
           };
         }
+        this.requireLogin(Object.keys(command)[0]!);
         if ('getDefaultRWConcern' in command) {
           return this.globalWriteConcern === undefined
             ? {
@@ -277,20 +352,32 @@ class FakeMongod {
     return {
       rs,
       db,
+      process: {
+        env: { ...(this.session.environment ?? { [MONGODB_ADMIN_PASSWORD_VARIABLE]: ADMIN_PASSWORD }) },
+      },
+      passwordPrompt: () => {
+        this.calls.push({ name: 'passwordPrompt', argument: undefined });
+        return this.session.prompt ?? '';
+      },
       print: (...values: unknown[]) => this.output.push(values.map(String).join(' ')),
       sleep: (milliseconds: number) => this.calls.push({ name: 'sleep', argument: milliseconds }),
     };
   }
 
-  /** Runs a script as `mongosh --file` would: a fresh global scope, this mongod behind it. */
-  run(script: string): { globals: Record<string, unknown> } {
+  /**
+   * Runs a script as `mongosh --file` would: a fresh global scope and a new session (logged in as
+   * nobody), this mongod behind it.
+   */
+  run(script: string, session: SessionOptions = {}): { globals: Record<string, unknown> } {
+    this.session = session;
+    this.loggedIn = undefined;
     const globals = createContext(this.shell());
     runInContext(script, globals, { filename: 'init.js', timeout: 5000 });
     return { globals };
   }
 
   changes(): ShellCall[] {
-    return this.calls.filter((call) => call.name !== 'sleep');
+    return this.calls.filter((call) => call.name !== 'sleep' && call.name !== 'passwordPrompt');
   }
 }
 
@@ -379,12 +466,25 @@ function initiateAndCheck(design: Design, group: Group): FakeMongod {
     expect(names).not.toContain('setDefaultRWConcern');
   }
   expect(mongod.output.join('\n')).toContain(`Initiating replica set ${replicaSetNameOf(group)}`);
+  // The MongoDB security checklist's order: initiate, create the administrator, then log in for the rest.
+  expect(names[0]).toBe('rs.initiate');
+  expect(names[1]).toBe('createUser');
+  expect(mongod.changes()[1]!.argument).toEqual({
+    user: MONGODB_ADMIN_USER,
+    roles: [
+      { role: 'userAdminAnyDatabase', db: 'admin' },
+      { role: 'clusterAdmin', db: 'admin' },
+    ],
+  });
+  expect(mongod.users.get(MONGODB_ADMIN_USER)?.pwd).toBe(ADMIN_PASSWORD);
+  expect(mongod.output.join('\n')).not.toContain(ADMIN_PASSWORD);
 
-  // The second run changes nothing and says so.
+  // The second run (a new session) logs in, changes nothing and says so.
   const before = mongod.changes().length;
   mongod.output.length = 0;
   mongod.run(script);
   expect(mongod.changes().length).toBe(before);
+  expect(mongod.output.join('\n')).toContain(`Logged in as ${MONGODB_ADMIN_USER}.`);
   expect(mongod.output.join('\n')).toContain('Nothing to do');
   return mongod;
 }
@@ -403,9 +503,27 @@ function checkMongodConfig(design: Design, file: BundleFile): Record<string, unk
   const paths = mongodPathsOf(index, service);
   const group = service.group === undefined ? undefined : index.groups.get(service.group);
   const parsed = parseYaml(file.content) as Record<string, Record<string, unknown>>;
+  const open = 'auth' in service && service.auth === false;
   expect(Object.keys(parsed).sort()).toEqual(
-    ['net', 'processManagement', 'storage', 'systemLog', ...(group ? ['replication'] : [])].sort(),
+    [
+      'net',
+      'processManagement',
+      'storage',
+      'systemLog',
+      ...(group ? ['replication'] : []),
+      ...(group || !open ? ['security'] : []),
+    ].sort(),
   );
+  // Members authenticate each other with the set's key file; clients log in unless auth: false.
+  if (group) {
+    expect(parsed.security).toEqual(
+      open
+        ? { keyFile: keyFilePathOf(index, service), transitionToAuth: true }
+        : { keyFile: keyFilePathOf(index, service), authorization: 'enabled' },
+    );
+  } else if (!open) {
+    expect(parsed.security).toEqual({ authorization: 'enabled' });
+  }
   expect(parsed.replication).toEqual(group ? { replSetName: replicaSetNameOf(group) } : undefined);
   expect(parsed.net!.port).toBe(mainPortOf(service));
   expect(String(parsed.net!.bindIp).split(',')).toEqual([...new Set([host.address, '127.0.0.1'])]);
@@ -443,7 +561,7 @@ describe('mongod.conf and the init script of every example design', () => {
   test('the PSA set of expertflow-two-sites sets the write concern before it adds the arbiter', () => {
     const design = loadExample('expertflow-two-sites.topo.json');
     const mongod = initiateAndCheck(design, replicaSets(design)[0]!);
-    expect(mongod.changes()).toEqual([
+    expect(mongod.changes().filter((call) => call.name !== 'createUser')).toEqual([
       {
         name: 'rs.initiate',
         argument: {
@@ -461,11 +579,15 @@ describe('mongod.conf and the init script of every example design', () => {
       { name: 'rs.addArb', argument: '10.50.3.11:27017' },
     ]);
     expect(mongod.calls.filter((call) => call.name === 'sleep').length).toBeGreaterThan(0);
-    const command = initCommandOf(indexDesign(design), replicaSets(design)[0]!);
-    expect(command).toBe(
-      "mongosh 'mongodb://10.50.1.11:27017/?directConnection=true' --file scripts/mongodb-rs0-init.js",
-    );
-    expect(scriptOf(generate(design), replicaSets(design)[0]!)).toContain(`//   ${command}\n`);
+    // Over 127.0.0.1 on the host of the member that should become primary: the localhost exception.
+    const step = initStepOf(indexDesign(design), replicaSets(design)[0]!);
+    expect(step).toEqual({
+      host: 'ef-a',
+      command: "mongosh 'mongodb://127.0.0.1:27017/?directConnection=true' --file mongodb-rs0-init.js",
+    });
+    const script = scriptOf(generate(design), replicaSets(design)[0]!);
+    expect(script).toContain(`//   ${step!.command}\n`);
+    expect(script).toContain('// script to host ef-a,');
   });
 
   test('the broken expertflow variant gives the arbiter beside mongo-b its own config, data and log', () => {
@@ -508,6 +630,11 @@ describe('replica set shapes', () => {
       { id: 'm2', kind: 'mongodb', host: 'h2', group: 'rs' },
       { id: 'm3', kind: 'mongodb', host: 'h3', group: 'rs', priority: 0, hidden: true },
       { id: 'm4', kind: 'mongodb', host: 'h4', group: 'rs', priority: 0, votes: 0 },
+    ],
+    'a member with auth: false keeps the key file, so the set still forms (transitionToAuth)': [
+      { id: 'm1', kind: 'mongodb', host: 'h1', group: 'rs', priority: 2 },
+      { id: 'm2', kind: 'mongodb', host: 'h2', group: 'rs' },
+      { id: 'm3', kind: 'mongodb', host: 'h3', group: 'rs', auth: false, authReason: 'a reporting tool' },
     ],
     'three data members with one non-voting, plus an arbiter (PSA by the formula)': [
       { id: 'm1', kind: 'mongodb', host: 'h1', group: 'rs' },
@@ -563,6 +690,17 @@ describe('replica set shapes', () => {
     expect(scriptOf(files, replicaSets(design)[0]!)).toContain('Left out, having no host: external.');
   });
 
+  test('a standalone mongodb with auth: false has no security section and says why', () => {
+    const design = makeDesign({
+      services: [{ id: 'solo', kind: 'mongodb', host: 'h1', auth: false, authReason: 'a throwaway lab' }],
+    });
+    const [file] = generate(design);
+    expect(checkMongodConfig(design, file!).security).toBeUndefined();
+    expect(file!.content).toContain(
+      '# Authentication is off (auth: false): a throwaway lab. Anyone who reaches it is an administrator.',
+    );
+  });
+
   test('a standalone mongodb gets a mongod.conf without replication and no script', () => {
     const design = makeDesign({ services: [{ id: 'solo', kind: 'mongodb', host: 'h1' }] });
     const files = generate(design);
@@ -587,8 +725,12 @@ describe('the init script on a set that is part-way there', () => {
     });
     mongod.calls.length = 0;
     mongod.run(script);
-    expect(mongod.changes().map((call) => call.name)).toEqual(['setDefaultRWConcern', 'rs.addArb']);
-    expect(mongod.output[0]).toContain('already initiated');
+    expect(mongod.changes().map((call) => call.name)).toEqual([
+      'createUser',
+      'setDefaultRWConcern',
+      'rs.addArb',
+    ]);
+    expect(mongod.output.join('\n')).toContain('already initiated');
   });
 
   test('a member that differs from the design is reported, not changed', () => {
@@ -615,6 +757,55 @@ describe('the init script on a set that is part-way there', () => {
     const mongod = new FakeMongod('10.50.1.11:27017', { electionPolls: 1000 });
     expect(() => mongod.run(script)).toThrow(/did not become primary within 60 s/);
     expect(mongod.calls.filter((call) => call.name === 'sleep')).toHaveLength(60);
+  });
+});
+
+describe('the init script and access control', () => {
+  const design = loadExample('expertflow-two-sites.topo.json');
+  const group = replicaSets(design)[0]!;
+  const script = scriptOf(generate(design), group);
+  const primary = '10.50.1.11:27017';
+
+  test('without the environment variable it asks once for the password, and never prints it', () => {
+    const mongod = new FakeMongod(primary, { electionPolls: 0 });
+    mongod.run(script, { environment: {}, prompt: 'typed at the prompt' });
+    expect(mongod.calls.filter((call) => call.name === 'passwordPrompt')).toHaveLength(1);
+    expect(mongod.users.get(MONGODB_ADMIN_USER)?.pwd).toBe('typed at the prompt');
+    expect(mongod.config!.members).toHaveLength(3);
+    expect(mongod.output.join('\n')).not.toContain('typed at the prompt');
+  });
+
+  test('no password at all stops before anything is created', () => {
+    const mongod = new FakeMongod(primary, { electionPolls: 0 });
+    expect(() => mongod.run(script, { environment: {}, prompt: '' })).toThrow(
+      new RegExp(`No password for the administrator admin: set ${MONGODB_ADMIN_PASSWORD_VARIABLE}`),
+    );
+    expect(mongod.users.size).toBe(0);
+    expect(mongod.changes().map((call) => call.name)).toEqual(['rs.initiate']);
+  });
+
+  test('a wrong password on a set whose administrator exists is refused with words, changing nothing', () => {
+    const mongod = new FakeMongod(primary, { electionPolls: 0 });
+    mongod.run(script);
+    const before = mongod.changes().length;
+    expect(() =>
+      mongod.run(script, { environment: { [MONGODB_ADMIN_PASSWORD_VARIABLE]: 'not the password' } }),
+    ).toThrow(/Cannot log in as admin with this password, and the first user can no longer be created/);
+    expect(
+      mongod
+        .changes()
+        .slice(before)
+        .map((call) => call.name),
+    ).toEqual(['createUser']);
+    expect(mongod.users.size).toBe(1);
+  });
+
+  test('from another machine (no localhost exception) it says to run it on the host over 127.0.0.1', () => {
+    const mongod = new FakeMongod(primary, { electionPolls: 0 });
+    expect(() => mongod.run(script, { localhost: false })).toThrow(
+      /only a session from the member's own host may initiate the set .*over 127\.0\.0\.1/,
+    );
+    expect(mongod.config).toBeNull();
   });
 });
 
@@ -795,6 +986,7 @@ describe('injection corpus', () => {
         'net',
         'processManagement',
         'replication',
+        'security',
         'storage',
         'systemLog',
       ]);

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { TestContext } from 'vitest';
 import { indexDesign } from '../../core/design-index';
+import { buildManifest } from '../../core/generate/bundle';
 import type { BundleFile } from '../../core/generate/bundle';
 import { generateBundle } from '../../core/generate/index';
 import { UnsafeValueError } from '../../core/generate/quote';
@@ -29,6 +30,8 @@ import { IP_PATTERN } from '../../core/schema/patterns';
 import { freePort } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
 import type { RedisServer } from '../lab/tools';
+import { labSecrets } from './lab-secrets';
+import type { LabSecrets } from './lab-secrets';
 
 const IP = new RegExp(IP_PATTERN);
 
@@ -83,6 +86,7 @@ interface Started {
   file: BundleFile;
   service: Service;
   server: RedisServer;
+  secrets: LabSecrets;
 }
 
 function serviceOf(design: Design, file: BundleFile): Service {
@@ -104,14 +108,18 @@ function serviceOf(design: Design, file: BundleFile): Service {
  */
 async function startAll(loopback: LoopbackDesign, context: TestContext): Promise<Started[]> {
   const files = generate(loopback.design);
+  // The secret files the configs include, rendered by the store as push renders them.
+  const secrets = await labSecrets(generateBundle(loopback.design).manifest, context);
   return Promise.all(
     files.map(async (file) => {
       const service = serviceOf(loopback.design, file);
+      const admin = await secrets.adminOf(service);
       const options = {
         // The lab's `--port 0` keeps it off TCP; the file's own port and bind come back with this.
         extraArgs: ['--port', String(mainPortOf(service))],
-        extraFiles: { '/etc/hosts': loopback.etcHosts },
+        extraFiles: { '/etc/hosts': loopback.etcHosts, ...secrets.filesOf(file.host!) },
         context,
+        ...(admin === null ? {} : { auth: admin }),
       };
       const start =
         service.kind === 'redis'
@@ -119,7 +127,7 @@ async function startAll(loopback: LoopbackDesign, context: TestContext): Promise
           : await startSentinel(file.content, options);
       if (!start.ok)
         throw new Error(`${file.host} ${file.path} did not start:\n${start.output}\n\n${file.content}`);
-      return { file, service, server: requireStarted(start) };
+      return { file, service, server: requireStarted(start), secrets };
     }),
   );
 }
@@ -146,7 +154,8 @@ async function configGet(server: RedisServer, ...names: string[]): Promise<Recor
 async function expectServersMatchDesign(loopback: LoopbackDesign, started: Started[]): Promise<void> {
   const { design } = loopback;
   const index = indexDesign(design);
-  for (const { service, server, file } of started) {
+  for (const { service, server, file, secrets } of started) {
+    await expectAuthentication(service, server, secrets, `${file.host} ${file.path}`);
     const host = index.hosts.get(service.host!)!;
     const group = service.group === undefined ? undefined : index.groups.get(service.group);
     const plan = group?.kind === 'redis-sentinel' ? planSentinelGroup(index, group) : undefined;
@@ -201,6 +210,34 @@ async function expectServersMatchDesign(loopback: LoopbackDesign, started: Start
       parallelSyncs: '1',
     });
   }
+}
+
+/**
+ * Every server lets in only whom the design says: without a password a command gets NOAUTH, the
+ * client user gets NOPERM for CONFIG SET, and a service with `auth: false` answers anyone.
+ */
+async function expectAuthentication(
+  service: Service,
+  server: RedisServer,
+  secrets: LabSecrets,
+  where: string,
+): Promise<void> {
+  const open = 'auth' in service && service.auth === false;
+  if (service.kind === 'redis') {
+    const anonymous = await server.commandAs(null, 'SET', 'topoforge-probe', '1');
+    if (open) {
+      expect(anonymous, where).not.toMatch(/NOAUTH/);
+      return;
+    }
+    expect(anonymous, where).toMatch(/^NOAUTH/);
+    const client = await secrets.clientOf(service);
+    expect(await server.commandAs(client, 'CONFIG', 'SET', 'dir', '/tmp'), where).toMatch(/^NOPERM/);
+    expect(await server.commandAs(client, 'PING'), where).toBe('PONG');
+    return;
+  }
+  const anonymous = await server.commandAs(null, 'SENTINEL', 'MASTERS');
+  if (open) expect(anonymous, where).not.toMatch(/NOAUTH/);
+  else expect(anonymous, where).toMatch(/^NOAUTH/);
 }
 
 async function stopAll(started: Started[]): Promise<void> {
@@ -413,6 +450,11 @@ const MUTATIONS: Record<string, Mutation> = {
     groupOf(design).label = value;
     for (const service of servicesOf(design)) service.label = value;
   },
+  // Reaches a comment only: the header of a config that lets anyone in says why.
+  'authReason of an open primary': (design, value) => {
+    servicesOf(design)[0]!.auth = false;
+    servicesOf(design)[0]!.authReason = value;
+  },
   'host address': (design, value) => {
     (design.hosts as Record<string, unknown>[])[0]!.address = value;
   },
@@ -455,6 +497,8 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
         }
         expect(accepted).toBeGreaterThan(0);
       },
+      // Each accepted value starts three servers; free text is accepted in most of its forms.
+      90_000,
     );
   }
 
@@ -475,10 +519,16 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
         }
         // What is left is one bare token that survives Sentinel's own rewrite of the file.
         const sentinel = files.find((file) => file.path === '/etc/redis/sentinel.conf')!;
-        const server = requireStarted(await startSentinel(sentinel.content, { context }));
+        const secrets = await labSecrets(buildManifest(raw, files), context);
+        const options = {
+          context,
+          extraFiles: secrets.filesOf(sentinel.host!),
+          auth: (await secrets.adminOf({ id: 'watch' }))!,
+        };
+        const server = requireStarted(await startSentinel(sentinel.content, options));
         expect(pairs(await server.command('SENTINEL', 'MASTERS')).get('name')).toBe(value);
         await server.stop();
-        const again = requireStarted(await startSentinel(server.readConfig(), { context }));
+        const again = requireStarted(await startSentinel(server.readConfig(), options));
         expect(pairs(await again.command('SENTINEL', 'MASTERS')).get('name')).toBe(value);
         await again.stop();
       }
@@ -496,7 +546,14 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
         const header = file.content.split('\n\n')[0]!.split('\n');
         expect(header.every((line) => line.startsWith('#'))).toBe(true);
       }
-      const sentinel = requireStarted(await startSentinel(files[2]!.content, { context }));
+      const secrets = await labSecrets(buildManifest(raw, files), context);
+      const sentinel = requireStarted(
+        await startSentinel(files[2]!.content, {
+          context,
+          extraFiles: secrets.filesOf(files[2]!.host!),
+          auth: (await secrets.adminOf({ id: 'watch' }))!,
+        }),
+      );
       expect(pairs(await sentinel.command('SENTINEL', 'MASTERS')).get('name')).toBe('cache');
       await sentinel.stop();
     }

@@ -1,11 +1,13 @@
 /**
  * The generated Redis + Sentinel group fails over in time: three redis servers and three sentinels,
- * started from the generated files unmodified on loopback addresses of their own, promote a
- * replica within 3 s of the primary's SIGKILL with the default `down-after-milliseconds`.
+ * started from the generated files unmodified on loopback addresses of their own, with
+ * authentication on (the secret files rendered by the secret store, as push renders them), promote
+ * a replica within 3 s of the primary's SIGKILL with the default `down-after-milliseconds`.
  */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, test } from 'vitest';
 import { indexDesign } from '../../core/design-index';
+import { generateBundle } from '../../core/generate/index';
 import { DEFAULT_DOWN_AFTER_MS, generateRedis } from '../../core/generate/redis';
 import { checkDesign, describeProblem } from '../../core/load';
 import { mainPortOf } from '../../core/model';
@@ -13,6 +15,7 @@ import type { Design } from '../../core/model';
 import { freePort, sleep } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
 import type { RedisServer } from '../lab/tools';
+import { labSecrets } from './lab-secrets';
 
 /** Polls `condition` every 20 ms until it holds; throws after `timeoutMs`. */
 async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -71,13 +74,19 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       expect(files.find((file) => file.path === '/etc/redis/sentinel.conf')!.content).toContain(
         `sentinel down-after-milliseconds cache ${DEFAULT_DOWN_AFTER_MS}`,
       );
+      const secrets = await labSecrets(generateBundle(design).manifest, context);
       const start = async (serviceId: string): Promise<RedisServer> => {
         const service = design.services.find((candidate) => candidate.id === serviceId)!;
         const file = files.find(
           (candidate) => candidate.host === service.host && candidate.path.endsWith(`${service.kind}.conf`),
         )!;
         // The lab starts servers with `--port 0`; the generated port (and the file's own bind) win again.
-        const options = { extraArgs: ['--port', String(mainPortOf(service))], context };
+        const options = {
+          extraArgs: ['--port', String(mainPortOf(service))],
+          extraFiles: secrets.filesOf(service.host!),
+          auth: (await secrets.adminOf(service))!,
+          context,
+        };
         return requireStarted(
           service.kind === 'redis'
             ? await startRedis(file.content, options)
@@ -88,6 +97,9 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       const bootedAt = performance.now();
       const [primary, ...replicas] = await Promise.all(['redis-1', 'redis-2', 'redis-3'].map(start));
       const sentinels = await Promise.all(['sentinel-1', 'sentinel-2', 'sentinel-3'].map(start));
+      // Authentication is on: nobody gets in without a password.
+      for (const server of [primary!, ...replicas, ...sentinels])
+        expect(await server.commandAs(null, 'PING')).toMatch(/^NOAUTH/);
       const replicaPorts = ['redis-2', 'redis-3'].map((id) =>
         String(mainPortOf(design.services.find((service) => service.id === id)!)),
       );

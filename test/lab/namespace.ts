@@ -234,10 +234,21 @@ export async function runIsolated(
   }
 }
 
-/** Runs a command to completion, killing it after `timeoutMs`. */
-export function runCommand(command: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
+/**
+ * Runs a command to completion, killing it after `timeoutMs`. `environment` adds variables, e.g. a
+ * password that must not appear on the command line (`REDISCLI_AUTH`).
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  timeoutMs = 20_000,
+  environment: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: labEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { ...labEnvironment(), ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const both: Buffer[] = [];

@@ -262,6 +262,17 @@ export interface RedisStartOptions {
   timeoutMs?: number;
   /** The test that owns the server (needed in concurrent tests); defaults to the current test. */
   context?: LabContext;
+  /**
+   * How `command` logs in: an ACL user and its password, or the password alone (the default user,
+   * Sentinel's `requirepass`). The password reaches redis-cli through REDISCLI_AUTH, never argv.
+   */
+  auth?: RedisLogin;
+}
+
+/** A Redis login: an ACL user, or the default user when `user` is left out. */
+export interface RedisLogin {
+  user?: string;
+  password: string;
 }
 
 /** A running Redis server or Sentinel, stopped and removed when the test finishes. */
@@ -276,8 +287,13 @@ export interface RedisServer {
   readonly host: string;
   /** The config as the server has rewritten it so far. */
   readConfig(): string;
-  /** Runs `redis-cli -s SOCKET …` and returns its trimmed output; throws if redis-cli fails. */
+  /**
+   * Runs `redis-cli -s SOCKET …` as the start's `auth` (if any) and returns its trimmed output;
+   * throws if redis-cli fails.
+   */
   command(...args: string[]): Promise<string>;
+  /** The same, logged in as `login`, or as nobody when it is null. Returns errors as text too. */
+  commandAs(login: RedisLogin | null, ...args: string[]): Promise<string>;
   /** SIGKILL, as a crash would. */
   kill(): void;
   stop(): Promise<void>;
@@ -315,6 +331,17 @@ function answersPing(socket: string): Promise<boolean> {
     connection.once('data', (reply: Buffer) => finish(/^[+-]/u.test(reply.toString('latin1'))));
     connection.once('error', () => finish(false));
   });
+}
+
+/** `redis-cli -s SOCKET`, logged in as `login`: the user on the command line, the password in the environment. */
+function redisCli(socket: string, login: RedisLogin | null, args: string[]) {
+  const user = login?.user === undefined ? [] : ['--user', login.user];
+  return runCommand(
+    'redis-cli',
+    ['-s', socket, ...user, ...args],
+    20_000,
+    login === null ? {} : { REDISCLI_AUTH: login.password },
+  );
 }
 
 function readIfPresent(path: string): string {
@@ -382,10 +409,11 @@ async function startRedisProgram(
     host,
     readConfig: () => readFileSync(configPath, 'utf8'),
     command: async (...args) => {
-      const result = await runCommand('redis-cli', ['-s', socket, ...args]);
+      const result = await redisCli(socket, options.auth ?? null, args);
       if (result.exitCode !== 0) throw new Error(`redis-cli ${args.join(' ')} failed:\n${result.output}`);
       return result.stdout.trim();
     },
+    commandAs: async (login, ...args) => (await redisCli(socket, login, args)).output,
     kill: () => labProcess.kill('SIGKILL'),
     stop: async () => {
       await labProcess.stop();

@@ -1,0 +1,21 @@
+/**
+ * Secrets of a deployment (SPEC section 6), for push and the `topoforge secrets` command: the store
+ * on the architect's machine, and the secret files a bundle's hosts need, rendered from it.
+ */
+export {
+  SECRETS_DIRECTORY_VARIABLE,
+  SecretStore,
+  SecretStoreError,
+  appDataDirectory,
+  designFolderOf,
+  secretStoreDirectory,
+} from './store';
+export type { RotationState, ScopeSecrets, SecretStoreOptions, SecretSummary } from './store';
+export {
+  SECRET_NOT_SHOWN,
+  SecretManifestError,
+  completeSecretRollouts,
+  prepareSecretUploads,
+  readSecretFiles,
+} from './uploads';
+export type { SecretUpload } from './uploads';
