@@ -7,6 +7,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useServices } from './app/services';
 import { Canvas } from './canvas/Canvas';
+import { Overview } from './canvas/Overview';
 import { Dialogs } from './chrome/Dialogs';
 import { StatusBar } from './chrome/StatusBar';
 import { TitleBar } from './chrome/TitleBar';
@@ -82,7 +83,10 @@ export function App() {
       <div className="app">
         <TitleBar />
         <div className={`workspace${wide ? ' wide-panel' : ''}`}>
-          <Palette />
+          <div className="palette-column">
+            <Palette />
+            <Overview />
+          </div>
           <main className="canvas-area" aria-label="Canvas">
             <Canvas />
           </main>

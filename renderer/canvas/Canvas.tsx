@@ -11,7 +11,6 @@ import {
   ConnectionLineType,
   ConnectionMode,
   Controls,
-  MiniMap,
   ReactFlow,
   getNodesBounds,
   getViewportForBounds,
@@ -33,7 +32,9 @@ import { useAppStore } from '../state/store';
 import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { edgeTypes, RoutingContext } from './edges';
 import { nodeTypes } from './nodes';
+import { RoutingScene } from './routing';
 
 const GRID: [number, number] = [10, 10];
 const FAILABLE = new Set(['host', 'site', 'service']);
@@ -46,11 +47,10 @@ export function Canvas() {
   // short tasks, so that no edit of a large design holds the main thread for long.
   const design = useDeferredValue(useAppStore((s) => s.design));
   const selection = useDeferredValue(useAppStore((s) => s.selection));
-  const { theme, snapToGrid, showMinimap, whatIf } = useAppStore(
+  const { theme, snapToGrid, whatIf } = useAppStore(
     useShallow((s) => ({
       theme: s.theme,
       snapToGrid: s.snapToGrid,
-      showMinimap: s.showMinimap,
       whatIf: s.whatIf,
     })),
   );
@@ -61,6 +61,7 @@ export function Canvas() {
 
   const selected = useMemo(() => new Set(selection), [selection]);
   const geometry = useMemo(() => computeGeometry(design), [design]);
+  const scene = useMemo(() => new RoutingScene(geometry), [geometry]);
   const derivedNodes = useMemo(
     () => projection.current.nodes(design, geometry, selected),
     [design, geometry, selected],
@@ -154,14 +155,13 @@ export function Canvas() {
     (ids?: string[]) => {
       void flow.fitView({
         ...(ids && ids.length > 0 ? { nodes: ids.map((id) => ({ id })), maxZoom: 1.2 } : { maxZoom: 1 }),
-        // Clear of the controls (bottom left) and the minimap (bottom right), which would hide
-        // whatever the fit put under them.
-        padding: { top: '40px', left: '64px', right: '40px', bottom: showMinimap ? '180px' : '64px' },
+        // Clear of the controls (bottom left), which would hide whatever the fit put under them.
+        padding: { top: '40px', left: '64px', right: '40px', bottom: '64px' },
         duration: 300,
         includeHiddenNodes: true,
       });
     },
-    [flow, showMinimap],
+    [flow],
   );
 
   const capture = useCallback(
@@ -242,34 +242,36 @@ export function Canvas() {
           </div>
         </div>
       ) : null}
-      <ReactFlow<CanvasNode, CanvasEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onNodeDragStop={onNodeDragStop}
-        onConnect={onConnect}
-        onNodeClick={onNodeClick}
-        isValidConnection={isValidConnection}
-        connectionMode={ConnectionMode.Strict}
-        connectionLineType={ConnectionLineType.Bezier}
-        colorMode={theme}
-        snapToGrid={snapToGrid}
-        snapGrid={GRID}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
-        onlyRenderVisibleElements={large && !exporting}
-        minZoom={0.05}
-        maxZoom={2.5}
-        proOptions={{ hideAttribution: true }}
-        className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        <Controls position="bottom-left" />
-        {showMinimap ? <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={2} /> : null}
-      </ReactFlow>
+      <RoutingContext.Provider value={scene}>
+        <ReactFlow<CanvasNode, CanvasEdge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onNodeDragStop={onNodeDragStop}
+          onConnect={onConnect}
+          onNodeClick={onNodeClick}
+          isValidConnection={isValidConnection}
+          connectionMode={ConnectionMode.Strict}
+          connectionLineType={ConnectionLineType.Bezier}
+          colorMode={theme}
+          snapToGrid={snapToGrid}
+          snapGrid={GRID}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control']}
+          onlyRenderVisibleElements={large && !exporting}
+          minZoom={0.05}
+          maxZoom={2.5}
+          proOptions={{ hideAttribution: true }}
+          className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+          <Controls position="bottom-left" />
+        </ReactFlow>
+      </RoutingContext.Provider>
     </>
   );
 }
