@@ -35,6 +35,7 @@ import type { CanvasEdge, CanvasNode } from './derive';
 import { edgeTypes, RoutingContext } from './edges';
 import { nodeTypes } from './nodes';
 import { RoutingScene } from './routing';
+import { WhatIfBubbles } from './WhatIfBubbles';
 
 const GRID: [number, number] = [10, 10];
 const FAILABLE = new Set(['host', 'site', 'service']);
@@ -270,6 +271,7 @@ export function Canvas() {
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
           <Controls position="bottom-left" />
+          <WhatIfBubbles />
         </ReactFlow>
       </RoutingContext.Provider>
     </>

@@ -197,13 +197,6 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
   const info = ENTRYPOINT_VIA_INFO[entrypoint.via];
   const badge = useBadge(id);
   const state = useWhatIfState(id);
-  // The reason is worth the room on the canvas only when something is wrong; the what-if panel
-  // lists every entrypoint's reason.
-  const reason = useAppStore((s) => {
-    if (!s.whatIf) return undefined;
-    const status = s.analysis?.entrypoints.find((e) => e.id === id);
-    return status && status.state !== 'up' ? status.reason : undefined;
-  });
   return (
     <div
       className={`node entrypoint-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
@@ -224,11 +217,6 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
       </div>
       {badge ? <FindingBadge badge={badge} /> : null}
       {state ? <StateTag state={state} /> : null}
-      {reason ? (
-        <div className="entrypoint-reason" data-testid={`reason-${id}`}>
-          {reason}
-        </div>
-      ) : null}
       <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
     </div>
   );
