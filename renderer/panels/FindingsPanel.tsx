@@ -175,7 +175,7 @@ export function FindingsPanel() {
           <h3 id="sketch-note-title">No entrypoint drawn yet</h3>
           <p>
             Until the design says where clients connect, every service that nothing links to counts as an
-            entrypoint ({implied.length}: {implied.slice(0, 4).map(nameOf).join(', ')}
+            entrypoint ({implied.length}: {implied.slice(0, 4).join(', ')}
             {implied.length > 4 ? ` and ${implied.length - 4} more` : ''}), and each is checked as if clients
             used it directly.
           </p>
