@@ -81,6 +81,7 @@ export function App() {
   return (
     <ReactFlowProvider>
       <div className="app">
+        <h1 className="visually-hidden">Topoforge designer</h1>
         <TitleBar />
         <div className={`workspace${wide ? ' wide-panel' : ''}`}>
           <div className="palette-column">

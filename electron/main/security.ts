@@ -44,7 +44,7 @@ export function privilegedSchemes(): CustomScheme[] {
  * app itself; no `'unsafe-eval'` (the design validator and the templates are precompiled, see
  * STYLE.md); no connections anywhere but the app; no frames, plugins, forms or `<base>`.
  * `style-src 'unsafe-inline'` is for the inline `style` attributes React Flow positions nodes with;
- * `data:` and `blob:` images are the diagram pictures html-to-image draws.
+ * `data:` and `blob:` images are the diagram pictures: the export draws its SVG into a canvas for PNG.
  */
 export function contentSecurityPolicy(): string {
   const directives: Record<string, string[]> = {

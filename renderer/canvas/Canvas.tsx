@@ -12,8 +12,6 @@ import {
   ConnectionMode,
   Controls,
   ReactFlow,
-  getNodesBounds,
-  getViewportForBounds,
   useReactFlow,
 } from '@xyflow/react';
 import type {
@@ -24,7 +22,6 @@ import type {
   OnNodeDrag,
   XYPosition,
 } from '@xyflow/react';
-import { toPng, toSvg } from 'html-to-image';
 import { useShallow } from 'zustand/react/shallow';
 import { commitDrag, connectItems, connectionRefusal } from '../app/commands';
 import { useServices } from '../app/services';
@@ -33,7 +30,10 @@ import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
 import { edgeTypes, RoutingContext } from './edges';
+import { diagramDataUrl } from './export';
+import type { DiagramState } from './export-svg';
 import { nodeTypes } from './nodes';
+import { useCanvasKeyboard } from './keyboard';
 import { RoutingScene } from './routing';
 import { WhatIfBubbles } from './WhatIfBubbles';
 
@@ -56,9 +56,10 @@ export function Canvas() {
     })),
   );
   const [overlay, setOverlay] = useState<ReadonlyMap<string, XYPosition>>(new Map());
-  const [exporting, setExporting] = useState(false);
   const clearOverlay = useRef(false);
   const projection = useRef(new CanvasProjection());
+  const wrapper = useRef<HTMLDivElement>(null);
+  useCanvasKeyboard(services, wrapper);
 
   const selected = useMemo(() => new Set(selection), [selection]);
   const geometry = useMemo(() => computeGeometry(design), [design]);
@@ -167,47 +168,16 @@ export function Canvas() {
 
   const capture = useCallback(
     async (format: 'png' | 'svg') => {
-      setExporting(true);
-      // Visible-only rendering leaves the off-screen nodes out of the DOM: wait for all to mount.
-      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-      try {
-        const all = flow.getNodes();
-        const bounds = getNodesBounds(all);
-        const margin = 40;
-        const width = Math.min(8000, Math.ceil(bounds.width + 2 * margin));
-        const height = Math.min(8000, Math.ceil(bounds.height + 2 * margin));
-        const viewport = getViewportForBounds(bounds, width, height, 0.05, 2, `${margin}px`);
-        const element = document.querySelector<HTMLElement>('.react-flow__viewport');
-        if (!element) throw new Error('the canvas is not on the page');
-        const background = getComputedStyle(document.querySelector('.react-flow')!).getPropertyValue(
-          '--canvas-background',
-        );
-        const options = {
-          backgroundColor: background.trim() || '#ffffff',
-          width,
-          height,
-          style: {
-            width: `${width}px`,
-            height: `${height}px`,
-            transform: `translate(${viewport.x}px, ${viewport.y}px) scale(${viewport.zoom})`,
-          },
-        };
-        const restore = inlineSvgStyles(element);
-        try {
-          return format === 'png'
-            ? await toPng(element, {
-                ...options,
-                pixelRatio: width * 2 <= 8000 && height * 2 <= 8000 ? 2 : 1,
-              })
-            : await toSvg(element, options);
-        } finally {
-          restore();
-        }
-      } finally {
-        setExporting(false);
+      // What-if colours when exported from what-if mode; the design as it is otherwise.
+      const state = services.store.getState();
+      let states: Record<string, DiagramState> | undefined;
+      if (state.whatIf && state.analysis?.detail) {
+        states = { ...state.analysis.states };
+        for (const id of state.failed) states[id] = 'failed';
       }
+      return diagramDataUrl(format, state.design, states);
     },
-    [flow],
+    [services],
   );
 
   const fitRequest = useAppStore((s) => s.fitRequest);
@@ -245,6 +215,7 @@ export function Canvas() {
       ) : null}
       <RoutingContext.Provider value={scene}>
         <ReactFlow<CanvasNode, CanvasEdge>
+          ref={wrapper}
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
@@ -263,7 +234,7 @@ export function Canvas() {
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={['Meta', 'Control']}
-          onlyRenderVisibleElements={large && !exporting}
+          onlyRenderVisibleElements={large}
           minZoom={0.05}
           maxZoom={2.5}
           proOptions={{ hideAttribution: true }}
@@ -276,37 +247,4 @@ export function Canvas() {
       </RoutingContext.Provider>
     </>
   );
-}
-
-/** SVG presentation that the edges take from style sheets, which the picture's copy does not carry. */
-const SVG_PROPERTIES = [
-  'stroke',
-  'stroke-width',
-  'stroke-dasharray',
-  'stroke-opacity',
-  'fill',
-  'fill-opacity',
-  'opacity',
-  'font-size',
-  'font-family',
-] as const;
-
-/**
- * Writes the computed SVG presentation of the edges (stroke, fill, dashes, label font) into their
- * inline styles for the time of an export; returns the function that takes them out again.
- */
-function inlineSvgStyles(root: HTMLElement): () => void {
-  const changed: { element: SVGElement; previous: string }[] = [];
-  for (const element of root.querySelectorAll<SVGElement>('svg *')) {
-    const computed = getComputedStyle(element);
-    changed.push({ element, previous: element.getAttribute('style') ?? '' });
-    for (const property of SVG_PROPERTIES)
-      element.style.setProperty(property, computed.getPropertyValue(property));
-  }
-  return () => {
-    for (const { element, previous } of changed) {
-      if (previous) element.setAttribute('style', previous);
-      else element.removeAttribute('style');
-    }
-  };
 }

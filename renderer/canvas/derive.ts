@@ -244,6 +244,7 @@ export class CanvasProjection {
           ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
           ariaLabel: name,
           focusable: false,
+          domAttributes: endpoints(link.from, link.to),
           zIndex: topLevel(link.from) && topLevel(link.to) ? Z_INDEX.service : 0,
           data: { role: 'link', index, kind, backup: link.backup === true, lane },
         };
@@ -275,6 +276,7 @@ export class CanvasProjection {
         className: 'edge-member',
         ariaLabel: name,
         focusable: false,
+        domAttributes: endpoints(service.id, service.group!),
         data: { role: 'member', service: service.id, group: service.group! },
       }));
     }
@@ -295,6 +297,7 @@ export class CanvasProjection {
           className: 'edge-target',
           ariaLabel: name,
           focusable: false,
+          domAttributes: endpoints(entrypoint.id, target),
           zIndex: topLevel(target) ? Z_INDEX.service : 0,
           markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
           data: { role: 'target', entrypoint: entrypoint.id, target },
@@ -306,6 +309,11 @@ export class CanvasProjection {
     this.lastEdges = edges;
     return edges;
   }
+}
+
+/** The ends of an edge on its element, for the keyboard's walk over a node's edges (keyboard.ts). */
+function endpoints(source: string, target: string): CanvasEdge['domAttributes'] {
+  return { 'data-source': source, 'data-target': target } as CanvasEdge['domAttributes'];
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -23,6 +23,7 @@ import {
 } from '../canvas/kinds';
 import type { KindInfo } from '../canvas/kinds';
 import { useAppStore } from '../state/store';
+import { Connections } from './Connections';
 import { fieldsOfDesign, fieldsOfItem, isUnder, locateItem, referenceChoices } from './schema-fields';
 import type { FieldSpec, ItemLocation } from './schema-fields';
 
@@ -281,6 +282,7 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
           />
         ))}
       </div>
+      {location.collection === 'services' ? <Connections id={id} design={design} /> : null}
       {findings.length > 0 ? (
         <section className="form-section">
           <h3>Findings</h3>

@@ -120,7 +120,8 @@ function displayState(item: ItemAvailability): DisplayState {
 
 function singleFailureRows(model: AvailabilityModel, design: Design): SingleFailureRow[] {
   const names = new Map<string, string>();
-  for (const entrypoint of design.entrypoints ?? []) names.set(entrypoint.id, entrypoint.label ?? entrypoint.id);
+  for (const entrypoint of design.entrypoints ?? [])
+    names.set(entrypoint.id, entrypoint.label ?? entrypoint.id);
   for (const item of [...design.services, ...(design.groups ?? [])])
     if (item.label !== undefined && !names.has(item.id)) names.set(item.id, item.label);
   const rows: SingleFailureRow[] = [];
