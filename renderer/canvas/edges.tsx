@@ -36,11 +36,17 @@ function RoutedEdgeView({
   const route = useMemo(() => {
     const from = { x: sourceX, y: sourceY };
     const to = { x: targetX, y: targetY };
-    if (!scene || !detailed)
-      return { points: [from, to], label: { x: (sourceX + targetX) / 2, y: (sourceY + targetY) / 2 } };
+    if (!scene || !detailed) {
+      const points = [from, to];
+      return {
+        points,
+        path: pathOf(points),
+        label: { x: (sourceX + targetX) / 2, y: (sourceY + targetY) / 2 },
+      };
+    }
     return routeEdge(scene, source, target, from, to, lane);
   }, [scene, detailed, source, target, sourceX, sourceY, targetX, targetY, lane]);
-  const path = useMemo(() => pathOf(route.points), [route]);
+  const path = route.path;
   return (
     <BaseEdge
       id={id}

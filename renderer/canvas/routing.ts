@@ -208,8 +208,10 @@ export function routeEdge(
   if (targetBox)
     approachXs.push(targetBox.x + targetBox.width + BESIDE_CARD + offset, targetBox.x - BESIDE_CARD + offset);
   // The crossing leg: half-way, or just clear of the containers at either end; lanes apart.
-  // Different pairs that cross in one band get tracks a few pixels apart, so they do not merge.
-  const laneShift = lane * 8 + (trackOf(source, target) - 2) * 4;
+  // Different pairs that cross in one band get tracks a few pixels apart, so they do not merge:
+  // by a hash of the pair, and by direction, so that two links that cross each other never share one.
+  const rightward = end.x >= start.x ? 1 : -1;
+  const laneShift = lane * 8 + (trackOf(source, target) - 1) * 6 + rightward * 3;
   const crossYs = [(exit.y + approach.y) / 2 + laneShift, exit.y, approach.y];
   for (const box of scene.containersOf(source))
     crossYs.push(box.absoluteY + box.height + CLEARANCE + laneShift);
@@ -242,15 +244,18 @@ export function routeEdge(
     }
   }
   const points = best!.points;
-  return { points, path: pathOf(points, scene), label: labelPoint(points, scene) };
+  // Labels of edges that share a leg sit at different places along it.
+  // Past the middle, towards the target: two links crossing each other have their labels apart.
+  const along = Math.min(0.85, Math.max(0.15, 0.68 + (trackOf(source, target) - 1) * 0.08 + lane * 0.06));
+  return { points, path: pathOf(points, scene), label: labelPoint(points, scene, along) };
 }
 
-/** One of five tracks, the same for a pair every time. */
+/** One of three tracks, the same for a pair every time. */
 function trackOf(source: string, target: string): number {
   let hash = 0;
   for (const text of [source, target])
     for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) | 0;
-  return Math.abs(hash) % 5;
+  return Math.abs(hash) % 3;
 }
 
 /** Whether b turns straight back towards a. */
@@ -292,8 +297,8 @@ function simplify(points: Point[]): Point[] {
   return out;
 }
 
-/** The middle of the longest stretch of line that is drawn, clear of headers. */
-function labelPoint(points: readonly Point[], scene: RoutingScene | undefined): Point {
+/** A place on the longest stretch of line that is drawn, clear of headers: `along` of its way. */
+function labelPoint(points: readonly Point[], scene: RoutingScene | undefined, along: number): Point {
   let best = { a: points[0]!, b: points[points.length - 1]!, length: -1 };
   for (let i = 0; i < points.length - 1; i++) {
     for (const [a, b] of visiblePieces(points[i]!, points[i + 1]!, scene)) {
@@ -301,7 +306,7 @@ function labelPoint(points: readonly Point[], scene: RoutingScene | undefined): 
       if (length > best.length) best = { a, b, length };
     }
   }
-  return { x: (best.a.x + best.b.x) / 2, y: (best.a.y + best.b.y) / 2 };
+  return { x: best.a.x + (best.b.x - best.a.x) * along, y: best.a.y + (best.b.y - best.a.y) * along };
 }
 
 /** The parts of a leg that are drawn: all of it but where it passes under a header. */
