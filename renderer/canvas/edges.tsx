@@ -3,12 +3,12 @@
  * headers, parallel links apart, each label on its own lane); membership edges, shown only for
  * the selected group, stay plain curves into the group's members handle.
  */
-import { createContext, memo, useContext, useMemo } from 'react';
+import { createContext, memo, useContext, useMemo, useRef } from 'react';
 import { BaseEdge, useStore } from '@xyflow/react';
 import type { EdgeProps, EdgeTypes } from '@xyflow/react';
 import type { CanvasEdge } from './derive';
-import { pathOf, routeEdge } from './routing';
-import type { RoutingScene } from './routing';
+import { keepRoute, pathOf, routeEdge } from './routing';
+import type { Route, RoutingScene } from './routing';
 
 /** The obstacles every routed edge of the canvas avoids; the canvas provides it. */
 export const RoutingContext = createContext<RoutingScene | undefined>(undefined);
@@ -33,6 +33,7 @@ function RoutedEdgeView({
   const scene = useContext(RoutingContext);
   const detailed = useStore((s) => s.transform[2] >= DETAIL_ZOOM);
   const lane = data?.role === 'link' ? data.lane : 0;
+  const last = useRef<{ scene: RoutingScene; route: Route } | undefined>(undefined);
   const route = useMemo(() => {
     const from = { x: sourceX, y: sourceY };
     const to = { x: targetX, y: targetY };
@@ -44,7 +45,15 @@ function RoutedEdgeView({
         label: { x: (sourceX + targetX) / 2, y: (sourceY + targetY) / 2 },
       };
     }
-    return routeEdge(scene, source, target, from, to, lane);
+    // An edit elsewhere gives a new scene: keep this route when nothing along it changed.
+    const previous = last.current;
+    if (previous && keepRoute(scene, previous.route, source, target, from, to, lane)) {
+      last.current = { scene, route: previous.route };
+      return previous.route;
+    }
+    const fresh = routeEdge(scene, source, target, from, to, lane);
+    last.current = { scene, route: fresh };
+    return fresh;
   }, [scene, detailed, source, target, sourceX, sourceY, targetX, targetY, lane]);
   const path = route.path;
   return (

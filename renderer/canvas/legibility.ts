@@ -71,24 +71,30 @@ const FRAME_MARGIN = 4;
  */
 export function groupFrames(design: Design, geometry: Geometry): GroupFrame[] {
   const marks = groupMarks(design);
+  // Linear in the design: this runs on every edit of a canvas of thousands.
   const servicesOnHost = new Map<string, string[]>();
+  const groupsOnHost = new Map<string, (string | undefined)[]>();
+  const memberCount = new Map<string, number>();
   for (const service of design.services) {
+    if (service.group !== undefined) memberCount.set(service.group, (memberCount.get(service.group) ?? 0) + 1);
     if (service.host === undefined) continue;
-    const list = servicesOnHost.get(service.host) ?? [];
-    list.push(service.group ?? '');
-    servicesOnHost.set(service.host, list);
+    const ids = servicesOnHost.get(service.host) ?? [];
+    ids.push(service.id);
+    servicesOnHost.set(service.host, ids);
+    const groups = groupsOnHost.get(service.host) ?? [];
+    groups.push(service.group);
+    groupsOnHost.set(service.host, groups);
   }
-  const members = new Map<string, ItemBox[]>();
+  const members = new Map<string, Set<ItemBox>>();
   for (const service of design.services) {
-    if (service.group === undefined) continue;
+    if (service.group === undefined || (memberCount.get(service.group) ?? 0) < 2) continue;
     const card = geometry.boxes.get(service.id);
     if (!card) continue;
     const host = service.host !== undefined ? geometry.boxes.get(service.host) : undefined;
-    const whole = host && (servicesOnHost.get(service.host!) ?? []).every((g) => g === service.group);
-    const list = members.get(service.group) ?? [];
-    const box = whole ? host : card;
-    if (!list.includes(box)) list.push(box);
-    members.set(service.group, list);
+    const whole = host && (groupsOnHost.get(service.host!) ?? []).every((g) => g === service.group);
+    const set = members.get(service.group) ?? new Set<ItemBox>();
+    set.add(whole ? host : card);
+    members.set(service.group, set);
   }
   const siblings = new Map<string | undefined, ItemBox[]>();
   for (const box of geometry.boxes.values()) {
@@ -97,14 +103,14 @@ export function groupFrames(design: Design, geometry: Geometry): GroupFrame[] {
     siblings.set(box.parent, list);
   }
   const frames: GroupFrame[] = [];
-  for (const [group, boxes] of members) {
-    const count = design.services.filter((s) => s.group === group).length;
+  for (const [group, set] of members) {
+    const boxes = [...set];
     // Together means in one container: members in one host, or whole hosts in one site.
-    if (count < 2 || new Set(boxes.map((b) => b.parent)).size > 1) continue;
+    if (new Set(boxes.map((b) => b.parent)).size > 1) continue;
     const inside = new Set<string>();
     for (const box of boxes) {
       inside.add(box.id);
-      if (box.kind === 'host') for (const s of design.services) if (s.host === box.id) inside.add(s.id);
+      if (box.kind === 'host') for (const id of servicesOnHost.get(box.id) ?? []) inside.add(id);
     }
     const left = Math.min(...boxes.map((b) => b.absoluteX)) - FRAME_MARGIN;
     const top = Math.min(...boxes.map((b) => b.absoluteY)) - FRAME_MARGIN;

@@ -29,6 +29,11 @@ export interface Rect {
 
 /** A route: its corners from the source handle to the target handle, and where its label sits. */
 export interface Route {
+  /** The handle points and lane it was routed for, and what it cost then (see {@link keepRoute}). */
+  from: Point;
+  to: Point;
+  lane: number;
+  cost: number;
   points: Point[];
   /** The SVG path as drawn: the corners rounded, no line across a header. */
   path: string;
@@ -69,7 +74,7 @@ interface Obstacle {
 /** The obstacles of a canvas: container headers (drawn under) and cards (avoided). */
 export class RoutingScene {
   private readonly obstacles: Obstacle[] = [];
-  private readonly cells = new Map<string, number[]>();
+  private readonly cells = new Map<number, number[]>();
   private stamp = 0;
   private readonly seen: number[] = [];
 
@@ -102,23 +107,40 @@ export class RoutingScene {
     const index = this.obstacles.length;
     this.obstacles.push({ rect, kind, owner });
     this.seen.push(0);
-    for (const key of cellKeys(rect)) {
-      const list = this.cells.get(key);
-      if (list) list.push(index);
-      else this.cells.set(key, [index]);
+    const x0 = Math.floor(rect.x / CELL);
+    const x1 = Math.floor((rect.x + rect.width) / CELL);
+    const y0 = Math.floor(rect.y / CELL);
+    const y1 = Math.floor((rect.y + rect.height) / CELL);
+    for (let x = x0; x <= x1; x++) {
+      for (let y = y0; y <= y1; y++) {
+        const key = cellKey(x, y);
+        const list = this.cells.get(key);
+        if (list) list.push(index);
+        else this.cells.set(key, [index]);
+      }
     }
   }
 
   /** Every obstacle a segment's box touches, once each. */
-  private *near(segment: Rect): Generator<Obstacle> {
+  private near(segment: Rect): Obstacle[] {
     this.stamp++;
-    for (const key of cellKeys(segment)) {
-      for (const index of this.cells.get(key) ?? []) {
-        if (this.seen[index] === this.stamp) continue;
-        this.seen[index] = this.stamp;
-        yield this.obstacles[index]!;
+    const found: Obstacle[] = [];
+    const x0 = Math.floor(segment.x / CELL);
+    const x1 = Math.floor((segment.x + segment.width) / CELL);
+    const y0 = Math.floor(segment.y / CELL);
+    const y1 = Math.floor((segment.y + segment.height) / CELL);
+    for (let x = x0; x <= x1; x++) {
+      for (let y = y0; y <= y1; y++) {
+        const list = this.cells.get(cellKey(x, y));
+        if (!list) continue;
+        for (const index of list) {
+          if (this.seen[index] === this.stamp) continue;
+          this.seen[index] = this.stamp;
+          found.push(this.obstacles[index]!);
+        }
       }
     }
+    return found;
   }
 
   /** What an axis-aligned leg costs: headers it runs along or passes under, cards it runs under. */
@@ -149,14 +171,9 @@ export class RoutingScene {
   }
 }
 
-function cellKeys(rect: Rect): string[] {
-  const keys: string[] = [];
-  const x0 = Math.floor(rect.x / CELL);
-  const x1 = Math.floor((rect.x + rect.width) / CELL);
-  const y0 = Math.floor(rect.y / CELL);
-  const y1 = Math.floor((rect.y + rect.height) / CELL);
-  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) keys.push(`${x},${y}`);
-  return keys;
+/** One number per grid cell: cells span ±2^20 in each direction, far beyond any canvas. */
+function cellKey(x: number, y: number): number {
+  return (x + 1_048_576) * 2_097_152 + (y + 1_048_576);
 }
 
 function boxOf(a: Point, b: Point): Rect {
@@ -217,37 +234,84 @@ export function routeEdge(
     crossYs.push(box.absoluteY + box.height + CLEARANCE + laneShift);
   for (const box of scene.containersOf(target)) crossYs.push(box.absoluteY - CLEARANCE + laneShift);
 
-  let best: { points: Point[]; cost: number } | undefined;
-  for (const x1 of exitXs) {
-    for (const xa of approachXs) {
-      for (const ym of crossYs) {
-        const points = simplify([
-          start,
-          exit,
-          { x: x1, y: exit.y },
-          { x: x1, y: ym },
-          { x: xa, y: ym },
-          { x: xa, y: approach.y },
-          approach,
-          end,
-        ]);
-        let cost = (points.length - 2) * BEND_COST;
-        for (let i = 0; i < points.length - 1 && (!best || cost < best.cost); i++) {
-          const a = points[i]!;
-          const b = points[i + 1]!;
-          // A leg that doubles back on itself reads as one line: avoid it.
-          const back = i > 0 && reverses(points[i - 1]!, a, b) ? 400 : 0;
-          cost += Math.abs(a.x - b.x) + Math.abs(a.y - b.y) + back + scene.legCost(a, b, ignore);
-        }
-        if (!best || cost < best.cost) best = { points, cost };
-      }
+  let best: { points: Point[]; cost: number; penalty: number } | undefined;
+  const consider = (x1: number, xa: number, ym: number) => {
+    const points = simplify([
+      start,
+      exit,
+      { x: x1, y: exit.y },
+      { x: x1, y: ym },
+      { x: xa, y: ym },
+      { x: xa, y: approach.y },
+      approach,
+      end,
+    ]);
+    let cost = (points.length - 2) * BEND_COST;
+    let penalty = 0;
+    for (let i = 0; i < points.length - 1 && (!best || cost < best.cost); i++) {
+      const a = points[i]!;
+      const b = points[i + 1]!;
+      // A leg that doubles back on itself reads as one line: avoid it.
+      const back = i > 0 && reverses(points[i - 1]!, a, b) ? 400 : 0;
+      const obstacles = scene.legCost(a, b, ignore);
+      penalty += back + obstacles;
+      cost += Math.abs(a.x - b.x) + Math.abs(a.y - b.y) + back + obstacles;
     }
+    if (!best || cost < best.cost) best = { points, cost, penalty };
+  };
+  // Straight down and across first; the corridors beside the cards only when that runs under a
+  // card or along a header (most edges are settled by the first few candidates).
+  for (const ym of crossYs) consider(exit.x, approach.x, ym);
+  if (best!.penalty >= UNDER_CARD_COST) {
+    for (const x1 of exitXs) for (const xa of approachXs) for (const ym of crossYs) consider(x1, xa, ym);
   }
-  const points = best!.points;
+  const { points, cost } = best!;
   // Labels of edges that share a leg sit at different places along it.
   // Past the middle, towards the target: two links crossing each other have their labels apart.
   const along = Math.min(0.85, Math.max(0.15, 0.68 + (trackOf(source, target) - 1) * 0.08 + lane * 0.06));
-  return { points, path: pathOf(points, scene), label: labelPoint(points, scene, along) };
+  return {
+    from,
+    to,
+    lane,
+    cost,
+    points,
+    path: pathOf(points, scene),
+    label: labelPoint(points, scene, along),
+  };
+}
+
+/**
+ * Whether a route found on an earlier scene still stands on this one: same ends and lane, and its
+ * legs cost what they did (no header or card came or went along them). Checking costs a few legs;
+ * routing again costs dozens of candidates, and an edit re-renders every edge in view.
+ */
+export function keepRoute(
+  scene: RoutingScene,
+  route: Route,
+  source: string,
+  target: string,
+  from: Point,
+  to: Point,
+  lane: number,
+): boolean {
+  if (
+    route.lane !== lane ||
+    route.from.x !== from.x ||
+    route.from.y !== from.y ||
+    route.to.x !== to.x ||
+    route.to.y !== to.y
+  )
+    return false;
+  const ignore = new Set([source, target]);
+  let cost = (route.points.length - 2) * BEND_COST;
+  for (let i = 0; i < route.points.length - 1; i++) {
+    const a = route.points[i]!;
+    const b = route.points[i + 1]!;
+    const back = i > 0 && reverses(route.points[i - 1]!, a, b) ? 400 : 0;
+    cost += Math.abs(a.x - b.x) + Math.abs(a.y - b.y) + back + scene.legCost(a, b, ignore);
+    if (cost > route.cost) return false;
+  }
+  return cost === route.cost;
 }
 
 /** One of three tracks, the same for a pair every time. */

@@ -167,24 +167,24 @@ export function WhatIfPanel() {
           </h3>
           {causes.map((cause) => {
             const key = cause.causes.join() || 'baseline';
-            const shown = showAllOf.has(key) ? cause.entrypoints : cause.entrypoints.slice(0, OUTCOME_LIMIT);
+            const entries = cause.entrypoints.flatMap((id) => byId.get(id) ?? []);
+            const shown = showAllOf.has(key) ? entries : entries.slice(0, OUTCOME_LIMIT);
             return (
               <div className="cause" key={key} data-testid="cause">
                 <h4 className="cause-title">{cause.title}</h4>
-                <div className="cause-summary">{effectSummary(cause.entrypoints)}:</div>
+                <div className="cause-summary">{effectSummary(entries)}:</div>
                 <ul className="outcome-list">
-                  {shown.map((outcome) => {
-                    const entry = byId.get(outcome.id);
-                    return entry ? <EntrypointOutcomeItem key={outcome.id} entry={entry} /> : null;
-                  })}
+                  {shown.map((entry) => (
+                    <EntrypointOutcomeItem key={entry.id} entry={entry} />
+                  ))}
                 </ul>
-                {cause.entrypoints.length > shown.length ? (
+                {entries.length > shown.length ? (
                   <button
                     type="button"
                     className="small"
                     onClick={() => setShowAllOf(new Set([...showAllOf, key]))}
                   >
-                    Show all {cause.entrypoints.length}
+                    Show all {entries.length}
                   </button>
                 ) : null}
               </div>

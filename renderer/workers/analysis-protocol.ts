@@ -5,7 +5,7 @@
 import type { GroupSummary } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import type { Finding, Severity } from '../../core/rules';
-import type { CauseOutcome, OutcomeStep } from '../../core/what-if';
+import type { OutcomeStep } from '../../core/what-if';
 
 /** Analyse this revision of the design with these failures. */
 export interface AnalysisRequest {
@@ -43,6 +43,15 @@ export interface EntrypointStatus {
   implicit: boolean;
 }
 
+/** Entrypoints one set of failures took down or weakened (core/what-if.ts), by id: their
+ * sentences and chains are in {@link Analysis.entrypoints}, sent once. */
+export interface CauseSummary {
+  causes: string[];
+  title: string;
+  /** Worst first. */
+  entrypoints: string[];
+}
+
 /** What one host or site failure does to the entrypoints that change. */
 export interface SingleFailureRow {
   failed: string;
@@ -69,7 +78,7 @@ export interface Analysis {
   states: Record<string, DisplayState>;
   entrypoints: EntrypointStatus[];
   /** The entrypoints that are not fully up, grouped by the failures they trace back to. */
-  byCause: CauseOutcome[];
+  byCause: CauseSummary[];
   singleFailures: SingleFailureRow[];
   /** Time the worker spent, for the status bar. */
   durationMs: number;

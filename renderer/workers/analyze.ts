@@ -107,7 +107,11 @@ export class Analyzer {
       detail: true,
       states,
       entrypoints,
-      byCause: outcomes.byCause,
+      byCause: outcomes.byCause.map((cause) => ({
+        causes: cause.causes,
+        title: cause.title,
+        entrypoints: cause.entrypoints.map((e) => e.id),
+      })),
       singleFailures: this.singleFailures,
       durationMs: now() - started,
     };
