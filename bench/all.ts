@@ -6,7 +6,7 @@
  *   1,000 and 10,000 services, beside JSON.parse of the same file;
  * - push (`bench/push.ts`): 10 files to 20 loopback sshd hosts, beside a bare ssh2 upload and
  *   Ansible (when `ansible-core` is installed);
- * - canvas (`bench/canvas.ts`): the designer with 1,000 services beside plain React Flow in
+ * - canvas (`bench/canvas.ts`): the designer with 1,000 and 5,000 services beside plain React Flow in
  *   headless Chromium.
  *
  * Each prints its own table and targets. This ends with one line per benchmark and exits 1 when

@@ -70,7 +70,7 @@ export interface ImageExportRequest {
   /** File name with extension, e.g. `tealeaf.png`. */
   fileName: string;
   format: 'png' | 'svg';
-  /** A `data:` URL as html-to-image produces it. */
+  /** A `data:` URL of the picture: `image/svg+xml` or `image/png` (renderer/canvas/export.ts). */
   dataUrl: string;
 }
 

@@ -79,6 +79,10 @@ export const RULES = {
     severity: 'warning',
     summary: 'a datastore or an HAProxy statistics page lets clients in without authentication',
   },
+  'service.unreachable': {
+    severity: 'warning',
+    summary: 'no path of traffic or uses links from any entrypoint reaches a service',
+  },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 /** A stable rule id. */
@@ -594,6 +598,55 @@ const checkOpenDatastores: Check = ({ index, report }) => {
   }
 };
 
+// ---------------------------------------------------------------------------------------------
+// Reachability
+
+/**
+ * The services that some path from a declared entrypoint reaches, following entrypoint targets,
+ * traffic and uses links, and from a group to every member (a link to a group needs its members).
+ */
+export function servicesReachedFromEntrypoints(index: DesignIndex): Set<string> {
+  const reached = new Set<string>();
+  const queue: string[] = [];
+  const visit = (id: string) => {
+    if (reached.has(id)) return;
+    reached.add(id);
+    queue.push(id);
+  };
+  for (const entrypoint of index.design.entrypoints ?? [])
+    for (const target of entrypoint.targets) visit(target);
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    for (const member of index.membersByGroup.get(id) ?? []) visit(member.id);
+    for (const link of index.linksFrom.get(id) ?? []) visit(link.to);
+  }
+  for (const id of index.groups.keys()) reached.delete(id);
+  return reached;
+}
+
+/** `API (api-1) on host App 1`: the service and its host, by label where the design gives one. */
+function describeService(index: DesignIndex, service: Service): string {
+  const name = service.label ? `${service.label} (${service.id})` : service.id;
+  if (service.host === undefined) return `${name}, an external service,`;
+  const host = index.hosts.get(service.host);
+  return `${name} on host ${host?.label ?? service.host}`;
+}
+
+// Only with declared entrypoints: without any, every service nothing links to is an entrypoint
+// (SPEC section 1), so everything is reachable by definition.
+const checkUnreachable: Check = ({ index, report }) => {
+  if ((index.design.entrypoints ?? []).length === 0) return;
+  const reached = servicesReachedFromEntrypoints(index);
+  for (const service of index.design.services) {
+    if (reached.has(service.id)) continue;
+    report(
+      'service.unreachable',
+      [service.id],
+      `${describeService(index, service)} is reached from no entrypoint by traffic or uses links, so it serves nobody: link it from the service that sends it work or uses it, aim an entrypoint at it, or remove it.`,
+    );
+  }
+};
+
 const CHECKS: readonly Check[] = [
   checkQuorumSize,
   checkQuorumPlacement,
@@ -609,6 +662,7 @@ const CHECKS: readonly Check[] = [
   checkPorts,
   checkVip,
   checkOpenDatastores,
+  checkUnreachable,
 ];
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

@@ -7,6 +7,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useServices } from './app/services';
 import { Canvas } from './canvas/Canvas';
+import { Overview } from './canvas/Overview';
 import { Dialogs } from './chrome/Dialogs';
 import { StatusBar } from './chrome/StatusBar';
 import { TitleBar } from './chrome/TitleBar';
@@ -80,9 +81,13 @@ export function App() {
   return (
     <ReactFlowProvider>
       <div className="app">
+        <h1 className="visually-hidden">Topoforge designer</h1>
         <TitleBar />
         <div className={`workspace${wide ? ' wide-panel' : ''}`}>
-          <Palette />
+          <div className="palette-column">
+            <Palette />
+            <Overview />
+          </div>
           <main className="canvas-area" aria-label="Canvas">
             <Canvas />
           </main>

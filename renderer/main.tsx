@@ -6,6 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/base.css';
 import './styles.css';
+import './canvas/present.css';
 import { DESKTOP_HOST_GLOBAL } from '../core/host';
 import type { TopoforgeHost } from '../core/host';
 import type { Design, LayoutPosition } from '../core/model';

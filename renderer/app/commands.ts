@@ -24,7 +24,7 @@ import {
 import type { ConnectionKind, Point } from '../../core/edit';
 import { describeProblem, parseDesign } from '../../core/load';
 import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
-import { computeGeometry, containerAt, LARGE_DESIGN_NODES, SIZES } from '../canvas/geometry';
+import { computeGeometry, containerAt, SIZES } from '../canvas/geometry';
 import type { Geometry } from '../canvas/geometry';
 import type { Example } from '../files/examples';
 import type { AppServices } from './services';
@@ -109,7 +109,6 @@ export async function openText(
     { dirty: options.recovered === true },
   );
   const geometry = computeGeometry(result.design);
-  services.store.getState().setShowMinimap(geometry.order.length <= LARGE_DESIGN_NODES);
   if (geometry.unplaced > 0) await arrange(services, { undoable: false });
   else services.store.getState().requestFit();
   return true;

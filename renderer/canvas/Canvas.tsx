@@ -11,10 +11,7 @@ import {
   ConnectionLineType,
   ConnectionMode,
   Controls,
-  MiniMap,
   ReactFlow,
-  getNodesBounds,
-  getViewportForBounds,
   useReactFlow,
 } from '@xyflow/react';
 import type {
@@ -25,7 +22,6 @@ import type {
   OnNodeDrag,
   XYPosition,
 } from '@xyflow/react';
-import { toPng, toSvg } from 'html-to-image';
 import { useShallow } from 'zustand/react/shallow';
 import { commitDrag, connectItems, connectionRefusal } from '../app/commands';
 import { useServices } from '../app/services';
@@ -33,7 +29,13 @@ import { useAppStore } from '../state/store';
 import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { edgeTypes, RoutingContext } from './edges';
+import { diagramDataUrl } from './export';
+import type { DiagramState } from './export-svg';
 import { nodeTypes } from './nodes';
+import { useCanvasKeyboard } from './keyboard';
+import { RoutingScene } from './routing';
+import { WhatIfBubbles } from './WhatIfBubbles';
 
 const GRID: [number, number] = [10, 10];
 const FAILABLE = new Set(['host', 'site', 'service']);
@@ -46,21 +48,22 @@ export function Canvas() {
   // short tasks, so that no edit of a large design holds the main thread for long.
   const design = useDeferredValue(useAppStore((s) => s.design));
   const selection = useDeferredValue(useAppStore((s) => s.selection));
-  const { theme, snapToGrid, showMinimap, whatIf } = useAppStore(
+  const { theme, snapToGrid, whatIf } = useAppStore(
     useShallow((s) => ({
       theme: s.theme,
       snapToGrid: s.snapToGrid,
-      showMinimap: s.showMinimap,
       whatIf: s.whatIf,
     })),
   );
   const [overlay, setOverlay] = useState<ReadonlyMap<string, XYPosition>>(new Map());
-  const [exporting, setExporting] = useState(false);
   const clearOverlay = useRef(false);
   const projection = useRef(new CanvasProjection());
+  const wrapper = useRef<HTMLDivElement>(null);
+  useCanvasKeyboard(services, wrapper);
 
   const selected = useMemo(() => new Set(selection), [selection]);
   const geometry = useMemo(() => computeGeometry(design), [design]);
+  const scene = useMemo(() => new RoutingScene(geometry), [geometry]);
   const derivedNodes = useMemo(
     () => projection.current.nodes(design, geometry, selected),
     [design, geometry, selected],
@@ -154,59 +157,27 @@ export function Canvas() {
     (ids?: string[]) => {
       void flow.fitView({
         ...(ids && ids.length > 0 ? { nodes: ids.map((id) => ({ id })), maxZoom: 1.2 } : { maxZoom: 1 }),
-        // Clear of the controls (bottom left) and the minimap (bottom right), which would hide
-        // whatever the fit put under them.
-        padding: { top: '40px', left: '64px', right: '40px', bottom: showMinimap ? '180px' : '64px' },
+        // Clear of the controls (bottom left), which would hide whatever the fit put under them.
+        padding: { top: '40px', left: '64px', right: '40px', bottom: '64px' },
         duration: 300,
         includeHiddenNodes: true,
       });
     },
-    [flow, showMinimap],
+    [flow],
   );
 
   const capture = useCallback(
     async (format: 'png' | 'svg') => {
-      setExporting(true);
-      // Visible-only rendering leaves the off-screen nodes out of the DOM: wait for all to mount.
-      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-      try {
-        const all = flow.getNodes();
-        const bounds = getNodesBounds(all);
-        const margin = 40;
-        const width = Math.min(8000, Math.ceil(bounds.width + 2 * margin));
-        const height = Math.min(8000, Math.ceil(bounds.height + 2 * margin));
-        const viewport = getViewportForBounds(bounds, width, height, 0.05, 2, `${margin}px`);
-        const element = document.querySelector<HTMLElement>('.react-flow__viewport');
-        if (!element) throw new Error('the canvas is not on the page');
-        const background = getComputedStyle(document.querySelector('.react-flow')!).getPropertyValue(
-          '--canvas-background',
-        );
-        const options = {
-          backgroundColor: background.trim() || '#ffffff',
-          width,
-          height,
-          style: {
-            width: `${width}px`,
-            height: `${height}px`,
-            transform: `translate(${viewport.x}px, ${viewport.y}px) scale(${viewport.zoom})`,
-          },
-        };
-        const restore = inlineSvgStyles(element);
-        try {
-          return format === 'png'
-            ? await toPng(element, {
-                ...options,
-                pixelRatio: width * 2 <= 8000 && height * 2 <= 8000 ? 2 : 1,
-              })
-            : await toSvg(element, options);
-        } finally {
-          restore();
-        }
-      } finally {
-        setExporting(false);
+      // What-if colours when exported from what-if mode; the design as it is otherwise.
+      const state = services.store.getState();
+      let states: Record<string, DiagramState> | undefined;
+      if (state.whatIf && state.analysis?.detail) {
+        states = { ...state.analysis.states };
+        for (const id of state.failed) states[id] = 'failed';
       }
+      return diagramDataUrl(format, state.design, states);
     },
-    [flow],
+    [services],
   );
 
   const fitRequest = useAppStore((s) => s.fitRequest);
@@ -242,67 +213,38 @@ export function Canvas() {
           </div>
         </div>
       ) : null}
-      <ReactFlow<CanvasNode, CanvasEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onNodeDragStop={onNodeDragStop}
-        onConnect={onConnect}
-        onNodeClick={onNodeClick}
-        isValidConnection={isValidConnection}
-        connectionMode={ConnectionMode.Strict}
-        connectionLineType={ConnectionLineType.Bezier}
-        colorMode={theme}
-        snapToGrid={snapToGrid}
-        snapGrid={GRID}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
-        onlyRenderVisibleElements={large && !exporting}
-        minZoom={0.05}
-        maxZoom={2.5}
-        proOptions={{ hideAttribution: true }}
-        className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        <Controls position="bottom-left" />
-        {showMinimap ? <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={2} /> : null}
-      </ReactFlow>
+      <RoutingContext.Provider value={scene}>
+        <ReactFlow<CanvasNode, CanvasEdge>
+          ref={wrapper}
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onNodeDragStop={onNodeDragStop}
+          onConnect={onConnect}
+          onNodeClick={onNodeClick}
+          isValidConnection={isValidConnection}
+          connectionMode={ConnectionMode.Strict}
+          connectionLineType={ConnectionLineType.Bezier}
+          colorMode={theme}
+          snapToGrid={snapToGrid}
+          snapGrid={GRID}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control']}
+          onlyRenderVisibleElements={large}
+          minZoom={0.05}
+          maxZoom={2.5}
+          proOptions={{ hideAttribution: true }}
+          className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+          <Controls position="bottom-left" />
+          <WhatIfBubbles />
+        </ReactFlow>
+      </RoutingContext.Provider>
     </>
   );
-}
-
-/** SVG presentation that the edges take from style sheets, which the picture's copy does not carry. */
-const SVG_PROPERTIES = [
-  'stroke',
-  'stroke-width',
-  'stroke-dasharray',
-  'stroke-opacity',
-  'fill',
-  'fill-opacity',
-  'opacity',
-  'font-size',
-  'font-family',
-] as const;
-
-/**
- * Writes the computed SVG presentation of the edges (stroke, fill, dashes, label font) into their
- * inline styles for the time of an export; returns the function that takes them out again.
- */
-function inlineSvgStyles(root: HTMLElement): () => void {
-  const changed: { element: SVGElement; previous: string }[] = [];
-  for (const element of root.querySelectorAll<SVGElement>('svg *')) {
-    const computed = getComputedStyle(element);
-    changed.push({ element, previous: element.getAttribute('style') ?? '' });
-    for (const property of SVG_PROPERTIES)
-      element.style.setProperty(property, computed.getPropertyValue(property));
-  }
-  return () => {
-    for (const { element, previous } of changed) {
-      if (previous) element.setAttribute('style', previous);
-      else element.removeAttribute('style');
-    }
-  };
 }

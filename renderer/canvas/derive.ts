@@ -9,30 +9,50 @@ import type { Edge, Node, NodeHandle } from '@xyflow/react';
 import { linkKindOf } from '../../core/model';
 import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } from '../../core/model';
 import type { Geometry, ItemBox } from './geometry';
+import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
+import type { GroupFrame, GroupMark } from './legibility';
+import { namer } from './names';
 
-/** Data of a service node. */
-export type ServiceNodeData = { service: Service };
+/** Data of a service node: the service, and the mark of its group if it has one. */
+export type ServiceNodeData = { service: Service; mark?: GroupMark };
 /** Data of a host node. */
 export type HostNodeData = { host: Host };
 /** Data of a site node. */
 export type SiteNodeData = { site: Site };
 /** Data of a group node. */
-export type GroupNodeData = { group: Group };
+export type GroupNodeData = { group: Group; mark?: GroupMark };
 /** Data of an entrypoint node. */
 export type EntrypointNodeData = { entrypoint: Entrypoint };
+/** Data of a frame drawn around the members of a group that sit together. */
+export type FrameNodeData = { frame: GroupFrame };
 
 export type ServiceNodeType = Node<ServiceNodeData, 'service'>;
 export type HostNodeType = Node<HostNodeData, 'host'>;
 export type SiteNodeType = Node<SiteNodeData, 'site'>;
 export type GroupNodeType = Node<GroupNodeData, 'group'>;
 export type EntrypointNodeType = Node<EntrypointNodeData, 'entrypoint'>;
+export type FrameNodeType = Node<FrameNodeData, 'frame'>;
 
 /** Every node of the canvas. */
-export type CanvasNode = ServiceNodeType | HostNodeType | SiteNodeType | GroupNodeType | EntrypointNodeType;
+export type CanvasNode =
+  ServiceNodeType | HostNodeType | SiteNodeType | GroupNodeType | EntrypointNodeType | FrameNodeType;
+
+/**
+ * Stacking: sites, then hosts, then group frames, then cards. Edges between cards take the cards'
+ * level (React Flow lifts edges of nested nodes), so cards stay readable above the lines.
+ */
+const Z_INDEX: Record<CanvasNode['type'], number> = {
+  site: 0,
+  host: 1,
+  frame: 2,
+  service: 3,
+  group: 3,
+  entrypoint: 3,
+};
 
 /** What an edge stands for. */
 export type EdgeData =
-  | { role: 'link'; index: number; kind: LinkKind; backup: boolean }
+  | { role: 'link'; index: number; kind: LinkKind; backup: boolean; lane: number }
   | { role: 'member'; service: string; group: string }
   | { role: 'target'; entrypoint: string; target: string };
 
@@ -86,6 +106,8 @@ interface CachedNode {
   item: unknown;
   box: ItemBox;
   selected: boolean;
+  /** Everything else the node shows that is not in its item: its mark and accessible name. */
+  extra: string;
   node: CanvasNode;
 }
 
@@ -114,18 +136,41 @@ export class CanvasProjection {
     for (const entrypoint of design.entrypoints ?? [])
       items.set(entrypoint.id, { type: 'entrypoint', item: entrypoint });
 
+    const marks = groupMarks(design);
+    const frames = groupFrames(design, geometry);
+    const names = namer(design);
     const next = new Map<string, CachedNode>();
     const nodes: CanvasNode[] = [];
-    for (const id of geometry.order) {
+    // Frames stack by their zIndex (above hosts, below cards), wherever they are in the list.
+    const placeFrames = () => {
+      for (const frame of frames) {
+        const cached = this.nodeCache.get(frame.id);
+        const key = `${frame.x},${frame.y},${frame.width},${frame.height},${frame.color}`;
+        const entry =
+          cached && cached.extra === key ? cached : { ...frameNode(frame), item: frame.group, extra: key };
+        next.set(frame.id, entry);
+        nodes.push(entry.node);
+      }
+    };
+    for (const id of readingOrder(geometry)) {
       const box = geometry.boxes.get(id)!;
       const entry = items.get(id);
       if (!entry) continue;
       const isSelected = selected.has(id);
       const cached = this.nodeCache.get(id);
+      const mark =
+        entry.type === 'service'
+          ? marks.get((entry.item as Service).group ?? '')
+          : entry.type === 'group'
+            ? marks.get(id)
+            : undefined;
+      const name = names.item(id);
+      const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
       if (
         cached &&
         cached.item === entry.item &&
         cached.selected === isSelected &&
+        cached.extra === extra &&
         sameBox(cached.box, box)
       ) {
         next.set(id, cached);
@@ -141,12 +186,15 @@ export class CanvasProjection {
         measured: { width: box.width, height: box.height },
         handles: handlesOf(entry.type, box.width, box.height),
         selected: isSelected,
-        data: { [entry.type]: entry.item },
+        zIndex: Z_INDEX[entry.type],
+        ariaLabel: name,
+        data: { [entry.type]: entry.item, ...(mark ? { mark } : {}) },
         ...(box.parent !== undefined ? { parentId: box.parent } : {}),
       } as CanvasNode;
-      next.set(id, { item: entry.item, box, selected: isSelected, node });
+      next.set(id, { item: entry.item, box, selected: isSelected, extra, node });
       nodes.push(node);
     }
+    placeFrames();
     this.nodeCache = next;
     // The same array when nothing changed: React Flow then skips rebuilding its lookups.
     if (sameItems(nodes, this.lastNodes)) return this.lastNodes;
@@ -156,7 +204,12 @@ export class CanvasProjection {
 
   /** The edges of a design: links, group memberships and entrypoint targets. */
   edges(design: Design, selected: ReadonlySet<string>): CanvasEdge[] {
+    // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
+    const nested = new Set(design.services.filter((s) => s.host !== undefined).map((s) => s.id as string));
+    const topLevel = (id: string) => !nested.has(id);
     const services = new Map(design.services.map((s) => [s.id as string, s]));
+    const lanes = linkLanes(design);
+    const names = namer(design);
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
     const reuse = (id: string, key: string, make: () => CanvasEdge) => {
@@ -173,11 +226,14 @@ export class CanvasProjection {
       // The target's card already shows its own port; a label repeats only a port it does not.
       const ownPort = services.get(link.to)?.port;
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
-      const key = `${link.from}>${link.to}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}`;
+      const lane = lanes[index] ?? 0;
+      const name = names.edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
+      const key = `${link.from}>${link.to}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}`;
       reuse(id, key, () => {
         const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
         return {
           id,
+          type: 'routed',
           source: link.from,
           sourceHandle: HANDLES.out,
           target: link.to,
@@ -186,16 +242,31 @@ export class CanvasProjection {
           className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
           markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
           ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
-          data: { role: 'link', index, kind, backup: link.backup === true },
+          ariaLabel: name,
+          focusable: false,
+          domAttributes: endpoints(link.from, link.to),
+          zIndex: topLevel(link.from) && topLevel(link.to) ? Z_INDEX.service : 0,
+          data: { role: 'link', index, kind, backup: link.backup === true, lane },
         };
       });
     });
 
+    // Membership shows as marks and frames; its edges only for the group (or member) selected.
+    const shownGroups = new Set(
+      (design.groups ?? []).filter((g) => selected.has(g.id)).map((g) => g.id as string),
+    );
     for (const service of design.services) {
       if (service.group === undefined) continue;
+      if (
+        !shownGroups.has(service.group) &&
+        !selected.has(service.id) &&
+        !selected.has(`member:${service.id}`)
+      )
+        continue;
       const id = `member:${service.id}`;
       const isSelected = selected.has(id);
-      reuse(id, `${service.group}|${isSelected ? 's' : ''}`, () => ({
+      const name = names.edge(service.id, service.group, 'membership');
+      reuse(id, `${service.group}|${isSelected ? 's' : ''}|${name}`, () => ({
         id,
         source: service.id,
         sourceHandle: HANDLES.out,
@@ -203,6 +274,9 @@ export class CanvasProjection {
         targetHandle: HANDLES.members,
         selected: isSelected,
         className: 'edge-member',
+        ariaLabel: name,
+        focusable: false,
+        domAttributes: endpoints(service.id, service.group!),
         data: { role: 'member', service: service.id, group: service.group! },
       }));
     }
@@ -211,14 +285,20 @@ export class CanvasProjection {
       for (const target of entrypoint.targets) {
         const id = `target:${entrypoint.id}:${target}`;
         const isSelected = selected.has(id);
-        reuse(id, isSelected ? 's' : '', () => ({
+        const name = names.edge(entrypoint.id, target, 'entrypoint target');
+        reuse(id, `${isSelected ? 's' : ''}|${name}`, () => ({
           id,
+          type: 'routed',
           source: entrypoint.id,
           sourceHandle: HANDLES.out,
           target,
           targetHandle: HANDLES.in,
           selected: isSelected,
           className: 'edge-target',
+          ariaLabel: name,
+          focusable: false,
+          domAttributes: endpoints(entrypoint.id, target),
+          zIndex: topLevel(target) ? Z_INDEX.service : 0,
           markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
           data: { role: 'target', entrypoint: entrypoint.id, target },
         }));
@@ -231,10 +311,45 @@ export class CanvasProjection {
   }
 }
 
+/** The ends of an edge on its element, for the keyboard's walk over a node's edges (keyboard.ts). */
+function endpoints(source: string, target: string): CanvasEdge['domAttributes'] {
+  return { 'data-source': source, 'data-target': target } as CanvasEdge['domAttributes'];
+}
+
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function sameBox(a: ItemBox, b: ItemBox): boolean {
   return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height && a.parent === b.parent;
+}
+
+function frameNode(frame: GroupFrame): { box: ItemBox; selected: boolean; node: CanvasNode } {
+  const box: ItemBox = {
+    id: frame.id,
+    kind: 'service',
+    x: frame.x,
+    y: frame.y,
+    absoluteX: frame.x,
+    absoluteY: frame.y,
+    width: frame.width,
+    height: frame.height,
+    placed: false,
+  };
+  const node: FrameNodeType = {
+    id: frame.id,
+    type: 'frame',
+    position: { x: frame.x, y: frame.y },
+    width: frame.width,
+    height: frame.height,
+    measured: { width: frame.width, height: frame.height },
+    handles: [],
+    selectable: false,
+    draggable: false,
+    connectable: false,
+    focusable: false,
+    zIndex: Z_INDEX.frame,
+    data: { frame },
+  };
+  return { box, selected: false, node };
 }

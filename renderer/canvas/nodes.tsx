@@ -12,6 +12,7 @@ import { useAppStore } from '../state/store';
 import type { DisplayState } from '../workers/analysis-protocol';
 import type {
   EntrypointNodeType,
+  FrameNodeType,
   GroupNodeType,
   HostNodeType,
   ServiceNodeType,
@@ -65,7 +66,7 @@ function FindingBadge({ badge }: { badge: { severity: Severity; count: number } 
 }
 
 function ServiceNodeView({ id, data, selected }: NodeProps<ServiceNodeType>) {
-  const { service } = data;
+  const { service, mark } = data;
   const info = SERVICE_KIND_INFO[service.kind];
   const badge = useBadge(id);
   const state = useWhatIfState(id);
@@ -80,6 +81,17 @@ function ServiceNodeView({ id, data, selected }: NodeProps<ServiceNodeType>) {
     >
       <Handle type="target" position={Position.Top} id={HANDLES.in} />
       <KindTile info={info} />
+      {mark ? (
+        <span
+          className="group-mark"
+          style={{ background: mark.color }}
+          title={`Member of ${mark.name}`}
+          data-testid={`group-mark-${id}`}
+          data-group={mark.group}
+        >
+          {mark.name}
+        </span>
+      ) : null}
       <div className="node-text">
         <div className="node-title">{service.label ?? id}</div>
         <div className="node-subtitle">
@@ -110,8 +122,8 @@ function HostNodeView({ id, data, selected }: NodeProps<HostNodeType>) {
       className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
       data-testid={`node-${id}`}
     >
-      <div className="container-header">
-        <CONTAINER_INFO.host.Icon size={14} />
+      <div className="container-header" title={`${host.label ?? id} · ${host.address}`}>
+        <CONTAINER_INFO.host.Icon size={14} aria-hidden="true" />
         <span className="container-title">{host.label ?? id}</span>
         <span className="container-address">{host.address}</span>
         {badge ? <FindingBadge badge={badge} /> : null}
@@ -130,8 +142,8 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
       className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
       data-testid={`node-${id}`}
     >
-      <div className="container-header">
-        <CONTAINER_INFO.site.Icon size={16} />
+      <div className="container-header" title={site.label ?? id}>
+        <CONTAINER_INFO.site.Icon size={16} aria-hidden="true" />
         <span className="container-title">{site.label ?? id}</span>
         {site.label ? <span className="container-address">{id}</span> : null}
         {badge ? <FindingBadge badge={badge} /> : null}
@@ -142,7 +154,7 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
 }
 
 function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
-  const { group } = data;
+  const { group, mark } = data;
   const info = GROUP_KIND_INFO[group.kind];
   const badge = useBadge(id);
   const state = useWhatIfState(id);
@@ -152,9 +164,17 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
       className={`node group-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
       data-testid={`node-${id}`}
       title={group.label ?? id}
+      style={mark ? { borderLeftColor: mark.color } : undefined}
     >
       <Handle type="target" position={Position.Top} id={HANDLES.in} />
-      <Handle type="target" position={Position.Left} id={HANDLES.members} className="members-handle" />
+      <Handle
+        type="target"
+        position={Position.Left}
+        id={HANDLES.members}
+        className="members-handle"
+        title="Drop a connection here to add a member"
+        style={mark ? { borderColor: mark.color, background: mark.color } : undefined}
+      />
       <KindTile info={info} />
       <div className="node-text">
         <div className="node-title">{group.label ?? id}</div>
@@ -177,13 +197,6 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
   const info = ENTRYPOINT_VIA_INFO[entrypoint.via];
   const badge = useBadge(id);
   const state = useWhatIfState(id);
-  // The reason is worth the room on the canvas only when something is wrong; the what-if panel
-  // lists every entrypoint's reason.
-  const reason = useAppStore((s) => {
-    if (!s.whatIf) return undefined;
-    const status = s.analysis?.entrypoints.find((e) => e.id === id);
-    return status && status.state !== 'up' ? status.reason : undefined;
-  });
   return (
     <div
       className={`node entrypoint-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
@@ -204,13 +217,21 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
       </div>
       {badge ? <FindingBadge badge={badge} /> : null}
       {state ? <StateTag state={state} /> : null}
-      {reason ? (
-        <div className="entrypoint-reason" data-testid={`reason-${id}`}>
-          {reason}
-        </div>
-      ) : null}
       <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
     </div>
+  );
+}
+
+/** The outline around members of a group that sit together; it takes no clicks. */
+function FrameNodeView({ data }: NodeProps<FrameNodeType>) {
+  const { frame } = data;
+  return (
+    <div
+      className="group-frame"
+      style={{ borderColor: frame.color }}
+      data-testid={`frame-${frame.group}`}
+      aria-hidden="true"
+    />
   );
 }
 
@@ -221,4 +242,5 @@ export const nodeTypes = {
   site: memo(SiteNodeView),
   group: memo(GroupNodeView),
   entrypoint: memo(EntrypointNodeView),
+  frame: memo(FrameNodeView),
 } satisfies NodeTypes;

@@ -23,6 +23,8 @@ import {
 } from '../canvas/kinds';
 import type { KindInfo } from '../canvas/kinds';
 import { useAppStore } from '../state/store';
+import { Connections } from './Connections';
+import { addressClash, whereInWords } from './problem-words';
 import { fieldsOfDesign, fieldsOfItem, isUnder, locateItem, referenceChoices } from './schema-fields';
 import type { FieldSpec, ItemLocation } from './schema-fields';
 
@@ -199,6 +201,10 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
         },
       ];
     }
+    if (location.collection === 'hosts' && path.length === 1 && path[0] === 'address') {
+      const clash = addressClash(design, location.index, value);
+      if (clash) return [clash];
+    }
     const label = `Set ${itemId ?? `link ${location.index + 1}`} ${path.join('.')}`;
     const outcome = store.editDesign(label, (draft) => {
       if (path.length === 1 && path[0] === 'id' && itemId !== undefined) {
@@ -260,9 +266,12 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
       {formProblems.length > 0 ? (
         <div className="form-problems" role="alert">
           {formProblems.map((p) => (
-            <div key={p.path + p.message}>
-              {p.path}: {p.message}
-            </div>
+            <details key={p.path + p.message} className="problem-details">
+              <summary>
+                {whereInWords(design, p.segments)}: {p.message}
+              </summary>
+              <code>{p.path}</code>
+            </details>
           ))}
         </div>
       ) : null}
@@ -281,6 +290,7 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
           />
         ))}
       </div>
+      {location.collection === 'services' ? <Connections id={id} design={design} /> : null}
       {findings.length > 0 ? (
         <section className="form-section">
           <h3>Findings</h3>
@@ -642,7 +652,8 @@ function ObjectField({ spec, path, value, design, commit }: FieldProps) {
       {(spec.fields ?? []).map((field) => (
         <Field
           key={field.key}
-          spec={field}
+          // An empty optional object asks for nothing: its fields are required only once it is used.
+          spec={{ ...field, required: field.required === true && Object.keys(merged).length > 0 }}
           path={[...path, field.key]}
           value={merged[field.key]}
           design={design}

@@ -61,11 +61,21 @@ export function languageOf(path: string): Extension {
   return StreamLanguage.define(directiveConfig);
 }
 
+/** The accessible name and focusability of the code: "Generated file /etc/haproxy/haproxy.cfg". */
+function contentLabel(path: string): Extension {
+  return EditorView.contentAttributes.of({
+    'aria-label': path ? `Generated file ${path}` : 'Generated file',
+    'aria-readonly': 'true',
+    tabindex: '0',
+  });
+}
+
 /** A read-only code view. */
 export function CodeView({ path, content }: { path: string; content: string }) {
   const parent = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const language = useRef(new Compartment());
+  const label = useRef(new Compartment());
 
   useEffect(() => {
     const editor = new EditorView({
@@ -79,6 +89,8 @@ export function CodeView({ path, content }: { path: string; content: string }) {
           EditorView.editable.of(false),
           syntaxHighlighting(classHighlighter),
           language.current.of([]),
+          // Read-only text is still read: focusable (so the keyboard can scroll it) and named.
+          label.current.of(contentLabel('')),
         ],
       }),
     });
@@ -94,7 +106,10 @@ export function CodeView({ path, content }: { path: string; content: string }) {
     if (!editor) return;
     editor.dispatch({
       changes: { from: 0, to: editor.state.doc.length, insert: content },
-      effects: language.current.reconfigure(languageOf(path)),
+      effects: [
+        language.current.reconfigure(languageOf(path)),
+        label.current.reconfigure(contentLabel(path)),
+      ],
     });
   }, [path, content]);
 

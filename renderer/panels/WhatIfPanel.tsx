@@ -1,30 +1,104 @@
 /**
- * What-if mode: the failed items, every entrypoint's state and why, and the table of every single
- * host and site failure with what it does.
+ * What-if mode: what failed, what that did (each cause told once, with the entrypoints it took
+ * down and, folded under each, the chain of needs that carried the failure), what stayed up, and
+ * the table of every single host and site failure.
  */
 import { useMemo, useState } from 'react';
+import type { SyntheticEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import type { OutcomeStep } from '../../core/what-if';
 import { focusItems } from '../app/commands';
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
-import type { DisplayState } from '../workers/analysis-protocol';
+import type { DisplayState, EntrypointStatus } from '../workers/analysis-protocol';
+
+const STATE_WORDS: Record<DisplayState | 'failed', string> = {
+  up: 'up',
+  degraded: 'degraded',
+  manual: 'manual',
+  down: 'down',
+  failed: 'failed',
+};
 
 function StateText({ state }: { state: DisplayState | 'failed' }) {
   return (
     <span className={`state-tag state-${state}`} data-state={state}>
-      {state}
+      {STATE_WORDS[state]}
     </span>
   );
+}
+
+/** The chain under an entrypoint: each need, what state it is in, and why it ends where it does. */
+function Chain({ step }: { step: OutcomeStep }) {
+  if (step.needs.length === 0) return null;
+  return (
+    <ul className="outcome-chain">
+      {step.needs.map((need) => (
+        <li key={need.id}>
+          <span className="chain-name">{need.name}</span>
+          {need.name !== need.id ? <span className="chain-id"> ({need.id})</span> : null}{' '}
+          <StateText state={need.state} />
+          {need.cause ? <span className="chain-cause"> {need.cause}</span> : null}
+          {need.note ? <span className="chain-note"> · {need.note}</span> : null}
+          <Chain step={need} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** One entrypoint: its name and state, the sentence that says why, the chain folded under it. */
+function EntrypointOutcomeItem({ entry }: { entry: EntrypointStatus }) {
+  const services = useServices();
+  // The chain is built only when opened: a site failure can take a hundred entrypoints down.
+  const [open, setOpen] = useState(false);
+  const reason = entry.headline.slice(entry.headline.indexOf(': ') + 2);
+  return (
+    <li data-testid={`entrypoint-status-${entry.id}`} className={`outcome state-${entry.state}`}>
+      <details onToggle={(event: SyntheticEvent<HTMLDetailsElement>) => setOpen(event.currentTarget.open)}>
+        <summary>
+          <span className="outcome-name">{entry.label ?? entry.id}</span> <StateText state={entry.state} />
+          <span className="outcome-reason">{reason}</span>
+        </summary>
+        {open ? (
+          <div className="outcome-detail">
+            <Chain step={entry.chain} />
+            <button type="button" className="small" onClick={() => focusItems(services, [entry.id])}>
+              Show on the canvas
+            </button>
+          </div>
+        ) : null}
+      </details>
+    </li>
+  );
+}
+
+/** "took down 2 entrypoints, left 1 waiting for a person". */
+function effectSummary(entries: readonly { state: DisplayState }[]): string {
+  const count = (state: DisplayState) => entries.filter((e) => e.state === state).length;
+  const plural = (n: number) => `${n} entrypoint${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (count('down') > 0) parts.push(`took ${plural(count('down'))} down`);
+  if (count('manual') > 0) parts.push(`left ${plural(count('manual'))} waiting for a person`);
+  if (count('degraded') > 0) parts.push(`weakened ${plural(count('degraded'))}`);
+  return parts.join(', ');
 }
 
 /** The what-if panel. */
 export function WhatIfPanel() {
   const services = useServices();
-  const { whatIf, failed, analysis } = useAppStore(
-    useShallow((s) => ({ whatIf: s.whatIf, failed: s.failed, analysis: s.analysis })),
+  const { whatIf, failed, analysis, names } = useAppStore(
+    useShallow((s) => ({ whatIf: s.whatIf, failed: s.failed, analysis: s.analysis, names: s.design })),
   );
   const store = services.store.getState();
   const [showAll, setShowAll] = useState(false);
+  const [showAllOf, setShowAllOf] = useState<ReadonlySet<string>>(new Set());
+  const nameOf = useMemo(() => {
+    const labels = new Map<string, string>();
+    for (const list of [names.sites, names.hosts, names.services, names.groups, names.entrypoints])
+      for (const item of list ?? []) labels.set(item.id, item.label ?? item.id);
+    return (id: string) => labels.get(id) ?? id;
+  }, [names]);
   // Worst first: a failure that takes an entrypoint down matters before one that degrades it.
   const rows = useMemo(
     () =>
@@ -36,15 +110,12 @@ export function WhatIfPanel() {
     [analysis?.singleFailures],
   );
   const shownRows = showAll ? rows : rows.slice(0, ROW_LIMIT);
-  const [showAllEntrypoints, setShowAllEntrypoints] = useState(false);
-  const entrypoints = useMemo(
-    () =>
-      [...(analysis?.entrypoints ?? [])].sort(
-        (a, b) => (STATE_RANK[a.state] ?? 3) - (STATE_RANK[b.state] ?? 3),
-      ),
+  const byId = useMemo(
+    () => new Map((analysis?.entrypoints ?? []).map((e) => [e.id, e])),
     [analysis?.entrypoints],
   );
-  const shownEntrypoints = showAllEntrypoints ? entrypoints : entrypoints.slice(0, ROW_LIMIT);
+  const stillUp = (analysis?.entrypoints ?? []).filter((e) => e.state === 'up');
+  const causes = analysis?.byCause ?? [];
   return (
     <div className="what-if-panel" data-testid="what-if-panel">
       <div className="what-if-toggle">
@@ -59,21 +130,25 @@ export function WhatIfPanel() {
         </label>
         <span className="hint">
           {whatIf
-            ? 'Click hosts, sites or services on the canvas to fail them.'
+            ? 'Click hosts, sites or services on the canvas (or press Enter on one) to fail them.'
             : 'Turn on, then click items to fail them.'}
         </span>
       </div>
       {whatIf ? (
-        <section className="form-section">
-          <h3>Failed</h3>
+        <section className="form-section" aria-labelledby="what-if-failed">
+          <h3 id="what-if-failed">Failed</h3>
           {failed.length === 0 ? (
             <div className="hint">Nothing failed yet.</div>
           ) : (
             <div className="chips">
               {failed.map((id) => (
                 <span className="chip failed" key={id}>
-                  {id}
-                  <button type="button" aria-label={`Restore ${id}`} onClick={() => store.toggleFailure(id)}>
+                  {nameOf(id)}
+                  <button
+                    type="button"
+                    aria-label={`Restore ${nameOf(id)}`}
+                    onClick={() => store.toggleFailure(id)}
+                  >
                     ×
                   </button>
                 </span>
@@ -85,32 +160,70 @@ export function WhatIfPanel() {
           )}
         </section>
       ) : null}
-      <section className="form-section">
-        <h3>Entrypoints{whatIf && failed.length > 0 ? ' under these failures' : ''}</h3>
-        <ul className="entrypoint-list">
-          {shownEntrypoints.map((entry) => (
-            <li key={entry.id} data-testid={`entrypoint-status-${entry.id}`}>
-              <button type="button" className="link-button" onClick={() => focusItems(services, [entry.id])}>
-                {entry.label ?? entry.id}
-              </button>
-              <StateText state={entry.state} />
-              <div className="reason">{entry.reason}</div>
-            </li>
-          ))}
-        </ul>
-        {entrypoints.length > shownEntrypoints.length ? (
-          <button type="button" className="small" onClick={() => setShowAllEntrypoints(true)}>
-            Show all {entrypoints.length} entrypoints
-          </button>
-        ) : null}
-      </section>
-      <section className="form-section">
-        <h3>Every single failure</h3>
+      {causes.length > 0 ? (
+        <section className="form-section" aria-labelledby="what-if-outcomes" data-testid="what-if-outcomes">
+          <h3 id="what-if-outcomes">
+            {failed.length > 0 && whatIf ? 'What the failures did' : 'Not fully up'}
+          </h3>
+          {causes.map((cause) => {
+            const key = cause.causes.join() || 'baseline';
+            const entries = cause.entrypoints.flatMap((id) => byId.get(id) ?? []);
+            const shown = showAllOf.has(key) ? entries : entries.slice(0, OUTCOME_LIMIT);
+            return (
+              <div className="cause" key={key} data-testid="cause">
+                <h4 className="cause-title">{cause.title}</h4>
+                <div className="cause-summary">{effectSummary(entries)}:</div>
+                <ul className="outcome-list">
+                  {shown.map((entry) => (
+                    <EntrypointOutcomeItem key={entry.id} entry={entry} />
+                  ))}
+                </ul>
+                {entries.length > shown.length ? (
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => setShowAllOf(new Set([...showAllOf, key]))}
+                  >
+                    Show all {entries.length}
+                  </button>
+                ) : null}
+              </div>
+            );
+          })}
+        </section>
+      ) : null}
+      {analysis?.detail ? (
+        <section className="form-section" aria-labelledby="what-if-up">
+          <details className="still-up" open={causes.length === 0}>
+            <summary>
+              <h3 id="what-if-up" className="inline-heading">
+                {causes.length === 0 ? 'Every entrypoint is up' : `Still up: ${stillUp.length}`}
+              </h3>
+            </summary>
+            <ul className="entrypoint-list">
+              {stillUp.map((entry) => (
+                <li key={entry.id} data-testid={`entrypoint-status-${entry.id}`}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => focusItems(services, [entry.id])}
+                  >
+                    {entry.label ?? entry.id}
+                  </button>
+                  <StateText state={entry.state} />
+                </li>
+              ))}
+            </ul>
+          </details>
+        </section>
+      ) : null}
+      <section className="form-section" aria-labelledby="what-if-single">
+        <h3 id="what-if-single">Every single failure</h3>
         <table className="single-failures" data-testid="single-failures">
           <thead>
             <tr>
-              <th>Fails</th>
-              <th>What it does</th>
+              <th scope="col">Fails</th>
+              <th scope="col">What it does</th>
             </tr>
           </thead>
           <tbody>
@@ -137,7 +250,7 @@ export function WhatIfPanel() {
                     <ul>
                       {row.effects.map((effect) => (
                         <li key={effect.id} title={effect.reason}>
-                          {effect.id} <StateText state={effect.state} />
+                          {effect.name} <StateText state={effect.state} />
                         </li>
                       ))}
                     </ul>
@@ -157,11 +270,10 @@ export function WhatIfPanel() {
   );
 }
 
-/** Entrypoints that lost the most come first. */
-const STATE_RANK: Readonly<Record<string, number>> = { down: 0, manual: 1, degraded: 2, up: 3 };
-
 /** Rows shown before "Show all": a large design has hundreds of hosts. */
 const ROW_LIMIT = 60;
+/** Entrypoints shown under one cause before "Show all". */
+const OUTCOME_LIMIT = 12;
 const SEVERITY: Readonly<Record<string, number>> = {
   'row-down': 0,
   'row-manual': 1,

@@ -5,6 +5,7 @@
 import type { GroupSummary } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import type { Finding, Severity } from '../../core/rules';
+import type { OutcomeStep } from '../../core/what-if';
 
 /** Analyse this revision of the design with these failures. */
 export interface AnalysisRequest {
@@ -34,15 +35,28 @@ export interface EntrypointStatus {
   label?: string;
   state: DisplayState;
   reason: string;
+  /** One sentence, cause first, by label: "Checkout is down: lb-1 and lb-2 both failed with site A". */
+  headline: string;
+  /** The entrypoint and what it needs, down to what failed (core/what-if.ts). */
+  chain: OutcomeStep;
   /** True when the design declares no entrypoints and this one stands for an unlinked item. */
   implicit: boolean;
+}
+
+/** Entrypoints one set of failures took down or weakened (core/what-if.ts), by id: their
+ * sentences and chains are in {@link Analysis.entrypoints}, sent once. */
+export interface CauseSummary {
+  causes: string[];
+  title: string;
+  /** Worst first. */
+  entrypoints: string[];
 }
 
 /** What one host or site failure does to the entrypoints that change. */
 export interface SingleFailureRow {
   failed: string;
   kind: 'host' | 'site';
-  effects: { id: string; state: DisplayState; reason: string }[];
+  effects: { id: string; name: string; state: DisplayState; reason: string }[];
 }
 
 /** Everything the worker reports for one request. */
@@ -55,9 +69,16 @@ export interface Analysis {
   counts: Record<Severity, number>;
   badges: Record<string, Badge>;
   groups: Record<string, GroupSummary>;
+  /**
+   * The ids that stand for entrypoints when the design declares none (SPEC section 1: every
+   * service nothing links to, a group for its members); empty when it declares some.
+   */
+  implicitEntrypoints: string[];
   /** Services, groups, entrypoints, hosts and sites under the failures. */
   states: Record<string, DisplayState>;
   entrypoints: EntrypointStatus[];
+  /** The entrypoints that are not fully up, grouped by the failures they trace back to. */
+  byCause: CauseSummary[];
   singleFailures: SingleFailureRow[];
   /** Time the worker spent, for the status bar. */
   durationMs: number;

@@ -7,6 +7,7 @@ import { summarizeGroups } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import { validateDesign } from '../../core/rules';
 import type { Finding, Severity } from '../../core/rules';
+import { describeOutcomes } from '../../core/what-if';
 import type { Analysis, AnalysisRequest, Badge, DisplayState, SingleFailureRow } from './analysis-protocol';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -54,6 +55,7 @@ export class Analyzer {
       counts,
       badges,
       groups: Object.fromEntries(summarizeGroups(design)),
+      implicitEntrypoints: model.index.entrypoints.filter((e) => e.implicit).map((e) => e.id),
     };
     if (!request.detail) {
       return {
@@ -62,11 +64,12 @@ export class Analyzer {
         detail: false,
         states: {},
         entrypoints: [],
+        byCause: [],
         singleFailures: [],
         durationMs: now() - started,
       };
     }
-    this.singleFailures ??= singleFailureRows(model);
+    this.singleFailures ??= singleFailureRows(model, design);
     const failed = request.failed.filter((id) => model.failureKind(id) !== undefined);
     const evaluation = failed.length === 0 ? model.baseline : model.evaluate(failed);
 
@@ -83,13 +86,17 @@ export class Analyzer {
       states[host.id] = down ? 'down' : 'up';
     }
     const labels = new Map((design.entrypoints ?? []).map((e) => [e.id as string, e.label]));
-    const entrypoints = evaluation.entrypoints().map((item) => {
+    const outcomes = describeOutcomes(model.index, evaluation);
+    const entrypoints = evaluation.entrypoints().map((item, index) => {
       states[item.id] = displayState(item);
+      const outcome = outcomes.entrypoints[index]!;
       return {
         id: item.id,
-        label: labels.get(item.id),
+        label: labels.get(item.id) ?? (outcome.name !== item.id ? outcome.name : undefined),
         state: displayState(item),
         reason: evaluation.explain(item.id),
+        headline: outcome.headline,
+        chain: outcome.chain,
         implicit: !labels.has(item.id) && !(design.entrypoints ?? []).some((e) => e.id === item.id),
       };
     });
@@ -100,6 +107,11 @@ export class Analyzer {
       detail: true,
       states,
       entrypoints,
+      byCause: outcomes.byCause.map((cause) => ({
+        causes: cause.causes,
+        title: cause.title,
+        entrypoints: cause.entrypoints.map((e) => e.id),
+      })),
       singleFailures: this.singleFailures,
       durationMs: now() - started,
     };
@@ -110,13 +122,23 @@ function displayState(item: ItemAvailability): DisplayState {
   return item.state === 'up' && item.degraded ? 'degraded' : item.state;
 }
 
-function singleFailureRows(model: AvailabilityModel): SingleFailureRow[] {
+function singleFailureRows(model: AvailabilityModel, design: Design): SingleFailureRow[] {
+  const names = new Map<string, string>();
+  for (const entrypoint of design.entrypoints ?? [])
+    names.set(entrypoint.id, entrypoint.label ?? entrypoint.id);
+  for (const item of [...design.services, ...(design.groups ?? [])])
+    if (item.label !== undefined && !names.has(item.id)) names.set(item.id, item.label);
   const rows: SingleFailureRow[] = [];
   model.sweepSingleFailures((scenario, changed, explain) => {
     rows.push({
       failed: scenario.failed,
       kind: scenario.kind,
-      effects: changed.map((item) => ({ id: item.id, state: displayState(item), reason: explain(item.id) })),
+      effects: changed.map((item) => ({
+        id: item.id,
+        name: names.get(item.id) ?? item.id,
+        state: displayState(item),
+        reason: explain(item.id),
+      })),
     });
   });
   return rows;

@@ -118,14 +118,18 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
         await expect.poll(() => app.node('portal').locator('.state-tag').textContent()).toBe('manual');
         await expect.poll(() => app.node('rep-a').locator('.state-tag').textContent()).toBe('down');
         await expect.poll(() => app.node('rep-b').locator('.state-tag').textContent()).toBe('manual');
+        // Cause first: what failed, then what waits for a person.
         const reason = await app.page.getByTestId('reason-portal').textContent();
-        expect(reason).toMatch(/rep-a is down with host rep-1/);
-        expect(reason).toMatch(/cold standby/);
+        expect(reason).toMatch(
+          /is waiting for a person: rep-a failed with host rep-1; rep-b is a cold standby/,
+        );
         const panel = app.page.getByTestId('entrypoint-status-portal');
         await expect.poll(() => panel.locator('.state-tag').textContent()).toBe('manual');
         // The single-failure table lists every host: rep-1 leaves the portal manual.
         const table = app.page.getByTestId('single-failures');
-        expect(await table.locator('tr', { hasText: 'host rep-1' }).textContent()).toMatch(/portal\s*manual/);
+        expect(await table.locator('tr', { hasText: 'host rep-1' }).textContent()).toMatch(
+          /Tealeaf Portal and RealiTea Viewer\s*manual/,
+        );
         expect(await table.locator('tbody tr').count()).toBe(11);
         await app.shot('rep-1-failed-portal-manual');
         // Restoring the host brings the portal back.

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { syntheticDesign } from '../../bench/synthetic';
 import { Designer, startLab } from './driver';
 
 const out = join(import.meta.dirname, '../../docs/screenshots');
@@ -25,6 +26,31 @@ try {
   await light.page.screenshot({ path: join(out, 'what-if-tealeaf.png') });
 
   await light.page.getByTestId('what-if-button').click();
+  await light.openExample('helix-teamhub');
+  await light.page.waitForTimeout(800);
+  await light.page.screenshot({ path: join(out, 'canvas-helix.png') });
+
+  // 300 services, laid out by the designer itself, findings grouped by rule beside them.
+  const design = syntheticDesign({ services: 300 });
+  delete design.layout;
+  await light.page.evaluate(async (text) => {
+    const app = (window as unknown as { topoforge: { open(name: string, text: string): Promise<boolean> } })
+      .topoforge;
+    await app.open('synthetic-300.topo.json', text);
+  }, JSON.stringify(design));
+  await light.page.waitForFunction(() => {
+    const state = (
+      window as unknown as {
+        topoforge: { store: { getState(): { arranging: boolean; design: { layout?: object } } } };
+      }
+    ).topoforge.store.getState();
+    return !state.arranging && state.design.layout !== undefined;
+  });
+  await light.settled();
+  await light.page.getByTestId('tab-findings').click();
+  await light.page.waitForTimeout(1200);
+  await light.page.screenshot({ path: join(out, 'canvas-300-services.png') });
+
   await light.openExample('teramind-ha-broken');
   await light.page.getByTestId('tab-findings').click();
   await light.page.locator('[data-rule="quorum.even"]').last().click();

@@ -35,7 +35,14 @@ export interface PlacementOptions {
 
 /** The checkers, each named by the tool it needs. */
 export type LabTool =
-  'nginx' | 'haproxy' | 'keepalived' | 'systemd-analyze' | 'redis-server' | 'redis-sentinel' | 'openssl';
+  | 'nginx'
+  | 'haproxy'
+  | 'keepalived'
+  | 'systemd-analyze'
+  | 'redis-server'
+  | 'redis-sentinel'
+  | 'openssl'
+  | 'rsvg-convert';
 
 interface Requirement {
   /** Present when this returns true. */
@@ -85,6 +92,8 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
     ...NAMESPACES,
   ],
   openssl: [executable('openssl', 'openssl')],
+  // librsvg draws the exported diagram the way Inkscape, GNOME and most viewers do.
+  'rsvg-convert': [executable('rsvg-convert', 'librsvg2-bin')],
 };
 
 function isAccessible(path: string, mode: number): boolean {

@@ -56,13 +56,36 @@ describe('the analysis the worker reports', () => {
       detail: true,
     });
     expect(analysis.singleFailures).toHaveLength(11);
+    // With nothing failed, nothing to tell; the sentence of a failure comes with it.
+    expect(analysis.byCause).toEqual([]);
     const rep1 = analysis.singleFailures.find((row) => row.failed === 'rep-1')!;
     expect(rep1.effects).toEqual([
       {
         id: 'portal',
+        name: 'Tealeaf Portal and RealiTea Viewer',
         state: 'manual',
         reason: 'portal is manual: rep-a is down with host rep-1; rep-b is a cold standby',
       },
     ]);
+  });
+});
+
+describe('what-if outcomes in the analysis', () => {
+  it('sends each cause once with the ids of what it took down, and each entrypoint its sentence and chain', () => {
+    const analysis = new Analyzer().analyze({
+      revision: 1,
+      design: example('helix-teamhub.topo.json'),
+      failed: ['lb-1', 'lb-2'],
+      detail: true,
+    });
+    expect(analysis.byCause).toEqual([
+      { causes: ['lb-1', 'lb-2'], title: 'Hosts lb-1 and lb-2 failed', entrypoints: ['https', 'git-ssh'] },
+    ]);
+    const https = analysis.entrypoints.find((e) => e.id === 'https')!;
+    expect(https.headline).toBe(
+      'Helix TeamHub web and Git over HTTPS is down: lb-a and lb-b both failed with hosts lb-1 and lb-2',
+    );
+    expect(https.chain.needs.map((n) => n.id)).toEqual(['lb-a', 'lb-b']);
+    expect(analysis.implicitEntrypoints).toEqual([]);
   });
 });

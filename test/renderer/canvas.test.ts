@@ -74,7 +74,11 @@ describe('the canvas projection', () => {
 
   it('draws links, memberships and entrypoint targets as edges between the right handles', () => {
     const design = example('teramind-ha.topo.json');
-    const edges = new CanvasProjection().edges(design, new Set(['link:0']));
+    // Membership edges only for the selected group: the rest is told by marks and frames.
+    expect(
+      new CanvasProjection().edges(design, new Set()).filter((e) => e.data?.role === 'member'),
+    ).toHaveLength(0);
+    const edges = new CanvasProjection().edges(design, new Set(['link:0', 'redis-ha', 'teramind-cluster']));
     expect(edges.filter((e) => e.data?.role === 'link')).toHaveLength(design.links!.length);
     expect(edges.filter((e) => e.data?.role === 'member')).toHaveLength(15);
     expect(edges.filter((e) => e.data?.role === 'target')).toHaveLength(4);

@@ -1,0 +1,161 @@
+/**
+ * The overview (minimap): the whole design in small, with the part the canvas shows framed. It
+ * sits below the palette, outside the canvas, so it never covers the design, and it costs the
+ * same at 5,000 services as at 50: the design is painted once per edit into one <canvas> (sites,
+ * hosts and cards as plain rectangles), and panning only moves the frame. Click or drag in it to
+ * look elsewhere. It folds away to its title.
+ */
+import { useDeferredValue, useEffect, useMemo, useRef } from 'react';
+import type { PointerEvent as ReactPointerEvent } from 'react';
+import { useReactFlow, useStore } from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
+import { useAppStore } from '../state/store';
+import { computeGeometry } from './geometry';
+
+const WIDTH = 184;
+const HEIGHT = 124;
+const MARGIN = 6;
+
+/** The overview below the palette. */
+export function Overview() {
+  const design = useDeferredValue(useAppStore((s) => s.design));
+  const { expanded, theme } = useAppStore(useShallow((s) => ({ expanded: s.showMinimap, theme: s.theme })));
+  const setExpanded = useAppStore((s) => s.setShowMinimap);
+  const geometry = useMemo(() => computeGeometry(design), [design]);
+  const flow = useReactFlow();
+  const canvas = useRef<HTMLCanvasElement>(null);
+
+  // Flow coordinates to overview pixels: the design's bounds fitted into the box.
+  const scale = useMemo(() => {
+    let left = Infinity;
+    let top = Infinity;
+    let right = -Infinity;
+    let bottom = -Infinity;
+    for (const box of geometry.boxes.values()) {
+      left = Math.min(left, box.absoluteX);
+      top = Math.min(top, box.absoluteY);
+      right = Math.max(right, box.absoluteX + box.width);
+      bottom = Math.max(bottom, box.absoluteY + box.height);
+    }
+    if (!Number.isFinite(left)) return undefined;
+    const factor = Math.min(
+      (WIDTH - 2 * MARGIN) / (right - left || 1),
+      (HEIGHT - 2 * MARGIN) / (bottom - top || 1),
+    );
+    const offsetX = MARGIN + (WIDTH - 2 * MARGIN - (right - left) * factor) / 2 - left * factor;
+    const offsetY = MARGIN + (HEIGHT - 2 * MARGIN - (bottom - top) * factor) / 2 - top * factor;
+    return { factor, offsetX, offsetY };
+  }, [geometry]);
+
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element || !expanded) return;
+    const context = element.getContext('2d');
+    if (!context) return;
+    const ratio = window.devicePixelRatio || 1;
+    element.width = WIDTH * ratio;
+    element.height = HEIGHT * ratio;
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, WIDTH, HEIGHT);
+    if (!scale) return;
+    const styles = getComputedStyle(element);
+    const colour = (name: string) => styles.getPropertyValue(name).trim() || '#888';
+    const fills: Record<string, string> = {
+      site: colour('--site-bg'),
+      host: colour('--host-border'),
+      service: colour('--text-2'),
+      group: colour('--text-2'),
+      entrypoint: colour('--accent'),
+    };
+    for (const id of geometry.order) {
+      const box = geometry.boxes.get(id)!;
+      const x = box.absoluteX * scale.factor + scale.offsetX;
+      const y = box.absoluteY * scale.factor + scale.offsetY;
+      const w = Math.max(1, box.width * scale.factor);
+      const h = Math.max(1, box.height * scale.factor);
+      context.fillStyle = fills[box.kind] ?? '#888';
+      context.globalAlpha = box.kind === 'host' ? 0.5 : 1;
+      context.fillRect(x, y, w, h);
+      if (box.kind === 'site') {
+        context.strokeStyle = colour('--site-border');
+        context.strokeRect(x, y, w, h);
+      }
+    }
+    context.globalAlpha = 1;
+  }, [geometry, scale, expanded, theme]);
+
+  // The part of the design the canvas shows, in overview pixels.
+  const view = useStore(
+    useShallow((s) => ({
+      x: s.transform[0],
+      y: s.transform[1],
+      zoom: s.transform[2],
+      width: s.width,
+      height: s.height,
+    })),
+  );
+  const frame =
+    scale && view.width > 0
+      ? {
+          left: (-view.x / view.zoom) * scale.factor + scale.offsetX,
+          top: (-view.y / view.zoom) * scale.factor + scale.offsetY,
+          width: (view.width / view.zoom) * scale.factor,
+          height: (view.height / view.zoom) * scale.factor,
+        }
+      : undefined;
+
+  const lookAt = (event: ReactPointerEvent<HTMLDivElement>) => {
+    if (!scale) return;
+    const rect = event.currentTarget.getBoundingClientRect();
+    const x = (event.clientX - rect.left - scale.offsetX) / scale.factor;
+    const y = (event.clientY - rect.top - scale.offsetY) / scale.factor;
+    void flow.setCenter(x, y, { zoom: flow.getZoom() });
+  };
+
+  return (
+    <section className="overview" aria-label="Overview">
+      <button
+        type="button"
+        className="overview-toggle"
+        aria-expanded={expanded}
+        data-testid="overview-toggle"
+        onClick={() => setExpanded(!expanded)}
+      >
+        Overview
+      </button>
+      {expanded ? (
+        <div
+          className="overview-map"
+          data-testid="overview"
+          style={{ width: WIDTH, height: HEIGHT }}
+          onPointerDown={(event) => {
+            event.currentTarget.setPointerCapture(event.pointerId);
+            lookAt(event);
+          }}
+          onPointerMove={(event) => {
+            if (event.buttons === 1) lookAt(event);
+          }}
+        >
+          <canvas
+            ref={canvas}
+            role="img"
+            aria-label="The whole design in small; click to look there"
+            style={{ width: WIDTH, height: HEIGHT }}
+          />
+          {frame ? (
+            <div
+              className="overview-frame"
+              data-testid="overview-frame"
+              style={{
+                left: Math.max(0, frame.left),
+                top: Math.max(0, frame.top),
+                width: Math.min(WIDTH, frame.left + frame.width) - Math.max(0, frame.left),
+                height: Math.min(HEIGHT, frame.top + frame.height) - Math.max(0, frame.top),
+              }}
+            />
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
