@@ -430,13 +430,14 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
           await app.page.locator(`.react-flow__node[data-id="${order[0]}"]`).focus();
           const visited: string[] = [order[0]!];
           for (let i = 1; i < order.length; i++) {
-            if (theme === 'dark') break;
+            // In the dark theme one Tab is enough to see the ring drawn by keyboard focus.
+            if (theme === 'dark' && i > 1) break;
             await app.page.keyboard.press('Tab');
             visited.push(
               await app.page.evaluate(() => (document.activeElement as HTMLElement).dataset.id ?? '?'),
             );
           }
-          expect(visited).toEqual(theme === 'dark' ? order.slice(0, 1) : order);
+          expect(visited).toEqual(theme === 'dark' ? order.slice(0, 2) : order);
           const focused = app.page.locator('.react-flow__node:focus');
           expect(await focused.evaluate((e) => getComputedStyle(e).outlineStyle)).toBe('solid');
           await app.page.locator('.react-flow__node[data-id="gw-a"]').focus();

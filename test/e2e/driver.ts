@@ -189,6 +189,8 @@ export class Designer {
   }
 
   private async dragTo(source: ReturnType<Page['getByTestId']>, to: { x: number; y: number }): Promise<void> {
+    // The palette scrolls (the overview sits below it), so bring the entry into view as a person would.
+    await source.scrollIntoViewIfNeeded();
     const from = (await source.boundingBox())!;
     await this.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
     await this.page.mouse.down();
