@@ -35,7 +35,15 @@ export interface PlacementOptions {
 
 /** The checkers, each named by the tool it needs. */
 export type LabTool =
-  'nginx' | 'haproxy' | 'keepalived' | 'systemd-analyze' | 'redis-server' | 'redis-sentinel' | 'openssl';
+  | 'nginx'
+  | 'haproxy'
+  | 'keepalived'
+  | 'systemd-analyze'
+  | 'redis-server'
+  | 'redis-sentinel'
+  | 'openssl'
+  /** Private mount namespaces only, e.g. for a small tmpfs that fills up. */
+  | 'unshare';
 
 interface Requirement {
   /** Present when this returns true. */
@@ -85,6 +93,7 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
     ...NAMESPACES,
   ],
   openssl: [executable('openssl', 'openssl')],
+  unshare: NAMESPACES,
 };
 
 function isAccessible(path: string, mode: number): boolean {
