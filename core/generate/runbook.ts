@@ -10,7 +10,7 @@ import type { Service } from '../model';
 import { bundlePathOf } from './bundle';
 import type { BundleFile } from './bundle';
 import type { GenerationContext } from './context';
-import { commentText } from './quote';
+import { markdownCode, markdownText } from './quote';
 import { initCommandOf } from './mongodb';
 import { renderTemplate } from './render';
 
@@ -56,9 +56,9 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
       site: h.site ?? null,
       files: filesByHost.get(h.id)!.map((f) => ({
         bundlePath: bundlePathOf(f),
-        path: f.path,
-        check: f.check ?? '',
-        reload: f.reload ?? '',
+        path: markdownCode(f.path, true),
+        check: f.check === undefined ? '' : markdownCode(f.check, true),
+        reload: f.reload === undefined ? '' : markdownCode(f.reload, true),
         policy: f.policy,
       })),
     }));
@@ -119,14 +119,14 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
             outcomes: evaluation
               .entrypoints()
               .filter((e) => e.state !== 'up' || e.degraded)
-              .map((e) => evaluation.explain(e.id)),
+              .map((e) => markdownText(evaluation.explain(e.id))),
           };
         })
     : [];
 
   const view: RunbookView = {
-    name: commentText(design.name),
-    description: design.description ? design.description.replace(/\s+/g, ' ') : null,
+    name: markdownText(design.name),
+    description: design.description ? markdownText(design.description) : null,
     // Every file of the folder, as `topoforge generate` counts them: these, this README and manifest.json.
     fileCount: files.length + 2,
     hosts,
@@ -134,10 +134,10 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
     replicaSets,
     coldStandbys,
     siteLosses,
-    createOnly: hostFiles.filter((f) => f.policy === 'create-only').map((f) => bundlePathOf(f)),
+    createOnly: hostFiles.filter((f) => f.policy === 'create-only').map((f) => markdownCode(bundlePathOf(f))),
     findings: findings
       .filter((f) => f.severity !== 'error')
-      .map((f) => ({ severity: f.severity, rule: f.rule, message: f.message })),
+      .map((f) => ({ severity: f.severity, rule: f.rule, message: markdownText(f.message) })),
   };
   return [
     {
