@@ -202,7 +202,12 @@ export function valueProblems(root: Record<string, unknown>): ValueProblem[] {
     ({ item }) => typeof item.address === 'string' && ADDRESS_REGEX.test(item.address),
   );
   const scopes = hosts.map(({ item }) => addressScope(item.address as string));
-  const reachable = hosts.findIndex((_host, position) => scopes[position] !== 'loopback');
+  // Only an IP address proves the hosts are not all on one machine: a DNS name may well resolve to
+  // a loopback address in a lab (an /etc/hosts entry), so it is no evidence either way.
+  const reachable = hosts.findIndex(
+    ({ item }, position) =>
+      scopes[position] === 'ordinary' && addressBytes(item.address as string) !== undefined,
+  );
   hosts.forEach(({ item, index }, position) => {
     const address = item.address as string;
     const scope = scopes[position]!;
