@@ -34,7 +34,6 @@ export const HOST_FILE_PATH_PATTERN = `^(?:/${NOT_DOT_SEGMENT}(?:${PLAIN_CHARACT
 export const REMOTE_ROOT_PATTERN = `^(?:/|(?:/${NOT_DOT_SEGMENT}${PLAIN_CHARACTER}+)+)$`;
 
 const HOST_FILE_PATH = new RegExp(HOST_FILE_PATH_PATTERN, 'u');
-const BYTES = new TextEncoder();
 
 /**
  * Why `path` cannot be the path of a file on a host in a bundle, in words that finish "… cannot
@@ -42,8 +41,9 @@ const BYTES = new TextEncoder();
  */
 export function hostFilePathProblem(path: string): string | undefined {
   if (HOST_FILE_PATH.test(path) && path.length <= MAX_PATH_LENGTH) {
-    const long = path.split('/').find((segment) => BYTES.encode(segment).length > MAX_SEGMENT_BYTES);
-    return long === undefined ? undefined : `a name in it is longer than ${MAX_SEGMENT_BYTES} bytes`;
+    // The pattern admits ASCII only: a name's length in characters is its length in bytes.
+    const long = path.split('/').some((segment) => segment.length > MAX_SEGMENT_BYTES);
+    return long ? `a name in it is longer than ${MAX_SEGMENT_BYTES} bytes` : undefined;
   }
   if (!path.startsWith('/')) return 'it is not an absolute path';
   if (path === '/') return 'it names the root directory, not a file';

@@ -46,7 +46,20 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   const design = index.design;
   const hostFiles = files.filter((f) => f.host !== undefined);
   const filesByHost = new Map<string, BundleFile[]>();
-  for (const file of hostFiles) filesByHost.set(file.host!, [...(filesByHost.get(file.host!) ?? []), file]);
+  for (const file of hostFiles) {
+    const list = filesByHost.get(file.host!);
+    if (list) list.push(file);
+    else filesByHost.set(file.host!, [file]);
+  }
+  // Unit file names per host, and the folder's own files by path: looked up per service and set.
+  const unitsByHost = new Map<string, Set<string>>();
+  for (const file of hostFiles) {
+    if (!file.path.endsWith('.service')) continue;
+    const units = unitsByHost.get(file.host!) ?? new Set<string>();
+    units.add(file.path.slice(file.path.lastIndexOf('/') + 1));
+    unitsByHost.set(file.host!, units);
+  }
+  const folderFiles = new Map(files.filter((f) => f.host === undefined).map((f) => [f.path, f]));
 
   const hosts: HostSection[] = design.hosts
     .filter((h) => filesByHost.has(h.id))
@@ -63,20 +76,14 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
       })),
     }));
 
-  const unitOf = (service: Service): string | null => {
-    const unit = (filesByHost.get(service.host ?? '') ?? []).find((f) =>
-      f.path.endsWith(`/${service.id}.service`),
-    );
-    return unit ? unit.path.slice(unit.path.lastIndexOf('/') + 1) : null;
-  };
+  const unitOf = (service: Service): string | null =>
+    unitsByHost.get(service.host ?? '')?.has(`${service.id}.service`) ? `${service.id}.service` : null;
 
   const findings = validateDesign(index).findings;
   const replicaSets = (design.groups ?? [])
     .filter((g) => g.kind === 'mongodb-replica-set')
     .flatMap((group) => {
-      const script = files.find(
-        (f) => f.host === undefined && f.path === `scripts/mongodb-${group.id}-init.js`,
-      );
+      const script = folderFiles.get(`scripts/mongodb-${group.id}-init.js`);
       if (!script) return [];
       return [
         {
@@ -89,17 +96,28 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
     });
 
   const model = compileAvailability(index);
+  // Per target and per role, once: a design with many cold standbys looks each one up.
+  const entrypointsOf = new Map<string, typeof index.entrypoints>();
+  for (const entrypoint of index.entrypoints)
+    for (const target of new Set(entrypoint.targets)) {
+      const list = entrypointsOf.get(target);
+      if (list) list.push(entrypoint);
+      else entrypointsOf.set(target, [entrypoint]);
+    }
+  const activeByRole = new Map<string, string[]>();
+  for (const s of design.services) {
+    if (s.mode === 'cold-standby') continue;
+    const list = activeByRole.get(roleOf(s));
+    if (list) list.push(s.id);
+    else activeByRole.set(roleOf(s), [s.id]);
+  }
   const coldStandbys = design.services
     .filter((s) => s.mode === 'cold-standby' && s.host !== undefined)
     .map((service) => {
-      const entrypoints = index.entrypoints.filter((e) => e.targets.includes(service.id));
+      const entrypoints = entrypointsOf.get(service.id) ?? [];
       // What it stands in for: its fellow targets, else the active services of its kind.
       let partners = [...new Set(entrypoints.flatMap((e) => e.targets))].filter((t) => t !== service.id);
-      if (partners.length === 0) {
-        partners = design.services
-          .filter((s) => s.id !== service.id && s.mode !== 'cold-standby' && sameRole(s, service))
-          .map((s) => s.id);
-      }
+      if (partners.length === 0) partners = activeByRole.get(roleOf(service)) ?? [];
       return {
         service: service.id,
         host: service.host!,
@@ -149,10 +167,9 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   ];
 }
 
-/** Two services that can stand in for each other: same kind, and for databases the same engine. */
-function sameRole(a: Service, b: Service): boolean {
-  if (a.kind !== b.kind) return false;
-  return a.kind !== 'database' || b.kind !== 'database' || a.engine === b.engine;
+/** What a service stands in for: services of one role can replace each other (kind, and engine). */
+function roleOf(service: Service): string {
+  return service.kind === 'database' ? `database ${service.engine}` : service.kind;
 }
 
 /**

@@ -268,7 +268,7 @@ function failing(operation: keyof BundleFileSystem, failAt: number, code = 'ENOS
   const wrapped = async (...args: unknown[]): Promise<unknown> => {
     calls += 1;
     if (calls === failAt) {
-      if (operation === 'writeFileSynced') {
+      if (operation === 'writeNewFile') {
         // A full disk takes part of the content before it refuses the rest.
         writeFileSync(args[0] as string, String(args[1]).slice(0, 5));
       }
@@ -281,7 +281,7 @@ function failing(operation: keyof BundleFileSystem, failAt: number, code = 'ENOS
 
 describe('replacing a bundle as a whole (issue 9, item 5)', () => {
   it.each([
-    ['the disk fills while staging the third file', failing('writeFileSynced', 3)],
+    ['the disk fills while staging the third file', failing('writeNewFile', 3)],
     ['keeping the previous version fails', failing('link', 2)],
     ['a directory cannot be created', failing('mkdir', 1, 'EACCES')],
     ['the third rename into place fails', failing('rename', 3, 'EIO')],
@@ -309,7 +309,7 @@ describe('replacing a bundle as a whole (issue 9, item 5)', () => {
   it('names a full disk as such', async () => {
     const dir = outDir();
     await writeBundle(first, dir);
-    const error = await writeBundle(second, dir, failing('writeFileSynced', 2)).catch((e: unknown) => e);
+    const error = await writeBundle(second, dir, failing('writeNewFile', 2)).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/: the disk is full\. Nothing changed/);
   });
 
