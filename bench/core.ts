@@ -7,15 +7,27 @@
  * Targets (issues 2 and 3, on a 2-core machine): 1,000 services validated with every single host
  * and site failure simulated in under 50 ms; 10,000 in under 2 s; growth close to linear in
  * scenarios × graph size, not worse; the bundle of 1,000 services generated in under 1 s.
+ *
+ * Then 20,000 services on one host (issue 9: 188 to 317 s and 672 MB before), as
+ * `topoforge generate` runs: load, validate, generate and write the bundle to a new folder, then
+ * again over it (nothing changed); generate is the median of 3 runs after a first one. Beside it
+ * in the same run: the same for 2,000 services on one host (growth must stay near-linear: at most
+ * 15× for 10× the services) and a plain `writeFileSync` of the same files into a new folder (the
+ * floor any writer pays). Target: the whole generate of 20,000 services under 10 s.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bundlePathOf } from '../core/bundle-path';
 import { compileAvailability } from '../core/availability';
 import { generateBundle } from '../core/generate/index';
 import { nodeSha256 } from '../deploy/hash';
 import { parseDesign } from '../core/load';
 import type { Design } from '../core/model';
 import { validateDesign } from '../core/rules';
-import { syntheticDesign } from './synthetic';
+import { writeBundle } from '../deploy/write-bundle';
+import { singleHostDesign, syntheticDesign } from './synthetic';
 
 interface Measurement {
   services: number;
@@ -160,4 +172,115 @@ if (tenThousand) {
   console.log(
     `  10,000 services < 2 s: ${format(tenThousand.validateMs)} ms, ${verdict(tenThousand.validateMs < 2000)}`,
   );
+}
+
+interface OneHostRun {
+  services: number;
+  files: number;
+  loadMs: number;
+  validateMs: number;
+  generateMs: number;
+  writeMs: number;
+  rewriteMs: number;
+  plainWriteMs: number;
+  totalMs: number;
+  heapMb: number;
+}
+
+/** `topoforge generate` of every service on one host, phase by phase, into a new folder and again. */
+async function measureOneHost(size: number, scratch: string): Promise<OneHostRun> {
+  const text = JSON.stringify(singleHostDesign({ services: size }));
+  const lap = (() => {
+    let last = performance.now();
+    return () => {
+      const now = performance.now();
+      const elapsed = now - last;
+      last = now;
+      return elapsed;
+    };
+  })();
+  const loaded = parseDesign(text);
+  if (!loaded.ok) throw new Error(`the design of ${size} services on one host does not load`);
+  const loadMs = lap();
+  validateDesign(loaded.design);
+  const validateMs = lap();
+  let bundle = generateBundle(loaded.design, { sha256: nodeSha256 });
+  const heapMb = process.memoryUsage().heapUsed / 1e6;
+  lap();
+  // The median of 3 after that first (cold) run: one run on a shared machine is mostly noise.
+  const samples: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    bundle = generateBundle(loaded.design, { sha256: nodeSha256 });
+    samples.push(lap());
+  }
+  const generateMs = median(samples);
+  const out = join(scratch, `bundle-${size}`);
+  await writeBundle(bundle, out);
+  const writeMs = lap();
+  await writeBundle(bundle, out);
+  const rewriteMs = lap();
+  const plain = join(scratch, `plain-${size}`);
+  for (const file of [
+    ...bundle.files,
+    { path: 'manifest.json', content: JSON.stringify(bundle.manifest, null, 2) },
+  ]) {
+    const path = join(plain, bundlePathOf(file));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+  }
+  const plainWriteMs = lap();
+  rmSync(out, { recursive: true });
+  rmSync(plain, { recursive: true });
+  return {
+    services: loaded.design.services.length,
+    files: bundle.files.length + 1,
+    loadMs,
+    validateMs,
+    generateMs,
+    writeMs,
+    rewriteMs,
+    plainWriteMs,
+    totalMs: loadMs + validateMs + generateMs + writeMs,
+    heapMb,
+  };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'topoforge-bench-'));
+try {
+  const small = await measureOneHost(2_000, scratch);
+  const large = await measureOneHost(20_000, scratch);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  console.log(
+    '\nEvery service on one host, as topoforge generate runs (one run each, new folder, then again):\n',
+  );
+  console.log(
+    ['services', 'files', 'load', 'validate', 'generate', 'write', 'plain write', 'again', 'total', 'heap']
+      .map((title, i) => title.padStart(i < 2 ? 8 : 11))
+      .join('  '),
+  );
+  for (const r of [small, large]) {
+    console.log(
+      [
+        String(r.services).padStart(8),
+        String(r.files).padStart(8),
+        ...[r.loadMs, r.validateMs, r.generateMs, r.writeMs, r.plainWriteMs, r.rewriteMs, r.totalMs].map(
+          (ms) => seconds(ms).padStart(11),
+        ),
+        `${r.heapMb.toFixed(0)} MB`.padStart(11),
+      ].join('  '),
+    );
+  }
+  const growth = large.generateMs / small.generateMs;
+  console.log(
+    `\n  2,000 → 20,000 on one host: generate ×${growth.toFixed(1)}, write ×${(large.writeMs / small.writeMs).toFixed(1)} ` +
+      `(services ×${(large.services / small.services).toFixed(1)}); write is ${(large.writeMs / large.plainWriteMs).toFixed(1)}× a plain writeFileSync of the same files`,
+  );
+  console.log(
+    `  20,000 services on one host generated and written < 10 s: ${seconds(large.totalMs)}, ${verdict(large.totalMs < 10_000)}`,
+  );
+  console.log(
+    `  growth from 2,000 near-linear (generate ≤ 15×): ×${growth.toFixed(1)}, ${verdict(growth <= 15)}`,
+  );
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
 }

@@ -423,3 +423,100 @@ class DesignBuilder {
     return key;
   }
 }
+
+/**
+ * Every service on one host, as a single big machine (or a lab on one box) would hold them:
+ * repeating cells of 20 services, each an HAProxy and an nginx in front of a pool of 8 apps with
+ * commands and health checks that share an NFS storage, a Redis Sentinel group (2 Redis, 3
+ * Sentinels), a MongoDB replica set (2 members, 1 arbiter) and a cold-standby reporting server.
+ * Every service has a port of its own. Several daemons of one kind on one host is what makes the
+ * generators name files per service (`/etc/redis/redis-<id>.conf`), so this is their scale test.
+ */
+export function singleHostDesign(options: { services: number }): Design {
+  const cells = Math.max(1, Math.round(options.services / 20));
+  const host = 'box' as HostId;
+  const services: Service[] = [];
+  const groups: Group[] = [];
+  const links: Link[] = [];
+  const entrypoints: Entrypoint[] = [];
+  let port = 1024;
+  for (let cell = 0; cell < cells; cell++) {
+    const prefix = `c${cell}`;
+    const id = (name: string) => `${prefix}-${name}` as ServiceId;
+    const pool = `${prefix}-web` as GroupId;
+    const cache = `${prefix}-cache` as GroupId;
+    const replicaSet = `${prefix}-rs` as GroupId;
+    groups.push(
+      { id: pool, kind: 'pool', load: 4 },
+      { id: cache, kind: 'redis-sentinel', masterName: `${prefix}-cache` },
+      { id: replicaSet, kind: 'mongodb-replica-set' },
+    );
+    services.push({
+      id: id('shared-files'),
+      kind: 'storage',
+      type: 'nfs',
+      endpoint: `nas.example.com:/export/${prefix}`,
+      mountPoint: `/srv/${prefix}-files`,
+    });
+    for (let n = 1; n <= 8; n++) {
+      services.push({
+        id: id(`app-${n}`),
+        kind: 'app',
+        host,
+        group: pool,
+        port: port++,
+        capacity: 1,
+        command: `/opt/app/bin/server --cell=${cell} --node=${n}`,
+        healthCheck: { path: '/health', intervalMs: 2000 },
+      });
+      links.push(
+        { from: id(`app-${n}`), to: id('shared-files'), kind: 'uses' },
+        { from: id(`app-${n}`), to: cache, kind: 'uses' },
+        { from: id(`app-${n}`), to: replicaSet, kind: 'uses' },
+      );
+    }
+    services.push(
+      { id: id('lb'), kind: 'haproxy', host, listen: [{ port: port++, protocol: 'http' }] },
+      { id: id('gw'), kind: 'nginx', host, listen: [{ port: port++, protocol: 'http' }] },
+    );
+    links.push({ from: id('lb'), to: pool }, { from: id('gw'), to: pool });
+    entrypoints.push({
+      id: `${prefix}-front` as EntrypointId,
+      port: 80,
+      via: 'direct',
+      targets: [id('lb'), id('gw')],
+    });
+    for (let n = 1; n <= 2; n++)
+      services.push({
+        id: id(`redis-${n}`),
+        kind: 'redis',
+        host,
+        group: cache,
+        port: port++,
+        primary: n === 1,
+      });
+    for (let n = 1; n <= 3; n++)
+      services.push({ id: id(`sentinel-${n}`), kind: 'sentinel', host, group: cache, port: port++ });
+    for (let n = 1; n <= 2; n++)
+      services.push({ id: id(`mongo-${n}`), kind: 'mongodb', host, group: replicaSet, port: port++ });
+    services.push({ id: id('arbiter'), kind: 'arbiter', host, group: replicaSet, port: port++ });
+    services.push({
+      id: id('report'),
+      kind: 'reporting',
+      host,
+      mode: 'cold-standby',
+      port: port++,
+      command: '/opt/report/bin/report',
+    });
+    links.push({ from: id('report'), to: replicaSet, kind: 'uses' });
+  }
+  return {
+    format: 1,
+    name: `${services.length} services on one host`,
+    hosts: [{ id: host, address: '10.0.0.1' }],
+    services,
+    groups,
+    links,
+    entrypoints,
+  };
+}

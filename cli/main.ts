@@ -390,11 +390,13 @@ async function runGenerate(args: string[], io: CliIo): Promise<number> {
     }
     io.stdout(`${c.bold(loaded.design.name)}: ${bundle.files.length + 1} files in ${values.out}\n`);
     const byHost = new Map<string, string[]>();
-    for (const f of bundle.files) {
-      const key = f.host ?? '(bundle)';
-      byHost.set(key, [...(byHost.get(key) ?? []), f.host === undefined ? bundlePathOf(f) : f.path]);
-    }
-    byHost.set('(bundle)', [...(byHost.get('(bundle)') ?? []), 'manifest.json']);
+    const add = (key: string, path: string): void => {
+      const paths = byHost.get(key);
+      if (paths) paths.push(path);
+      else byHost.set(key, [path]);
+    };
+    for (const f of bundle.files) add(f.host ?? '(bundle)', f.host === undefined ? bundlePathOf(f) : f.path);
+    add('(bundle)', 'manifest.json');
     const width = Math.max(...[...byHost.keys()].map((k) => k.length));
     for (const [host, paths] of byHost) io.stdout(`  ${host.padEnd(width)}  ${paths.join(', ')}\n`);
     const summary = [

@@ -15,6 +15,7 @@ import { BALANCER_KINDS, GROUP_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from '
 import { ADDRESS_REGEX, ID_REGEX } from './schema/patterns';
 import type { Design, GroupKind, ServiceKind } from './model';
 import { didYouMean } from './suggest';
+import { valueProblems } from './value-checks';
 
 /** One reason a file is not a design. */
 export interface LoadProblem {
@@ -93,7 +94,9 @@ function structureProblems(value: unknown): LoadProblem[] {
     ];
   }
   const schemaProblems = validateSchema(value) ? [] : translateSchemaErrors(validateSchema.errors ?? []);
-  return [...schemaProblems, ...referenceProblems(value as Record<string, unknown>)];
+  const root = value as Record<string, unknown>;
+  const values = valueProblems(root).map(({ segments, message }) => problem(segments, message));
+  return [...schemaProblems, ...values, ...referenceProblems(root)];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -152,9 +152,7 @@ export function buildManifest(
 }
 
 /** Where a file lives inside the bundle folder: `hosts/<host>/<path without its leading slash>`. */
-export function bundlePathOf(file: Pick<BundleFile, 'host' | 'path'>): string {
-  return file.host === undefined ? file.path : `hosts/${file.host}/${file.path.replace(/^\/+/, '')}`;
-}
+export { bundlePathOf } from '../bundle-path';
 
 /** JSON with object keys sorted, so that a hash does not depend on key order; `layout` is left out. */
 export function canonicalJson(design: Design): string {

@@ -219,14 +219,35 @@ function runsMongod(index: DesignIndex, service: Service): boolean {
   return service.kind === 'arbiter' && index.groups.get(service.group ?? '')?.kind === 'mongodb-replica-set';
 }
 
+/** Which daemon a service runs, for counting them per host: an arbiter's mongod counts as mongod. */
+function daemonOf(index: DesignIndex, service: Service): 'mongod' | 'redis' | 'sentinel' | undefined {
+  if (runsMongod(index, service)) return 'mongod';
+  return service.kind === 'redis' || service.kind === 'sentinel' ? service.kind : undefined;
+}
+
+/**
+ * How many of each daemon every host runs, counted once per design index: asked for every
+ * daemon's file and unit name, a count per call would make a host with n daemons cost n².
+ */
+const daemonCounts = new WeakMap<DesignIndex, Map<string, Map<string, number>>>();
+
 function sharesHostWithSameDaemon(index: DesignIndex, service: Service, kind: DaemonKind): boolean {
   if (service.host === undefined) return false;
-  const neighbours = index.servicesByHost.get(service.host) ?? [];
-  const same =
-    kind === 'arbiter' || kind === 'mongodb'
-      ? neighbours.filter((s) => runsMongod(index, s))
-      : neighbours.filter((s) => s.kind === kind);
-  return same.length > 1;
+  let counts = daemonCounts.get(index);
+  if (!counts) {
+    counts = new Map();
+    for (const [host, services] of index.servicesByHost) {
+      const perDaemon = new Map<string, number>();
+      for (const neighbour of services) {
+        const daemon = daemonOf(index, neighbour);
+        if (daemon) perDaemon.set(daemon, (perDaemon.get(daemon) ?? 0) + 1);
+      }
+      counts.set(host, perDaemon);
+    }
+    daemonCounts.set(index, counts);
+  }
+  const daemon = kind === 'arbiter' || kind === 'mongodb' ? 'mongod' : kind;
+  return (counts.get(service.host)?.get(daemon) ?? 0) > 1;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { indexDesign } from '../design-index';
 import type { DesignIndex } from '../design-index';
+import { bundleFolderPathProblem, hostFilePathProblem } from '../bundle-path';
 import type { Design } from '../model';
 import { buildManifest, sortFiles } from './bundle';
 import type { BundleFile, Manifest, Sha256 } from './bundle';
@@ -12,6 +13,7 @@ import { generateHaproxy } from './haproxy';
 import { generateKeepalived } from './keepalived';
 import { generateMongodb } from './mongodb';
 import { generateNginx } from './nginx';
+import { UnsafeValueError } from './quote';
 import { generateRedis } from './redis';
 import { generateRunbook } from './runbook';
 import { generateSystemd } from './systemd';
@@ -43,5 +45,18 @@ export function generateBundle(design: Design | DesignIndex, options: GenerateOp
   const context = { index };
   const configFiles = GENERATORS.flatMap((generate) => generate(context));
   const files = sortFiles([...generateRunbook(context, configFiles), ...configFiles], index.design);
+  for (const file of files) refuseUnpushablePath(file);
   return { files, manifest: buildManifest(index, files, options.sha256) };
+}
+
+/**
+ * The second wall behind the schema: a generated path that push would refuse stops generate,
+ * naming the file, instead of giving a bundle that cannot be pushed.
+ */
+function refuseUnpushablePath(file: BundleFile): void {
+  const problem =
+    file.host === undefined ? bundleFolderPathProblem(file.path) : hostFilePathProblem(file.path);
+  if (problem === undefined) return;
+  const where = file.host === undefined ? 'the bundle folder' : `a bundle path on host ${file.host}`;
+  throw new UnsafeValueError(where, file.path, problem);
 }

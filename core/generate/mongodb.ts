@@ -143,6 +143,28 @@ function mongodServices(index: DesignIndex): { service: MongodService; host: Hos
   return result;
 }
 
+/**
+ * The hosted mongods of each replica set, in design order; grouped once per design index, since
+ * the generator and the runbook ask for every set (a per-set scan would cost sets × services).
+ */
+const membersBySet = new WeakMap<DesignIndex, Map<string, { service: MongodService; host: Host }[]>>();
+
+function replicaSetMembers(index: DesignIndex, group: Group): { service: MongodService; host: Host }[] {
+  let bySet = membersBySet.get(index);
+  if (!bySet) {
+    bySet = new Map();
+    for (const member of mongodServices(index)) {
+      const set = member.service.group;
+      if (set === undefined) continue;
+      const list = bySet.get(set) ?? [];
+      list.push(member);
+      bySet.set(set, list);
+    }
+    membersBySet.set(index, bySet);
+  }
+  return bySet.get(group.id) ?? [];
+}
+
 function isMongodService(index: DesignIndex, service: Service): service is MongodService {
   if (service.kind === 'mongodb') return true;
   if (service.kind !== 'arbiter' || service.group === undefined) return false;
@@ -281,8 +303,7 @@ export interface InitStep {
  * no data-bearing member on a host.
  */
 export function initStepOf(index: DesignIndex, group: Group): InitStep | undefined {
-  const members = mongodServices(index).filter(({ service }) => service.group === group.id);
-  const runOn = initiatingMember(members);
+  const runOn = initiatingMember(replicaSetMembers(index, group));
   return runOn === undefined ? undefined : { host: runOn.host.id, command: mongoshCommand(runOn, group) };
 }
 
@@ -362,8 +383,7 @@ export const generateMongodb: Generator = ({ index }) => {
   const files: BundleFile[] = [];
   for (const group of index.design.groups ?? []) {
     if (group.kind !== 'mongodb-replica-set') continue;
-    const members = daemons.filter(({ service }) => service.group === group.id);
-    const script = initScript(index, group, members);
+    const script = initScript(index, group, replicaSetMembers(index, group));
     if (script) files.push(script);
   }
   for (const { service, host } of daemons) {

@@ -97,3 +97,35 @@ export function javascriptString(value: string): string {
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }
+
+/** Text on one line: control characters, line breaks and runs of white space become one space. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return value.replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+}
+
+/**
+ * Free text for a Markdown line (the bundle README): every character that could start markup is
+ * backslash-escaped (CommonMark lets any ASCII punctuation be escaped), so `<script>` shows as
+ * text and `*name*` stays as written; a line break becomes a space.
+ */
+export function markdownText(value: string): string {
+  const text = oneLine(value)
+    .trim()
+    .replace(/[\\`*_[\]<>&|~!#]/g, '\\$&');
+  // At the start of a line, these open a heading, a list item or a numbered item.
+  return text.replace(/^([-+=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
+}
+
+/**
+ * Text as a Markdown code span: fenced by more backticks than it holds in a row, so none ends it
+ * early. In a table cell (`cell`), `|` is escaped, which the table would otherwise split on even
+ * inside the span.
+ */
+export function markdownCode(value: string, cell = false): string {
+  const text = cell ? oneLine(value).replace(/\|/g, '\\|') : oneLine(value);
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const padding = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${padding}${text}${padding}${fence}`;
+}

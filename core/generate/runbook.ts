@@ -10,7 +10,7 @@ import type { Service } from '../model';
 import { bundlePathOf } from './bundle';
 import type { BundleFile } from './bundle';
 import type { GenerationContext } from './context';
-import { commentText } from './quote';
+import { markdownCode, markdownText } from './quote';
 import { MONGODB_ADMIN_PASSWORD_VARIABLE, MONGODB_ADMIN_USER, initStepOf } from './mongodb';
 import { secretFilesOf } from './secrets';
 import { renderTemplate } from './render';
@@ -54,7 +54,20 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   const design = index.design;
   const hostFiles = files.filter((f) => f.host !== undefined);
   const filesByHost = new Map<string, BundleFile[]>();
-  for (const file of hostFiles) filesByHost.set(file.host!, [...(filesByHost.get(file.host!) ?? []), file]);
+  for (const file of hostFiles) {
+    const list = filesByHost.get(file.host!);
+    if (list) list.push(file);
+    else filesByHost.set(file.host!, [file]);
+  }
+  // Unit file names per host, and the folder's own files by path: looked up per service and set.
+  const unitsByHost = new Map<string, Set<string>>();
+  for (const file of hostFiles) {
+    if (!file.path.endsWith('.service')) continue;
+    const units = unitsByHost.get(file.host!) ?? new Set<string>();
+    units.add(file.path.slice(file.path.lastIndexOf('/') + 1));
+    unitsByHost.set(file.host!, units);
+  }
+  const folderFiles = new Map(files.filter((f) => f.host === undefined).map((f) => [f.path, f]));
 
   const hosts: HostSection[] = design.hosts
     .filter((h) => filesByHost.has(h.id))
@@ -64,27 +77,21 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
       site: h.site ?? null,
       files: filesByHost.get(h.id)!.map((f) => ({
         bundlePath: bundlePathOf(f),
-        path: f.path,
-        check: f.check ?? '',
-        reload: f.reload ?? '',
+        path: markdownCode(f.path, true),
+        check: f.check === undefined ? '' : markdownCode(f.check, true),
+        reload: f.reload === undefined ? '' : markdownCode(f.reload, true),
         policy: f.policy,
       })),
     }));
 
-  const unitOf = (service: Service): string | null => {
-    const unit = (filesByHost.get(service.host ?? '') ?? []).find((f) =>
-      f.path.endsWith(`/${service.id}.service`),
-    );
-    return unit ? unit.path.slice(unit.path.lastIndexOf('/') + 1) : null;
-  };
+  const unitOf = (service: Service): string | null =>
+    unitsByHost.get(service.host ?? '')?.has(`${service.id}.service`) ? `${service.id}.service` : null;
 
   const findings = validateDesign(index).findings;
   const replicaSets = (design.groups ?? [])
     .filter((g) => g.kind === 'mongodb-replica-set')
     .flatMap((group) => {
-      const script = files.find(
-        (f) => f.host === undefined && f.path === `scripts/mongodb-${group.id}-init.js`,
-      );
+      const script = folderFiles.get(`scripts/mongodb-${group.id}-init.js`);
       if (!script) return [];
       const step = initStepOf(index, group);
       return [
@@ -111,17 +118,28 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   const secretFiles = secretFilesOf(index).filter((file) => filesByHost.has(file.host));
 
   const model = compileAvailability(index);
+  // Per target and per role, once: a design with many cold standbys looks each one up.
+  const entrypointsOf = new Map<string, typeof index.entrypoints>();
+  for (const entrypoint of index.entrypoints)
+    for (const target of new Set(entrypoint.targets)) {
+      const list = entrypointsOf.get(target);
+      if (list) list.push(entrypoint);
+      else entrypointsOf.set(target, [entrypoint]);
+    }
+  const activeByRole = new Map<string, string[]>();
+  for (const s of design.services) {
+    if (s.mode === 'cold-standby') continue;
+    const list = activeByRole.get(roleOf(s));
+    if (list) list.push(s.id);
+    else activeByRole.set(roleOf(s), [s.id]);
+  }
   const coldStandbys = design.services
     .filter((s) => s.mode === 'cold-standby' && s.host !== undefined)
     .map((service) => {
-      const entrypoints = index.entrypoints.filter((e) => e.targets.includes(service.id));
+      const entrypoints = entrypointsOf.get(service.id) ?? [];
       // What it stands in for: its fellow targets, else the active services of its kind.
       let partners = [...new Set(entrypoints.flatMap((e) => e.targets))].filter((t) => t !== service.id);
-      if (partners.length === 0) {
-        partners = design.services
-          .filter((s) => s.id !== service.id && s.mode !== 'cold-standby' && sameRole(s, service))
-          .map((s) => s.id);
-      }
+      if (partners.length === 0) partners = activeByRole.get(roleOf(service)) ?? [];
       return {
         service: service.id,
         host: service.host!,
@@ -141,14 +159,14 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
             outcomes: evaluation
               .entrypoints()
               .filter((e) => e.state !== 'up' || e.degraded)
-              .map((e) => evaluation.explain(e.id)),
+              .map((e) => markdownText(evaluation.explain(e.id))),
           };
         })
     : [];
 
   const view: RunbookView = {
-    name: commentText(design.name),
-    description: design.description ? design.description.replace(/\s+/g, ' ') : null,
+    name: markdownText(design.name),
+    description: design.description ? markdownText(design.description) : null,
     // Every file of the folder, as `topoforge generate` counts them: these, this README and manifest.json.
     fileCount: files.length + 2,
     hosts,
@@ -171,10 +189,10 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
             })),
             scopes: [...new Set(secretFiles.map((file) => file.scope))],
           },
-    createOnly: hostFiles.filter((f) => f.policy === 'create-only').map((f) => bundlePathOf(f)),
+    createOnly: hostFiles.filter((f) => f.policy === 'create-only').map((f) => markdownCode(bundlePathOf(f))),
     findings: findings
       .filter((f) => f.severity !== 'error')
-      .map((f) => ({ severity: f.severity, rule: f.rule, message: f.message })),
+      .map((f) => ({ severity: f.severity, rule: f.rule, message: markdownText(f.message) })),
   };
   return [
     {
@@ -186,10 +204,9 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   ];
 }
 
-/** Two services that can stand in for each other: same kind, and for databases the same engine. */
-function sameRole(a: Service, b: Service): boolean {
-  if (a.kind !== b.kind) return false;
-  return a.kind !== 'database' || b.kind !== 'database' || a.engine === b.engine;
+/** What a service stands in for: services of one role can replace each other (kind, and engine). */
+function roleOf(service: Service): string {
+  return service.kind === 'database' ? `database ${service.engine}` : service.kind;
 }
 
 /**

@@ -555,9 +555,10 @@ export const generateSystemd: Generator = ({ index }) => {
   const files: BundleFile[] = [];
   for (const host of index.design.hosts) {
     const services = index.servicesByHost.get(host.id) ?? [];
-    const hostFiles: { file: BundleFile; owner: string }[] = [];
+    // By path, so that a host with thousands of units finds a clash at once.
+    const hostFiles = new Map<string, { file: BundleFile; owner: string }>();
     const add = (file: BundleFile, owner: string): void => {
-      const clash = hostFiles.find((entry) => entry.file.path === file.path);
+      const clash = hostFiles.get(file.path);
       if (clash) {
         throw new UnsafeValueError(
           'systemd',
@@ -565,7 +566,7 @@ export const generateSystemd: Generator = ({ index }) => {
           `${clash.owner} and ${owner} would both write it on host ${host.id}`,
         );
       }
-      hostFiles.push({ file, owner });
+      hostFiles.set(file.path, { file, owner });
     };
 
     const mounts = new Map<string, { storage: StorageService & { endpoint: string }; users: Service[] }>();
@@ -582,7 +583,7 @@ export const generateSystemd: Generator = ({ index }) => {
       const plan = unitPlanOf(index, service, host);
       if (plan) add(serviceUnit(index, plan), service.id);
     }
-    files.push(...hostFiles.map((entry) => entry.file));
+    for (const entry of hostFiles.values()) files.push(entry.file);
   }
   return files;
 };

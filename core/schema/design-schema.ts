@@ -14,6 +14,7 @@ import {
   SERVICE_MODES,
   ENTRYPOINT_VIAS,
 } from '../model';
+import { REMOTE_ROOT_PATTERN } from '../bundle-path';
 import type { ServiceKind } from '../model';
 import {
   ABSOLUTE_PATH_PATTERN,
@@ -324,7 +325,14 @@ export const designSchema = {
                 pattern: HOST_KEY_PATTERN,
                 'x-message': 'must be an OpenSSH fingerprint "SHA256:" followed by 43 base64 characters',
               },
-              root: absolutePath('Path prefix on the remote, default /.'),
+              root: {
+                type: 'string',
+                maxLength: 255,
+                pattern: REMOTE_ROOT_PATTERN,
+                'x-message':
+                  'must be "/" or a plain absolute path of letters, digits and . _ @ + -, without "//", "." or ".." segments or a "/" at the end (e.g. /srv/stage)',
+                description: 'Path prefix on the remote, default /.',
+              },
               sudo: { type: 'boolean' },
             },
           },

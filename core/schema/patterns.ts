@@ -85,3 +85,9 @@ export const TOKEN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 export const ADDRESS_REGEX = new RegExp(ADDRESS_PATTERN);
 /** Compiled {@link ID_PATTERN}. */
 export const ID_REGEX = new RegExp(ID_PATTERN);
+/** Compiled {@link IP_PATTERN}. */
+export const IP_REGEX = new RegExp(IP_PATTERN);
+/** Compiled {@link ABSOLUTE_PATH_PATTERN}. */
+export const ABSOLUTE_PATH_REGEX = new RegExp(ABSOLUTE_PATH_PATTERN);
+/** Compiled {@link COMMAND_PATTERN}. */
+export const COMMAND_REGEX = new RegExp(COMMAND_PATTERN);

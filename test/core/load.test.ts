@@ -2,7 +2,7 @@
  * What a person sees when a design file does not load: the path, the message and the line of
  * every problem, for each class of bad file (SPEC section 1, and section 3 on load errors).
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkDesign, describeProblem, parseDesign } from '../../core/load';
@@ -464,16 +464,12 @@ describe('addresses', () => {
 
   it.each([
     '192.168.0.1',
-    '0.0.0.0',
     '2001:db8::1',
-    '::1',
-    '::',
     'fe80::1',
     '2001:DB8:0:0:0:0:0:1',
     '::ffff:10.0.0.1',
     '64:ff9b::10.0.0.1',
     '1::2:10.0.0.1',
-    'localhost',
     'db-1.example.com',
     'db-1.example.com.',
     'xn--bcher-kva.example',
@@ -520,6 +516,90 @@ describe('addresses', () => {
   it('refuses a vip address that is a DNS name: floating addresses are literal', () => {
     expect(summary(problemsOf(designWith([['entrypoints', 0, 'address'], 'vip.example.com'])))).toEqual([
       { path: 'entrypoints[0].address', message: "'vip.example.com' is not an IPv4 or IPv6 address" },
+    ]);
+  });
+});
+
+/**
+ * Node's own idea of the addresses that name no single reachable host (a loopback VIP included):
+ * the unspecified, loopback, multicast and broadcast ranges; IPv4-mapped IPv6 addresses match
+ * their IPv4 rule.
+ */
+const noHostAddresses = new BlockList();
+noHostAddresses.addSubnet('0.0.0.0', 8, 'ipv4');
+noHostAddresses.addSubnet('127.0.0.0', 8, 'ipv4');
+noHostAddresses.addSubnet('224.0.0.0', 4, 'ipv4');
+noHostAddresses.addAddress('255.255.255.255', 'ipv4');
+noHostAddresses.addAddress('::', 'ipv6');
+noHostAddresses.addAddress('::1', 'ipv6');
+noHostAddresses.addSubnet('ff00::', 8, 'ipv6');
+
+describe('addresses that name no host', () => {
+  const unspecified = 'is the unspecified address, which means "every address" to a daemon and names no host';
+  const multicast = 'is a multicast address, which names a group of receivers, not a host';
+  const broadcast = 'is the broadcast address, which names every host of the network at once';
+
+  it.each([
+    ['0.0.0.0', unspecified],
+    ['0.1.2.3', unspecified],
+    ['::', unspecified],
+    ['0:0:0:0:0:0:0:0', unspecified],
+    ['::ffff:0.0.0.0', unspecified],
+    ['224.0.0.18', multicast],
+    ['ff02::12', multicast],
+    ['255.255.255.255', broadcast],
+  ])("refuses '%s' as a host address: it %s", (address, why) => {
+    expect(summary(problemsOf(designWith([['hosts', 1, 'address'], address])))).toEqual([
+      {
+        path: 'hosts[1].address',
+        message: `'${address}' ${why}: give the address the other hosts reach this host at`,
+      },
+    ]);
+  });
+
+  it.each(['127.0.0.1', '127.0.3.4', '::1', '::ffff:127.0.0.1', 'localhost', 'LocalHost.', 'db.localhost'])(
+    "refuses the loopback address '%s' for a host among hosts that other machines must reach",
+    (address) => {
+      expect(summary(problemsOf(designWith([['hosts', 1, 'address'], address])))).toEqual([
+        {
+          path: 'hosts[1].address',
+          message: `'${address}' is a loopback address, at which every host reaches only itself: host 'lb-host-1' (10.0.1.10) could not reach this host there. Give the address the other hosts reach it at (loopback addresses suit a lab where every host is on one machine)`,
+        },
+      ]);
+    },
+  );
+
+  it('accepts loopback addresses when every host has one: a lab on one machine', () => {
+    expectLoads(
+      designWith(
+        [['hosts', 0, 'address'], '127.0.0.10'],
+        [['hosts', 1, 'address'], '127.0.0.11'],
+        [['hosts', 2, 'address'], 'localhost'],
+        [['hosts', 3, 'address'], '::1'],
+        [['entrypoints', 0, 'address'], '10.0.1.100'],
+      ),
+    );
+    expectLoads({ format: 1, name: 'One box', hosts: [{ id: 'box', address: '127.0.0.1' }], services: [] });
+  });
+
+  it.each([
+    [
+      '127.0.0.50',
+      'is a loopback address, which never leaves its host, while keepalived moves a floating address between hosts on their network',
+    ],
+    [
+      '::1',
+      'is a loopback address, which never leaves its host, while keepalived moves a floating address between hosts on their network',
+    ],
+    ['0.0.0.0', unspecified],
+    ['::', unspecified],
+    ['224.0.0.18', multicast],
+  ])("refuses '%s' as a floating address", (address, why) => {
+    expect(summary(problemsOf(designWith([['entrypoints', 0, 'address'], address])))).toEqual([
+      {
+        path: 'entrypoints[0].address',
+        message: `'${address}' ${why}: give a free address of the targets' network`,
+      },
     ]);
   });
 });
@@ -571,14 +651,121 @@ describe('the address patterns agree with node:net', () => {
     );
   });
 
-  it('the loader itself agrees, through the generated validator', () => {
+  it('the loader itself agrees, through the generated validator, refusing only no-host addresses besides', () => {
     fc.assert(
       fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), nearIp).filter(withoutZone), (text) => {
         const result = parseDesign(pretty(designWith([['entrypoints', 0, 'address'], text])));
-        expect(result.ok).toBe(isIP(text) !== 0);
+        expect(result.ok).toBe(
+          isIP(text) !== 0 && !noHostAddresses.check(text, isIP(text) === 6 ? 'ipv6' : 'ipv4'),
+        );
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe('paths that would break a host', () => {
+  const mountPointAt = ['services', 4, 'mountPoint'];
+  const commandAt = ['services', 3, 'command'];
+
+  it.each([
+    ['/etc/shadow', "is under /etc, which holds the host's configuration"],
+    ['/etc', "is /etc, which holds the host's configuration"],
+    ['//etc/./ssh/', "is under /etc, which holds the host's configuration"],
+    ['/proc', "is /proc, which is the kernel's process file system, mounted by systemd itself"],
+    ['/sys/fs', "is under /sys, which is the kernel's device file system, mounted by systemd itself"],
+    ['/dev/shm', 'is under /dev, which holds the devices, mounted by systemd itself'],
+    ['/boot', 'is /boot, which holds the kernel and the boot loader'],
+    ['/usr/local/data', "is under /usr, which holds the operating system's programs and libraries"],
+    ['/bin', "is /bin, which holds the operating system's programs"],
+    ['/lib64', "is /lib64, which holds the operating system's libraries"],
+    ['/run/shared', 'is under /run, which is the runtime file system, mounted by systemd itself'],
+    ['/var/run/x', 'is under /var/run, which is the runtime file system (a link to /run)'],
+    [
+      '/tmp/shared',
+      'is under /tmp, which is private to every generated service (PrivateTmp=yes), so no service would see the share',
+    ],
+  ])("refuses to mount a share at '%s': it %s", (mountPoint, why) => {
+    expect(summary(problemsOf(designWith([mountPointAt, mountPoint])))).toEqual([
+      {
+        path: 'services[4].mountPoint',
+        message: `'${mountPoint}' ${why}: mount shares elsewhere, e.g. under /mnt or /srv`,
+      },
+    ]);
+  });
+
+  it.each([
+    ['/', '/shared'],
+    ['/var/lib', '/var/lib/shared'],
+    ['/mnt', '/mnt/shared'],
+    ['/home', '/home/shared'],
+  ])("refuses to mount a share over all of '%s'", (mountPoint, instead) => {
+    expect(summary(problemsOf(designWith([mountPointAt, mountPoint])))).toEqual([
+      {
+        path: 'services[4].mountPoint',
+        message: `'${mountPoint}' would hide everything ${mountPoint} holds behind the share: mount it in a directory of its own, e.g. ${instead}`,
+      },
+    ]);
+  });
+
+  it.each([
+    '/mnt/files',
+    '/srv/shared/files',
+    '/var/lib/shop-files',
+    '/data',
+    '/home/shared',
+    '/opt/shop/data',
+  ])("accepts a share at '%s'", (mountPoint) => expectLoads(designWith([mountPointAt, mountPoint])));
+
+  it.each([
+    ['/dev/stdin', "runs '/dev/stdin', but /dev holds devices, not programs"],
+    [
+      '/proc/self/exe --x',
+      "runs '/proc/self/exe', but /proc holds the kernel's view of processes, not programs",
+    ],
+    [
+      '/tmp/server',
+      "runs '/tmp/server', but /tmp is writable by every user, who could replace the program, and private to the service (PrivateTmp=yes)",
+    ],
+  ])("refuses the command '%s'", (command, why) => {
+    expect(summary(problemsOf(designWith([commandAt, command])))).toEqual([
+      {
+        path: 'services[3].command',
+        message: `the command ${why}: give the path of an installed program, e.g. /usr/bin/…`,
+      },
+    ]);
+  });
+
+  it.each(['/usr/../dev/stdin', '/usr//bin/server', '/opt/./server'])(
+    "refuses the command '%s', whose program path is not plain",
+    (command) => {
+      expect(summary(problemsOf(designWith([commandAt, command])))).toEqual([
+        {
+          path: 'services[3].command',
+          message: `the command names its program '${command}' with "//", "." or ".." segments: give the program's plain absolute path`,
+        },
+      ]);
+    },
+  );
+
+  it('accepts a device as an argument of a program', () => {
+    expectLoads(designWith([commandAt, '/usr/bin/server --input=/dev/stdin']));
+  });
+
+  it.each(['/srv//adv-root/', '/srv/adv-root/', '/srv/./root', '/srv/../root', 'srv/root', '//'])(
+    "refuses the ssh.root '%s', which push could not use as written",
+    (root) => {
+      expect(summary(problemsOf(designWith([['hosts', 0, 'ssh', 'root'], root])))).toEqual([
+        {
+          path: 'hosts[0].ssh.root',
+          message: `'${root}' must be "/" or a plain absolute path of letters, digits and . _ @ + -, without "//", "." or ".." segments or a "/" at the end (e.g. /srv/stage)`,
+        },
+      ]);
+    },
+  );
+
+  it.each(['/', '/srv/adv-root', '/home/deploy/stage.1'])("accepts the ssh.root '%s'", (root) => {
+    expectLoads(designWith([['hosts', 0, 'ssh', 'root'], root]));
   });
 });
 

@@ -83,6 +83,11 @@ export interface SshLabOptions {
   files?: LabFiles;
   /** The test that owns the hosts; by default the current test, or none in `beforeAll`. */
   context?: LabContext;
+  /**
+   * The loopback address each host listens on, in host order (default 127.0.0.1 for all): hosts
+   * with addresses of their own can be the hosts of one design, which never shares an address.
+   */
+  addresses?: string[];
 }
 
 const MINIMAL_BASHRC =
@@ -144,10 +149,10 @@ export function fingerprintOf(publicKeyLine: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/u, '')}`;
 }
 
-function sshdConfig(directory: string, port: number, authorizedKeys: string): string {
+function sshdConfig(directory: string, address: string, port: number, authorizedKeys: string): string {
   return [
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${address}`,
     `HostKey ${join(directory, 'ssh_host_ed25519_key')}`,
     'PidFile none',
     `AuthorizedKeysFile ${authorizedKeys}`,
@@ -217,14 +222,16 @@ export async function startSshLab(options: SshLabOptions): Promise<SshLab> {
     removeTemporaryFolderSync(directory);
   };
   try {
-    for (const id of ids) {
+    for (const [index, id] of ids.entries()) {
+      const address = options.addresses?.[index] ?? '127.0.0.1';
+      if (!address.startsWith('127.')) throw new Error(`lab: ${address} is not a loopback address`);
       const hostDirectory = join(directory, id);
       const root = join(hostDirectory, 'root');
       mkdirSync(root, { recursive: true, mode: 0o755 });
       const hostPublicKey = generateKey(join(hostDirectory, 'ssh_host_ed25519_key'), { comment: id });
-      const port = await freePort();
+      const port = await freePort(address);
       const configPath = join(hostDirectory, 'sshd_config');
-      writeFileSync(configPath, sshdConfig(hostDirectory, port, authorizedKeys));
+      writeFileSync(configPath, sshdConfig(hostDirectory, address, port, authorizedKeys));
       const prepared = prepareIsolated(
         [
           'unshare',
@@ -251,13 +258,13 @@ export async function startSshLab(options: SshLabOptions): Promise<SshLab> {
       const [type, body] = hostPublicKey.split(/\s+/u);
       hosts.push({
         id,
-        address: '127.0.0.1',
+        address,
         port,
         root,
         directory: hostDirectory,
         hostPublicKey: `${type} ${body}`,
         hostKeyFingerprint: fingerprintOf(hostPublicKey),
-        knownHostsLine: `[127.0.0.1]:${port} ${type} ${body}`,
+        knownHostsLine: `[${address}]:${port} ${type} ${body}`,
         process: labProcess,
         systemctlCalls: () => readLines(join(hostDirectory, 'systemctl.log')),
         sudoCalls: () => readLines(join(hostDirectory, 'sudo.log')),
@@ -267,7 +274,7 @@ export async function startSshLab(options: SshLabOptions): Promise<SshLab> {
     await Promise.all(
       hosts.map(async (host) => {
         try {
-          await waitForPort(host.port);
+          await waitForPort(host.port, host.address);
         } catch (error) {
           throw new Error(`${(error as Error).message}\n${host.process.output()}`);
         }

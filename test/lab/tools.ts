@@ -42,7 +42,10 @@ export type LabTool =
   | 'redis-server'
   | 'redis-sentinel'
   | 'openssl'
-  | 'rsvg-convert';
+  | 'rsvg-convert'
+
+  /** Private mount namespaces only, e.g. for a small tmpfs that fills up. */
+  | 'unshare';
 
 interface Requirement {
   /** Present when this returns true. */
@@ -94,6 +97,7 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
   openssl: [executable('openssl', 'openssl')],
   // librsvg draws the exported diagram the way Inkscape, GNOME and most viewers do.
   'rsvg-convert': [executable('rsvg-convert', 'librsvg2-bin')],
+  unshare: NAMESPACES,
 };
 
 function isAccessible(path: string, mode: number): boolean {
