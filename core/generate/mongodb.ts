@@ -8,6 +8,7 @@
  * running set already has, so that running it twice is safe.
  */
 import { Document } from 'yaml';
+import { MONGOD } from '../daemons';
 import type { DesignIndex } from '../design-index';
 import { isPrimarySecondaryArbiter, mainPortOf, mongoPriorityOf, mongoVotesOf } from '../model';
 import type { Group, Host, MongoService, PlainService, Service } from '../model';
@@ -263,8 +264,8 @@ export const generateMongodb: Generator = ({ index }) => {
       host: host.id,
       path: paths.config,
       content: mongodConfig(index, service, host),
-      mode: '0644',
-      reload: `systemctl restart ${paths.unit}`,
+      mode: MONGOD.mode,
+      reload: MONGOD.reload(paths.unit),
       policy: 'replace',
     });
   }
