@@ -1,0 +1,162 @@
+/**
+ * The JSON Schema (draft 2020-12) of a bundle's `manifest.json`, format 1 (SPEC section 5), as
+ * push reads it before it connects anywhere. The build turns it into standalone validation code
+ * (`scripts/build-schema.ts`), as for the design; `x-message` is the text a person reads when a
+ * value fails (see design-schema.ts).
+ *
+ * What the schema cannot say (which commands, modes, owners and paths a file of a given kind may
+ * have) is the daemon catalogue's part, core/daemons.ts.
+ */
+import { HOST_KEY_PATTERN, ID_PATTERN, ONE_LINE_TEXT_PATTERN } from './patterns';
+
+type Schema = Record<string, unknown>;
+
+/** A lowercase hex SHA-256. */
+export const SHA256_PATTERN = '^[0-9a-f]{64}$';
+
+/**
+ * Permission bits push will set: three octal digits, or four with a leading 0. No setuid, setgid
+ * or sticky bit, and nothing others may write: no generator produces one, and a manifest is data
+ * anyone with the bundle folder can edit.
+ */
+export const FILE_MODE_PATTERN = '^0?[0-7]{2}[0145]$';
+
+/** `user` or `user:group`, as chown(1) takes them. */
+export const OWNER_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z_][A-Za-z0-9_.-]{0,31})?$';
+
+/** A login name for SSH. */
+export const SSH_USER_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
+
+const id: Schema = {
+  type: 'string',
+  pattern: ID_PATTERN,
+  'x-message': 'is not a design id: 1 to 63 lowercase letters, digits and "-", starting with a letter',
+};
+
+const sha256: Schema = {
+  type: 'string',
+  pattern: SHA256_PATTERN,
+  'x-message': 'is not a hex SHA-256 (64 characters 0-9 a-f)',
+};
+
+const mode: Schema = {
+  type: 'string',
+  pattern: FILE_MODE_PATTERN,
+  'x-message':
+    'is not a mode push sets: octal bits like 0644, with no setuid, setgid or sticky bit and nothing writable by others',
+};
+
+const command: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 4096,
+  pattern: ONE_LINE_TEXT_PATTERN,
+  'x-message': 'must be one line without control characters',
+};
+
+const host: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'address'],
+  properties: {
+    id,
+    address: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 253,
+      pattern: '^[^\\s\\u0000-\\u001f\\u007f]+$',
+      'x-message': 'is not an address: no spaces or control characters',
+    },
+    ssh: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        user: {
+          type: 'string',
+          pattern: SSH_USER_PATTERN,
+          'x-message': 'is not a user name',
+        },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        root: { type: 'string', minLength: 1, maxLength: 4096 },
+        sudo: { type: 'boolean' },
+        hostKey: {
+          type: 'string',
+          pattern: HOST_KEY_PATTERN,
+          'x-message': 'is not an OpenSSH fingerprint: SHA256: and 43 base64 characters',
+        },
+      },
+    },
+  },
+};
+
+const file: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'sha256', 'mode'],
+  properties: {
+    // Older manifests also listed the bundle's own files here, without a host.
+    host: { anyOf: [id, { type: 'null' }] },
+    path: { type: 'string', minLength: 1, maxLength: 4096 },
+    sha256,
+    mode,
+    owner: {
+      type: 'string',
+      pattern: OWNER_PATTERN,
+      'x-message': 'is not an owner: user or user:group',
+    },
+    check: command,
+    reload: command,
+    policy: { enum: ['replace', 'create-only'] },
+  },
+};
+
+/** The manifest schema. */
+export const manifestSchema: Schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'Topoforge bundle manifest, format 1',
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'design', 'hosts', 'files'],
+  properties: {
+    format: { const: 1, 'x-message': 'must be 1: this is not a Topoforge manifest of format 1' },
+    design: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'sha256'],
+      properties: {
+        name: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+          pattern: ONE_LINE_TEXT_PATTERN,
+          'x-message': 'must be one line of text without control characters',
+        },
+        sha256,
+      },
+    },
+    hosts: { type: 'array', items: host },
+    files: { type: 'array', items: file },
+    bundleFiles: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'sha256', 'mode'],
+        properties: { path: { type: 'string', minLength: 1, maxLength: 4096 }, sha256, mode },
+      },
+    },
+    serial: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'kind', 'hosts'],
+        properties: {
+          id,
+          kind: { enum: ['group', 'entrypoint'] },
+          hosts: { type: 'array', items: id },
+        },
+      },
+    },
+  },
+};
