@@ -219,6 +219,8 @@ export class SshConnection {
       const onError = (error: Error): void => {
         signal?.removeEventListener('abort', onAbort);
         client.removeListener('ready', onReady);
+        // ssh2 may report the socket's end as one more error: nobody is listening any more.
+        client.on('error', () => undefined);
         client.end();
         reject(describeConnectError(error, options));
       };

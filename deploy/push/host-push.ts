@@ -412,7 +412,8 @@ async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock |
   const keeper: RunningCommand = await connection.start(scriptCommand(host.sudo), script, {
     onLine: (line) => {
       reader.line(line);
-      if (reader.outcome !== undefined && reader.outcome.state !== 'error') answered();
+      // Locked or free: the keeper stays. Any other answer ends the script, which then has said all.
+      if (reader.outcome?.state === 'locked' || reader.outcome?.state === 'free') answered();
     },
   });
   const limit = context.commandTimeoutMs;

@@ -157,12 +157,20 @@ export function lockScript(marker: string, plan: LockPlan): string {
     'o=$(mkdir -p -- "$P" 2>&1) || { say error mkdir; show "$o"; exit 0; }',
     'take() {',
     '  mkdir -m 0700 -- "$L" 2>/dev/null || return 1',
-    `  if ! o=$( { printf "%s\\n" "$T" > "$L/token" && printf "%s\\n" ${q(plan.holder)} > "$L/holder" && record $$ > "$L/keeper"; } 2>&1); then`,
+    // Each record appears whole (written aside, then renamed): a reader never sees half of one.
+    `  if ! o=$( { printf "%s\\n" ${q(plan.holder)} > "$L/.holder" && mv -f -- "$L/.holder" "$L/holder" && printf "%s\\n" "$T" > "$L/token" && record $$ > "$L/.keeper" && mv -f -- "$L/.keeper" "$L/keeper"; } 2>&1); then`,
     '    rm -rf -- "$L"; say error write; show "$o"; exit 0',
     '  fi',
     '}',
     'describe() { say holder; head -c 4096 -- "$L/holder" 2>/dev/null | head -n 1; }',
-    'isstale() { ! alive "$L/keeper" && ! alive "$L/commit"; }',
+    // A lock without its keeper's record is being taken this instant: wait for the record. One
+    // that stays without it for a minute lost its taker between mkdir and the record.
+    'settled() { i=0; while [ ! -e "$L/keeper" ] && [ -d "$L" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; }',
+    'isstale() {',
+    '  settled',
+    '  if [ ! -e "$L/keeper" ] && [ ! -e "$L/commit" ]; then [ -n "$(find "$L" -maxdepth 0 -mmin +1 2>/dev/null)" ]; return; fi',
+    '  ! alive "$L/keeper" && ! alive "$L/commit"',
+    '}',
   ];
   if (plan.probe) {
     body.push(
@@ -581,7 +589,7 @@ function commitFrame(plan: CommitPlan): string[] {
     'finish() { rm -f -- "$L/commit" "$L/output"; }',
     'abort() { cleanup; finish; say end; exit 0; }',
     `if [ "$(cat -- "$L/token" 2>/dev/null)" != ${q(plan.token)} ]; then say fail lock - 1; show "the push lock is no longer this push's"; cleanup; say end; exit 0; fi`,
-    'record $$ > "$L/commit"',
+    'record $$ > "$L/.commit" && mv -f -- "$L/.commit" "$L/commit"',
     'say pid $$',
     'cancelled=0; child=',
     `trap 'cancelled=1; if [ -n "$child" ]; then kill -TERM -"$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null; fi' TERM`,
@@ -720,10 +728,11 @@ function reloadStep(plan: CommitPlan): string[] {
   const q = shellQuote;
   if (plan.reloads.length === 0) return [];
   const body = ['say step reloading', 'failed=-1; last=-1'];
+  // A reload that push's cancel stopped has not failed: it runs again after the restore.
   const run = (index: number, round: string): string[] => [
     `say run ${round} ${index}`,
     `run ${q(plan.reloads[index]!)}`,
-    `if [ $s -eq 0 ]; then say ${round}-ok ${index}; else say ${round}-fail ${index} $s $late; show "$o"; failed=${index}; fi`,
+    `if [ $s -eq 0 ]; then say ${round}-ok ${index}; ${round === 'reload' ? 'elif [ $cancelled -eq 1 ]; then :; ' : ''}else say ${round}-fail ${index} $s $late; show "$o"; failed=${index}; fi`,
   ];
   plan.reloads.forEach((_, index) => {
     body.push(
