@@ -154,7 +154,8 @@ export function lockScript(marker: string, plan: LockPlan): string {
     'show() { say output; printf "%s\\n" "$1"; say output-end; }',
     ...LIVENESS,
     'command -v timeout >/dev/null 2>&1 || { say error notimeout; exit 0; }',
-    'o=$(mkdir -p -- "$P" 2>&1) || { say error mkdir; show "$o"; exit 0; }',
+    // A dry run creates nothing on the host, not even the lock's folder.
+    ...(plan.probe ? [] : ['o=$(mkdir -p -- "$P" 2>&1) || { say error mkdir; show "$o"; exit 0; }']),
     'take() {',
     '  mkdir -m 0700 -- "$L" 2>/dev/null || return 1',
     // Each record appears whole (written aside, then renamed): a reader never sees half of one.
