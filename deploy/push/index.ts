@@ -290,6 +290,10 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
       return { ...report, failed: report.status === 'failed' };
     },
     skip: (id, failedHost, group) => {
+      if (options.signal?.aborted) {
+        const report = notStarted(id, 'cancelled', 'not pushed: the push was cancelled before it started');
+        return { ...report, failed: true };
+      }
       const report = notStarted(
         id,
         'order',
