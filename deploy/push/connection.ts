@@ -123,6 +123,8 @@ export interface ExecOptions {
 export interface RunningCommand {
   /** Resolves (or rejects, as `exec` would) when the command has ended. */
   result: Promise<CommandResult>;
+  /** Writes more to its standard input: a shell that reads its script there runs it next. */
+  write(input: string): void;
   /** Closes its standard input, then waits until it ends. */
   finish(): Promise<CommandResult>;
   /** Closes the channel without waiting. */
@@ -359,6 +361,9 @@ export class SshConnection {
         stream.write(input);
         started({
           result,
+          write: (more) => {
+            if (!settled) stream.write(more);
+          },
           finish: () => {
             stream.end();
             return result;

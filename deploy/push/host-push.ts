@@ -106,11 +106,15 @@ interface HostPlan {
   commands: PlannedCommand[];
 }
 
-/** The lock this run holds on the host. */
+/** The lock this run holds on the host, and the shell that holds it (the keeper). */
 interface HeldLock {
   paths: LockPaths;
   token: string;
-  /** Ends the lock's keeper, which releases the lock (after any commit still running). */
+  /** The keeper's channel: push sends the commit script into the same shell. */
+  keeper: RunningCommand;
+  /** Where the keeper's output lines go now (the lock's reader, then the commit's). */
+  listen(onLine: (line: string) => void): void;
+  /** Ends the keeper's input: it releases the lock (after a commit it runs) and ends. */
   release(): Promise<void>;
 }
 
@@ -379,7 +383,7 @@ function holderText(holder: PushLockHolder): string {
 
 /** A sudo staging folder's name prefix: one per lock, so only this host's own leftovers are removed. */
 function stagingPrefixOf(lock: LockPaths): string {
-  return `/tmp/.topoforge-${createHash('sha256').update(lock.directory).digest('hex').slice(0, 12)}-`;
+  return `/tmp/.topoforge-${createHash('sha256').update(lock.file).digest('hex').slice(0, 12)}-`;
 }
 
 /**
@@ -408,13 +412,14 @@ async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock |
   });
   let answered: () => void = () => undefined;
   const answer = new Promise<void>((resolve) => (answered = resolve));
+  let listener = (line: string): void => {
+    reader.line(line);
+    // Locked or free: the keeper stays. Any other answer ends the script, which then has said all.
+    if (reader.outcome?.state === 'locked' || reader.outcome?.state === 'free') answered();
+  };
   // No signal here: a cancel later in the push must still release the lock in order.
   const keeper: RunningCommand = await connection.start(scriptCommand(host.sudo), script, {
-    onLine: (line) => {
-      reader.line(line);
-      // Locked or free: the keeper stays. Any other answer ends the script, which then has said all.
-      if (reader.outcome?.state === 'locked' || reader.outcome?.state === 'free') answered();
-    },
+    onLine: (line) => listener(line),
   });
   const limit = context.commandTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
@@ -456,6 +461,10 @@ async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock |
     return {
       paths,
       token,
+      keeper,
+      listen: (onLine) => {
+        listener = onLine;
+      },
       release: async () => {
         const released = keeper.finish();
         let wait: NodeJS.Timeout | undefined;
@@ -493,7 +502,7 @@ async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock |
       'the host has no timeout(1), which push needs to stop a check or reload that hangs: install coreutils (or busybox)',
     );
   const result = await keeper.result.catch(() => undefined);
-  throw new StepFailure(`cannot take the push lock ${paths.directory} on the host`, {
+  throw new StepFailure(`cannot take the push lock ${paths.file} on the host`, {
     stderr: tail([outcome?.state === 'error' ? outcome.output : '', result?.stderr ?? ''].join('\n')),
   });
 }
@@ -995,6 +1004,7 @@ async function commit(
       pid = remotePid;
       sendCancel();
     },
+    context.commandTimeoutMs,
   );
   const script = commitScript(marker, {
     files: commitFiles,
@@ -1007,14 +1017,42 @@ async function commit(
     ...(uploaded.staging ? { staging: uploaded.staging } : {}),
     syncTemporaries: !uploaded.synced,
   });
+
+  // The commit runs in the lock's keeper shell: it ends with its `end` line (or, when it stops
+  // early, with the shell); the host must say something at least every command's limit.
+  const idleLimit = context.commandTimeoutMs + COMMIT_GRACE_MS;
+  let ended: () => void = () => undefined;
+  let stalled: (error: Error) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    ended = resolve;
+    stalled = reject;
+  });
+  let idle: NodeJS.Timeout | undefined;
+  const awake = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => stalled(new TimeoutError(`no word from the host for ${seconds(idleLimit)}`, idleLimit)),
+      idleLimit,
+    );
+  };
+  held.listen((line) => {
+    awake();
+    reader.line(line);
+    if (reader.outcome.ended) ended();
+  });
   context.signal?.addEventListener('abort', sendCancel, { once: true });
   run.enter('checking');
+  awake();
+  held.keeper.write(script);
   try {
-    const result = await connection.exec(scriptCommand(host.sudo), script, {
-      onLine: (line) => reader.line(line),
-      idleTimeoutMs: context.commandTimeoutMs + COMMIT_GRACE_MS,
-    });
-    applyOutcome(run, reader.outcome, changed, commitFiles, reloads, result.stderr);
+    let stderr = '';
+    await Promise.race([
+      done,
+      held.keeper.result.then((result) => {
+        stderr = result.stderr;
+      }),
+    ]);
+    applyOutcome(run, reader.outcome, changed, commitFiles, reloads, stderr);
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
     throw new StepFailure(
@@ -1023,6 +1061,7 @@ async function commit(
       { timedOutAfterSeconds: error.limitMs / 1000 },
     );
   } finally {
+    clearTimeout(idle);
     context.signal?.removeEventListener('abort', sendCancel);
   }
 }

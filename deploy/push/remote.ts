@@ -8,7 +8,9 @@
  *
  * - The lock script takes the host's push lock (a directory, created atomically by `mkdir`) and
  *   then keeps it: its shell stays alive, reading its standard input, until push closes it or the
- *   connection drops; then it releases the lock, after waiting for a commit that still runs.
+ *   connection drops; then it releases the lock. Push sends the commit script into that same
+ *   shell, so the lock is held for exactly as long as the commit runs, even after a connection
+ *   lost halfway, and no second session is opened.
  * - The plan script reads what the host has.
  * - The commit script is the host's transaction: it runs the checks, keeps backups, renames the
  *   new files into place, reloads, and restores the backups when a reload fails or push cancels,
@@ -19,6 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { shellQuote } from '../../core/shell';
 
 export { shellQuote } from '../../core/shell';
@@ -90,33 +93,42 @@ function wrap(marker: string, body: string[]): string {
 
 /** Where a host's push lock lives: one per `ssh.root`, so staged roll-outs do not block each other. */
 export interface LockPaths {
-  /** The folder of the lock, created once; `flock` on it guards breaking a stale lock. */
+  /**
+   * The folder of the lock, created once: it also holds the running commit's outputs, and
+   * `flock` on it guards breaking a stale lock.
+   */
   parent: string;
-  /** The lock itself: a directory that exists exactly while a push holds the host. */
-  directory: string;
+  /**
+   * The lock itself: a file that exists exactly while a push holds the host, created with
+   * O_EXCL (the shell's noclobber), holding three lines: the holder's token, its keeper's
+   * `PID START BOOT`, and the holder's own line of JSON.
+   */
+  file: string;
 }
 
 /** The lock of a host whose files live under `root`. */
 export function lockPathsOf(root: string): LockPaths {
   const parent = rootedPath(root, '/var/lib/topoforge');
-  return { parent, directory: `${parent}/push.lock` };
+  return { parent, file: `${parent}/push.lock` };
 }
 
 /**
- * Shell functions that tell whether the process recorded in a file (`PID START BOOT`) still runs:
- * the same boot, and a process with that pid that started at the same clock tick (field 22 of
- * /proc/PID/stat), so a reused pid is not taken for the holder. Without /proc, `kill -0`.
+ * Shell functions around the lock file: `readlock` reads its three lines, `alive` tells whether
+ * the keeper recorded there still runs (the same boot, and a process with that pid that started at
+ * the same clock tick, field 22 of /proc/PID/stat, so a reused pid is not taken for the holder;
+ * without /proc, `kill -0`), `owned` whether this run holds it. Only builtins: starting a process
+ * costs tens of milliseconds on a busy host, and push runs these on every host.
  */
 const LIVENESS = [
-  'boot() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }',
-  'started() { [ -r "/proc/$1/stat" ] && sed "s/^.*) //" "/proc/$1/stat" 2>/dev/null | cut -d" " -f20; }',
-  'record() { printf "%s %s %s\\n" "$1" "$(started "$1")" "$(boot)"; }',
+  'boot() { bt=; read -r bt 2>/dev/null < /proc/sys/kernel/random/boot_id; }',
+  'started() { st=; l=; read -r l 2>/dev/null < "/proc/$1/stat" || return 0; l=${l##*") "}; set -- $l; st=${20}; }',
+  'readlock() { lt=; lp=; ls=; lb=; lh=; { read -r lt; read -r lp ls lb; read -r lh; } 2>/dev/null < "$L"; }',
   'alive() {',
-  '  [ -r "$1" ] || return 1',
-  '  read -r p s b < "$1" 2>/dev/null || return 1',
-  '  case $p in ""|*[!0-9]*) return 1;; esac',
-  '  if [ -r /proc/self/stat ]; then [ "$b" = "$(boot)" ] && [ "$(started "$p")" = "$s" ]; else kill -0 "$p" 2>/dev/null; fi',
+  '  readlock',
+  '  case $lp in ""|*[!0-9]*) return 1;; esac',
+  '  if [ -r /proc/self/stat ]; then boot; started "$lp"; [ -n "$st" ] && [ "$lb" = "$bt" ] && [ "$st" = "$ls" ]; else kill -0 "$lp" 2>/dev/null; fi',
   '}',
+  'owned() { readlock; [ "$lt" = "$T" ]; }',
 ];
 
 /** What the lock script needs. */
@@ -143,53 +155,58 @@ export interface LockPlan {
  * The lock script, run on a channel whose input push keeps open. It prints `locked` (and every
  * leftover it removed), or `held`/`stale` with the holder's line, or `error`. Once locked, its
  * shell waits on its input; when that ends (push is done, or the connection is gone) it releases
- * the lock, after any commit of this run has finished, and prints `released`.
+ * the lock (after the commit push sent it, if any, has finished), and prints `released`.
  */
 export function lockScript(marker: string, plan: LockPlan): string {
   const q = shellQuote;
   const body = [
     ...preamble(marker),
     "trap '' HUP PIPE",
-    `P=${q(plan.lock.parent)}; L=${q(plan.lock.directory)}; T=${q(plan.token)}`,
+    `P=${q(plan.lock.parent)}; L=${q(plan.lock.file)}; T=${q(plan.token)}`,
     'show() { say output; printf "%s\\n" "$1"; say output-end; }',
     ...LIVENESS,
     'command -v timeout >/dev/null 2>&1 || { say error notimeout; exit 0; }',
     // A dry run creates nothing on the host, not even the lock's folder.
-    ...(plan.probe ? [] : ['o=$(mkdir -p -- "$P" 2>&1) || { say error mkdir; show "$o"; exit 0; }']),
+    ...(plan.probe
+      ? []
+      : ['[ -d "$P" ] || o=$(mkdir -p -- "$P" 2>&1) || { say error mkdir; show "$o"; exit 0; }']),
+    // Created with O_EXCL and written in one go, the holder's line last. A lock file left empty
+    // was created by this take on a full or read-only disk: another taker writes within
+    // microseconds of its create.
     'take() {',
-    '  mkdir -m 0700 -- "$L" 2>/dev/null || return 1',
-    // Each record appears whole (written aside, then renamed): a reader never sees half of one.
-    `  if ! o=$( { printf "%s\\n" ${q(plan.holder)} > "$L/.holder" && mv -f -- "$L/.holder" "$L/holder" && printf "%s\\n" "$T" > "$L/token" && record $$ > "$L/.keeper" && mv -f -- "$L/.keeper" "$L/keeper"; } 2>&1); then`,
-    '    rm -rf -- "$L"; say error write; show "$o"; exit 0',
-    '  fi',
+    '  started $$; boot',
+    '  set -C',
+    `  if printf "%s\\n%s %s %s\\n%s\\n" "$T" $$ "$st" "$bt" ${q(plan.holder)} 2>/dev/null > "$L"; then set +C; return 0; fi`,
+    '  set +C',
+    '  [ -s "$L" ] && return 1',
+    '  sleep 0.2; [ -s "$L" ] && return 1',
+    '  o=$(set -C; : 2>&1 > "$L"); [ -e "$L" ] && [ ! -s "$L" ] && rm -f -- "$L"',
+    '  say error write; show "$o"; exit 0',
     '}',
-    'describe() { say holder; head -c 4096 -- "$L/holder" 2>/dev/null | head -n 1; }',
-    // A lock without its keeper's record is being taken this instant: wait for the record. One
-    // that stays without it for a minute lost its taker between mkdir and the record.
-    'settled() { i=0; while [ ! -e "$L/keeper" ] && [ -d "$L" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; }',
+    'describe() { readlock; say holder; printf "%s\\n" "$lh"; }',
+    // A lock without its holder's line is being taken this instant: wait for it. One that stays
+    // without it for a minute lost its taker between the create and the write.
+    'settled() { i=0; while readlock && [ -z "$lh" ] && [ -e "$L" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; }',
     'isstale() {',
-    '  settled',
-    '  if [ ! -e "$L/keeper" ] && [ ! -e "$L/commit" ]; then [ -n "$(find "$L" -maxdepth 0 -mmin +1 2>/dev/null)" ]; return; fi',
-    '  ! alive "$L/keeper" && ! alive "$L/commit"',
+    '  settled; readlock',
+    '  if [ -z "$lh" ]; then [ -n "$(find "$L" -maxdepth 0 -mmin +1 2>/dev/null)" ]; return; fi',
+    '  ! alive',
     '}',
   ];
   if (plan.probe) {
     body.push(
-      'if [ -d "$L" ]; then if isstale; then say stale; else say held; fi; describe; else say free; fi',
+      'if [ -e "$L" ]; then if isstale; then say stale; else say held; fi; describe; else say free; fi',
       'exit 0',
     );
     return ['{', ...body, '} </dev/null', ''].join('\n');
   }
-  body.push(
-    'if ! take; then',
-    '  if [ ! -d "$L" ]; then o=$(mkdir -m 0700 -- "$L" 2>&1); say error mkdir; show "$o"; exit 0; fi',
-  );
+  body.push('if ! take; then');
   if (plan.breakStale) {
     // Two pushes breaking one stale lock at once must not both take it: check, break and take
-    // under an flock of the lock's folder (util-linux; without it, mkdir alone decides).
+    // under an flock of the lock's folder (util-linux; without it, the create alone decides).
     body.push(
       '  if command -v flock >/dev/null 2>&1; then exec 8<"$P" && flock -w 10 8; fi',
-      '  if [ -d "$L" ] && isstale; then describe; say broke; rm -rf -- "$L"; fi',
+      '  if [ -e "$L" ] && isstale; then describe; say broke; rm -f -- "$L"; fi',
       '  if ! take; then',
       '    if isstale; then say stale; else say held; fi; describe; exit 0',
       '  fi',
@@ -200,10 +217,11 @@ export function lockScript(marker: string, plan: LockPlan): string {
   }
   body.push(
     'fi',
+    // One process: the lock and the outputs of this run's commit (see commitFrame) go together.
     'release() {',
-    '  while alive "$L/commit"; do sleep 1; done',
-    '  [ "$(cat -- "$L/token" 2>/dev/null)" = "$T" ] && rm -rf -- "$L"',
-    '  say released',
+    '  owned && rm -f -- "$L" "$P/.run-$T".*',
+    // Its own marker: a commit run in this shell since has set M to the commit's.
+    `  printf "%s released\\n" ${q(marker)}`,
     '}',
     'trap release EXIT',
   );
@@ -309,13 +327,15 @@ export class LockReader {
 }
 
 /**
- * A script that stops a running commit: SIGTERM to its shell, only while this run still holds the
- * lock and the commit recorded there is the one with `pid`, so a reused pid is never hit.
+ * A script that stops a running commit: SIGTERM to its shell (the lock's keeper), only while this
+ * run still holds the lock and the keeper recorded there is the one with `pid`, so a reused pid is
+ * never hit.
  */
 export function cancelScript(marker: string, lock: LockPaths, token: string, pid: number): string {
   return wrap(marker, [
-    `L=${shellQuote(lock.directory)}`,
-    `if [ "$(cat -- "$L/token" 2>/dev/null)" = ${shellQuote(token)} ] && read -r p rest < "$L/commit" && [ "$p" = ${pid} ]; then kill -TERM ${pid} && say sent; fi`,
+    `L=${shellQuote(lock.file)}; T=${shellQuote(token)}`,
+    ...LIVENESS,
+    `if owned && [ "$lp" = ${pid} ]; then kill -TERM ${pid} && say sent; fi`,
   ]);
 }
 
@@ -503,7 +523,7 @@ export interface CommitFile {
 /** Everything the commit script needs. */
 export interface CommitPlan {
   files: CommitFile[];
-  /** The run's lock: the commit registers there, and runs only while this token holds it. */
+  /** The run's lock: the commit runs only while this token holds it, and keeps its outputs there. */
   lock: LockPaths;
   token: string;
   /** Sudo mode: directories to create (parents first) before installing the files. */
@@ -578,7 +598,9 @@ function commitFrame(plan: CommitPlan): string[] {
   const deepestFirst = [...plan.createdDirectories].reverse().map(q).join(' ');
   return [
     "trap '' HUP PIPE",
-    `L=${q(plan.lock.directory)}`,
+    `P=${q(plan.lock.parent)}; L=${q(plan.lock.file)}; T=${q(plan.token)}`,
+    // Where the commands' outputs go: beside the lock, named after the run, removed with it.
+    'O="$P/.run-$T"',
     'show() { say output; printf "%s\\n" "$1"; say output-end; }',
     ...LIVENESS,
     'cleanup() {',
@@ -587,24 +609,20 @@ function commitFrame(plan: CommitPlan): string[] {
     ...(plan.staging ? [`  rm -rf -- ${q(plan.staging)}`] : []),
     '  :',
     '}',
-    'finish() { rm -f -- "$L/commit" "$L/output"; }',
-    'abort() { cleanup; finish; say end; exit 0; }',
-    `if [ "$(cat -- "$L/token" 2>/dev/null)" != ${q(plan.token)} ]; then say fail lock - 1; show "the push lock is no longer this push's"; cleanup; say end; exit 0; fi`,
-    'record $$ > "$L/.commit" && mv -f -- "$L/.commit" "$L/commit"',
+    'abort() { cleanup; say end; exit 0; }',
+    `if ! owned; then say fail lock - 1; show "the push lock is no longer this push's"; cleanup; say end; exit 0; fi`,
     'say pid $$',
     'cancelled=0; child=',
     `trap 'cancelled=1; if [ -n "$child" ]; then kill -TERM -"$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null; fi' TERM`,
     'run() {',
-    '  start=$(date +%s)',
-    `  (trap - PIPE; exec timeout -k 5 ${seconds} sh -c "$1") </dev/null >"$L/output" 2>&1 &`,
+    `  (trap - PIPE; exec timeout -k 5 ${seconds} sh -c "$1") </dev/null >"$O.output" 2>&1 &`,
     '  child=$!',
     '  wait "$child"; s=$?',
     '  if [ $cancelled -eq 1 ]; then wait "$child" 2>/dev/null; fi',
     '  child=',
-    '  o=$(cat -- "$L/output")',
-    '  late=',
-    `  if { [ $s -eq 124 ] || [ $s -eq 137 ]; } && [ $(( $(date +%s) - start )) -ge ${Math.floor(seconds)} ]; then late=timeout; fi`,
     '}',
+    // What the command printed: read only when it failed, which is when push reports it.
+    'printed() { o=$(cat -- "$O.output" 2>/dev/null); }',
   ];
 }
 
@@ -659,17 +677,44 @@ function checkStep(plan: CommitPlan): string[] {
   });
   if ((plan.staging !== undefined || plan.syncTemporaries === true) && plan.files.length > 0)
     body.push(`sync -- ${plan.files.map((file) => q(file.temporary)).join(' ')} 2>/dev/null`);
+  // The checks are independent (each reads its own temporary file), so they run side by side,
+  // in one shell under one timeout(1): started together, each has the whole limit, and a batch
+  // costs two processes more than the checks themselves, not two more per check. Each check
+  // leaves its exit status in a file; one without it was still running when the time ran out.
+  const checked = plan.files.flatMap((file, index) => (file.check === undefined ? [] : [{ file, index }]));
   body.push('bad=0');
-  plan.files.forEach((file, index) => {
-    if (file.check === undefined) return;
+  if (checked.length > 0) {
+    const batch = [
+      'O=$1',
+      // Each job records its own status as soon as its check ends, whatever the others do.
+      ...checked.map(
+        ({ file, index }) =>
+          `{ ( eval ${q(file.check!)} ); echo $? > "$O.status-${index}"; } </dev/null >"$O.output-${index}" 2>&1 &`,
+      ),
+      'wait',
+    ].join('\n');
     body.push(
-      `if [ $cancelled -eq 0 ]; then`,
-      `  say run check ${index}`,
-      `  run ${q(file.check)}`,
-      `  if [ $s -ne 0 ] && [ $cancelled -eq 0 ]; then say fail check ${index} $s $late; show "$o"; bad=1; fi`,
+      'if [ $cancelled -eq 0 ]; then',
+      `  (trap - PIPE; exec timeout -k 5 ${plan.commandTimeoutSeconds} sh -c ${q(batch)} sh "$O") </dev/null >"$O.batch" 2>&1 &`,
+      '  child=$!',
+      ...checked.map(({ index }) => `  say run check ${index}`),
+      '  wait "$child"; sb=$?',
+      '  if [ $cancelled -eq 1 ]; then wait "$child" 2>/dev/null; fi',
+      '  child=',
       'fi',
     );
-  });
+    for (const { index } of checked) {
+      body.push(
+        'if [ $cancelled -eq 0 ]; then',
+        `  s=; read -r s 2>/dev/null < "$O.status-${index}"`,
+        `  o=; if [ "$s" != 0 ]; then o=$(cat -- "$O.output-${index}" 2>/dev/null); fi`,
+        `  if [ -z "$s" ] && { [ $sb -eq 124 ] || [ $sb -eq 137 ]; }; then say fail check ${index} $sb timeout; show "$o"; bad=1`,
+        `  elif [ -z "$s" ]; then say fail check ${index} $sb; show "$o$(cat -- "$O.batch" 2>/dev/null)"; bad=1`,
+        `  elif [ "$s" -ne 0 ]; then say fail check ${index} $s; show "$o"; bad=1; fi`,
+        'fi',
+      );
+    }
+  }
   body.push('if [ $cancelled -eq 1 ]; then say cancelled checking; abort; fi', '[ $bad -eq 0 ] || abort');
   return body;
 }
@@ -733,7 +778,7 @@ function reloadStep(plan: CommitPlan): string[] {
   const run = (index: number, round: string): string[] => [
     `say run ${round} ${index}`,
     `run ${q(plan.reloads[index]!)}`,
-    `if [ $s -eq 0 ]; then say ${round}-ok ${index}; ${round === 'reload' ? 'elif [ $cancelled -eq 1 ]; then :; ' : ''}else say ${round}-fail ${index} $s $late; show "$o"; failed=${index}; fi`,
+    `if [ $s -eq 0 ]; then say ${round}-ok ${index}; ${round === 'reload' ? 'elif [ $cancelled -eq 1 ]; then :; ' : ''}else printed; say ${round}-fail ${index} $s; show "$o"; failed=${index}; fi`,
   ];
   plan.reloads.forEach((_, index) => {
     body.push(
@@ -758,7 +803,7 @@ function reloadStep(plan: CommitPlan): string[] {
       '  fi',
     );
   });
-  body.push('  finish; say end; exit 0', 'fi');
+  body.push('  say end; exit 0', 'fi');
   return body;
 }
 
@@ -771,24 +816,34 @@ function finishStep(plan: CommitPlan): string[] {
   const body: string[] = [];
   for (const file of plan.files) {
     const prefix = besidePrefix(file.destination, 'backup');
-    body.push(`for f in ${q(prefix)}*; do [ "$f" = ${q(file.backup)} ] || rm -f -- "$f"; done`);
+    body.push(
+      `for f in ${q(prefix)}*; do if { [ -e "$f" ] || [ -L "$f" ]; } && [ "$f" != ${q(file.backup)} ]; then rm -f -- "$f"; fi; done`,
+    );
   }
   if (plan.files.some((file) => file.createOnly)) body.push('cleanup');
   if (plan.staging !== undefined) body.push(`rm -rf -- ${q(plan.staging)}`);
-  body.push('finish');
   return body;
 }
 
-/** Builds the commit script; see the module comment for what it guarantees. */
+/**
+ * Builds the commit script; see the module comment for what it guarantees. It is one `{ … }` block
+ * with its input from /dev/null, so that the shell that runs it (the lock's keeper) reads on from
+ * push's channel after it, and it ends its shell only where it stops early (`exit`).
+ */
 export function commitScript(marker: string, plan: CommitPlan): string {
-  return wrap(marker, [
+  return [
+    '{',
+    ...preamble(marker),
     ...commitFrame(plan),
     ...restoreStep(plan),
     ...checkStep(plan),
     ...swapStep(plan),
     ...reloadStep(plan),
     ...finishStep(plan),
-  ]);
+    'say end',
+    '} </dev/null',
+    '',
+  ].join('\n');
 }
 
 /** A command that failed on the host, with what it printed. */
@@ -848,11 +903,28 @@ export class CommitReader {
   private capture: string[] | undefined;
   private attach: ((output: string) => void) | undefined;
 
+  /** When the running command started, as this side saw its `run` line. */
+  /** When each running command started (`check 3`, `reload 0`), as this side saw its `run` line. */
+  private readonly runStarted = new Map<string, number>();
+
+  /**
+   * `commandTimeoutMs` is the limit `timeout(1)` enforces on the host: a command that exits 124 or
+   * 137 (killed) after running that long timed out. Push tells it by the clock here rather than
+   * starting two more processes per command on the host.
+   */
   constructor(
     private readonly marker: string,
     private readonly onStep: (step: string) => void,
     private readonly onPid: (pid: number) => void = () => undefined,
+    private readonly commandTimeoutMs = Number.POSITIVE_INFINITY,
+    private readonly now: () => number = () => performance.now(),
   ) {}
+
+  private timedOut(command: string, exitCode: number): boolean {
+    const slack = Math.min(500, this.commandTimeoutMs / 4);
+    const started = this.runStarted.get(command) ?? Number.POSITIVE_INFINITY;
+    return (exitCode === 124 || exitCode === 137) && this.now() - started >= this.commandTimeoutMs - slack;
+  }
 
   /** Feeds one stdout line. */
   line(line: string): void {
@@ -881,6 +953,7 @@ export class CommitReader {
         this.onStep(fields[0] ?? '');
         break;
       case 'run':
+        this.runStarted.set(`${fields[0]} ${fields[1]}`, this.now());
         outcome.running = {
           what: fields[0] === 'check' ? 'check' : fields[0] === 'again' ? 'again' : 'reload',
           index: Number(fields[1]),
@@ -895,7 +968,7 @@ export class CommitReader {
           file: number(fields[1]),
           exitCode: number(fields[2]) ?? 1,
           output: '',
-          ...(fields[3] === 'timeout' ? { timedOut: true } : {}),
+          ...(fields[0] === 'check' && fields[3] === 'timeout' ? { timedOut: true } : {}),
         };
         outcome.failures.push(failure);
         this.attach = (output) => (failure.output = output);
@@ -926,7 +999,9 @@ export class CommitReader {
           exitCode: Number(fields[1]),
           output: '',
           again: word === 'again-fail',
-          ...(fields[2] === 'timeout' ? { timedOut: true } : {}),
+          ...(this.timedOut(`${word === 'again-fail' ? 'again' : 'reload'} ${fields[0]}`, Number(fields[1]))
+            ? { timedOut: true }
+            : {}),
         };
         outcome.reloads.push(reload);
         this.attach = (output) => (reload.output = output);

@@ -88,8 +88,8 @@ async function commit(
   const marker = newMarker();
   const reader = new CommitReader(marker, () => undefined);
   const lock = lockPathsOf(host.root);
-  mkdirSync(lock.directory, { recursive: true });
-  writeFileSync(join(lock.directory, 'token'), `${TOKEN}\n`);
+  mkdirSync(lock.parent, { recursive: true });
+  writeFileSync(lock.file, `${TOKEN}\n${process.pid} 0 boot\n{}\n`);
   const script = commitScript(marker, {
     files,
     lock,

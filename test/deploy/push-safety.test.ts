@@ -5,7 +5,15 @@
  * matters, a cut upload and a full disk.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,7 +74,7 @@ async function waitUntil(condition: () => boolean, limitMs = 10_000): Promise<vo
   for (let waited = 0; !condition() && waited < limitMs; waited += 25) await sleep(25);
 }
 
-/** The lock folder of a lab host. */
+/** The lock file of a lab host. */
 function lockOf(host: SshLabHost): string {
   return join(host.root, 'var/lib/topoforge/push.lock');
 }
@@ -229,17 +237,16 @@ describe.skipIf(!requireSshd())('one push per host at a time', () => {
     const bundle = await writeLabBundle(lab, bundleDirectory(), 'Shop', { [one.id]: versioned('new') });
     // A push that died (power cut, kill -9) left its lock: its keeper's process no longer runs.
     const lock = lockOf(one);
-    mkdirSync(lock, { recursive: true });
-    writeFileSync(join(lock, 'token'), 'gone\n');
-    writeFileSync(
-      join(lock, 'holder'),
-      `${JSON.stringify({ design: 'Shop yesterday', by: 'bob@ops-laptop', pid: 4242, started: '2025-01-02T03:04:05.000Z' })}\n`,
-    );
+    mkdirSync(join(lock, '..'), { recursive: true });
     const dead = execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim();
-    writeFileSync(
-      join(lock, 'keeper'),
-      `${dead} 1 ${execFileSync('cat', ['/proc/sys/kernel/random/boot_id'], { encoding: 'utf8' }).trim()}\n`,
-    );
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const holder = {
+      design: 'Shop yesterday',
+      by: 'bob@ops-laptop',
+      pid: 4242,
+      started: '2025-01-02T03:04:05.000Z',
+    };
+    writeFileSync(lock, `gone\n${dead} 1 ${boot}\n${JSON.stringify(holder)}\n`);
 
     const refused = await pushCli(lab, bundle, knownHosts, ['--json', '--manifest-digest', digest(bundle)]);
     expect(refused.code).toBe(1);
@@ -251,7 +258,7 @@ describe.skipIf(!requireSshd())('one push per host at a time', () => {
     expect(host.failure?.message).toContain('stale push lock');
     expect(host.failure?.message).toContain('--break-lock');
     expect(versionOn(one)).toBe('old');
-    expect(existsSync(join(lock, 'holder'))).toBe(true);
+    expect(readFileSync(lock, 'utf8')).toContain('Shop yesterday');
 
     const broken = await pushCli(lab, bundle, knownHosts, [
       '--break-lock',
