@@ -2,8 +2,9 @@
  * `npm run bench:push` (part of `npm run bench`): push a bundle of 10 files to 20 loopback hosts (real OpenSSH sshd, see
  * test/lab/sshd.ts) three ways, side by side in one run, each onto fresh hosts:
  *
- * - Topoforge push: plan by sha256, upload beside each file, fsync, `check` (`test -s {}`),
- *   backup, atomic rename; concurrency 8.
+ * - Topoforge push: take the host's push lock, plan by sha256, upload beside each file, fsync,
+ *   `check` (`test -s {}`, under `timeout`), backup, atomic rename, release; concurrency 8. The
+ *   bundle is hand-made (its check is no daemon's), so the benchmark vouches for it by its digest.
  * - A bare batched ssh2 upload of the same files at the same concurrency: per host one
  *   connection, one `mkdir -p`, every file written over SFTP to a temporary name and renamed with
  *   posix-rename@openssh.com, nothing else. The floor for an atomic upload.
@@ -24,7 +25,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { buildManifest } from '../core/generate/bundle';
 import type { BundleFile } from '../core/generate/bundle';
 import type { Design } from '../core/model';
-import { loadPushBundle, pushBundle } from '../deploy/push/index';
+import { loadPushBundle, manifestDigest, pushBundle } from '../deploy/push/index';
 import type { PushBundle } from '../deploy/push/index';
 import { writeBundle } from '../deploy/write-bundle';
 import { startSshLab } from '../test/lab/sshd';
@@ -77,7 +78,10 @@ async function writeBenchBundle(lab: SshLab, directory: string): Promise<PushBun
     { files, manifest: { ...buildManifest(design, files), serial: [] } as ReturnType<typeof buildManifest> },
     directory,
   );
-  const loaded = await loadPushBundle(directory);
+  const manifest = JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')) as Parameters<
+    typeof manifestDigest
+  >[0];
+  const loaded = await loadPushBundle(directory, { manifestDigest: manifestDigest(manifest) });
   if (!loaded.ok) throw new Error(loaded.problem.message);
   return loaded.bundle;
 }

@@ -42,7 +42,7 @@ Commands:
   generate DESIGN --out DIR [--force] [--json]
                                            write the config bundle; refuses while error findings remain
   push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE] [--known-hosts FILE]
-       [--concurrency N] [--design FILE] [--json]
+       [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S] [--json]
                                            put a bundle on its hosts over SSH: verified host keys, a diff
                                            first, atomic replace, reload, rollback on failure
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)

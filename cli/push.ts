@@ -1,10 +1,12 @@
 /**
  * `topoforge push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE]
- * [--known-hosts FILE] [--concurrency N] [--design FILE] [--json]` (SPEC sections 4 and 6).
+ * [--known-hosts FILE] [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S]
+ * [--connect-timeout S] [--manifest-digest DIGEST] [--json]` (SPEC sections 4 and 6).
  *
- * Exit 0 when every host changed or was unchanged, 1 when some host failed, 2 on bad input (not a
- * bundle, an unknown --host, an unreadable key, …). `--json` prints the report of
- * `deploy/push` as it is.
+ * Exit 0 when every host changed or was unchanged, 1 when some host failed (a cancelled push
+ * included), 2 on bad input (not a bundle, an unknown --host, an unreadable key, a manifest
+ * entry outside the daemon catalogue, …). `--json` prints the report of `deploy/push` as it is.
+ * Ctrl-C cancels: every host being pushed ends with its old files.
  */
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,13 +17,15 @@ import { parseDesign } from '../core/load';
 import type { Design } from '../core/model';
 import { didYouMean } from '../core/suggest';
 import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   defaultIdentityFiles,
   defaultKnownHostsFiles,
   loadPushBundle,
   pushBundle,
 } from '../deploy/push/index';
-import type { HostReport, PushEvent, PushReport } from '../deploy/push/index';
+import type { HostReport, PushBundle, PushEvent, PushReport } from '../deploy/push/index';
 
 /** Exit codes of SPEC section 4, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -34,6 +38,11 @@ export interface PushCliEnvironment {
   home: string;
   /** Asks for an encrypted key's passphrase; undefined when nobody can answer. */
   passphrase?: (identityFile: string) => Promise<string | undefined>;
+  /**
+   * Calls `cancel` when the person interrupts the push (Ctrl-C, SIGINT) and returns a function
+   * that stops listening. A second interrupt is the environment's to handle (the process quits).
+   */
+  onInterrupt?: (cancel: () => void) => () => void;
 }
 
 /** Usage of the push command. */
@@ -50,7 +59,16 @@ Options:
   --known-hosts FILE  known_hosts file to read and record keys in (default ~/.ssh/known_hosts)
   --concurrency N     hosts at once (default ${DEFAULT_CONCURRENCY})
   --design FILE       the design of the bundle, for the roll-out order of older bundles
+  --break-lock        take over a host's push lock whose push is gone (stale); never a live one
+  --command-timeout S seconds one check or reload may run before it is killed and the host fails
+                      with nothing replaced (default ${DEFAULT_COMMAND_TIMEOUT_MS / 1000})
+  --connect-timeout S seconds to connect and finish the SSH handshake (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})
+  --manifest-digest D push a hand-made manifest whose commands, modes, owners or paths are not
+                      the catalogue's, once reviewed: D is the digest --dry-run prints
   --json              print the report as JSON
+
+Each host is locked while it is pushed: a second push to it is refused at once, naming the first.
+Ctrl-C cancels: hosts not started are not pushed, and every host being pushed keeps its old files.
 `;
 
 function defaultEnvironment(): PushCliEnvironment {
@@ -58,6 +76,19 @@ function defaultEnvironment(): PushCliEnvironment {
     agentSocket: process.env.SSH_AUTH_SOCK || undefined,
     home: homedir(),
     passphrase: process.stdin.isTTY ? askPassphrase : undefined,
+    onInterrupt: (cancel) => {
+      let interrupted = false;
+      const onSignal = (): void => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        process.stderr.write(
+          '\ntopoforge push: cancelling; every host being pushed ends with its old files (Ctrl-C again to quit at once)\n',
+        );
+        cancel();
+      };
+      process.on('SIGINT', onSignal);
+      return () => process.off('SIGINT', onSignal);
+    },
   };
 }
 
@@ -118,6 +149,10 @@ export async function runPush(
         'known-hosts': { type: 'string' },
         concurrency: { type: 'string' },
         design: { type: 'string' },
+        'break-lock': { type: 'boolean' },
+        'command-timeout': { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        'manifest-digest': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -153,7 +188,36 @@ export async function runPush(
       );
   }
 
-  const loaded = await loadPushBundle(bundleDirectory);
+  const limits: Record<'command-timeout' | 'connect-timeout', number | undefined> = {
+    'command-timeout': undefined,
+    'connect-timeout': undefined,
+  };
+  for (const flag of ['command-timeout', 'connect-timeout'] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (!/^\d+(?:\.\d+)?$/u.test(text) || value < (flag === 'command-timeout' ? 1 : 0.1) || value > 86_400)
+      return fail(
+        io,
+        json,
+        `--${flag} takes seconds, ${flag === 'command-timeout' ? 'from 1' : 'from 0.1'} to 86400, got '${text}'`,
+        `--${flag}`,
+      );
+    limits[flag] = Math.round(value * 1000);
+  }
+
+  const digest = values['manifest-digest'];
+  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/u.test(digest))
+    return fail(
+      io,
+      json,
+      `--manifest-digest takes sha256: and 64 hex digits, got '${digest}'`,
+      '--manifest-digest',
+    );
+  const loaded = await loadPushBundle(
+    bundleDirectory,
+    digest !== undefined ? { manifestDigest: digest } : {},
+  );
   if (!loaded.ok) return fail(io, json, loaded.problem.message, loaded.problem.path);
   const bundle = loaded.bundle;
   for (const host of values.host ?? []) {
@@ -184,12 +248,19 @@ export async function runPush(
     ? { read: [values['known-hosts']], write: values['known-hosts'] }
     : defaultKnownHostsFiles(environment.home);
   const colors = pc.createColors(io.color);
-  const onEvent = json ? undefined : (event: PushEvent) => printEvent(event, io, colors);
+  const dryRun = values['dry-run'] === true;
+  const onEvent = json ? undefined : (event: PushEvent) => printEvent(event, io, colors, dryRun);
+  const cancel = new AbortController();
+  const stopListening = environment.onInterrupt?.(() => cancel.abort());
   const outcome = await pushBundle({
     bundle,
     ...(values.host ? { hosts: values.host } : {}),
-    dryRun: values['dry-run'] === true,
+    dryRun,
     concurrency,
+    ...(limits['command-timeout'] !== undefined ? { commandTimeoutMs: limits['command-timeout'] } : {}),
+    ...(limits['connect-timeout'] !== undefined ? { connectTimeoutMs: limits['connect-timeout'] } : {}),
+    breakLock: values['break-lock'] === true,
+    signal: cancel.signal,
     authentication: {
       ...(values.identity !== undefined ? { identityFile: values.identity } : {}),
       ...(environment.agentSocket ? { agentSocket: environment.agentSocket } : {}),
@@ -199,11 +270,14 @@ export async function runPush(
     hostKeys: { knownHosts, acceptNew: values['accept-new'] === true },
     ...(design ? { design } : {}),
     ...(onEvent ? { onEvent } : {}),
-  });
+  }).finally(() => stopListening?.());
   if (!outcome.ok) return fail(io, json, outcome.problem.message, outcome.problem.path);
   const report = outcome.report;
-  if (json) io.stdout(`${JSON.stringify(report)}\n`);
-  else printReport(report, bundle.manifest.design.name, io, colors);
+  if (json)
+    io.stdout(
+      `${JSON.stringify(report.dryRun ? { ...report, manifestDigest: bundle.trust.digest } : report)}\n`,
+    );
+  else printReport(report, bundle, io, colors);
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
@@ -219,15 +293,15 @@ function describeFiles(report: HostReport, dryRun: boolean): string {
   return parts.join(', ');
 }
 
-function printEvent(event: PushEvent, io: CliIo, c: Colors): void {
+function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): void {
   if (event.type === 'done') {
     const report = event.report;
-    const dryRun = report.files.some((file) => file.diff !== undefined);
     const width = 12;
     if (report.status === 'unchanged') {
       io.stdout(
         `  ${c.dim('=')} ${report.host.padEnd(width)} unchanged ${c.dim(`(${report.durationMs} ms)`)}\n`,
       );
+      for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
       return;
     }
     const reloads = report.reloads.map((reload) => reload.command);
@@ -238,7 +312,7 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors): void {
     for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
   } else if (event.type === 'failed') {
     io.stdout(
-      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(`failed while ${event.step}`)}: ${event.message}\n`,
+      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(event.step === 'cancelled' ? 'not started' : `failed while ${event.step}`)}: ${event.message}\n`,
     );
     if (event.stderr) {
       const lines = event.stderr.split('\n');
@@ -246,19 +320,44 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors): void {
       if (lines.length > 12)
         io.stdout(`      ${c.dim(`… ${lines.length - 12} more lines (--json has them all)`)}\n`);
     }
+    for (const warning of event.report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
   }
 }
 
-function printReport(report: PushReport, name: string, io: CliIo, c: Colors): void {
+function printReport(report: PushReport, bundle: PushBundle, io: CliIo, c: Colors): void {
   if (report.dryRun) {
     for (const host of report.hosts) {
       for (const file of host.files) if (file.diff) io.stdout(`\n${file.diff}`);
     }
     if (report.hosts.some((host) => host.files.some((file) => file.diff))) io.stdout('\n');
+    printCommands(report, bundle, io, c);
   }
   for (const warning of report.warnings) io.stderr(`${c.yellow('!')} ${warning}\n`);
   const { changed, unchanged, failed } = report.summary;
-  const summary = `${name}: ${changed} ${report.dryRun ? 'would change' : 'changed'}, ${unchanged} unchanged, ${failed} failed ${c.dim(`(${report.durationMs} ms)`)}`;
+  const summary = `${bundle.manifest.design.name}: ${changed} ${report.dryRun ? 'would change' : 'changed'}, ${unchanged} unchanged, ${failed} failed ${c.dim(`(${report.durationMs} ms)`)}`;
   io.stdout(failed === 0 ? `${c.green('✓')} ${summary}\n` : `${c.red('✗')} ${summary}\n`);
   if (report.dryRun) io.stdout(`${c.dim('dry run: nothing was changed on any host')}\n`);
+}
+
+/**
+ * Every command a push would run on each host, as the host's shell gets it, and the manifest's
+ * digest: what a person reviews before vouching for a hand-made manifest.
+ */
+function printCommands(report: PushReport, bundle: PushBundle, io: CliIo, c: Colors): void {
+  const hosts = report.hosts.filter((host) => (host.commands ?? []).length > 0);
+  for (const host of hosts) {
+    const sudo = bundle.hosts.find((candidate) => candidate.id === host.host)?.sudo === true;
+    io.stdout(`${host.host} would run${sudo ? ' (through sudo -n)' : ''}:\n`);
+    for (const command of host.commands ?? [])
+      io.stdout(`  ${command.step === 'checking' ? 'check ' : 'reload'}  ${command.command}\n`);
+  }
+  if (hosts.length > 0) io.stdout('\n');
+  for (const problem of bundle.trust.unknown)
+    io.stdout(`${c.yellow('!')} not in the daemon catalogue: ${problem.path}: ${problem.message}\n`);
+  io.stdout(
+    `${c.dim(`manifest digest (commands, modes, owners, paths): ${bundle.trust.digest}`)}\n` +
+      (bundle.trust.unknown.length > 0 && !bundle.trust.vouched
+        ? `${c.dim('push refuses this manifest unless you pass --manifest-digest with that digest, once reviewed')}\n`
+        : ''),
+  );
 }

@@ -193,6 +193,12 @@ export interface TopoforgeHost {
    */
   push?(request: PushRequest): Promise<PushReport>;
   /**
+   * Desktop only: cancels this window's running plan or push. Hosts not started are not pushed,
+   * and every host being pushed ends with its old files; the plan's or push's own promise then
+   * resolves with the report. Does nothing when nothing runs.
+   */
+  cancelPush?(): Promise<void>;
+  /**
    * Desktop only: progress of this window's plan or push, host by host. Returns a function that
    * stops listening.
    */

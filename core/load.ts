@@ -276,7 +276,11 @@ function nodeAt(tree: JsonNode, segments: PathSegment[]): JsonNode | undefined {
 const SECRET_KEY = /pass(word|phrase)?|secret|private.?key|token|credential/i;
 const PRIVATE_KEY = /PRIVATE KEY/;
 
-function translateSchemaErrors(errors: ErrorObject[]): LoadProblem[] {
+/**
+ * Turns ajv's errors into problems a person reads, one per fault, with the JSON path of each. The
+ * manifest loader of push uses it too, so both files are explained in the same words.
+ */
+export function translateSchemaErrors(errors: ErrorObject[]): LoadProblem[] {
   const problems: LoadProblem[] = [];
   const pathsWithDetail = new Set(
     errors.filter((e) => !['oneOf', 'if'].includes(e.keyword)).map((e) => e.instancePath),

@@ -4,16 +4,19 @@
  * desktop shell and the designer's push dialog all speak it, so it lives here, free of Node.
  */
 
-/** A step of one host's push, in the order they run. */
+/**
+ * A step of one host's push, in the order they run. `locking` takes the host's push lock, so that
+ * two pushes never change one host at once.
+ */
 export type PushStep =
-  'connecting' | 'verifying' | 'planning' | 'uploading' | 'checking' | 'replacing' | 'reloading';
+  'connecting' | 'verifying' | 'locking' | 'planning' | 'uploading' | 'checking' | 'replacing' | 'reloading';
 
 /**
  * Where a host's push stopped. `order`: it was never started because a host before it in the
  * same voting group or behind the same entrypoint failed, so pushing it could take down more than
- * the design can lose.
+ * the design can lose. `cancelled`: it was never started because the push was cancelled.
  */
-export type FailedStep = PushStep | 'order';
+export type FailedStep = PushStep | 'order' | 'cancelled';
 
 /** How a server's host key came to be trusted. */
 export type HostKeyTrust =
@@ -84,10 +87,35 @@ export interface ReloadReport {
   ok: boolean;
   /** Exit status, when it failed. */
   exitCode?: number;
+  /** It ran out of time and was killed; the limit in seconds. */
+  timedOutAfterSeconds?: number;
   /** What it printed (stdout and stderr), when it failed. */
   output?: string;
   /** True for the second round, run on the restored files after a failed reload. */
   afterRestore?: boolean;
+}
+
+/** The push that holds a host's lock, as it recorded itself there. */
+export interface PushLockHolder {
+  /** `held`: its push runs; `stale`: it is gone without releasing the lock (`--break-lock`). */
+  state: 'held' | 'stale';
+  /** The name of the design it pushes. */
+  design?: string;
+  /** Who pushes, and from where: `alice@laptop`. */
+  by?: string;
+  /** Its process id on the machine it pushes from. */
+  pid?: number;
+  /** When it took the lock (ISO 8601). */
+  started?: string;
+}
+
+/** A command push runs on a host, listed in plans before anything runs. */
+export interface PlannedCommand {
+  /** The step that runs it. */
+  step: 'checking' | 'reloading';
+  command: string;
+  /** The file it checks, or whose change it applies (absent for `systemctl daemon-reload`). */
+  path?: string;
 }
 
 /** Why a host failed. */
@@ -102,6 +130,17 @@ export interface HostFailure {
   restored?: boolean;
   /** The server's key was not trusted (step `verifying`): which key, and why. */
   hostKey?: RefusedHostKey;
+  /** Another push holds the host (step `locking`). */
+  lock?: PushLockHolder;
+  /** A remote command ran out of time and was killed; the limit in seconds. */
+  timedOutAfterSeconds?: number;
+  /** The push was cancelled while the host was in `step`; it ends with its old files. */
+  cancelled?: boolean;
+  /**
+   * Temporary files this push may have left on the host (the connection was lost while
+   * uploading): harmless, and the next push removes them.
+   */
+  leftovers?: string[];
 }
 
 /**
@@ -116,6 +155,11 @@ export interface HostReport {
   status: 'changed' | 'unchanged' | 'failed';
   hostKey?: HostKeyInfo & { trust: HostKeyTrust };
   files: FileReport[];
+  /**
+   * Every check and reload that runs (or, in a dry run, would run) on the host, in order, exactly
+   * as the host's shell gets it; empty when nothing changes.
+   */
+  commands?: PlannedCommand[];
   reloads: ReloadReport[];
   failure?: HostFailure;
   /** Things the user should know that did not stop the push, e.g. a key that could not be recorded. */
@@ -141,7 +185,7 @@ export type PushEvent =
   | { type: 'waiting'; host: string; after: string[] }
   | { type: 'step'; host: string; step: PushStep }
   | { type: 'host-key'; host: string; hostKey: HostKeyInfo & { trust: HostKeyTrust } }
-  /** What the plan found: the files that will change (or would, in a dry run). */
-  | { type: 'planned'; host: string; files: FileReport[] }
+  /** What the plan found: the files that will change (or would, in a dry run), and the commands that will run. */
+  | { type: 'planned'; host: string; files: FileReport[]; commands: PlannedCommand[] }
   | { type: 'done'; host: string; report: HostReport }
   | { type: 'failed'; host: string; step: FailedStep; message: string; stderr?: string; report: HostReport };

@@ -2,6 +2,8 @@
  * What every generator shares: the indexed design, and the decisions more than one generator
  * depends on (which backends sit behind which listener), made once here.
  */
+import { MONGOD, REDIS, SENTINEL } from '../daemons';
+import type { ConfiguredDaemon } from '../daemons';
 import type { DesignIndex } from '../design-index';
 import { DEFAULT_LISTENERS, mainPortOf, trafficPortKeys } from '../model';
 import type { AppService, BalancerService, Host, Listener, Service } from '../model';
@@ -67,6 +69,7 @@ export function balancersOn(index: DesignIndex, host: Host, kind: 'nginx' | 'hap
 export interface BalancerConfig {
   kind: 'nginx' | 'haproxy';
   path: string;
+  mode: string;
   check: string;
   reload: string;
   /** The whole file for `host`, which every service of this kind on it shares. */
@@ -83,7 +86,7 @@ export function balancerConfigFiles(index: DesignIndex, config: BalancerConfig):
             host: host.id,
             path: config.path,
             content: config.render(host),
-            mode: '0644',
+            mode: config.mode,
             check: config.check,
             reload: config.reload,
             policy: 'replace',
@@ -198,19 +201,12 @@ export function balancerRoutes(index: DesignIndex, balancer: BalancerService): R
 /** Daemons whose config file and unit name several generators must agree on. */
 export type DaemonKind = 'mongodb' | 'arbiter' | 'redis' | 'sentinel';
 
-const DAEMON_DEFAULTS: Record<
-  DaemonKind,
-  { config: string; unit: string; prefix: string; directory: string }
-> = {
-  mongodb: { config: '/etc/mongod.conf', unit: 'mongod', prefix: 'mongod', directory: '/etc' },
-  arbiter: { config: '/etc/mongod.conf', unit: 'mongod', prefix: 'mongod', directory: '/etc' },
-  redis: { config: '/etc/redis/redis.conf', unit: 'redis-server', prefix: 'redis', directory: '/etc/redis' },
-  sentinel: {
-    config: '/etc/redis/sentinel.conf',
-    unit: 'redis-sentinel',
-    prefix: 'sentinel',
-    directory: '/etc/redis',
-  },
+/** The catalogue's descriptor of each daemon kind: config path, unit name, mode, owner, reload. */
+export const DAEMON_OF: Record<DaemonKind, ConfiguredDaemon> = {
+  mongodb: MONGOD,
+  arbiter: MONGOD,
+  redis: REDIS,
+  sentinel: SENTINEL,
 };
 
 /** True for a service that runs a mongod: a data member, or an arbiter of a replica set (not a quorum witness). */
@@ -256,16 +252,16 @@ function sharesHostWithSameDaemon(index: DesignIndex, service: Service, kind: Da
  * host runs two of the same daemon (`/etc/redis/redis-cache-2.conf`).
  */
 export function daemonConfigPath(index: DesignIndex, service: Service & { kind: DaemonKind }): string {
-  const defaults = DAEMON_DEFAULTS[service.kind];
+  const daemon = DAEMON_OF[service.kind];
   return sharesHostWithSameDaemon(index, service, service.kind)
-    ? `${defaults.directory}/${defaults.prefix}-${service.id}.conf`
-    : defaults.config;
+    ? `${daemon.directory}/${daemon.prefix}-${service.id}.conf`
+    : daemon.configPath;
 }
 
 /** systemd unit of a mongod, redis or sentinel: `mongod.service`, or `mongod-<id>.service` when shared. */
 export function daemonUnitName(index: DesignIndex, service: Service & { kind: DaemonKind }): string {
-  const defaults = DAEMON_DEFAULTS[service.kind];
+  const daemon = DAEMON_OF[service.kind];
   return sharesHostWithSameDaemon(index, service, service.kind)
-    ? `${defaults.prefix}-${service.id}.service`
-    : `${defaults.unit}.service`;
+    ? `${daemon.prefix}-${service.id}.service`
+    : daemon.unit;
 }

@@ -9,6 +9,7 @@
  * whose connection failed is dispatched again to another server; an idempotent one is also
  * retried when the server drops it or answers 502, 503 or 504.
  */
+import { HAPROXY } from '../daemons';
 import type { DesignIndex } from '../design-index';
 import { authenticates, mainPortOf } from '../model';
 import type { BalancerService, Host, Listener } from '../model';
@@ -189,9 +190,10 @@ export function statsEnvironmentFile(service: BalancerService): string {
 export const generateHaproxy: Generator = ({ index }) => [
   ...balancerConfigFiles(index, {
     kind: 'haproxy',
-    path: '/etc/haproxy/haproxy.cfg',
-    check: 'haproxy -c -f {}',
-    reload: 'systemctl reload haproxy',
+    path: HAPROXY.configPath,
+    mode: HAPROXY.mode,
+    check: HAPROXY.check,
+    reload: HAPROXY.reload,
     render: (host) => renderTemplate('haproxy/haproxy.cfg', buildHaproxyView(index, host)),
   }),
   ...statsDropIns(index),

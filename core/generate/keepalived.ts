@@ -7,6 +7,7 @@
  * process; when the balancer dies the instance's priority drops by the plan's weight, below every
  * healthy peer, and the address moves.
  */
+import { KEEPALIVED } from '../daemons';
 import type { DesignIndex, EffectiveEntrypoint } from '../design-index';
 import type { BalancerService, Entrypoint, Host } from '../model';
 import { planVrrp } from '../vrrp';
@@ -17,17 +18,14 @@ import type { Generator } from './context';
 import { commentText, keepalivedValue, UnsafeValueError } from './quote';
 import { renderTemplate } from './render';
 
-/** Where keepalived reads its config on Debian. */
-export const KEEPALIVED_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
+/** Where keepalived reads its config on Debian (the catalogue's {@link KEEPALIVED}). */
+export const KEEPALIVED_CONFIG_PATH = KEEPALIVED.configPath;
 
-/** keepalived's own check: `-e` fails on a missing file, exit 5 on any problem (warnings too). */
-export const KEEPALIVED_CHECK = 'keepalived -t -e -f {}';
+/** keepalived's own check, from the catalogue. */
+export const KEEPALIVED_CHECK = KEEPALIVED.check;
 
-/**
- * Applies a changed config: a reload (SIGHUP) keeps the instances' state when keepalived runs,
- * and a start on the first push, where a plain `reload` of a stopped keepalived would fail.
- */
-export const KEEPALIVED_RELOAD = 'systemctl reload-or-restart keepalived';
+/** How a changed config is applied, from the catalogue. */
+export const KEEPALIVED_RELOAD = KEEPALIVED.reload;
 
 /**
  * The program the tracking scripts run. keepalived refuses a script that is not root-owned or sits
@@ -278,7 +276,7 @@ export const generateKeepalived: Generator = ({ index }) => {
       host: host.id,
       path: KEEPALIVED_CONFIG_PATH,
       content: renderTemplate('keepalived/keepalived.conf', view),
-      mode: '0644',
+      mode: KEEPALIVED.mode,
       check: KEEPALIVED_CHECK,
       reload: KEEPALIVED_RELOAD,
       policy: 'replace',

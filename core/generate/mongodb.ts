@@ -8,6 +8,7 @@
  * running set already has, so that running it twice is safe.
  */
 import { Document, stringify } from 'yaml';
+import { MONGOD } from '../daemons';
 import type { DesignIndex } from '../design-index';
 import {
   authenticates,
@@ -392,8 +393,8 @@ export const generateMongodb: Generator = ({ index }) => {
       host: host.id,
       path: paths.config,
       content: mongodConfig(index, service, host),
-      mode: '0644',
-      reload: `systemctl restart ${paths.unit}`,
+      mode: MONGOD.mode,
+      reload: MONGOD.reload(paths.unit),
       policy: 'replace',
     });
   }

@@ -8,6 +8,7 @@
  * `fail_timeout`, and `proxy_next_upstream` hands the failed attempt of an idempotent request to
  * the next server, so clients do not see the failure.
  */
+import { NGINX } from '../daemons';
 import type { DesignIndex } from '../design-index';
 import { mainPortOf } from '../model';
 import type { BalancerService, Host, ListenProtocol } from '../model';
@@ -143,9 +144,10 @@ export interface NginxStreamServer {
 export const generateNginx: Generator = ({ index }) =>
   balancerConfigFiles(index, {
     kind: 'nginx',
-    path: '/etc/nginx/nginx.conf',
-    check: 'nginx -t -q -c {}',
-    reload: 'systemctl reload nginx',
+    path: NGINX.configPath,
+    mode: NGINX.mode,
+    check: NGINX.check,
+    reload: NGINX.reload,
     render: (host) => renderTemplate('nginx/nginx.conf', buildNginxView(index, host)),
   });
 

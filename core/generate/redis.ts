@@ -14,7 +14,7 @@ import type { Group, Host, PlainService, RedisService, Service } from '../model'
 import { sentinelQuorumOf } from '../rules';
 import { IP_PATTERN } from '../schema/patterns';
 import type { BundleFile } from './bundle';
-import { daemonConfigPath, daemonUnitName, hostOf, secretScopeOf } from './context';
+import { DAEMON_OF, daemonConfigPath, daemonUnitName, hostOf, secretScopeOf } from './context';
 import type { Generator } from './context';
 import { UnsafeValueError, commentText, redisValue } from './quote';
 import { renderTemplate } from './render';
@@ -578,9 +578,9 @@ export const generateRedis: Generator = ({ index }) => {
         service.kind === 'redis'
           ? redisConfig(index, service, host, plan)
           : sentinelConfig(index, service, host, plan),
-      mode: '0640',
-      owner: 'redis:redis',
-      reload: `systemctl restart ${daemonUnitName(index, service)}`,
+      mode: DAEMON_OF[service.kind].mode,
+      ...(DAEMON_OF[service.kind].owner ? { owner: DAEMON_OF[service.kind].owner } : {}),
+      reload: DAEMON_OF[service.kind].reload(daemonUnitName(index, service)),
       // Sentinel always rewrites its file; it rewrites a redis.conf only in a Sentinel group.
       policy: service.kind === 'sentinel' || plan !== undefined ? 'create-only' : 'replace',
     });

@@ -7,6 +7,7 @@
  * lower, while keeping what the daemon needs: the directories it writes, the shared storage it
  * uses, and the one capability to bind a port below 1024 when it listens on one.
  */
+import { MOUNT_UNIT, SERVICE_UNIT, UNIT_DIRECTORY as CATALOGUE_UNIT_DIRECTORY } from '../daemons';
 import type { DesignIndex } from '../design-index';
 import { listeningPortsOf } from '../model';
 import type { Host, RedisService, Service, StorageService } from '../model';
@@ -20,8 +21,8 @@ import { redisStorageOf, secretCopiesCleanup } from './redis';
 import type { SentinelService } from './redis';
 import { renderTemplate } from './render';
 
-/** Where generated units go: the administrator's unit directory, which wins over the packages'. */
-export const UNIT_DIRECTORY = '/etc/systemd/system';
+/** Where generated units go (the catalogue's): the administrator's unit directory, which wins over the packages'. */
+export const UNIT_DIRECTORY = CATALOGUE_UNIT_DIRECTORY;
 
 /** How often a failed service is restarted: after {@link RESTART_DELAY}, at most 5 times in 5 minutes. */
 const RESTART_DELAY = '5s';
@@ -50,43 +51,6 @@ interface MountUnitView {
   unit: UnitSetting[];
   mount: UnitSetting[];
   install: UnitSetting[];
-}
-
-/**
- * The check of a unit file. The push checks a temporary file beside the destination, whose name
- * lacks the unit suffix that `systemd-analyze verify` needs; `FILE:NAME` verifies FILE as the unit
- * NAME (systemd-analyze(1), "verify"). Unknown keys only warn, so the real gate is the test suite,
- * which fails on any warning; this catches what breaks on the host: a missing program, a
- * dependency that does not exist, a syntax error.
- */
-export function unitCheck(unitName: string): string {
-  return `systemd-analyze verify --man=no ${shellWord(`{}:${unitName}`)}`;
-}
-
-/**
- * How a changed service unit is applied (push runs `systemctl daemon-reload` before): enabled
- * and restarted, so that the new definition runs and starts at boot. A cold standby is stopped
- * until a person starts it: it is neither enabled nor started, only restarted if it already runs.
- * One `sh -c` so that a `sudo -n` prefix covers both steps.
- */
-export function serviceReload(unitName: string, coldStandby: boolean): string {
-  const unit = shellWord(unitName);
-  return coldStandby
-    ? `systemctl try-restart ${unit}`
-    : `sh -c ${shellWord(`systemctl enable ${unit} && systemctl restart ${unit}`)}`;
-}
-
-/**
- * How a changed mount unit is applied: enabled and mounted if it is not yet. A mounted share is
- * not unmounted under its running services; a new `What=` takes effect at the next mount.
- */
-export function mountReload(unitName: string): string {
-  return `systemctl enable --now ${shellWord(unitName)}`;
-}
-
-/** A word for `/bin/sh`: bare when it holds no special character, else single-quoted. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9@%+=:,./_{}-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -460,9 +424,9 @@ function serviceUnit(index: DesignIndex, plan: UnitPlan): BundleFile {
     host: host.id,
     path: `${UNIT_DIRECTORY}/${plan.name}`,
     content: renderTemplate('systemd/service', view),
-    mode: '0644',
-    check: unitCheck(plan.name),
-    reload: serviceReload(plan.name, plan.coldStandby),
+    mode: SERVICE_UNIT.mode,
+    check: SERVICE_UNIT.check(plan.name),
+    reload: SERVICE_UNIT.reload(plan.name, plan.coldStandby),
     policy: 'replace',
   };
 }
@@ -543,9 +507,9 @@ function mountUnit(
     host: host.id,
     path: `${UNIT_DIRECTORY}/${name}`,
     content: renderTemplate('systemd/mount', view),
-    mode: '0644',
-    check: unitCheck(name),
-    reload: mountReload(name),
+    mode: MOUNT_UNIT.mode,
+    check: MOUNT_UNIT.check(name),
+    reload: MOUNT_UNIT.reload(name),
     policy: 'replace',
   };
 }

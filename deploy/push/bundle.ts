@@ -1,24 +1,34 @@
 /**
  * Reads a bundle folder for push (SPEC section 5) and checks everything push relies on before a
- * single connection is made: the manifest's shape, every file present with the sha256 the
- * manifest gives, paths that are absolute and plain, modes and owners that are what they say.
+ * single connection is made: the manifest against its JSON schema, every file present with the
+ * sha256 the manifest gives, paths that are absolute and plain, and every file against the daemon
+ * catalogue (core/daemons.ts): the mode, owner, path, check and reload that push would use as root
+ * must be ones the generators produce. A hand-made manifest can still be pushed when the person
+ * vouches for it by its digest, which covers every command, mode, owner and path in it.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { matchCatalogue } from '../../core/daemons';
+import type { CommandWords, DaemonName } from '../../core/daemons';
 import { bundlePathOf, hostFilePathProblem, remoteRootProblem } from '../../core/bundle-path';
 import { describeFileError } from '../../core/file-errors';
-import type { FilePolicy, Manifest, ManifestFile } from '../../core/generate/bundle';
+import type { FilePolicy, Manifest } from '../../core/generate/bundle';
 import type { Bundle } from '../../core/generate/index';
+import { formatPath } from '../../core/json-path';
+import type { PathSegment } from '../../core/json-path';
+import { translateSchemaErrors } from '../../core/load';
+import validateManifest from '../../core/schema/generated/validate-manifest.js';
 import type { SerialGroup } from './order';
 
 /** The manifest as push reads it: SPEC section 5; `serial` may be missing from hand-made bundles. */
-export type PushManifest = Omit<Manifest, 'serial'> & {
+export type PushManifest = Omit<Manifest, 'serial' | 'bundleFiles'> & {
   /**
    * Hosts to push one at a time, in the given order: each voting group (primary last) and the
    * hosts behind each entrypoint, as `buildManifest` writes it.
    */
   serial?: SerialGroup[];
+  bundleFiles?: Manifest['bundleFiles'];
 };
 
 /** A host of the bundle, with its SSH settings resolved. */
@@ -47,6 +57,26 @@ export interface PushFile {
   check?: string;
   reload?: string;
   policy: FilePolicy;
+  /** The catalogue's descriptor of the file, when it has one. */
+  daemon?: DaemonName;
+  /**
+   * The catalogue's check as words (`{}` stands for the file checked): push builds the command it
+   * runs from these, never from the manifest's text.
+   */
+  checkWords?: CommandWords;
+}
+
+/** What push knows about where the manifest's commands, modes, owners and paths come from. */
+export interface ManifestTrust {
+  /**
+   * `sha256:` and the hex SHA-256 of every host's root and sudo and every file's host, path, mode,
+   * owner, check, reload and policy: what a person vouches for with `--manifest-digest`.
+   */
+  digest: string;
+  /** Entries the catalogue does not know, with the field that differs; none for a generated bundle. */
+  unknown: BundleProblem[];
+  /** The person gave the digest and it matches: the unknown entries may be pushed. */
+  vouched: boolean;
 }
 
 /** A bundle ready to push. */
@@ -57,6 +87,7 @@ export interface PushBundle {
   hosts: PushHost[];
   /** Each host's files in manifest order. */
   files: Map<string, PushFile[]>;
+  trust: ManifestTrust;
 }
 
 /** Why a folder cannot be pushed; `path` is the JSON path or file concerned. */
@@ -68,11 +99,15 @@ export interface BundleProblem {
 /** The bundle, or the first reason it cannot be pushed. */
 export type BundleLoad = { ok: true; bundle: PushBundle } | { ok: false; problem: BundleProblem };
 
-const ID = /^[a-z][a-z0-9-]{0,62}$/u;
-const MODE = /^0?[0-7]{3,4}$/u;
-const OWNER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z_][A-Za-z0-9_.-]{0,31})?$/u;
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/u;
-const SHA256 = /^[0-9a-f]{64}$/u;
+/** How to read a bundle. */
+export interface BundleOptions {
+  /**
+   * The manifest's digest as the person reviewed it (`--manifest-digest`): lets files the
+   * catalogue does not know be pushed, and refuses a manifest whose digest differs.
+   */
+  manifestDigest?: string;
+}
+
 /**
  * Whether `path` is an absolute, normalized path push can safely name in a remote command: the
  * one definition of core/bundle-path.ts, `/` included (a root).
@@ -94,127 +129,155 @@ function fail(path: string, message: string): never {
   throw new ProblemError(message, path);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** `$.files[3].mode`, the JSON path push's messages use. */
+function jsonPath(segments: PathSegment[]): string {
+  return segments.length === 0 ? '$' : `$.${formatPath(segments)}`;
 }
 
-function optionalString(value: unknown, path: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') fail(path, 'expected a non-empty string');
-  return value;
+/** The manifest as the schema guarantees it (core/schema/manifest-schema.ts). */
+interface RawManifest {
+  format: 1;
+  design: { name: string; sha256: string };
+  hosts: {
+    id: string;
+    address: string;
+    ssh?: { user?: string; port?: number; root?: string; sudo?: boolean; hostKey?: string };
+  }[];
+  files: {
+    host?: string | null;
+    path: string;
+    sha256: string;
+    mode: string;
+    owner?: string;
+    check?: string;
+    reload?: string;
+    policy?: FilePolicy;
+  }[];
+  bundleFiles?: Manifest['bundleFiles'];
+  secrets?: Manifest['secrets'];
+  serial?: SerialGroup[];
 }
 
-function readHosts(value: unknown): PushHost[] {
-  if (!Array.isArray(value)) fail('$.hosts', 'expected an array of hosts');
+/** Checks the manifest against its schema; the first problem names the field. */
+function checkSchema(raw: unknown): RawManifest {
+  if (validateManifest(raw)) return raw as RawManifest;
+  const problems = translateSchemaErrors(validateManifest.errors ?? []);
+  const first = problems[0];
+  if (first === undefined) fail('$', 'the manifest does not match its schema');
+  fail(jsonPath(first.segments), first.message);
+}
+
+function readHosts(raw: RawManifest): PushHost[] {
   const seen = new Set<string>();
-  return value.map((raw, index) => {
+  return raw.hosts.map((host, index) => {
     const at = `$.hosts[${index}]`;
-    if (!isRecord(raw)) fail(at, 'expected an object');
-    const id = raw.id;
-    if (typeof id !== 'string' || !ID.test(id)) fail(`${at}.id`, 'expected a design id');
-    if (seen.has(id)) fail(`${at}.id`, `host ${id} is listed twice`);
-    seen.add(id);
-    const address = raw.address;
-    if (typeof address !== 'string' || address === '' || /[\s\p{Cc}]/u.test(address))
-      fail(`${at}.address`, 'expected an address');
-    const ssh = raw.ssh ?? {};
-    if (!isRecord(ssh)) fail(`${at}.ssh`, 'expected an object');
-    const port = ssh.port ?? 22;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-      fail(`${at}.ssh.port`, 'expected a port number');
-    const user = optionalString(ssh.user, `${at}.ssh.user`) ?? 'root';
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/u.test(user)) fail(`${at}.ssh.user`, 'expected a user name');
-    const root = optionalString(ssh.root, `${at}.ssh.root`) ?? '/';
+    if (seen.has(host.id)) fail(`${at}.id`, `host ${host.id} is listed twice`);
+    seen.add(host.id);
+    const ssh = host.ssh ?? {};
+    const root = ssh.root ?? '/';
     const rootProblem = remoteRootProblem(root);
     if (rootProblem !== undefined)
-      fail(`${at}.ssh.root`, `host ${id}: ssh.root ${JSON.stringify(root)} cannot be used: ${rootProblem}`);
-    const sudo = ssh.sudo ?? false;
-    if (typeof sudo !== 'boolean') fail(`${at}.ssh.sudo`, 'expected true or false');
-    const hostKey = optionalString(ssh.hostKey, `${at}.ssh.hostKey`);
-    if (hostKey !== undefined && !FINGERPRINT.test(hostKey))
-      fail(`${at}.ssh.hostKey`, 'expected an OpenSSH fingerprint, SHA256: and 43 base64 characters');
-    return { id, address, port, user, root, sudo, ...(hostKey ? { hostKey } : {}) };
+      fail(
+        `${at}.ssh.root`,
+        `host ${host.id}: ssh.root ${JSON.stringify(root)} cannot be used: ${rootProblem}`,
+      );
+    return {
+      id: host.id,
+      address: host.address,
+      port: ssh.port ?? 22,
+      user: ssh.user ?? 'root',
+      root,
+      sudo: ssh.sudo ?? false,
+      ...(ssh.hostKey ? { hostKey: ssh.hostKey } : {}),
+    };
   });
 }
 
-function readFileEntry(raw: unknown, at: string, hosts: Set<string>): ManifestFile | undefined {
-  if (!isRecord(raw)) fail(at, 'expected an object');
-  if (raw.host === null || raw.host === undefined) return undefined;
-  if (typeof raw.host !== 'string' || !hosts.has(raw.host))
-    fail(`${at}.host`, `expected a host of $.hosts, got ${JSON.stringify(raw.host)}`);
-  if (typeof raw.path !== 'string') fail(`${at}.path`, 'expected the absolute path of a file on the host');
-  const pathProblem = hostFilePathProblem(raw.path);
-  if (pathProblem !== undefined)
-    fail(
-      `${at}.path`,
-      `${JSON.stringify(raw.path)} for host ${raw.host} (${at}.path) cannot be pushed: ${pathProblem}`,
-    );
-  if (typeof raw.sha256 !== 'string' || !SHA256.test(raw.sha256))
-    fail(`${at}.sha256`, 'expected a hex sha256');
-  if (typeof raw.mode !== 'string' || !MODE.test(raw.mode))
-    fail(`${at}.mode`, 'expected octal bits like 0644');
-  const owner = optionalString(raw.owner, `${at}.owner`);
-  if (owner !== undefined && !OWNER.test(owner)) fail(`${at}.owner`, 'expected user or user:group');
-  const check = optionalString(raw.check, `${at}.check`);
-  const reload = optionalString(raw.reload, `${at}.reload`);
-  const policy = raw.policy ?? 'replace';
-  if (policy !== 'replace' && policy !== 'create-only')
-    fail(`${at}.policy`, 'expected replace or create-only');
-  return {
-    host: raw.host,
-    path: raw.path,
-    sha256: raw.sha256,
-    mode: raw.mode,
-    ...(owner ? { owner } : {}),
-    ...(check ? { check } : {}),
-    ...(reload ? { reload } : {}),
-    policy,
-  };
-}
-
-function readSerial(value: unknown, hosts: Set<string>): SerialGroup[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) fail('$.serial', 'expected an array');
-  return value.map((raw, index) => {
-    const at = `$.serial[${index}]`;
-    if (!isRecord(raw)) fail(at, 'expected an object');
-    if (typeof raw.id !== 'string') fail(`${at}.id`, 'expected an id');
-    if (raw.kind !== 'group' && raw.kind !== 'entrypoint') fail(`${at}.kind`, 'expected group or entrypoint');
-    if (!Array.isArray(raw.hosts) || raw.hosts.some((host) => typeof host !== 'string' || !hosts.has(host)))
-      fail(`${at}.hosts`, 'expected host ids of $.hosts');
-    return { id: raw.id, kind: raw.kind, hosts: raw.hosts as string[] };
+/**
+ * The manifest's digest: every host's root and sudo, every host file's host, path, mode, owner,
+ * check, reload and policy, and every secret file's host, path, owner, mode, reload and rendering,
+ * as canonical JSON. Contents are not in it: their sha256 is checked
+ * against the files, and a config's content is the real tool's check to judge.
+ */
+export function manifestDigest(manifest: Pick<RawManifest, 'hosts' | 'files' | 'secrets'>): string {
+  // Secret files (described, never with a value) count where a manifest has them: their path,
+  // owner, mode and reload say what push would do on the host just as a file's do.
+  const secrets = (manifest.secrets ?? []).map((file) => [
+    file.host,
+    file.path,
+    file.owner,
+    file.mode,
+    file.reload,
+    file.render,
+  ]);
+  const text = JSON.stringify({
+    hosts: manifest.hosts.map((host) => [host.id, host.ssh?.root ?? '/', host.ssh?.sudo ?? false]),
+    files: manifest.files
+      .filter((file) => file.host !== undefined && file.host !== null)
+      .map((file) => [
+        file.host,
+        file.path,
+        file.mode.replace(/^0*/u, '').padStart(4, '0'),
+        file.owner ?? null,
+        file.check ?? null,
+        file.reload ?? null,
+        file.policy ?? 'replace',
+      ]),
+    ...(secrets.length > 0 ? { secrets } : {}),
   });
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
 
 /** The manifest's text as JSON, checked; `content` reads a file of the bundle by its bundle path. */
 async function readBundle(
-  raw: unknown,
+  value: unknown,
   directory: string,
   content: (bundlePath: string) => Promise<Buffer>,
+  options: BundleOptions,
 ): Promise<PushBundle> {
-  if (!isRecord(raw) || raw.format !== 1) fail('$.format', 'expected a Topoforge manifest of format 1');
-  if (!isRecord(raw.design) || typeof raw.design.name !== 'string' || typeof raw.design.sha256 !== 'string')
-    fail('$.design', 'expected {name, sha256}');
-  const hosts = readHosts(raw.hosts);
+  const raw = checkSchema(value);
+  const hosts = readHosts(raw);
   const hostIds = new Set(hosts.map((host) => host.id));
-  if (!Array.isArray(raw.files)) fail('$.files', 'expected an array of files');
-  const entries = raw.files
-    .map((file, index) => ({ index, entry: readFileEntry(file, `$.files[${index}]`, hostIds) }))
-    .filter((item): item is { index: number; entry: ManifestFile } => item.entry !== undefined);
-  const serial = readSerial(raw.serial, hostIds);
+  raw.serial?.forEach((group, index) =>
+    group.hosts.forEach((host, position) => {
+      if (!hostIds.has(host))
+        fail(`$.serial[${index}].hosts[${position}]`, `${host} is not a host of $.hosts`);
+    }),
+  );
 
+  const digest = manifestDigest(raw);
+  if (options.manifestDigest !== undefined && options.manifestDigest !== digest)
+    fail(
+      '--manifest-digest',
+      `the manifest's digest is ${digest}, not the ${options.manifestDigest} given: a command, mode, owner ` +
+        'or path in it is not what was reviewed',
+    );
+  const unknown: BundleProblem[] = [];
   const files = new Map<string, PushFile[]>(hosts.map((host) => [host.id, []]));
-  for (const { index, entry } of entries) {
-    const host = entry.host!;
+  for (const [index, entry] of raw.files.entries()) {
+    const at = `$.files[${index}]`;
+    if (entry.host === undefined || entry.host === null) continue;
+    const host = entry.host;
+    if (!hostIds.has(host)) fail(`${at}.host`, `${host} is not a host of $.hosts`);
+    const pathProblem = hostFilePathProblem(entry.path);
+    if (pathProblem !== undefined)
+      fail(
+        `${at}.path`,
+        `${JSON.stringify(entry.path)} for host ${host} (${at}.path) cannot be pushed: ${pathProblem}`,
+      );
     const list = files.get(host)!;
     if (list.some((file) => file.path === entry.path))
-      fail(`$.files[${index}].path`, `${entry.path} is listed twice for host ${host}`);
+      fail(`${at}.path`, `${entry.path} is listed twice for host ${host}`);
+    const policy = entry.policy ?? 'replace';
+    const match = matchCatalogue({ ...entry, policy });
+    if (!match.ok) unknown.push({ path: `${at}.${match.problem.field}`, message: match.problem.message });
+
     const bundlePath = bundlePathOf({ host, path: entry.path });
     let bytes: Buffer;
     try {
       bytes = await content(bundlePath);
     } catch (error) {
-      fail(bundlePath, `cannot read ${bundlePath}: ${(error as Error).message}`);
+      fail(bundlePath, `cannot read ${bundlePath}: ${describeFileError(error)}`);
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== entry.sha256)
@@ -231,11 +294,51 @@ async function readBundle(
       ...(entry.owner ? { owner: entry.owner } : {}),
       ...(entry.check ? { check: entry.check } : {}),
       ...(entry.reload ? { reload: entry.reload } : {}),
-      policy: entry.policy,
+      policy,
+      ...(match.ok ? { daemon: match.daemon.name, ...(match.check ? { checkWords: match.check } : {}) } : {}),
     });
   }
-  const manifest = { ...(raw as unknown as PushManifest), ...(serial ? { serial } : {}) };
-  return { directory, manifest, hosts, files };
+  const manifest: PushManifest = {
+    format: 1,
+    design: raw.design,
+    hosts: raw.hosts.map((host, index) => ({
+      id: host.id,
+      address: host.address,
+      ssh: {
+        user: hosts[index]!.user,
+        port: hosts[index]!.port,
+        root: hosts[index]!.root,
+        sudo: hosts[index]!.sudo,
+        ...(host.ssh?.hostKey ? { hostKey: host.ssh.hostKey } : {}),
+      },
+    })),
+    files: raw.files.flatMap((file) =>
+      file.host === undefined || file.host === null
+        ? []
+        : [
+            {
+              host: file.host,
+              path: file.path,
+              sha256: file.sha256,
+              mode: file.mode,
+              ...(file.owner ? { owner: file.owner } : {}),
+              ...(file.check ? { check: file.check } : {}),
+              ...(file.reload ? { reload: file.reload } : {}),
+              policy: file.policy ?? 'replace',
+            },
+          ],
+    ),
+    ...(raw.bundleFiles ? { bundleFiles: raw.bundleFiles } : {}),
+    secrets: raw.secrets ?? [],
+    ...(raw.serial ? { serial: raw.serial } : {}),
+  };
+  return {
+    directory,
+    manifest,
+    hosts,
+    files,
+    trust: { digest, unknown, vouched: options.manifestDigest === digest },
+  };
 }
 
 function asLoad(error: unknown): BundleLoad {
@@ -245,7 +348,7 @@ function asLoad(error: unknown): BundleLoad {
 }
 
 /** Reads and checks the bundle in `directory`. */
-export async function loadPushBundle(directory: string): Promise<BundleLoad> {
+export async function loadPushBundle(directory: string, options: BundleOptions = {}): Promise<BundleLoad> {
   try {
     let text: string;
     try {
@@ -265,7 +368,12 @@ export async function loadPushBundle(directory: string): Promise<BundleLoad> {
     } catch (error) {
       fail(join(directory, 'manifest.json'), `manifest.json is not JSON: ${(error as Error).message}`);
     }
-    const bundle = await readBundle(raw, directory, (bundlePath) => readFile(join(directory, bundlePath)));
+    const bundle = await readBundle(
+      raw,
+      directory,
+      (bundlePath) => readFile(join(directory, bundlePath)),
+      options,
+    );
     return { ok: true, bundle };
   } catch (error) {
     return asLoad(error);
@@ -287,11 +395,16 @@ export async function pushBundleOf(generated: Bundle, label: string): Promise<Bu
   );
   try {
     const raw: unknown = JSON.parse(JSON.stringify(generated.manifest));
-    const bundle = await readBundle(raw, label, async (bundlePath) => {
-      const bytes = contents.get(bundlePath);
-      if (bytes === undefined) throw new Error('the generated bundle has no such file');
-      return bytes;
-    });
+    const bundle = await readBundle(
+      raw,
+      label,
+      async (bundlePath) => {
+        const bytes = contents.get(bundlePath);
+        if (bytes === undefined) throw new Error('the generated bundle has no such file');
+        return bytes;
+      },
+      {},
+    );
     return { ok: true, bundle };
   } catch (error) {
     return asLoad(error);

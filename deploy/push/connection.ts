@@ -87,6 +87,50 @@ export class ConnectionError extends Error {
   override name = 'ConnectionError';
 }
 
+/** A remote command (or the handshake) took longer than it may. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+  constructor(
+    message: string,
+    /** The limit that ran out, in milliseconds. */
+    readonly limitMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The push was cancelled (its AbortSignal fired). */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** How to run one remote command. */
+export interface ExecOptions {
+  /** Sees each stdout line as it arrives. */
+  onLine?: (line: string) => void;
+  /** Give up (and close the channel) when the command has not ended after this long. */
+  timeoutMs?: number;
+  /** Give up when the command has printed nothing for this long. */
+  idleTimeoutMs?: number;
+  /** Give up at once (and close the channel) when this fires. */
+  signal?: AbortSignal;
+}
+
+/** A remote command whose standard input stays open until {@link RunningCommand.finish}. */
+export interface RunningCommand {
+  /** Resolves (or rejects, as `exec` would) when the command has ended. */
+  result: Promise<CommandResult>;
+  /** Writes more to its standard input: a shell that reads its script there runs it next. */
+  write(input: string): void;
+  /** Closes its standard input, then waits until it ends. */
+  finish(): Promise<CommandResult>;
+  /** Closes the channel without waiting. */
+  close(): void;
+}
+
 /** Where to connect and how to decide about the host key. */
 export interface ConnectOptions {
   address: string;
@@ -97,8 +141,10 @@ export interface ConnectOptions {
   preferredKeyTypes: string[];
   /** Decides about the server's key; resolves true to continue. */
   verifyHostKey: (key: Buffer) => Promise<boolean>;
-  /** Milliseconds until the handshake must be done; default 15 s. */
+  /** Milliseconds until the TCP connection and the SSH handshake (log-in included) must be done; default 15 s. */
   readyTimeoutMs?: number;
+  /** Cancels the connection attempt. */
+  signal?: AbortSignal;
   /** Another stream to talk over instead of a TCP connection (tests, jump hosts). */
   sock?: Readable;
 }
@@ -110,6 +156,9 @@ function hostKeyAlgorithms(preferred: string[]): HostKeyAlgorithm[] {
   const first = HOST_KEY_ALGORITHMS.filter((algorithm) => wanted.includes(algorithm));
   return [...first, ...HOST_KEY_ALGORITHMS.filter((algorithm) => !first.includes(algorithm))];
 }
+
+/** How long connecting and the SSH handshake may take, by default. */
+export const DEFAULT_READY_TIMEOUT_MS = 15_000;
 
 /** An open, authenticated SSH connection. */
 export class SshConnection {
@@ -136,7 +185,7 @@ export class SshConnection {
       host: options.address,
       port: options.port,
       username: options.user,
-      readyTimeout: options.readyTimeoutMs ?? 15_000,
+      readyTimeout: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       keepaliveInterval: 10_000,
       keepaliveCountMax: 3,
       algorithms: { serverHostKey: hostKeyAlgorithms(options.preferredKeyTypes) },
@@ -161,15 +210,32 @@ export class SshConnection {
       offered = true;
     }) as unknown as ConnectConfig['authHandler'];
     return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => {
+      const signal = options.signal;
+      const onAbort = (): void => {
         client.removeListener('ready', onReady);
+        client.removeListener('error', onError);
+        client.on('error', () => undefined);
+        client.destroy();
+        reject(new CancelledError());
+      };
+      const onError = (error: Error): void => {
+        signal?.removeEventListener('abort', onAbort);
+        client.removeListener('ready', onReady);
+        // ssh2 may report the socket's end as one more error: nobody is listening any more.
+        client.on('error', () => undefined);
         client.end();
-        reject(new ConnectionError(describeConnectError(error, options)));
+        reject(describeConnectError(error, options));
       };
       const onReady = (): void => {
+        signal?.removeEventListener('abort', onAbort);
         client.removeListener('error', onError);
         resolve(new SshConnection(client));
       };
+      if (signal?.aborted) {
+        reject(new CancelledError());
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       client.once('ready', onReady);
       client.once('error', onError);
       client.connect(config);
@@ -184,19 +250,33 @@ export class SshConnection {
   }
 
   /**
-   * Runs `command`, writing `input` to its stdin, and collects its output. `onLine` sees each
-   * stdout line as it arrives. Rejects with a {@link ConnectionError} when the connection drops
-   * before the command ends.
+   * Runs `command`, writing `input` to its stdin, and collects its output. Rejects with a
+   * {@link ConnectionError} when the connection drops before the command ends, a
+   * {@link TimeoutError} when a limit of `options` runs out, a {@link CancelledError} when its
+   * signal fires; in the last two cases the channel is closed.
    */
-  exec(command: string, input: string, onLine?: (line: string) => void): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
+  async exec(command: string, input: string, options: ExecOptions = {}): Promise<CommandResult> {
+    const running = await this.start(command, input, options);
+    return running.finish();
+  }
+
+  /**
+   * Starts `command` and writes `input` to its stdin, which stays open until `finish()`: a
+   * command that runs as long as push needs it (the lock's keeper). Limits as for {@link exec}.
+   */
+  start(command: string, input: string, options: ExecOptions = {}): Promise<RunningCommand> {
+    return new Promise((started, failedToStart) => {
       if (this.closed) {
-        reject(new ConnectionError(this.lostReason ?? 'the connection closed'));
+        failedToStart(new ConnectionError(this.lostReason ?? 'the connection closed'));
+        return;
+      }
+      if (options.signal?.aborted) {
+        failedToStart(new CancelledError());
         return;
       }
       this.client.exec(command, (error, stream) => {
         if (error) {
-          reject(new ConnectionError(`cannot run a command: ${error.message}`));
+          failedToStart(new ConnectionError(`cannot run a command: ${error.message}`));
           return;
         }
         const stdout: Buffer[] = [];
@@ -205,37 +285,107 @@ export class SshConnection {
         let code: number | null = null;
         let signal: string | undefined;
         let exited = false;
+        let settled = false;
+        const timers: NodeJS.Timeout[] = [];
+        let idleTimer: NodeJS.Timeout | undefined;
+        let settle: (outcome: { result?: CommandResult; error?: Error }) => void = () => undefined;
+        const result = new Promise<CommandResult>((resolve, reject) => {
+          settle = (outcome) => {
+            if (settled) return;
+            settled = true;
+            for (const timer of timers) clearTimeout(timer);
+            if (idleTimer) clearTimeout(idleTimer);
+            options.signal?.removeEventListener('abort', onAbort);
+            if (outcome.error) reject(outcome.error);
+            else resolve(outcome.result!);
+          };
+        });
+        // Rejections are handled by whoever awaits `result` or `finish()`; never unhandled.
+        result.catch(() => undefined);
+        const giveUp = (reason: Error): void => {
+          if (settled) return;
+          settle({ error: reason });
+          stream.close();
+        };
+        const onAbort = (): void => giveUp(new CancelledError());
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        if (options.timeoutMs !== undefined) {
+          const limit = options.timeoutMs;
+          timers.push(
+            setTimeout(() => giveUp(new TimeoutError(`no answer after ${seconds(limit)}`, limit)), limit),
+          );
+        }
+        const resetIdle = (): void => {
+          if (options.idleTimeoutMs === undefined || settled) return;
+          if (idleTimer) clearTimeout(idleTimer);
+          const limit = options.idleTimeoutMs;
+          idleTimer = setTimeout(
+            () => giveUp(new TimeoutError(`no word from the host for ${seconds(limit)}`, limit)),
+            limit,
+          );
+        };
+        resetIdle();
         stream.on('data', (chunk: Buffer) => {
+          resetIdle();
           stdout.push(chunk);
-          if (!onLine) return;
+          if (!options.onLine) return;
           pending += chunk.toString('utf8');
           const lines = pending.split('\n');
           pending = lines.pop() ?? '';
-          for (const line of lines) onLine(line);
+          for (const line of lines) options.onLine(line);
         });
-        stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        stream.stderr.on('data', (chunk: Buffer) => {
+          resetIdle();
+          stderr.push(chunk);
+        });
         stream.on('exit', (exitCode: number | null, exitSignal?: string) => {
           exited = true;
           code = exitCode;
           signal = exitSignal ?? undefined;
         });
         stream.on('close', () => {
-          if (onLine && pending !== '') onLine(pending);
-          const result = {
-            code,
-            signal,
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-          };
+          if (options.onLine && pending !== '' && !settled) options.onLine(pending);
           if (!exited && this.closed) {
-            reject(new ConnectionError(this.lostReason ?? 'the connection closed'));
+            settle({ error: new ConnectionError(this.lostReason ?? 'the connection closed') });
             return;
           }
-          resolve(result);
+          settle({
+            result: {
+              code,
+              signal,
+              stdout: Buffer.concat(stdout).toString('utf8'),
+              stderr: Buffer.concat(stderr).toString('utf8'),
+            },
+          });
         });
-        stream.end(input);
+        stream.write(input);
+        started({
+          result,
+          write: (more) => {
+            if (!settled) stream.write(more);
+          },
+          finish: () => {
+            stream.end();
+            return result;
+          },
+          close: () => giveUp(new ConnectionError('closed by push')),
+        });
       });
     });
+  }
+
+  /** Free bytes for the login user on the file system of `path`, over SFTP (statvfs@openssh.com). */
+  async freeBytes(path: string): Promise<number | undefined> {
+    const sftp = await this.sftp();
+    try {
+      const stats = await this.request<{ f_frsize: number | bigint; f_bavail: number | bigint }>((done) =>
+        sftp.ext_openssh_statvfs(path, done),
+      );
+      return Number(stats.f_frsize) * Number(stats.f_bavail);
+    } catch (error) {
+      if (error instanceof ConnectionError) throw error;
+      return undefined;
+    }
   }
 
   /**
@@ -275,8 +425,27 @@ export class SshConnection {
   }
 }
 
-function describeConnectError(error: Error & { level?: string }, options: ConnectOptions): string {
+/** `12 s`, `1.5 s`: a limit as a person reads it. */
+export function seconds(milliseconds: number): string {
+  return `${Number((milliseconds / 1000).toFixed(3))} s`;
+}
+
+function describeConnectError(error: Error & { level?: string }, options: ConnectOptions): Error {
   const where = `${options.user}@${options.address}:${options.port}`;
+  const limit = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  if (error.level === 'client-timeout' && !/keepalive/iu.test(error.message))
+    return new TimeoutError(
+      `${where} did not connect and finish the SSH handshake in ${seconds(limit)} (connect timeout)`,
+      limit,
+    );
+  return new ConnectionError(describeConnectFailure(error, options, where));
+}
+
+function describeConnectFailure(
+  error: Error & { level?: string },
+  options: ConnectOptions,
+  where: string,
+): string {
   if (error.level === 'client-authentication')
     return `${where} refused the login: the key is not authorized for ${options.user}`;
   if (error.level === 'client-timeout') return `${where} did not finish the SSH handshake in time`;

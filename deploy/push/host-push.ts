@@ -1,24 +1,43 @@
 /**
- * One host's push (SPEC section 6, steps 1 to 6): connect and verify the host key, plan by
- * sha256, then upload beside each destination and hand the host its commit script (checks,
- * backups, renames, reloads, restore on a failed reload). Never throws: every outcome is a report.
+ * One host's push (SPEC section 6), one function per step:
+ *
+ * 1. {@link connect}: connect and verify the host key (connect timeout);
+ * 2. {@link lock}: take the host's push lock (or, in a dry run, only look whether another push
+ *    holds it), and remove what a cut-off push left behind;
+ * 3. {@link plan}: compare each file with the host's by sha256, mode and owner; list the commands
+ *    that will run; a dry run adds diffs ({@link addDiffs}) and stops;
+ * 4. {@link upload}: write the changed files beside their destinations under names unique to this
+ *    run;
+ * 5. {@link commit}: hand the host its commit script, which checks, swaps (backup, then rename),
+ *    reloads, and restores on a failed reload, timeout or cancel (remote.ts), and read its outcome
+ *    into the report ({@link applyOutcome}).
+ *
+ * Never throws: every outcome, cancels and timeouts included, is a report.
  */
 import { performance } from 'node:perf_hooks';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
+import { checkCommandFor, DAEMON_RELOAD } from '../../core/daemons';
 import type { PushFile, PushHost } from './bundle';
-import { ConnectionError, SshConnection } from './connection';
-import type { ConnectOptions, Credentials } from './connection';
+import { CancelledError, ConnectionError, seconds, SshConnection, TimeoutError } from './connection';
+import type { ConnectOptions, Credentials, RunningCommand } from './connection';
 import { DIFF_SIZE_LIMIT, unifiedDiff } from './diff';
 import type { HostKeyDecision, HostKeyVerifier } from './host-key';
 import {
   ancestorDirectories,
   backupPathOf,
+  cancelScript,
   cleanupScript,
   commitScript,
   CommitReader,
   contentScript,
+  leftoverPrefixesOf,
+  lockPathsOf,
+  lockScript,
+  LockReader,
   newMarker,
+  newRunId,
   parseContentOutput,
   parsePlanOutput,
   planScript,
@@ -27,8 +46,24 @@ import {
   shellQuote,
   temporaryPathOf,
 } from './remote';
-import type { CommitFile, CommitOutcome, RemoteFileState, RemoteState } from './remote';
-import type { FileReport, HostFailure, HostReport, PushEvent, PushStep, ReloadReport } from './types';
+import type {
+  CommitFile,
+  CommitOutcome,
+  LockOutcome,
+  LockPaths,
+  RemoteFileState,
+  RemoteState,
+} from './remote';
+import type {
+  FileReport,
+  HostFailure,
+  HostReport,
+  PlannedCommand,
+  PushEvent,
+  PushLockHolder,
+  PushStep,
+  ReloadReport,
+} from './types';
 
 /** What one host's push needs from the whole push. */
 export interface HostPushContext {
@@ -40,6 +75,16 @@ export interface HostPushContext {
   emit: (event: PushEvent) => void;
   /** Opens connections; tests and jump hosts may route them elsewhere. */
   connect?: (options: ConnectOptions) => Promise<SshConnection>;
+  /** How long one check or reload (and each of push's own remote scripts) may run. */
+  commandTimeoutMs: number;
+  /** How long connecting and the SSH handshake may take. */
+  connectTimeoutMs: number;
+  /** Take over a stale lock, whose push is gone (`--break-lock`). */
+  breakLock: boolean;
+  /** One line of JSON that tells a refused push who holds the host (see {@link describeHolder}). */
+  holder: string;
+  /** Cancels the push: the host ends with its old files. */
+  signal?: AbortSignal;
 }
 
 /** A file with what the plan decided for it. */
@@ -50,7 +95,30 @@ interface PlannedFile {
   report: FileReport;
 }
 
-/** A step failed; `stderr` is what the host printed. */
+/** What the plan found on the host. */
+interface HostPlan {
+  files: PlannedFile[];
+  changed: PlannedFile[];
+  missingDirectories: string[];
+  /** The reloads the changed files need, in order, `systemctl daemon-reload` first. */
+  reloads: string[];
+  /** Every check and reload the commit will run. */
+  commands: PlannedCommand[];
+}
+
+/** The lock this run holds on the host, and the shell that holds it (the keeper). */
+interface HeldLock {
+  paths: LockPaths;
+  token: string;
+  /** The keeper's channel: push sends the commit script into the same shell. */
+  keeper: RunningCommand;
+  /** Where the keeper's output lines go now (the lock's reader, then the commit's). */
+  listen(onLine: (line: string) => void): void;
+  /** Ends the keeper's input: it releases the lock (after a commit it runs) and ends. */
+  release(): Promise<void>;
+}
+
+/** A step failed; `details` add to the host's failure. */
 class StepFailure extends Error {
   constructor(
     message: string,
@@ -62,9 +130,15 @@ class StepFailure extends Error {
 
 /** Where systemd looks for units: a change there needs `systemctl daemon-reload`. */
 const UNIT_DIRECTORY = /^\/(?:etc|run|lib|usr\/lib|usr\/local\/lib)\/systemd\/(?:system|user)\//u;
-const DAEMON_RELOAD = 'systemctl daemon-reload';
 /** Remote output kept in a report, from its end: enough for any error message. */
 const OUTPUT_LIMIT = 8000;
+/** How long push waits for its own clean-up on the host after a failure or cancel. */
+const CLEANUP_LIMIT_MS = 10_000;
+/**
+ * How long the commit may be silent beyond one command's limit: `timeout -k 5` kills a command
+ * that ignores SIGTERM 5 s after it, and the renames print nothing while they run.
+ */
+const COMMIT_GRACE_MS = 15_000;
 
 function tail(text: string): string {
   const trimmed = text.trim();
@@ -75,179 +149,118 @@ function octal(mode: number): string {
   return mode.toString(8).padStart(4, '0');
 }
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The state of one host's push while it runs: its report, its step, its run id. */
+class HostRun {
+  readonly report: HostReport;
+  step: PushStep = 'connecting';
+  /** Names this run's temporary and backup files on the host. */
+  readonly id = newRunId();
+  readonly started = performance.now();
+
+  constructor(readonly context: HostPushContext) {
+    const host = context.host;
+    this.report = {
+      host: host.id,
+      address: host.address,
+      port: host.port,
+      status: 'failed',
+      files: [],
+      reloads: [],
+      warnings: [],
+      durationMs: 0,
+    };
+  }
+
+  enter(step: PushStep): void {
+    this.step = step;
+    this.context.emit({ type: 'step', host: this.context.host.id, step });
+  }
+
+  get cancelled(): boolean {
+    return this.context.signal?.aborted === true;
+  }
+
+  /** Stops with a cancel if the push was cancelled: checked between steps. */
+  checkCancelled(): void {
+    if (this.cancelled) throw new CancelledError();
+  }
+}
+
 /** Pushes one host; the report says how it went. */
 export async function pushHost(context: HostPushContext): Promise<HostReport> {
-  const { host, emit } = context;
-  const started = performance.now();
-  const report: HostReport = {
-    host: host.id,
-    address: host.address,
-    port: host.port,
-    status: 'failed',
-    files: [],
-    reloads: [],
-    warnings: [],
-    durationMs: 0,
-  };
-  let step: PushStep = 'connecting';
-  const enter = (next: PushStep): void => {
-    step = next;
-    emit({ type: 'step', host: host.id, step: next });
-  };
-  let decision: HostKeyDecision | undefined;
+  const run = new HostRun(context);
+  const { report } = run;
   let connection: SshConnection | undefined;
+  let held: HeldLock | undefined;
   try {
-    enter('connecting');
-    const open = context.connect ?? SshConnection.open;
-    let confirmed: HostKeyDecision | undefined;
-    const attempt = (): Promise<SshConnection> =>
-      open({
-        address: host.address,
-        port: host.port,
-        user: host.user,
-        credentials: context.credentials,
-        preferredKeyTypes: context.verifier.preferredKeyTypes(host),
-        verifyHostKey: async (key) => {
-          enter('verifying');
-          decision = await context.verifier.verify(host, key);
-          if (decision.trusted && confirmed?.trusted) decision = confirmed;
-          if (decision.trusted) step = 'connecting';
-          return decision.trusted;
-        },
-      });
-    const refused = (error: unknown): StepFailure => {
-      if (decision && !decision.trusted) {
-        step = 'verifying';
-        return new StepFailure(decision.reason, {
-          hostKey: { ...decision.key, state: decision.refusal },
-        });
-      }
-      return new StepFailure(error instanceof Error ? error.message : String(error));
-    };
-    try {
-      connection = await attempt();
-    } catch (error) {
-      if (!decision || decision.trusted || decision.ask === undefined) throw refused(error);
-      confirmed = await context.verifier.ask(host, decision);
-      if (!confirmed.trusted) {
-        decision = confirmed;
-        throw refused(error);
-      }
-      enter('connecting');
-      decision = undefined;
-      try {
-        connection = await attempt();
-      } catch (again) {
-        throw refused(again);
-      }
-    }
-    if (decision?.trusted) {
-      report.hostKey = { ...decision.key, trust: decision.trust };
-      if (decision.warning) report.warnings.push(decision.warning);
-      emit({ type: 'host-key', host: host.id, hostKey: report.hostKey });
-    }
-
-    enter('planning');
-    const planned = await plan(connection, context);
-    report.files = planned.files.map((entry) => entry.report);
-    const changed = planned.files.filter(
-      (entry) => entry.report.action === 'create' || entry.report.action === 'update',
-    );
-    emit({ type: 'planned', host: host.id, files: changed.map((entry) => entry.report) });
-
+    connection = await connect(run);
+    run.checkCancelled();
+    held = await lock(run, connection);
+    run.checkCancelled();
+    const planned = await plan(run, connection);
     if (context.dryRun) {
-      await addDiffs(connection, context, changed);
-      report.status = changed.length > 0 ? 'changed' : 'unchanged';
+      await addDiffs(run, connection, planned.changed);
+      report.status = planned.changed.length > 0 ? 'changed' : 'unchanged';
       return report;
     }
-    if (changed.length === 0) {
+    if (planned.changed.length === 0) {
       report.status = 'unchanged';
       return report;
     }
-
-    enter('uploading');
-    const staging = host.sudo ? `/tmp/.topoforge-${randomBytes(8).toString('hex')}` : undefined;
-    const temporaries = changed.map((entry) => temporaryPathOf(entry.destination));
-    let synced = true;
-    try {
-      ({ synced } = await upload(connection, changed, planned.missingDirectories, staging));
-    } catch (error) {
-      if (!connection.lost) {
-        const marker = newMarker();
-        await connection
-          .exec(
-            scriptCommand(host.sudo),
-            cleanupScript(marker, temporaries, host.sudo ? [] : planned.missingDirectories, staging),
-          )
-          .catch(() => undefined);
-      }
-      throw error;
-    }
-
-    const reloads = reloadsOf(changed);
-    const commitFiles: CommitFile[] = changed.map((entry, index) => ({
-      destination: entry.destination,
-      temporary: temporaries[index]!,
-      backup: backupPathOf(entry.destination),
-      ...(staging ? { staged: `${staging}/${index}` } : {}),
-      mode: octal(entry.file.mode),
-      ...(entry.file.owner ? { owner: entry.file.owner } : {}),
-      ...(entry.file.check
-        ? { check: entry.file.check.replaceAll('{}', shellQuote(temporaries[index]!)) }
-        : {}),
-      createOnly: entry.file.policy === 'create-only',
-    }));
-    const marker = newMarker();
-    const reader = new CommitReader(marker, (remoteStep) => {
-      if (
-        remoteStep !== step &&
-        (remoteStep === 'checking' || remoteStep === 'replacing' || remoteStep === 'reloading')
-      )
-        enter(remoteStep);
-    });
-    const script = commitScript(marker, {
-      files: commitFiles,
-      createDirectories: host.sudo ? planned.missingDirectories : [],
-      createdDirectories: planned.missingDirectories,
-      reloads,
-      ...(staging ? { staging } : {}),
-      syncTemporaries: !synced,
-    });
-    enter('checking');
-    const result = await connection.exec(scriptCommand(host.sudo), script, (line) => reader.line(line));
-    applyOutcome(report, reader.outcome, changed, commitFiles, reloads, result.stderr);
-    step = outcomeStep(reader.outcome, step);
-    if (report.failure) {
-      report.failure = { ...report.failure, step };
-      report.status = 'failed';
-    } else {
-      report.status = 'changed';
-    }
+    run.checkCancelled();
+    const uploaded = await upload(run, connection, planned);
+    await commit(run, connection, held!, planned, uploaded);
     return report;
   } catch (error) {
     report.status = 'failed';
-    if (error instanceof StepFailure) report.failure = { step, message: error.message, ...error.details };
-    else if (error instanceof ConnectionError)
-      report.failure = { step, message: lostMessage(step, error.message) };
-    else report.failure = { step, message: describeError(error, step, connection) };
+    report.failure = failureOf(run, error, connection);
     return report;
   } finally {
+    if (held) await held.release().catch(() => undefined);
     connection?.close();
-    report.durationMs = Math.round(performance.now() - started);
+    report.durationMs = Math.round(performance.now() - run.started);
     if (report.status === 'failed' && report.failure) {
       const { step: failedStep, message, stderr } = report.failure;
-      emit({
+      context.emit({
         type: 'failed',
-        host: host.id,
+        host: context.host.id,
         step: failedStep,
         message,
         ...(stderr ? { stderr } : {}),
         report,
       });
     } else {
-      emit({ type: 'done', host: host.id, report });
+      context.emit({ type: 'done', host: context.host.id, report });
     }
   }
+}
+
+/** The host's failure for an error that ended its push in the current step. */
+function failureOf(run: HostRun, error: unknown, connection: SshConnection | undefined): HostFailure {
+  const step = run.step;
+  if (error instanceof StepFailure) return { step, message: error.message, ...error.details };
+  if (error instanceof CancelledError)
+    return {
+      step,
+      message: `cancelled while ${step}; nothing was replaced on the host`,
+      cancelled: true,
+    };
+  if (error instanceof TimeoutError)
+    return {
+      step,
+      message:
+        step === 'connecting' || step === 'verifying'
+          ? error.message
+          : `timed out after ${seconds(error.limitMs)} while ${step} (${error.message}); nothing was replaced`,
+      timedOutAfterSeconds: error.limitMs / 1000,
+    };
+  if (error instanceof ConnectionError) return { step, message: lostMessage(step, error.message) };
+  const message = error instanceof Error ? error.message : String(error);
+  return { step, message: connection?.lost ? lostMessage(step, connection.lost) : message };
 }
 
 function lostMessage(step: PushStep, reason: string): string {
@@ -259,50 +272,281 @@ function lostMessage(step: PushStep, reason: string): string {
   return step === 'connecting' ? reason : `the connection was lost while ${step}: ${reason}`;
 }
 
-function describeError(error: unknown, step: PushStep, connection: SshConnection | undefined): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (connection?.lost) return lostMessage(step, connection.lost);
-  return message;
+// ---------------------------------------------------------------------------------------------
+// 1. Connect
+
+/**
+ * SPEC section 6, step 1: connects with ssh2 and verifies the host key. An unknown key the app may
+ * confirm is asked about with no connection open, then push connects again.
+ */
+async function connect(run: HostRun): Promise<SshConnection> {
+  const { context } = run;
+  const host = context.host;
+  run.enter('connecting');
+  const open = context.connect ?? SshConnection.open;
+  let decision: HostKeyDecision | undefined;
+  let confirmed: HostKeyDecision | undefined;
+  const attempt = (): Promise<SshConnection> =>
+    open({
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      credentials: context.credentials,
+      preferredKeyTypes: context.verifier.preferredKeyTypes(host),
+      readyTimeoutMs: context.connectTimeoutMs,
+      ...(context.signal ? { signal: context.signal } : {}),
+      verifyHostKey: async (key) => {
+        run.enter('verifying');
+        decision = await context.verifier.verify(host, key);
+        if (decision.trusted && confirmed?.trusted) decision = confirmed;
+        if (decision.trusted) run.step = 'connecting';
+        return decision.trusted;
+      },
+    });
+  const refused = (error: unknown): unknown => {
+    if (decision && !decision.trusted) {
+      run.step = 'verifying';
+      return new StepFailure(decision.reason, { hostKey: { ...decision.key, state: decision.refusal } });
+    }
+    return error;
+  };
+  let connection: SshConnection;
+  try {
+    connection = await attempt();
+  } catch (error) {
+    if (!decision || decision.trusted || decision.ask === undefined) throw refused(error);
+    confirmed = await context.verifier.ask(host, decision);
+    if (!confirmed.trusted) {
+      decision = confirmed;
+      throw refused(error);
+    }
+    run.checkCancelled();
+    run.enter('connecting');
+    decision = undefined;
+    try {
+      connection = await attempt();
+    } catch (again) {
+      throw refused(again);
+    }
+  }
+  if (decision?.trusted) {
+    run.report.hostKey = { ...decision.key, trust: decision.trust };
+    if (decision.warning) run.report.warnings.push(decision.warning);
+    context.emit({ type: 'host-key', host: host.id, hostKey: run.report.hostKey });
+  }
+  return connection;
 }
 
-/** The step a finished commit script stopped in, for the failure. */
-function outcomeStep(outcome: CommitOutcome, current: PushStep): PushStep {
-  if (outcome.reloads.some((reload) => !reload.ok)) return 'reloading';
-  const first = outcome.failures[0];
-  if (first?.what === 'backup' || first?.what === 'replace') return 'replacing';
-  if (first?.what === 'check' || first?.what === 'prepare') return 'checking';
-  return current;
+// ---------------------------------------------------------------------------------------------
+// 2. Lock
+
+/** The line a push records in the host's lock, for anyone it refuses. */
+export function holderLine(fields: { design: string; by: string; pid: number; started: Date }): string {
+  return JSON.stringify({
+    design: fields.design,
+    by: fields.by,
+    pid: fields.pid,
+    started: fields.started.toISOString(),
+  });
 }
+
+/** Reads a holder line; a line from an unknown writer gives what it can, as plain text. */
+export function describeHolder(line: string, state: 'held' | 'stale'): PushLockHolder {
+  const holder: PushLockHolder = { state };
+  try {
+    const value = JSON.parse(line) as Record<string, unknown>;
+    const text = (field: unknown): string | undefined =>
+      typeof field === 'string' && field.length <= 200 ? field.replace(/\p{Cc}/gu, '?') : undefined;
+    const design = text(value.design);
+    const by = text(value.by);
+    const started = text(value.started);
+    if (design !== undefined) holder.design = design;
+    if (by !== undefined) holder.by = by;
+    if (started !== undefined) holder.started = started;
+    if (typeof value.pid === 'number' && Number.isInteger(value.pid)) holder.pid = value.pid;
+  } catch {
+    // An unreadable record says nothing about its holder; the state alone is reported.
+  }
+  return holder;
+}
+
+/** `design "Shop", alice@laptop, pid 4242, started 2025-01-02T03:04:05.000Z`. */
+function holderText(holder: PushLockHolder): string {
+  const parts = [
+    holder.design !== undefined ? `design ${JSON.stringify(holder.design)}` : undefined,
+    holder.by,
+    holder.pid !== undefined ? `pid ${holder.pid}` : undefined,
+    holder.started !== undefined ? `started ${holder.started}` : undefined,
+  ].filter((part) => part !== undefined);
+  return parts.length > 0 ? parts.join(', ') : 'no record of who';
+}
+
+/** A sudo staging folder's name prefix: one per lock, so only this host's own leftovers are removed. */
+function stagingPrefixOf(lock: LockPaths): string {
+  return `/tmp/.topoforge-${createHash('sha256').update(lock.file).digest('hex').slice(0, 12)}-`;
+}
+
+/**
+ * Takes the host's push lock before the plan (SPEC section 6 and issue 9): a second push is
+ * refused at once, naming the holder; a stale lock (its holder gone) is taken over only with
+ * `breakLock`. Once held, it removes the temporary files a cut-off push left. In a dry run it
+ * takes nothing and only warns when another push holds the host.
+ */
+async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock | undefined> {
+  const { context, report } = run;
+  const host = context.host;
+  run.enter('locking');
+  const paths = lockPathsOf(host.root);
+  const token = newRunId() + newRunId();
+  const marker = newMarker();
+  const reader = new LockReader(marker);
+  const destinations = context.files.map((file) => rootedPath(host.root, file.path));
+  const script = lockScript(marker, {
+    lock: paths,
+    token,
+    holder: context.holder,
+    breakStale: context.breakLock,
+    leftoverPrefixes: context.dryRun ? [] : leftoverPrefixesOf(destinations),
+    ...(host.sudo && !context.dryRun ? { leftoverFolderPrefix: stagingPrefixOf(paths) } : {}),
+    ...(context.dryRun ? { probe: true } : {}),
+  });
+  let answered: () => void = () => undefined;
+  const answer = new Promise<void>((resolve) => (answered = resolve));
+  let listener = (line: string): void => {
+    reader.line(line);
+    // Locked or free: the keeper stays. Any other answer ends the script, which then has said all.
+    if (reader.outcome?.state === 'locked' || reader.outcome?.state === 'free') answered();
+  };
+  // No signal here: a cancel later in the push must still release the lock in order.
+  const keeper: RunningCommand = await connection.start(scriptCommand(host.sudo), script, {
+    onLine: (line) => listener(line),
+  });
+  const limit = context.commandTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      answer,
+      keeper.result,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new TimeoutError(`the lock script said nothing for ${seconds(limit)}`, limit)),
+          limit,
+        );
+        onAbort = () => reject(new CancelledError());
+        context.signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } catch (error) {
+    // Ending its input releases a lock taken meanwhile; closing the channel does too, later.
+    void keeper.finish().catch(() => undefined);
+    keeper.close();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) context.signal?.removeEventListener('abort', onAbort);
+  }
+  const outcome: LockOutcome | undefined = reader.outcome;
+  if (outcome?.state === 'locked') {
+    if (outcome.broke !== undefined)
+      report.warnings.push(
+        `took over a stale push lock on the host (${holderText(describeHolder(outcome.broke, 'stale'))}); ` +
+          'its push was gone without releasing it',
+      );
+    if (outcome.leftovers.length > 0)
+      report.warnings.push(
+        `removed ${plural(outcome.leftovers.length, 'temporary file')} that an earlier push left when it was ` +
+          `cut off: ${outcome.leftovers.join(', ')}`,
+      );
+    return {
+      paths,
+      token,
+      keeper,
+      listen: (onLine) => {
+        listener = onLine;
+      },
+      release: async () => {
+        const released = keeper.finish();
+        let wait: NodeJS.Timeout | undefined;
+        await Promise.race([
+          released,
+          new Promise<void>((resolve) => (wait = setTimeout(resolve, CLEANUP_LIMIT_MS))),
+        ]).finally(() => clearTimeout(wait));
+        keeper.close();
+      },
+    };
+  }
+  keeper.close();
+  if (outcome?.state === 'free') return undefined;
+  if (outcome?.state === 'held' || outcome?.state === 'stale') {
+    const holder = describeHolder(outcome.holder, outcome.state);
+    if (context.dryRun) {
+      report.warnings.push(
+        outcome.state === 'held'
+          ? `another push holds the host now (${holderText(holder)}): a push would be refused until it ends`
+          : `the host has a stale push lock (${holderText(holder)}): a push needs --break-lock`,
+      );
+      return undefined;
+    }
+    throw new StepFailure(
+      outcome.state === 'held'
+        ? `${host.id} is locked by another push (${holderText(holder)}): refused at once and nothing was changed; ` +
+            'push again when that push has finished'
+        : `${host.id} has a stale push lock (${holderText(holder)}): that push is gone without releasing it, so ` +
+            'the host may be half-changed; look at the host, then push again with --break-lock to take the lock over',
+      { lock: holder },
+    );
+  }
+  if (outcome?.state === 'error' && outcome.reason === 'notimeout')
+    throw new StepFailure(
+      'the host has no timeout(1), which push needs to stop a check or reload that hangs: install coreutils (or busybox)',
+    );
+  const result = await keeper.result.catch(() => undefined);
+  throw new StepFailure(`cannot take the push lock ${paths.file} on the host`, {
+    stderr: tail([outcome?.state === 'error' ? outcome.output : '', result?.stderr ?? ''].join('\n')),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Plan
 
 /** Files up to this size are read over SFTP and hashed here; larger ones are hashed on the host. */
 const READ_LIMIT = 1024 * 1024;
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 const NO_SUCH_FILE = 2;
+const FAILURE = 4;
 
 /** What the host has: over SFTP (no process started on the host), or through a shell script. */
 async function survey(
+  run: HostRun,
   connection: SshConnection,
-  context: HostPushContext,
   destinations: string[],
   directories: string[],
 ): Promise<RemoteState> {
+  const { context } = run;
   // SFTP runs as the login user and knows owners only by number: sudo and owners need the shell.
   if (context.host.sudo || context.files.some((file) => file.owner !== undefined))
-    return surveyByScript(connection, context, destinations, directories);
-  return surveyBySftp(connection, context, destinations, directories);
+    return surveyByScript(run, connection, destinations, directories);
+  return surveyBySftp(run, connection, destinations, directories);
+}
+
+/** Runs one of push's own scripts, within the command time limit and the cancel. */
+function runScript(run: HostRun, connection: SshConnection, script: string) {
+  const { context } = run;
+  return connection.exec(scriptCommand(context.host.sudo), script, {
+    timeoutMs: context.commandTimeoutMs,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
 }
 
 async function surveyByScript(
+  run: HostRun,
   connection: SshConnection,
-  context: HostPushContext,
   destinations: string[],
   directories: string[],
 ): Promise<RemoteState> {
   const marker = newMarker();
-  const result = await connection.exec(
-    scriptCommand(context.host.sudo),
-    planScript(marker, destinations, directories),
-  );
+  const result = await runScript(run, connection, planScript(marker, destinations, directories));
   const state = parsePlanOutput(marker, result.stdout, result.stderr, destinations, directories);
   if ('error' in state)
     throw new StepFailure(`cannot read the host's files: ${state.error}`, { stderr: tail(result.stderr) });
@@ -322,8 +566,8 @@ function fileTypeOf(mode: number): string {
 }
 
 async function surveyBySftp(
+  run: HostRun,
   connection: SshConnection,
-  context: HostPushContext,
   destinations: string[],
   directories: string[],
 ): Promise<RemoteState> {
@@ -379,7 +623,7 @@ async function surveyBySftp(
   );
   if (large.length > 0) {
     const paths = large.map((index) => destinations[index]!);
-    const hashed = await surveyByScript(connection, context, paths, []);
+    const hashed = await surveyByScript(run, connection, paths, []);
     large.forEach((index, position) => {
       files[index] = hashed.files[position]!;
     });
@@ -387,23 +631,25 @@ async function surveyBySftp(
   return { files, missingDirectories, blockingPaths };
 }
 
-/** Plans the host: what each file needs. */
-async function plan(
-  connection: SshConnection,
-  context: HostPushContext,
-): Promise<{ files: PlannedFile[]; missingDirectories: string[] }> {
+/**
+ * SPEC section 6, step 2: what each file needs, by sha256, mode and owner (unchanged files are
+ * skipped), and every command the commit will run.
+ */
+async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> {
+  const { context, report } = run;
+  run.enter('planning');
   const { host, files } = context;
   const destinations = files.map((file) => rootedPath(host.root, file.path));
   const directories = ancestorDirectories(destinations);
-  const state = await survey(connection, context, destinations, directories);
+  const state = await survey(run, connection, destinations, directories);
   if (state.blockingPaths.length > 0)
     throw new StepFailure(`${state.blockingPaths[0]} on the host is not a directory`);
 
   const planned = files.map((file, index): PlannedFile => {
     const remote = state.files[index]!;
     const destination = destinations[index]!;
-    const report: FileReport = { path: file.path, action: 'unchanged' };
-    if (remote.kind === 'missing') report.action = 'create';
+    const fileReport: FileReport = { path: file.path, action: 'unchanged' };
+    if (remote.kind === 'missing') fileReport.action = 'create';
     else if (remote.kind === 'other')
       throw new StepFailure(`${destination} on the host is a ${remote.type}, not a file`, {
         path: file.path,
@@ -413,7 +659,7 @@ async function plan(
         path: file.path,
         stderr: tail(remote.message),
       });
-    else if (file.policy === 'create-only') report.action = 'kept';
+    else if (file.policy === 'create-only') fileReport.action = 'kept';
     else {
       const reasons: NonNullable<FileReport['reasons']> = [];
       if (remote.sha256 !== file.sha256) reasons.push('content');
@@ -423,21 +669,68 @@ async function plan(
         if (user !== remote.user || (group !== undefined && group !== remote.group)) reasons.push('owner');
       }
       if (reasons.length > 0) {
-        report.action = 'update';
-        report.reasons = reasons;
+        fileReport.action = 'update';
+        fileReport.reasons = reasons;
       }
     }
-    return { file, destination, state: remote, report };
+    return { file, destination, state: remote, report: fileReport };
   });
-  return { files: planned, missingDirectories: state.missingDirectories };
+  report.files = planned.map((entry) => entry.report);
+  const changed = planned.filter(
+    (entry) => entry.report.action === 'create' || entry.report.action === 'update',
+  );
+  const reloads = reloadsOf(changed);
+  const commands: PlannedCommand[] = [
+    ...changed.flatMap((entry): PlannedCommand[] =>
+      entry.file.check === undefined
+        ? []
+        : [
+            {
+              step: 'checking',
+              command: checkCommandOf(entry.file, temporaryPathOf(entry.destination, run.id)),
+              path: entry.file.path,
+            },
+          ],
+    ),
+    ...reloads.map((command): PlannedCommand => {
+      const file = changed.find((entry) => entry.file.reload === command);
+      return { step: 'reloading', command, ...(file ? { path: file.file.path } : {}) };
+    }),
+  ];
+  report.commands = commands;
+  context.emit({
+    type: 'planned',
+    host: host.id,
+    files: changed.map((entry) => entry.report),
+    commands,
+  });
+  return { files: planned, changed, missingDirectories: state.missingDirectories, reloads, commands };
+}
+
+/**
+ * The command that checks `file` at `path`: built from the catalogue's words, each quoted, for a
+ * file the catalogue knows; a hand-made manifest's own text (which the person vouched for by its
+ * digest) with `{}` replaced otherwise.
+ */
+function checkCommandOf(file: PushFile, path: string): string {
+  if (file.checkWords !== undefined) return checkCommandFor(file.checkWords, path);
+  return (file.check ?? '').replaceAll('{}', shellQuote(path));
+}
+
+/** The reloads a set of changed files needs, each once, in file order; daemon-reload first for units. */
+function reloadsOf(changed: PlannedFile[]): string[] {
+  const reloads: string[] = [];
+  if (changed.some((entry) => UNIT_DIRECTORY.test(entry.file.path))) reloads.push(DAEMON_RELOAD);
+  for (const entry of changed) {
+    const reload = entry.file.reload;
+    if (reload !== undefined && !reloads.includes(reload)) reloads.push(reload);
+  }
+  return reloads;
 }
 
 /** Adds a unified diff to each changed file's report, reading the host's versions in one command. */
-async function addDiffs(
-  connection: SshConnection,
-  context: HostPushContext,
-  changed: PlannedFile[],
-): Promise<void> {
+async function addDiffs(run: HostRun, connection: SshConnection, changed: PlannedFile[]): Promise<void> {
+  const hostId = run.context.host.id;
   const readable = changed.filter(
     (entry) =>
       entry.state.kind === 'file' &&
@@ -448,8 +741,9 @@ async function addDiffs(
   let contents: (Buffer | undefined)[] = [];
   if (readable.length > 0) {
     const marker = newMarker();
-    const result = await connection.exec(
-      scriptCommand(context.host.sudo),
+    const result = await runScript(
+      run,
+      connection,
       contentScript(
         marker,
         readable.map((entry) => entry.destination),
@@ -464,9 +758,9 @@ async function addDiffs(
       notes.push(`mode ${octal(state.mode & 0o7777)} -> ${octal(file.mode)}`);
     if (state.kind === 'file' && report.reasons?.includes('owner'))
       notes.push(`owner ${state.user}:${state.group} -> ${file.owner}`);
-    const header = notes.length > 0 ? `${context.host.id}:${file.path}: ${notes.join(', ')}\n` : '';
+    const header = notes.length > 0 ? `${hostId}:${file.path}: ${notes.join(', ')}\n` : '';
     if (state.kind === 'missing') {
-      report.diff = header + unifiedDiff(context.host.id, file.path, undefined, file.content);
+      report.diff = header + unifiedDiff(hostId, file.path, undefined, file.content);
     } else if (report.reasons?.includes('content')) {
       const index = readable.indexOf(entry);
       const before =
@@ -474,23 +768,24 @@ async function addDiffs(
       report.diff =
         header +
         (before === undefined
-          ? `Files ${context.host.id}:${file.path} (on the host) and (bundle) differ (sha256 ${state.kind === 'file' ? state.sha256.slice(0, 12) : '?'} -> ${file.sha256.slice(0, 12)})\n`
-          : unifiedDiff(context.host.id, file.path, before, file.content));
+          ? `Files ${hostId}:${file.path} (on the host) and (bundle) differ (sha256 ${state.kind === 'file' ? state.sha256.slice(0, 12) : '?'} -> ${file.sha256.slice(0, 12)})\n`
+          : unifiedDiff(hostId, file.path, before, file.content));
     } else {
       report.diff = header;
     }
   }
 }
 
-/** The reloads a set of changed files needs, each once, in file order; daemon-reload first for units. */
-function reloadsOf(changed: PlannedFile[]): string[] {
-  const reloads: string[] = [];
-  if (changed.some((entry) => UNIT_DIRECTORY.test(entry.file.path))) reloads.push(DAEMON_RELOAD);
-  for (const entry of changed) {
-    const reload = entry.file.reload;
-    if (reload !== undefined && !reloads.includes(reload)) reloads.push(reload);
-  }
-  return reloads;
+// ---------------------------------------------------------------------------------------------
+// 4. Upload
+
+/** What the upload left on the host for the commit. */
+interface Uploaded {
+  temporaries: string[];
+  /** Sudo mode: the private folder the files were staged in. */
+  staging?: string;
+  /** False when the server lacks fsync@openssh.com: the commit script flushes instead. */
+  synced: boolean;
 }
 
 const CHUNK = 64 * 1024;
@@ -520,92 +815,316 @@ async function writeAll(
   }
 }
 
-function sftpMessage(error: unknown, path: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `cannot write ${path}: ${message}`;
+/** `3.2 MB`, `512 bytes`: a size as a person reads it. */
+function bytes(count: number): string {
+  if (count < 1024) return `${count} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = count / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /**
- * Uploads the changed files: beside their destination (mode set, flushed with fsync@openssh.com),
- * or, through sudo, into a private staging folder that the commit script installs from (and
- * flushes). `synced` is false when the server lacks the fsync extension. SFTP
- * requests are pipelined; the server handles them in order, so a folder exists before its files.
+ * Why a write failed, in words: SFTP reports a full disk only as "Failure" (SSH_FX_FAILURE), so
+ * push asks the host how much room is left where the file goes.
  */
-async function upload(
+async function writeFailure(
   connection: SshConnection,
-  changed: PlannedFile[],
-  missingDirectories: string[],
-  staging: string | undefined,
-): Promise<{ synced: boolean }> {
-  let unsynced = false;
-  const sftp = await connection.sftp();
-  const directories =
-    staging === undefined
-      ? missingDirectories.map((directory) => ({ directory, mode: 0o755 }))
-      : [{ directory: staging, mode: 0o700 }];
-  const made = directories.map(({ directory, mode }) =>
-    connection
-      .request<void>((done) => sftp.mkdir(directory, { mode }, (error) => done(error)))
-      .catch((error: unknown) => {
-        if (error instanceof ConnectionError) throw error;
-        throw new StepFailure(`cannot create the folder ${directory}: ${(error as Error).message}`);
-      }),
-  );
-  const written = changed.map(async (entry, index) => {
-    const target = staging === undefined ? temporaryPathOf(entry.destination) : `${staging}/${index}`;
-    const mode = staging === undefined ? entry.file.mode : 0o600;
-    try {
-      const handle = await connection.request<Buffer>((done) =>
-        sftp.open(target, 'w', { mode: 0o600 }, done),
+  error: Error & { code?: number },
+  target: string,
+  size: number,
+): Promise<string> {
+  if (error.code === FAILURE) {
+    const free = await connection.freeBytes(posix.dirname(target)).catch(() => undefined);
+    if (free !== undefined && free < Math.max(size, 1) + 4096)
+      return (
+        `the host's disk is full: ${posix.dirname(target)} has ${bytes(free)} free and ${target} needs ` +
+        `${bytes(size)}; nothing was replaced: free some space there and push again`
       );
+  }
+  return `cannot write ${target}: ${error.message}`;
+}
+
+/**
+ * SPEC section 6, step 3 (the upload): writes the changed files beside their destinations (mode
+ * set, flushed with fsync@openssh.com) under this run's own names, or, through sudo, into a
+ * private staging folder that the commit script installs from. SFTP requests are pipelined; the
+ * server handles them in order, so a folder exists before its files. On a failure the host's
+ * temporary files are removed again; when the connection is lost first, the failure lists them.
+ */
+async function upload(run: HostRun, connection: SshConnection, planned: HostPlan): Promise<Uploaded> {
+  const { context } = run;
+  run.enter('uploading');
+  const host = context.host;
+  const changed = planned.changed;
+  const staging = host.sudo ? `${stagingPrefixOf(lockPathsOf(host.root))}${run.id}` : undefined;
+  const temporaries = changed.map((entry) => temporaryPathOf(entry.destination, run.id));
+  let unsynced = false;
+  const transfer = async (): Promise<void> => {
+    const sftp = await connection.sftp();
+    const directories =
+      staging === undefined
+        ? planned.missingDirectories.map((directory) => ({ directory, mode: 0o755 }))
+        : [{ directory: staging, mode: 0o700 }];
+    const made = directories.map(({ directory, mode }) =>
+      connection
+        .request<void>((done) => sftp.mkdir(directory, { mode }, (error) => done(error)))
+        .catch((error: unknown) => {
+          if (error instanceof ConnectionError) throw error;
+          throw new StepFailure(`cannot create the folder ${directory}: ${(error as Error).message}`);
+        }),
+    );
+    const written = changed.map(async (entry, index) => {
+      const target = staging === undefined ? temporaries[index]! : `${staging}/${index}`;
+      const mode = staging === undefined ? entry.file.mode : 0o600;
       try {
-        await writeAll(connection, sftp, handle, entry.file.content);
-        await connection.request<void>((done) => sftp.fchmod(handle, mode, (error) => done(error)));
-        if (staging === undefined) {
+        const handle = await connection.request<Buffer>((done) =>
+          sftp.open(target, 'w', { mode: 0o600 }, done),
+        );
+        try {
+          await writeAll(connection, sftp, handle, entry.file.content);
+          await connection.request<void>((done) => sftp.fchmod(handle, mode, (error) => done(error)));
+          if (staging === undefined) {
+            await connection
+              .request<void>((done) =>
+                sftp.ext_openssh_fsync(handle, (error: Error | undefined) => done(error)),
+              )
+              .catch((error: unknown) => {
+                // A server without fsync@openssh.com: the commit script runs sync(1) on the file instead.
+                if (!(error instanceof Error) || !/does not support/u.test(error.message)) throw error;
+                unsynced = true;
+              });
+          }
+        } finally {
           await connection
-            .request<void>((done) =>
-              sftp.ext_openssh_fsync(handle, (error: Error | undefined) => done(error)),
-            )
-            .catch((error: unknown) => {
-              // A server without fsync@openssh.com: the commit script runs sync(1) on the file instead.
-              if (!(error instanceof Error) || !/does not support/u.test(error.message)) throw error;
-              unsynced = true;
-            });
+            .request<void>((done) => sftp.close(handle, (error) => done(error)))
+            .catch(() => undefined);
         }
-      } finally {
-        await connection
-          .request<void>((done) => sftp.close(handle, (error) => done(error)))
-          .catch(() => undefined);
+      } catch (error) {
+        if (error instanceof StepFailure || error instanceof ConnectionError) throw error;
+        if (connection.lost) throw new ConnectionError(connection.lost);
+        throw new StepFailure(
+          await writeFailure(connection, error as Error, target, entry.file.content.length),
+          { path: entry.file.path },
+        );
       }
-    } catch (error) {
-      if (error instanceof StepFailure || error instanceof ConnectionError) throw error;
-      if (connection.lost) throw new ConnectionError(connection.lost);
-      throw new StepFailure(sftpMessage(error, target), { path: entry.file.path });
-    }
+    });
+    const results = await Promise.allSettled([...made, ...written]);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+  };
+
+  const cancelled = new Promise<never>((_, reject) => {
+    if (context.signal?.aborted) reject(new CancelledError());
+    context.signal?.addEventListener('abort', () => reject(new CancelledError()), { once: true });
   });
-  const results = await Promise.allSettled([...made, ...written]);
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw (failure as PromiseRejectedResult).reason;
-  return { synced: !unsynced };
+  cancelled.catch(() => undefined);
+  try {
+    await Promise.race([transfer(), cancelled]);
+    run.checkCancelled();
+  } catch (error) {
+    if (connection.lost) {
+      throw new StepFailure(
+        `${lostMessage('uploading', connection.lost)}; nothing was replaced. ` +
+          `${plural(temporaries.length, 'temporary file')} of this push may be left on the host ` +
+          `(${posix.basename(temporaries[0]!)}${temporaries.length > 1 ? ', …' : ''}): harmless, and the next push ` +
+          'to the host removes them',
+        { leftovers: staging === undefined ? temporaries : [staging] },
+      );
+    }
+    // Nothing is replaced yet: remove what was written, whatever the reason for stopping.
+    const marker = newMarker();
+    await connection
+      .exec(
+        scriptCommand(host.sudo),
+        cleanupScript(marker, temporaries, host.sudo ? [] : planned.missingDirectories, staging),
+        { timeoutMs: CLEANUP_LIMIT_MS },
+      )
+      .catch(() => undefined);
+    throw error;
+  }
+  return { temporaries, ...(staging ? { staging } : {}), synced: !unsynced };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Commit: check, swap, reload, restore
+
+/**
+ * SPEC section 6, steps 3 to 5 on the host: the commit script runs the checks on the temporary
+ * files, keeps backups and renames (the swap), runs the reloads, and restores the previous files
+ * when a reload fails, times out, or push cancels. It runs to its end even when the connection is
+ * lost. A cancel sends it SIGTERM; it stops the running command and ends with the old files.
+ */
+async function commit(
+  run: HostRun,
+  connection: SshConnection,
+  held: HeldLock,
+  planned: HostPlan,
+  uploaded: Uploaded,
+): Promise<void> {
+  const { context } = run;
+  const host = context.host;
+  const { changed, reloads } = planned;
+  const commitFiles: CommitFile[] = changed.map((entry, index) => ({
+    destination: entry.destination,
+    temporary: uploaded.temporaries[index]!,
+    backup: backupPathOf(entry.destination, run.id),
+    ...(uploaded.staging ? { staged: `${uploaded.staging}/${index}` } : {}),
+    mode: octal(entry.file.mode),
+    ...(entry.file.owner ? { owner: entry.file.owner } : {}),
+    ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!) } : {}),
+    createOnly: entry.file.policy === 'create-only',
+  }));
+  const marker = newMarker();
+  let cancelSent = false;
+  let pid: number | undefined;
+  const sendCancel = (): void => {
+    if (cancelSent || pid === undefined || !context.signal?.aborted) return;
+    cancelSent = true;
+    void connection
+      .exec(scriptCommand(host.sudo), cancelScript(newMarker(), held.paths, held.token, pid), {
+        timeoutMs: CLEANUP_LIMIT_MS,
+      })
+      .catch(() => undefined);
+  };
+  const reader = new CommitReader(
+    marker,
+    (remoteStep) => {
+      if (
+        remoteStep !== run.step &&
+        (remoteStep === 'checking' || remoteStep === 'replacing' || remoteStep === 'reloading')
+      )
+        run.enter(remoteStep);
+    },
+    (remotePid) => {
+      pid = remotePid;
+      sendCancel();
+    },
+    context.commandTimeoutMs,
+  );
+  const script = commitScript(marker, {
+    files: commitFiles,
+    lock: held.paths,
+    token: held.token,
+    createDirectories: host.sudo ? planned.missingDirectories : [],
+    createdDirectories: planned.missingDirectories,
+    reloads,
+    commandTimeoutSeconds: context.commandTimeoutMs / 1000,
+    ...(uploaded.staging ? { staging: uploaded.staging } : {}),
+    syncTemporaries: !uploaded.synced,
+  });
+
+  // The commit runs in the lock's keeper shell: it ends with its `end` line (or, when it stops
+  // early, with the shell); the host must say something at least every command's limit.
+  const idleLimit = context.commandTimeoutMs + COMMIT_GRACE_MS;
+  let ended: () => void = () => undefined;
+  let stalled: (error: Error) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    ended = resolve;
+    stalled = reject;
+  });
+  let idle: NodeJS.Timeout | undefined;
+  const awake = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => stalled(new TimeoutError(`no word from the host for ${seconds(idleLimit)}`, idleLimit)),
+      idleLimit,
+    );
+  };
+  held.listen((line) => {
+    awake();
+    reader.line(line);
+    if (reader.outcome.ended) ended();
+  });
+  context.signal?.addEventListener('abort', sendCancel, { once: true });
+  run.enter('checking');
+  awake();
+  held.keeper.write(script);
+  try {
+    let stderr = '';
+    await Promise.race([
+      done,
+      held.keeper.result.then((result) => {
+        stderr = result.stderr;
+      }),
+    ]);
+    applyOutcome(run, reader.outcome, changed, commitFiles, reloads, stderr);
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    throw new StepFailure(
+      `the host stopped answering while ${run.step} (${error.message}); its commit runs on, and ends with ` +
+        'either every new file or every old one: push again to see where it stands',
+      { timedOutAfterSeconds: error.limitMs / 1000 },
+    );
+  } finally {
+    clearTimeout(idle);
+    context.signal?.removeEventListener('abort', sendCancel);
+  }
+}
+
+/** The step a finished commit script stopped in, for the failure. */
+function outcomeStep(outcome: CommitOutcome, current: PushStep): PushStep {
+  if (outcome.cancelled) return outcome.cancelled;
+  if (outcome.reloads.some((reload) => !reload.ok)) return 'reloading';
+  const first = outcome.failures[0];
+  if (first?.what === 'backup' || first?.what === 'replace') return 'replacing';
+  if (first?.what === 'check' || first?.what === 'prepare' || first?.what === 'lock') return 'checking';
+  return current;
 }
 
 /** Turns the commit script's outcome into the host's report. */
 function applyOutcome(
-  report: HostReport,
+  run: HostRun,
   outcome: CommitOutcome,
   changed: PlannedFile[],
   commitFiles: CommitFile[],
   reloads: string[],
   stderr: string,
 ): void {
-  const pathOf = (index: number | undefined): string | undefined =>
-    index === undefined ? undefined : changed[index]?.file.path;
+  const { report } = run;
+  const limit = run.context.commandTimeoutMs / 1000;
   report.reloads = outcome.reloads.map((reload): ReloadReport => ({
     command: reloads[reload.index] ?? '',
     ok: reload.ok,
     ...(reload.ok ? {} : { exitCode: reload.exitCode, output: tail(reload.output ?? '') }),
+    ...(reload.timedOut ? { timedOutAfterSeconds: limit } : {}),
     ...(reload.again ? { afterRestore: true } : {}),
   }));
+  const failure = commitFailure(run, outcome, changed, reloads, stderr);
+  if (failure) {
+    report.status = 'failed';
+    report.failure = { ...failure, step: outcomeStep(outcome, run.step) };
+    return;
+  }
+  report.status = 'changed';
+  for (const [index, entry] of changed.entries()) {
+    if (outcome.kept.includes(index)) entry.report.action = 'kept';
+    if (outcome.backedUp.includes(index)) entry.report.backup = commitFiles[index]!.backup;
+  }
+}
+
+/** What went wrong in the commit, if anything, as the host's failure (its step is set by the caller). */
+function commitFailure(
+  run: HostRun,
+  outcome: CommitOutcome,
+  changed: PlannedFile[],
+  reloads: string[],
+  stderr: string,
+): Omit<HostFailure, 'step'> | undefined {
+  const limit = run.context.commandTimeoutMs / 1000;
+  const pathOf = (index: number | undefined): string | undefined =>
+    index === undefined ? undefined : changed[index]?.file.path;
+
+  if (outcome.cancelled === 'checking' || outcome.cancelled === 'replacing')
+    return {
+      message: `cancelled while ${outcome.cancelled}; ${outcome.cancelled === 'replacing' ? 'the previous files were restored' : 'nothing was replaced'}`,
+      cancelled: true,
+      ...(outcome.cancelled === 'replacing' ? { restored: true } : {}),
+    };
 
   const checks = outcome.failures.filter((failure) => failure.what === 'check');
   const first = outcome.failures[0];
@@ -614,17 +1133,21 @@ function applyOutcome(
     let message: string;
     if (first.what === 'check') {
       const names = checks.map((failure) => pathOf(failure.file)).join(', ');
+      const command = changed[first.file!]?.file.check;
       message =
-        `the check of ${names} failed` +
-        (checks.length === 1 ? ` (\`${changed[first.file!]?.file.check}\` exited ${first.exitCode})` : '') +
-        '; nothing was replaced';
+        checks.length === 1 && first.timedOut
+          ? `the check of ${names} timed out after ${limit} s (\`${command}\`): it was killed, and nothing was replaced`
+          : `the check of ${names} failed` +
+            (checks.length === 1 ? ` (\`${command}\` exited ${first.exitCode})` : '') +
+            '; nothing was replaced';
     } else if (first.what === 'prepare') {
       message = `cannot prepare ${path ?? 'the folders'} on the host; nothing was replaced`;
+    } else if (first.what === 'lock') {
+      message = 'the push lock was taken over by another push before the commit; nothing was replaced';
     } else {
       message = `cannot ${first.what === 'backup' ? 'back up' : 'replace'} ${path}; the previous files were restored`;
     }
-    report.failure = {
-      step: 'checking',
+    return {
       message,
       stderr: tail(
         checks.length > 1
@@ -633,43 +1156,42 @@ function applyOutcome(
       ),
       ...(path ? { path } : {}),
       ...(first.what === 'backup' || first.what === 'replace' ? { restored: true } : {}),
+      ...(checks.some((failure) => failure.timedOut) ? { timedOutAfterSeconds: limit } : {}),
     };
-    return;
   }
 
   const failedReload = outcome.reloads.find((reload) => !reload.ok && !reload.again);
-  if (failedReload !== undefined) {
-    const command = reloads[failedReload.index];
+  if (failedReload !== undefined || outcome.cancelled === 'reloading') {
     const againFailed = outcome.reloads.filter((reload) => reload.again && !reload.ok);
     const restoreProblems = outcome.restoreFailures.map((failure) => pathOf(failure.file)).join(', ');
-    report.failure = {
-      step: 'reloading',
+    const after =
+      restoreProblems !== ''
+        ? `restoring the previous files failed for ${restoreProblems}: the host needs a person`
+        : againFailed.length > 0
+          ? `the previous files were restored, but reloading them failed too (\`${reloads[againFailed[0]!.index]}\`): the host needs a person`
+          : 'the previous files were restored and reloaded';
+    const command = failedReload ? reloads[failedReload.index] : undefined;
+    return {
       message:
-        `\`${command}\` failed (exit ${failedReload.exitCode}); ` +
-        (restoreProblems !== ''
-          ? `restoring the previous files failed for ${restoreProblems}: the host needs a person`
-          : againFailed.length > 0
-            ? `the previous files were restored, but reloading them failed too (\`${reloads[againFailed[0]!.index]}\`): the host needs a person`
-            : 'the previous files were restored and reloaded'),
-      stderr: tail(failedReload.output ?? ''),
+        failedReload === undefined
+          ? `cancelled while reloading; ${after}`
+          : failedReload.timedOut
+            ? `\`${command}\` timed out after ${limit} s and was killed; ${after}`
+            : `\`${command}\` failed (exit ${failedReload.exitCode}); ${after}`,
+      ...(failedReload ? { stderr: tail(failedReload.output ?? '') } : {}),
       restored: outcome.restored && restoreProblems === '',
+      ...(failedReload?.timedOut ? { timedOutAfterSeconds: limit } : {}),
+      ...(outcome.cancelled ? { cancelled: true } : {}),
     };
-    return;
   }
 
   if (!outcome.ended) {
-    report.failure = {
-      step: 'checking',
+    return {
       message:
         'the commit on the host stopped before its end; it restores the previous files when it fails, ' +
         'so push again to see where it stands',
       ...(stderr.trim() !== '' ? { stderr: tail(stderr) } : {}),
     };
-    return;
   }
-
-  for (const [index, entry] of changed.entries()) {
-    if (outcome.kept.includes(index)) entry.report.action = 'kept';
-    if (outcome.backedUp.includes(index)) entry.report.backup = commitFiles[index]!.backup;
-  }
+  return undefined;
 }

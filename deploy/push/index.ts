@@ -13,23 +13,32 @@
  * });
  * ```
  */
-import { homedir } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '../../core/generate/bundle';
 import type { Design } from '../../core/model';
 import type { PushBundle } from './bundle';
-import { CredentialsError, prepareCredentials } from './connection';
+import { CredentialsError, DEFAULT_READY_TIMEOUT_MS, prepareCredentials } from './connection';
 import type { ConnectOptions, SshConnection } from './connection';
 import { HostKeyVerifier } from './host-key';
 import { KnownHosts } from './known-hosts';
 import type { KnownHostsFileSystem } from './known-hosts';
-import { pushHost } from './host-push';
+import { holderLine, pushHost } from './host-push';
 import { scheduleHosts, serialGroupsOf } from './order';
 import type { SerialGroup } from './order';
 import type { HostKeyPolicy, HostReport, PushAuthentication, PushEvent, PushReport } from './types';
 
-export type { BundleLoad, BundleProblem, PushBundle, PushFile, PushHost, PushManifest } from './bundle';
-export { loadPushBundle, pushBundleOf } from './bundle';
+export type {
+  BundleLoad,
+  BundleOptions,
+  BundleProblem,
+  ManifestTrust,
+  PushBundle,
+  PushFile,
+  PushHost,
+  PushManifest,
+} from './bundle';
+export { loadPushBundle, manifestDigest, pushBundleOf } from './bundle';
 export type { SerialGroup } from './order';
 export { serialGroupsOf } from './order';
 export { fingerprintOf, KnownHosts, parseKnownHosts } from './known-hosts';
@@ -37,6 +46,12 @@ export type * from './types';
 
 /** The default concurrency of SPEC section 6. */
 export const DEFAULT_CONCURRENCY = 8;
+
+/** How long one check or reload may run on a host before it is killed, by default (issue 9). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
+
+/** How long connecting and the SSH handshake may take, by default. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = DEFAULT_READY_TIMEOUT_MS;
 
 /** Everything a push needs. */
 export interface PushOptions {
@@ -47,6 +62,23 @@ export interface PushOptions {
   dryRun?: boolean;
   /** Hosts at once; default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
+  /**
+   * How long one check or reload (and each of push's own remote scripts) may run before push
+   * kills it and fails the host at that step, with nothing replaced; default
+   * {@link DEFAULT_COMMAND_TIMEOUT_MS} (`--command-timeout`).
+   */
+  commandTimeoutMs?: number;
+  /** How long connecting and the SSH handshake may take; default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  connectTimeoutMs?: number;
+  /** Take over a host's stale push lock, whose push is gone (`--break-lock`). Never a live one. */
+  breakLock?: boolean;
+  /**
+   * Cancels the push: hosts not started yet are not started, and every host being pushed ends
+   * with its old files (a commit already running on a host restores them).
+   */
+  signal?: AbortSignal;
+  /** Who pushes, recorded in each host's lock for a push it refuses; default this user, machine and process. */
+  pusher?: { by: string; pid: number };
   authentication: PushAuthentication;
   hostKeys: HostKeyPolicy;
   /**
@@ -80,6 +112,17 @@ export function defaultKnownHostsFiles(home = homedir()): HostKeyPolicy['knownHo
 /** OpenSSH's default identity files, tried when neither a key file nor an agent is given. */
 export function defaultIdentityFiles(home = homedir()): string[] {
   return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => join(home, '.ssh', name));
+}
+
+/** This user on this machine, and this process: who a refused push is told holds the host. */
+function defaultPusher(): { by: string; pid: number } {
+  let user = 'someone';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No user name for this uid (a container): the machine and pid still say who.
+  }
+  return { by: `${user}@${hostname()}`, pid: process.pid };
 }
 
 /** The roll-out order: the manifest's, else the design's; undefined when neither says. */
@@ -121,6 +164,36 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
       ok: false,
       problem: { message: 'concurrency must be a whole number of at least 1', path: '--concurrency' },
     };
+
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs < 1000)
+    return {
+      ok: false,
+      problem: { message: 'the command timeout must be at least 1 second', path: '--command-timeout' },
+    };
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0)
+    return {
+      ok: false,
+      problem: { message: 'the connect timeout must be more than 0 seconds', path: '--connect-timeout' },
+    };
+
+  // Push runs as root only what the daemon catalogue gives, unless the person vouched for the
+  // manifest by its digest. A dry run runs no check or reload: it shows them for review.
+  const untrusted = bundle.trust.unknown;
+  if (!options.dryRun && untrusted.length > 0 && !bundle.trust.vouched) {
+    const first = untrusted[0]!;
+    return {
+      ok: false,
+      problem: {
+        path: first.path,
+        message:
+          `${first.path}: ${first.message}. Push refuses what its daemon catalogue does not give, as root on the ` +
+          'host; if you made this bundle yourself, review every command with --dry-run and push with ' +
+          '--manifest-digest and the digest it prints',
+      },
+    };
+  }
 
   const order = serialOrder(options);
   if (order.problem) return { ok: false, problem: order.problem };
@@ -167,12 +240,39 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
     }
   };
   const hostsById = new Map(selected.map((host) => [host.id, host]));
+  const pusher = options.pusher ?? defaultPusher();
+  const holder = holderLine({
+    design: bundle.manifest.design.name,
+    by: pusher.by,
+    pid: pusher.pid,
+    started: new Date(),
+  });
+  const notStarted = (id: string, step: 'cancelled' | 'order', message: string): HostReport => {
+    const host = hostsById.get(id)!;
+    const report: HostReport = {
+      host: id,
+      address: host.address,
+      port: host.port,
+      status: 'failed',
+      files: [],
+      reloads: [],
+      warnings: [],
+      failure: { step, message, ...(step === 'cancelled' ? { cancelled: true } : {}) },
+      durationMs: 0,
+    };
+    emit({ type: 'failed', host: id, step, message, report });
+    return report;
+  };
   const results = await scheduleHosts<HostReport & { failed: boolean }>({
     hosts: selected.map((host) => host.id),
     serial,
     concurrency: effectiveConcurrency,
     onWaiting: (host, after) => emit({ type: 'waiting', host, after }),
     run: async (id) => {
+      if (options.signal?.aborted) {
+        const report = notStarted(id, 'cancelled', 'not pushed: the push was cancelled before it started');
+        return { ...report, failed: true };
+      }
       const report = await pushHost({
         host: hostsById.get(id)!,
         files: bundle.files.get(id) ?? [],
@@ -180,27 +280,25 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
         verifier,
         dryRun: options.dryRun === true,
         emit,
+        commandTimeoutMs,
+        connectTimeoutMs,
+        breakLock: options.breakLock === true,
+        holder,
+        ...(options.signal ? { signal: options.signal } : {}),
         ...(options.connect ? { connect: options.connect } : {}),
       });
       return { ...report, failed: report.status === 'failed' };
     },
     skip: (id, failedHost, group) => {
-      const host = hostsById.get(id)!;
-      const report: HostReport = {
-        host: id,
-        address: host.address,
-        port: host.port,
-        status: 'failed',
-        files: [],
-        reloads: [],
-        warnings: [],
-        failure: {
-          step: 'order',
-          message: `not pushed: ${failedHost}, before it in ${group}, failed, and pushing on could take down more than the design can lose`,
-        },
-        durationMs: 0,
-      };
-      emit({ type: 'failed', host: id, step: 'order', message: report.failure!.message, report });
+      if (options.signal?.aborted) {
+        const report = notStarted(id, 'cancelled', 'not pushed: the push was cancelled before it started');
+        return { ...report, failed: true };
+      }
+      const report = notStarted(
+        id,
+        'order',
+        `not pushed: ${failedHost}, before it in ${group}, failed, and pushing on could take down more than the design can lose`,
+      );
       return { ...report, failed: true };
     },
   });

@@ -6,38 +6,52 @@
  * any of it. Every line the script prints for push starts with a random marker, so nothing a
  * check or reload prints can pass for one.
  *
- * The commit script is the host's transaction: it runs the checks, keeps backups, renames the new
- * files into place, reloads, and restores the backups when a reload fails, all on the host. It
- * ignores SIGHUP and SIGPIPE and captures every command's output, so a connection lost halfway
- * cannot stop it between two renames: the host still ends with all its new files or all its old
- * ones.
+ * - The lock script takes the host's push lock (a directory, created atomically by `mkdir`) and
+ *   then keeps it: its shell stays alive, reading its standard input, until push closes it or the
+ *   connection drops; then it releases the lock. Push sends the commit script into that same
+ *   shell, so the lock is held for exactly as long as the commit runs, even after a connection
+ *   lost halfway, and no second session is opened.
+ * - The plan script reads what the host has.
+ * - The commit script is the host's transaction: it runs the checks, keeps backups, renames the
+ *   new files into place, reloads, and restores the backups when a reload fails or push cancels,
+ *   all on the host. It ignores SIGHUP and SIGPIPE and captures every command's output, so a
+ *   connection lost halfway cannot stop it between two renames: the host still ends with all its
+ *   new files or all its old ones. Every check and reload runs under `timeout(1)`, which kills
+ *   its whole process group when it takes too long.
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { shellQuote } from '../../core/shell';
 
-/** Quotes one word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
+export { shellQuote } from '../../core/shell';
 
 /** The path of `path` on a host whose files live under `root`. */
 export function rootedPath(root: string, path: string): string {
   return root === '/' ? path : posix.join(root, path);
 }
 
-/** A hidden name beside `path`: `/etc/x/.name.topoforge-SUFFIX`. */
-function besidePath(path: string, suffix: string): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}.topoforge-${suffix}`);
+/** A hidden name beside `path`: `/etc/x/.name.topoforge-KIND`. */
+function besidePrefix(path: string, kind: 'new' | 'backup'): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.topoforge-${kind}`);
 }
 
-/** Where a new file is uploaded and checked before it is renamed over `path`. */
-export function temporaryPathOf(path: string): string {
-  return besidePath(path, 'new');
+/**
+ * Where a new file is uploaded and checked before it is renamed over `path`, in the push run
+ * `run`: unique per run, so two pushes never write one temporary file.
+ */
+export function temporaryPathOf(path: string, run: string): string {
+  return `${besidePrefix(path, 'new')}-${run}`;
 }
 
-/** Where the previous version of `path` is kept. */
-export function backupPathOf(path: string): string {
-  return besidePath(path, 'backup');
+/** Where the push run `run` keeps the previous version of `path`. */
+export function backupPathOf(path: string, run: string): string {
+  return `${besidePrefix(path, 'backup')}-${run}`;
+}
+
+/** A fresh id for one host's push run: it names the run's temporary and backup files. */
+export function newRunId(): string {
+  return randomBytes(6).toString('hex');
 }
 
 /** The command that runs a script from stdin, through `sudo -n` when the host asks for it. */
@@ -65,17 +79,264 @@ function depthOf(path: string): number {
   return path.split('/').length;
 }
 
+/** The lines every script starts with: the marker and `say`, which prints a line for push. */
+function preamble(marker: string): string[] {
+  return [`M=${shellQuote(marker)}`, 'say() { printf "%s\\n" "$M $*"; }'];
+}
+
 function wrap(marker: string, body: string[]): string {
-  return [
-    '{',
-    'exec 0</dev/null',
-    `M=${shellQuote(marker)}`,
-    'say() { printf "%s\\n" "$M $*"; }',
-    ...body,
-    'say end',
+  return ['{', 'exec 0</dev/null', ...preamble(marker), ...body, 'say end', '}', ''].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lock
+
+/** Where a host's push lock lives: one per `ssh.root`, so staged roll-outs do not block each other. */
+export interface LockPaths {
+  /**
+   * The folder of the lock, created once: it also holds the running commit's outputs, and
+   * `flock` on it guards breaking a stale lock.
+   */
+  parent: string;
+  /**
+   * The lock itself: a file that exists exactly while a push holds the host, created with
+   * O_EXCL (the shell's noclobber), holding three lines: the holder's token, its keeper's
+   * `PID START BOOT`, and the holder's own line of JSON.
+   */
+  file: string;
+}
+
+/** The lock of a host whose files live under `root`. */
+export function lockPathsOf(root: string): LockPaths {
+  const parent = rootedPath(root, '/var/lib/topoforge');
+  return { parent, file: `${parent}/push.lock` };
+}
+
+/**
+ * Shell functions around the lock file: `readlock` reads its three lines, `alive` tells whether
+ * the keeper recorded there still runs (the same boot, and a process with that pid that started at
+ * the same clock tick, field 22 of /proc/PID/stat, so a reused pid is not taken for the holder;
+ * without /proc, `kill -0`), `owned` whether this run holds it. Only builtins: starting a process
+ * costs tens of milliseconds on a busy host, and push runs these on every host.
+ */
+const LIVENESS = [
+  'boot() { bt=; read -r bt 2>/dev/null < /proc/sys/kernel/random/boot_id; }',
+  'started() { st=; l=; read -r l 2>/dev/null < "/proc/$1/stat" || return 0; l=${l##*") "}; set -- $l; st=${20}; }',
+  'readlock() { lt=; lp=; ls=; lb=; lh=; { read -r lt; read -r lp ls lb; read -r lh; } 2>/dev/null < "$L"; }',
+  'alive() {',
+  '  readlock',
+  '  case $lp in ""|*[!0-9]*) return 1;; esac',
+  '  if [ -r /proc/self/stat ]; then boot; started "$lp"; [ -n "$st" ] && [ "$lb" = "$bt" ] && [ "$st" = "$ls" ]; else kill -0 "$lp" 2>/dev/null; fi',
+  '}',
+  'owned() { readlock; [ "$lt" = "$T" ]; }',
+];
+
+/** What the lock script needs. */
+export interface LockPlan {
+  lock: LockPaths;
+  /** Random, this run's: only the holder of this token releases the lock. */
+  token: string;
+  /** One line of JSON about the push (design, user, machine, pid, start), shown to a refused push. */
+  holder: string;
+  /** Break a stale lock (its holder is gone): `--break-lock`. */
+  breakStale: boolean;
+  /**
+   * Name prefixes of the temporary files a cut-off push may have left (one per destination):
+   * removed once the lock is held, as nothing else can be writing them then.
+   */
+  leftoverPrefixes: string[];
+  /** Folders matching this prefix (sudo staging folders of this lock's pushes) are removed too. */
+  leftoverFolderPrefix?: string;
+  /** Only say whether another push holds the lock (`free`, `held`, `stale`); take nothing: a dry run. */
+  probe?: boolean;
+}
+
+/**
+ * The lock script, run on a channel whose input push keeps open. It prints `locked` (and every
+ * leftover it removed), or `held`/`stale` with the holder's line, or `error`. Once locked, its
+ * shell waits on its input; when that ends (push is done, or the connection is gone) it releases
+ * the lock (after the commit push sent it, if any, has finished), and prints `released`.
+ */
+export function lockScript(marker: string, plan: LockPlan): string {
+  const q = shellQuote;
+  const body = [
+    ...preamble(marker),
+    "trap '' HUP PIPE",
+    `P=${q(plan.lock.parent)}; L=${q(plan.lock.file)}; T=${q(plan.token)}`,
+    'show() { say output; printf "%s\\n" "$1"; say output-end; }',
+    ...LIVENESS,
+    'command -v timeout >/dev/null 2>&1 || { say error notimeout; exit 0; }',
+    // A dry run creates nothing on the host, not even the lock's folder.
+    ...(plan.probe
+      ? []
+      : ['[ -d "$P" ] || o=$(mkdir -p -- "$P" 2>&1) || { say error mkdir; show "$o"; exit 0; }']),
+    // Created with O_EXCL and written in one go, the holder's line last. A lock file left empty
+    // was created by this take on a full or read-only disk: another taker writes within
+    // microseconds of its create.
+    'take() {',
+    '  started $$; boot',
+    '  set -C',
+    `  if printf "%s\\n%s %s %s\\n%s\\n" "$T" $$ "$st" "$bt" ${q(plan.holder)} 2>/dev/null > "$L"; then set +C; return 0; fi`,
+    '  set +C',
+    '  [ -s "$L" ] && return 1',
+    '  sleep 0.2; [ -s "$L" ] && return 1',
+    '  o=$(set -C; : 2>&1 > "$L"); [ -e "$L" ] && [ ! -s "$L" ] && rm -f -- "$L"',
+    '  say error write; show "$o"; exit 0',
     '}',
-    '',
-  ].join('\n');
+    'describe() { readlock; say holder; printf "%s\\n" "$lh"; }',
+    // A lock without its holder's line is being taken this instant: wait for it. One that stays
+    // without it for a minute lost its taker between the create and the write.
+    'settled() { i=0; while readlock && [ -z "$lh" ] && [ -e "$L" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; }',
+    'isstale() {',
+    '  settled; readlock',
+    '  if [ -z "$lh" ]; then [ -n "$(find "$L" -maxdepth 0 -mmin +1 2>/dev/null)" ]; return; fi',
+    '  ! alive',
+    '}',
+  ];
+  if (plan.probe) {
+    body.push(
+      'if [ -e "$L" ]; then if isstale; then say stale; else say held; fi; describe; else say free; fi',
+      'exit 0',
+    );
+    return ['{', ...body, '} </dev/null', ''].join('\n');
+  }
+  body.push('if ! take; then');
+  if (plan.breakStale) {
+    // Two pushes breaking one stale lock at once must not both take it: check, break and take
+    // under an flock of the lock's folder (util-linux; without it, the create alone decides).
+    body.push(
+      '  if command -v flock >/dev/null 2>&1; then exec 8<"$P" && flock -w 10 8; fi',
+      '  if [ -e "$L" ] && isstale; then describe; say broke; rm -f -- "$L"; fi',
+      '  if ! take; then',
+      '    if isstale; then say stale; else say held; fi; describe; exit 0',
+      '  fi',
+      '  exec 8<&-',
+    );
+  } else {
+    body.push('  if isstale; then say stale; else say held; fi; describe; exit 0');
+  }
+  body.push(
+    'fi',
+    // One process: the lock and the outputs of this run's commit (see commitFrame) go together.
+    'release() {',
+    '  owned && rm -f -- "$L" "$P/.run-$T".*',
+    // Its own marker: a commit run in this shell since has set M to the commit's.
+    `  printf "%s released\\n" ${q(marker)}`,
+    '}',
+    'trap release EXIT',
+  );
+  for (const prefix of plan.leftoverPrefixes) {
+    body.push(
+      `for f in ${q(prefix)}*; do if [ -f "$f" ] || [ -L "$f" ]; then rm -f -- "$f" && say leftover "$f"; fi; done`,
+    );
+  }
+  if (plan.leftoverFolderPrefix !== undefined) {
+    body.push(
+      `for f in ${q(plan.leftoverFolderPrefix)}*; do if [ -d "$f" ]; then rm -rf -- "$f" && say leftover "$f"; fi; done`,
+    );
+  }
+  body.push('say locked');
+  // Not `exec 0</dev/null`: after the block the shell reads on, and its input ending is the release.
+  return ['{', ...body, '} </dev/null', ''].join('\n');
+}
+
+/** Why the lock script could not take the lock. */
+export type LockError = 'notimeout' | 'mkdir' | 'write';
+
+/** The lock script's answer. */
+export type LockOutcome =
+  | { state: 'locked'; leftovers: string[]; broke?: string }
+  | { state: 'free' }
+  | { state: 'held' | 'stale'; holder: string }
+  | { state: 'error'; reason: LockError; output: string };
+
+/** Reads the lock script's output, line by line, until it is locked or has said why not. */
+export class LockReader {
+  private leftovers: string[] = [];
+  private holder: string | undefined;
+  private broken: string | undefined;
+  private expectHolder = false;
+  private capture: string[] | undefined;
+  /** Set once the script has answered. */
+  outcome: LockOutcome | undefined;
+  /** The script printed `released`. */
+  released = false;
+
+  constructor(private readonly marker: string) {}
+
+  /** Feeds one stdout line. */
+  line(line: string): void {
+    if (this.capture !== undefined) {
+      if (line === `${this.marker} output-end`) {
+        if (this.outcome?.state === 'error')
+          this.outcome = { ...this.outcome, output: this.capture.join('\n') };
+        this.capture = undefined;
+      } else this.capture.push(line);
+      return;
+    }
+    if (this.expectHolder) {
+      this.expectHolder = false;
+      this.holder = line;
+      if (this.outcome?.state === 'held' || this.outcome?.state === 'stale')
+        this.outcome = { ...this.outcome, holder: line };
+      return;
+    }
+    if (!line.startsWith(`${this.marker} `)) return;
+    const [word, ...rest] = line.slice(this.marker.length + 1).split(' ');
+    switch (word) {
+      case 'holder':
+        this.expectHolder = true;
+        break;
+      case 'broke':
+        this.broken = this.holder ?? '';
+        break;
+      case 'free':
+        this.outcome = { state: 'free' };
+        break;
+      case 'held':
+      case 'stale':
+        this.outcome = { state: word, holder: this.holder ?? '' };
+        break;
+      case 'leftover':
+        this.leftovers.push(rest.join(' '));
+        break;
+      case 'locked':
+        this.outcome = {
+          state: 'locked',
+          leftovers: this.leftovers,
+          ...(this.broken !== undefined ? { broke: this.broken } : {}),
+        };
+        break;
+      case 'error':
+        this.outcome = {
+          state: 'error',
+          reason: rest[0] === 'notimeout' ? 'notimeout' : rest[0] === 'write' ? 'write' : 'mkdir',
+          output: '',
+        };
+        break;
+      case 'output':
+        this.capture = [];
+        break;
+      case 'released':
+        this.released = true;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * A script that stops a running commit: SIGTERM to its shell (the lock's keeper), only while this
+ * run still holds the lock and the keeper recorded there is the one with `pid`, so a reused pid is
+ * never hit.
+ */
+export function cancelScript(marker: string, lock: LockPaths, token: string, pid: number): string {
+  return wrap(marker, [
+    `L=${shellQuote(lock.file)}; T=${shellQuote(token)}`,
+    ...LIVENESS,
+    `if owned && [ "$lp" = ${pid} ]; then kill -TERM ${pid} && say sent; fi`,
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,7 +525,7 @@ export interface CommitFile {
   /** Octal permission bits, e.g. `0644`; applied by the script in sudo mode. */
   mode: string;
   owner?: string;
-  /** The check command, `{}` already replaced by the quoted temporary path. */
+  /** The check command, ready to run on the temporary file. */
   check?: string;
   /** `create-only`: never replaces a file that appeared meanwhile. */
   createOnly: boolean;
@@ -273,12 +534,17 @@ export interface CommitFile {
 /** Everything the commit script needs. */
 export interface CommitPlan {
   files: CommitFile[];
+  /** The run's lock: the commit runs only while this token holds it, and keeps its outputs there. */
+  lock: LockPaths;
+  token: string;
   /** Sudo mode: directories to create (parents first) before installing the files. */
   createDirectories: string[];
   /** Directories push created (in either mode), removed again if the host ends with its old files. */
   createdDirectories: string[];
   /** The reload commands in order, `systemctl daemon-reload` first when units changed. */
   reloads: string[];
+  /** How long one check or reload may run before `timeout(1)` kills it, in seconds. */
+  commandTimeoutSeconds: number;
   /** Sudo mode: the staging directory, removed at the end. */
   staging?: string;
   /** Flush the temporary files with sync(1): the upload could not (sudo, or no fsync@openssh.com). */
@@ -329,18 +595,25 @@ for (my $i = 0; @a; $i++) {
 `.trim();
 
 /**
- * Builds the commit script; see the module comment for what it guarantees.
+ * The script's frame: the lock check and registration, output capture, the TERM trap that
+ * cancels, and the `run` function that runs one check or reload under `timeout(1)`.
  *
- * Restoring needs no record of what was done: a file was replaced exactly when its temporary file
- * is gone (a kept create-only file keeps its temporary until the cleanup), and it had a previous
- * version exactly when its backup exists, because replacing removes a stale backup first.
+ * `run` starts the command in the background and waits for it, because a trapped signal
+ * interrupts `wait` at once (POSIX), where it would wait for a foreground command to end. A
+ * cancel (SIGTERM from push) kills the running command's process group, which `timeout` leads.
  */
-export function commitScript(marker: string, plan: CommitPlan): string {
+function commitFrame(plan: CommitPlan): string[] {
   const q = shellQuote;
-  const body: string[] = ["trap '' HUP PIPE", 'show() { say output; printf "%s\\n" "$1"; say output-end; }'];
+  const seconds = plan.commandTimeoutSeconds;
   const temporaries = plan.files.map((file) => q(file.temporary)).join(' ');
   const deepestFirst = [...plan.createdDirectories].reverse().map(q).join(' ');
-  body.push(
+  return [
+    "trap '' HUP PIPE",
+    `P=${q(plan.lock.parent)}; L=${q(plan.lock.file)}; T=${q(plan.token)}`,
+    // Where the commands' outputs go: beside the lock, named after the run, removed with it.
+    'O="$P/.run-$T"',
+    'show() { say output; printf "%s\\n" "$1"; say output-end; }',
+    ...LIVENESS,
     'cleanup() {',
     `  rm -f -- ${temporaries}`,
     ...(deepestFirst === '' ? [] : [`  rmdir -- ${deepestFirst} 2>/dev/null`]),
@@ -348,7 +621,30 @@ export function commitScript(marker: string, plan: CommitPlan): string {
     '  :',
     '}',
     'abort() { cleanup; say end; exit 0; }',
-  );
+    `if ! owned; then say fail lock - 1; show "the push lock is no longer this push's"; cleanup; say end; exit 0; fi`,
+    'say pid $$',
+    'cancelled=0; child=',
+    `trap 'cancelled=1; if [ -n "$child" ]; then kill -TERM -"$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null; fi' TERM`,
+    'run() {',
+    `  (trap - PIPE; exec timeout -k 5 ${seconds} sh -c "$1") </dev/null >"$O.output" 2>&1 &`,
+    '  child=$!',
+    '  wait "$child"; s=$?',
+    '  if [ $cancelled -eq 1 ]; then wait "$child" 2>/dev/null; fi',
+    '  child=',
+    '}',
+    // What the command printed: read only when it failed, which is when push reports it.
+    'printed() { o=$(cat -- "$O.output" 2>/dev/null); }',
+  ];
+}
+
+/**
+ * The restore function. It needs no record of what was done: a file was replaced exactly when its
+ * temporary file is gone (a kept create-only file keeps its temporary until the cleanup), and it
+ * had a previous version exactly when its backup exists, because replacing removes a stale backup
+ * first.
+ */
+function restoreStep(plan: CommitPlan): string[] {
+  const q = shellQuote;
   const restore = ['restore() {'];
   [...plan.files.keys()].reverse().forEach((index) => {
     const file = plan.files[index]!;
@@ -360,9 +656,17 @@ export function commitScript(marker: string, plan: CommitPlan): string {
     );
   });
   restore.push('  :', '}');
-  body.push(...restore);
+  return restore;
+}
 
-  body.push('say step checking');
+/**
+ * SPEC section 6, step 3 (on the host): install staged copies (sudo), set owners, flush, and run
+ * every check on the temporary files. Any failure, a timeout or a cancel aborts with nothing
+ * replaced.
+ */
+function checkStep(plan: CommitPlan): string[] {
+  const q = shellQuote;
+  const body = ['say step checking'];
   if (plan.createDirectories.length > 0) {
     body.push(
       `o=$(mkdir -p -- ${plan.createDirectories.map(q).join(' ')} 2>&1) || { say fail prepare - $?; show "$o"; abort; }`,
@@ -383,19 +687,56 @@ export function commitScript(marker: string, plan: CommitPlan): string {
       );
   });
   if ((plan.staging !== undefined || plan.syncTemporaries === true) && plan.files.length > 0)
-    body.push(`sync -- ${temporaries} 2>/dev/null`);
+    body.push(`sync -- ${plan.files.map((file) => q(file.temporary)).join(' ')} 2>/dev/null`);
+  // The checks are independent (each reads its own temporary file), so they run side by side,
+  // in one shell under one timeout(1): started together, each has the whole limit, and a batch
+  // costs two processes more than the checks themselves, not two more per check. Each check
+  // leaves its exit status in a file; one without it was still running when the time ran out.
+  const checked = plan.files.flatMap((file, index) => (file.check === undefined ? [] : [{ file, index }]));
   body.push('bad=0');
-  plan.files.forEach((file, index) => {
-    if (file.check === undefined) return;
+  if (checked.length > 0) {
+    const batch = [
+      'O=$1',
+      // Each job records its own status as soon as its check ends, whatever the others do.
+      ...checked.map(
+        ({ file, index }) =>
+          `{ ( eval ${q(file.check!)} ); echo $? > "$O.status-${index}"; } </dev/null >"$O.output-${index}" 2>&1 &`,
+      ),
+      'wait',
+    ].join('\n');
     body.push(
-      `c=${q(file.check)}`,
-      `o=$(trap - PIPE; eval "$c" 2>&1 </dev/null); s=$?`,
-      `if [ $s -ne 0 ]; then say fail check ${index} $s; show "$o"; bad=1; fi`,
+      'if [ $cancelled -eq 0 ]; then',
+      `  (trap - PIPE; exec timeout -k 5 ${plan.commandTimeoutSeconds} sh -c ${q(batch)} sh "$O") </dev/null >"$O.batch" 2>&1 &`,
+      '  child=$!',
+      ...checked.map(({ index }) => `  say run check ${index}`),
+      '  wait "$child"; sb=$?',
+      '  if [ $cancelled -eq 1 ]; then wait "$child" 2>/dev/null; fi',
+      '  child=',
+      'fi',
     );
-  });
-  body.push('[ $bad -eq 0 ] || abort');
+    for (const { index } of checked) {
+      body.push(
+        'if [ $cancelled -eq 0 ]; then',
+        `  s=; read -r s 2>/dev/null < "$O.status-${index}"`,
+        `  o=; if [ "$s" != 0 ]; then o=$(cat -- "$O.output-${index}" 2>/dev/null); fi`,
+        `  if [ -z "$s" ] && { [ $sb -eq 124 ] || [ $sb -eq 137 ]; }; then say fail check ${index} $sb timeout; show "$o"; bad=1`,
+        `  elif [ -z "$s" ]; then say fail check ${index} $sb; show "$o$(cat -- "$O.batch" 2>/dev/null)"; bad=1`,
+        `  elif [ "$s" -ne 0 ]; then say fail check ${index} $s; show "$o"; bad=1; fi`,
+        'fi',
+      );
+    }
+  }
+  body.push('if [ $cancelled -eq 1 ]; then say cancelled checking; abort; fi', '[ $bad -eq 0 ] || abort');
+  return body;
+}
 
-  body.push('say step replacing');
+/**
+ * SPEC section 6, step 4 (on the host): keep each previous version (backup), then rename each
+ * temporary file over its destination. A failure restores what was replaced.
+ */
+function swapStep(plan: CommitPlan): string[] {
+  const q = shellQuote;
+  const body = ['say step replacing'];
   const perlArguments = plan.files
     .flatMap((file) => [file.createOnly ? 'c' : 'r', file.destination, file.temporary, file.backup])
     .map(q)
@@ -429,54 +770,111 @@ export function commitScript(marker: string, plan: CommitPlan): string {
     'else',
     ...coreutils,
     'fi',
+    // The renames run to their end even when push cancels meanwhile; then they are undone.
+    'if [ $cancelled -eq 1 ]; then say cancelled replacing; restore; abort; fi',
     'say replaced',
   );
+  return body;
+}
 
-  if (plan.reloads.length > 0) {
-    body.push('say step reloading', 'failed=-1');
-    const run = (index: number, round: string): string[] => [
-      `c=${q(plan.reloads[index]!)}`,
-      `o=$(trap - PIPE; eval "$c" 2>&1 </dev/null); s=$?`,
-      `if [ $s -eq 0 ]; then say ${round}-ok ${index}; else say ${round}-fail ${index} $s; show "$o"; failed=${index}; fi`,
-    ];
-    plan.reloads.forEach((_, index) => {
-      body.push(`if [ $failed -lt 0 ]; then`, ...run(index, 'reload').map((line) => `  ${line}`), 'fi');
-    });
+/**
+ * SPEC section 6, step 5 (on the host): run each reload once, in order. When one fails, times
+ * out, or push cancels, restore the previous files and run again the reloads that had run.
+ */
+function reloadStep(plan: CommitPlan): string[] {
+  const q = shellQuote;
+  if (plan.reloads.length === 0) return [];
+  const body = ['say step reloading', 'failed=-1; last=-1'];
+  // A reload that push's cancel stopped has not failed: it runs again after the restore.
+  const run = (index: number, round: string): string[] => [
+    `say run ${round} ${index}`,
+    `run ${q(plan.reloads[index]!)}`,
+    `if [ $s -eq 0 ]; then say ${round}-ok ${index}; ${round === 'reload' ? 'elif [ $cancelled -eq 1 ]; then :; ' : ''}else printed; say ${round}-fail ${index} $s; show "$o"; failed=${index}; fi`,
+  ];
+  plan.reloads.forEach((_, index) => {
     body.push(
-      'if [ $failed -ge 0 ]; then',
-      '  say restoring',
-      '  restore',
-      '  cleanup',
-      '  again=$failed; failed=-1',
+      `if [ $failed -lt 0 ] && [ $cancelled -eq 0 ]; then`,
+      `  last=${index}`,
+      ...run(index, 'reload').map((line) => `  ${line}`),
+      'fi',
     );
-    plan.reloads.forEach((_, index) => {
-      body.push(
-        `  if [ ${index} -le $again ]; then`,
-        ...run(index, 'again').map((line) => `    ${line}`),
-        '  fi',
-      );
-    });
-    body.push('fi');
+  });
+  body.push(
+    'if [ $failed -ge 0 ] || [ $cancelled -eq 1 ]; then',
+    '  if [ $cancelled -eq 1 ]; then say cancelled reloading; fi',
+    '  say restoring',
+    '  restore',
+    '  cleanup',
+    '  again=$last; failed=-1',
+  );
+  plan.reloads.forEach((_, index) => {
+    body.push(
+      `  if [ ${index} -le $again ]; then`,
+      ...run(index, 'again').map((line) => `    ${line}`),
+      '  fi',
+    );
+  });
+  body.push('  say end; exit 0', 'fi');
+  return body;
+}
+
+/**
+ * After a change that holds: the backups of earlier runs go (this run's stays, for a person to
+ * compare or put back), as does everything the run staged.
+ */
+function finishStep(plan: CommitPlan): string[] {
+  const q = shellQuote;
+  const body: string[] = [];
+  for (const file of plan.files) {
+    const prefix = besidePrefix(file.destination, 'backup');
+    body.push(
+      `for f in ${q(prefix)}*; do if { [ -e "$f" ] || [ -L "$f" ]; } && [ "$f" != ${q(file.backup)} ]; then rm -f -- "$f"; fi; done`,
+    );
   }
-  body.push(...(plan.files.some((file) => file.createOnly) ? ['cleanup'] : []));
+  if (plan.files.some((file) => file.createOnly)) body.push('cleanup');
   if (plan.staging !== undefined) body.push(`rm -rf -- ${q(plan.staging)}`);
-  return wrap(marker, body);
+  return body;
+}
+
+/**
+ * Builds the commit script; see the module comment for what it guarantees. It is one `{ … }` block
+ * with its input from /dev/null, so that the shell that runs it (the lock's keeper) reads on from
+ * push's channel after it, and it ends its shell only where it stops early (`exit`).
+ */
+export function commitScript(marker: string, plan: CommitPlan): string {
+  return [
+    '{',
+    ...preamble(marker),
+    ...commitFrame(plan),
+    ...restoreStep(plan),
+    ...checkStep(plan),
+    ...swapStep(plan),
+    ...reloadStep(plan),
+    ...finishStep(plan),
+    'say end',
+    '} </dev/null',
+    '',
+  ].join('\n');
 }
 
 /** A command that failed on the host, with what it printed. */
 export interface RemoteFailure {
-  /** `prepare`, `check`, `backup`, `replace`. */
+  /** `lock`, `prepare`, `check`, `backup`, `replace`. */
   what: string;
   /** Index into the commit's files, or undefined for the whole host. */
   file: number | undefined;
   exitCode: number;
   output: string;
+  /** `timeout(1)` killed it. */
+  timedOut?: boolean;
 }
 
 /** How the commit script's run went, as far as its output tells. */
 export interface CommitOutcome {
   /** The script reached its end (false: connection lost or script killed). */
   ended: boolean;
+  /** The commit script's shell on the host, for a cancel. */
+  pid?: number;
   steps: string[];
   failures: RemoteFailure[];
   /** Files that got a backup of their previous version. */
@@ -484,9 +882,20 @@ export interface CommitOutcome {
   /** create-only files that appeared on the host between plan and commit; left as they were. */
   kept: number[];
   replaced: boolean;
-  reloads: { index: number; ok: boolean; exitCode?: number; output?: string; again: boolean }[];
+  reloads: {
+    index: number;
+    ok: boolean;
+    exitCode?: number;
+    output?: string;
+    again: boolean;
+    timedOut?: boolean;
+  }[];
   restored: boolean;
   restoreFailures: { file: number; output: string }[];
+  /** The step in which push's cancel took effect. */
+  cancelled?: 'checking' | 'replacing' | 'reloading';
+  /** What runs now: a check of a file, or a reload, by index. */
+  running?: { what: 'check' | 'reload' | 'again'; index: number };
 }
 
 /** Reads the commit script's output line by line, as it arrives. */
@@ -505,10 +914,28 @@ export class CommitReader {
   private capture: string[] | undefined;
   private attach: ((output: string) => void) | undefined;
 
+  /** When the running command started, as this side saw its `run` line. */
+  /** When each running command started (`check 3`, `reload 0`), as this side saw its `run` line. */
+  private readonly runStarted = new Map<string, number>();
+
+  /**
+   * `commandTimeoutMs` is the limit `timeout(1)` enforces on the host: a command that exits 124 or
+   * 137 (killed) after running that long timed out. Push tells it by the clock here rather than
+   * starting two more processes per command on the host.
+   */
   constructor(
     private readonly marker: string,
     private readonly onStep: (step: string) => void,
+    private readonly onPid: (pid: number) => void = () => undefined,
+    private readonly commandTimeoutMs = Number.POSITIVE_INFINITY,
+    private readonly now: () => number = () => performance.now(),
   ) {}
+
+  private timedOut(command: string, exitCode: number): boolean {
+    const slack = Math.min(500, this.commandTimeoutMs / 4);
+    const started = this.runStarted.get(command) ?? Number.POSITIVE_INFINITY;
+    return (exitCode === 124 || exitCode === 137) && this.now() - started >= this.commandTimeoutMs - slack;
+  }
 
   /** Feeds one stdout line. */
   line(line: string): void {
@@ -528,9 +955,20 @@ export class CommitReader {
     const number = (value: string | undefined): number | undefined =>
       value === undefined || value === '-' ? undefined : Number(value);
     switch (word) {
+      case 'pid':
+        outcome.pid = Number(fields[0]);
+        this.onPid(outcome.pid);
+        break;
       case 'step':
         outcome.steps.push(fields[0] ?? '');
         this.onStep(fields[0] ?? '');
+        break;
+      case 'run':
+        this.runStarted.set(`${fields[0]} ${fields[1]}`, this.now());
+        outcome.running = {
+          what: fields[0] === 'check' ? 'check' : fields[0] === 'again' ? 'again' : 'reload',
+          index: Number(fields[1]),
+        };
         break;
       case 'output':
         this.capture = [];
@@ -541,6 +979,7 @@ export class CommitReader {
           file: number(fields[1]),
           exitCode: number(fields[2]) ?? 1,
           output: '',
+          ...(fields[0] === 'check' && fields[3] === 'timeout' ? { timedOut: true } : {}),
         };
         outcome.failures.push(failure);
         this.attach = (output) => (failure.output = output);
@@ -555,6 +994,10 @@ export class CommitReader {
       case 'replaced':
         outcome.replaced = true;
         break;
+      case 'cancelled':
+        outcome.cancelled =
+          fields[0] === 'replacing' ? 'replacing' : fields[0] === 'reloading' ? 'reloading' : 'checking';
+        break;
       case 'reload-ok':
       case 'again-ok':
         outcome.reloads.push({ index: Number(fields[0]), ok: true, again: word === 'again-ok' });
@@ -567,6 +1010,9 @@ export class CommitReader {
           exitCode: Number(fields[1]),
           output: '',
           again: word === 'again-fail',
+          ...(this.timedOut(`${word === 'again-fail' ? 'again' : 'reload'} ${fields[0]}`, Number(fields[1]))
+            ? { timedOut: true }
+            : {}),
         };
         outcome.reloads.push(reload);
         this.attach = (output) => (reload.output = output);
@@ -583,6 +1029,7 @@ export class CommitReader {
       }
       case 'end':
         outcome.ended = true;
+        outcome.running = undefined;
         break;
       default:
         break;
@@ -602,4 +1049,9 @@ export function cleanupScript(
     body.push(`rmdir -- ${[...createdDirectories].reverse().map(shellQuote).join(' ')} 2>/dev/null`);
   if (staging !== undefined) body.push(`rm -rf -- ${shellQuote(staging)}`);
   return wrap(marker, body);
+}
+
+/** Name prefixes whose matches are leftovers of earlier runs: temporaries of every destination. */
+export function leftoverPrefixesOf(destinations: readonly string[]): string[] {
+  return destinations.map((destination) => besidePrefix(destination, 'new'));
 }

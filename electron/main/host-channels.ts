@@ -128,6 +128,14 @@ export function hostChannelTable<Window>(
       request: requestValidators.pushRequest,
       handle: (context, request) => push.push(context.window, request),
     },
+    cancelPush: {
+      channel: INVOKE_CHANNELS.cancelPush,
+      request: undefined,
+      handle: async (context) => {
+        push.cancel(context.window);
+        return undefined;
+      },
+    },
   };
 }
 

@@ -64,13 +64,22 @@ const LISTED_FINDINGS = 5;
 
 /** The main-process side of push. */
 export class PushService<Window> {
-  private readonly running = new Set<Window>();
+  /** Each window's running plan or push, and what cancels it. */
+  private readonly running = new Map<Window, AbortController>();
 
   constructor(private readonly options: PushServiceOptions<Window>) {}
 
   /** Whether `window` has a plan or push running. */
   isRunning(window: Window): boolean {
     return this.running.has(window);
+  }
+
+  /**
+   * Cancels `window`'s running plan or push: hosts not started are not pushed, and every host being
+   * pushed ends with its old files. The plan's or push's own call then resolves with the report.
+   */
+  cancel(window: Window): void {
+    this.running.get(window)?.abort();
   }
 
   /** A dry run: host keys and the plan with diffs; nothing changes, known_hosts included. */
@@ -86,7 +95,8 @@ export class PushService<Window> {
   private async run(window: Window, request: PushRequest, dryRun: boolean): Promise<PushReport> {
     if (this.running.has(window))
       throw new HostError('a push from this window is still running: wait until it has finished');
-    this.running.add(window);
+    const cancel = new AbortController();
+    this.running.set(window, cancel);
     try {
       const bundle = await pushBundleOf(generatedBundle(request.designText), 'the generated bundle');
       if (!bundle.ok) throw new HostError(`the generated bundle cannot be pushed: ${bundle.problem.message}`);
@@ -104,6 +114,7 @@ export class PushService<Window> {
           confirm: async (question) => confirmed.has(`${question.host} ${question.fingerprint}`),
           record: !dryRun,
         },
+        signal: cancel.signal,
         onEvent: (event) => this.options.send(window, event),
         ...(this.options.connect ? { connect: this.options.connect } : {}),
       });

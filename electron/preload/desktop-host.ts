@@ -124,6 +124,7 @@ export function createDesktopHost(ipc: HostIpc) {
       }),
     planPush: (request: PushRequest) => invoke('planPush', pushMessage(request)),
     push: (request: PushRequest) => invoke('push', pushMessage(request)),
+    cancelPush: () => invoke('cancelPush'),
     onPushEvent: (listener: (event: PushEvent) => void) => {
       pushListeners.add(listener);
       return () => void pushListeners.delete(listener);

@@ -40,6 +40,7 @@ export interface InvokeProtocol {
   writeRecoveryCopy: { request: RecoveryCopy; reply: undefined };
   planPush: { request: PushRequest; reply: PushReport };
   push: { request: PushRequest; reply: PushReport };
+  cancelPush: { request: undefined; reply: undefined };
 }
 
 /** A host member that the preload forwards to main. */
@@ -58,6 +59,7 @@ export const INVOKE_CHANNELS = {
   writeRecoveryCopy: 'topoforge:write-recovery-copy',
   planPush: 'topoforge:plan-push',
   push: 'topoforge:push',
+  cancelPush: 'topoforge:cancel-push',
 } as const satisfies Record<InvokeMember, `${typeof CHANNEL_PREFIX}${string}`>;
 
 /** Main to page: a {@link HostCommand} of core/host.ts. */

@@ -46,6 +46,21 @@ export function trustHostKey(services: AppServices, host: string, fingerprint: s
   return planPush(services);
 }
 
+/**
+ * Cancels the running plan or push: hosts not started are not pushed, and every host being pushed
+ * ends with its old files. The running plan or push then finishes with its report as usual.
+ */
+export async function cancelPush(services: AppServices): Promise<void> {
+  const { host, store } = services;
+  if (!host.cancelPush) return;
+  store.getState().markPushCancelling();
+  try {
+    await host.cancelPush();
+  } catch (error) {
+    store.getState().notify(`Cancel: ${messageOf(error)}`, 'error');
+  }
+}
+
 /** Pushes the planned design to the chosen hosts. */
 export async function runPush(services: AppServices): Promise<void> {
   const { host, store } = services;

@@ -7,9 +7,9 @@
 import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { FileReport, HostReport, PushStep } from '../../core/push';
+import type { FileReport, HostReport, PlannedCommand, PushStep } from '../../core/push';
 import { exportBundle } from '../app/commands';
-import { canPush, planPush, runPush, trustHostKey } from '../app/push';
+import { canPush, cancelPush, planPush, runPush, trustHostKey } from '../app/push';
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
 import type { HostProgress } from '../state/push-slice';
@@ -17,6 +17,7 @@ import type { HostProgress } from '../state/push-slice';
 const STEP_TEXT: Record<PushStep, string> = {
   connecting: 'connecting',
   verifying: 'verifying the host key',
+  locking: 'taking the host’s push lock',
   planning: 'planning',
   uploading: 'uploading',
   checking: 'checking',
@@ -156,12 +157,48 @@ function FileRow({ host, file }: { host: string; file: FileReport }) {
   );
 }
 
+/**
+ * Every check and reload the push runs on a host, exactly as the host's shell gets them: what the
+ * person reviews before pushing (issue 9: nothing runs as root that the plan did not show).
+ */
+function CommandList({ host, commands }: { host: string; commands: PlannedCommand[] }) {
+  const [open, setOpen] = useState(false);
+  if (commands.length === 0) return null;
+  return (
+    <div className="push-commands" data-testid={`push-commands-${host}`}>
+      <button
+        type="button"
+        className="small"
+        aria-expanded={open}
+        data-testid={`push-commands-toggle-${host}`}
+        onClick={() => setOpen(!open)}
+      >
+        {open
+          ? 'Hide commands'
+          : `Show the ${commands.length} command${commands.length === 1 ? '' : 's'} it runs`}
+      </button>
+      {open ? (
+        <ol className="push-command-list">
+          {commands.map((command, index) => (
+            <li key={index} data-testid={`push-command-${host}-${index}`}>
+              <span className="push-muted">{command.step === 'checking' ? 'check' : 'reload'}</span>{' '}
+              <code className="mono">{command.command}</code>
+            </li>
+          ))}
+        </ol>
+      ) : null}
+    </div>
+  );
+}
+
 function progressText(progress: HostProgress | undefined): string | undefined {
   if (!progress) return undefined;
   if (progress.finished) return undefined;
   if (progress.step === undefined && progress.waitingFor)
     return `waiting for ${progress.waitingFor.join(', ')}`;
-  return progress.step && progress.step !== 'order' ? `${STEP_TEXT[progress.step]}…` : undefined;
+  return progress.step && progress.step !== 'order' && progress.step !== 'cancelled'
+    ? `${STEP_TEXT[progress.step]}…`
+    : undefined;
 }
 
 function Outcome({ host }: { host: HostReport }) {
@@ -169,6 +206,15 @@ function Outcome({ host }: { host: HostReport }) {
     return (
       <span className={`push-badge outcome-${host.status}`} data-testid={`push-outcome-${host.host}`}>
         {host.status}
+      </span>
+    );
+  if (host.failure?.cancelled)
+    return (
+      <span className="push-badge outcome-failed" data-testid={`push-outcome-${host.host}`}>
+        {host.failure.step === 'cancelled'
+          ? 'not started: cancelled'
+          : `cancelled while ${host.failure.step}`}
+        {' · old files kept'}
       </span>
     );
   return (
@@ -244,6 +290,7 @@ function HostSection({ planned, pushed }: { planned: HostReport; pushed: HostRep
           ))}
         </ul>
       ) : null}
+      <CommandList host={planned.host} commands={planned.commands ?? []} />
       <Failure host={shown} />
       {shown.warnings.map((warning, index) => (
         <p key={index} className="push-muted">
@@ -350,6 +397,17 @@ export function PushDialogContent({ onClose }: { onClose: () => void }) {
         <button type="button" onClick={onClose} data-testid="push-close">
           Close
         </button>
+        {busy ? (
+          <button
+            type="button"
+            disabled={run.cancelling}
+            data-testid="push-cancel"
+            title="Hosts not started are not pushed; every host being pushed keeps its old files"
+            onClick={() => void cancelPush(services)}
+          >
+            {run.cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        ) : null}
         <button
           type="button"
           disabled={busy}

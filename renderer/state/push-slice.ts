@@ -35,6 +35,8 @@ export interface PushRun {
   /** Unknown host keys the person trusted in this session. */
   confirmed: ConfirmedHostKey[];
   progress: Record<string, HostProgress>;
+  /** The person asked to cancel the running plan or push; it is winding down. */
+  cancelling: boolean;
 }
 
 /** The push part of the store. */
@@ -47,6 +49,8 @@ export interface PushSlice {
   /** The plan or push could not start; back to where the dialog was, with the reason. */
   failPush: (message: string) => void;
   recordPushEvent: (event: PushEvent) => void;
+  /** The person asked to cancel the running plan or push. */
+  markPushCancelling: () => void;
   selectPushHost: (host: string, selected: boolean) => void;
   /** Trusts `fingerprint` for `host` (replacing one trusted before for it). */
   trustHostKey: (host: string, fingerprint: string) => void;
@@ -66,6 +70,7 @@ const initialRun: PushRun = {
   selected: [],
   confirmed: [],
   progress: {},
+  cancelling: false,
 };
 
 export const createPushSlice: StateCreator<Store, [], [], PushSlice> = (set, get) => {
@@ -80,16 +85,24 @@ export const createPushSlice: StateCreator<Store, [], [], PushSlice> = (set, get
         result: undefined,
         error: undefined,
         progress: {},
+        cancelling: false,
       }),
-    finishPushPlan: (report) => update({ phase: 'planned', plan: report, selected: plannedHosts(report) }),
-    startPush: () => update({ phase: 'pushing', result: undefined, error: undefined, progress: {} }),
-    finishPush: (report) => update({ phase: 'pushed', result: report }),
+    finishPushPlan: (report) =>
+      update({ phase: 'planned', plan: report, selected: plannedHosts(report), cancelling: false }),
+    startPush: () =>
+      update({ phase: 'pushing', result: undefined, error: undefined, progress: {}, cancelling: false }),
+    finishPush: (report) => update({ phase: 'pushed', result: report, cancelling: false }),
     failPush: (message) => {
       const { phase, plan } = get().pushRun;
       update({
         phase: phase === 'pushing' && plan ? 'planned' : plan && phase !== 'planning' ? phase : 'idle',
         error: message,
+        cancelling: false,
       });
+    },
+    markPushCancelling: () => {
+      const { phase } = get().pushRun;
+      if (phase === 'planning' || phase === 'pushing') update({ cancelling: true });
     },
     recordPushEvent: (event) => {
       const { phase, progress } = get().pushRun;

@@ -11,6 +11,7 @@ import {
   backupPathOf,
   commitScript,
   CommitReader,
+  lockPathsOf,
   newMarker,
   scriptCommand,
   temporaryPathOf,
@@ -54,21 +55,26 @@ function read(path: string): string | undefined {
   return existsSync(full) ? readFileSync(full, 'utf8') : undefined;
 }
 
+/** The run id of the commits here: it names their temporary and backup files. */
+const RUN = 'c0ffee';
+/** The lock token the commits run under; {@link commit} lays the lock out as the lock script would. */
+const TOKEN = 'commit-test-token';
+
 /** Lays out three files as an upload leaves them: an update, a create, and a create-only. */
 function stage(): CommitFile[] {
   put('etc/a.conf', 'a old\n');
-  put('etc/.a.conf.topoforge-new', 'a new\n');
-  put('etc/new/.b.conf.topoforge-new', 'b new\n');
+  put(`etc/.a.conf.topoforge-new-${RUN}`, 'a new\n');
+  put(`etc/new/.b.conf.topoforge-new-${RUN}`, 'b new\n');
   put('etc/state.conf', 'learned\n');
-  put('etc/.state.conf.topoforge-new', 'state generated\n');
+  put(`etc/.state.conf.topoforge-new-${RUN}`, 'state generated\n');
   return ['etc/a.conf', 'etc/new/b.conf', 'etc/state.conf'].map((path) => {
     const destination = join(host.root, path);
     return {
       destination,
-      temporary: temporaryPathOf(destination),
-      backup: backupPathOf(destination),
+      temporary: temporaryPathOf(destination, RUN),
+      backup: backupPathOf(destination, RUN),
       mode: '0644',
-      check: `test -s ${temporaryPathOf(destination)}`,
+      check: `test -s ${temporaryPathOf(destination, RUN)}`,
       createOnly: path === 'etc/state.conf',
     };
   });
@@ -81,14 +87,20 @@ async function commit(
 ): Promise<CommitOutcome> {
   const marker = newMarker();
   const reader = new CommitReader(marker, () => undefined);
+  const lock = lockPathsOf(host.root);
+  mkdirSync(lock.parent, { recursive: true });
+  writeFileSync(lock.file, `${TOKEN}\n${process.pid} 0 boot\n{}\n`);
   const script = commitScript(marker, {
     files,
+    lock,
+    token: TOKEN,
     createDirectories: [],
     createdDirectories: [join(host.root, 'etc/new')],
     reloads,
+    commandTimeoutSeconds: 20,
     replaceWith,
   });
-  await connection.exec(scriptCommand(false), script, (line) => reader.line(line));
+  await connection.exec(scriptCommand(false), script, { onLine: (line) => reader.line(line) });
   return reader.outcome;
 }
 
@@ -97,7 +109,7 @@ function temporaries(): string[] {
   const walk = (directory: string): void => {
     for (const entry of readdirSync(directory, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(join(directory, entry.name));
-      else if (entry.name.endsWith('.topoforge-new')) found.push(entry.name);
+      else if (entry.name.includes('.topoforge-new')) found.push(entry.name);
     }
   };
   walk(host.root);
@@ -111,7 +123,7 @@ describe.skipIf(!requireSshd()).each(['auto', 'coreutils'] as const)(
       const outcome = await commit(stage(), replaceWith);
       expect(outcome).toMatchObject({ ended: true, replaced: true, failures: [], backedUp: [0], kept: [2] });
       expect(read('etc/a.conf')).toBe('a new\n');
-      expect(read('etc/.a.conf.topoforge-backup')).toBe('a old\n');
+      expect(read(`etc/.a.conf.topoforge-backup-${RUN}`)).toBe('a old\n');
       expect(read('etc/new/b.conf')).toBe('b new\n');
       expect(read('etc/state.conf')).toBe('learned\n');
       expect(temporaries()).toEqual([]);

@@ -27,7 +27,7 @@ import { buildManifest } from '../../core/generate/bundle';
 import type { BundleFile, FilePolicy } from '../../core/generate/bundle';
 import type { Design } from '../../core/model';
 import { SshConnection } from '../../deploy/push/connection';
-import { loadPushBundle, pushBundle } from '../../deploy/push/index';
+import { loadPushBundle as loadBundle, manifestDigest, pushBundle } from '../../deploy/push/index';
 import type { PushEvent, PushReport, SerialGroup } from '../../deploy/push/index';
 import { writeBundle } from '../../deploy/write-bundle';
 import { sleep, startProcess, waitForPort } from '../lab/processes';
@@ -124,6 +124,20 @@ async function writeLabBundle(
   return directory;
 }
 
+/**
+ * The digest of a bundle's manifest. The bundles here are hand-made, with checks and reloads of
+ * their own (shell commands that log on the lab host) at paths no generator writes; push runs
+ * such a manifest only when the person vouches for it by its digest, as these tests do.
+ */
+function digestOf(directory: string): string {
+  return manifestDigest(JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')));
+}
+
+/** Loads a hand-made lab bundle, vouched for by its digest. */
+function loadPushBundle(directory: string): ReturnType<typeof loadBundle> {
+  return loadBundle(directory, { manifestDigest: digestOf(directory) });
+}
+
 /** A file and its mode under a host's root, by path relative to it (hidden files included). */
 function snapshot(root: string): Record<string, string> {
   const result: Record<string, string> = {};
@@ -176,6 +190,7 @@ async function push(
     directory,
     ...(args.includes('--identity') || environment.agentSocket ? [] : ['--identity', lab.identityFile]),
     ...(args.includes('--known-hosts') ? [] : ['--known-hosts', knownHosts]),
+    ...(existsSync(join(directory, 'manifest.json')) ? ['--manifest-digest', digestOf(directory)] : []),
     ...args,
   ];
   const code = await runPush(withDefaults, io, { home, ...environment });
@@ -251,7 +266,10 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
       expect(reloadLog(id)).toEqual(['app']);
       // Units changed: daemon-reload before the unit's own reload.
       expect(hosts[id]!.systemctlCalls()).toEqual(['daemon-reload', 'restart app.service']);
-      expect(Object.keys(snapshot(hosts[id]!.root)).filter((path) => path.includes('topoforge'))).toEqual([]);
+      // No temporary file is left, and the lock is released: only its empty folder stays.
+      expect(Object.keys(snapshot(hosts[id]!.root)).filter((path) => path.includes('topoforge'))).toEqual([
+        'var/lib/topoforge/',
+      ]);
     }
     const before = ALL.map((id) => snapshot(hosts[id]!.root));
 
@@ -275,7 +293,12 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
     expect(result.code).toBe(0);
     const extra = result.report().hosts[0]!.files.find((file) => file.path.endsWith('extra.conf'))!;
     expect(extra).toMatchObject({ action: 'update', reasons: ['content'] });
-    expect(extra.backup).toBe(join(hosts['host-1']!.root, 'etc/app/conf.d/.extra.conf.topoforge-backup'));
+    expect(extra.backup).toMatch(
+      new RegExp(
+        `^${join(hosts['host-1']!.root, 'etc/app/conf.d/')}\\.extra\\.conf\\.topoforge-backup-[0-9a-f]{12}$`,
+        'u',
+      ),
+    );
     expect(readFileSync(extra.backup!, 'utf8')).toBe('extra 1\n');
     expect(readRemote('host-1', 'etc/app/conf.d/extra.conf')).toBe('extra 2\n');
     // Only the reload of the changed file ran; the unit did not change, so no daemon-reload.
@@ -639,29 +662,41 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
       expect(host.failure?.step).toBe('uploading');
       expect(
         events.filter((event) => event.type === 'step').map((event) => event.type === 'step' && event.step),
-      ).toEqual(['connecting', 'verifying', 'planning', 'uploading']);
+      ).toEqual(['connecting', 'verifying', 'locking', 'planning', 'uploading']);
+      // The report says plainly that temporary files may be left, and which.
+      expect(host.failure?.message).toMatch(
+        /nothing was replaced.*temporary files? of this push may be left/u,
+      );
+      expect(host.failure?.message).toContain('the next push');
+      expect(host.failure?.leftovers?.some((path) => path.includes('.big.data.topoforge-new-'))).toBe(true);
     } finally {
       await proxy.close();
     }
+    // The host releases the lock on its own once the connection is gone.
+    const lockDirectory = join(hosts['host-1']!.root, 'var/lib/topoforge/push.lock');
+    for (let waited = 0; existsSync(lockDirectory) && waited < 5000; waited += 50) await sleep(50);
+    expect(existsSync(lockDirectory)).toBe(false);
     // Every destination is as it was; at most the partial upload sits under its hidden temporary name.
     const after = snapshot(hosts['host-1']!.root);
+    const leftovers = Object.keys(after).filter((path) => path.includes('.topoforge-new-'));
+    expect(leftovers.length).toBeGreaterThan(0);
     const withoutTemporaries = Object.fromEntries(
-      Object.entries(after).filter(([path]) => !path.endsWith('.topoforge-new')),
+      Object.entries(after).filter(([path]) => !leftovers.includes(path)),
     );
-    expect(Object.keys(withoutTemporaries).filter((path) => !(path in before))).toEqual([
-      'var/',
-      'var/lib/',
-      'var/lib/app/',
-    ]);
+    expect(Object.keys(withoutTemporaries).filter((path) => !(path in before))).toEqual(['var/lib/app/']);
     for (const [path, value] of Object.entries(before)) expect(after[path]).toBe(value);
     expect(reloadLog('host-1')).toEqual(['app']);
 
-    // The next push over a sound connection completes, and leaves no temporary file behind.
-    const retry = await push(await writeLabBundle({ 'host-1': version2 }));
+    // The next push over a sound connection removes them and says so, completes, and leaves no
+    // temporary file behind.
+    const retry = await push(await writeLabBundle({ 'host-1': version2 }), ['--json']);
     expect(retry.code, retry.stdout).toBe(0);
+    const warning = retry.report().hosts[0]!.warnings.join('\n');
+    expect(warning).toContain('an earlier push left when it was cut off');
+    for (const path of leftovers) expect(warning).toContain(join(hosts['host-1']!.root, path));
     expect(readFileSync(join(hosts['host-1']!.root, 'var/lib/app/big.data')).equals(big)).toBe(true);
     expect(
-      Object.keys(snapshot(hosts['host-1']!.root)).filter((path) => path.endsWith('.topoforge-new')),
+      Object.keys(snapshot(hosts['host-1']!.root)).filter((path) => path.includes('.topoforge-new')),
     ).toEqual([]);
   });
 
@@ -705,7 +740,7 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
     expect(reloadLog('host-1')).toHaveLength(runs);
     expect(readRemote('host-1', 'etc/app/app.conf')).toBe(`${expected}\n`);
     expect(
-      Object.keys(snapshot(hosts['host-1']!.root)).filter((path) => path.endsWith('.topoforge-new')),
+      Object.keys(snapshot(hosts['host-1']!.root)).filter((path) => path.includes('.topoforge-new')),
     ).toEqual([]);
   });
 
@@ -784,6 +819,7 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
     const files = version1('host-1').map((file) => ({ ...file, owner: 'root:root' }));
     const result = await push(await writeLabBundle({ 'host-1': files }, { sudo: true }), ['--json']);
     expect(result.code, result.stdout).toBe(0);
+    // The lock's keeper (which runs the commit too) and the plan.
     expect(hosts['host-1']!.sudoCalls()).toEqual(['sh -s', 'sh -s']);
     expect(readRemote('host-1', 'etc/app/app.conf')).toContain('status ok');
     expect(modeOf('host-1', 'etc/app/app.conf')).toBe('0640');
@@ -868,13 +904,18 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
       readText: async (path) => readFileSync(path, 'utf8'),
       color: false,
     };
-    const wrong = await runPush([bundle, '--identity', keyFile, '--known-hosts', knownHosts], io, {
-      home,
-      passphrase: async () => `${passphrase} but wrong`,
-    });
+    const vouched = ['--manifest-digest', digestOf(bundle)];
+    const wrong = await runPush(
+      [bundle, '--identity', keyFile, '--known-hosts', knownHosts, ...vouched],
+      io,
+      {
+        home,
+        passphrase: async () => `${passphrase} but wrong`,
+      },
+    );
     expect(wrong).toBe(2);
     expect(cliOutput).toContain('wrong passphrase');
-    await runPush([bundle, '--identity', keyFile, '--known-hosts', knownHosts, '--json'], io, {
+    await runPush([bundle, '--identity', keyFile, '--known-hosts', knownHosts, '--json', ...vouched], io, {
       home,
       passphrase: async () => passphrase,
     });

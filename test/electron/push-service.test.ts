@@ -152,6 +152,7 @@ describe.skipIf(!requireSshd())('the app’s push against real OpenSSH servers',
       'step:connecting',
       'step:verifying',
       'host-key',
+      'step:locking',
       'step:planning',
       'planned',
       'step:uploading',
@@ -179,6 +180,38 @@ describe.skipIf(!requireSshd())('the app’s push against real OpenSSH servers',
       ['unchanged', 'known'],
       ['unchanged', 'known'],
     ]);
+  });
+
+  it('cancels a running push from the page: no host is left half-done, none is started after', async () => {
+    let cancel: (() => void) | undefined;
+    const { service } = labPushService<string>(lab, freshKnownHosts(), (_window, event) => {
+      if (event.host === 'web-1' && event.type === 'step' && event.step === 'planning') cancel?.();
+    });
+    cancel = () => {
+      service.cancel('window');
+      cancel = undefined;
+    };
+    // Nothing runs yet: a cancel is a no-op.
+    service.cancel('window');
+    const report = await service.push('window', {
+      designText: labDesignText(lab),
+      confirmedHostKeys: confirmedAll(),
+    });
+    // web-2 waits for web-1 (one entrypoint) and is never started; web-3 ran beside web-1.
+    expect(report.hosts.map((host) => [host.host, host.status, host.failure?.cancelled])).toEqual([
+      ['web-1', 'failed', true],
+      ['web-2', 'failed', true],
+      ['web-3', 'failed', true],
+    ]);
+    expect(report.hosts[1]!.failure?.step).toBe('cancelled');
+    expect(report.hosts[0]!.failure?.message).toBe(
+      'cancelled while planning; nothing was replaced on the host',
+    );
+    expect(lab.hosts.map((_, index) => filesOf(index))).toEqual([[], [], []]);
+    expect(service.isRunning('window')).toBe(false);
+    // The lock was released: the next push takes every host.
+    const again = await service.push('window', { designText: labDesignText(lab), hosts: ['web-1'] });
+    expect(again.hosts[0]!.status, JSON.stringify(again.hosts[0]!.failure)).toBe('changed');
   });
 
   it('refuses a changed key whatever the page confirms, and names the fix', async () => {
@@ -256,9 +289,10 @@ describe.skipIf(!requireSshd())('the app’s push against real OpenSSH servers',
         authentication: () => ({ identityFile: lab.identityFile }),
         knownHosts: { read: [known], write: known },
       });
-      // Straight to the loopback: web-1 at 127.0.0.1, pushed alone.
+      // Straight to the loopback: web-1 at 127.0.0.1, pushed alone. Every host is then on this one
+      // machine (the loader refuses a loopback address beside hosts with real ones).
       const design = JSON.parse(labDesignText(lab)) as { hosts: { address: string }[] };
-      design.hosts[0]!.address = '127.0.0.1';
+      design.hosts.forEach((host, index) => (host.address = `127.0.0.${index + 1}`));
       const text = JSON.stringify(design);
       const report = await service.push('window', {
         designText: text,

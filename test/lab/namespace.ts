@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { shellQuote } from '../../core/shell';
 import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 
 /** A file to place: its text, or its content with a mode (e.g. `0o755` for a script). */
@@ -67,10 +68,8 @@ const SETUP_MARKER = 'lab namespace setup failed:';
 const UNSAFE_PATH = /[,:\\\s'"$`]|\p{Cc}/u;
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/u;
 
-/** Quotes one word for `/bin/sh`. */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
+/** Quotes one word for `/bin/sh`: the project's one quoting function, re-exported for the lab. */
+export { shellQuote } from '../../core/shell';
 
 /** Throws unless `path` is absolute, normalized and safe to hand to `mount`. */
 function assertLabPath(path: string): void {

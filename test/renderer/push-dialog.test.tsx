@@ -177,3 +177,84 @@ describe('the push dialog on the desktop', () => {
     expect(pushed.request.designText).toBe(requests[0]!.request.designText);
   });
 });
+
+describe('reviewing and cancelling a push on the desktop', () => {
+  it('lists every command the plan will run, and Cancel stops the running push', async () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    let emit: (event: PushEvent) => void = () => undefined;
+    let cancels = 0;
+    let finish: (report: PushReport) => void = () => undefined;
+    const commands = [
+      {
+        step: 'checking' as const,
+        command: 'nginx -t -q -c /etc/nginx/.nginx.conf.topoforge-new-0a1b2c3d4e5f',
+        path: '/etc/nginx/nginx.conf',
+      },
+      { step: 'reloading' as const, command: 'systemctl reload nginx', path: '/etc/nginx/nginx.conf' },
+    ];
+    services.host = {
+      ...services.host,
+      platform: 'desktop',
+      onPushEvent: (listener) => {
+        emit = listener;
+        return () => undefined;
+      },
+      planPush: async () =>
+        report(
+          [
+            hostReport('lb-1', {
+              hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:known', trust: 'known' },
+              files: [{ path: '/etc/nginx/nginx.conf', action: 'update', reasons: ['content'] }],
+              commands,
+            }),
+          ],
+          true,
+        ),
+      push: () =>
+        new Promise<PushReport>((resolve) => {
+          finish = resolve;
+          emit({ type: 'step', host: 'lb-1', step: 'checking' });
+        }),
+      cancelPush: async () => {
+        cancels += 1;
+        finish(
+          report(
+            [
+              hostReport('lb-1', {
+                status: 'failed',
+                failure: {
+                  step: 'checking',
+                  message: 'cancelled while checking; nothing was replaced',
+                  cancelled: true,
+                },
+              }),
+            ],
+            false,
+          ),
+        );
+      },
+    };
+    connectHost(services);
+    renderApp(services);
+    act(() => openPush(services));
+    await waitFor(() => expect(screen.getByTestId('push-commands-toggle-lb-1')).toBeTruthy());
+    expect(screen.getByTestId('push-commands-toggle-lb-1').textContent).toBe('Show the 2 commands it runs');
+    // Nothing to cancel while nothing runs.
+    expect(screen.queryByTestId('push-cancel')).toBeNull();
+    fireEvent.click(screen.getByTestId('push-commands-toggle-lb-1'));
+    expect(screen.getByTestId('push-command-lb-1-0').textContent).toBe(`check ${commands[0]!.command}`);
+    expect(screen.getByTestId('push-command-lb-1-1').textContent).toBe('reload systemctl reload nginx');
+
+    fireEvent.click(screen.getByTestId('push-run'));
+    await waitFor(() => expect(screen.getByTestId('push-progress-lb-1').textContent).toBe('checking…'));
+    fireEvent.click(screen.getByTestId('push-cancel'));
+    await waitFor(() =>
+      expect(screen.getByTestId('push-outcome-lb-1').textContent).toBe(
+        'cancelled while checking · old files kept',
+      ),
+    );
+    expect(cancels).toBe(1);
+    expect(screen.queryByTestId('push-cancel')).toBeNull();
+    expect(screen.getByTestId('push-failure-lb-1').textContent).toContain('nothing was replaced');
+  });
+});
