@@ -35,7 +35,14 @@ export interface PlacementOptions {
 
 /** The checkers, each named by the tool it needs. */
 export type LabTool =
-  'nginx' | 'haproxy' | 'keepalived' | 'systemd-analyze' | 'redis-server' | 'redis-sentinel' | 'openssl';
+  | 'nginx'
+  | 'haproxy'
+  | 'keepalived'
+  | 'systemd-analyze'
+  | 'redis-server'
+  | 'redis-sentinel'
+  | 'openssl'
+  | 'wrk';
 
 interface Requirement {
   /** Present when this returns true. */
@@ -85,6 +92,8 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
     ...NAMESPACES,
   ],
   openssl: [executable('openssl', 'openssl')],
+  // The config benchmark loads balancers with wrk inside a network namespace of its own.
+  wrk: [executable('wrk', 'wrk'), executable('ip', 'iproute2'), ...NAMESPACES],
 };
 
 function isAccessible(path: string, mode: number): boolean {
@@ -109,10 +118,15 @@ function findExecutable(name: string): string | undefined {
  * skip: `describe.skipIf(!requireTool('nginx'))(…)`.
  */
 export function requireTool(tool: LabTool): boolean {
-  const missing = REQUIREMENTS[tool].find((requirement) => !requirement.isPresent());
+  const missing = missingRequirement(tool);
   if (missing === undefined) return true;
-  if (process.env.CI === 'true') throw new Error(missing.missing);
+  if (process.env.CI === 'true') throw new Error(missing);
   return false;
+}
+
+/** Why `tool` cannot run here and what fixes it, or undefined when it can. */
+export function missingRequirement(tool: LabTool): string | undefined {
+  return REQUIREMENTS[tool].find((requirement) => !requirement.isPresent())?.missing;
 }
 
 /**
