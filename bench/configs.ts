@@ -303,6 +303,24 @@ interface Measurement {
    * latency, it hardly moves when other work competes for the cores.
    */
   balancerCpuUs: number;
+  /**
+   * TCP connections opened in the benchmark's network namespace per 1,000 requests: wrk's own,
+   * health checks, and every connection the balancer opens to a backend. A balancer that opens one
+   * per request shows about 1,000; one that keeps them alive, a handful.
+   */
+  connectionsPerThousand: number;
+}
+
+/** TCP connections opened so far in this network namespace (`ActiveOpens` of /proc/net/snmp). */
+function connectionsOpened(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('Tcp:'));
+  const [names, values] = lines.map((line) => line.split(/\s+/u));
+  const column = names?.indexOf('ActiveOpens') ?? -1;
+  const value = Number(values?.[column]);
+  if (column < 0 || !Number.isFinite(value)) throw new Error('/proc/net/snmp has no Tcp ActiveOpens');
+  return value;
 }
 
 /** The kernel's clock ticks per second, in which /proc reports CPU time (USER_HZ, 100 on Linux). */
@@ -342,6 +360,7 @@ interface WrkReport {
 /** Loads `url` for `seconds` with wrk and reads its JSON line; counts `balancer`'s CPU meanwhile. */
 async function runWrk(url: string, seconds: number, balancer: LabProcess): Promise<Measurement> {
   const cpuBefore = groupCpuSeconds(balancer.pid);
+  const openedBefore = connectionsOpened();
   const wrk = startProcess(
     'wrk',
     [
@@ -361,6 +380,7 @@ async function runWrk(url: string, seconds: number, balancer: LabProcess): Promi
   );
   const exit = await wrk.exited;
   const cpuSeconds = groupCpuSeconds(balancer.pid) - cpuBefore;
+  const opened = connectionsOpened() - openedBefore;
   const line = wrk
     .output()
     .split('\n')
@@ -374,6 +394,7 @@ async function runWrk(url: string, seconds: number, balancer: LabProcess): Promi
     meanMs: report.meanUs / 1000,
     errors: Object.values(report.errors).reduce((sum, count) => sum + count, 0),
     balancerCpuUs: report.requests > 0 ? (cpuSeconds * 1e6) / report.requests : 0,
+    connectionsPerThousand: report.requests > 0 ? (opened * 1000) / report.requests : 0,
   };
 }
 
@@ -417,13 +438,18 @@ async function measureScenario(
     const complete = measured as Record<Config, Measurement>;
     rounds.push(complete);
     progress(
-      `  ${scenario.id} round ${round + 1}/${options.rounds}: generated ${formatRate(complete.generated.requestsPerSecond)} req/s ` +
-        `p99 ${formatMs(complete.generated.p99Ms)} CPU ${complete.generated.balancerCpuUs.toFixed(1)} µs/req, ` +
-        `reference ${formatRate(complete.reference.requestsPerSecond)} req/s ` +
-        `p99 ${formatMs(complete.reference.p99Ms)} CPU ${complete.reference.balancerCpuUs.toFixed(1)} µs/req`,
+      `  ${scenario.id} round ${round + 1}/${options.rounds}: generated ${describe(complete.generated)}; ` +
+        `reference ${describe(complete.reference)}`,
     );
   }
   return { id: scenario.id, title: scenario.title, rounds };
+}
+
+function describe(measurement: Measurement): string {
+  return (
+    `${formatRate(measurement.requestsPerSecond)} req/s, p99 ${formatMs(measurement.p99Ms)}, ` +
+    `CPU ${measurement.balancerCpuUs.toFixed(1)} µs/req, ${measurement.connectionsPerThousand.toFixed(1)} connections/1k req`
+  );
 }
 
 function median(values: number[]): number {
@@ -444,13 +470,14 @@ interface Summary {
   met: boolean;
 }
 
-type Figures = Pick<Measurement, 'requestsPerSecond' | 'p99Ms' | 'balancerCpuUs'>;
+type Figures = Pick<Measurement, 'requestsPerSecond' | 'p99Ms' | 'balancerCpuUs' | 'connectionsPerThousand'>;
 
 function summarize(result: ScenarioResult): Summary {
   const figures = (config: Config): Figures => ({
     requestsPerSecond: median(result.rounds.map((round) => round[config].requestsPerSecond)),
     p99Ms: median(result.rounds.map((round) => round[config].p99Ms)),
     balancerCpuUs: median(result.rounds.map((round) => round[config].balancerCpuUs)),
+    connectionsPerThousand: median(result.rounds.map((round) => round[config].connectionsPerThousand)),
   });
   const ratio = (key: keyof Figures): number =>
     median(result.rounds.map((round) => round.generated[key] / round.reference[key]));
@@ -487,6 +514,7 @@ function table(summaries: Summary[], options: Options): string {
     'ratio',
     'CPU µs/request',
     'ratio',
+    'connections/1k',
     'target',
   ];
   const rows = summaries.map((summary) => [
@@ -499,6 +527,7 @@ function table(summaries: Summary[], options: Options): string {
     summary.p99Ratio.toFixed(3),
     `${summary.generated.balancerCpuUs.toFixed(1)} / ${summary.reference.balancerCpuUs.toFixed(1)}`,
     summary.cpuRatio.toFixed(3),
+    `${summary.generated.connectionsPerThousand.toFixed(1)} / ${summary.reference.connectionsPerThousand.toFixed(1)}`,
     summary.met ? 'met' : 'MISSED',
   ]);
   const widths = header.map((title, column) =>
@@ -511,7 +540,9 @@ function table(summaries: Summary[], options: Options): string {
       `(after ${options.warmupSeconds} s of warm-up), generated and reference alternating; ratio = generated / reference, ` +
       'the median of the rounds\u2019 ratios.',
     `Targets: req/s ratio >= ${TARGETS.throughput}, p99 ratio <= ${TARGETS.p99}. CPU: the balancer's ` +
-      'user and system time per request, generated / reference (no target; it hardly moves with the load of others).',
+      'user and system time per request, generated / reference (no target; it moves far less than throughput ' +
+      'when other work shares the machine). Connections/1k: TCP connections opened per 1,000 requests ' +
+      "(wrk's, health checks', and the balancer's to the backends), generated / reference.",
     '',
     line(header),
     ...rows.map(line),
