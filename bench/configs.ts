@@ -8,10 +8,11 @@
  * a private mount namespace; the hand-tuned reference for the same topology (`bench/configs/`,
  * written from the vendors' tuning guides, listening on its own port) runs beside it the same way.
  * Both sit in front of the same two backends (one nginx answering a small static response, fast
- * enough not to be the bottleneck). wrk loads one, then the other, alternating which goes first:
- * A B, B A, A B, … for a fixed number of rounds of a few seconds. Each round's ratio compares two
- * runs seconds apart, so the median ratio holds even when other work makes the absolute figures
- * noisy; the balancer's CPU time per request and the connections it opens are reported too.
+ * enough not to be the bottleneck). Every round starts both afresh, and wrk loads one, then the
+ * other, alternating which goes first: A B, B A, A B, … for a fixed number of rounds of a few
+ * seconds. Each round's ratio compares two runs seconds apart, so the median ratio holds even when
+ * other work makes the absolute figures noisy; the balancer's CPU time per request and the
+ * connections it opens are reported too.
  *
  * Target (issue 20): generated within 5% of the reference, on requests a second (ratio >= 0.95)
  * and on p99 latency (ratio <= 1.05).
@@ -23,7 +24,7 @@
  * haproxy wrk openssl).
  *
  * Options: `--rounds N` (default 8), `--seconds S` per measured run (default 3), `--warmup S`
- * per config before the rounds (default 2), `--only ID,ID` (e.g. `nginx-http,haproxy-tcp-tls`),
+ * per config and round before it is measured (default 1), `--only ID,ID` (e.g. `nginx-http,haproxy-tcp-tls`),
  * `--json` (one JSON document on stdout; progress goes to stderr).
  */
 import { spawn } from 'node:child_process';
@@ -146,7 +147,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       rounds: { type: 'string', default: '8' },
       seconds: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
+      warmup: { type: 'string', default: '1' },
       only: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -427,7 +428,39 @@ async function measureScenario(
     generated: generatedConfig(scenario),
     reference: referenceConfig(scenario),
   };
-  // Both run for the whole scenario, each on its own port; the one not under load sits idle.
+  const rounds: Record<Config, Measurement>[] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    rounds.push(
+      await measureRound(
+        scenario,
+        texts,
+        round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse(),
+        options,
+        certificate,
+      ),
+    );
+    const complete = rounds.at(-1)!;
+    progress(
+      `  ${scenario.id} round ${round + 1}/${options.rounds}: generated ${describe(complete.generated)}; ` +
+        `reference ${describe(complete.reference)}`,
+    );
+  }
+  return { id: scenario.id, title: scenario.title, rounds };
+}
+
+/**
+ * One round: both configs start afresh, each on its own port, and are loaded one after the
+ * other in `order`. Fresh processes every round, because a long-lived balancer keeps whatever
+ * the scheduler first gave it (measured: one config slower for six rounds in a row with nothing
+ * different but its process); both at once, so the two runs of a round are seconds apart.
+ */
+async function measureRound(
+  scenario: Scenario,
+  texts: Record<Config, string>,
+  order: readonly Config[],
+  options: Options,
+  certificate: Certificate,
+): Promise<Record<Config, Measurement>> {
   const balancers = new Map<Config, LabProcess>();
   const load = async (config: Config, seconds: number): Promise<Measurement> => {
     const balancer = balancers.get(config)!;
@@ -443,22 +476,11 @@ async function measureScenario(
     for (const config of CONFIGS) {
       balancers.set(config, await startScenarioBalancer(scenario, config, texts[config], certificate));
     }
-    // Connections to the backends opened, caches filled, CPU frequency up: not counted.
-    if (options.warmupSeconds > 0) for (const config of CONFIGS) await load(config, options.warmupSeconds);
-    const rounds: Record<Config, Measurement>[] = [];
-    for (let round = 0; round < options.rounds; round += 1) {
-      // Alternate who goes first, so a machine that slows down or speeds up favours neither.
-      const order = round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse();
-      const measured = new Map<Config, Measurement>();
-      for (const config of order) measured.set(config, await load(config, options.seconds));
-      const complete = { generated: measured.get('generated')!, reference: measured.get('reference')! };
-      rounds.push(complete);
-      progress(
-        `  ${scenario.id} round ${round + 1}/${options.rounds}: generated ${describe(complete.generated)}; ` +
-          `reference ${describe(complete.reference)}`,
-      );
-    }
-    return { id: scenario.id, title: scenario.title, rounds };
+    // Connections to the backends opened, caches filled: not counted.
+    if (options.warmupSeconds > 0) for (const config of order) await load(config, options.warmupSeconds);
+    const measured = new Map<Config, Measurement>();
+    for (const config of order) measured.set(config, await load(config, options.seconds));
+    return { generated: measured.get('generated')!, reference: measured.get('reference')! };
   } finally {
     await Promise.all([...balancers.values()].map((balancer) => balancer.stop()));
   }
@@ -556,7 +578,7 @@ function table(summaries: Summary[], options: Options): string {
     `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`;
   return [
     `wrk, ${WRK_THREADS} thread, ${WRK_CONNECTIONS} connections; medians of ${options.rounds} rounds of ${options.seconds} s ` +
-      `(after ${options.warmupSeconds} s of warm-up each), generated and reference alternating; ratio = generated / reference, ` +
+      `(each after ${options.warmupSeconds} s of warm-up), generated and reference alternating; ratio = generated / reference, ` +
       'the median of the rounds\u2019 ratios.',
     `Targets: req/s ratio >= ${TARGETS.throughput}, p99 ratio <= ${TARGETS.p99}. CPU: the balancer's ` +
       'user and system time per request, generated / reference (no target; it moves far less than throughput ' +
