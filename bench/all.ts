@@ -7,7 +7,9 @@
  * - push (`bench/push.ts`): 10 files to 20 loopback sshd hosts, beside a bare ssh2 upload and
  *   Ansible (when `ansible-core` is installed);
  * - canvas (`bench/canvas.ts`): the designer with 1,000 and 5,000 services beside plain React Flow in
- *   headless Chromium.
+ *   headless Chromium;
+ * - configs (`bench/configs.ts`): the generated nginx and HAProxy configs under wrk beside
+ *   hand-tuned references of the same topology (needs root, nginx, HAProxy and wrk).
  *
  * Each prints its own table and targets. This ends with one line per benchmark and exits 1 when
  * any missed a target or failed. `npm run bench -- core canvas` runs only those named.
@@ -20,6 +22,7 @@ const BENCHMARKS = {
   core: 'core.ts',
   push: 'push.ts',
   canvas: 'canvas.ts',
+  configs: 'configs.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

@@ -43,6 +43,27 @@ export const HAPROXY_SETTINGS = {
     'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384',
   tlsCiphersuites: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
   tlsOptions: 'ssl-min-ver TLSv1.2 no-tls-tickets',
+  /**
+   * With tickets off, the session cache is what lets a returning client resume its TLS session
+   * instead of a full handshake: about 40,000 sessions (200 bytes a block, 8 MB) kept for a day,
+   * as the nginx generator's 10 MB shared cache and Mozilla's one-day session timeout.
+   */
+  tlsSessionCache: { size: 40_000, lifetime: '1d' },
+  /**
+   * Connections at once, for the whole process: beyond them clients wait in the kernel's accept
+   * queue rather than HAProxy growing without bound (about 33 KB of buffers each at worst, 270 MB
+   * here). HAProxy raises its own file limit to twice this and a little more when it starts as
+   * root, which the hard limit of its unit allows (524,288 under systemd), and fails to start
+   * where it cannot; without a value it would derive one from whatever limit it inherits.
+   */
+  maxConnections: 8192,
+  /**
+   * Idle connections to the servers are shared between client connections (HAProxy's default,
+   * written out): a client's second and later requests reuse them, while its first always gets a
+   * connection of its own, so a server that closes an idle connection just as it is reused never
+   * costs a request that cannot be retried.
+   */
+  httpReuse: 'safe',
   /** Connection attempts after the first; `option redispatch 1` sends each to another server. */
   retries: 3,
   timeouts: [
@@ -99,11 +120,14 @@ export interface HaproxyGlobal {
    * from a file named after it.
    */
   keyReplacesCertificateExtension: boolean;
+  maxConnections: number;
+  tlsSessionCache: { size: number; lifetime: string };
 }
 
 /** The `defaults` section. */
 export interface HaproxyDefaults {
   retries: number;
+  httpReuse: string;
   timeouts: readonly { name: string; value: string }[];
   defaultServer: string;
 }
@@ -327,9 +351,12 @@ export function buildHaproxyView(index: DesignIndex, host: Host): HaproxyView {
       tlsCiphersuites: HAPROXY_SETTINGS.tlsCiphersuites,
       tlsOptions: HAPROXY_SETTINGS.tlsOptions,
       keyReplacesCertificateExtension: keyNames.has('replaced'),
+      maxConnections: HAPROXY_SETTINGS.maxConnections,
+      tlsSessionCache: HAPROXY_SETTINGS.tlsSessionCache,
     },
     defaults: {
       retries: HAPROXY_SETTINGS.retries,
+      httpReuse: HAPROXY_SETTINGS.httpReuse,
       timeouts: HAPROXY_SETTINGS.timeouts,
       defaultServer: HAPROXY_SETTINGS.defaultServer,
     },

@@ -16,6 +16,8 @@ import { daemonConfigPath, daemonUnitName } from './context';
 import type { DaemonKind, Generator } from './context';
 import { mongodPathsOf } from './mongodb';
 import type { MongodService } from './mongodb';
+import { HAPROXY_SETTINGS } from './haproxy';
+import { NGINX_SETTINGS } from './nginx';
 import { commentText, systemdArgument, systemdText, UnsafeValueError } from './quote';
 import { redisStorageOf, secretCopiesCleanup } from './redis';
 import type { SentinelService } from './redis';
@@ -338,11 +340,48 @@ function daemonProfile(index: DesignIndex, service: Service & { kind: DaemonKind
   }
 }
 
+/**
+ * File limit of a service that a generated balancer sends traffic to. The balancers hold many
+ * connections to it at once and keep idle ones open for reuse (HAProxy up to its `maxconn`, nginx
+ * up to `worker_connections` per worker); systemd's default soft limit of 1024 descriptors would
+ * make it refuse them long before the balancers reach their own limits.
+ */
+const BALANCED_FILE_LIMIT = 65_536;
+
+/** True when an nginx or HAProxy of the design sends traffic to `service` or to its group. */
+function isBalancerTarget(index: DesignIndex, service: Service): boolean {
+  const links = [
+    ...(index.linksTo.get(service.id) ?? []),
+    ...(service.group === undefined ? [] : (index.linksTo.get(service.group) ?? [])),
+  ];
+  return links.some((link) => {
+    const from = index.services.get(link.from);
+    return link.kind === 'traffic' && (from?.kind === 'nginx' || from?.kind === 'haproxy');
+  });
+}
+
+/** The file limit of a command unit, and the header lines that say why; none when nothing balances to it. */
+function balancedFileLimit(index: DesignIndex, service: Service): { setting: UnitSetting; why: string[] }[] {
+  if (!isBalancerTarget(index, service)) return [];
+  return [
+    {
+      setting: { key: 'LimitNOFILE', value: String(BALANCED_FILE_LIMIT) },
+      why: [
+        `LimitNOFILE=${BALANCED_FILE_LIMIT}: balancers send it traffic and keep connections to it open for reuse`,
+        `(HAProxy up to ${HAPROXY_SETTINGS.maxConnections} at once, nginx up to ${NGINX_SETTINGS.workerConnections} per worker); systemd's`,
+        'default soft limit of 1024 descriptors would refuse them first.',
+      ],
+    },
+  ];
+}
+
 interface UnitPlan {
   service: Service;
   host: Host;
   name: string;
   what: string;
+  /** Header lines after the first, saying why a setting is there. */
+  notes: string[];
   words: string[];
   coldStandby: boolean;
   user: string | undefined;
@@ -412,6 +451,7 @@ function serviceUnit(index: DesignIndex, plan: UnitPlan): BundleFile {
   const view: ServiceUnitView = {
     header: header(index, [
       `${plan.what} of ${service.kind} ${service.id} on host ${host.id}.`,
+      ...plan.notes,
       ...(plan.coldStandby ? ['Cold standby: not enabled; a person starts it (see the bundle README).'] : []),
       'Writable beyond its own directories: add ReadWritePaths= in a drop-in (systemctl edit).',
     ]),
@@ -436,11 +476,13 @@ function unitPlanOf(index: DesignIndex, service: Service, host: Host): UnitPlan 
   const coldStandby = service.mode === 'cold-standby';
   if (unitKind.kind === 'none') return undefined;
   if (unitKind.kind === 'command') {
+    const fileLimit = balancedFileLimit(index, service);
     return {
       service,
       host,
       name: `${service.id}.service`,
       what: 'Runs the command',
+      notes: fileLimit.flatMap((limit) => limit.why),
       words: commandWords(unitKind.command),
       coldStandby,
       user: undefined,
@@ -450,6 +492,7 @@ function unitPlanOf(index: DesignIndex, service: Service, host: Host): UnitPlan 
         { key: 'StateDirectory', value: service.id },
         { key: 'LogsDirectory', value: service.id },
         { key: 'RuntimeDirectory', value: service.id },
+        ...fileLimit.map((limit) => limit.setting),
       ],
       sandbox: [],
     };
@@ -462,6 +505,7 @@ function unitPlanOf(index: DesignIndex, service: Service, host: Host): UnitPlan 
     host,
     name: daemonUnitName(index, daemon),
     what: 'Runs the daemon',
+    notes: [],
     words: command === undefined ? daemonWords(index, daemon) : commandWords(command),
     coldStandby,
     user: profile.user,

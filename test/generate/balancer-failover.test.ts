@@ -9,26 +9,23 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, test } from 'vitest';
 import { indexDesign } from '../../core/design-index';
-import type { BundleFile } from '../../core/generate/bundle';
 import { generateHaproxy } from '../../core/generate/haproxy';
 import { generateNginx } from '../../core/generate/nginx';
 import { checkDesign } from '../../core/load';
 import type { Design } from '../../core/model';
-import { prepareIsolated } from '../lab/namespace';
+import { BALANCER_CONFIG_PATHS, startBalancer } from '../lab/balancers';
+import type { BalancerKind } from '../lab/balancers';
 import {
   driveRequests,
   freePort,
   sleep,
   startHttpBackend,
-  startProcess,
   summarizeFailover,
   waitForPort,
 } from '../lab/processes';
 import type { FailoverSummary, LabContext, RequestRecord } from '../lab/processes';
 import { checkHaproxy, checkNginx, requireTool } from '../lab/tools';
 import { mapToLoopback } from './loopback';
-
-type BalancerKind = 'haproxy' | 'nginx';
 
 /** `backup`: the second app only takes over when the first is gone; else both serve. */
 type Topology = 'backup' | 'active-active';
@@ -75,24 +72,6 @@ function failoverDesign(kind: BalancerKind, topology: Topology, ports: Ports): D
   return result.design;
 }
 
-/**
- * Runs the generated file at its production path in a private mount namespace, with tmpfs over
- * the directories the daemon writes (pid file, admin socket, logs, temp files), in the foreground.
- */
-function startBalancer(kind: BalancerKind, file: BundleFile, context: LabContext): void {
-  const prepared =
-    kind === 'haproxy'
-      ? prepareIsolated(['haproxy', '-db', '-f', file.path], {
-          files: { [file.path]: file.content, '/run/haproxy/.lab': '' },
-          tmpfs: ['/run'],
-        })
-      : prepareIsolated(['nginx', '-g', 'daemon off;', '-c', file.path], {
-          files: { [file.path]: file.content },
-          tmpfs: ['/run', '/var/lib/nginx', '/var/log/nginx'],
-        });
-  startProcess(prepared.command, prepared.args, { name: kind, context, cleanup: prepared.dispose });
-}
-
 /** What a failover run measured, for the report. */
 interface FailoverRun extends FailoverSummary {
   /** The slowest request sent after the kill, start to finish. */
@@ -121,7 +100,8 @@ async function measureFailover(
   if (file === undefined) throw new Error(`no ${kind} file generated`);
   const check = kind === 'haproxy' ? await checkHaproxy(file.content) : await checkNginx(file.content);
   expect(check.ok, check.output).toBe(true);
-  startBalancer(kind, file, context);
+  expect(file.path).toBe(BALANCER_CONFIG_PATHS[kind]);
+  startBalancer(kind, file.content, { context });
   const balancer = hosts.get('lb-1')!;
   await waitForPort(ports.listen, balancer);
 

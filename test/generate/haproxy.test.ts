@@ -218,6 +218,13 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
       'init-addr last,libc,none fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down'.split(' '),
     ]);
     expect(linesOf(sectionOf(sections, 'defaults'), 'option', 'redispatch')).toEqual([['1']]);
+    // Tuning: a bounded number of connections, server connections reused, TLS sessions resumed.
+    expect(linesOf(sectionOf(sections, 'global'), 'maxconn')).toEqual([['8192']]);
+    expect(linesOf(sectionOf(sections, 'global'), 'tune.ssl.cachesize')).toEqual([['40000']]);
+    expect(linesOf(sectionOf(sections, 'global'), 'tune.ssl.lifetime')).toEqual([['1d']]);
+    expect(linesOf(sectionOf(sections, 'defaults'), 'http-reuse')).toEqual([['safe']]);
+    expect(sections.flatMap((section) => linesOf(section, 'option', 'http-server-close'))).toEqual([]);
+    expect(sections.flatMap((section) => linesOf(section, 'option', 'httpclose'))).toEqual([]);
 
     const https = sectionOf(sections, 'frontend', 'lb-a-443');
     expect(linesOf(https, 'bind')).toEqual([

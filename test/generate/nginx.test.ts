@@ -238,7 +238,31 @@ describe.skipIf(!canCheck)('nginx generator', () => {
     expect(findAll(tree, 'stream')).toEqual([]);
     expect(findAll(tree, 'pid')[0]!.args).toEqual(['/run/nginx.pid']);
     expect(findAll(tree, 'error_log')[0]!.args).toEqual(['/var/log/nginx/error.log']);
-    expect(findAll(tree, 'access_log')[0]!.args).toEqual(['/var/log/nginx/access.log']);
+    // Tuning: backend connections kept alive, together at most half of a worker's 4096
+    // connections, split among the three upstreams; WebSocket upgrades still pass.
+    expect(findAll(tree, 'worker_connections')[0]!.args).toEqual(['4096']);
+    expect(findAll(tree, 'worker_rlimit_nofile')[0]!.args).toEqual(['8192']);
+    for (const port of [9080, 9101, 9000]) {
+      const upstream = blockOf(http, 'upstream', `lb-a-${port}`);
+      expect(findAll(upstream, 'keepalive')[0]!.args).toEqual(['682']);
+      expect(findAll(upstream, 'keepalive_timeout')[0]!.args).toEqual(['4s']);
+    }
+    expect(findAll(http, 'proxy_http_version')[0]!.args).toEqual(['1.1']);
+    expect(findAll(http, 'proxy_set_header').map((line) => line.args.slice(0, 2))).toContainEqual([
+      'Connection',
+      '$connection_upgrade',
+    ]);
+    expect(blockOf(http, 'map', '$http_upgrade')).toEqual([
+      { name: 'default', args: ['upgrade'] },
+      { name: '', args: [''] },
+    ]);
+    expect(findAll(http, 'ssl_session_tickets')[0]!.args).toEqual(['off']);
+    expect(findAll(tree, 'access_log')[0]!.args).toEqual([
+      '/var/log/nginx/access.log',
+      'combined',
+      'buffer=64k',
+      'flush=1s',
+    ]);
   });
 
   test('Expertflow: the gateway terminates TLS for its server name and proxies to its site', () => {

@@ -439,6 +439,45 @@ describe('what the units promise', () => {
     expect(standby!.content).toContain('# Cold standby: not enabled');
   });
 
+  test('a service behind nginx or HAProxy may hold as many connections as the balancers open to it', () => {
+    const index = indexDesign(
+      checkedDesign(
+        design(
+          [
+            { id: 'edge', kind: 'nginx', host: 'lb-1' },
+            { id: 'web', kind: 'app', host: 'app-1', port: 8080, command: '/opt/web/bin/serve' },
+            { id: 'pool-a', kind: 'app', host: 'app-2', port: 8080, group: 'workers', command: '/opt/w/run' },
+            { id: 'queue', kind: 'app', host: 'app-3', port: 5672, command: '/opt/queue/bin/run' },
+          ],
+          {
+            groups: [{ id: 'workers', kind: 'pool' }],
+            links: [
+              { from: 'edge', to: 'web' },
+              { from: 'edge', to: 'workers' },
+              { from: 'web', to: 'queue' },
+            ],
+          },
+        ),
+      ),
+    );
+    const limits = new Map(
+      generateSystemd({ index }).map((unit) => [
+        unitNameOf(unit),
+        setting(unit.content, 'Service', 'LimitNOFILE'),
+      ]),
+    );
+    expect(limits).toEqual(
+      new Map([
+        ['web.service', ['65536']],
+        ['pool-a.service', ['65536']],
+        // Only the web app talks to the queue: the default limit is enough there.
+        ['queue.service', []],
+      ]),
+    );
+    const web = generateSystemd({ index }).find((unit) => unitNameOf(unit) === 'web.service')!;
+    expect(web.content).toContain('# LimitNOFILE=65536: balancers send it traffic');
+  });
+
   test('the same design gives byte-identical units', () => {
     for (const file of exampleFiles) {
       const first = unitsOf(loadExample(file));

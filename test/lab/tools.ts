@@ -45,7 +45,8 @@ export type LabTool =
   | 'rsvg-convert'
 
   /** Private mount namespaces only, e.g. for a small tmpfs that fills up. */
-  | 'unshare';
+  | 'unshare'
+  | 'wrk';
 
 interface Requirement {
   /** Present when this returns true. */
@@ -98,6 +99,8 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
   // librsvg draws the exported diagram the way Inkscape, GNOME and most viewers do.
   'rsvg-convert': [executable('rsvg-convert', 'librsvg2-bin')],
   unshare: NAMESPACES,
+  // The config benchmark loads balancers with wrk inside a network namespace of its own.
+  wrk: [executable('wrk', 'wrk'), executable('ip', 'iproute2'), ...NAMESPACES],
 };
 
 function isAccessible(path: string, mode: number): boolean {
@@ -122,10 +125,15 @@ function findExecutable(name: string): string | undefined {
  * skip: `describe.skipIf(!requireTool('nginx'))(…)`.
  */
 export function requireTool(tool: LabTool): boolean {
-  const missing = REQUIREMENTS[tool].find((requirement) => !requirement.isPresent());
+  const missing = missingRequirement(tool);
   if (missing === undefined) return true;
-  if (process.env.CI === 'true') throw new Error(missing.missing);
+  if (process.env.CI === 'true') throw new Error(missing);
   return false;
+}
+
+/** Why `tool` cannot run here and what fixes it, or undefined when it can. */
+export function missingRequirement(tool: LabTool): string | undefined {
+  return REQUIREMENTS[tool].find((requirement) => !requirement.isPresent())?.missing;
 }
 
 /**
