@@ -24,6 +24,7 @@ import { build } from 'vite';
 import { CanvasProjection } from '../renderer/canvas/derive';
 import { computeGeometry } from '../renderer/canvas/geometry';
 import { autoLayout } from '../renderer/layout/auto-layout';
+import { freshLinkIds } from '../renderer/state/edge-ids';
 import { serveStatic } from '../test/e2e/static-server';
 import { syntheticDesign } from './synthetic';
 
@@ -321,7 +322,7 @@ async function main(): Promise<void> {
   const geometry = computeGeometry(design);
   const projection = new CanvasProjection();
   const nodes = projection.nodes(design, geometry, new Set());
-  const edges = projection.edges(design, new Set());
+  const edges = projection.edges(design, new Set(), freshLinkIds(design.links));
   const fixtureDir = join(ROOT, 'dist/bench-canvas');
   mkdirSync(fixtureDir, { recursive: true });
   writeFileSync(

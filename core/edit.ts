@@ -322,16 +322,11 @@ export function renameItem(design: Design, from: string, to: string): void {
 /**
  * Deletes items the way the canvas shows them: a site or host goes with what it contains, a
  * service with its links, a group leaves its members in place, and an entrypoint left without
- * targets goes too. Links are named `link:<index>` in `ids`.
+ * targets goes too. `links` are indexes into `design.links` of links to delete on their own.
  */
-export function removeItems(design: Design, ids: Iterable<string>): void {
-  const doomed = new Set<string>();
-  const doomedLinks = new Set<number>();
-  for (const id of ids) {
-    const link = /^link:(\d+)$/.exec(id);
-    if (link) doomedLinks.add(Number(link[1]));
-    else doomed.add(id);
-  }
+export function removeItems(design: Design, ids: Iterable<string>, links: Iterable<number> = []): void {
+  const doomed = new Set<string>(ids);
+  const doomedLinks = new Set<number>(links);
   for (const host of design.hosts) if (host.site !== undefined && doomed.has(host.site)) doomed.add(host.id);
   for (const service of design.services) {
     if (service.host !== undefined && doomed.has(service.host)) doomed.add(service.id);

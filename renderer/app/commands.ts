@@ -27,6 +27,7 @@ import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind
 import { computeGeometry, containerAt, LARGE_DESIGN_NODES, SIZES } from '../canvas/geometry';
 import type { Geometry } from '../canvas/geometry';
 import type { Example } from '../files/examples';
+import { edgeIdOf, isEdgeId, linkIndexOf, parseEdgeId } from '../state/edge-ids';
 import type { AppServices } from './services';
 
 /** What can be dropped from the palette. */
@@ -479,7 +480,8 @@ export function connectItems(
   const ok = edit(services, label, (draft) => {
     index = connect(draft, source, target, kind, linkKind);
   });
-  if (ok && index !== undefined) services.store.getState().select([`link:${index}`]);
+  const link = index === undefined ? undefined : services.store.getState().linkIds[index];
+  if (ok && link !== undefined) services.store.getState().select([edgeIdOf({ role: 'link', link })]);
 }
 
 /** Deletes the selection: items with what they contain, links, memberships and targets. */
@@ -487,20 +489,26 @@ export function deleteSelection(services: AppServices): void {
   const { selection } = services.store.getState();
   if (selection.length === 0) return;
   const label = selection.length === 1 ? `Delete ${selection[0]}` : `Delete ${selection.length} items`;
+  const { linkIds } = services.store.getState();
   edit(services, label, (draft) => {
+    const items: string[] = [];
+    const links: number[] = [];
     for (const id of selection) {
-      const member = /^member:(.+)$/.exec(id);
-      if (member) leaveGroup(draft, member[1]!);
-      const target = /^target:([^:]+):(.+)$/.exec(id);
-      if (target) {
-        const entrypoint = draft.entrypoints?.find((e) => e.id === target[1]);
-        if (entrypoint) entrypoint.targets = entrypoint.targets.filter((t) => t !== target[2]);
+      const edge = parseEdgeId(id);
+      if (!edge) items.push(id);
+      else if (edge.role === 'member') leaveGroup(draft, edge.service);
+      else if (edge.role === 'target') {
+        const entrypoint = draft.entrypoints?.find((e) => e.id === edge.entrypoint);
+        if (entrypoint) entrypoint.targets = entrypoint.targets.filter((t) => t !== edge.target);
+      } else {
+        const index = linkIndexOf(linkIds, edge.link);
+        if (index !== undefined) links.push(index);
       }
     }
     const emptied = (draft.entrypoints ?? [])
       .filter((e) => e.targets.length === 0)
       .map((e) => e.id as string);
-    removeItems(draft, [...selection.filter((id) => !/^(member|target):/.test(id)), ...emptied]);
+    removeItems(draft, [...items, ...emptied], links);
   });
   services.store.getState().select([]);
 }
@@ -508,7 +516,7 @@ export function deleteSelection(services: AppServices): void {
 /** Copies the selected items (with what they contain) for Paste. */
 export function copySelection(services: AppServices): boolean {
   const { design, selection } = services.store.getState();
-  const items = selection.filter((id) => !id.includes(':'));
+  const items = selection.filter((id) => !isEdgeId(id));
   if (items.length === 0) return false;
   services.clipboard = { fragment: copyItems(design, items), pastes: 0 };
   services.store.getState().notify(`Copied ${items.length} item${items.length === 1 ? '' : 's'}`);

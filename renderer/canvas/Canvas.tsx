@@ -44,7 +44,9 @@ export function Canvas() {
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   // Deferred: an edit first updates the panels, then the canvas in a render React may split into
   // short tasks, so that no edit of a large design holds the main thread for long.
-  const design = useDeferredValue(useAppStore((s) => s.design));
+  const { design, linkIds } = useDeferredValue(
+    useAppStore(useShallow((s) => ({ design: s.design, linkIds: s.linkIds }))),
+  );
   const selection = useDeferredValue(useAppStore((s) => s.selection));
   const { theme, snapToGrid, showMinimap, whatIf } = useAppStore(
     useShallow((s) => ({
@@ -65,7 +67,10 @@ export function Canvas() {
     () => projection.current.nodes(design, geometry, selected),
     [design, geometry, selected],
   );
-  const edges = useMemo(() => projection.current.edges(design, selected), [design, selected]);
+  const edges = useMemo(
+    () => projection.current.edges(design, selected, linkIds),
+    [design, selected, linkIds],
+  );
   const nodes = useMemo(() => {
     if (overlay.size === 0) return derivedNodes;
     return derivedNodes.map((node) => {

@@ -8,6 +8,8 @@ import { MarkerType, Position } from '@xyflow/react';
 import type { Edge, Node, NodeHandle } from '@xyflow/react';
 import { linkKindOf } from '../../core/model';
 import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } from '../../core/model';
+import { edgeIdOf } from '../state/edge-ids';
+import type { LinkId } from '../state/edge-ids';
 import type { Geometry, ItemBox } from './geometry';
 
 /** Data of a service node. */
@@ -32,7 +34,7 @@ export type CanvasNode = ServiceNodeType | HostNodeType | SiteNodeType | GroupNo
 
 /** What an edge stands for. */
 export type EdgeData =
-  | { role: 'link'; index: number; kind: LinkKind; backup: boolean }
+  | { role: 'link'; link: LinkId; kind: LinkKind; backup: boolean }
   | { role: 'member'; service: string; group: string }
   | { role: 'target'; entrypoint: string; target: string };
 
@@ -154,8 +156,11 @@ export class CanvasProjection {
     return nodes;
   }
 
-  /** The edges of a design: links, group memberships and entrypoint targets. */
-  edges(design: Design, selected: ReadonlySet<string>): CanvasEdge[] {
+  /**
+   * The edges of a design: links, group memberships and entrypoint targets; `linkIds` are the
+   * links' identities (state/edge-ids.ts), index for index.
+   */
+  edges(design: Design, selected: ReadonlySet<string>, linkIds: readonly LinkId[]): CanvasEdge[] {
     const services = new Map(design.services.map((s) => [s.id as string, s]));
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
@@ -167,7 +172,7 @@ export class CanvasProjection {
     };
 
     (design.links ?? []).forEach((link: Link, index) => {
-      const id = `link:${index}`;
+      const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
       const kind = linkKindOf(link, services.get(link.from));
       const isSelected = selected.has(id);
       // The target's card already shows its own port; a label repeats only a port it does not.
@@ -186,14 +191,14 @@ export class CanvasProjection {
           className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
           markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
           ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
-          data: { role: 'link', index, kind, backup: link.backup === true },
+          data: { role: 'link', link: linkIds[index]!, kind, backup: link.backup === true },
         };
       });
     });
 
     for (const service of design.services) {
       if (service.group === undefined) continue;
-      const id = `member:${service.id}`;
+      const id = edgeIdOf({ role: 'member', service: service.id });
       const isSelected = selected.has(id);
       reuse(id, `${service.group}|${isSelected ? 's' : ''}`, () => ({
         id,
@@ -209,7 +214,7 @@ export class CanvasProjection {
 
     for (const entrypoint of design.entrypoints ?? []) {
       for (const target of entrypoint.targets) {
-        const id = `target:${entrypoint.id}:${target}`;
+        const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
         reuse(id, isSelected ? 's' : '', () => ({
           id,

@@ -22,6 +22,7 @@ import {
   CONTAINER_INFO,
 } from '../canvas/kinds';
 import type { KindInfo } from '../canvas/kinds';
+import { parseEdgeId } from '../state/edge-ids';
 import { useAppStore } from '../state/store';
 import { fieldsOfDesign, fieldsOfItem, isUnder, locateItem, referenceChoices } from './schema-fields';
 import type { FieldSpec, ItemLocation } from './schema-fields';
@@ -63,6 +64,7 @@ export function Inspector() {
   const services = useServices();
   const design = useAppStore((s) => s.design);
   const selection = useAppStore(useShallow((s) => s.selection));
+  const linkIds = useAppStore((s) => s.linkIds);
 
   if (selection.length === 0) return <DesignForm design={design} />;
   if (selection.length > 1) {
@@ -110,28 +112,27 @@ export function Inspector() {
   }
 
   const id = selection[0]!;
-  const member = /^member:(.+)$/.exec(id);
-  if (member) {
-    const service = design.services.find((s) => s.id === member[1]);
+  const edge = parseEdgeId(id);
+  if (edge?.role === 'member') {
+    const service = design.services.find((s) => s.id === edge.service);
     return (
       <EdgeSummary
-        title={`${member[1]} is a member of ${service?.group ?? '…'}`}
+        title={`${edge.service} is a member of ${service?.group ?? '…'}`}
         action="Remove from the group"
         onAction={() => deleteSelection(services)}
       />
     );
   }
-  const target = /^target:([^:]+):(.+)$/.exec(id);
-  if (target) {
+  if (edge?.role === 'target') {
     return (
       <EdgeSummary
-        title={`Entrypoint ${target[1]} sends clients to ${target[2]}`}
+        title={`Entrypoint ${edge.entrypoint} sends clients to ${edge.target}`}
         action="Remove this target"
         onAction={() => deleteSelection(services)}
       />
     );
   }
-  const location = locateItem(design, id);
+  const location = locateItem(design, id, linkIds);
   if (!location) return <DesignForm design={design} />;
   return <ItemForm key={id} id={id} design={design} location={location} />;
 }
@@ -187,38 +188,41 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
   const commit: Commit = (path, value) => {
     const store = services.store.getState();
     const itemId = typeof item.id === 'string' ? item.id : undefined;
+    // Where the item is now: the form may have been drawn before an edit moved it in its list.
+    const current = locateItem(store.design, id, store.linkIds);
+    if (!current) return [];
     if (path[0] === 'id' && value !== itemId && typeof value === 'string' && idsOf(design).has(value)) {
       // The loader would report the clash at whichever item comes later in the file; say it here.
       const other = locateItem(design, value);
       const what = other ? `${other.collection.replace(/s$/, '')} ${value}` : value;
       return [
         {
-          path: [...location.path, 'id'].join('.'),
-          segments: [...location.path, 'id'],
+          path: [...current.path, 'id'].join('.'),
+          segments: [...current.path, 'id'],
           message: `'${value}' is already the id of ${what}; ids are unique across sites, hosts, services, groups and entrypoints`,
         },
       ];
     }
-    const label = `Set ${itemId ?? `link ${location.index + 1}`} ${path.join('.')}`;
+    const label = `Set ${itemId ?? `link ${String(item.from)} → ${String(item.to)}`} ${path.join('.')}`;
     const outcome = store.editDesign(label, (draft) => {
       if (path.length === 1 && path[0] === 'id' && itemId !== undefined) {
         renameItem(draft, itemId, typeof value === 'string' ? value : String(value ?? ''));
         return;
       }
-      const list = draft[location.collection] as unknown as Record<string, unknown>[];
-      setAtPath(list[location.index]!, path, value);
+      const list = draft[current.collection] as unknown as Record<string, unknown>[];
+      setAtPath(list[current.index]!, path, value);
     });
     if (outcome.ok) {
       setFormProblems([]);
       if (path[0] === 'id' && typeof value === 'string' && itemId !== undefined) store.select([value]);
       return [];
     }
-    const fieldPath = [...location.path, ...path];
+    const fieldPath = [...current.path, ...path];
     const mine = outcome.problems.filter((p) => isUnder(p.segments, fieldPath));
     const elsewhere = outcome.problems.filter((p) => !isUnder(p.segments, fieldPath));
     // A refused rename also breaks the references it renamed; the id's own problem says why.
     if (path[0] === 'id') {
-      const own = outcome.problems.filter((p) => isUnder(p.segments, [...location.path, 'id']));
+      const own = outcome.problems.filter((p) => isUnder(p.segments, [...current.path, 'id']));
       return own.length > 0 ? own : outcome.problems;
     }
     setFormProblems(elsewhere);

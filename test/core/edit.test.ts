@@ -68,7 +68,8 @@ describe('design edits', () => {
       const design = structuredClone(original);
       removeItems(
         design,
-        (design.links ?? []).map((_, index) => `link:${index}`),
+        [],
+        (design.links ?? []).map((_, index) => index),
       );
       expect(design.links).toBeUndefined();
       expectLoads(design);

@@ -119,7 +119,7 @@ describe('canvas commands', () => {
     dropItem(services, { type: 'group', kind: 'mongodb-replica-set' }, { x: 0, y: 800 });
     connectItems(services, 'haproxy-1', 'app-1', 'in');
     expect(state().design.links).toEqual([{ from: 'haproxy-1', to: 'app-1' }]);
-    expect(state().selection).toEqual(['link:0']);
+    expect(state().selection).toEqual([`link:${state().linkIds[0]}`]);
     connectItems(services, 'app-1', 'rs-1', 'members');
     expect(state().notices.at(-1)?.text).toMatch(/holds only mongodb and arbiter services/);
     expect(state().design.services.find((s) => s.id === 'app-1')?.group).toBeUndefined();
