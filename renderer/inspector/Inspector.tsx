@@ -12,7 +12,8 @@ import type { PathSegment } from '../../core/json-path';
 import type { LoadProblem } from '../../core/load';
 import { GROUP_KINDS, linkKindOf } from '../../core/model';
 import type { Design, GroupKind } from '../../core/model';
-import { deleteSelection, duplicateSelection, groupSelection } from '../app/commands';
+import { registry } from '../app/app-commands';
+import { currentPlatform } from '../app/registry';
 import { useServices } from '../app/services';
 import {
   ENTRYPOINT_VIA_INFO,
@@ -22,6 +23,7 @@ import {
   CONTAINER_INFO,
 } from '../canvas/kinds';
 import type { KindInfo } from '../canvas/kinds';
+import { DESIGN_FIELD_ATTRIBUTE } from '../chrome/shortcuts';
 import { parseEdgeId } from '../state/edge-ids';
 import { useAppStore } from '../state/store';
 import { fieldsOfDesign, fieldsOfItem, isUnder, locateItem, referenceChoices } from './schema-fields';
@@ -90,7 +92,7 @@ export function Inspector() {
                 <button
                   key={kind}
                   type="button"
-                  onClick={() => groupSelection(services, kind)}
+                  onClick={() => registry.run(`edit.group-as-${kind}`, services)}
                   data-testid={`group-as-${kind}`}
                 >
                   <KindTile info={GROUP_KIND_INFO[kind]} size={18} /> {GROUP_KIND_INFO[kind].name}
@@ -100,10 +102,10 @@ export function Inspector() {
           </section>
         ) : null}
         <div className="button-row">
-          <button type="button" onClick={() => duplicateSelection(services)}>
+          <button type="button" onClick={() => registry.run('edit.duplicate', services)}>
             Duplicate
           </button>
-          <button type="button" className="danger" onClick={() => deleteSelection(services)}>
+          <button type="button" className="danger" onClick={() => registry.run('edit.delete', services)}>
             Delete {count} items
           </button>
         </div>
@@ -119,7 +121,7 @@ export function Inspector() {
       <EdgeSummary
         title={`${edge.service} is a member of ${service?.group ?? '…'}`}
         action="Remove from the group"
-        onAction={() => deleteSelection(services)}
+        onAction={() => registry.run('edit.delete', services)}
       />
     );
   }
@@ -128,7 +130,7 @@ export function Inspector() {
       <EdgeSummary
         title={`Entrypoint ${edge.entrypoint} sends clients to ${edge.target}`}
         action="Remove this target"
-        onAction={() => deleteSelection(services)}
+        onAction={() => registry.run('edit.delete', services)}
       />
     );
   }
@@ -255,8 +257,8 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
         <button
           type="button"
           className="danger small"
-          onClick={() => deleteSelection(services)}
-          title="Delete (Del)"
+          onClick={() => registry.run('edit.delete', services)}
+          title={`Delete (${registry.shortcutOf('edit.delete', currentPlatform(services))})`}
         >
           Delete
         </button>
@@ -270,7 +272,7 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
           ))}
         </div>
       ) : null}
-      <div className="form">
+      <div className="form" {...{ [DESIGN_FIELD_ATTRIBUTE]: '' }}>
         {fields.map((field) => (
           <Field
             key={field.key}
@@ -322,7 +324,7 @@ function DesignForm({ design }: { design: Design }) {
           </div>
         </div>
       </header>
-      <div className="form">
+      <div className="form" {...{ [DESIGN_FIELD_ATTRIBUTE]: '' }}>
         {fieldsOfDesign().map((field) => (
           <Field
             key={field.key}
@@ -411,6 +413,11 @@ function Field(props: FieldProps) {
   }
 }
 
+/** Ctrl+Z (⌘Z) or a redo key, which in a field act on the design's one history. */
+function isUndoKey(event: globalThis.KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && ['z', 'y'].includes(event.key.toLowerCase());
+}
+
 function parseText(spec: FieldSpec, text: string): unknown {
   if (text === '' && !spec.required) return undefined;
   if (spec.control === 'integer' || spec.control === 'number') {
@@ -443,6 +450,12 @@ function TextField({ spec, path, value, commit }: FieldProps) {
       event.preventDefault();
       apply();
     } else if (event.key === 'Escape') {
+      setText(stored);
+      setError(undefined);
+    } else if (isUndoKey(event.nativeEvent) && text !== stored) {
+      // Typing not yet committed is taken back first; once the field shows the design's value,
+      // the same keys undo the design itself (the window's shortcuts, one history).
+      event.preventDefault();
       setText(stored);
       setError(undefined);
     }

@@ -1,0 +1,286 @@
+/**
+ * Every command of the designer, registered once (renderer/app/registry.ts says how to add one).
+ * The work itself is done by the functions of commands.ts and the store; this file says what each
+ * action is called, which keys run it, when it is enabled and where it appears.
+ */
+import { SHELL_COMMANDS } from '../../core/commands';
+import { GROUP_KINDS } from '../../core/model';
+import type { GroupKind } from '../../core/model';
+import { GROUP_KIND_INFO } from '../canvas/kinds';
+import { isEdgeId } from '../state/edge-ids';
+import {
+  arrange,
+  copySelection,
+  deleteSelection,
+  duplicateSelection,
+  exportBundle,
+  exportImage,
+  groupSelection,
+  newDesign,
+  openDesign,
+  paste,
+  saveDesign,
+  selectAll,
+} from './commands';
+import { openPush } from './push';
+import { CommandRegistry } from './registry';
+import type { Command } from './registry';
+import type { AppServices } from './services';
+
+/** The designer's commands. */
+export const registry = new CommandRegistry();
+
+const state = (app: AppServices) => app.store.getState();
+const hasSelection = (app: AppServices) => state(app).selection.length > 0;
+const selectedItems = (app: AppServices) => state(app).selection.filter((id) => !isEdgeId(id));
+
+/** A command the native menu forwards: its label and keys come from core/commands.ts. */
+function shell(
+  name: keyof typeof SHELL_COMMANDS,
+  command: Omit<Command, 'id' | 'label' | 'keys'> & Partial<Pick<Command, 'label' | 'keys'>>,
+): Command {
+  const { id, label, keys } = SHELL_COMMANDS[name];
+  return registry.register({ id, label, keys, ...command });
+}
+
+// ---------------------------------------------------------------------------------------------
+// File: in a browser tab the page's File menu; in the desktop app the native menu.
+
+shell('new', {
+  keys: [...SHELL_COMMANDS.new.keys, { key: 'alt+n', only: 'browser', note: 'in a browser tab' }],
+  menus: [{ menu: 'file', group: '1-document', order: 1, only: 'browser' }],
+  testId: 'menu-new',
+  run: (app) => newDesign(app),
+});
+shell('open', {
+  menus: [{ menu: 'file', group: '1-document', order: 2, only: 'browser' }],
+  testId: 'menu-open',
+  run: (app) => openDesign(app),
+});
+shell('save', {
+  menus: [{ menu: 'file', group: '1-document', order: 3, only: 'browser' }],
+  testId: 'menu-save',
+  run: (app) => saveDesign(app),
+});
+shell('save-as', {
+  menus: [{ menu: 'file', group: '1-document', order: 4, only: 'browser' }],
+  testId: 'menu-save-as',
+  run: (app) => saveDesign(app, { saveAs: true }),
+});
+shell('export-bundle', {
+  label: (app) =>
+    app.host.platform === 'browser' ? 'Export bundle (zip)' : SHELL_COMMANDS['export-bundle'].label,
+  menus: [{ menu: 'file', group: '3-export', order: 1, only: 'browser' }],
+  testId: 'menu-export-bundle',
+  run: (app) => exportBundle(app),
+});
+registry.register({
+  id: 'file.export-png',
+  label: 'Export picture (PNG)',
+  menus: [
+    { menu: 'file', group: '3-export', order: 2, only: 'browser' },
+    { menu: 'view', group: '9-pictures', order: 1, only: 'desktop' },
+  ],
+  testId: 'menu-export-png',
+  run: (app) => exportImage(app, 'png'),
+});
+registry.register({
+  id: 'file.export-svg',
+  label: 'Export picture (SVG)',
+  menus: [
+    { menu: 'file', group: '3-export', order: 3, only: 'browser' },
+    { menu: 'view', group: '9-pictures', order: 2, only: 'desktop' },
+  ],
+  testId: 'menu-export-svg',
+  run: (app) => exportImage(app, 'svg'),
+});
+shell('push', {
+  menus: [{ menu: 'file', group: '4-push', only: 'browser' }],
+  testId: 'menu-push',
+  run: (app) => openPush(app),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Edit
+
+shell('undo', {
+  label: (app) => {
+    const last = state(app).past.at(-1);
+    return last ? `Undo ${last.label}` : 'Undo';
+  },
+  description: 'Undo the last change to the design (also in an inspector field)',
+  menus: [{ menu: 'edit', group: '1-history', order: 1 }],
+  when: (app) => state(app).past.length > 0,
+  inDesignFields: true,
+  testId: 'menu-undo',
+  run: (app) => state(app).undo(),
+});
+shell('redo', {
+  label: (app) => {
+    const next = state(app).future.at(-1);
+    return next ? `Redo ${next.label}` : 'Redo';
+  },
+  description: 'Redo what Undo took back',
+  menus: [{ menu: 'edit', group: '1-history', order: 2 }],
+  when: (app) => state(app).future.length > 0,
+  inDesignFields: true,
+  testId: 'menu-redo',
+  run: (app) => state(app).redo(),
+});
+registry.register({
+  id: 'edit.cut',
+  label: 'Cut',
+  keys: ['mod+x'],
+  menus: [
+    { menu: 'edit', group: '2-clipboard', order: 1 },
+    { menu: 'canvas', group: '2-clipboard', order: 1, targets: ['node'] },
+  ],
+  when: (app) => selectedItems(app).length > 0,
+  run: (app) => copySelection(app) && deleteSelection(app),
+});
+registry.register({
+  id: 'edit.copy',
+  label: 'Copy',
+  keys: ['mod+c'],
+  menus: [
+    { menu: 'edit', group: '2-clipboard', order: 2 },
+    { menu: 'canvas', group: '2-clipboard', order: 2, targets: ['node'] },
+  ],
+  when: (app) => selectedItems(app).length > 0,
+  run: (app) => copySelection(app),
+});
+registry.register({
+  id: 'edit.paste',
+  label: 'Paste',
+  keys: ['mod+v'],
+  menus: [
+    { menu: 'edit', group: '2-clipboard', order: 3 },
+    { menu: 'canvas', group: '2-clipboard', order: 3, targets: ['node', 'pane'] },
+  ],
+  when: (app) => app.clipboard !== undefined,
+  run: (app) => paste(app),
+});
+registry.register({
+  id: 'edit.duplicate',
+  label: 'Duplicate',
+  keys: ['mod+d'],
+  menus: [
+    { menu: 'edit', group: '2-clipboard', order: 4 },
+    { menu: 'canvas', group: '2-clipboard', order: 4, targets: ['node'] },
+  ],
+  when: (app) => selectedItems(app).length > 0,
+  run: (app) => duplicateSelection(app),
+});
+registry.register({
+  id: 'edit.delete',
+  label: 'Delete',
+  description: 'Delete the selection, with what it contains',
+  keys: ['delete', 'backspace'],
+  menus: [
+    { menu: 'edit', group: '3-delete' },
+    { menu: 'canvas', group: '9-delete', targets: ['node', 'edge'] },
+  ],
+  when: hasSelection,
+  testId: 'menu-delete',
+  run: (app) => deleteSelection(app),
+});
+registry.register({
+  id: 'edit.select-all',
+  label: 'Select all',
+  keys: ['mod+a'],
+  menus: [
+    { menu: 'edit', group: '4-select', order: 1 },
+    { menu: 'canvas', group: '5-select', targets: ['pane'] },
+  ],
+  run: (app) => selectAll(app),
+});
+registry.register({
+  id: 'edit.deselect',
+  label: 'Clear the selection',
+  description: 'Clear the selection, then leave what-if mode',
+  keys: ['escape'],
+  when: (app) => hasSelection(app) || state(app).whatIf,
+  run: (app) => {
+    if (hasSelection(app)) state(app).select([]);
+    else state(app).setWhatIf(false);
+  },
+});
+GROUP_KINDS.forEach((kind: GroupKind, order) =>
+  registry.register({
+    id: `edit.group-as-${kind}`,
+    label: `Group as ${GROUP_KIND_INFO[kind].name.toLowerCase()}`,
+    menus: [{ menu: 'canvas', group: '4-group', order, targets: ['node'] }],
+    when: (app) => state(app).design.services.some((s) => state(app).selection.includes(s.id)),
+    testId: `group-as-${kind}`,
+    run: (app) => groupSelection(app, kind),
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Arrange
+
+registry.register({
+  id: 'arrange.auto',
+  label: 'Arrange automatically',
+  keys: ['shift+l'],
+  menus: [
+    { menu: 'arrange', group: '1-layout' },
+    { menu: 'canvas', group: '6-view', order: 2, targets: ['pane'] },
+  ],
+  testId: 'menu-arrange',
+  run: (app) => arrange(app),
+});
+
+// ---------------------------------------------------------------------------------------------
+// View
+
+registry.register({
+  id: 'view.fit',
+  label: 'Fit the design in view',
+  keys: ['f'],
+  menus: [
+    { menu: 'view', group: '1-zoom' },
+    { menu: 'canvas', group: '6-view', order: 1, targets: ['pane'] },
+  ],
+  testId: 'menu-fit',
+  run: (app) => app.canvas?.fitView(),
+});
+registry.register({
+  id: 'view.what-if',
+  label: 'What-if mode',
+  description: 'What-if mode on or off: clicks fail hosts, sites and services',
+  keys: ['w'],
+  menus: [{ menu: 'view', group: '2-modes' }],
+  checked: (app) => state(app).whatIf,
+  run: (app) => state(app).setWhatIf(!state(app).whatIf),
+});
+registry.register({
+  id: 'view.snap-to-grid',
+  label: 'Snap to grid',
+  menus: [{ menu: 'view', group: '3-canvas', order: 1 }],
+  checked: (app) => state(app).snapToGrid,
+  run: (app) => state(app).setSnapToGrid(!state(app).snapToGrid),
+});
+registry.register({
+  id: 'view.minimap',
+  label: 'Minimap',
+  menus: [{ menu: 'view', group: '3-canvas', order: 2 }],
+  checked: (app) => state(app).showMinimap,
+  run: (app) => state(app).setShowMinimap(!state(app).showMinimap),
+});
+registry.register({
+  id: 'view.theme',
+  label: (app) => (state(app).theme === 'dark' ? 'Light theme' : 'Dark theme'),
+  menus: [{ menu: 'view', group: '3-canvas', order: 3 }],
+  testId: 'menu-theme',
+  run: (app) => state(app).setTheme(state(app).theme === 'dark' ? 'light' : 'dark'),
+});
+registry.register({
+  id: 'view.shortcuts',
+  label: 'Keyboard shortcuts',
+  description: 'This list',
+  keys: ['?'],
+  menus: [{ menu: 'view', group: '8-help' }],
+  testId: 'menu-shortcuts',
+  run: (app) => state(app).openDialog({ kind: 'shortcuts' }),
+});
