@@ -401,8 +401,9 @@ export function copyItems(design: Design, ids: Iterable<string>): Fragment {
  * Pastes a fragment: every item gets a fresh id (and every host a fresh placeholder address),
  * references among copied items follow the copies, and references to items outside the fragment
  * stay (a copied app server keeps using the same database and joins the same group). Copied
- * top-level items move by `offset`; a service or host whose container was not copied gets a new
- * host or stays out of any site. Returns the new ids, old id → new id.
+ * top-level items move by `offset`; a service whose host was not copied goes on that same host,
+ * moved by `offset` (a new host only when that host is not in this design), and a host whose
+ * site was not copied stays in that site. Returns the new ids, old id → new id.
  */
 export function pasteItems(design: Design, fragment: Fragment, offset: Point): Map<string, string> {
   const taken = idsOf(design);
@@ -469,17 +470,19 @@ export function pasteItems(design: Design, fragment: Fragment, offset: Point): M
       place(service.id, true);
       continue;
     }
-    // A service copied without its host gets a host of its own beside the original.
+    if (existing.has(service.host)) {
+      design.services.push(copy);
+      place(service.id, true);
+      continue;
+    }
+    // A service pasted into a design without its host gets a host of its own.
     const position = fragment.layout[service.id] ?? { x: 0, y: 0 };
     const hostPosition = service.host ? fragment.layout[service.host] : undefined;
     const host = nextFreeId(design, 'host', taken) as HostId;
     taken.add(host);
     const address = nextFreeAddress(design, addresses);
     addresses.add(address);
-    const original = design.hosts.find((h) => h.id === service.host);
-    design.hosts.push(
-      original?.site === undefined ? { id: host, address } : { id: host, address, site: original.site },
-    );
+    design.hosts.push({ id: host, address });
     design.layout ??= {};
     design.layout[host] = {
       x: (hostPosition?.x ?? position.x) + offset.x,
