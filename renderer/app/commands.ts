@@ -24,8 +24,23 @@ import {
 import type { ConnectionKind, Point } from '../../core/edit';
 import { describeProblem, parseDesign } from '../../core/load';
 import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
-import { computeGeometry, containerAt, LARGE_DESIGN_NODES, SIZES } from '../canvas/geometry';
-import type { Geometry } from '../canvas/geometry';
+import {
+  computeGeometry,
+  containerAt,
+  HOST_MIN,
+  LARGE_DESIGN_NODES,
+  SITE_MIN,
+  SIZES,
+} from '../canvas/geometry';
+import type { Geometry, ItemBox } from '../canvas/geometry';
+import {
+  dropTargetOf,
+  makeRoom,
+  placeMissing,
+  settleNewItems,
+  spotInContainer,
+  spotOnCanvas,
+} from '../canvas/placement';
 import type { Example } from '../files/examples';
 import { edgeIdOf, isEdgeId, linkIndexOf, parseEdgeId } from '../state/edge-ids';
 import type { AppServices } from './services';
@@ -111,8 +126,13 @@ export async function openText(
   );
   const geometry = computeGeometry(result.design);
   services.store.getState().setShowMinimap(geometry.order.length <= LARGE_DESIGN_NODES);
-  if (geometry.unplaced > 0) await arrange(services, { undoable: false });
-  else services.store.getState().requestFit();
+  // A design without positions is arranged; one with some keeps them, and the rest go in free space.
+  if (geometry.unplaced === geometry.order.length && geometry.unplaced > 0)
+    await arrange(services, { undoable: false });
+  else {
+    if (geometry.unplaced > 0) services.store.getState().adjustDesign((draft) => placeMissing(draft));
+    services.store.getState().requestFit();
+  }
   return true;
 }
 
@@ -256,89 +276,113 @@ function itemAt(geometry: Geometry, point: Point, kinds: ReadonlySet<string>): s
 
 const TARGET_KINDS = new Set(['service', 'group']);
 
+/** A point relative to a container's box. */
+function within(point: Point, box: ItemBox): Point {
+  return { x: point.x - box.absoluteX, y: point.y - box.absoluteY };
+}
+
+/** The top-left corner that puts a box of `size` centred on `point`. */
+function centredOn(point: Point, size: { width: number; height: number }): Point {
+  return { x: point.x - size.width / 2, y: point.y - size.height / 2 };
+}
+
 /**
- * Drops a palette item at a flow position: a service lands in the host under it, or in a new
- * host (inside the site under it, if any); a host joins the site under it; an entrypoint aims at
- * the service or group it is dropped on. Returns the new item's id.
+ * Adds a host in free space, in a site or on the canvas, nearest `corner` (absolute); returns its
+ * id. Runs inside an edit.
+ */
+function addHostInFreeSpace(
+  draft: Design,
+  geometry: Geometry,
+  corner: Point,
+  site: ItemBox | undefined,
+): string {
+  return site
+    ? addHost(draft, spotInContainer(geometry, site.id, HOST_MIN, within(corner, site)), site.id)
+    : addHost(draft, spotOnCanvas(geometry, HOST_MIN, corner));
+}
+
+/** The corner of a new host that puts its first service's centre on `point`. */
+function hostCornerFor(point: Point): Point {
+  return {
+    x: point.x - SIZES.service.width / 2 - SIZES.hostPadding,
+    y: point.y - SIZES.hostHeader - SIZES.hostPadding - SIZES.service.height / 2,
+  };
+}
+
+/**
+ * Drops a palette item at a flow position, into free space: a service lands in the host under the
+ * pointer (at the pointer when there is room, else the nearest free slot; the host grows), or on a
+ * new host (inside the site under it, if any); a host joins the site under it; an entrypoint aims
+ * at the service or group it is dropped on and sits above it. Whatever a grown container now
+ * overlaps moves aside. Returns the new item's id.
  */
 export function dropItem(services: AppServices, item: PaletteItem, point: Point): string | undefined {
   const { design } = services.store.getState();
   const geometry = computeGeometry(design);
   let created: string | undefined;
-  const centred = (size: { width: number; height: number }) => ({
-    x: point.x - size.width / 2,
-    y: point.y - size.height / 2,
-  });
 
   if (item.type === 'service') {
     const host = containerAt(geometry, point, 'host');
     const site = host ? undefined : containerAt(geometry, point, 'site');
     const ok = edit(services, `Add ${item.kind}`, (draft) => {
+      const fixed: string[] = [];
       if (host) {
-        const at = centred(SIZES.service);
+        const at = spotInContainer(
+          geometry,
+          host.id,
+          SIZES.service,
+          within(centredOn(point, SIZES.service), host),
+        );
+        created = addService(draft, item.kind, at, host.id);
+      } else {
+        const newHost = addHostInFreeSpace(draft, geometry, hostCornerFor(point), site);
         created = addService(
           draft,
           item.kind,
-          {
-            x: Math.max(SIZES.hostPadding, at.x - host.absoluteX),
-            y: Math.max(SIZES.hostHeader + SIZES.hostPadding, at.y - host.absoluteY),
-          },
-          host.id,
+          { x: SIZES.hostPadding, y: SIZES.hostHeader + SIZES.hostPadding },
+          newHost,
         );
-        return;
+        fixed.push(newHost);
       }
-      const corner = {
-        x: point.x - SIZES.service.width / 2 - SIZES.hostPadding,
-        y: point.y - SIZES.hostHeader - SIZES.hostPadding - SIZES.service.height / 2,
-      };
-      const newHost = site
-        ? addHost(
-            draft,
-            {
-              x: Math.max(SIZES.sitePadding, corner.x - site.absoluteX),
-              y: Math.max(SIZES.siteHeader, corner.y - site.absoluteY),
-            },
-            site.id,
-          )
-        : addHost(draft, corner);
-      created = addService(
-        draft,
-        item.kind,
-        { x: SIZES.hostPadding, y: SIZES.hostHeader + SIZES.hostPadding },
-        newHost,
-      );
+      makeRoom(draft, geometry, [created, ...fixed]);
     });
     return ok ? created : undefined;
   }
 
   if (item.type === 'host') {
     const site = containerAt(geometry, point, 'site');
-    const at = { x: point.x - 110, y: point.y - 20 };
     edit(services, 'Add host', (draft) => {
-      created = site
-        ? addHost(
-            draft,
-            {
-              x: Math.max(SIZES.sitePadding, at.x - site.absoluteX),
-              y: Math.max(SIZES.siteHeader, at.y - site.absoluteY),
-            },
-            site.id,
-          )
-        : addHost(draft, at);
+      created = addHostInFreeSpace(
+        draft,
+        geometry,
+        { x: point.x - HOST_MIN.width / 2, y: point.y - SIZES.hostHeader / 2 },
+        site,
+      );
+      makeRoom(draft, geometry, [created]);
     });
     return created;
   }
 
   if (item.type === 'site') {
     edit(services, 'Add site', (draft) => {
-      created = addSite(draft, { x: point.x - 140, y: point.y - 20 });
+      created = addSite(
+        draft,
+        spotOnCanvas(geometry, SITE_MIN, {
+          x: point.x - SITE_MIN.width / 2,
+          y: point.y - SIZES.siteHeader / 2,
+        }),
+      );
     });
     return created;
   }
 
   if (item.type === 'group') {
     edit(services, `Add ${item.kind}`, (draft) => {
-      created = addGroup(draft, item.kind, centred(SIZES.group));
+      created = addGroup(
+        draft,
+        item.kind,
+        spotOnCanvas(geometry, SIZES.group, centredOn(point, SIZES.group)),
+      );
     });
     return created;
   }
@@ -357,12 +401,53 @@ export function dropItem(services: AppServices, item: PaletteItem, point: Point)
   }
   const box = geometry.boxes.get(target)!;
   edit(services, `Add entrypoint to ${target}`, (draft) => {
-    created = addEntrypoint(draft, item.via, target, {
+    const wanted = {
       x: box.absoluteX + (box.width - SIZES.entrypoint.width) / 2,
       y: box.absoluteY - SIZES.entrypoint.height - 90,
-    });
+    };
+    created = addEntrypoint(draft, item.via, target, spotOnCanvas(geometry, SIZES.entrypoint, wanted));
   });
   return created;
+}
+
+/**
+ * Adds a palette item by a click, which has no drop point: a service goes on the selected host
+ * (or the selected service's host), else on a new host in free space near the middle of the view;
+ * a host goes in the selected site; an entrypoint aims at the selected service or group. Returns
+ * the new item's id.
+ */
+export function addItem(services: AppServices, item: PaletteItem): string | undefined {
+  const { design, selection } = services.store.getState();
+  const centre = services.canvas?.center() ?? { x: 0, y: 0 };
+  const chosen = selection.length === 1 ? selection[0] : undefined;
+  const geometry = computeGeometry(design);
+  const middleOf = (id: string | undefined) => {
+    const box = id === undefined ? undefined : geometry.boxes.get(id);
+    return box && { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 };
+  };
+  if (item.type === 'service') {
+    const host =
+      design.hosts.find((h) => h.id === chosen)?.id ?? design.services.find((s) => s.id === chosen)?.host;
+    const point = middleOf(host);
+    if (point) return dropItem(services, item, point);
+    let created: string | undefined;
+    const ok = edit(services, `Add ${item.kind}`, (draft) => {
+      const newHost = addHost(draft, spotOnCanvas(geometry, HOST_MIN, hostCornerFor(centre)));
+      created = addService(
+        draft,
+        item.kind,
+        { x: SIZES.hostPadding, y: SIZES.hostHeader + SIZES.hostPadding },
+        newHost,
+      );
+    });
+    return ok ? created : undefined;
+  }
+  if (item.type === 'host') {
+    const site = (design.sites ?? []).find((s) => s.id === chosen)?.id;
+    return dropItem(services, item, middleOf(site) ?? centre);
+  }
+  if (item.type === 'entrypoint') return dropItem(services, item, middleOf(chosen) ?? centre);
+  return dropItem(services, item, centre);
 }
 
 /** Where each dragged node ended up, as React Flow reports it (position relative to its parent). */
@@ -372,66 +457,96 @@ export interface DraggedNode {
 }
 
 /**
- * Commits a drag as one step: a service whose centre lands in another host moves there (or gets
- * a host of its own when dropped outside any), a host whose centre lands in a site joins it (or
- * leaves its site), everything else just moves.
+ * Commits a drag as one undoable step. The pointer decides where dragged services and hosts go
+ * (placement.ts, `dropTargetOf`): services dropped on another host move into it, dropped beside
+ * any host get a new host there (which is selected), and hosts dropped on a site join it. Every
+ * item lands in free space nearest where it was dropped, and what a grown container now overlaps
+ * moves aside. Without a pointer, each item's centre stands for it.
  */
-export function commitDrag(services: AppServices, dragged: DraggedNode[]): void {
+export function commitDrag(services: AppServices, dragged: DraggedNode[], pointer?: Point): void {
   const { design } = services.store.getState();
   const geometry = computeGeometry(design);
-  const moves: (() => (draft: Design) => void)[] = [];
-  const hostMoves = new Set(dragged.map((d) => d.id));
-  for (const { id, position } of dragged) {
-    const box = geometry.boxes.get(id);
-    if (!box) continue;
+  const ids = dragged.map((d) => d.id).filter((id) => geometry.boxes.has(id));
+  if (ids.length === 0) return;
+  const absoluteOf = (node: DraggedNode): Point => {
+    const box = geometry.boxes.get(node.id)!;
     const parent = box.parent !== undefined ? geometry.boxes.get(box.parent) : undefined;
-    const absolute = { x: position.x + (parent?.absoluteX ?? 0), y: position.y + (parent?.absoluteY ?? 0) };
-    const centre = { x: absolute.x + box.width / 2, y: absolute.y + box.height / 2 };
+    return { x: node.position.x + (parent?.absoluteX ?? 0), y: node.position.y + (parent?.absoluteY ?? 0) };
+  };
+  const centreOf = (node: DraggedNode) => {
+    const box = geometry.boxes.get(node.id)!;
+    const corner = absoluteOf(node);
+    return { x: corner.x + box.width / 2, y: corner.y + box.height / 2 };
+  };
+  const targetFor = (node: DraggedNode) => dropTargetOf(geometry, ids, pointer ?? centreOf(node));
 
-    if (box.kind === 'service') {
-      const service = design.services.find((s) => s.id === id)!;
-      const host = containerAt(geometry, centre, 'host', hostMoves);
-      if (host && host.id !== service.host) {
-        const relative = {
-          x: absolute.x - host.absoluteX,
-          y: Math.max(SIZES.hostHeader, absolute.y - host.absoluteY),
-        };
-        moves.push(() => (draft) => placeService(draft, id, host.id, relative));
-      } else if (!host && parent) {
-        moves.push(() => (draft) => {
-          const site = containerAt(geometry, centre, 'site');
-          const corner = {
-            x: absolute.x - SIZES.hostPadding,
-            y: absolute.y - SIZES.hostHeader - SIZES.hostPadding,
-          };
-          const newHost = site
-            ? addHost(draft, { x: corner.x - site.absoluteX, y: corner.y - site.absoluteY }, site.id)
-            : addHost(draft, corner);
-          placeService(draft, id, newHost, { x: SIZES.hostPadding, y: SIZES.hostHeader + SIZES.hostPadding });
-        });
-      } else {
-        moves.push(() => (draft) => moveItem(draft, id, position));
-      }
-      continue;
-    }
-    if (box.kind === 'host') {
-      const host = design.hosts.find((h) => h.id === id)!;
-      const site = containerAt(geometry, centre, 'site');
-      if ((site?.id ?? undefined) !== host.site) {
-        const relative = site
-          ? { x: absolute.x - site.absoluteX, y: Math.max(SIZES.siteHeader, absolute.y - site.absoluteY) }
-          : absolute;
-        moves.push(() => (draft) => placeHost(draft, id, site?.id, relative));
-      } else moves.push(() => (draft) => moveItem(draft, id, position));
-      continue;
-    }
-    moves.push(() => (draft) => moveItem(draft, id, position));
-  }
-  if (moves.length === 0) return;
-  const label = dragged.length === 1 ? `Move ${dragged[0]!.id}` : `Move ${dragged.length} items`;
+  // Places are worked out one by one, each dragged item then occupying its new place.
+  const working = computeGeometry(design);
+  const carried = new Set(ids);
+  const settled = new Set<string>();
+  let newHost: string | undefined;
+  const label = ids.length === 1 ? `Move ${ids[0]}` : `Move ${ids.length} items`;
   edit(services, label, (draft) => {
-    for (const move of moves) move()(draft);
+    for (const node of dragged) {
+      const box = geometry.boxes.get(node.id);
+      if (!box) continue;
+      const absolute = absoluteOf(node);
+      const target = box.kind === 'service' || box.kind === 'host' ? targetFor(node) : undefined;
+      const settle = (parent: string | undefined, at: Point) => {
+        const moving = working.boxes.get(node.id)!;
+        const others = new Set([...carried].filter((id) => id !== node.id && !settled.has(id)));
+        const spot =
+          parent === undefined
+            ? spotOnCanvas(working, box, at, new Set([node.id, ...others]))
+            : spotInContainer(working, parent, box, at, new Set([node.id, ...others]));
+        moving.x = spot.x;
+        moving.y = spot.y;
+        moving.parent = parent;
+        settled.add(node.id);
+        return spot;
+      };
+
+      if (box.kind === 'service') {
+        const service = design.services.find((s) => s.id === node.id)!;
+        if (target?.kind === 'host') {
+          const host = geometry.boxes.get(target.id)!;
+          const spot = settle(target.id, within(absolute, host));
+          if (target.id !== service.host) placeService(draft, node.id, target.id, spot);
+          else moveItem(draft, node.id, spot);
+          continue;
+        }
+        if (service.host === undefined) {
+          moveItem(draft, node.id, settle(undefined, absolute));
+          continue;
+        }
+        // Dropped beside every host: a new host of its own where it was dropped.
+        const site = target?.kind === 'site' ? geometry.boxes.get(target.id) : undefined;
+        const corner = {
+          x: absolute.x - SIZES.hostPadding,
+          y: absolute.y - SIZES.hostHeader - SIZES.hostPadding,
+        };
+        newHost = addHostInFreeSpace(draft, working, corner, site);
+        placeService(draft, node.id, newHost, {
+          x: SIZES.hostPadding,
+          y: SIZES.hostHeader + SIZES.hostPadding,
+        });
+        settled.add(node.id);
+        continue;
+      }
+      if (box.kind === 'host') {
+        const host = design.hosts.find((h) => h.id === node.id)!;
+        const site = target?.kind === 'site' ? geometry.boxes.get(target.id)! : undefined;
+        const spot = settle(site?.id, site ? within(absolute, site) : absolute);
+        if ((site?.id ?? undefined) !== host.site) placeHost(draft, node.id, site?.id, spot);
+        else moveItem(draft, node.id, spot);
+        continue;
+      }
+      moveItem(draft, node.id, settle(box.parent, box.parent === undefined ? absolute : node.position));
+    }
+    makeRoom(draft, geometry, newHost ? [...ids, newHost] : ids);
   });
+  if (newHost !== undefined && services.store.getState().design.hosts.some((h) => h.id === newHost))
+    services.store.getState().select([newHost]);
 }
 
 /** What a connection between two handles means: a link, a membership or an entrypoint target. */
@@ -523,15 +638,20 @@ export function copySelection(services: AppServices): boolean {
   return true;
 }
 
-/** Pastes the copied items beside the originals, with fresh ids; selects the copies. */
+/**
+ * Pastes the copied items beside the originals, with fresh ids, in free space: a copied service
+ * stays on its source's host, a copied host in its source's site; selects the copies.
+ */
 export function paste(services: AppServices): void {
   const clipboard = services.clipboard;
   if (!clipboard) return;
   clipboard.pastes++;
   const offset = { x: 40 * clipboard.pastes, y: 40 * clipboard.pastes };
+  const before = computeGeometry(services.store.getState().design);
   let renamed = new Map<string, string>();
   const ok = edit(services, 'Paste', (draft) => {
     renamed = pasteItems(draft, clipboard.fragment, offset);
+    settleNewItems(draft, before, new Set(renamed.values()));
   });
   if (!ok) return;
   // Select what was copied, not what it contains: a pasted host moves with its services.
@@ -585,7 +705,7 @@ export function groupSelection(services: AppServices, kind: GroupKind): void {
     created = addGroup(
       draft,
       kind,
-      { x: right + 80, y: top },
+      spotOnCanvas(geometry, SIZES.group, { x: right + 80, y: top }),
       members.map((m) => m.id as ServiceId),
     );
   });

@@ -33,6 +33,7 @@ import { useAppStore } from '../state/store';
 import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { DropHint, trackDrop } from './drop-target';
 import { nodeTypes } from './nodes';
 
 const GRID: [number, number] = [10, 10];
@@ -119,19 +120,40 @@ export function Canvas() {
     [services],
   );
 
+  const pointerOf = useCallback(
+    (event: globalThis.MouseEvent | TouchEvent) => {
+      const at = 'touches' in event ? (event.changedTouches[0] ?? event.touches[0]) : event;
+      return at ? flow.screenToFlowPosition({ x: at.clientX, y: at.clientY }) : undefined;
+    },
+    [flow],
+  );
+
+  const onNodeDrag: OnNodeDrag<CanvasNode> = useCallback(
+    (event, _node, dragged) =>
+      trackDrop(
+        services,
+        geometry,
+        dragged.map((node) => node.id),
+        pointerOf(event),
+      ),
+    [services, geometry, pointerOf],
+  );
+
   const onNodeDragStop: OnNodeDrag<CanvasNode> = useCallback(
-    (_event, _node, dragged) => {
+    (event, _node, dragged) => {
       const positions = dragged.map((node) => ({ id: node.id, position: node.position }));
+      const pointer = pointerOf(event);
+      trackDrop(services, geometry, [], undefined);
       // Committed in a task of its own, after React Flow has finished with the release.
       setTimeout(() => {
         const before = services.store.getState().design;
-        commitDrag(services, positions);
+        commitDrag(services, positions, pointer);
         // The overlay stays until the canvas shows the committed design, so nothing jumps back.
         if (services.store.getState().design === before) setOverlay(new Map());
         else clearOverlay.current = true;
       }, 0);
     },
-    [services],
+    [services, geometry, pointerOf],
   );
 
   const onConnect = useCallback(
@@ -253,6 +275,7 @@ export function Canvas() {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
+        onNodeDrag={onNodeDrag}
         onNodeDragStop={onNodeDragStop}
         onConnect={onConnect}
         onNodeClick={onNodeClick}
@@ -275,6 +298,7 @@ export function Canvas() {
         <Controls position="bottom-left" />
         {showMinimap ? <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={2} /> : null}
       </ReactFlow>
+      <DropHint />
     </>
   );
 }

@@ -18,6 +18,7 @@ import type {
   SiteNodeType,
 } from './derive';
 import { HANDLES } from './derive';
+import { useIsDropTarget } from './drop-target';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE_KIND_INFO } from './kinds';
 
 /** The worst finding on an item: severity and count, or nothing. */
@@ -105,9 +106,10 @@ function HostNodeView({ id, data, selected }: NodeProps<HostNodeType>) {
   const { host } = data;
   const badge = useBadge(id);
   const state = useWhatIfState(id);
+  const target = useIsDropTarget(id);
   return (
     <div
-      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}`}
       data-testid={`node-${id}`}
     >
       <div className="container-header">
@@ -125,9 +127,10 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
   const { site } = data;
   const badge = useBadge(id);
   const state = useWhatIfState(id);
+  const target = useIsDropTarget(id);
   return (
     <div
-      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}`}
       data-testid={`node-${id}`}
     >
       <div className="container-header">

@@ -4,6 +4,7 @@
  */
 import type { StateCreator } from 'zustand';
 import type { LoadProblem } from '../../core/load';
+import type { DropPreview } from '../canvas/drop-target';
 import type { Store } from './store';
 
 /** Light or dark. */
@@ -42,6 +43,9 @@ export interface ViewSlice {
   arranging: boolean;
   notices: Notice[];
   dialog: Dialog | undefined;
+  /** While a drag would change an item's container: which container, and the pointer's label. */
+  dropPreview: DropPreview | undefined;
+  setDropPreview: (preview: DropPreview | undefined) => void;
   /** Asks the canvas to fit items in view once it shows the current design; `seq` counts requests. */
   fitRequest: { seq: number; ids?: string[] };
   requestFit: (ids?: string[]) => void;
@@ -72,6 +76,8 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   arranging: false,
   notices: [],
   dialog: undefined,
+  dropPreview: undefined,
+  setDropPreview: (dropPreview) => set({ dropPreview }),
   fitRequest: { seq: 0 },
   requestFit: (ids) => set({ fitRequest: { seq: get().fitRequest.seq + 1, ...(ids ? { ids } : {}) } }),
   setTheme: (theme) => set({ theme }),
