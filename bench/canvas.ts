@@ -17,7 +17,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
@@ -317,8 +316,8 @@ async function main(): Promise<void> {
 
   log(`Laying out a synthetic design of ${SERVICES} services…`);
   const design = syntheticDesign({ services: SERVICES });
-  const elk = new ELK();
-  design.layout = await autoLayout(design, (graph) => elk.layout(graph));
+  // Shaped for the designer's pane (about 1020 × 935 pixels of the 1600 × 1000 window).
+  design.layout = await autoLayout(design, { aspect: 1020 / 935 });
   const geometry = computeGeometry(design);
   const projection = new CanvasProjection();
   const nodes = projection.nodes(design, geometry, new Set());

@@ -241,6 +241,11 @@ export interface LayoutPosition {
   y: number;
   width?: number;
   height?: number;
+  /**
+   * For a pool: shown as one node with a count (true) or with every member (false). Without it,
+   * the designer collapses pools beyond a size of its choosing.
+   */
+  collapsed?: boolean;
 }
 
 /** A whole design: the contents of a `*.topo.json` file. */

@@ -378,6 +378,10 @@ export const designSchema = {
           y: { type: 'number', minimum: -1e7, maximum: 1e7 },
           width: { type: 'number', minimum: 0, maximum: 1e6 },
           height: { type: 'number', minimum: 0, maximum: 1e6 },
+          collapsed: {
+            type: 'boolean',
+            description: 'A pool shown as one node with a count (true) or with every member (false)',
+          },
         },
       },
     },

@@ -6,6 +6,7 @@
 import { SHELL_COMMANDS } from '../../core/commands';
 import { GROUP_KINDS } from '../../core/model';
 import type { GroupKind } from '../../core/model';
+import { computeGeometry } from '../canvas/geometry';
 import { GROUP_KIND_INFO } from '../canvas/kinds';
 import { isEdgeId } from '../state/edge-ids';
 import {
@@ -21,10 +22,11 @@ import {
   paste,
   saveDesign,
   selectAll,
+  setPoolCollapsed,
 } from './commands';
 import { openPush } from './push';
 import { CommandRegistry } from './registry';
-import type { Command } from './registry';
+import type { Command, CommandContext } from './registry';
 import type { AppServices } from './services';
 
 /** The designer's commands. */
@@ -229,6 +231,45 @@ registry.register({
   ],
   testId: 'menu-arrange',
   run: (app) => arrange(app),
+});
+
+/** The pool a pool command acts on: the one its button names, else the one selected. */
+function poolOf(app: AppServices, context: CommandContext): string | undefined {
+  const named = context.args?.pool;
+  if (typeof named === 'string') return named;
+  const selection = state(app).selection;
+  return (state(app).design.groups ?? []).find((g) => g.kind === 'pool' && selection.includes(g.id))?.id;
+}
+
+const collapsedPools = (app: AppServices) => computeGeometry(state(app).design).collapse.pools;
+
+registry.register({
+  id: 'arrange.collapse-pool',
+  label: 'Collapse the pool',
+  description: 'Show a pool as one node with a count',
+  menus: [
+    { menu: 'arrange', group: '4-pools', order: 1 },
+    { menu: 'canvas', group: '3-pool', order: 1, targets: ['node'] },
+  ],
+  when: (app, context) => {
+    const pool = poolOf(app, context);
+    return pool !== undefined && !collapsedPools(app).has(pool);
+  },
+  run: (app, context) => setPoolCollapsed(app, poolOf(app, context)!, true),
+});
+registry.register({
+  id: 'arrange.expand-pool',
+  label: 'Expand the pool',
+  description: 'Show every member of a collapsed pool',
+  menus: [
+    { menu: 'arrange', group: '4-pools', order: 2 },
+    { menu: 'canvas', group: '3-pool', order: 2, targets: ['node'] },
+  ],
+  when: (app, context) => {
+    const pool = poolOf(app, context);
+    return pool !== undefined && collapsedPools(app).has(pool);
+  },
+  run: (app, context) => setPoolCollapsed(app, poolOf(app, context)!, false),
 });
 
 // ---------------------------------------------------------------------------------------------

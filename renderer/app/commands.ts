@@ -239,7 +239,8 @@ export async function arrange(services: AppServices, options: { undoable?: boole
   const before = store.getState().design;
   store.getState().setArranging(true);
   try {
-    const positions = await services.layout(before);
+    const pane = services.canvas?.size();
+    const positions = await services.layout(before, pane ? { aspect: pane.width / pane.height } : {});
     if (store.getState().design !== before) return;
     const apply = (draft: Design) => {
       draft.layout = positions;
@@ -716,7 +717,34 @@ export function groupSelection(services: AppServices, kind: GroupKind): void {
 export function focusItems(services: AppServices, ids: string[]): void {
   const { design } = services.store.getState();
   const geometry = computeGeometry(design);
-  const present = ids.filter((id) => geometry.boxes.has(id));
+  // An item a collapsed pool hides is shown by the pool's node.
+  const shown = ids.map((id) => geometry.collapse.standIn.get(id) ?? id);
+  const present = [...new Set(shown)].filter((id) => geometry.boxes.has(id));
   services.store.getState().select(present);
   services.canvas?.fitView(present);
+}
+
+/**
+ * Collapses a pool into one node with a count, or shows its members again: an edit of the pool's
+ * layout entry, so it is saved and undone like a move. Members shown again land in free space,
+ * and the containers they grow push their neighbours aside.
+ */
+export function setPoolCollapsed(services: AppServices, pool: string, collapsed: boolean): void {
+  const { design } = services.store.getState();
+  const before = computeGeometry(design);
+  const box = before.boxes.get(pool);
+  const ok = edit(services, `${collapsed ? 'Collapse' : 'Expand'} ${pool}`, (draft) => {
+    draft.layout ??= {};
+    draft.layout[pool] = { ...(draft.layout[pool] ?? { x: box?.x ?? 0, y: box?.y ?? 0 }), collapsed };
+    if (!collapsed) {
+      placeMissing(draft);
+      makeRoom(draft, before, []);
+    }
+  });
+  if (ok && collapsed) {
+    const { hidden } = computeGeometry(services.store.getState().design).collapse;
+    const selection = services.store.getState().selection;
+    if (selection.some((id) => hidden.has(id)))
+      services.store.getState().select([...selection.filter((id) => !hidden.has(id)), pool]);
+  }
 }

@@ -34,6 +34,8 @@ import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
 import { DropHint, trackDrop } from './drop-target';
+import { boundsOf, boxesOf, FIT_DESIGN, FIT_ITEMS, fitViewport, MINIMAP_CLEARANCE } from './fit';
+import { FitButton } from './fit-button';
 import { nodeTypes } from './nodes';
 
 const GRID: [number, number] = [10, 10];
@@ -69,8 +71,8 @@ export function Canvas() {
     [design, geometry, selected],
   );
   const edges = useMemo(
-    () => projection.current.edges(design, selected, linkIds),
-    [design, selected, linkIds],
+    () => projection.current.edges(design, selected, linkIds, geometry.collapse),
+    [design, selected, linkIds, geometry],
   );
   const nodes = useMemo(() => {
     if (overlay.size === 0) return derivedNodes;
@@ -177,18 +179,28 @@ export function Canvas() {
     [services],
   );
 
+  const paneSize = useCallback(() => {
+    const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+    return { width: pane?.width ?? 1, height: pane?.height ?? 1 };
+  }, []);
+
   const fitView = useCallback(
     (ids?: string[]) => {
-      void flow.fitView({
-        ...(ids && ids.length > 0 ? { nodes: ids.map((id) => ({ id })), maxZoom: 1.2 } : { maxZoom: 1 }),
-        // Clear of the controls (bottom left) and the minimap (bottom right), which would hide
-        // whatever the fit put under them.
-        padding: { top: '40px', left: '64px', right: '40px', bottom: showMinimap ? '180px' : '64px' },
-        duration: 300,
-        includeHiddenNodes: true,
-      });
+      const chosen = ids && ids.length > 0 ? ids : undefined;
+      const bounds = boundsOf(geometry, chosen);
+      if (!bounds) return;
+      const options = chosen ? FIT_ITEMS : FIT_DESIGN;
+      void flow.setViewport(
+        fitViewport(
+          bounds,
+          paneSize(),
+          showMinimap ? { ...options, clear: MINIMAP_CLEARANCE } : options,
+          boxesOf(geometry, chosen),
+        ),
+        { duration: 300 },
+      );
     },
-    [flow, showMinimap],
+    [flow, geometry, showMinimap, paneSize],
   );
 
   const capture = useCallback(
@@ -237,10 +249,14 @@ export function Canvas() {
   );
 
   const fitRequest = useAppStore((s) => s.fitRequest);
+  const fitted = useRef(0);
   useEffect(() => {
-    // Runs after React Flow has taken the new nodes (its store updates in a child effect).
-    if (fitRequest.seq > 0) fitView(fitRequest.ids);
-  }, [fitRequest, fitView]);
+    // Runs after React Flow has taken the new nodes (its store updates in a child effect), and
+    // only once the deferred design the canvas shows is the one the request was made for.
+    if (fitRequest.seq <= fitted.current || design !== services.store.getState().design) return;
+    fitted.current = fitRequest.seq;
+    fitView(fitRequest.ids);
+  }, [fitRequest, fitView, design, services]);
 
   useEffect(() => {
     services.canvas = {
@@ -252,11 +268,12 @@ export function Canvas() {
         return flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 });
       },
       setViewport: (viewport) => void flow.setViewport(viewport),
+      size: paneSize,
     };
     return () => {
       services.canvas = undefined;
     };
-  }, [services, fitView, capture, flow]);
+  }, [services, fitView, capture, flow, paneSize]);
 
   return (
     <>
@@ -295,7 +312,9 @@ export function Canvas() {
         className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-        <Controls position="bottom-left" />
+        <Controls position="bottom-left" showFitView={false}>
+          <FitButton />
+        </Controls>
         {showMinimap ? <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={2} /> : null}
       </ReactFlow>
       <DropHint />

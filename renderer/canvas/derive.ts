@@ -10,6 +10,7 @@ import { linkKindOf } from '../../core/model';
 import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } from '../../core/model';
 import { edgeIdOf } from '../state/edge-ids';
 import type { LinkId } from '../state/edge-ids';
+import type { Collapse } from './collapse';
 import type { Geometry, ItemBox } from './geometry';
 
 /** Data of a service node. */
@@ -18,8 +19,8 @@ export type ServiceNodeData = { service: Service };
 export type HostNodeData = { host: Host };
 /** Data of a site node. */
 export type SiteNodeData = { site: Site };
-/** Data of a group node. */
-export type GroupNodeData = { group: Group };
+/** Data of a group node; `members` is set while a pool is collapsed (collapse.ts). */
+export type GroupNodeData = { group: Group; members?: number };
 /** Data of an entrypoint node. */
 export type EntrypointNodeData = { entrypoint: Entrypoint };
 
@@ -46,7 +47,7 @@ export const HANDLES = { in: 'in', out: 'out', members: 'members' } as const;
 
 const HANDLE_SIZE = 10;
 
-function handlesOf(type: CanvasNode['type'], width: number, height: number): NodeHandle[] {
+function handlesOf(type: CanvasNode['type'], width: number, height: number, collapsed = false): NodeHandle[] {
   const top: NodeHandle = {
     id: HANDLES.in,
     type: 'target',
@@ -70,6 +71,8 @@ function handlesOf(type: CanvasNode['type'], width: number, height: number): Nod
   if (type === 'group') {
     return [
       top,
+      // A collapsed pool stands in for its members, so their links leave from it.
+      ...(collapsed ? [bottom] : []),
       {
         id: HANDLES.members,
         type: 'target',
@@ -88,6 +91,7 @@ interface CachedNode {
   item: unknown;
   box: ItemBox;
   selected: boolean;
+  members: number | undefined;
   node: CanvasNode;
 }
 
@@ -123,11 +127,13 @@ export class CanvasProjection {
       const entry = items.get(id);
       if (!entry) continue;
       const isSelected = selected.has(id);
+      const members = geometry.collapse.counts.get(id);
       const cached = this.nodeCache.get(id);
       if (
         cached &&
         cached.item === entry.item &&
         cached.selected === isSelected &&
+        cached.members === members &&
         sameBox(cached.box, box)
       ) {
         next.set(id, cached);
@@ -141,12 +147,12 @@ export class CanvasProjection {
         width: box.width,
         height: box.height,
         measured: { width: box.width, height: box.height },
-        handles: handlesOf(entry.type, box.width, box.height),
+        handles: handlesOf(entry.type, box.width, box.height, members !== undefined),
         selected: isSelected,
-        data: { [entry.type]: entry.item },
+        data: { [entry.type]: entry.item, ...(members !== undefined ? { members } : {}) },
         ...(box.parent !== undefined ? { parentId: box.parent } : {}),
       } as CanvasNode;
-      next.set(id, { item: entry.item, box, selected: isSelected, node });
+      next.set(id, { item: entry.item, box, selected: isSelected, members, node });
       nodes.push(node);
     }
     this.nodeCache = next;
@@ -158,10 +164,27 @@ export class CanvasProjection {
 
   /**
    * The edges of a design: links, group memberships and entrypoint targets; `linkIds` are the
-   * links' identities (state/edge-ids.ts), index for index.
+   * links' identities (state/edge-ids.ts), index for index. An edge to or from an item a
+   * collapsed pool hides ends at the pool's node instead (once per pair of nodes).
    */
-  edges(design: Design, selected: ReadonlySet<string>, linkIds: readonly LinkId[]): CanvasEdge[] {
+  edges(
+    design: Design,
+    selected: ReadonlySet<string>,
+    linkIds: readonly LinkId[],
+    collapse?: Collapse,
+  ): CanvasEdge[] {
     const services = new Map(design.services.map((s) => [s.id as string, s]));
+    const shown = (id: string) => collapse?.standIn.get(id) ?? id;
+    const drawn = new Set<string>();
+    // Edges re-routed to a pool's node are drawn once per pair; every other edge as it is.
+    const once = (source: string, target: string, role: string, rerouted: boolean) => {
+      if (source === target) return false;
+      if (!rerouted) return true;
+      const key = `${source}>${target}|${role}`;
+      if (drawn.has(key)) return false;
+      drawn.add(key);
+      return true;
+    };
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
     const reuse = (id: string, key: string, make: () => CanvasEdge) => {
@@ -174,18 +197,21 @@ export class CanvasProjection {
     (design.links ?? []).forEach((link: Link, index) => {
       const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
       const kind = linkKindOf(link, services.get(link.from));
+      const source = shown(link.from);
+      const target = shown(link.to);
+      if (!once(source, target, kind, source !== link.from || target !== link.to)) return;
       const isSelected = selected.has(id);
       // The target's card already shows its own port; a label repeats only a port it does not.
       const ownPort = services.get(link.to)?.port;
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
-      const key = `${link.from}>${link.to}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}`;
+      const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}`;
       reuse(id, key, () => {
         const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
         return {
           id,
-          source: link.from,
+          source,
           sourceHandle: HANDLES.out,
-          target: link.to,
+          target,
           targetHandle: HANDLES.in,
           selected: isSelected,
           className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
@@ -197,7 +223,7 @@ export class CanvasProjection {
     });
 
     for (const service of design.services) {
-      if (service.group === undefined) continue;
+      if (service.group === undefined || collapse?.hidden.has(service.id)) continue;
       const id = edgeIdOf({ role: 'member', service: service.id });
       const isSelected = selected.has(id);
       reuse(id, `${service.group}|${isSelected ? 's' : ''}`, () => ({
@@ -216,11 +242,13 @@ export class CanvasProjection {
       for (const target of entrypoint.targets) {
         const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
-        reuse(id, isSelected ? 's' : '', () => ({
+        const end = shown(target);
+        if (!once(entrypoint.id, end, 'target', end !== target)) continue;
+        reuse(id, `${end}|${isSelected ? 's' : ''}`, () => ({
           id,
           source: entrypoint.id,
           sourceHandle: HANDLES.out,
-          target,
+          target: end,
           targetHandle: HANDLES.in,
           selected: isSelected,
           className: 'edge-target',

@@ -19,6 +19,7 @@ import type {
 } from './derive';
 import { HANDLES } from './derive';
 import { useIsDropTarget } from './drop-target';
+import { PoolToggle } from './pool-toggle';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE_KIND_INFO } from './kinds';
 
 /** The worst finding on an item: severity and count, or nothing. */
@@ -169,8 +170,12 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
           {summary ?? '…'}
         </div>
       </div>
+      {group.kind === 'pool' ? <PoolToggle id={id} members={data.members} /> : null}
       {badge ? <FindingBadge badge={badge} /> : null}
       {state ? <StateTag state={state} /> : null}
+      {data.members !== undefined ? (
+        <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
+      ) : null}
     </div>
   );
 }
