@@ -6,8 +6,11 @@
 import { SHELL_COMMANDS } from '../../core/commands';
 import { GROUP_KINDS } from '../../core/model';
 import type { GroupKind } from '../../core/model';
+import { movableItems } from '../canvas/align';
+import type { Alignment } from '../canvas/align';
 import { computeGeometry } from '../canvas/geometry';
 import { GROUP_KIND_INFO } from '../canvas/kinds';
+import { SEARCH_FIELD_ID } from '../canvas/search-box';
 import { isEdgeId } from '../state/edge-ids';
 import {
   arrange,
@@ -21,6 +24,9 @@ import {
   openDesign,
   paste,
   saveDesign,
+  alignSelection,
+  distributeSelection,
+  nudgeSelection,
   selectAll,
   setPoolCollapsed,
 } from './commands';
@@ -207,6 +213,50 @@ registry.register({
     else state(app).setWhatIf(false);
   },
 });
+registry.register({
+  id: 'edit.label',
+  label: 'Edit the label',
+  description: "Edit the selected item's label in place (also a double-click)",
+  keys: ['f2'],
+  menus: [
+    { menu: 'edit', group: '4-select', order: 2 },
+    { menu: 'canvas', group: '1-label', targets: ['node'] },
+  ],
+  when: (app) => {
+    const items = selectedItems(app);
+    return items.length === 1 && computeGeometry(state(app).design).boxes.has(items[0]!);
+  },
+  testId: 'menu-edit-label',
+  run: (app) => state(app).setEditingLabel(selectedItems(app)[0]),
+});
+registry.register({
+  id: 'edit.find',
+  label: 'Find…',
+  description: 'Find items by id, label, address or kind',
+  keys: ['mod+f'],
+  menus: [{ menu: 'edit', group: '5-find' }],
+  testId: 'menu-find',
+  run: (app) => {
+    state(app).setSearchOpen(true);
+    document.getElementById(SEARCH_FIELD_ID)?.focus();
+  },
+});
+registry.register({
+  id: 'edit.context-menu',
+  label: 'Open the context menu',
+  description: 'The context menu of the selection',
+  keys: ['shift+f10', 'contextmenu'],
+  run: (app) => {
+    const items = selectedItems(app);
+    const geometry = computeGeometry(state(app).design);
+    const box = items.length > 0 ? geometry.boxes.get(items[0]!) : undefined;
+    const point = box
+      ? { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 }
+      : (app.canvas?.center() ?? { x: 0, y: 0 });
+    const screen = app.canvas?.toScreen(point) ?? { x: 0, y: 0 };
+    state(app).openContextMenu({ ...screen, target: box ? 'node' : 'pane', point });
+  },
+});
 GROUP_KINDS.forEach((kind: GroupKind, order) =>
   registry.register({
     id: `edit.group-as-${kind}`,
@@ -231,6 +281,77 @@ registry.register({
   ],
   testId: 'menu-arrange',
   run: (app) => arrange(app),
+});
+
+const movable = (app: AppServices) =>
+  movableItems(state(app).selection, computeGeometry(state(app).design)).length;
+
+const NUDGES: { direction: string; key: string; by: { x: number; y: number } }[] = [
+  { direction: 'left', key: 'arrowleft', by: { x: -1, y: 0 } },
+  { direction: 'right', key: 'arrowright', by: { x: 1, y: 0 } },
+  { direction: 'up', key: 'arrowup', by: { x: 0, y: -1 } },
+  { direction: 'down', key: 'arrowdown', by: { x: 0, y: 1 } },
+];
+for (const nudge of NUDGES)
+  registry.register({
+    id: `arrange.nudge-${nudge.direction}`,
+    label: `Nudge ${nudge.direction}`,
+    description: `Move the selection ${nudge.direction} 1 px`,
+    keys: [nudge.key, { key: `shift+${nudge.key}`, args: { step: 10 }, note: '10 px' }],
+    when: (app) => movable(app) > 0,
+    run: (app, context) => {
+      const step = typeof context.args?.step === 'number' ? context.args.step : 1;
+      nudgeSelection(app, { x: nudge.by.x * step, y: nudge.by.y * step });
+    },
+  });
+
+const ALIGNMENTS: { on: Alignment; label: string; key: string }[] = [
+  { on: 'left', label: 'Align left edges', key: 'alt+a' },
+  { on: 'center', label: 'Align centres horizontally', key: 'alt+h' },
+  { on: 'right', label: 'Align right edges', key: 'alt+d' },
+  { on: 'top', label: 'Align top edges', key: 'alt+w' },
+  { on: 'middle', label: 'Align middles vertically', key: 'alt+v' },
+  { on: 'bottom', label: 'Align bottom edges', key: 'alt+s' },
+];
+ALIGNMENTS.forEach((alignment, order) =>
+  registry.register({
+    id: `arrange.align-${alignment.on}`,
+    label: alignment.label,
+    keys: [alignment.key],
+    menus: [
+      { menu: 'arrange', group: '2-align', order },
+      { menu: 'canvas', group: '7-align', order, targets: ['node'] },
+    ],
+    when: (app) => movable(app) >= 2,
+    testId: `menu-align-${alignment.on}`,
+    run: (app) => alignSelection(app, alignment.on),
+  }),
+);
+registry.register({
+  id: 'arrange.distribute-horizontal',
+  label: 'Distribute horizontally',
+  description: 'Spread the selection across with equal gaps',
+  keys: ['alt+shift+h'],
+  menus: [
+    { menu: 'arrange', group: '3-distribute', order: 1 },
+    { menu: 'canvas', group: '8-distribute', order: 1, targets: ['node'] },
+  ],
+  when: (app) => movable(app) >= 3,
+  testId: 'menu-distribute-horizontal',
+  run: (app) => distributeSelection(app, 'horizontal'),
+});
+registry.register({
+  id: 'arrange.distribute-vertical',
+  label: 'Distribute vertically',
+  description: 'Spread the selection down with equal gaps',
+  keys: ['alt+shift+v'],
+  menus: [
+    { menu: 'arrange', group: '3-distribute', order: 2 },
+    { menu: 'canvas', group: '8-distribute', order: 2, targets: ['node'] },
+  ],
+  when: (app) => movable(app) >= 3,
+  testId: 'menu-distribute-vertical',
+  run: (app) => distributeSelection(app, 'vertical'),
 });
 
 /** The pool a pool command acts on: the one its button names, else the one selected. */

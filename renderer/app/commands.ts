@@ -41,7 +41,10 @@ import {
   spotInContainer,
   spotOnCanvas,
 } from '../canvas/placement';
+import { alignItems, distributeItems, movableItems, nudgeItems } from '../canvas/align';
+import type { Alignment, Axis } from '../canvas/align';
 import type { Example } from '../files/examples';
+import type { EditOptions } from '../state/document-slice';
 import { edgeIdOf, isEdgeId, linkIndexOf, parseEdgeId } from '../state/edge-ids';
 import type { AppServices } from './services';
 
@@ -68,8 +71,13 @@ export function designText(design: Design): string {
   return `${JSON.stringify(design, null, 2)}\n`;
 }
 
-function edit(services: AppServices, label: string, recipe: (draft: Design) => void): boolean {
-  const outcome = services.store.getState().editDesign(label, recipe);
+function edit(
+  services: AppServices,
+  label: string,
+  recipe: (draft: Design) => void,
+  options?: EditOptions,
+): boolean {
+  const outcome = services.store.getState().editDesign(label, recipe, options);
   if (!outcome.ok) {
     services.store
       .getState()
@@ -600,13 +608,72 @@ export function connectItems(
   if (ok && link !== undefined) services.store.getState().select([edgeIdOf({ role: 'link', link })]);
 }
 
-/** Deletes the selection: items with what they contain, links, memberships and targets. */
+/** Names a list for a sentence: `a`, `a and b`, `a, b and c`, or the first few and a count. */
+function listed(ids: readonly string[], most = 4): string {
+  if (ids.length <= most)
+    return ids.length <= 1 ? (ids[0] ?? '') : `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
+  return `${ids.slice(0, most - 1).join(', ')} and ${ids.length - most + 1} more`;
+}
+
+/** `1 link`, `3 links`. */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * What a deletion took with it beyond what was selected, in words: the services of a deleted
+ * host, the hosts of a site, links, memberships, targets, entrypoints left without targets.
+ */
+export function deletionReport(before: Design, after: Design, selected: readonly string[]): string {
+  const chosen = new Set(selected);
+  const gone = (list: readonly { id: string }[] | undefined, now: readonly { id: string }[] | undefined) => {
+    const kept = new Set((now ?? []).map((item) => item.id));
+    return (list ?? []).map((item) => item.id).filter((id) => !kept.has(id));
+  };
+  const deleted = [
+    ...gone(before.sites, after.sites),
+    ...gone(before.hosts, after.hosts),
+    ...gone(before.services, after.services),
+    ...gone(before.groups, after.groups),
+    ...gone(before.entrypoints, after.entrypoints),
+  ];
+  const named = deleted.filter((id) => chosen.has(id));
+  const hosts = gone(before.hosts, after.hosts).filter((id) => !chosen.has(id));
+  const services = gone(before.services, after.services).filter((id) => !chosen.has(id));
+  const entrypoints = gone(before.entrypoints, after.entrypoints).filter((id) => !chosen.has(id));
+  const edges = selected.map(parseEdgeId);
+  const selectedLinks = edges.filter((edge) => edge?.role === 'link').length;
+  const links = (before.links?.length ?? 0) - (after.links?.length ?? 0) - selectedLinks;
+  const also = [
+    hosts.length > 0 ? `${hosts.length === 1 ? 'host' : 'hosts'} ${listed(hosts)}` : '',
+    services.length > 0 ? `${services.length === 1 ? 'service' : 'services'} ${listed(services)}` : '',
+    links > 0 ? counted(links, 'link') : '',
+    entrypoints.length > 0
+      ? `${entrypoints.length === 1 ? 'entrypoint' : 'entrypoints'} ${listed(entrypoints)} (no target left)`
+      : '',
+  ].filter(Boolean);
+  const what = listed(
+    [
+      listed(named),
+      selectedLinks > 0 ? counted(selectedLinks, 'link') : '',
+      counted(edges.filter((edge) => edge?.role === 'member').length, 'group membership'),
+      counted(edges.filter((edge) => edge?.role === 'target').length, 'entrypoint target'),
+    ].filter((part) => part !== '' && !part.startsWith('0 ')),
+    9,
+  );
+  return also.length > 0 ? `Deleted ${what}, and with it ${listed(also, 9)}` : `Deleted ${what}`;
+}
+
+/**
+ * Deletes the selection: items with what they contain, links, memberships and targets. A notice
+ * says what went besides the selection, with Undo.
+ */
 export function deleteSelection(services: AppServices): void {
-  const { selection } = services.store.getState();
+  const { selection, design: before } = services.store.getState();
   if (selection.length === 0) return;
   const label = selection.length === 1 ? `Delete ${selection[0]}` : `Delete ${selection.length} items`;
   const { linkIds } = services.store.getState();
-  edit(services, label, (draft) => {
+  const ok = edit(services, label, (draft) => {
     const items: string[] = [];
     const links: number[] = [];
     for (const id of selection) {
@@ -627,6 +694,13 @@ export function deleteSelection(services: AppServices): void {
     removeItems(draft, [...items, ...emptied], links);
   });
   services.store.getState().select([]);
+  if (!ok) return;
+  services.store
+    .getState()
+    .notify(deletionReport(before, services.store.getState().design, selection), 'info', {
+      label: 'Undo',
+      command: 'edit.undo',
+    });
 }
 
 /** Copies the selected items (with what they contain) for Paste. */
@@ -747,4 +821,56 @@ export function setPoolCollapsed(services: AppServices, pool: string, collapsed:
     if (selection.some((id) => hidden.has(id)))
       services.store.getState().select([...selection.filter((id) => !hidden.has(id)), pool]);
   }
+}
+
+/** Moves the selected items by a distance; a held arrow key makes one undoable step. */
+export function nudgeSelection(services: AppServices, by: Point): void {
+  const { design, selection } = services.store.getState();
+  const geometry = computeGeometry(design);
+  const items = movableItems(selection, geometry);
+  if (items.length === 0) return;
+  edit(
+    services,
+    items.length === 1 ? `Nudge ${items[0]!.id}` : `Nudge ${items.length} items`,
+    (draft) => nudgeItems(draft, geometry, items, by),
+    { coalesce: `nudge:${items.map((b) => b.id).join()}` },
+  );
+}
+
+/** Lines the selected items up on an edge or the middle of the box around them. */
+export function alignSelection(services: AppServices, on: Alignment): void {
+  const { design, selection } = services.store.getState();
+  const geometry = computeGeometry(design);
+  const items = movableItems(selection, geometry);
+  if (items.length < 2) return;
+  edit(
+    services,
+    `Align ${items.length} items ${on === 'center' || on === 'middle' ? `on the ${on}` : on}`,
+    (draft) => alignItems(draft, geometry, items, on),
+  );
+}
+
+/** Spreads the selected items with equal gaps. */
+export function distributeSelection(services: AppServices, axis: Axis): void {
+  const { design, selection } = services.store.getState();
+  const geometry = computeGeometry(design);
+  const items = movableItems(selection, geometry);
+  if (items.length < 3) return;
+  edit(services, `Distribute ${items.length} items ${axis === 'horizontal' ? 'across' : 'down'}`, (draft) =>
+    distributeItems(draft, geometry, items, axis),
+  );
+}
+
+/** Sets an item's label (site, host, service, group or entrypoint); empty text takes it away. */
+export function labelItem(services: AppServices, id: string, text: string): void {
+  const label = text.trim();
+  edit(services, label ? `Label ${id} ${label}` : `Take the label off ${id}`, (draft) => {
+    for (const list of [draft.sites, draft.hosts, draft.services, draft.groups, draft.entrypoints]) {
+      const item = (list as { id: string; label?: string }[] | undefined)?.find((entry) => entry.id === id);
+      if (!item) continue;
+      if (label) item.label = label;
+      else delete item.label;
+      return;
+    }
+  });
 }

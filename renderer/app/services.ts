@@ -21,6 +21,8 @@ export interface CanvasControls {
   setViewport: (viewport: { x: number; y: number; zoom: number }) => void;
   /** The pane's size in screen pixels, which the automatic layout takes the shape of. */
   size: () => { width: number; height: number };
+  /** Where a flow position is on the screen. */
+  toScreen: (point: { x: number; y: number }) => { x: number; y: number };
 }
 
 /** The app's collaborators. */

@@ -33,10 +33,15 @@ import { useAppStore } from '../state/store';
 import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { useBoxSelect } from './box-select';
+import { ContextMenu } from './context-menu';
 import { DropHint, trackDrop } from './drop-target';
 import { boundsOf, boxesOf, FIT_DESIGN, FIT_ITEMS, fitViewport, MINIMAP_CLEARANCE } from './fit';
 import { FitButton } from './fit-button';
+import { useGestures } from './gestures';
+import { LabelEditor } from './label-edit';
 import { nodeTypes } from './nodes';
+import { SearchBox } from './search-box';
 
 const GRID: [number, number] = [10, 10];
 const FAILABLE = new Set(['host', 'site', 'service']);
@@ -112,14 +117,17 @@ export function Canvas() {
     [services],
   );
 
+  const { onSelectionStart, onSelectionEnd, isBoxSelecting } = useBoxSelect(services);
   const onEdgesChange = useCallback(
     (changes: EdgeChange<CanvasEdge>[]) => {
       const selections = changes.flatMap((change) =>
-        change.type === 'select' ? [{ id: change.id, selected: change.selected }] : [],
+        change.type === 'select' && !(change.selected && isBoxSelecting())
+          ? [{ id: change.id, selected: change.selected }]
+          : [],
       );
       if (selections.length > 0) services.store.getState().changeSelection(selections);
     },
-    [services],
+    [services, isBoxSelecting],
   );
 
   const pointerOf = useCallback(
@@ -170,6 +178,9 @@ export function Canvas() {
       undefined,
     [services],
   );
+
+  const toFlow = useCallback((point: XYPosition) => flow.screenToFlowPosition(point), [flow]);
+  const gestures = useGestures(services, toFlow);
 
   const onNodeClick = useCallback(
     (_event: MouseEvent, node: CanvasNode) => {
@@ -269,6 +280,7 @@ export function Canvas() {
       },
       setViewport: (viewport) => void flow.setViewport(viewport),
       size: paneSize,
+      toScreen: (point) => flow.flowToScreenPosition(point),
     };
     return () => {
       services.canvas = undefined;
@@ -303,8 +315,17 @@ export function Canvas() {
         snapToGrid={snapToGrid}
         snapGrid={GRID}
         deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
+        // draw.io, Figma and Excalidraw: Shift-, Ctrl- or Cmd-click toggles, a drag on empty canvas
+        // draws a selection box, Space-drag and middle-drag pan, double-click edits a label.
+        selectionKeyCode={null}
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        selectionOnDrag
+        panOnDrag={[1]}
+        panActivationKeyCode="Space"
+        zoomOnDoubleClick={false}
+        onSelectionStart={onSelectionStart}
+        onSelectionEnd={onSelectionEnd}
+        {...gestures}
         onlyRenderVisibleElements={large && !exporting}
         minZoom={0.05}
         maxZoom={2.5}
@@ -316,8 +337,11 @@ export function Canvas() {
           <FitButton />
         </Controls>
         {showMinimap ? <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={2} /> : null}
+        <LabelEditor geometry={geometry} />
       </ReactFlow>
       <DropHint />
+      <SearchBox />
+      <ContextMenu />
     </>
   );
 }

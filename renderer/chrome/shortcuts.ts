@@ -46,6 +46,8 @@ export function handleShortcut(
   return registry.run(found.command.id, services, found.binding.args ? { args: found.binding.args } : {});
 }
 
+const ARROWS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']);
+
 /** Installs the shortcuts on the window while the app is mounted. */
 export function useShortcuts(services: AppServices): void {
   useEffect(() => {
@@ -53,7 +55,25 @@ export function useShortcuts(services: AppServices): void {
       if (event.defaultPrevented) return;
       if (handleShortcut(services, event)) event.preventDefault();
     };
+    // React Flow moves a focused node on arrow keys in its own store, not in the design: on the
+    // canvas, arrow keys go to the registry's nudge first, which moves the design as one step.
+    const onArrow = (event: KeyboardEvent) => {
+      if (
+        !ARROWS.has(event.key) ||
+        !(event.target instanceof Element) ||
+        !event.target.closest('.react-flow')
+      )
+        return;
+      if (handleShortcut(services, event)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
     window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
+    window.addEventListener('keydown', onArrow, { capture: true });
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keydown', onArrow, { capture: true });
+    };
   }, [services]);
 }

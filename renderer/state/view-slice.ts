@@ -18,6 +18,16 @@ export interface Notice {
   id: number;
   text: string;
   tone: 'info' | 'success' | 'warning' | 'error';
+  /** A button on the notice that runs a registered command, e.g. Undo after a delete. */
+  action?: { label: string; command: string };
+}
+
+/** The canvas's context menu: where it opened (screen and flow positions) and on what. */
+export interface ContextMenuState {
+  x: number;
+  y: number;
+  target: 'node' | 'edge' | 'pane';
+  point: { x: number; y: number };
 }
 
 /** A modal dialog. */
@@ -58,7 +68,16 @@ export interface ViewSlice {
   setSnapToGrid: (on: boolean) => void;
   setShowMinimap: (on: boolean) => void;
   setArranging: (on: boolean) => void;
-  notify: (text: string, tone?: Notice['tone']) => void;
+  notify: (text: string, tone?: Notice['tone'], action?: Notice['action']) => void;
+  /** The context menu, while open. */
+  contextMenu: ContextMenuState | undefined;
+  openContextMenu: (menu: ContextMenuState | undefined) => void;
+  /** The item whose label is being edited in place on the canvas. */
+  editingLabel: string | undefined;
+  setEditingLabel: (id: string | undefined) => void;
+  /** Whether the canvas's search box is open. */
+  searchOpen: boolean;
+  setSearchOpen: (open: boolean) => void;
   dismissNotice: (id: number) => void;
   openDialog: (dialog: Dialog | undefined) => void;
 }
@@ -92,11 +111,18 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
   setShowMinimap: (showMinimap) => set({ showMinimap }),
   setArranging: (arranging) => set({ arranging }),
-  notify: (text, tone = 'info') => {
+  notify: (text, tone = 'info', action) => {
     const id = ++noticeCounter;
-    set({ notices: [...get().notices.slice(-3), { id, text, tone }] });
-    setTimeout(() => get().dismissNotice(id), tone === 'error' ? 9000 : 5000);
+    set({ notices: [...get().notices.slice(-3), { id, text, tone, ...(action ? { action } : {}) }] });
+    // A notice that offers an action stays long enough to reach for it.
+    setTimeout(() => get().dismissNotice(id), tone === 'error' || action ? 9000 : 5000);
   },
+  contextMenu: undefined,
+  openContextMenu: (contextMenu) => set({ contextMenu }),
+  editingLabel: undefined,
+  setEditingLabel: (editingLabel) => set({ editingLabel }),
+  searchOpen: false,
+  setSearchOpen: (searchOpen) => set({ searchOpen }),
   dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   openDialog: (dialog) => set({ dialog }),
 });
