@@ -4,6 +4,7 @@
  * action is called, which keys run it, when it is enabled and where it appears.
  */
 import { SHELL_COMMANDS } from '../../core/commands';
+import { admitsMember } from '../../core/edit';
 import { GROUP_KINDS } from '../../core/model';
 import type { GroupKind } from '../../core/model';
 import { movableItems } from '../canvas/align';
@@ -262,7 +263,11 @@ GROUP_KINDS.forEach((kind: GroupKind, order) =>
     id: `edit.group-as-${kind}`,
     label: `Group as ${GROUP_KIND_INFO[kind].name.toLowerCase()}`,
     menus: [{ menu: 'canvas', group: '4-group', order, targets: ['node'] }],
-    when: (app) => state(app).design.services.some((s) => state(app).selection.includes(s.id)),
+    // Only a kind the selected services can join (a replica set holds MongoDB members only).
+    when: (app) =>
+      state(app).design.services.some(
+        (s) => state(app).selection.includes(s.id) && admitsMember({ kind }, s),
+      ),
     testId: `group-as-${kind}`,
     run: (app) => groupSelection(app, kind),
   }),

@@ -4,7 +4,8 @@
  * inside the box, the services in it; the box takes nodes only, and a container without what it
  * contains (moving or deleting it takes that along anyway).
  */
-import { useCallback, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
+import { useStoreApi } from '@xyflow/react';
 import type { AppServices } from '../app/services';
 import { isEdgeId } from '../state/edge-ids';
 import { computeGeometry } from './geometry';
@@ -22,16 +23,27 @@ export function boxSelection(selection: readonly string[], geometry: Geometry): 
 
 /** Handlers that make React Flow's box selection a box selection of nodes. */
 export function useBoxSelect(services: AppServices) {
+  const flow = useStoreApi();
   const selecting = useRef(false);
   const onSelectionStart = useCallback(() => {
     selecting.current = true;
   }, []);
+  // React Flow covers a box selection with a rectangle of its own that takes every click (and it
+  // sets it after onSelectionEnd); the selected items stay clickable and draggable one by one
+  // instead, as in drawing tools.
+  useEffect(
+    () =>
+      flow.subscribe((state) => {
+        if (state.nodesSelectionActive) flow.setState({ nodesSelectionActive: false });
+      }),
+    [flow],
+  );
   const onSelectionEnd = useCallback(() => {
     selecting.current = false;
     const state = services.store.getState();
     const tidy = boxSelection(state.selection, computeGeometry(state.design));
     if (tidy.length !== state.selection.length) state.select(tidy);
-  }, [services]);
+  }, [services, flow]);
   /** While the box is drawn, edges do not join the selection. */
   const isBoxSelecting = useCallback(() => selecting.current, []);
   return { onSelectionStart, onSelectionEnd, isBoxSelecting };

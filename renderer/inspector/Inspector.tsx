@@ -92,6 +92,12 @@ export function Inspector() {
                 <button
                   key={kind}
                   type="button"
+                  disabled={!registry.isEnabled(`edit.group-as-${kind}`, services)}
+                  title={
+                    registry.isEnabled(`edit.group-as-${kind}`, services)
+                      ? undefined
+                      : `None of these can join a ${GROUP_KIND_INFO[kind].name.toLowerCase()}`
+                  }
                   onClick={() => registry.run(`edit.group-as-${kind}`, services)}
                   data-testid={`group-as-${kind}`}
                 >

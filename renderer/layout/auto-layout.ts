@@ -129,8 +129,8 @@ function tiersOf(design: Design): Map<string, number> {
 }
 
 /**
- * Spreads boxes in rows no wider than `width` (about): in order of their wanted middles, each row
- * as near its wanted middles as the others let it. Returns each box's place, relative to the band.
+ * Spreads boxes in rows about `width` wide, each box as near its wanted middle as the others in
+ * its row let it. Returns each box's place, relative to the band.
  */
 function band(
   wanted: { id: string; middle: number; width: number; height: number }[],
@@ -141,10 +141,11 @@ function band(
   const sorted = [...wanted].sort((a, b) => a.middle - b.middle || a.id.localeCompare(b.id));
   const total = sorted.reduce((sum, item) => sum + item.width + ITEM_GAP, 0);
   const rows = Math.max(1, Math.ceil(total / Math.max(width, 1)));
-  const perRow = Math.ceil(sorted.length / rows);
   let y = 0;
-  for (let start = 0; start < sorted.length; start += perRow) {
-    const row = sorted.slice(start, start + perRow);
+  // Every row takes every rows-th box: each row spans the width, each box near its middle.
+  for (let first = 0; first < rows; first++) {
+    const row = sorted.filter((_, index) => index % rows === first);
+    if (row.length === 0) continue;
     let right = -Infinity;
     let height = 0;
     for (const item of row) {
