@@ -22,13 +22,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { CanvasProjection } from '../renderer/canvas/derive';
 import { computeGeometry } from '../renderer/canvas/geometry';
 import { autoLayout } from '../renderer/layout/auto-layout';
+import { freshLinkIds } from '../renderer/state/edge-ids';
 import { serveStatic } from '../test/e2e/static-server';
 import { syntheticDesign } from './synthetic';
 
@@ -371,12 +371,12 @@ interface Prepared {
 
 async function prepare(services: number, fixtureDir?: string): Promise<Prepared> {
   const design = syntheticDesign({ services });
-  const elk = new ELK();
-  design.layout = await autoLayout(design, (graph) => elk.layout(graph));
+  // Shaped for the designer's pane (about 1020 × 935 pixels of the 1600 × 1000 window).
+  design.layout = await autoLayout(design, { aspect: 1020 / 935 });
   const geometry = computeGeometry(design);
   const projection = new CanvasProjection();
   const nodes = projection.nodes(design, geometry, new Set());
-  const edges = projection.edges(design, new Set());
+  const edges = projection.edges(design, new Set(), freshLinkIds(design.links));
   if (fixtureDir) {
     mkdirSync(fixtureDir, { recursive: true });
     writeFileSync(

@@ -1,5 +1,5 @@
 /**
- * The `topoforge` command: SPEC section 4. Every command returns its exit code; nothing here
+ * The `topoforge` command: docs/cli.md. Every command returns its exit code; nothing here
  * calls process.exit, so tests run the CLI in-process with their own output streams.
  */
 import { readFile } from 'node:fs/promises';
@@ -31,7 +31,7 @@ export interface CliIo {
   color: boolean;
 }
 
-/** Exit codes of SPEC section 4. */
+/** Exit codes of docs/cli.md. */
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 const USAGE = `Usage: topoforge <command> [options]

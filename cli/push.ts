@@ -1,7 +1,7 @@
 /**
  * `topoforge push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE]
  * [--known-hosts FILE] [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S]
- * [--connect-timeout S] [--manifest-digest DIGEST] [--json]` (SPEC sections 4 and 6).
+ * [--connect-timeout S] [--manifest-digest DIGEST] [--json]` (docs/cli.md and docs/push.md).
  *
  * Exit 0 when every host changed or was unchanged, 1 when some host failed (a cancelled push
  * included), 2 on bad input (not a bundle, an unknown --host, an unreadable key, a manifest
@@ -27,7 +27,7 @@ import {
 } from '../deploy/push/index';
 import type { HostReport, PushBundle, PushEvent, PushReport } from '../deploy/push/index';
 
-/** Exit codes of SPEC section 4, as in cli/main.ts (kept here so main can import this file). */
+/** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** What push takes from the process beyond the CLI's streams; tests inject their own. */

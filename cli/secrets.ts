@@ -1,5 +1,5 @@
 /**
- * `topoforge secrets list|rotate [NAME]` (SPEC sections 4 and 6): what the secret store on this
+ * `topoforge secrets list|rotate [NAME]` (docs/cli.md and docs/push.md): what the secret store on this
  * machine holds for each deployment, and rotation. Values are never printed, in text or JSON.
  *
  * Exit 0 on success, 1 when the store cannot be read or written, 2 on bad input (an unknown
@@ -12,7 +12,7 @@ import { didYouMean } from '../core/suggest';
 import { SECRETS_DIRECTORY_VARIABLE, SecretStore, SecretStoreError } from '../deploy/secrets/index';
 import type { SecretStoreOptions, SecretSummary } from '../deploy/secrets/index';
 
-/** Exit codes of SPEC section 4, as in cli/main.ts (kept here so main can import this file). */
+/** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Usage of the secrets command. */

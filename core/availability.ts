@@ -1,5 +1,5 @@
 /**
- * The availability engine, SPEC section 2: given failed hosts, sites and services, the state of
+ * The availability engine, docs/availability.md: given failed hosts, sites and services, the state of
  * every service, group and entrypoint, and why.
  *
  * The design is compiled once into integer-indexed arrays in dependency order. A scenario is then
@@ -468,7 +468,7 @@ function compileGraph(index: DesignIndex): CompiledGraph {
   return graph;
 }
 
-/** Voter and data-bearing roles of a group member (SPEC section 2). */
+/** Voter and data-bearing roles of a group member (docs/availability.md). */
 function memberRole(kind: string, member: Service): { voter: boolean; dataBearing: boolean } {
   switch (kind) {
     case 'mongodb-replica-set':

@@ -31,7 +31,7 @@ export interface DaemonDescriptor {
   mode: string;
   /** `user:group` that owns the file; root when unset. */
   owner?: string;
-  /** The policies the generators give it (SPEC section 5). */
+  /** The policies the generators give it (docs/bundle.md). */
   policies: readonly FilePolicy[];
   /** The systemd unit the file at `path` belongs to, or undefined when the path is not this kind's. */
   unitOf(path: string): string | undefined;
@@ -116,7 +116,7 @@ export const NGINX = singleConfig({
   configPath: '/etc/nginx/nginx.conf',
   unit: 'nginx.service',
   mode: '0644',
-  // The second form is the one SPEC section 5 names; both only read the file.
+  // The second form is the one docs/bundle.md names; both only read the file.
   checks: [
     ['nginx', '-t', '-q', '-c', '{}'],
     ['nginx', '-t', '-c', '{}'],
@@ -160,7 +160,7 @@ export const KEEPALIVED = singleConfig({
 
 /**
  * A Redis server. Readable by the redis user only: with authentication on, it holds the password.
- * No check: redis-server has no check mode, so the lab starts it instead (SPEC section 5).
+ * No check: redis-server has no check mode, so the lab starts it instead (docs/bundle.md).
  */
 export const REDIS = perServiceConfig({
   name: 'redis',

@@ -5,7 +5,7 @@
 import { linkKindOf } from './model';
 import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } from './model';
 
-/** A link with its kind resolved (SPEC: traffic from balancers, capture and routers, else uses). */
+/** A link with its kind resolved (docs/design-file.md: traffic from balancers, capture and routers, else uses). */
 export interface ResolvedLink extends Link {
   kind: LinkKind;
 }
@@ -89,7 +89,7 @@ export function indexDesign(design: Design): DesignIndex {
 
 /**
  * The design's entrypoints; without any, every service nothing links to, except that members of
- * a group nothing links to are represented by their group (SPEC section 1).
+ * a group nothing links to are represented by their group (docs/design-file.md).
  */
 function effectiveEntrypoints(index: DesignIndex): EffectiveEntrypoint[] {
   const declared = index.design.entrypoints ?? [];

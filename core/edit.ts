@@ -176,7 +176,7 @@ export function addEntrypoint(
   return id;
 }
 
-/** True when a group of this kind admits a service of that kind (SPEC section 1, groups). */
+/** True when a group of this kind admits a service of that kind (docs/design-file.md, groups). */
 export function admitsMember(group: Pick<Group, 'kind'>, service: Pick<Service, 'kind'>): boolean {
   const admitted = GROUP_MEMBER_KINDS[group.kind];
   return admitted === undefined || admitted.includes(service.kind);
@@ -322,16 +322,11 @@ export function renameItem(design: Design, from: string, to: string): void {
 /**
  * Deletes items the way the canvas shows them: a site or host goes with what it contains, a
  * service with its links, a group leaves its members in place, and an entrypoint left without
- * targets goes too. Links are named `link:<index>` in `ids`.
+ * targets goes too. `links` are indexes into `design.links` of links to delete on their own.
  */
-export function removeItems(design: Design, ids: Iterable<string>): void {
-  const doomed = new Set<string>();
-  const doomedLinks = new Set<number>();
-  for (const id of ids) {
-    const link = /^link:(\d+)$/.exec(id);
-    if (link) doomedLinks.add(Number(link[1]));
-    else doomed.add(id);
-  }
+export function removeItems(design: Design, ids: Iterable<string>, links: Iterable<number> = []): void {
+  const doomed = new Set<string>(ids);
+  const doomedLinks = new Set<number>(links);
   for (const host of design.hosts) if (host.site !== undefined && doomed.has(host.site)) doomed.add(host.id);
   for (const service of design.services) {
     if (service.host !== undefined && doomed.has(service.host)) doomed.add(service.id);
@@ -406,8 +401,9 @@ export function copyItems(design: Design, ids: Iterable<string>): Fragment {
  * Pastes a fragment: every item gets a fresh id (and every host a fresh placeholder address),
  * references among copied items follow the copies, and references to items outside the fragment
  * stay (a copied app server keeps using the same database and joins the same group). Copied
- * top-level items move by `offset`; a service or host whose container was not copied gets a new
- * host or stays out of any site. Returns the new ids, old id → new id.
+ * top-level items move by `offset`; a service whose host was not copied goes on that same host,
+ * moved by `offset` (a new host only when that host is not in this design), and a host whose
+ * site was not copied stays in that site. Returns the new ids, old id → new id.
  */
 export function pasteItems(design: Design, fragment: Fragment, offset: Point): Map<string, string> {
   const taken = idsOf(design);
@@ -474,17 +470,19 @@ export function pasteItems(design: Design, fragment: Fragment, offset: Point): M
       place(service.id, true);
       continue;
     }
-    // A service copied without its host gets a host of its own beside the original.
+    if (existing.has(service.host)) {
+      design.services.push(copy);
+      place(service.id, true);
+      continue;
+    }
+    // A service pasted into a design without its host gets a host of its own.
     const position = fragment.layout[service.id] ?? { x: 0, y: 0 };
     const hostPosition = service.host ? fragment.layout[service.host] : undefined;
     const host = nextFreeId(design, 'host', taken) as HostId;
     taken.add(host);
     const address = nextFreeAddress(design, addresses);
     addresses.add(address);
-    const original = design.hosts.find((h) => h.id === service.host);
-    design.hosts.push(
-      original?.site === undefined ? { id: host, address } : { id: host, address, site: original.site },
-    );
+    design.hosts.push({ id: host, address });
     design.layout ??= {};
     design.layout[host] = {
       x: (hostPosition?.x ?? position.x) + offset.x,

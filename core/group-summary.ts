@@ -21,7 +21,7 @@ export interface GroupSummary {
   text: string;
 }
 
-/** True when a member votes in its group (SPEC section 1, groups table). */
+/** True when a member votes in its group (docs/design-file.md, groups table). */
 export function isVoter(group: Pick<Group, 'kind'>, member: Service): boolean {
   if (group.kind === 'mongodb-replica-set') return mongoVotesOf(member) === 1;
   if (group.kind === 'redis-sentinel') return member.kind === 'sentinel';

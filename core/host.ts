@@ -145,7 +145,7 @@ export type HostPlatform = 'browser' | 'desktop';
 
 /**
  * What the renderer may ask of its platform. Nothing else reaches files, dialogs or the network.
- * Push (SPEC section 6) is desktop only: the browser implementation has no push members.
+ * Push (docs/push.md) is desktop only: the browser implementation has no push members.
  */
 export interface TopoforgeHost {
   readonly platform: HostPlatform;
@@ -159,7 +159,7 @@ export interface TopoforgeHost {
   saveDesign(request: SaveDesignRequest): Promise<SavedDesign | undefined>;
   /** Always asks where to write. */
   saveDesignAs(request: SaveDesignRequest): Promise<SavedDesign | undefined>;
-  /** Writes a bundle (SPEC section 5 layout). */
+  /** Writes a bundle (docs/bundle.md layout). */
   exportBundle(request: BundleExportRequest): Promise<ExportResult | undefined>;
   /** Writes a picture of the diagram. */
   exportImage(request: ImageExportRequest): Promise<ExportResult | undefined>;

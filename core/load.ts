@@ -2,7 +2,7 @@
  * The design loader: text in, a {@link Design} or every problem of the file out.
  *
  * A file that is not JSON, fails the schema, or has duplicate ids, duplicate addresses or dangling
- * references is not a design (SPEC section 3). Each problem names its JSON path and, when the text
+ * references is not a design (docs/rules.md). Each problem names its JSON path and, when the text
  * is known, its line and column, in words a person understands rather than an ajv dump.
  */
 import type { ErrorObject } from 'ajv';

@@ -1,5 +1,5 @@
 /**
- * The design model, format 1 (SPEC section 1): what a `*.topo.json` file holds once it has loaded.
+ * The design model, format 1 (docs/design-file.md): what a `*.topo.json` file holds once it has loaded.
  *
  * Ids share one namespace across sites, hosts, services, groups and entrypoints; the brands keep a
  * host id from being passed where a service id is meant.
@@ -52,7 +52,7 @@ export interface Host {
   ssh?: HostSsh;
 }
 
-/** Every service kind of SPEC section 1, in palette order. */
+/** Every service kind of docs/design-file.md, in palette order. */
 export const SERVICE_KINDS = [
   'nginx',
   'haproxy',
@@ -68,7 +68,7 @@ export const SERVICE_KINDS = [
   'storage',
   'database',
 ] as const;
-/** A service kind of SPEC section 1. */
+/** A service kind of docs/design-file.md. */
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 /** `hot-standby` takes over automatically; `cold-standby` is stopped until a person starts it. */
@@ -207,7 +207,7 @@ export type Service =
   | StorageService
   | DatabaseService;
 
-/** Every group kind of SPEC section 1. */
+/** Every group kind of docs/design-file.md. */
 export const GROUP_KINDS = ['mongodb-replica-set', 'redis-sentinel', 'quorum', 'pool'] as const;
 /** One of {@link GROUP_KINDS}. */
 export type GroupKind = (typeof GROUP_KINDS)[number];
@@ -265,6 +265,11 @@ export interface LayoutPosition {
   y: number;
   width?: number;
   height?: number;
+  /**
+   * For a pool: shown as one node with a count (true) or with every member (false). Without it,
+   * the designer collapses pools beyond a size of its choosing.
+   */
+  collapsed?: boolean;
 }
 
 /** A whole design: the contents of a `*.topo.json` file. */
@@ -321,7 +326,7 @@ export function mainPortOf(service: Service): number | undefined {
 }
 
 /**
- * How a service's traffic links split into requirements, one key per link (SPEC 2: "per port when
+ * How a service's traffic links split into requirements, one key per link (docs/availability.md: "per port when
  * ports differ"). A link that names a port goes by that port. A link without one reaches its
  * target's own port: it joins the links that name that same port, or else shares `''` with the
  * other links without one. The availability engine and the balancer generators both split by it,
@@ -386,7 +391,7 @@ export function isExternallyHighlyAvailable(service: Service): boolean {
   return (service.kind === 'storage' || service.kind === 'database') && service.ha === true;
 }
 
-/** Service kinds that authenticate their clients by default (SPEC section 1, `auth`). */
+/** Service kinds that authenticate their clients by default (docs/design-file.md, `auth`). */
 export const AUTHENTICATING_KINDS = ['redis', 'sentinel', 'mongodb', 'arbiter', 'haproxy'] as const;
 
 /** True unless the service opts out of authentication with `auth: false`. */

@@ -1,5 +1,5 @@
 /**
- * The push contract (SPEC section 6), types only: the progress events a push emits, the report it
+ * The push contract (docs/push.md), types only: the progress events a push emits, the report it
  * ends with, and the host-key questions it asks. The push engine (deploy/push), the CLI, the
  * desktop shell and the designer's push dialog all speak it, so it lives here, free of Node.
  */

@@ -1,5 +1,5 @@
 /**
- * The rules of SPEC section 3: what is wrong with a design that loaded, and how to fix it.
+ * The rules of docs/rules.md: what is wrong with a design that loaded, and how to fix it.
  * Rule ids and severities are stable API. Findings come out in one deterministic order.
  */
 import { compileAvailability } from './availability';
@@ -541,7 +541,7 @@ const checkVip: Check = ({ index, report }) => {
         return service ? (siteOfService(index, service) ?? '(no site)') : '(no site)';
       }),
     );
-    // Like every site finding, only in a design whose hosts span two or more sites (SPEC 2).
+    // Like every site finding, only in a design whose hosts span two or more sites (docs/availability.md).
     if (index.multiSite && sites.size > 1) {
       report(
         'vip.sites',
@@ -633,7 +633,7 @@ function describeService(index: DesignIndex, service: Service): string {
 }
 
 // Only with declared entrypoints: without any, every service nothing links to is an entrypoint
-// (SPEC section 1), so everything is reachable by definition.
+// (docs/design-file.md), so everything is reachable by definition.
 const checkUnreachable: Check = ({ index, report }) => {
   if ((index.design.entrypoints ?? []).length === 0) return;
   const reached = servicesReachedFromEntrypoints(index);

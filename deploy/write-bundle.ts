@@ -1,5 +1,5 @@
 /**
- * Writes a generated bundle to a folder (SPEC section 5 layout), all or nothing.
+ * Writes a generated bundle to a folder (docs/bundle.md layout), all or nothing.
  *
  * - It never follows a symbolic link inside the folder: every path it writes, reads or removes is
  *   checked component by component, and files are opened with O_NOFOLLOW. A link is refused with

@@ -9,7 +9,7 @@ import './styles.css';
 import './canvas/present.css';
 import { DESKTOP_HOST_GLOBAL } from '../core/host';
 import type { TopoforgeHost } from '../core/host';
-import type { Design, LayoutPosition } from '../core/model';
+import type { LayoutPosition } from '../core/model';
 import { App } from './App';
 import { connectAnalysis } from './app/analysis';
 import { openText } from './app/commands';
@@ -17,6 +17,7 @@ import { connectHost } from './app/host-bridge';
 import { ServicesContext } from './app/services';
 import type { AppServices } from './app/services';
 import { createBrowserHost } from './host/browser-host';
+import type { LayoutRequest } from './layout/auto-layout';
 import { createAppStore, StoreContext } from './state/store';
 import type { Theme } from './state/view-slice';
 import type { Analysis, AnalysisRequest } from './workers/analysis-protocol';
@@ -42,7 +43,7 @@ const analysisWorker = new WorkerRpc<AnalysisRequest, Analysis>(
 const generateWorker = new WorkerRpc<GenerateRequest, GenerateResponse>(
   () => new Worker(new URL('./workers/generate.worker.ts', import.meta.url), { type: 'module' }),
 );
-const layoutWorker = new WorkerRpc<Design, Record<string, LayoutPosition>>(
+const layoutWorker = new WorkerRpc<LayoutRequest, Record<string, LayoutPosition>>(
   () => new Worker(new URL('./layout/layout.worker.ts', import.meta.url), { type: 'module' }),
 );
 
@@ -61,7 +62,7 @@ const services: AppServices = {
         return response.bytes;
       },
     }),
-  layout: (design) => layoutWorker.call(design),
+  layout: (design, options = {}) => layoutWorker.call({ design, options }),
   generate: (request) => generateWorker.call(request),
   canvas: undefined,
   clipboard: undefined,

@@ -1,5 +1,5 @@
 /**
- * The config bundle of SPEC section 5: every generated file with where it goes, how it is
+ * The config bundle of docs/bundle.md: every generated file with where it goes, how it is
  * checked and applied, and the manifest that lists them. Pure: the same design gives the same
  * bytes, in the renderer and the CLI alike; `deploy/` writes it to disk.
  */
@@ -63,14 +63,14 @@ export interface Manifest {
     address: string;
     ssh: Required<Pick<HostSsh, 'user' | 'port' | 'root' | 'sudo'>> & Pick<HostSsh, 'hostKey'>;
   }[];
-  /** What goes to the hosts: every entry is `hosts/<host>/<path>` in the folder (SPEC section 5). */
+  /** What goes to the hosts: every entry is `hosts/<host>/<path>` in the folder (docs/bundle.md). */
   files: ManifestFile[];
   /** The files of the folder itself, which no host receives: README.md and scripts/. */
   bundleFiles: BundleLevelFile[];
-  /** Hosts that push updates one at a time, in order (SPEC section 6): voting groups, hosts behind an entrypoint. */
+  /** Hosts that push updates one at a time, in order (docs/push.md): voting groups, hosts behind an entrypoint. */
   serial: SerialGroup[];
   /**
-   * The secret files push creates on the hosts (SPEC section 6): where each goes, its owner and
+   * The secret files push creates on the hosts (docs/push.md): where each goes, its owner and
    * mode, the secrets it holds and how it is rendered; never a value. Not in the bundle folder.
    */
   secrets: SecretFile[];

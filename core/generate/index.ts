@@ -1,5 +1,5 @@
 /**
- * Turns a checked design into its config bundle (SPEC section 5). Each generator owns one kind of
+ * Turns a checked design into its config bundle (docs/bundle.md). Each generator owns one kind of
  * file; this module runs them all, orders the files and builds the manifest.
  */
 import { indexDesign } from '../design-index';

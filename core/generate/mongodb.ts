@@ -1,6 +1,6 @@
 /**
  * MongoDB: a `mongod.conf` for every replica-set member (data-bearing and arbiter) on its host, and
- * one mongosh script per replica set that initiates it (SPEC sections 1 and 5).
+ * one mongosh script per replica set that initiates it (docs/design-file.md and docs/bundle.md).
  *
  * mongod.conf is written by the `yaml` library, never by hand, so no design value can change its
  * structure. The init script decides nothing at run time that the design already fixed: the view

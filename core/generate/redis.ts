@@ -1,6 +1,6 @@
 /**
  * Redis + Sentinel: a `redis.conf` for every redis server and a `sentinel.conf` for every sentinel
- * (SPEC sections 1 and 5).
+ * (docs/design-file.md and docs/bundle.md).
  *
  * Both files are `create-only`: Sentinel rewrites its own file at start-up and on every failover
  * (the current primary, the replicas and peers it discovered, the epochs), and during a failover

@@ -1,5 +1,5 @@
 /**
- * Roll-out order (SPEC section 6): the members of one voting group are pushed one at a time,
+ * Roll-out order (docs/push.md): the members of one voting group are pushed one at a time,
  * secondaries and arbiters before the primary, and so are the hosts behind one entrypoint, so a
  * roll-out never takes down more than the design can lose. The manifest carries these groups as
  * `serial`; push (deploy/push/order.ts) runs hosts under them.

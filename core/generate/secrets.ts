@@ -1,5 +1,5 @@
 /**
- * Secrets of a bundle (SPEC section 6): the passwords and key files that the generated configs
+ * Secrets of a bundle (docs/push.md): the passwords and key files that the generated configs
  * refer to by path but never contain. The manifest lists every secret file a host needs (where it
  * goes, its owner and mode, which secrets it holds and how it is rendered) without a value; push
  * renders it on the architect's machine from the secret store (deploy/secrets) and uploads it

@@ -1,5 +1,5 @@
 /**
- * The JSON Schema (draft 2020-12) of design format 1, SPEC section 1.
+ * The JSON Schema (draft 2020-12) of design format 1, docs/design-file.md.
  *
  * `x-message` is an annotation of ours: what a person reads when a value fails the keyword next
  * to it ("is not an IPv4 or IPv6 address or a DNS name"); the loader uses it instead of ajv's
@@ -121,7 +121,7 @@ const tls: Schema = {
 };
 
 /**
- * `auth` and `authReason` of the kinds that authenticate by default (SPEC section 1). Turning
+ * `auth` and `authReason` of the kinds that authenticate by default (docs/design-file.md). Turning
  * authentication off takes a reason in words, which the rule `security.open-datastore` quotes.
  */
 const authentication = (what: string): Schema => ({
@@ -433,6 +433,10 @@ export const designSchema = {
           y: { type: 'number', minimum: -1e7, maximum: 1e7 },
           width: { type: 'number', minimum: 0, maximum: 1e6 },
           height: { type: 'number', minimum: 0, maximum: 1e6 },
+          collapsed: {
+            type: 'boolean',
+            description: 'A pool shown as one node with a count (true) or with every member (false)',
+          },
         },
       },
     },

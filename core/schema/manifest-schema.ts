@@ -1,5 +1,5 @@
 /**
- * The JSON Schema (draft 2020-12) of a bundle's `manifest.json`, format 1 (SPEC section 5), as
+ * The JSON Schema (draft 2020-12) of a bundle's `manifest.json`, format 1 (docs/bundle.md), as
  * push reads it before it connects anywhere. The build turns it into standalone validation code
  * (`scripts/build-schema.ts`), as for the design; `x-message` is the text a person reads when a
  * value fails (see design-schema.ts).
@@ -124,7 +124,7 @@ export const SECRET_NAMES = [
   'haproxy-stats',
 ] as const;
 
-/** A file a host needs that holds secrets: described, never with a value (SPEC section 5). */
+/** A file a host needs that holds secrets: described, never with a value (docs/bundle.md). */
 const secretFile: Schema = {
   type: 'object',
   additionalProperties: false,

@@ -1,5 +1,5 @@
 /**
- * Reads a bundle folder for push (SPEC section 5) and checks everything push relies on before a
+ * Reads a bundle folder for push (docs/bundle.md) and checks everything push relies on before a
  * single connection is made: the manifest against its JSON schema, every file present with the
  * sha256 the manifest gives, paths that are absolute and plain, and every file against the daemon
  * catalogue (core/daemons.ts): the mode, owner, path, check and reload that push would use as root
@@ -21,7 +21,7 @@ import { translateSchemaErrors } from '../../core/load';
 import validateManifest from '../../core/schema/generated/validate-manifest.js';
 import type { SerialGroup } from './order';
 
-/** The manifest as push reads it: SPEC section 5; `serial` may be missing from hand-made bundles. */
+/** The manifest as push reads it: docs/bundle.md; `serial` may be missing from hand-made bundles. */
 export type PushManifest = Omit<Manifest, 'serial' | 'bundleFiles'> & {
   /**
    * Hosts to push one at a time, in the given order: each voting group (primary last) and the

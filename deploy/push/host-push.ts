@@ -1,5 +1,5 @@
 /**
- * One host's push (SPEC section 6), one function per step:
+ * One host's push (docs/push.md), one function per step:
  *
  * 1. {@link connect}: connect and verify the host key (connect timeout);
  * 2. {@link lock}: take the host's push lock (or, in a dry run, only look whether another push
@@ -276,7 +276,7 @@ function lostMessage(step: PushStep, reason: string): string {
 // 1. Connect
 
 /**
- * SPEC section 6, step 1: connects with ssh2 and verifies the host key. An unknown key the app may
+ * docs/push.md, step 1: connects with ssh2 and verifies the host key. An unknown key the app may
  * confirm is asked about with no connection open, then push connects again.
  */
 async function connect(run: HostRun): Promise<SshConnection> {
@@ -387,7 +387,7 @@ function stagingPrefixOf(lock: LockPaths): string {
 }
 
 /**
- * Takes the host's push lock before the plan (SPEC section 6 and issue 9): a second push is
+ * Takes the host's push lock before the plan (docs/push.md and issue 9): a second push is
  * refused at once, naming the holder; a stale lock (its holder gone) is taken over only with
  * `breakLock`. Once held, it removes the temporary files a cut-off push left. In a dry run it
  * takes nothing and only warns when another push holds the host.
@@ -632,7 +632,7 @@ async function surveyBySftp(
 }
 
 /**
- * SPEC section 6, step 2: what each file needs, by sha256, mode and owner (unchanged files are
+ * docs/push.md, step 2: what each file needs, by sha256, mode and owner (unchanged files are
  * skipped), and every command the commit will run.
  */
 async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> {
@@ -850,7 +850,7 @@ async function writeFailure(
 }
 
 /**
- * SPEC section 6, step 3 (the upload): writes the changed files beside their destinations (mode
+ * docs/push.md, step 3 (the upload): writes the changed files beside their destinations (mode
  * set, flushed with fsync@openssh.com) under this run's own names, or, through sudo, into a
  * private staging folder that the commit script installs from. SFTP requests are pipelined; the
  * server handles them in order, so a folder exists before its files. On a failure the host's
@@ -954,7 +954,7 @@ async function upload(run: HostRun, connection: SshConnection, planned: HostPlan
 // 5. Commit: check, swap, reload, restore
 
 /**
- * SPEC section 6, steps 3 to 5 on the host: the commit script runs the checks on the temporary
+ * docs/push.md, steps 3 to 5 on the host: the commit script runs the checks on the temporary
  * files, keeps backups and renames (the swap), runs the reloads, and restores the previous files
  * when a reload fails, times out, or push cancels. It runs to its end even when the connection is
  * lost. A cancel sends it SIGTERM; it stops the running command and ends with the old files.

@@ -1,5 +1,5 @@
 /**
- * The push engine (SPEC section 6): pushes a bundle to its hosts over SSH, at most `concurrency`
+ * The push engine (docs/push.md): pushes a bundle to its hosts over SSH, at most `concurrency`
  * at once, in the roll-out order of the design, with progress events and a report per host.
  *
  * ```ts
@@ -44,7 +44,7 @@ export { serialGroupsOf } from './order';
 export { fingerprintOf, KnownHosts, parseKnownHosts } from './known-hosts';
 export type * from './types';
 
-/** The default concurrency of SPEC section 6. */
+/** The default concurrency of docs/push.md. */
 export const DEFAULT_CONCURRENCY = 8;
 
 /** How long one check or reload may run on a host before it is killed, by default (issue 9). */

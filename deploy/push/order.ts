@@ -1,5 +1,5 @@
 /**
- * Runs hosts under the roll-out order of SPEC section 6: the serial groups (core/generate/rollout.ts,
+ * Runs hosts under the roll-out order of docs/push.md: the serial groups (core/generate/rollout.ts,
  * carried in the manifest as `serial`) are pushed one host at a time, everything else in parallel
  * up to the push's concurrency.
  */

@@ -660,7 +660,7 @@ function restoreStep(plan: CommitPlan): string[] {
 }
 
 /**
- * SPEC section 6, step 3 (on the host): install staged copies (sudo), set owners, flush, and run
+ * docs/push.md, step 3 (on the host): install staged copies (sudo), set owners, flush, and run
  * every check on the temporary files. Any failure, a timeout or a cancel aborts with nothing
  * replaced.
  */
@@ -731,7 +731,7 @@ function checkStep(plan: CommitPlan): string[] {
 }
 
 /**
- * SPEC section 6, step 4 (on the host): keep each previous version (backup), then rename each
+ * docs/push.md, step 4 (on the host): keep each previous version (backup), then rename each
  * temporary file over its destination. A failure restores what was replaced.
  */
 function swapStep(plan: CommitPlan): string[] {
@@ -778,7 +778,7 @@ function swapStep(plan: CommitPlan): string[] {
 }
 
 /**
- * SPEC section 6, step 5 (on the host): run each reload once, in order. When one fails, times
+ * docs/push.md, step 5 (on the host): run each reload once, in order. When one fails, times
  * out, or push cancels, restore the previous files and run again the reloads that had run.
  */
 function reloadStep(plan: CommitPlan): string[] {

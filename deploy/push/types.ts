@@ -1,5 +1,5 @@
 /**
- * The push engine's contract (SPEC section 6): what a push is given, the progress events it
+ * The push engine's contract (docs/push.md): what a push is given, the progress events it
  * emits while it runs, and the report it ends with. The CLI and the desktop app both use it. The
  * events, reports and host-key questions are declared in core/push.ts, where the designer can
  * read them too, and re-exported here.

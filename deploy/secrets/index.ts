@@ -1,5 +1,5 @@
 /**
- * Secrets of a deployment (SPEC section 6), for push and the `topoforge secrets` command: the store
+ * Secrets of a deployment (docs/push.md), for push and the `topoforge secrets` command: the store
  * on the architect's machine, and the secret files a bundle's hosts need, rendered from it.
  */
 export {

@@ -1,5 +1,5 @@
 /**
- * The secret store (SPEC section 6): the passwords and key files Topoforge creates for a
+ * The secret store (docs/push.md): the passwords and key files Topoforge creates for a
  * deployment, kept on the machine push runs on and never in a design, a bundle, a manifest, a
  * report or a log.
  *

@@ -1,5 +1,5 @@
 /**
- * What push uploads for a bundle's secrets (SPEC section 6): for each host, the secret files its
+ * What push uploads for a bundle's secrets (docs/push.md): for each host, the secret files its
  * manifest lists, rendered on this machine from the secret store, each secret created on first
  * use. Push uploads them beside the bundle's files, readable only by the service's user, and never
  * shows their content: in plans and diffs they read {@link SECRET_NOT_SHOWN}.
@@ -26,7 +26,7 @@ export interface SecretUpload {
   sha256: string;
   /** Permission bits, 0o400 or 0o600. */
   mode: number;
-  /** `user:group`; root-owned 0600 until the user exists (SPEC section 6) is push's call. */
+  /** `user:group`; root-owned 0600 until the user exists (docs/push.md) is push's call. */
   owner: string;
   reload: string;
   /** `create-only`, unless a rotation of its scope rolls out: then `replace`. */

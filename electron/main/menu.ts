@@ -5,7 +5,13 @@
  * is a callback, so the template is built and tested without Electron.
  */
 import type { MenuItemConstructorOptions } from 'electron';
+import { acceleratorOf, keyOf, SHELL_COMMANDS } from '../../core/commands';
 import type { MenuCommand, RecentDesign } from '../../core/host';
+
+/** Redo as Windows writes it: the shell command's key for keyboards other than Apple's, Ctrl+Y. */
+const windowsRedo = acceleratorOf(
+  keyOf(SHELL_COMMANDS.redo.keys.find((key) => typeof key !== 'string' && key.only === 'other')!),
+).replace('CmdOrCtrl', 'Ctrl');
 
 /** What the menu's items do. */
 export interface MenuActions {
@@ -24,24 +30,20 @@ export interface MenuOptions {
   development: boolean;
 }
 
-/** The accelerators of the designer's commands; the page's own shortcuts use the same keys. */
-export const COMMAND_ACCELERATORS: Readonly<Record<MenuCommand, string>> = {
-  new: 'CmdOrCtrl+N',
-  open: 'CmdOrCtrl+O',
-  save: 'CmdOrCtrl+S',
-  'save-as': 'CmdOrCtrl+Shift+S',
-  'export-bundle': 'CmdOrCtrl+Shift+E',
-  push: 'CmdOrCtrl+Shift+P',
-  undo: 'CmdOrCtrl+Z',
-  redo: 'CmdOrCtrl+Shift+Z',
-};
+/**
+ * The accelerators of the designer's commands: the first key of each in core/commands.ts, which
+ * the designer's registry, its menus and its help use too.
+ */
+export const COMMAND_ACCELERATORS: Readonly<Record<MenuCommand, string>> = Object.fromEntries(
+  Object.entries(SHELL_COMMANDS).map(([id, command]) => [id, acceleratorOf(keyOf(command.keys[0]!))]),
+) as Record<MenuCommand, string>;
 
 /** Builds the menu template. */
 export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): MenuItemConstructorOptions[] {
   const mac = options.platform === 'darwin';
-  const item = (id: MenuCommand, label: string): MenuItemConstructorOptions => ({
+  const item = (id: MenuCommand): MenuItemConstructorOptions => ({
     id,
-    label,
+    label: SHELL_COMMANDS[id].nativeLabel,
     accelerator: COMMAND_ACCELERATORS[id],
     click: () => actions.command(id),
   });
@@ -60,8 +62,8 @@ export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): M
     id: 'file',
     label: '&File',
     submenu: [
-      item('new', 'New Design'),
-      item('open', 'Open…'),
+      item('new'),
+      item('open'),
       {
         id: 'open-recent',
         label: 'Open Recent',
@@ -77,11 +79,11 @@ export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): M
         ],
       },
       { type: 'separator' },
-      item('save', 'Save'),
-      item('save-as', 'Save As…'),
+      item('save'),
+      item('save-as'),
       { type: 'separator' },
-      item('export-bundle', 'Export Bundle…'),
-      item('push', 'Push to Hosts…'),
+      item('export-bundle'),
+      item('push'),
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', id: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' },
     ],
@@ -91,11 +93,9 @@ export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): M
     id: 'edit',
     label: '&Edit',
     submenu: [
-      item('undo', 'Undo'),
+      item('undo'),
       // Windows writes Redo as Ctrl+Y; macOS and Linux as Shift and Z. The page accepts both.
-      options.platform === 'win32'
-        ? { ...item('redo', 'Redo'), accelerator: 'Ctrl+Y' }
-        : item('redo', 'Redo'),
+      options.platform === 'win32' ? { ...item('redo'), accelerator: windowsRedo } : item('redo'),
       { type: 'separator' },
       { role: 'cut' },
       { role: 'copy' },

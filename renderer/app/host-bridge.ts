@@ -4,8 +4,9 @@
  * and recovery copies, go out. In a browser the host has none of these members and nothing is
  * connected.
  */
-import { designText, exportBundle, newDesign, openDesign, openText, saveDesign } from './commands';
-import { openPush } from './push';
+import { SHELL_COMMANDS } from '../../core/commands';
+import { registry } from './app-commands';
+import { designText, openText } from './commands';
 import type { AppServices } from './services';
 
 /** Connects the app to its host's commands and reports; returns the function that disconnects. */
@@ -18,22 +19,6 @@ export function connectHost(services: AppServices): () => void {
       host.onCommand((command) => {
         const state = store.getState();
         switch (command.type) {
-          case 'new':
-            return newDesign(services);
-          case 'open':
-            return openDesign(services);
-          case 'save':
-            return void saveDesign(services);
-          case 'save-as':
-            return void saveDesign(services, { saveAs: true });
-          case 'export-bundle':
-            return void exportBundle(services);
-          case 'undo':
-            return state.undo();
-          case 'redo':
-            return state.redo();
-          case 'push':
-            return openPush(services);
           case 'write-recovery-copy':
             return void host.writeRecoveryCopy?.({
               fileName: state.file.name,
@@ -50,6 +35,9 @@ export function connectHost(services: AppServices): () => void {
                 recovered: command.recovered,
               },
             );
+          default:
+            // A native menu command: the registry runs it, as the page's own menus and keys do.
+            registry.run(SHELL_COMMANDS[command.type].id, services);
         }
       }),
     );

@@ -6,6 +6,7 @@ import { createContext, useContext } from 'react';
 import type { Fragment } from '../../core/edit';
 import type { TopoforgeHost } from '../../core/host';
 import type { Design, LayoutPosition } from '../../core/model';
+import type { LayoutOptions } from '../layout/auto-layout';
 import type { AppStore } from '../state/store';
 import type { GenerateRequest, GenerateResponse } from '../workers/generate-protocol';
 
@@ -18,14 +19,18 @@ export interface CanvasControls {
   center: () => { x: number; y: number };
   /** Moves the view: `x`, `y` in screen pixels, `zoom` 1 for actual size. */
   setViewport: (viewport: { x: number; y: number; zoom: number }) => void;
+  /** The pane's size in screen pixels, which the automatic layout takes the shape of. */
+  size: () => { width: number; height: number };
+  /** Where a flow position is on the screen. */
+  toScreen: (point: { x: number; y: number }) => { x: number; y: number };
 }
 
 /** The app's collaborators. */
 export interface AppServices {
   store: AppStore;
   host: TopoforgeHost;
-  /** Positions of every item by the automatic layout (ELK in a worker). */
-  layout: (design: Design) => Promise<Record<string, LayoutPosition>>;
+  /** Positions of every item by the automatic layout (renderer/layout, in a worker). */
+  layout: (design: Design, options?: LayoutOptions) => Promise<Record<string, LayoutPosition>>;
   generate: (request: GenerateRequest) => Promise<GenerateResponse>;
   /** Set by the canvas while it is mounted. */
   canvas: CanvasControls | undefined;

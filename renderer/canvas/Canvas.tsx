@@ -29,12 +29,20 @@ import { useAppStore } from '../state/store';
 import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { useBoxSelect } from './box-select';
+import { ContextMenu } from './context-menu';
+import { DropHint, trackDrop } from './drop-target';
 import { edgeTypes, RoutingContext } from './edges';
 import { diagramDataUrl } from './export';
 import type { DiagramState } from './export-svg';
-import { nodeTypes } from './nodes';
+import { boundsOf, boxesOf, FIT_DESIGN, FIT_ITEMS, fitViewport } from './fit';
+import { FitButton } from './fit-button';
+import { useGestures } from './gestures';
+import { LabelEditor } from './label-edit';
 import { useCanvasKeyboard } from './keyboard';
+import { nodeTypes } from './nodes';
 import { RoutingScene } from './routing';
+import { SearchBox } from './search-box';
 import { WhatIfBubbles } from './WhatIfBubbles';
 
 const GRID: [number, number] = [10, 10];
@@ -46,7 +54,9 @@ export function Canvas() {
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   // Deferred: an edit first updates the panels, then the canvas in a render React may split into
   // short tasks, so that no edit of a large design holds the main thread for long.
-  const design = useDeferredValue(useAppStore((s) => s.design));
+  const { design, linkIds } = useDeferredValue(
+    useAppStore(useShallow((s) => ({ design: s.design, linkIds: s.linkIds }))),
+  );
   const selection = useDeferredValue(useAppStore((s) => s.selection));
   const { theme, snapToGrid, whatIf } = useAppStore(
     useShallow((s) => ({
@@ -68,7 +78,10 @@ export function Canvas() {
     () => projection.current.nodes(design, geometry, selected),
     [design, geometry, selected],
   );
-  const edges = useMemo(() => projection.current.edges(design, selected), [design, selected]);
+  const edges = useMemo(
+    () => projection.current.edges(design, selected, linkIds, geometry.collapse),
+    [design, selected, linkIds, geometry],
+  );
   const nodes = useMemo(() => {
     if (overlay.size === 0) return derivedNodes;
     return derivedNodes.map((node) => {
@@ -107,29 +120,53 @@ export function Canvas() {
     [services],
   );
 
+  const { onSelectionStart, onSelectionEnd, isBoxSelecting } = useBoxSelect(services);
   const onEdgesChange = useCallback(
     (changes: EdgeChange<CanvasEdge>[]) => {
       const selections = changes.flatMap((change) =>
-        change.type === 'select' ? [{ id: change.id, selected: change.selected }] : [],
+        change.type === 'select' && !(change.selected && isBoxSelecting())
+          ? [{ id: change.id, selected: change.selected }]
+          : [],
       );
       if (selections.length > 0) services.store.getState().changeSelection(selections);
     },
-    [services],
+    [services, isBoxSelecting],
+  );
+
+  const pointerOf = useCallback(
+    (event: globalThis.MouseEvent | TouchEvent) => {
+      const at = 'touches' in event ? (event.changedTouches[0] ?? event.touches[0]) : event;
+      return at ? flow.screenToFlowPosition({ x: at.clientX, y: at.clientY }) : undefined;
+    },
+    [flow],
+  );
+
+  const onNodeDrag: OnNodeDrag<CanvasNode> = useCallback(
+    (event, _node, dragged) =>
+      trackDrop(
+        services,
+        geometry,
+        dragged.map((node) => node.id),
+        pointerOf(event),
+      ),
+    [services, geometry, pointerOf],
   );
 
   const onNodeDragStop: OnNodeDrag<CanvasNode> = useCallback(
-    (_event, _node, dragged) => {
+    (event, _node, dragged) => {
       const positions = dragged.map((node) => ({ id: node.id, position: node.position }));
+      const pointer = pointerOf(event);
+      trackDrop(services, geometry, [], undefined);
       // Committed in a task of its own, after React Flow has finished with the release.
       setTimeout(() => {
         const before = services.store.getState().design;
-        commitDrag(services, positions);
+        commitDrag(services, positions, pointer);
         // The overlay stays until the canvas shows the committed design, so nothing jumps back.
         if (services.store.getState().design === before) setOverlay(new Map());
         else clearOverlay.current = true;
       }, 0);
     },
-    [services],
+    [services, geometry, pointerOf],
   );
 
   const onConnect = useCallback(
@@ -145,6 +182,9 @@ export function Canvas() {
     [services],
   );
 
+  const toFlow = useCallback((point: XYPosition) => flow.screenToFlowPosition(point), [flow]);
+  const gestures = useGestures(services, toFlow);
+
   const onNodeClick = useCallback(
     (_event: MouseEvent, node: CanvasNode) => {
       const state = services.store.getState();
@@ -153,17 +193,22 @@ export function Canvas() {
     [services],
   );
 
+  const paneSize = useCallback(() => {
+    const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+    return { width: pane?.width ?? 1, height: pane?.height ?? 1 };
+  }, []);
+
   const fitView = useCallback(
     (ids?: string[]) => {
-      void flow.fitView({
-        ...(ids && ids.length > 0 ? { nodes: ids.map((id) => ({ id })), maxZoom: 1.2 } : { maxZoom: 1 }),
-        // Clear of the controls (bottom left), which would hide whatever the fit put under them.
-        padding: { top: '40px', left: '64px', right: '40px', bottom: '64px' },
+      const chosen = ids && ids.length > 0 ? ids : undefined;
+      const bounds = boundsOf(geometry, chosen);
+      if (!bounds) return;
+      const options = chosen ? FIT_ITEMS : FIT_DESIGN;
+      void flow.setViewport(fitViewport(bounds, paneSize(), options, boxesOf(geometry, chosen)), {
         duration: 300,
-        includeHiddenNodes: true,
       });
     },
-    [flow],
+    [flow, geometry, paneSize],
   );
 
   const capture = useCallback(
@@ -181,10 +226,14 @@ export function Canvas() {
   );
 
   const fitRequest = useAppStore((s) => s.fitRequest);
+  const fitted = useRef(0);
   useEffect(() => {
-    // Runs after React Flow has taken the new nodes (its store updates in a child effect).
-    if (fitRequest.seq > 0) fitView(fitRequest.ids);
-  }, [fitRequest, fitView]);
+    // Runs after React Flow has taken the new nodes (its store updates in a child effect), and
+    // only once the deferred design the canvas shows is the one the request was made for.
+    if (fitRequest.seq <= fitted.current || design !== services.store.getState().design) return;
+    fitted.current = fitRequest.seq;
+    fitView(fitRequest.ids);
+  }, [fitRequest, fitView, design, services]);
 
   useEffect(() => {
     services.canvas = {
@@ -196,11 +245,13 @@ export function Canvas() {
         return flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 });
       },
       setViewport: (viewport) => void flow.setViewport(viewport),
+      size: paneSize,
+      toScreen: (point) => flow.flowToScreenPosition(point),
     };
     return () => {
       services.canvas = undefined;
     };
-  }, [services, fitView, capture, flow]);
+  }, [services, fitView, capture, flow, paneSize]);
 
   return (
     <>
@@ -222,6 +273,7 @@ export function Canvas() {
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
+          onNodeDrag={onNodeDrag}
           onNodeDragStop={onNodeDragStop}
           onConnect={onConnect}
           onNodeClick={onNodeClick}
@@ -232,8 +284,17 @@ export function Canvas() {
           snapToGrid={snapToGrid}
           snapGrid={GRID}
           deleteKeyCode={null}
-          selectionKeyCode="Shift"
-          multiSelectionKeyCode={['Meta', 'Control']}
+          // draw.io, Figma and Excalidraw: Shift-, Ctrl- or Cmd-click toggles, a drag on empty canvas
+          // draws a selection box, Space-drag and middle-drag pan, double-click edits a label.
+          selectionKeyCode={null}
+          multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+          selectionOnDrag
+          panOnDrag={[1]}
+          panActivationKeyCode="Space"
+          zoomOnDoubleClick={false}
+          onSelectionStart={onSelectionStart}
+          onSelectionEnd={onSelectionEnd}
+          {...gestures}
           onlyRenderVisibleElements={large}
           minZoom={0.05}
           maxZoom={2.5}
@@ -241,10 +302,16 @@ export function Canvas() {
           className={[whatIf ? 'what-if' : '', large ? 'large-design' : ''].join(' ').trim() || undefined}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-          <Controls position="bottom-left" />
+          <Controls position="bottom-left" showFitView={false}>
+            <FitButton />
+          </Controls>
+          <LabelEditor geometry={geometry} />
           <WhatIfBubbles />
         </ReactFlow>
       </RoutingContext.Provider>
+      <DropHint />
+      <SearchBox />
+      <ContextMenu />
     </>
   );
 }

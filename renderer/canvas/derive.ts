@@ -8,6 +8,9 @@ import { MarkerType, Position } from '@xyflow/react';
 import type { Edge, Node, NodeHandle } from '@xyflow/react';
 import { linkKindOf } from '../../core/model';
 import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } from '../../core/model';
+import { edgeIdOf } from '../state/edge-ids';
+import type { LinkId } from '../state/edge-ids';
+import type { Collapse } from './collapse';
 import type { Geometry, ItemBox } from './geometry';
 import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
 import type { GroupFrame, GroupMark } from './legibility';
@@ -19,8 +22,8 @@ export type ServiceNodeData = { service: Service; mark?: GroupMark };
 export type HostNodeData = { host: Host };
 /** Data of a site node. */
 export type SiteNodeData = { site: Site };
-/** Data of a group node. */
-export type GroupNodeData = { group: Group; mark?: GroupMark };
+/** Data of a group node: its mark; `members` is set while a pool is collapsed (collapse.ts). */
+export type GroupNodeData = { group: Group; mark?: GroupMark; members?: number };
 /** Data of an entrypoint node. */
 export type EntrypointNodeData = { entrypoint: Entrypoint };
 /** Data of a frame drawn around the members of a group that sit together. */
@@ -52,7 +55,7 @@ const Z_INDEX: Record<CanvasNode['type'], number> = {
 
 /** What an edge stands for. */
 export type EdgeData =
-  | { role: 'link'; index: number; kind: LinkKind; backup: boolean; lane: number }
+  | { role: 'link'; link: LinkId; index: number; kind: LinkKind; backup: boolean; lane: number }
   | { role: 'member'; service: string; group: string }
   | { role: 'target'; entrypoint: string; target: string };
 
@@ -64,7 +67,7 @@ export const HANDLES = { in: 'in', out: 'out', members: 'members' } as const;
 
 const HANDLE_SIZE = 10;
 
-function handlesOf(type: CanvasNode['type'], width: number, height: number): NodeHandle[] {
+function handlesOf(type: CanvasNode['type'], width: number, height: number, collapsed = false): NodeHandle[] {
   const top: NodeHandle = {
     id: HANDLES.in,
     type: 'target',
@@ -88,6 +91,8 @@ function handlesOf(type: CanvasNode['type'], width: number, height: number): Nod
   if (type === 'group') {
     return [
       top,
+      // A collapsed pool stands in for its members, so their links leave from it.
+      ...(collapsed ? [bottom] : []),
       {
         id: HANDLES.members,
         type: 'target',
@@ -108,6 +113,8 @@ interface CachedNode {
   selected: boolean;
   /** Everything else the node shows that is not in its item: its mark and accessible name. */
   extra: string;
+  /** The member count a collapsed pool shows. */
+  members?: number | undefined;
   node: CanvasNode;
 }
 
@@ -157,6 +164,7 @@ export class CanvasProjection {
       const entry = items.get(id);
       if (!entry) continue;
       const isSelected = selected.has(id);
+      const members = geometry.collapse.counts.get(id);
       const cached = this.nodeCache.get(id);
       const mark =
         entry.type === 'service'
@@ -171,6 +179,7 @@ export class CanvasProjection {
         cached.item === entry.item &&
         cached.selected === isSelected &&
         cached.extra === extra &&
+        cached.members === members &&
         sameBox(cached.box, box)
       ) {
         next.set(id, cached);
@@ -184,14 +193,18 @@ export class CanvasProjection {
         width: box.width,
         height: box.height,
         measured: { width: box.width, height: box.height },
-        handles: handlesOf(entry.type, box.width, box.height),
+        handles: handlesOf(entry.type, box.width, box.height, members !== undefined),
         selected: isSelected,
         zIndex: Z_INDEX[entry.type],
         ariaLabel: name,
-        data: { [entry.type]: entry.item, ...(mark ? { mark } : {}) },
+        data: {
+          [entry.type]: entry.item,
+          ...(mark ? { mark } : {}),
+          ...(members !== undefined ? { members } : {}),
+        },
         ...(box.parent !== undefined ? { parentId: box.parent } : {}),
       } as CanvasNode;
-      next.set(id, { item: entry.item, box, selected: isSelected, extra, node });
+      next.set(id, { item: entry.item, box, selected: isSelected, extra, members, node });
       nodes.push(node);
     }
     placeFrames();
@@ -202,14 +215,34 @@ export class CanvasProjection {
     return nodes;
   }
 
-  /** The edges of a design: links, group memberships and entrypoint targets. */
-  edges(design: Design, selected: ReadonlySet<string>): CanvasEdge[] {
+  /**
+   * The edges of a design: links, group memberships and entrypoint targets; `linkIds` are the
+   * links' identities (state/edge-ids.ts), index for index. An edge to or from an item a
+   * collapsed pool hides ends at the pool's node instead (once per pair of nodes).
+   */
+  edges(
+    design: Design,
+    selected: ReadonlySet<string>,
+    linkIds: readonly LinkId[],
+    collapse?: Collapse,
+  ): CanvasEdge[] {
     // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
     const nested = new Set(design.services.filter((s) => s.host !== undefined).map((s) => s.id as string));
     const topLevel = (id: string) => !nested.has(id);
     const services = new Map(design.services.map((s) => [s.id as string, s]));
     const lanes = linkLanes(design);
     const names = namer(design);
+    const shown = (id: string) => collapse?.standIn.get(id) ?? id;
+    const drawn = new Set<string>();
+    // Edges re-routed to a pool's node are drawn once per pair; every other edge as it is.
+    const once = (source: string, target: string, role: string, rerouted: boolean) => {
+      if (source === target) return false;
+      if (!rerouted) return true;
+      const key = `${source}>${target}|${role}`;
+      if (drawn.has(key)) return false;
+      drawn.add(key);
+      return true;
+    };
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
     const reuse = (id: string, key: string, make: () => CanvasEdge) => {
@@ -220,23 +253,26 @@ export class CanvasProjection {
     };
 
     (design.links ?? []).forEach((link: Link, index) => {
-      const id = `link:${index}`;
+      const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
       const kind = linkKindOf(link, services.get(link.from));
+      const source = shown(link.from);
+      const target = shown(link.to);
+      if (!once(source, target, kind, source !== link.from || target !== link.to)) return;
       const isSelected = selected.has(id);
       // The target's card already shows its own port; a label repeats only a port it does not.
       const ownPort = services.get(link.to)?.port;
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
       const lane = lanes[index] ?? 0;
       const name = names.edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
-      const key = `${link.from}>${link.to}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}`;
+      const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}|${index}`;
       reuse(id, key, () => {
         const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
         return {
           id,
           type: 'routed',
-          source: link.from,
+          source,
           sourceHandle: HANDLES.out,
-          target: link.to,
+          target,
           targetHandle: HANDLES.in,
           selected: isSelected,
           className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
@@ -244,9 +280,9 @@ export class CanvasProjection {
           ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
           ariaLabel: name,
           focusable: false,
-          domAttributes: endpoints(link.from, link.to),
-          zIndex: topLevel(link.from) && topLevel(link.to) ? Z_INDEX.service : 0,
-          data: { role: 'link', index, kind, backup: link.backup === true, lane },
+          domAttributes: endpoints(source, target),
+          zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
+          data: { role: 'link', link: linkIds[index]!, index, kind, backup: link.backup === true, lane },
         };
       });
     });
@@ -256,14 +292,9 @@ export class CanvasProjection {
       (design.groups ?? []).filter((g) => selected.has(g.id)).map((g) => g.id as string),
     );
     for (const service of design.services) {
-      if (service.group === undefined) continue;
-      if (
-        !shownGroups.has(service.group) &&
-        !selected.has(service.id) &&
-        !selected.has(`member:${service.id}`)
-      )
-        continue;
-      const id = `member:${service.id}`;
+      if (service.group === undefined || collapse?.hidden.has(service.id)) continue;
+      const id = edgeIdOf({ role: 'member', service: service.id });
+      if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) continue;
       const isSelected = selected.has(id);
       const name = names.edge(service.id, service.group, 'membership');
       reuse(id, `${service.group}|${isSelected ? 's' : ''}|${name}`, () => ({
@@ -283,15 +314,17 @@ export class CanvasProjection {
 
     for (const entrypoint of design.entrypoints ?? []) {
       for (const target of entrypoint.targets) {
-        const id = `target:${entrypoint.id}:${target}`;
+        const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
+        const end = shown(target);
+        if (!once(entrypoint.id, end, 'target', end !== target)) continue;
         const name = names.edge(entrypoint.id, target, 'entrypoint target');
-        reuse(id, `${isSelected ? 's' : ''}|${name}`, () => ({
+        reuse(id, `${end}|${isSelected ? 's' : ''}|${name}`, () => ({
           id,
           type: 'routed',
           source: entrypoint.id,
           sourceHandle: HANDLES.out,
-          target,
+          target: end,
           targetHandle: HANDLES.in,
           selected: isSelected,
           className: 'edge-target',

@@ -7,6 +7,8 @@
  * Items without a position get a tidy fallback place until the automatic layout has run.
  */
 import type { Design } from '../../core/model';
+import { collapseOf } from './collapse';
+import type { Collapse } from './collapse';
 
 /** Above this many nodes, only visible nodes are rendered and the minimap starts hidden (docs/lab.md). */
 export const LARGE_DESIGN_NODES = 400;
@@ -61,6 +63,8 @@ export interface Geometry {
   order: string[];
   /** How many items had no position. */
   unplaced: number;
+  /** The collapsed pools and what they hide: hidden items have no box. */
+  collapse: Collapse;
 }
 
 interface Placed {
@@ -82,18 +86,20 @@ export function computeGeometry(design: Design): Geometry {
     return { ...fallback(), placed: true };
   };
 
+  const collapse = collapseOf(design);
+  const { hidden } = collapse;
   const siteIds = new Set((design.sites ?? []).map((s) => s.id as string));
-  const hostIds = new Set(design.hosts.map((h) => h.id as string));
+  const hostIds = new Set(design.hosts.filter((h) => !hidden.has(h.id)).map((h) => h.id as string));
   const servicesByHost = new Map<string, string[]>();
   for (const service of design.services) {
-    if (service.host === undefined || !hostIds.has(service.host)) continue;
+    if (service.host === undefined || !hostIds.has(service.host) || hidden.has(service.id)) continue;
     const list = servicesByHost.get(service.host) ?? [];
     list.push(service.id);
     servicesByHost.set(service.host, list);
   }
   const hostsBySite = new Map<string, string[]>();
   for (const host of design.hosts) {
-    if (host.site === undefined || !siteIds.has(host.site)) continue;
+    if (host.site === undefined || !siteIds.has(host.site) || hidden.has(host.id)) continue;
     const list = hostsBySite.get(host.site) ?? [];
     list.push(host.id);
     hostsBySite.set(host.site, list);
@@ -103,6 +109,7 @@ export function computeGeometry(design: Design): Geometry {
   const serviceBoxes = new Map<string, Placed>();
   const hostSizes = new Map<string, { width: number; height: number }>();
   for (const host of design.hosts) {
+    if (hidden.has(host.id)) continue;
     let right = HOST_MIN.width;
     let bottom = HOST_MIN.height;
     (servicesByHost.get(host.id) ?? []).forEach((serviceId, index) => {
@@ -181,6 +188,7 @@ export function computeGeometry(design: Design): Geometry {
     });
   }
   for (const host of design.hosts) {
+    if (hidden.has(host.id)) continue;
     const size = hostSizes.get(host.id)!;
     const site = host.site !== undefined && siteIds.has(host.site) ? boxes.get(host.site) : undefined;
     const place = hostPlaces.get(host.id) ?? positionOf(host.id, () => nextFree(size.width, size.height));
@@ -197,6 +205,7 @@ export function computeGeometry(design: Design): Geometry {
     });
   }
   for (const service of design.services) {
+    if (hidden.has(service.id)) continue;
     const host = service.host !== undefined ? boxes.get(service.host) : undefined;
     const place =
       serviceBoxes.get(service.id) ??
@@ -239,7 +248,7 @@ export function computeGeometry(design: Design): Geometry {
       placed: place.placed,
     });
   }
-  return { boxes, order, unplaced };
+  return { boxes, order, unplaced, collapse };
 }
 
 /** The innermost container of a kind whose box holds the point, skipping `exclude`. */

@@ -19,6 +19,8 @@ import type {
   SiteNodeType,
 } from './derive';
 import { HANDLES } from './derive';
+import { useIsDropTarget } from './drop-target';
+import { PoolToggle } from './pool-toggle';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE_KIND_INFO } from './kinds';
 
 /** The worst finding on an item: severity and count, or nothing. */
@@ -117,9 +119,10 @@ function HostNodeView({ id, data, selected }: NodeProps<HostNodeType>) {
   const { host } = data;
   const badge = useBadge(id);
   const state = useWhatIfState(id);
+  const target = useIsDropTarget(id);
   return (
     <div
-      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}`}
       data-testid={`node-${id}`}
     >
       <div className="container-header" title={`${host.label ?? id} · ${host.address}`}>
@@ -137,9 +140,10 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
   const { site } = data;
   const badge = useBadge(id);
   const state = useWhatIfState(id);
+  const target = useIsDropTarget(id);
   return (
     <div
-      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}`}
       data-testid={`node-${id}`}
     >
       <div className="container-header" title={site.label ?? id}>
@@ -186,8 +190,12 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
           {summary ?? '…'}
         </div>
       </div>
+      {group.kind === 'pool' ? <PoolToggle id={id} members={data.members} /> : null}
       {badge ? <FindingBadge badge={badge} /> : null}
       {state ? <StateTag state={state} /> : null}
+      {data.members !== undefined ? (
+        <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
+      ) : null}
     </div>
   );
 }

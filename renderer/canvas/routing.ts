@@ -160,7 +160,7 @@ export class RoutingScene {
   /** The stretches of a leg that pass under a header, as [from, to] along the leg's axis. */
   headerGaps(a: Point, b: Point): [number, number][] {
     const segment = boxOf(a, b);
-    const vertical = a.x === b.x;
+    const vertical = Math.abs(a.x - b.x) < 1e-6;
     const gaps: [number, number][] = [];
     for (const obstacle of this.near(segment)) {
       if (obstacle.kind !== 'header' || !crosses(segment, obstacle.rect)) continue;
@@ -375,8 +375,9 @@ function labelPoint(points: readonly Point[], scene: RoutingScene | undefined, a
 
 /** The parts of a leg that are drawn: all of it but where it passes under a header. */
 function visiblePieces(a: Point, b: Point, scene: RoutingScene | undefined): [Point, Point][] {
-  if (!scene || (a.x !== b.x && a.y !== b.y)) return [[a, b]];
-  const vertical = a.x === b.x;
+  // A leg out of a rounded corner can be off its axis by a rounding error: still a straight leg.
+  const vertical = Math.abs(a.x - b.x) < 1e-6;
+  if (!scene || (!vertical && Math.abs(a.y - b.y) >= 1e-6)) return [[a, b]];
   const from = vertical ? a.y : a.x;
   const to = vertical ? b.y : b.x;
   const low = Math.min(from, to);
@@ -431,8 +432,11 @@ export function pathOf(points: readonly Point[], scene?: RoutingScene, radius = 
     }
     const corner = points[i + 1]!;
     const after = cut[i + 1]!.out;
-    // The rounding is drawn only where the leg reached the corner.
-    if (i + 1 < points.length - 1 && pen && pen.x === b.x && pen.y === b.y) {
+    // The rounding is drawn only where the leg reached the corner, and the next leg leaves it
+    // drawn: a corner just above a header would otherwise curve into the header.
+    const nextLeg = i + 2 < points.length ? visiblePieces(after, cut[i + 2]!.into, scene) : [];
+    const leavesDrawn = nextLeg.length > 0 && nextLeg[0]![0].x === after.x && nextLeg[0]![0].y === after.y;
+    if (i + 1 < points.length - 1 && pen && pen.x === b.x && pen.y === b.y && leavesDrawn) {
       parts.push(`Q${round(corner.x)},${round(corner.y)} ${round(after.x)},${round(after.y)}`);
       pen = after;
     }

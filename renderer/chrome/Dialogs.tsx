@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useAppStore } from '../state/store';
 import { PushDialogContent } from './PushDialog';
-import { SHORTCUTS, shortcutText } from './shortcuts';
+import { HelpOverlay } from './HelpOverlay';
 
 /** Shows the store's current dialog, if any. */
 export function Dialogs() {
@@ -97,20 +97,7 @@ export function Dialogs() {
     );
   } else {
     title = 'Keyboard shortcuts';
-    body = (
-      <table className="shortcuts-table">
-        <tbody>
-          {SHORTCUTS.map((s) => (
-            <tr key={s.combo}>
-              <td>
-                <kbd>{shortcutText(s.combo)}</kbd>
-              </td>
-              <td>{s.what}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    );
+    body = <HelpOverlay />;
     actions = (
       <button type="button" className="primary" onClick={() => close(undefined)}>
         Close

@@ -1,6 +1,11 @@
-/** A small drop-down menu for the title bar: a button, and a list that closes on choice or Escape. */
+/**
+ * A small drop-down menu for the title bar: a button, and a list that closes on choice or Escape.
+ * Its entries are built when it opens, from the command registry (app-commands.ts), so labels
+ * ("Undo Add app-1") and enabled states are current.
+ */
 import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
+import type { MenuItem } from '../app/registry';
 
 /** One entry of a menu; `separator` draws a line. */
 export type MenuEntry =
@@ -8,12 +13,35 @@ export type MenuEntry =
       label: string;
       shortcut?: string;
       disabled?: boolean;
+      /** An on/off entry: shown with a check mark when on. */
+      checked?: boolean;
       testId?: string;
       onSelect: () => void;
       hint?: string;
     }
   | { separator: true }
   | { heading: string };
+
+/** A registry menu's groups as entries, a line between groups; choosing one runs its command. */
+export function entriesOf(groups: MenuItem[][], run: (id: string) => void): MenuEntry[] {
+  const entries: MenuEntry[] = [];
+  for (const group of groups) {
+    if (group.length === 0) continue;
+    if (entries.length > 0) entries.push({ separator: true });
+    for (const item of group) {
+      entries.push({
+        label: item.label,
+        ...(item.shortcut !== undefined ? { shortcut: item.shortcut } : {}),
+        ...(item.checked !== undefined ? { checked: item.checked } : {}),
+        ...(item.command.testId !== undefined ? { testId: item.command.testId } : {}),
+        ...(item.command.description !== undefined ? { hint: item.command.description } : {}),
+        disabled: !item.enabled,
+        onSelect: () => run(item.command.id),
+      });
+    }
+  }
+  return entries;
+}
 
 /** A title-bar menu. */
 export function Menu({
@@ -22,7 +50,8 @@ export function Menu({
   testId,
 }: {
   label: ReactNode;
-  entries: MenuEntry[];
+  /** The entries, or a function that builds them each time the menu opens. */
+  entries: MenuEntry[] | (() => MenuEntry[]);
   testId?: string;
 }) {
   const [open, setOpen] = useState(false);
@@ -59,7 +88,7 @@ export function Menu({
       </button>
       {open ? (
         <div className="menu-list" role="menu">
-          {entries.map((entry, index) =>
+          {(typeof entries === 'function' ? entries() : entries).map((entry, index) =>
             'separator' in entry ? (
               <div key={index} className="menu-separator" role="separator" />
             ) : 'heading' in entry ? (
@@ -70,7 +99,8 @@ export function Menu({
               <button
                 key={index}
                 type="button"
-                role="menuitem"
+                role={entry.checked === undefined ? 'menuitem' : 'menuitemcheckbox'}
+                aria-checked={entry.checked}
                 disabled={entry.disabled}
                 data-testid={entry.testId}
                 title={entry.hint}
@@ -79,7 +109,10 @@ export function Menu({
                   entry.onSelect();
                 }}
               >
-                <span>{entry.label}</span>
+                <span>
+                  {entry.checked === undefined ? '' : entry.checked ? '✓ ' : ''}
+                  {entry.label}
+                </span>
                 {entry.shortcut ? <kbd>{entry.shortcut}</kbd> : null}
               </button>
             ),

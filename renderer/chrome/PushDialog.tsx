@@ -1,5 +1,5 @@
 /**
- * The push dialog (SPEC section 6): every host of the bundle with its address and host-key state,
+ * The push dialog (docs/push.md): every host of the bundle with its address and host-key state,
  * the plan per file with its unified diff before anything is sent, the hosts to push, live
  * progress per host, and the outcome with the host's own error text. In a browser it says how to
  * push instead: the desktop app, or `topoforge push` on an exported bundle.

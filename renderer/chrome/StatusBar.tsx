@@ -1,5 +1,7 @@
 /** The status bar: findings at a glance, whether the checks are current, notices. */
 import { useShallow } from 'zustand/react/shallow';
+import { registry } from '../app/app-commands';
+import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
 
 /** The status bar at the bottom of the window. */
@@ -16,6 +18,7 @@ export function StatusBar() {
       notices: s.notices,
     })),
   );
+  const services = useServices();
   const setPanel = useAppStore((s) => s.setPanel);
   const dismiss = useAppStore((s) => s.dismissNotice);
   return (
@@ -44,15 +47,30 @@ export function StatusBar() {
       {view.selected > 0 ? <span>{view.selected} selected</span> : null}
       <div className="notices" aria-live="polite">
         {view.notices.map((notice) => (
-          <button
-            type="button"
-            key={notice.id}
-            className={`notice notice-${notice.tone}`}
-            onClick={() => dismiss(notice.id)}
-            data-testid="notice"
-          >
-            {notice.text}
-          </button>
+          <span key={notice.id} className="notice-with-action">
+            <button
+              type="button"
+              className={`notice notice-${notice.tone}`}
+              onClick={() => dismiss(notice.id)}
+              title={notice.text}
+              data-testid="notice"
+            >
+              {notice.text}
+            </button>
+            {notice.action ? (
+              <button
+                type="button"
+                className="notice-action"
+                data-testid="notice-action"
+                onClick={() => {
+                  dismiss(notice.id);
+                  registry.run(notice.action!.command, services);
+                }}
+              >
+                {notice.action.label}
+              </button>
+            ) : null}
+          </span>
         ))}
       </div>
     </footer>

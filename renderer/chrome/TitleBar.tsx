@@ -7,28 +7,15 @@ import { useState } from 'react';
 import { Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RecentDesign } from '../../core/host';
-import {
-  arrange,
-  copySelection,
-  deleteSelection,
-  duplicateSelection,
-  exportBundle,
-  exportImage,
-  newDesign,
-  openDesign,
-  openExample,
-  openText,
-  paste,
-  saveDesign,
-  selectAll,
-} from '../app/commands';
-import { openPush } from '../app/push';
+import { registry } from '../app/app-commands';
+import { openExample, openText } from '../app/commands';
+import { currentPlatform } from '../app/registry';
+import type { MenuId } from '../app/registry';
 import { useServices } from '../app/services';
 import { EXAMPLES } from '../files/examples';
 import { useAppStore } from '../state/store';
-import { Menu } from './Menu';
+import { entriesOf, Menu } from './Menu';
 import type { MenuEntry } from './Menu';
-import { shortcutText } from './shortcuts';
 
 /** The title bar. */
 export function TitleBar() {
@@ -42,13 +29,14 @@ export function TitleBar() {
       redoLabel: s.future[s.future.length - 1]?.label,
       theme: s.theme,
       whatIf: s.whatIf,
-      snapToGrid: s.snapToGrid,
-      showMinimap: s.showMinimap,
-      hasSelection: s.selection.length > 0,
     })),
   );
   const [recent, setRecent] = useState<RecentDesign[]>([]);
   const state = () => services.store.getState();
+  const platform = currentPlatform(services);
+  const run = (id: string) => void registry.run(id, services);
+  const shortcut = (id: string) => registry.shortcutOf(id, platform);
+  const menu = (id: MenuId) => () => entriesOf(registry.menu(id, services, platform), run);
 
   const desktop = services.host.platform === 'desktop';
   const exampleEntries: MenuEntry[] = EXAMPLES.map((example) => ({
@@ -57,153 +45,35 @@ export function TitleBar() {
     testId: `example-${example.fileName.replace('.topo.json', '')}`,
     onSelect: () => openExample(services, example),
   }));
-  const pictureEntries: MenuEntry[] = [
-    {
-      label: 'Export picture (PNG)',
-      testId: 'menu-export-png',
-      onSelect: () => void exportImage(services, 'png'),
-    },
-    {
-      label: 'Export picture (SVG)',
-      testId: 'menu-export-svg',
-      onSelect: () => void exportImage(services, 'svg'),
-    },
-  ];
 
-  const fileEntries: MenuEntry[] = [
-    {
-      label: 'New design',
-      shortcut: shortcutText('mod+n'),
-      testId: 'menu-new',
-      onSelect: () => newDesign(services),
-    },
-    {
-      label: 'Open…',
-      shortcut: shortcutText('mod+o'),
-      testId: 'menu-open',
-      onSelect: () => openDesign(services),
-    },
-    {
-      label: 'Save',
-      shortcut: shortcutText('mod+s'),
-      testId: 'menu-save',
-      onSelect: () => void saveDesign(services),
-    },
-    {
-      label: 'Save as…',
-      shortcut: shortcutText('mod+shift+s'),
-      testId: 'menu-save-as',
-      onSelect: () => void saveDesign(services, { saveAs: true }),
-    },
-    { separator: true },
-    { heading: 'New from example' },
-    ...exampleEntries,
-    ...(recent.length > 0
-      ? [
-          { separator: true } as MenuEntry,
-          { heading: 'Open recent' } as MenuEntry,
-          ...recent.map((entry) => ({
-            label: entry.fileName,
-            hint: `Last used ${new Date(entry.usedAt).toLocaleString()}`,
-            onSelect: () =>
-              void services.host.openRecentDesign(entry).then((opened) => {
-                if (opened) void openText(services, opened.fileName, opened.text, opened.location);
-                else state().notify(`${entry.fileName} is no longer there.`, 'warning');
-              }),
-          })),
-        ]
-      : []),
-    { separator: true },
-    {
-      label: services.host.platform === 'browser' ? 'Export bundle (zip)' : 'Export bundle…',
-      shortcut: shortcutText('mod+shift+e'),
-      testId: 'menu-export-bundle',
-      onSelect: () => void exportBundle(services),
-    },
-    ...pictureEntries,
-    { separator: true },
-    {
-      label: 'Push to hosts…',
-      shortcut: shortcutText('mod+shift+p'),
-      testId: 'menu-push',
-      onSelect: () => openPush(services),
-    },
-  ];
-
-  const editEntries: MenuEntry[] = [
-    {
-      label: view.undoLabel ? `Undo ${view.undoLabel}` : 'Undo',
-      shortcut: shortcutText('mod+z'),
-      disabled: !view.undoLabel,
-      onSelect: () => state().undo(),
-    },
-    {
-      label: view.redoLabel ? `Redo ${view.redoLabel}` : 'Redo',
-      shortcut: shortcutText('mod+shift+z'),
-      disabled: !view.redoLabel,
-      onSelect: () => state().redo(),
-    },
-    { separator: true },
-    {
-      label: 'Cut',
-      shortcut: shortcutText('mod+x'),
-      disabled: !view.hasSelection,
-      onSelect: () => copySelection(services) && deleteSelection(services),
-    },
-    {
-      label: 'Copy',
-      shortcut: shortcutText('mod+c'),
-      disabled: !view.hasSelection,
-      onSelect: () => copySelection(services),
-    },
-    {
-      label: 'Paste',
-      shortcut: shortcutText('mod+v'),
-      disabled: !services.clipboard,
-      onSelect: () => paste(services),
-    },
-    {
-      label: 'Duplicate',
-      shortcut: shortcutText('mod+d'),
-      disabled: !view.hasSelection,
-      onSelect: () => duplicateSelection(services),
-    },
-    {
-      label: 'Delete',
-      shortcut: 'Del',
-      disabled: !view.hasSelection,
-      onSelect: () => deleteSelection(services),
-    },
-    { separator: true },
-    { label: 'Select all', shortcut: shortcutText('mod+a'), onSelect: () => selectAll(services) },
-  ];
-
-  const viewEntries: MenuEntry[] = [
-    { label: 'Fit the design in view', shortcut: 'F', onSelect: () => services.canvas?.fitView() },
-    {
-      label: 'Arrange automatically',
-      shortcut: shortcutText('shift+l'),
-      testId: 'menu-arrange',
-      onSelect: () => void arrange(services),
-    },
-    { separator: true },
-    {
-      label: `${view.snapToGrid ? '✓ ' : ''}Snap to grid`,
-      onSelect: () => state().setSnapToGrid(!view.snapToGrid),
-    },
-    {
-      label: `${view.showMinimap ? '✓ ' : ''}Minimap`,
-      onSelect: () => state().setShowMinimap(!view.showMinimap),
-    },
-    {
-      label: view.theme === 'dark' ? 'Light theme' : 'Dark theme',
-      testId: 'menu-theme',
-      onSelect: () => state().setTheme(view.theme === 'dark' ? 'light' : 'dark'),
-    },
-    { separator: true },
-    { label: 'Keyboard shortcuts', shortcut: '?', onSelect: () => state().openDialog({ kind: 'shortcuts' }) },
-    ...(desktop ? [{ separator: true } as MenuEntry, ...pictureEntries] : []),
-  ];
+  // The browser's File menu: the registry's groups, with the examples and recent designs after
+  // the first (New, Open, Save).
+  const fileEntries = (): MenuEntry[] => {
+    const [document = [], ...rest] = registry.menu('file', services, platform);
+    return [
+      ...entriesOf([document], run),
+      { separator: true },
+      { heading: 'New from example' },
+      ...exampleEntries,
+      ...(recent.length > 0
+        ? [
+            { separator: true } as MenuEntry,
+            { heading: 'Open recent' } as MenuEntry,
+            ...recent.map((entry) => ({
+              label: entry.fileName,
+              hint: `Last used ${new Date(entry.usedAt).toLocaleString()}`,
+              onSelect: () =>
+                void services.host.openRecentDesign(entry).then((opened) => {
+                  if (opened) void openText(services, opened.fileName, opened.text, opened.location);
+                  else state().notify(`${entry.fileName} is no longer there.`, 'warning');
+                }),
+            })),
+          ]
+        : []),
+      { separator: true },
+      ...entriesOf(rest, run),
+    ];
+  };
 
   return (
     <header className="title-bar">
@@ -216,31 +86,30 @@ export function TitleBar() {
         ) : (
           <Menu label="File" entries={fileEntries} testId="menu-file" />
         )}
-        <Menu label="Edit" entries={editEntries} testId="menu-edit" />
-        <Menu label="View" entries={viewEntries} testId="menu-view" />
+        <Menu label="Edit" entries={menu('edit')} testId="menu-edit" />
+        <Menu label="Arrange" entries={menu('arrange')} testId="menu-arrange-menu" />
+        <Menu label="View" entries={menu('view')} testId="menu-view" />
       </nav>
       <div className="toolbar-buttons">
         <button
           type="button"
           className="icon-button"
-          title={view.undoLabel ? `Undo ${view.undoLabel} (${shortcutText('mod+z')})` : 'Nothing to undo'}
+          title={view.undoLabel ? `Undo ${view.undoLabel} (${shortcut('edit.undo')})` : 'Nothing to undo'}
           aria-label="Undo"
           data-testid="undo"
           disabled={!view.undoLabel}
-          onClick={() => state().undo()}
+          onClick={() => run('edit.undo')}
         >
           <Undo2 size={16} />
         </button>
         <button
           type="button"
           className="icon-button"
-          title={
-            view.redoLabel ? `Redo ${view.redoLabel} (${shortcutText('mod+shift+z')})` : 'Nothing to redo'
-          }
+          title={view.redoLabel ? `Redo ${view.redoLabel} (${shortcut('edit.redo')})` : 'Nothing to redo'}
           aria-label="Redo"
           data-testid="redo"
           disabled={!view.redoLabel}
-          onClick={() => state().redo()}
+          onClick={() => run('edit.redo')}
         >
           <Redo2 size={16} />
         </button>
@@ -249,8 +118,8 @@ export function TitleBar() {
           className={`what-if-button${view.whatIf ? ' active' : ''}`}
           aria-pressed={view.whatIf}
           data-testid="what-if-button"
-          title="What-if mode (W): click hosts, sites or services to fail them"
-          onClick={() => state().setWhatIf(!view.whatIf)}
+          title={`What-if mode (${shortcut('view.what-if')}): click hosts, sites or services to fail them`}
+          onClick={() => run('view.what-if')}
         >
           <Zap size={15} /> What-if
         </button>
@@ -258,8 +127,8 @@ export function TitleBar() {
           type="button"
           className="push-button"
           data-testid="push-button"
-          title={`Push to hosts (${shortcutText('mod+shift+p')})`}
-          onClick={() => openPush(services)}
+          title={`Push to hosts (${shortcut('file.push')})`}
+          onClick={() => run('file.push')}
         >
           <Upload size={15} /> Push
         </button>
@@ -277,7 +146,7 @@ export function TitleBar() {
         aria-label={view.theme === 'dark' ? 'Light theme' : 'Dark theme'}
         title={view.theme === 'dark' ? 'Light theme' : 'Dark theme'}
         data-testid="theme-toggle"
-        onClick={() => state().setTheme(view.theme === 'dark' ? 'light' : 'dark')}
+        onClick={() => run('view.theme')}
       >
         {view.theme === 'dark' ? <Sun size={16} /> : <Moon size={16} />}
       </button>

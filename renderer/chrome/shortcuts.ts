@@ -1,21 +1,13 @@
 /**
- * Keyboard shortcuts of the designer. They act on the canvas and the document, never while a
- * form field or the code view has the focus (there, keys type and copy as usual).
+ * The designer's keyboard: a key press runs the registered command bound to it (app-commands.ts).
+ * Nothing runs while the focus is in a text field or the code view (there keys type and copy as
+ * usual), except the commands that must reach the design from the inspector's fields: Undo and
+ * Redo, so that the design has one history.
  */
 import { useEffect } from 'react';
-import {
-  arrange,
-  copySelection,
-  deleteSelection,
-  duplicateSelection,
-  exportBundle,
-  newDesign,
-  openDesign,
-  paste,
-  saveDesign,
-  selectAll,
-} from '../app/commands';
-import { openPush } from '../app/push';
+import { registry } from '../app/app-commands';
+import { currentPlatform, keyOfEvent, keyText } from '../app/registry';
+import type { Platform } from '../app/registry';
 import type { AppServices } from '../app/services';
 
 /** True on Apple keyboards, where ⌘ plays the part of Ctrl. */
@@ -23,93 +15,67 @@ export const isApple = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.tes
 
 /** How a shortcut is written for this keyboard: `mod+shift+z` → `Ctrl+Shift+Z` or `⌘⇧Z`. */
 export function shortcutText(combo: string): string {
-  const parts = combo.split('+');
-  if (isApple) {
-    const symbols: Record<string, string> = { mod: '⌘', shift: '⇧', alt: '⌥' };
-    return parts.map((p) => symbols[p] ?? (p.length === 1 ? p.toUpperCase() : p)).join('');
-  }
-  const words: Record<string, string> = { mod: 'Ctrl', shift: 'Shift', alt: 'Alt' };
-  return parts.map((p) => words[p] ?? (p.length === 1 ? p.toUpperCase() : p)).join('+');
+  return keyText(combo, isApple ? 'apple' : 'other');
 }
 
-/** Every shortcut, for the help dialog. */
-export const SHORTCUTS: { combo: string; what: string }[] = [
-  { combo: 'mod+z', what: 'Undo' },
-  { combo: 'mod+shift+z', what: 'Redo (also Ctrl+Y)' },
-  { combo: 'mod+c', what: 'Copy the selection' },
-  { combo: 'mod+x', what: 'Cut the selection' },
-  { combo: 'mod+v', what: 'Paste' },
-  { combo: 'mod+d', what: 'Duplicate the selection' },
-  { combo: 'mod+a', what: 'Select everything' },
-  { combo: 'Delete', what: 'Delete the selection (also Backspace)' },
-  { combo: 'Escape', what: 'Clear the selection, then leave what-if mode' },
-  { combo: 'mod+n', what: 'New design (Alt+N in a browser tab)' },
-  { combo: 'mod+o', what: 'Open a design' },
-  { combo: 'mod+s', what: 'Save' },
-  { combo: 'mod+shift+s', what: 'Save as' },
-  { combo: 'mod+shift+e', what: 'Export the bundle' },
-  { combo: 'mod+shift+p', what: 'Push to hosts' },
-  { combo: 'w', what: 'What-if mode on or off' },
-  { combo: 'f', what: 'Fit the design in view' },
-  { combo: 'shift+l', what: 'Arrange automatically' },
-  { combo: '?', what: 'This list' },
-];
+/** The attribute that marks an inspector field: Undo and Redo act on the design from inside it. */
+export const DESIGN_FIELD_ATTRIBUTE = 'data-design-field';
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable || target.closest('.cm-editor')) return true;
-  return ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+type Focus = 'canvas' | 'design-field' | 'typing';
+
+function focusOf(target: EventTarget | null): Focus {
+  if (!(target instanceof HTMLElement)) return 'canvas';
+  if (target.closest(`[${DESIGN_FIELD_ATTRIBUTE}]`)) return 'design-field';
+  if (target.isContentEditable || target.closest('.cm-editor')) return 'typing';
+  return ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) ? 'typing' : 'canvas';
 }
 
-/** Handles one key press; returns true when it was a shortcut. */
-export function handleShortcut(services: AppServices, event: KeyboardEvent): boolean {
-  if (isTyping(event.target)) return false;
-  const state = services.store.getState();
-  const mod = isApple ? event.metaKey : event.ctrlKey;
-  const key = event.key.toLowerCase();
-  if (mod) {
-    if (key === 'z' && !event.shiftKey) state.undo();
-    else if ((key === 'z' && event.shiftKey) || key === 'y') state.redo();
-    else if (key === 'c') {
-      if (!copySelection(services)) return false;
-    } else if (key === 'x') {
-      if (copySelection(services)) deleteSelection(services);
-    } else if (key === 'v') paste(services);
-    else if (key === 'd') duplicateSelection(services);
-    else if (key === 'a') selectAll(services);
-    else if (key === 's') void saveDesign(services, { saveAs: event.shiftKey });
-    else if (key === 'o') openDesign(services);
-    else if (key === 'n') newDesign(services);
-    else if (key === 'e' && event.shiftKey) void exportBundle(services);
-    else if (key === 'p' && event.shiftKey) openPush(services);
-    else return false;
-    return true;
-  }
-  if (event.altKey && key === 'n') {
-    newDesign(services);
-    return true;
-  }
-  if (event.altKey || event.metaKey || event.ctrlKey) return false;
-  if (key === 'delete' || key === 'backspace') deleteSelection(services);
-  else if (key === 'escape') {
-    if (state.selection.length > 0) state.select([]);
-    else if (state.whatIf) state.setWhatIf(false);
-    else return false;
-  } else if (key === 'w') state.setWhatIf(!state.whatIf);
-  else if (key === 'f') services.canvas?.fitView();
-  else if (key === 'l' && event.shiftKey) void arrange(services);
-  else if (event.key === '?') state.openDialog({ kind: 'shortcuts' });
-  else return false;
-  return true;
+/** Handles one key press; returns true when it ran a command. */
+export function handleShortcut(
+  services: AppServices,
+  event: KeyboardEvent,
+  platform: Platform = currentPlatform(services),
+): boolean {
+  const focus = focusOf(event.target);
+  if (focus === 'typing') return false;
+  const key = keyOfEvent(event, platform.keyboard);
+  if (key === undefined) return false;
+  const found = registry.commandForKey(key, platform);
+  if (!found) return false;
+  if (focus === 'design-field' && !found.command.inDesignFields) return false;
+  return registry.run(found.command.id, services, found.binding.args ? { args: found.binding.args } : {});
 }
+
+const ARROWS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']);
 
 /** Installs the shortcuts on the window while the app is mounted. */
 export function useShortcuts(services: AppServices): void {
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
+      if (event.defaultPrevented) return;
       if (handleShortcut(services, event)) event.preventDefault();
     };
+    // React Flow moves a focused node on arrow keys in its own store, not in the design: on the
+    // canvas, arrow keys go to the registry's nudge first, which moves the design as one step.
+    const onArrow = (event: KeyboardEvent) => {
+      if (
+        !ARROWS.has(event.key) ||
+        !(event.target instanceof Element) ||
+        !event.target.closest('.react-flow') ||
+        // On an edge, the arrows walk the node's edges (canvas/keyboard.ts), not nudge.
+        event.target.closest('.react-flow__edge')
+      )
+        return;
+      if (handleShortcut(services, event)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
     window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
+    window.addEventListener('keydown', onArrow, { capture: true });
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keydown', onArrow, { capture: true });
+    };
   }, [services]);
 }

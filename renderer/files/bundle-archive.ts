@@ -1,5 +1,5 @@
 /**
- * A bundle as a zip archive, laid out as SPEC section 5 lays out a bundle folder (`manifest.json`,
+ * A bundle as a zip archive, laid out as docs/bundle.md lays out a bundle folder (`manifest.json`,
  * `README.md`, `hosts/<host>/<path>`, `scripts/`), under one top folder. Deterministic: the same
  * bundle gives the same bytes (fixed timestamps), and file modes survive for `unzip`.
  */

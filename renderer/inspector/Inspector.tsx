@@ -12,7 +12,8 @@ import type { PathSegment } from '../../core/json-path';
 import type { LoadProblem } from '../../core/load';
 import { GROUP_KINDS, linkKindOf } from '../../core/model';
 import type { Design, GroupKind } from '../../core/model';
-import { deleteSelection, duplicateSelection, groupSelection } from '../app/commands';
+import { registry } from '../app/app-commands';
+import { currentPlatform } from '../app/registry';
 import { useServices } from '../app/services';
 import {
   ENTRYPOINT_VIA_INFO,
@@ -22,6 +23,8 @@ import {
   CONTAINER_INFO,
 } from '../canvas/kinds';
 import type { KindInfo } from '../canvas/kinds';
+import { DESIGN_FIELD_ATTRIBUTE } from '../chrome/shortcuts';
+import { parseEdgeId } from '../state/edge-ids';
 import { useAppStore } from '../state/store';
 import { Connections } from './Connections';
 import { addressClash, whereInWords } from './problem-words';
@@ -65,6 +68,7 @@ export function Inspector() {
   const services = useServices();
   const design = useAppStore((s) => s.design);
   const selection = useAppStore(useShallow((s) => s.selection));
+  const linkIds = useAppStore((s) => s.linkIds);
 
   if (selection.length === 0) return <DesignForm design={design} />;
   if (selection.length > 1) {
@@ -90,7 +94,13 @@ export function Inspector() {
                 <button
                   key={kind}
                   type="button"
-                  onClick={() => groupSelection(services, kind)}
+                  disabled={!registry.isEnabled(`edit.group-as-${kind}`, services)}
+                  title={
+                    registry.isEnabled(`edit.group-as-${kind}`, services)
+                      ? undefined
+                      : `None of these can join a ${GROUP_KIND_INFO[kind].name.toLowerCase()}`
+                  }
+                  onClick={() => registry.run(`edit.group-as-${kind}`, services)}
                   data-testid={`group-as-${kind}`}
                 >
                   <KindTile info={GROUP_KIND_INFO[kind]} size={18} /> {GROUP_KIND_INFO[kind].name}
@@ -100,10 +110,10 @@ export function Inspector() {
           </section>
         ) : null}
         <div className="button-row">
-          <button type="button" onClick={() => duplicateSelection(services)}>
+          <button type="button" onClick={() => registry.run('edit.duplicate', services)}>
             Duplicate
           </button>
-          <button type="button" className="danger" onClick={() => deleteSelection(services)}>
+          <button type="button" className="danger" onClick={() => registry.run('edit.delete', services)}>
             Delete {count} items
           </button>
         </div>
@@ -112,28 +122,27 @@ export function Inspector() {
   }
 
   const id = selection[0]!;
-  const member = /^member:(.+)$/.exec(id);
-  if (member) {
-    const service = design.services.find((s) => s.id === member[1]);
+  const edge = parseEdgeId(id);
+  if (edge?.role === 'member') {
+    const service = design.services.find((s) => s.id === edge.service);
     return (
       <EdgeSummary
-        title={`${member[1]} is a member of ${service?.group ?? '…'}`}
+        title={`${edge.service} is a member of ${service?.group ?? '…'}`}
         action="Remove from the group"
-        onAction={() => deleteSelection(services)}
+        onAction={() => registry.run('edit.delete', services)}
       />
     );
   }
-  const target = /^target:([^:]+):(.+)$/.exec(id);
-  if (target) {
+  if (edge?.role === 'target') {
     return (
       <EdgeSummary
-        title={`Entrypoint ${target[1]} sends clients to ${target[2]}`}
+        title={`Entrypoint ${edge.entrypoint} sends clients to ${edge.target}`}
         action="Remove this target"
-        onAction={() => deleteSelection(services)}
+        onAction={() => registry.run('edit.delete', services)}
       />
     );
   }
-  const location = locateItem(design, id);
+  const location = locateItem(design, id, linkIds);
   if (!location) return <DesignForm design={design} />;
   return <ItemForm key={id} id={id} design={design} location={location} />;
 }
@@ -189,14 +198,17 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
   const commit: Commit = (path, value) => {
     const store = services.store.getState();
     const itemId = typeof item.id === 'string' ? item.id : undefined;
+    // Where the item is now: the form may have been drawn before an edit moved it in its list.
+    const current = locateItem(store.design, id, store.linkIds);
+    if (!current) return [];
     if (path[0] === 'id' && value !== itemId && typeof value === 'string' && idsOf(design).has(value)) {
       // The loader would report the clash at whichever item comes later in the file; say it here.
       const other = locateItem(design, value);
       const what = other ? `${other.collection.replace(/s$/, '')} ${value}` : value;
       return [
         {
-          path: [...location.path, 'id'].join('.'),
-          segments: [...location.path, 'id'],
+          path: [...current.path, 'id'].join('.'),
+          segments: [...current.path, 'id'],
           message: `'${value}' is already the id of ${what}; ids are unique across sites, hosts, services, groups and entrypoints`,
         },
       ];
@@ -205,26 +217,26 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
       const clash = addressClash(design, location.index, value);
       if (clash) return [clash];
     }
-    const label = `Set ${itemId ?? `link ${location.index + 1}`} ${path.join('.')}`;
+    const label = `Set ${itemId ?? `link ${String(item.from)} → ${String(item.to)}`} ${path.join('.')}`;
     const outcome = store.editDesign(label, (draft) => {
       if (path.length === 1 && path[0] === 'id' && itemId !== undefined) {
         renameItem(draft, itemId, typeof value === 'string' ? value : String(value ?? ''));
         return;
       }
-      const list = draft[location.collection] as unknown as Record<string, unknown>[];
-      setAtPath(list[location.index]!, path, value);
+      const list = draft[current.collection] as unknown as Record<string, unknown>[];
+      setAtPath(list[current.index]!, path, value);
     });
     if (outcome.ok) {
       setFormProblems([]);
       if (path[0] === 'id' && typeof value === 'string' && itemId !== undefined) store.select([value]);
       return [];
     }
-    const fieldPath = [...location.path, ...path];
+    const fieldPath = [...current.path, ...path];
     const mine = outcome.problems.filter((p) => isUnder(p.segments, fieldPath));
     const elsewhere = outcome.problems.filter((p) => !isUnder(p.segments, fieldPath));
     // A refused rename also breaks the references it renamed; the id's own problem says why.
     if (path[0] === 'id') {
-      const own = outcome.problems.filter((p) => isUnder(p.segments, [...location.path, 'id']));
+      const own = outcome.problems.filter((p) => isUnder(p.segments, [...current.path, 'id']));
       return own.length > 0 ? own : outcome.problems;
     }
     setFormProblems(elsewhere);
@@ -257,8 +269,8 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
         <button
           type="button"
           className="danger small"
-          onClick={() => deleteSelection(services)}
-          title="Delete (Del)"
+          onClick={() => registry.run('edit.delete', services)}
+          title={`Delete (${registry.shortcutOf('edit.delete', currentPlatform(services))})`}
         >
           Delete
         </button>
@@ -275,7 +287,7 @@ function ItemForm({ id, design, location }: { id: string; design: Design; locati
           ))}
         </div>
       ) : null}
-      <div className="form">
+      <div className="form" {...{ [DESIGN_FIELD_ATTRIBUTE]: '' }}>
         {fields.map((field) => (
           <Field
             key={field.key}
@@ -328,7 +340,7 @@ function DesignForm({ design }: { design: Design }) {
           </div>
         </div>
       </header>
-      <div className="form">
+      <div className="form" {...{ [DESIGN_FIELD_ATTRIBUTE]: '' }}>
         {fieldsOfDesign().map((field) => (
           <Field
             key={field.key}
@@ -417,6 +429,11 @@ function Field(props: FieldProps) {
   }
 }
 
+/** Ctrl+Z (⌘Z) or a redo key, which in a field act on the design's one history. */
+function isUndoKey(event: globalThis.KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && ['z', 'y'].includes(event.key.toLowerCase());
+}
+
 function parseText(spec: FieldSpec, text: string): unknown {
   if (text === '' && !spec.required) return undefined;
   if (spec.control === 'integer' || spec.control === 'number') {
@@ -449,6 +466,12 @@ function TextField({ spec, path, value, commit }: FieldProps) {
       event.preventDefault();
       apply();
     } else if (event.key === 'Escape') {
+      setText(stored);
+      setError(undefined);
+    } else if (isUndoKey(event.nativeEvent) && text !== stored) {
+      // Typing not yet committed is taken back first; once the field shows the design's value,
+      // the same keys undo the design itself (the window's shortcuts, one history).
+      event.preventDefault();
       setText(stored);
       setError(undefined);
     }

@@ -7,6 +7,8 @@
 import { designSchema } from '../../core/schema/design-schema';
 import type { PathSegment } from '../../core/json-path';
 import type { Design } from '../../core/model';
+import { linkIndexOf, parseEdgeId } from '../state/edge-ids';
+import type { LinkId } from '../state/edge-ids';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -193,12 +195,19 @@ export function fieldsOfDesign(): FieldSpec[] {
   );
 }
 
-/** Finds a selected id (an item or `link:<index>`) in the design. */
-export function locateItem(design: Design, id: string): ItemLocation | undefined {
-  const link = /^link:(\d+)$/.exec(id);
-  if (link) {
-    const index = Number(link[1]);
-    return index < (design.links?.length ?? 0)
+/**
+ * Finds a selected id in the design: an item by its id, a link by its identity (`linkIds` are the
+ * identities of `design.links`, index for index).
+ */
+export function locateItem(
+  design: Design,
+  id: string,
+  linkIds: readonly LinkId[] = [],
+): ItemLocation | undefined {
+  const edge = parseEdgeId(id);
+  if (edge) {
+    const index = edge.role === 'link' ? linkIndexOf(linkIds, edge.link) : undefined;
+    return index !== undefined && index < (design.links?.length ?? 0)
       ? { collection: 'links', index, path: ['links', index] }
       : undefined;
   }

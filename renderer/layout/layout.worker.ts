@@ -1,10 +1,9 @@
-/** The layout worker: ELK runs here, so that arranging a large design never blocks the canvas. */
-import ELK from 'elkjs/lib/elk.bundled.js';
-import type { Design, LayoutPosition } from '../../core/model';
+/** The layout worker: the automatic layout runs here, so that arranging never blocks the canvas. */
+import type { LayoutPosition } from '../../core/model';
 import { serveRpc } from '../workers/rpc';
-import { autoLayout } from './auto-layout';
+import { arrangeDesign } from './auto-layout';
+import type { LayoutRequest } from './auto-layout';
 
-const elk = new ELK();
-serveRpc<Design, Record<string, LayoutPosition>>((design) =>
-  autoLayout(design, (graph) => elk.layout(graph)),
+serveRpc<LayoutRequest, Record<string, LayoutPosition>>(async (request) =>
+  arrangeDesign(request.design, request.options),
 );

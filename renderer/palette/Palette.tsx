@@ -8,11 +8,9 @@ import type { PointerEvent as ReactPointerEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { useReactFlow } from '@xyflow/react';
 import { ENTRYPOINT_VIAS, GROUP_KINDS, SERVICE_KINDS } from '../../core/model';
-import type { Design } from '../../core/model';
-import { dropItem } from '../app/commands';
+import { addItem, dropItem } from '../app/commands';
 import type { PaletteItem } from '../app/commands';
 import { useServices } from '../app/services';
-import { computeGeometry } from '../canvas/geometry';
 import {
   CONTAINER_INFO,
   ENTRYPOINT_VIA_INFO,
@@ -81,22 +79,12 @@ export function Palette() {
 
   const place = useCallback(
     (entry: Entry, client: { x: number; y: number } | undefined) => {
-      let point: { x: number; y: number };
+      let created: string | undefined;
       if (client) {
         const under = document.elementFromPoint(client.x, client.y);
         if (!under?.closest('.react-flow')) return;
-        point = flow.screenToFlowPosition(client);
-      } else {
-        point = services.canvas?.center() ?? { x: 0, y: 0 };
-        if (entry.item.type === 'entrypoint') {
-          // A click has no drop target: aim at the one selected service or group, if any.
-          const { selection, design } = services.store.getState();
-          const target = selection.length === 1 ? selection[0] : undefined;
-          const box = target ? findBox(design, target) : undefined;
-          if (box) point = box;
-        }
-      }
-      const created = dropItem(services, entry.item, point);
+        created = dropItem(services, entry.item, flow.screenToFlowPosition(client));
+      } else created = addItem(services, entry.item);
       if (created) services.store.getState().select([created]);
     },
     [flow, services],
@@ -176,11 +164,4 @@ export function Palette() {
         : null}
     </aside>
   );
-}
-
-/** The centre of a service or group, where a clicked entrypoint is aimed. */
-function findBox(design: Design, id: string): { x: number; y: number } | undefined {
-  const isTarget = design.services.some((s) => s.id === id) || (design.groups ?? []).some((g) => g.id === id);
-  const box = isTarget ? computeGeometry(design).boxes.get(id) : undefined;
-  return box && { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 };
 }

@@ -5,6 +5,9 @@
  * an immer draft, asks the loader whether the result is still a design, and only then commits it
  * as one undoable step. An edit the loader refuses never enters the design; its problems come back
  * to the caller (the inspector shows them inline).
+ *
+ * Beside the design it keeps each link's identity (edge-ids.ts), in every step of the history too,
+ * so that undo and redo bring back a link with the identity it had.
  */
 import { produce } from 'immer';
 import type { StateCreator } from 'zustand';
@@ -12,6 +15,8 @@ import { checkDesign } from '../../core/load';
 import type { LoadProblem } from '../../core/load';
 import type { Design } from '../../core/model';
 import { emptyDesign } from '../../core/edit';
+import { carryLinkIds, freshLinkIds } from './edge-ids';
+import type { LinkId } from './edge-ids';
 import type { Store } from './store';
 
 /** How many steps Undo can go back. */
@@ -20,9 +25,25 @@ export const HISTORY_LIMIT = 200;
 /** One step of the history: the design before (for undo) or after (for redo) an edit. */
 export interface HistoryEntry {
   design: Design;
+  /** The identities of `design.links`, index for index. */
+  linkIds: LinkId[];
   /** What the edit did, for the Undo and Redo tooltips: "Add app-1". */
   label: string;
+  /** Edits with the same key in a row make one step (arrow-key nudges); see {@link EditOptions}. */
+  coalesce?: string;
 }
+
+/** How an edit enters the history. */
+export interface EditOptions {
+  /**
+   * An edit with the same key as the step before it, within {@link COALESCE_MS}, joins that step:
+   * holding an arrow key nudges many times and Undo takes all of it back at once.
+   */
+  coalesce?: string;
+}
+
+/** How long after an edit the next one with the same coalescing key still joins it. */
+export const COALESCE_MS = 1000;
 
 /** What an edit did. */
 export type EditOutcome = { ok: true; changed: boolean } | { ok: false; problems: LoadProblem[] };
@@ -38,6 +59,8 @@ export interface DocumentFile {
 /** The document part of the store. */
 export interface DocumentSlice {
   design: Design;
+  /** The identity of each of `design.links`, index for index (edge-ids.ts). */
+  linkIds: LinkId[];
   file: DocumentFile;
   /** True when the design changed since it was opened or saved. */
   dirty: boolean;
@@ -46,7 +69,7 @@ export interface DocumentSlice {
   past: HistoryEntry[];
   future: HistoryEntry[];
   /** Applies an edit as one undoable step, unless the result is not a design. */
-  editDesign: (label: string, recipe: (draft: Design) => void) => EditOutcome;
+  editDesign: (label: string, recipe: (draft: Design) => void, options?: EditOptions) => EditOutcome;
   undo: () => void;
   redo: () => void;
   /** Replaces the document (New, Open): the history starts again. */
@@ -56,78 +79,98 @@ export interface DocumentSlice {
   markSaved: (file: DocumentFile) => void;
 }
 
-export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set, get) => ({
-  design: emptyDesign(),
-  file: { name: 'untitled.topo.json' },
-  dirty: false,
-  revision: 0,
-  past: [],
-  future: [],
+export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set, get) => {
+  let lastEditAt = 0;
+  return {
+    design: emptyDesign(),
+    linkIds: [],
+    file: { name: 'untitled.topo.json' },
+    dirty: false,
+    revision: 0,
+    past: [],
+    future: [],
 
-  editDesign: (label, recipe) => {
-    const { design, past, revision } = get();
-    const next = produce(design, recipe);
-    if (next === design) return { ok: true, changed: false };
-    const result = checkDesign(next);
-    if (!result.ok) return { ok: false, problems: result.problems };
-    set({
-      design: next,
-      past: [...past.slice(-(HISTORY_LIMIT - 1)), { design, label }],
-      future: [],
-      dirty: true,
-      revision: revision + 1,
-    });
-    get().pruneSelection();
-    return { ok: true, changed: true };
-  },
+    editDesign: (label, recipe, options) => {
+      const { design, linkIds, past, revision } = get();
+      const next = produce(design, recipe);
+      if (next === design) return { ok: true, changed: false };
+      const result = checkDesign(next);
+      if (!result.ok) return { ok: false, problems: result.problems };
+      const now = Date.now();
+      const previous = past[past.length - 1];
+      const joins =
+        options?.coalesce !== undefined &&
+        previous?.coalesce === options.coalesce &&
+        now - lastEditAt < COALESCE_MS;
+      lastEditAt = now;
+      const step: HistoryEntry = { design, linkIds, label };
+      if (options?.coalesce !== undefined) step.coalesce = options.coalesce;
+      set({
+        design: next,
+        linkIds: carryLinkIds(design.links, linkIds, next.links),
+        past: joins ? past : [...past.slice(-(HISTORY_LIMIT - 1)), step],
+        future: [],
+        dirty: true,
+        revision: revision + 1,
+      });
+      get().pruneSelection();
+      return { ok: true, changed: true };
+    },
 
-  undo: () => {
-    const { past, future, design, revision } = get();
-    const previous = past[past.length - 1];
-    if (!previous) return;
-    set({
-      design: previous.design,
-      past: past.slice(0, -1),
-      future: [...future, { design, label: previous.label }],
-      dirty: true,
-      revision: revision + 1,
-    });
-    get().pruneSelection();
-  },
+    undo: () => {
+      const { past, future, design, linkIds, revision } = get();
+      const previous = past[past.length - 1];
+      if (!previous) return;
+      lastEditAt = 0;
+      set({
+        design: previous.design,
+        linkIds: previous.linkIds,
+        past: past.slice(0, -1),
+        future: [...future, { design, linkIds, label: previous.label }],
+        dirty: true,
+        revision: revision + 1,
+      });
+      get().pruneSelection();
+    },
 
-  redo: () => {
-    const { past, future, design, revision } = get();
-    const next = future[future.length - 1];
-    if (!next) return;
-    set({
-      design: next.design,
-      future: future.slice(0, -1),
-      past: [...past, { design, label: next.label }],
-      dirty: true,
-      revision: revision + 1,
-    });
-    get().pruneSelection();
-  },
+    redo: () => {
+      const { past, future, design, linkIds, revision } = get();
+      const next = future[future.length - 1];
+      if (!next) return;
+      lastEditAt = 0;
+      set({
+        design: next.design,
+        linkIds: next.linkIds,
+        future: future.slice(0, -1),
+        past: [...past, { design, linkIds, label: next.label }],
+        dirty: true,
+        revision: revision + 1,
+      });
+      get().pruneSelection();
+    },
 
-  replaceDocument: (design, file, options) => {
-    set((state) => ({
-      design,
-      file,
-      dirty: options?.dirty ?? false,
-      past: [],
-      future: [],
-      revision: state.revision + 1,
-      selection: [],
-      failed: [],
-    }));
-  },
+    replaceDocument: (design, file, options) => {
+      lastEditAt = 0;
+      set((state) => ({
+        design,
+        linkIds: freshLinkIds(design.links),
+        file,
+        dirty: options?.dirty ?? false,
+        past: [],
+        future: [],
+        revision: state.revision + 1,
+        selection: [],
+        failed: [],
+      }));
+    },
 
-  adjustDesign: (recipe) => {
-    const { design, revision } = get();
-    const next = produce(design, recipe);
-    if (next === design || !checkDesign(next).ok) return;
-    set({ design: next, revision: revision + 1 });
-  },
+    adjustDesign: (recipe) => {
+      const { design, linkIds, revision } = get();
+      const next = produce(design, recipe);
+      if (next === design || !checkDesign(next).ok) return;
+      set({ design: next, linkIds: carryLinkIds(design.links, linkIds, next.links), revision: revision + 1 });
+    },
 
-  markSaved: (file) => set({ file, dirty: false }),
-});
+    markSaved: (file) => set({ file, dirty: false }),
+  };
+};

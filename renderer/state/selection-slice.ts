@@ -1,8 +1,10 @@
 /**
- * What is selected on the canvas: item ids and edge ids (`link:<index>`, `member:<service>`,
- * `target:<entrypoint>:<target>`). Kept apart from the design: selecting is not an edit.
+ * What is selected on the canvas: item ids and edge ids (edge-ids.ts: a link by its identity, a
+ * membership by its service, a target by its entrypoint and target). Kept apart from the design:
+ * selecting is not an edit.
  */
 import type { StateCreator } from 'zustand';
+import { parseEdgeId } from './edge-ids';
 import type { Store } from './store';
 
 /** The selection part of the store. */
@@ -14,8 +16,6 @@ export interface SelectionSlice {
   /** Drops ids that no longer exist after an edit, undo or redo. */
   pruneSelection: () => void;
 }
-
-const EDGE_ID = /^(link|member|target):/;
 
 export const createSelectionSlice: StateCreator<Store, [], [], SelectionSlice> = (set, get) => ({
   selection: [],
@@ -32,21 +32,20 @@ export const createSelectionSlice: StateCreator<Store, [], [], SelectionSlice> =
     }
   },
   pruneSelection: () => {
-    const { design, selection } = get();
+    const { design, linkIds, selection } = get();
     const ids = new Set<string>();
     for (const list of [design.sites, design.hosts, design.services, design.groups, design.entrypoints]) {
       for (const item of list ?? []) ids.add(item.id);
     }
+    const links = new Set<string>(linkIds);
     const kept = selection.filter((id) => {
-      if (!EDGE_ID.test(id)) return ids.has(id);
-      const link = /^link:(\d+)$/.exec(id);
-      if (link) return Number(link[1]) < (design.links?.length ?? 0);
-      const member = /^member:(.+)$/.exec(id);
-      if (member) return design.services.some((s) => s.id === member[1] && s.group !== undefined);
-      const target = /^target:([^:]+):(.+)$/.exec(id);
-      return (
-        !!target &&
-        (design.entrypoints ?? []).some((e) => e.id === target[1] && e.targets.includes(target[2] as never))
+      const edge = parseEdgeId(id);
+      if (!edge) return ids.has(id);
+      if (edge.role === 'link') return links.has(edge.link);
+      if (edge.role === 'member')
+        return design.services.some((s) => s.id === edge.service && s.group !== undefined);
+      return (design.entrypoints ?? []).some(
+        (e) => e.id === edge.entrypoint && e.targets.includes(edge.target as never),
       );
     });
     if (kept.length !== selection.length) set({ selection: kept });

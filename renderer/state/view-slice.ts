@@ -4,6 +4,7 @@
  */
 import type { StateCreator } from 'zustand';
 import type { LoadProblem } from '../../core/load';
+import type { DropPreview } from '../canvas/drop-target';
 import type { Store } from './store';
 
 /** Light or dark. */
@@ -17,6 +18,16 @@ export interface Notice {
   id: number;
   text: string;
   tone: 'info' | 'success' | 'warning' | 'error';
+  /** A button on the notice that runs a registered command, e.g. Undo after a delete. */
+  action?: { label: string; command: string };
+}
+
+/** The canvas's context menu: where it opened (screen and flow positions) and on what. */
+export interface ContextMenuState {
+  x: number;
+  y: number;
+  target: 'node' | 'edge' | 'pane';
+  point: { x: number; y: number };
 }
 
 /** A modal dialog. */
@@ -42,6 +53,9 @@ export interface ViewSlice {
   arranging: boolean;
   notices: Notice[];
   dialog: Dialog | undefined;
+  /** While a drag would change an item's container: which container, and the pointer's label. */
+  dropPreview: DropPreview | undefined;
+  setDropPreview: (preview: DropPreview | undefined) => void;
   /** Asks the canvas to fit items in view once it shows the current design; `seq` counts requests. */
   fitRequest: { seq: number; ids?: string[] };
   requestFit: (ids?: string[]) => void;
@@ -54,7 +68,16 @@ export interface ViewSlice {
   setSnapToGrid: (on: boolean) => void;
   setShowMinimap: (on: boolean) => void;
   setArranging: (on: boolean) => void;
-  notify: (text: string, tone?: Notice['tone']) => void;
+  notify: (text: string, tone?: Notice['tone'], action?: Notice['action']) => void;
+  /** The context menu, while open. */
+  contextMenu: ContextMenuState | undefined;
+  openContextMenu: (menu: ContextMenuState | undefined) => void;
+  /** The item whose label is being edited in place on the canvas. */
+  editingLabel: string | undefined;
+  setEditingLabel: (id: string | undefined) => void;
+  /** Whether the canvas's search box is open. */
+  searchOpen: boolean;
+  setSearchOpen: (open: boolean) => void;
   dismissNotice: (id: number) => void;
   openDialog: (dialog: Dialog | undefined) => void;
 }
@@ -72,6 +95,8 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   arranging: false,
   notices: [],
   dialog: undefined,
+  dropPreview: undefined,
+  setDropPreview: (dropPreview) => set({ dropPreview }),
   fitRequest: { seq: 0 },
   requestFit: (ids) => set({ fitRequest: { seq: get().fitRequest.seq + 1, ...(ids ? { ids } : {}) } }),
   setTheme: (theme) => set({ theme }),
@@ -86,11 +111,18 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
   setShowMinimap: (showMinimap) => set({ showMinimap }),
   setArranging: (arranging) => set({ arranging }),
-  notify: (text, tone = 'info') => {
+  notify: (text, tone = 'info', action) => {
     const id = ++noticeCounter;
-    set({ notices: [...get().notices.slice(-3), { id, text, tone }] });
-    setTimeout(() => get().dismissNotice(id), tone === 'error' ? 9000 : 5000);
+    set({ notices: [...get().notices.slice(-3), { id, text, tone, ...(action ? { action } : {}) }] });
+    // A notice that offers an action stays long enough to reach for it.
+    setTimeout(() => get().dismissNotice(id), tone === 'error' || action ? 9000 : 5000);
   },
+  contextMenu: undefined,
+  openContextMenu: (contextMenu) => set({ contextMenu }),
+  editingLabel: undefined,
+  setEditingLabel: (editingLabel) => set({ editingLabel }),
+  searchOpen: false,
+  setSearchOpen: (searchOpen) => set({ searchOpen }),
   dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   openDialog: (dialog) => set({ dialog }),
 });

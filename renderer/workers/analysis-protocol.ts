@@ -70,7 +70,7 @@ export interface Analysis {
   badges: Record<string, Badge>;
   groups: Record<string, GroupSummary>;
   /**
-   * The ids that stand for entrypoints when the design declares none (SPEC section 1: every
+   * The ids that stand for entrypoints when the design declares none (docs/design-file.md: every
    * service nothing links to, a group for its members); empty when it declares some.
    */
   implicitEntrypoints: string[];

@@ -217,7 +217,7 @@ describe('the installed command', () => {
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
 
-  it('runs from bin/ with the exit codes of SPEC section 4', async () => {
+  it('runs from bin/ with the exit codes of docs/cli.md', async () => {
     expect((await topoforge(['validate', example('helix-teamhub.topo.json')])).code).toBe(0);
     expect((await topoforge(['validate', example('helix-teamhub-broken.topo.json')])).code).toBe(1);
     const broken = await topoforge(['validate', join(root, 'package.json'), '--json']);

@@ -1,5 +1,5 @@
 /**
- * `topoforge secrets list|rotate` (SPEC sections 4 and 6), and the promise behind it: a search of
+ * `topoforge secrets list|rotate` (docs/cli.md and docs/push.md), and the promise behind it: a search of
  * the bundle, its manifest and everything the command line prints, text and JSON, for each secret
  * value finds nothing.
  */

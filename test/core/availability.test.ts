@@ -277,7 +277,7 @@ describe('availability: states and reasons', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The incremental engine against a naive evaluator written straight from SPEC section 2.
+// The incremental engine against a naive evaluator written straight from docs/availability.md.
 
 const RANK: Record<AvailabilityState, number> = { down: 0, manual: 1, up: 2 };
 const NAMES: AvailabilityState[] = ['down', 'manual', 'up'];

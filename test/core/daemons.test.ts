@@ -67,7 +67,7 @@ describe('matchCatalogue', () => {
     ).toMatchObject({ ok: false, problem: { field: 'reload' } });
   });
 
-  it("accepts SPEC's shorter check of nginx, and runs it with the file's path quoted", () => {
+  it("accepts the documented shorter check of nginx, and runs it with the file's path quoted", () => {
     const match = matchCatalogue({
       path: '/etc/nginx/nginx.conf',
       mode: '0644',

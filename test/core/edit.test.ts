@@ -68,7 +68,8 @@ describe('design edits', () => {
       const design = structuredClone(original);
       removeItems(
         design,
-        (design.links ?? []).map((_, index) => `link:${index}`),
+        [],
+        (design.links ?? []).map((_, index) => index),
       );
       expect(design.links).toBeUndefined();
       expectLoads(design);
@@ -87,13 +88,25 @@ describe('design edits', () => {
     }
   });
 
-  it('pastes a service without its host onto a new host in the same site', () => {
+  it('pastes a service without its host onto that same host, moved by the offset', () => {
     const design = load('expertflow-two-sites.topo.json');
+    design.layout = { 'chat-a': { x: 10, y: 40 } };
     const renamed = pasteItems(design, copyItems(design, ['chat-a']), { x: 40, y: 40 });
     const copy = design.services.find((s) => s.id === renamed.get('chat-a'))!;
+    expect(copy.host).toBe('ef-a');
+    expect(design.layout[copy.id]).toEqual({ x: 50, y: 80 });
+    expect(design.hosts).toHaveLength(load('expertflow-two-sites.topo.json').hosts.length);
+    expectLoads(design);
+  });
+
+  it('pastes a service into another design, where its host is not, onto a new host', () => {
+    const source = load('expertflow-two-sites.topo.json');
+    const design = load('tessera-ha.topo.json');
+    const renamed = pasteItems(design, copyItems(source, ['chat-a']), { x: 40, y: 40 });
+    const copy = design.services.find((s) => s.id === renamed.get('chat-a'))!;
     const host = design.hosts.find((h) => h.id === copy.host)!;
-    expect(host.site).toBe('site-a');
-    expect(host.id).not.toBe('ef-a');
+    expect(host.id).toMatch(/^host-/);
+    expect(host.site).toBeUndefined();
     expectLoads(design);
   });
 

@@ -1,6 +1,6 @@
 /**
  * What a person sees when a design file does not load: the path, the message and the line of
- * every problem, for each class of bad file (SPEC section 1, and section 3 on load errors).
+ * every problem, for each class of bad file (docs/design-file.md, and section 3 on load errors).
  */
 import { BlockList, isIP } from 'node:net';
 import fc from 'fast-check';

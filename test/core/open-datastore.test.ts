@@ -1,6 +1,6 @@
 /**
- * `auth` and `authReason` in the design file, and the rule `security.open-datastore` (SPEC
- * sections 1 and 3): a datastore or a statistics page opts out of authentication only in words,
+ * `auth` and `authReason` in the design file, and the rule `security.open-datastore` (docs/design-file.md
+ * and docs/rules.md): a datastore or a statistics page opts out of authentication only in words,
  * and the finding quotes them and names the risk.
  */
 import { describe, expect, test } from 'vitest';
@@ -74,7 +74,7 @@ describe('auth and authReason in the design file', () => {
 });
 
 describe('security.open-datastore', () => {
-  test('is a warning, as SPEC section 3 fixes it', () => {
+  test('is a warning, as docs/rules.md fixes it', () => {
     expect(RULES['security.open-datastore'].severity).toBe('warning');
   });
 

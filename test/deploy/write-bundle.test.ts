@@ -87,7 +87,7 @@ describe('writing a bundle', () => {
       'manifest.json',
     ]);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    // SPEC section 5: every entry of files is hosts/<host>/<path>; the folder's own files apart.
+    // docs/bundle.md: every entry of files is hosts/<host>/<path>; the folder's own files apart.
     for (const file of manifest.files) {
       const local = join(dir, 'hosts', file.host, file.path);
       expect(createHash('sha256').update(readFileSync(local)).digest('hex'), file.path).toBe(file.sha256);

@@ -26,7 +26,7 @@ describe('the bundle', () => {
     expect(listed).toHaveLength(bundle.files.length);
     for (const [i, file] of bundle.files.entries()) {
       expect(listed[i]).toMatchObject({ path: file.path, sha256: nodeSha256(file.content) });
-      // files are what the hosts receive (SPEC section 5); bundleFiles are the folder's own.
+      // files are what the hosts receive (docs/bundle.md); bundleFiles are the folder's own.
       if (file.host === undefined) expect(listed[i]).not.toHaveProperty('host');
       else expect(listed[i]).toMatchObject({ host: file.host });
     }

@@ -2,7 +2,7 @@
  * The MongoDB generator: every mongod.conf parses as YAML with the settings the design implies, and
  * every init script runs (in a `vm` context, against a fake mongod that behaves as MongoDB 5.0+
  * does for the calls the script makes) and leaves a replica set configuration that MongoDB would
- * accept. No mongod can be installed here, so this is SPEC section 5's check for MongoDB.
+ * accept. No mongod can be installed here, so this is docs/bundle.md's check for MongoDB.
  */
 import { createContext, runInContext } from 'node:vm';
 import Ajv from 'ajv';

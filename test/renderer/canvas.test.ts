@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { produce } from 'immer';
 import { CanvasProjection } from '../../renderer/canvas/derive';
 import { computeGeometry, containerAt, HOST_MIN, SIZES } from '../../renderer/canvas/geometry';
+import { edgeIdOf, freshLinkIds } from '../../renderer/state/edge-ids';
 import { example } from './fixtures';
 
 describe('canvas geometry', () => {
@@ -74,24 +75,30 @@ describe('the canvas projection', () => {
 
   it('draws links, memberships and entrypoint targets as edges between the right handles', () => {
     const design = example('teramind-ha.topo.json');
+    const linkIds = freshLinkIds(design.links);
+    const linkEdge = (index: number) => edgeIdOf({ role: 'link', link: linkIds[index]! });
     // Membership edges only for the selected group: the rest is told by marks and frames.
     expect(
-      new CanvasProjection().edges(design, new Set()).filter((e) => e.data?.role === 'member'),
+      new CanvasProjection().edges(design, new Set(), linkIds).filter((e) => e.data?.role === 'member'),
     ).toHaveLength(0);
-    const edges = new CanvasProjection().edges(design, new Set(['link:0', 'redis-ha', 'teramind-cluster']));
+    const edges = new CanvasProjection().edges(
+      design,
+      new Set([linkEdge(0), 'redis-ha', 'teramind-cluster']),
+      linkIds,
+    );
     expect(edges.filter((e) => e.data?.role === 'link')).toHaveLength(design.links!.length);
     expect(edges.filter((e) => e.data?.role === 'member')).toHaveLength(15);
     expect(edges.filter((e) => e.data?.role === 'target')).toHaveLength(4);
     // node-1 listens on 443 itself, so the link needs no port label; its 10000 link does.
-    expect(edges[0]).toMatchObject({ id: 'link:0', source: 'lb-a', target: 'node-1', selected: true });
+    expect(edges[0]).toMatchObject({ id: linkEdge(0), source: 'lb-a', target: 'node-1', selected: true });
     expect(edges[0]!.label).toBeUndefined();
     const agentLink = design.links!.findIndex((l) => l.from === 'lb-a' && l.port === 10000);
-    expect(edges.find((e) => e.id === `link:${agentLink}`)?.label).toBe(':10000');
+    expect(edges.find((e) => e.id === linkEdge(agentLink))?.label).toBe(':10000');
     expect(edges.find((e) => e.id === 'member:redis-1')).toMatchObject({
       target: 'redis-ha',
       targetHandle: 'members',
     });
-    expect(edges.find((e) => e.id === 'link:20')?.className).toBe('edge-uses');
+    expect(edges.find((e) => e.id === linkEdge(20))?.className).toBe('edge-uses');
   });
 });
 
@@ -99,12 +106,13 @@ describe('the projection between edits', () => {
   it('returns the very same arrays when an edit changes no node or edge', () => {
     const design = example('teramind-ha.topo.json');
     const projection = new CanvasProjection();
+    const linkIds = freshLinkIds(design.links);
     const nodes = projection.nodes(design, computeGeometry(design), new Set());
-    const edges = projection.edges(design, new Set());
+    const edges = projection.edges(design, new Set(), linkIds);
     const renamed = produce(design, (draft) => {
       draft.name = 'another name';
     });
     expect(projection.nodes(renamed, computeGeometry(renamed), new Set())).toBe(nodes);
-    expect(projection.edges(renamed, new Set())).toBe(edges);
+    expect(projection.edges(renamed, new Set(), linkIds)).toBe(edges);
   });
 });

@@ -14,7 +14,7 @@ import {
   paste,
   saveDesign,
 } from '../../renderer/app/commands';
-import { computeGeometry } from '../../renderer/canvas/geometry';
+import { computeGeometry, SIZES } from '../../renderer/canvas/geometry';
 import { example, exampleText, testApp } from './fixtures';
 
 describe('canvas commands', () => {
@@ -82,7 +82,8 @@ describe('canvas commands', () => {
     ]);
     let design = services.store.getState().design;
     expect(design.services.find((s) => s.id === 'lb-a')?.host).toBe('lb-2');
-    expect(design.layout?.['lb-a']).toEqual({ x: 10, y: 40 });
+    // lb-b sits at (10, 40) in lb-2: lb-a takes the nearest free slot, below it.
+    expect(design.layout?.['lb-a']).toEqual({ x: 10, y: 40 + SIZES.service.height + SIZES.serviceGap });
     expect(checkDesign(design).ok).toBe(true);
 
     commitDrag(services, [{ id: 'lb-a', position: { x: 3000, y: 3000 } }]);
@@ -119,7 +120,7 @@ describe('canvas commands', () => {
     dropItem(services, { type: 'group', kind: 'mongodb-replica-set' }, { x: 0, y: 800 });
     connectItems(services, 'haproxy-1', 'app-1', 'in');
     expect(state().design.links).toEqual([{ from: 'haproxy-1', to: 'app-1' }]);
-    expect(state().selection).toEqual(['link:0']);
+    expect(state().selection).toEqual([`link:${state().linkIds[0]}`]);
     connectItems(services, 'app-1', 'rs-1', 'members');
     expect(state().notices.at(-1)?.text).toMatch(/holds only mongodb and arbiter services/);
     expect(state().design.services.find((s) => s.id === 'app-1')?.group).toBeUndefined();

@@ -1,4 +1,3 @@
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { createElement } from 'react';
 import type { ComponentType } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
@@ -11,11 +10,9 @@ import { requireTool } from '../lab/tools';
 import { example } from './fixtures';
 import { colourDistance, inkIn, meanColour, renderSvg, rgb } from './pictures';
 
-const elk = new ELK();
-
 async function laidOut(file: string): Promise<Design> {
   const design = example(file);
-  return { ...design, layout: await autoLayout(design, (graph) => elk.layout(graph)) };
+  return { ...design, layout: await autoLayout(design) };
 }
 
 /** lucide's icon, as the page draws it. */

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { generateBundle } from '../../core/generate/index';
 import type { TopoforgeHost } from '../../core/host';
 import { parseDesign } from '../../core/load';
@@ -35,7 +34,7 @@ export interface HostLog {
   toOpen: { fileName: string; text: string }[];
 }
 
-/** An app for tests: a real store and real ELK, a host that records. */
+/** An app for tests: a real store and the real layout, a host that records. */
 export function testApp(design?: Design): { services: AppServices; log: HostLog } {
   const log: HostLog = { saved: [], bundles: [], toOpen: [] };
   const host: TopoforgeHost = {
@@ -59,12 +58,11 @@ export function testApp(design?: Design): { services: AppServices; log: HostLog 
   };
   const store = createAppStore();
   if (design) store.getState().replaceDocument(design, { name: 'test.topo.json' });
-  const elk = new ELK();
   const analyzer = new Analyzer();
   const services: AppServices = {
     store,
     host,
-    layout: (d) => autoLayout(d, (graph) => elk.layout(graph)),
+    layout: (d, options) => autoLayout(d, options),
     generate: async (request) =>
       request.kind === 'bundle'
         ? {

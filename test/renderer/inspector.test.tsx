@@ -3,7 +3,9 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
+import { deleteSelection } from '../../renderer/app/commands';
 import { Inspector } from '../../renderer/inspector/Inspector';
+import { edgeIdOf } from '../../renderer/state/edge-ids';
 import { StoreContext } from '../../renderer/state/store';
 import { example, testApp } from './fixtures';
 
@@ -27,6 +29,37 @@ function commit(input: HTMLElement, value: string) {
 afterEach(cleanup);
 
 describe('the inspector', () => {
+  it('edits the selected link, not the one at its old place, after an undo brings an earlier link back', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    const state = () => services.store.getState();
+    const linkId = (index: number) => edgeIdOf({ role: 'link', link: state().linkIds[index]! });
+    // Delete the first link: every later link moves up one place.
+    act(() => state().select([linkId(0)]));
+    act(() => deleteSelection(services));
+    expect(state().design.links).toHaveLength(13);
+    // Select lb-a → tessera-a on 9101, now the second link.
+    expect(state().design.links![1]).toMatchObject({ from: 'lb-a', to: 'tessera-a', port: 9101 });
+    const chosen = linkId(1);
+    act(() => state().select([chosen]));
+    // Undo the deletion: the first link is back, and the chosen link is the third again.
+    act(() => state().undo());
+    expect(state().design.links).toHaveLength(14);
+    expect(state().selection).toEqual([chosen]);
+    renderInspector(services);
+    expect(screen.getByText('lb-a → tessera-a')).toBeDefined();
+    const port = screen.getByTestId('field-port') as HTMLInputElement;
+    expect(port.value).toBe('9101');
+    commit(port, '9102');
+    const links = state().design.links!;
+    expect(links[2]).toMatchObject({ from: 'lb-a', to: 'tessera-a', port: 9102 });
+    // Nothing else changed: the link at the chosen link's old place keeps its port.
+    expect(links[1]).toMatchObject({ from: 'lb-a', to: 'tessera-b', port: 9080 });
+    expect(links.filter((l) => l.port === 9102)).toHaveLength(1);
+    // The edit keeps the link's identity: it is still selected, and still the one shown.
+    expect(state().selection).toEqual([chosen]);
+    expect(state().linkIds[2]).toBe(chosen.slice('link:'.length));
+  });
+
   it('shows an invalid value inline with the schema message and leaves the design alone', () => {
     const { services } = testApp(example('tessera-ha.topo.json'));
     act(() => services.store.getState().select(['lb-1']));

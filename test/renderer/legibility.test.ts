@@ -1,4 +1,3 @@
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { describe, expect, it } from 'vitest';
 import type { Design } from '../../core/model';
 import { CanvasProjection } from '../../renderer/canvas/derive';
@@ -7,13 +6,12 @@ import { groupFrames, linkLanes, readingOrder } from '../../renderer/canvas/legi
 import { namer } from '../../renderer/canvas/names';
 import { HANDLE_OUTSET, RoutingScene, routeEdge } from '../../renderer/canvas/routing';
 import { autoLayout } from '../../renderer/layout/auto-layout';
+import { freshLinkIds } from '../../renderer/state/edge-ids';
 import { example } from './fixtures';
-
-const elk = new ELK();
 
 async function laidOut(file: string): Promise<Design> {
   const design = example(file);
-  return { ...design, layout: await autoLayout(design, (graph) => elk.layout(graph)) };
+  return { ...design, layout: await autoLayout(design) };
 }
 
 /** The straight lines an SVG path draws: each `L` from the pen's last point. */
@@ -48,7 +46,9 @@ describe('routed edges', () => {
           width: b.width,
           height: b.kind === 'host' ? SIZES.hostHeader : SIZES.siteHeader,
         }));
-      const edges = new CanvasProjection().edges(design, new Set()).filter((e) => e.type === 'routed');
+      const edges = new CanvasProjection()
+        .edges(design, new Set(), freshLinkIds(design.links))
+        .filter((e) => e.type === 'routed');
       expect(edges.length).toBeGreaterThan(5);
       let crossingsOfTheStraightLine = 0;
       for (const edge of edges) {

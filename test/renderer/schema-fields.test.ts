@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SERVICE_KINDS } from '../../core/model';
 import { fieldsOfDesign, fieldsOfItem, labelOf, locateItem } from '../../renderer/inspector/schema-fields';
+import { freshLinkIds } from '../../renderer/state/edge-ids';
 import { example } from './fixtures';
 
 describe('inspector forms from the schema', () => {
@@ -75,8 +76,13 @@ describe('inspector forms from the schema', () => {
   it('finds a selected item and names fields in words', () => {
     const design = example('teramind-ha.topo.json');
     expect(locateItem(design, 'tm-2')).toEqual({ collection: 'hosts', index: 3, path: ['hosts', 3] });
-    expect(locateItem(design, 'link:4')).toEqual({ collection: 'links', index: 4, path: ['links', 4] });
-    expect(locateItem(design, 'link:400')).toBeUndefined();
+    const linkIds = freshLinkIds(design.links);
+    expect(locateItem(design, `link:${linkIds[4]}`, linkIds)).toEqual({
+      collection: 'links',
+      index: 4,
+      path: ['links', 4],
+    });
+    expect(locateItem(design, 'link:nowhere', linkIds)).toBeUndefined();
     expect(labelOf('failoverTimeoutMs')).toBe('Failover timeout (ms)');
     expect(labelOf('primary')).toBe('Primary');
   });
