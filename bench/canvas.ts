@@ -186,15 +186,24 @@ async function openDesigner(
     const state = app.store.getState();
     return state.analysis?.revision === state.revision;
   });
-  // The view first fits the whole design (an animation); then both pages look at the same place.
+  // The view first fits the whole design (an animation, once the deferred canvas has caught up:
+  // over a second at 5,000 services); then both pages look at the same place. Set it until it
+  // holds, so a late fit cannot move it away.
   await page.waitForTimeout(1000);
-  await page.evaluate((v) => {
-    const app = (
-      window as unknown as { topoforge: { services: { canvas?: { setViewport(v: object): void } } } }
-    ).topoforge;
-    app.services.canvas?.setViewport(v);
-  }, viewport);
-  await page.waitForTimeout(1500);
+  const expected = `translate(${viewport.x}px, ${viewport.y}px) scale(${viewport.zoom})`;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await page.evaluate((v) => {
+      const app = (
+        window as unknown as { topoforge: { services: { canvas?: { setViewport(v: object): void } } } }
+      ).topoforge;
+      app.services.canvas?.setViewport(v);
+    }, viewport);
+    await page.waitForTimeout(1500);
+    const transform = await page
+      .locator('.react-flow__viewport')
+      .evaluate((element) => (element as HTMLElement).style.transform);
+    if (transform === expected) break;
+  }
   return page;
 }
 
