@@ -10,6 +10,7 @@ import type { PointerEvent as ReactPointerEvent } from 'react';
 import { useReactFlow, useStore } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
+import { boundsOf } from './fit';
 import { computeGeometry } from './geometry';
 
 const WIDTH = 184;
@@ -27,23 +28,14 @@ export function Overview() {
 
   // Flow coordinates to overview pixels: the design's bounds fitted into the box.
   const scale = useMemo(() => {
-    let left = Infinity;
-    let top = Infinity;
-    let right = -Infinity;
-    let bottom = -Infinity;
-    for (const box of geometry.boxes.values()) {
-      left = Math.min(left, box.absoluteX);
-      top = Math.min(top, box.absoluteY);
-      right = Math.max(right, box.absoluteX + box.width);
-      bottom = Math.max(bottom, box.absoluteY + box.height);
-    }
-    if (!Number.isFinite(left)) return undefined;
+    const bounds = boundsOf(geometry);
+    if (!bounds) return undefined;
     const factor = Math.min(
-      (WIDTH - 2 * MARGIN) / (right - left || 1),
-      (HEIGHT - 2 * MARGIN) / (bottom - top || 1),
+      (WIDTH - 2 * MARGIN) / (bounds.width || 1),
+      (HEIGHT - 2 * MARGIN) / (bounds.height || 1),
     );
-    const offsetX = MARGIN + (WIDTH - 2 * MARGIN - (right - left) * factor) / 2 - left * factor;
-    const offsetY = MARGIN + (HEIGHT - 2 * MARGIN - (bottom - top) * factor) / 2 - top * factor;
+    const offsetX = MARGIN + (WIDTH - 2 * MARGIN - bounds.width * factor) / 2 - bounds.x * factor;
+    const offsetY = MARGIN + (HEIGHT - 2 * MARGIN - bounds.height * factor) / 2 - bounds.y * factor;
     return { factor, offsetX, offsetY };
   }, [geometry]);
 

@@ -10,6 +10,7 @@
 import { summarizeGroups } from '../../core/group-summary';
 import { linkKindOf, mainPortOf } from '../../core/model';
 import type { Design, Service } from '../../core/model';
+import { boundsOf } from './fit';
 import { computeGeometry } from './geometry';
 import type { ItemBox } from './geometry';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, SERVICE_KIND_INFO } from './kinds';
@@ -118,19 +119,11 @@ export function diagramSvg(design: Design, options: DiagramOptions = {}): string
   const geometry = computeGeometry(design);
   const scene = new RoutingScene(geometry);
 
-  let left = Infinity;
-  let top = Infinity;
-  let right = -Infinity;
-  let bottom = -Infinity;
-  for (const box of geometry.boxes.values()) {
-    left = Math.min(left, box.absoluteX);
-    top = Math.min(top, box.absoluteY);
-    right = Math.max(right, box.absoluteX + box.width);
-    bottom = Math.max(bottom, box.absoluteY + box.height);
-  }
-  if (!Number.isFinite(left)) left = top = right = bottom = 0;
-  const width = Math.ceil(right - left + 2 * margin);
-  const height = Math.ceil(bottom - top + 2 * margin);
+  const bounds = boundsOf(geometry) ?? { x: 0, y: 0, width: 0, height: 0 };
+  const left = bounds.x;
+  const top = bounds.y;
+  const width = Math.ceil(bounds.width + 2 * margin);
+  const height = Math.ceil(bounds.height + 2 * margin);
 
   /** Text cut to a width, with an ellipsis, as the canvas's CSS cuts it. */
   const fit = (text: string, font: string, room: number): string => {

@@ -104,14 +104,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `topoforge push DIRECTORY ARGS…` in-process with the lab's key and known_hosts. */
-export async function pushCli(
-  lab: SshLab,
-  directory: string,
-  knownHosts: string,
-  args: string[],
-  environment: Partial<PushCliEnvironment> = {},
-): Promise<CliRun> {
+/** Runs `topoforge push ARGS…` in-process, capturing what it prints. */
+export async function runPushCapturing(args: string[], environment: PushCliEnvironment): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -120,12 +114,22 @@ export async function pushCli(
     readText: async (path) => readFileSync(path, 'utf8'),
     color: false,
   };
-  const code = await runPush(
-    [directory, '--identity', lab.identityFile, '--known-hosts', knownHosts, ...args],
-    io,
-    { home: join(lab.directory, 'home'), ...environment },
-  );
+  const code = await runPush(args, io, environment);
   return { code, stdout, stderr };
+}
+
+/** Runs `topoforge push DIRECTORY ARGS…` in-process with the lab's key and known_hosts. */
+export async function pushCli(
+  lab: SshLab,
+  directory: string,
+  knownHosts: string,
+  args: string[],
+  environment: Partial<PushCliEnvironment> = {},
+): Promise<CliRun> {
+  return runPushCapturing([directory, '--identity', lab.identityFile, '--known-hosts', knownHosts, ...args], {
+    home: join(lab.directory, 'home'),
+    ...environment,
+  });
 }
 
 /** Every file under a host's root with its mode and content, by path relative to it. */

@@ -27,9 +27,10 @@ import { buildManifest } from '../../core/generate/bundle';
 import type { BundleFile, FilePolicy } from '../../core/generate/bundle';
 import type { Design } from '../../core/model';
 import { SshConnection } from '../../deploy/push/connection';
-import { loadPushBundle as loadBundle, manifestDigest, pushBundle } from '../../deploy/push/index';
+import { loadPushBundle as loadBundle, pushBundle } from '../../deploy/push/index';
 import type { PushEvent, PushReport, SerialGroup } from '../../deploy/push/index';
 import { writeBundle } from '../../deploy/write-bundle';
+import { digestOf, runPushCapturing } from './push-lab';
 import { sleep, startProcess, waitForPort } from '../lab/processes';
 import { generateKey, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
@@ -129,10 +130,6 @@ async function writeLabBundle(
  * their own (shell commands that log on the lab host) at paths no generator writes; push runs
  * such a manifest only when the person vouches for it by its digest, as these tests do.
  */
-function digestOf(directory: string): string {
-  return manifestDigest(JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')));
-}
-
 /** Loads a hand-made lab bundle, vouched for by its digest. */
 function loadPushBundle(directory: string): ReturnType<typeof loadBundle> {
   return loadBundle(directory, { manifestDigest: digestOf(directory) });
@@ -178,14 +175,6 @@ async function push(
   args: string[] = [],
   environment: { agentSocket?: string } = {},
 ): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readText: async (path) => readFileSync(path, 'utf8'),
-    color: false,
-  };
   const withDefaults = [
     directory,
     ...(args.includes('--identity') || environment.agentSocket ? [] : ['--identity', lab.identityFile]),
@@ -193,8 +182,8 @@ async function push(
     ...(existsSync(join(directory, 'manifest.json')) ? ['--manifest-digest', digestOf(directory)] : []),
     ...args,
   ];
-  const code = await runPush(withDefaults, io, { home, ...environment });
-  return { code, stdout, stderr, report: () => JSON.parse(stdout) as PushReport };
+  const run = await runPushCapturing(withDefaults, { home, ...environment });
+  return { ...run, report: () => JSON.parse(run.stdout) as PushReport };
 }
 
 function reloadLog(host: string): string[] {

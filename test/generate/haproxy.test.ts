@@ -18,6 +18,7 @@ import { checkHaproxy, createSelfSignedCertificate, requireTool } from '../lab/t
 import type { Certificate, LabFiles } from '../lab/tools';
 import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
 import type { InjectionField, RawDesign } from './injection';
+import { HAPROXY_SECTION_KEYWORDS } from '../../core/import/haproxy-config';
 
 // ---------------------------------------------------------------------------------------------
 // HAProxy's syntax, read back the way HAProxy 2.6 reads it (parse_line() in src/tools.c)
@@ -29,21 +30,8 @@ interface Section {
   lines: string[][];
 }
 
-const SECTION_KEYWORDS = new Set([
-  'global',
-  'defaults',
-  'frontend',
-  'backend',
-  'listen',
-  'resolvers',
-  'peers',
-  'userlist',
-  'mailers',
-  'program',
-  'http-errors',
-  'ring',
-  'cache',
-]);
+// The section keywords of HAProxy, as the importer reads them.
+const SECTION_KEYWORDS = HAPROXY_SECTION_KEYWORDS;
 
 /**
  * Splits one line into words: blanks separate words outside quotes, `#` outside quotes starts a

@@ -3,23 +3,10 @@
  * The inspector shows `auth`, which the schema gives a default of true, as on until the design sets
  * it false, and turning it off takes a reason first, as the design file does.
  */
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
-import { ServicesContext } from '../../renderer/app/services';
-import type { AppServices } from '../../renderer/app/services';
-import { Inspector } from '../../renderer/inspector/Inspector';
-import { StoreContext } from '../../renderer/state/store';
 import { example, testApp } from './fixtures';
-
-function renderInspector(services: AppServices) {
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <Inspector />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
-  );
-}
+import { renderInspector } from './render-inspector';
 
 afterEach(cleanup);
 

@@ -1,29 +1,9 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServicesContext } from '../../renderer/app/services';
-import type { AppServices } from '../../renderer/app/services';
-import { Inspector } from '../../renderer/inspector/Inspector';
 import { whereInWords } from '../../renderer/inspector/problem-words';
-import { StoreContext } from '../../renderer/state/store';
 import { example, testApp } from './fixtures';
-
-function renderInspector(services: AppServices) {
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <Inspector />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
-  );
-}
-
-function commit(input: HTMLElement, value: string) {
-  act(() => {
-    fireEvent.change(input, { target: { value } });
-    fireEvent.keyDown(input, { key: 'Enter' });
-  });
-}
+import { commit, renderInspector } from './render-inspector';
 
 afterEach(cleanup);
 
