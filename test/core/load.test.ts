@@ -302,9 +302,20 @@ describe('a file that is JSON but not an object', () => {
     );
   });
 
-  it('refuses another format version', () => {
-    expect(summary(problemsOf(designWith([['format'], 2])))).toEqual([
+  it('refuses a format older than the first', () => {
+    expect(summary(problemsOf(designWith([['format'], 0])))).toEqual([
       { path: 'format', message: 'must be 1: this version of Topoforge reads design format 1' },
+    ]);
+  });
+
+  it('refuses a newer format with the format it has and the one it reads, and nothing else', () => {
+    const newer = designWith([['format'], 2]);
+    newer.hosts = 'a field format 2 may have changed';
+    expect(summary(problemsOf(newer))).toEqual([
+      {
+        path: 'format',
+        message: 'saved by a newer Topoforge, format 2; this version reads up to format 1',
+      },
     ]);
   });
 });

@@ -359,6 +359,21 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
         await app.shot('bad-file-refused');
         await app.page.getByRole('button', { name: 'Close' }).click();
         expect((await app.snapshot()).design).toEqual(edited.design);
+
+        // A file saved by a newer Topoforge: refused in the same dialog, the design and the file stay.
+        const newerPath = join(downloads, 'newer.topo.json');
+        const newerText = '{\n  "format": 2,\n  "name": "Later",\n  "hosts": [],\n  "services": []\n}\n';
+        writeFileSync(newerPath, newerText);
+        const choosingNewer = app.page.waitForEvent('filechooser');
+        await app.fileMenu('open');
+        await (await choosingNewer).setFiles(newerPath);
+        await problems.waitFor();
+        expect(await problems.textContent()).toContain(
+          'saved by a newer Topoforge, format 2; this version reads up to format 1',
+        );
+        await app.page.getByRole('button', { name: 'Close' }).click();
+        expect((await app.snapshot()).design).toEqual(edited.design);
+        expect(readFileSync(newerPath, 'utf8')).toBe(newerText);
         expect(app.errors).toEqual([]);
       } finally {
         await app.shot('last');

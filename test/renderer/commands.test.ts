@@ -215,6 +215,26 @@ describe('file commands', () => {
     expect(dialog.problems[0]!.message).toMatch(/did you mean 'nginx'/);
   });
 
+  it('refuses a file saved by a newer Topoforge in the load dialog, and writes nothing', async () => {
+    const { services, log } = testApp(example('tessera-ha.topo.json'));
+    const before = services.store.getState().design;
+    const opened = await openText(
+      services,
+      'future.topo.json',
+      '{"format": 2, "name": "x", "hosts": [], "services": [], "shape": "new"}',
+    );
+    expect(opened).toBe(false);
+    expect(services.store.getState().design).toBe(before);
+    expect(log.saved).toEqual([]);
+    const dialog = services.store.getState().dialog;
+    expect(dialog?.kind === 'load-problems' && dialog.problems).toEqual([
+      expect.objectContaining({
+        path: 'format',
+        message: 'saved by a newer Topoforge, format 2; this version reads up to format 1',
+      }),
+    ]);
+  });
+
   it('saves the design as a file that loads back to the same design', async () => {
     const { services, log } = testApp(example('helix-teamhub.topo.json'));
     await saveDesign(services);
