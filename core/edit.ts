@@ -12,6 +12,7 @@
  * without a host, groups and entrypoints).
  */
 import { GROUP_MEMBER_KINDS, linkKindOf, mainPortOf } from './model';
+import { DESIGN_REFERENCES } from './schema/references';
 import type {
   Design,
   Entrypoint,
@@ -294,23 +295,22 @@ export function connect(
   return design.links.length - 1;
 }
 
-/** Renames an item and every reference to it (hosts of services, sites, groups, links, targets). */
+/**
+ * Renames an item and every reference to it: each field the schema marks as a reference
+ * (`DESIGN_REFERENCES`: hosts of services, sites, groups, links, targets), and its position.
+ */
 export function renameItem(design: Design, from: string, to: string): void {
   if (from === to) return;
   for (const list of [design.sites, design.hosts, design.services, design.groups, design.entrypoints]) {
     for (const item of list ?? []) if (item.id === from) (item as { id: string }).id = to;
   }
-  for (const host of design.hosts) if (host.site === from) host.site = to as SiteId;
-  for (const service of design.services) {
-    if (service.host === from) service.host = to as HostId;
-    if (service.group === from) service.group = to as GroupId;
-  }
-  for (const link of design.links ?? []) {
-    if (link.from === from) link.from = to as ServiceId;
-    if (link.to === from) link.to = to as ServiceId;
-  }
-  for (const entrypoint of design.entrypoints ?? []) {
-    entrypoint.targets = entrypoint.targets.map((t) => (t === from ? (to as ServiceId) : t));
+  for (const { collection, key, many } of DESIGN_REFERENCES) {
+    for (const item of (design[collection] ?? []) as object[]) {
+      const fields = item as Record<string, unknown>;
+      const value = fields[key];
+      if (!many && value === from) fields[key] = to;
+      if (many && Array.isArray(value)) fields[key] = value.map((id: unknown) => (id === from ? to : id));
+    }
   }
   const position = design.layout?.[from];
   if (design.layout && position) {

@@ -21,6 +21,7 @@ mkdirSync(outDir, { recursive: true });
 function writeValidator(name: string, schema: object): void {
   const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: true, lines: false } });
   ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-references', schemaType: 'array' });
   const validate = ajv.compile(schema);
   // Ajv's ESM output still `require`s its one runtime helper (code points of a string): inline it.
   const code = standaloneCode(ajv, validate).replace(

@@ -4,11 +4,13 @@ import type { PathSegment } from '../json-path';
 import { BALANCER_KINDS, GROUP_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from '../model';
 import type { GroupKind, ServiceKind } from '../model';
 import { ADDRESS_REGEX, ID_REGEX } from '../schema/patterns';
+import { ID_COLLECTIONS, ITEM_COLLECTIONS, referencesOf } from '../schema/references';
+import type { IdCollection, ItemCollection } from '../schema/references';
 import { didYouMean } from '../suggest';
 import { problem, withArticle } from './problem';
 import type { LoadProblem } from './problem';
 
-type Collection = 'sites' | 'hosts' | 'services' | 'groups' | 'entrypoints';
+type Collection = IdCollection;
 const COLLECTION_NOUN: Record<Collection, string> = {
   sites: 'site',
   hosts: 'host',
@@ -36,7 +38,7 @@ export function referenceProblems(root: Record<string, unknown>): LoadProblem[] 
     entrypoints: [],
   };
 
-  for (const collection of ['sites', 'hosts', 'services', 'groups', 'entrypoints'] as const) {
+  for (const collection of ID_COLLECTIONS) {
     items(root[collection]).forEach(({ item, index }) => {
       const id = item.id;
       if (typeof id !== 'string') return;
@@ -93,71 +95,84 @@ export function referenceProblems(root: Record<string, unknown>): LoadProblem[] 
     return target;
   };
 
+  /** What each reference field of an item names, index for index in a list of ids. */
+  type Resolved = Map<string, (Declared | undefined)[]>;
   const addresses = new Map<string, string>();
-  items(root.hosts).forEach(({ item, index }) => {
-    expect(['hosts', index, 'site'], item.site, ['sites']);
-    // An address that is not one has its own problem from the schema.
-    if (typeof item.address !== 'string' || !ADDRESS_REGEX.test(item.address)) return;
-    const address = normalizeAddress(item.address);
-    const owner = addresses.get(address);
-    const name = typeof item.id === 'string' ? `host ${quoteValue(item.id)}` : `hosts[${index}]`;
-    if (owner !== undefined && owner !== name) {
-      problems.push(
-        problem(
-          ['hosts', index, 'address'],
-          `${quoteValue(item.address)} is already the address of ${owner}`,
-        ),
-      );
-    } else addresses.set(address, name);
-  });
-
-  items(root.services).forEach(({ item, index }) => {
-    if (item.host !== undefined) expect(['services', index, 'host'], item.host, ['hosts']);
-    if (item.group === undefined) return;
-    const group = expect(['services', index, 'group'], item.group, ['groups']);
-    const groupKind = group?.item.kind as GroupKind | undefined;
-    // Only a known kind: a kind such as 'toString' would find the object's prototype.
-    const admitted = groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_MEMBER_KINDS[groupKind] : undefined;
-    const kind = item.kind as ServiceKind;
-    // An unknown kind has its own problem from the schema.
-    if (admitted && SERVICE_KINDS.includes(kind) && !admitted.includes(kind)) {
-      problems.push(
-        problem(
-          ['services', index, 'group'],
-          `'${String(item.group)}' is ${withArticle(String(groupKind))}, which holds only ${admitted.join(' and ')} services, not ${withArticle(kind)} service`,
-        ),
-      );
-    }
-  });
-
-  items(root.links).forEach(({ item, index }) => {
-    expect(['links', index, 'from'], item.from, ['services']);
-    expect(['links', index, 'to'], item.to, ['services', 'groups']);
-  });
-
-  items(root.entrypoints).forEach(({ item, index }) => {
-    if (!Array.isArray(item.targets)) return;
-    item.targets.forEach((reference: unknown, t: number) => {
-      const target = expect(['entrypoints', index, 'targets', t], reference, ['services', 'groups']);
-      if (target && item.via === 'vip') {
-        const kind = target.item.kind;
-        if (target.collection !== 'services' || !BALANCER_KINDS.includes(kind as ServiceKind)) {
-          const what =
-            target.collection === 'groups'
-              ? 'a group'
-              : SERVICE_KINDS.includes(kind as ServiceKind)
-                ? `${withArticle(String(kind))} service`
-                : 'not a balancer';
-          problems.push(
-            problem(
-              ['entrypoints', index, 'targets', t],
-              `'${String(reference)}' is ${what}; the targets of a vip entrypoint must be nginx or haproxy services, which keepalived moves the address between`,
-            ),
-          );
-        }
+  /** The checks of each list beyond its references resolving. */
+  const checks: Partial<
+    Record<ItemCollection, (item: Record<string, unknown>, index: number, resolved: Resolved) => void>
+  > = {
+    hosts: (item, index) => {
+      // An address that is not one has its own problem from the schema.
+      if (typeof item.address !== 'string' || !ADDRESS_REGEX.test(item.address)) return;
+      const address = normalizeAddress(item.address);
+      const owner = addresses.get(address);
+      const name = typeof item.id === 'string' ? `host ${quoteValue(item.id)}` : `hosts[${index}]`;
+      if (owner !== undefined && owner !== name) {
+        problems.push(
+          problem(
+            ['hosts', index, 'address'],
+            `${quoteValue(item.address)} is already the address of ${owner}`,
+          ),
+        );
+      } else addresses.set(address, name);
+    },
+    services: (item, index, resolved) => {
+      const group = resolved.get('group')?.[0];
+      const groupKind = group?.item.kind as GroupKind | undefined;
+      // Only a known kind: a kind such as 'toString' would find the object's prototype.
+      const admitted =
+        groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_MEMBER_KINDS[groupKind] : undefined;
+      const kind = item.kind as ServiceKind;
+      // An unknown kind has its own problem from the schema.
+      if (admitted && SERVICE_KINDS.includes(kind) && !admitted.includes(kind)) {
+        problems.push(
+          problem(
+            ['services', index, 'group'],
+            `'${String(item.group)}' is ${withArticle(String(groupKind))}, which holds only ${admitted.join(' and ')} services, not ${withArticle(kind)} service`,
+          ),
+        );
       }
+    },
+    entrypoints: (item, index, resolved) => {
+      if (item.via !== 'vip') return;
+      (resolved.get('targets') ?? []).forEach((target, t) => {
+        if (!target) return;
+        const kind = target.item.kind;
+        if (target.collection === 'services' && BALANCER_KINDS.includes(kind as ServiceKind)) return;
+        const what =
+          target.collection === 'groups'
+            ? 'a group'
+            : SERVICE_KINDS.includes(kind as ServiceKind)
+              ? `${withArticle(String(kind))} service`
+              : 'not a balancer';
+        problems.push(
+          problem(
+            ['entrypoints', index, 'targets', t],
+            `'${String((item.targets as unknown[])[t])}' is ${what}; the targets of a vip entrypoint must be nginx or haproxy services, which keepalived moves the address between`,
+          ),
+        );
+      });
+    },
+  };
+
+  // The reference fields are the ones the schema marks (`x-references`), list by list.
+  for (const collection of ITEM_COLLECTIONS) {
+    const fields = [...referencesOf(collection).values()];
+    items(root[collection]).forEach(({ item, index }) => {
+      const resolved: Resolved = new Map();
+      for (const { key, targets, many } of fields) {
+        const value = item[key];
+        if (!many) resolved.set(key, [expect([collection, index, key], value, targets)]);
+        else if (Array.isArray(value))
+          resolved.set(
+            key,
+            value.map((reference: unknown, t) => expect([collection, index, key, t], reference, targets)),
+          );
+      }
+      checks[collection]?.(item, index, resolved);
     });
-  });
+  }
 
   return problems;
 }

@@ -43,6 +43,24 @@ const id = (description: string): Schema => ({
   description,
 });
 
+/**
+ * The lists of the design whose items have ids, in the order the loader checks them. A reference
+ * names an item of some of them.
+ */
+export const ID_COLLECTIONS = ['sites', 'hosts', 'services', 'groups', 'entrypoints'] as const;
+/** A list of the design whose items have ids. */
+export type IdCollection = (typeof ID_COLLECTIONS)[number];
+
+/**
+ * An id that names another item: `x-references` lists the collections it may come from. This one
+ * mark drives the loader's dangling-reference problems, the inspector's pickers and rename
+ * (`./references.ts` reads it).
+ */
+const reference = (description: string, targets: readonly IdCollection[]): Schema => ({
+  ...id(description),
+  'x-references': targets,
+});
+
 const text = (maxLength: number, description: string): Schema => ({
   type: 'string',
   minLength: 1,
@@ -66,11 +84,11 @@ const absolutePath = (description: string): Schema => ({
   description,
 });
 
-const commonServiceProperties: Schema = {
+const commonServiceProperties = {
   id: id('Unique id of the service.'),
   kind: { type: 'string', description: 'What the service is.' },
-  host: id('Host the service runs on; none for an external service.'),
-  group: id('Group the service belongs to.'),
+  host: reference('Host the service runs on; none for an external service.', ['hosts']),
+  group: reference('Group the service belongs to.', ['groups']),
   label: text(200, 'Name shown on the canvas.'),
   mode: {
     enum: [...SERVICE_MODES],
@@ -83,7 +101,7 @@ const commonServiceProperties: Schema = {
     maximum: 1_000_000,
     description: 'Work the service can carry, used by pools.',
   },
-};
+} satisfies Schema;
 
 const command: Schema = {
   type: 'string',
@@ -94,7 +112,7 @@ const command: Schema = {
   description: 'ExecStart of the generated systemd unit.',
 };
 
-const listen: Schema = {
+const listen = {
   type: 'array',
   minItems: 1,
   maxItems: 64,
@@ -108,9 +126,9 @@ const listen: Schema = {
     },
   },
   description: 'Ports the balancer listens on.',
-};
+} satisfies Schema;
 
-const tls: Schema = {
+const tls = {
   type: 'object',
   additionalProperties: false,
   required: ['cert', 'key'],
@@ -118,13 +136,13 @@ const tls: Schema = {
     cert: absolutePath('Certificate file on the host.'),
     key: absolutePath('Private key file on the host (a path, never the key itself).'),
   },
-};
+} satisfies Schema;
 
 /**
  * `auth` and `authReason` of the kinds that authenticate by default (docs/design-file.md). Turning
  * authentication off takes a reason in words, which the rule `security.open-datastore` quotes.
  */
-const authentication = (what: string): Schema => ({
+const authentication = (what: string): { auth: Schema; authReason: Schema } => ({
   auth: {
     type: 'boolean',
     default: true,
@@ -142,124 +160,131 @@ const AUTH_REASON_REQUIRED: Schema = {
   },
 };
 
-const kindProperties: Record<ServiceKind, { properties: Schema; required?: string[]; authenticates?: true }> =
-  {
-    nginx: {
-      properties: {
-        listen,
-        tls,
-        serverName: {
-          type: 'string',
-          maxLength: 253,
-          pattern: SERVER_NAME_PATTERN,
-          'x-message': 'is not a DNS name (a leading "*." is allowed)',
-        },
+const kindProperties = {
+  nginx: {
+    properties: {
+      listen,
+      tls,
+      serverName: {
+        type: 'string',
+        maxLength: 253,
+        pattern: SERVER_NAME_PATTERN,
+        'x-message': 'is not a DNS name (a leading "*." is allowed)',
       },
     },
-    haproxy: {
-      authenticates: true,
-      properties: {
-        listen,
-        tls,
-        stats: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['port'],
-          properties: {
-            port: port('Port of the statistics page.'),
-            expose: {
-              type: 'boolean',
-              description:
-                "Serve it on the host's address too, behind a password; by default it binds to loopback only.",
-            },
+  },
+  haproxy: {
+    authenticates: true,
+    properties: {
+      listen,
+      tls,
+      stats: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['port'],
+        properties: {
+          port: port('Port of the statistics page.'),
+          expose: {
+            type: 'boolean',
+            description:
+              "Serve it on the host's address too, behind a password; by default it binds to loopback only.",
           },
         },
-        ...authentication('The statistics page asks for a password when it is exposed'),
       },
+      ...authentication('The statistics page asks for a password when it is exposed'),
     },
-    app: {
-      properties: {
-        healthCheck: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['path'],
-          properties: {
-            path: {
-              type: 'string',
-              pattern: URL_PATH_PATTERN,
-              'x-message':
-                'must be an HTTP path starting with "/" without spaces, quotes, braces, ";", "$" or "#"',
-            },
-            port: port('Port of the health check, default the service port.'),
-            intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+  },
+  app: {
+    properties: {
+      healthCheck: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: {
+          path: {
+            type: 'string',
+            pattern: URL_PATH_PATTERN,
+            'x-message':
+              'must be an HTTP path starting with "/" without spaces, quotes, braces, ";", "$" or "#"',
           },
+          port: port('Port of the health check, default the service port.'),
+          intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
         },
-        command,
-        stateful: { type: 'boolean', description: 'Keeps local data that must be shared.' },
       },
+      command,
+      stateful: { type: 'boolean', description: 'Keeps local data that must be shared.' },
     },
-    capture: { properties: { delivery: { enum: ['failover', 'even'] }, command } },
-    router: { properties: { command } },
-    processing: { properties: { command } },
-    reporting: { properties: { command } },
-    mongodb: {
-      authenticates: true,
-      properties: {
-        priority: { type: 'number', minimum: 0, maximum: 1000 },
-        votes: { enum: [0, 1] },
-        hidden: { type: 'boolean' },
-        ...authentication('mongod requires authentication (keyFile, authorization)'),
+  },
+  capture: { properties: { delivery: { enum: ['failover', 'even'] }, command } },
+  router: { properties: { command } },
+  processing: { properties: { command } },
+  reporting: { properties: { command } },
+  mongodb: {
+    authenticates: true,
+    properties: {
+      priority: { type: 'number', minimum: 0, maximum: 1000 },
+      votes: { enum: [0, 1] },
+      hidden: { type: 'boolean' },
+      ...authentication('mongod requires authentication (keyFile, authorization)'),
+    },
+  },
+  arbiter: {
+    authenticates: true,
+    properties: { command, ...authentication('The arbiter requires authentication') },
+  },
+  redis: {
+    authenticates: true,
+    properties: {
+      primary: { type: 'boolean' },
+      ...authentication('Redis requires a password (ACL users)'),
+    },
+  },
+  sentinel: {
+    authenticates: true,
+    properties: { command, ...authentication('Sentinel requires a password') },
+  },
+  storage: {
+    required: ['type'],
+    properties: {
+      type: { enum: ['nfs', 's3'] },
+      ha: { type: 'boolean', description: 'Externally highly available.' },
+      endpoint: {
+        type: 'string',
+        maxLength: 512,
+        pattern: STORAGE_ENDPOINT_PATTERN,
+        'x-message': 'must be an NFS export "server:/path" or an s3:// or https:// URL',
       },
+      mountPoint: absolutePath('Where NFS storage is mounted, default /mnt/<id>.'),
     },
-    arbiter: {
-      authenticates: true,
-      properties: { command, ...authentication('The arbiter requires authentication') },
-    },
-    redis: {
-      authenticates: true,
-      properties: {
-        primary: { type: 'boolean' },
-        ...authentication('Redis requires a password (ACL users)'),
+  },
+  database: {
+    required: ['engine'],
+    properties: {
+      engine: {
+        type: 'string',
+        pattern: ENGINE_PATTERN,
+        'x-message': 'must be a short name such as PostgreSQL or SQL Server',
       },
+      ha: { type: 'boolean', description: 'Externally highly available.' },
     },
-    sentinel: {
-      authenticates: true,
-      properties: { command, ...authentication('Sentinel requires a password') },
-    },
-    storage: {
-      required: ['type'],
-      properties: {
-        type: { enum: ['nfs', 's3'] },
-        ha: { type: 'boolean', description: 'Externally highly available.' },
-        endpoint: {
-          type: 'string',
-          maxLength: 512,
-          pattern: STORAGE_ENDPOINT_PATTERN,
-          'x-message': 'must be an NFS export "server:/path" or an s3:// or https:// URL',
-        },
-        mountPoint: absolutePath('Where NFS storage is mounted, default /mnt/<id>.'),
-      },
-    },
-    database: {
-      required: ['engine'],
-      properties: {
-        engine: {
-          type: 'string',
-          pattern: ENGINE_PATTERN,
-          'x-message': 'must be a short name such as PostgreSQL or SQL Server',
-        },
-        ha: { type: 'boolean', description: 'Externally highly available.' },
-      },
-    },
-  };
+  },
+} satisfies Record<ServiceKind, { properties: Schema; required?: string[]; authenticates?: true }>;
 
-const serviceBranches = SERVICE_KINDS.map((kind) => ({
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'kind', ...(kindProperties[kind].required ?? [])],
-  properties: { ...commonServiceProperties, ...kindProperties[kind].properties, kind: { const: kind } },
-  ...(kindProperties[kind].authenticates ? AUTH_REASON_REQUIRED : {}),
-}));
+/** The schema of one service kind's own fields, with their keys as types for `./shape.ts`. */
+export type KindProperties = typeof kindProperties;
+/** The schema of the fields every service has. */
+export type CommonServiceProperties = typeof commonServiceProperties;
+
+const serviceBranches = SERVICE_KINDS.map((kind) => {
+  const own: { properties: Schema; required?: string[]; authenticates?: true } = kindProperties[kind];
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'kind', ...(own.required ?? [])],
+    properties: { ...commonServiceProperties, ...own.properties, kind: { const: kind } },
+    ...(own.authenticates ? AUTH_REASON_REQUIRED : {}),
+  };
+});
 
 /** The design schema, format 1. */
 export const designSchema = {
@@ -303,7 +328,7 @@ export const designSchema = {
             pattern: ADDRESS_PATTERN,
             'x-message': 'is not an IPv4 or IPv6 address or a DNS name',
           },
-          site: id('Site the host is in.'),
+          site: reference('Site the host is in.', ['sites']),
           label: text(200, 'Name of the host.'),
           interface: {
             type: 'string',
@@ -385,8 +410,8 @@ export const designSchema = {
         additionalProperties: false,
         required: ['from', 'to'],
         properties: {
-          from: id('The service that needs the other.'),
-          to: id('The service or group it needs.'),
+          from: reference('The service that needs the other.', ['services']),
+          to: reference('The service or group it needs.', ['services', 'groups']),
           kind: { enum: [...LINK_KINDS] },
           port: port('Port the traffic goes to.'),
           backup: { type: 'boolean' },
@@ -404,7 +429,13 @@ export const designSchema = {
           id: id('Unique id of the entrypoint.'),
           label: text(200, 'Name of the entrypoint.'),
           port: port('Port clients connect to.'),
-          targets: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: id('Target.') },
+          targets: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 1000,
+            uniqueItems: true,
+            items: reference('Target.', ['services', 'groups']),
+          },
           via: { enum: [...ENTRYPOINT_VIAS] },
           address: {
             type: 'string',

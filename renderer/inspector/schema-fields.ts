@@ -5,6 +5,8 @@
  * the whole edited design, so the form and the file can never disagree.
  */
 import { designSchema } from '../../core/schema/design-schema';
+import { referencesOf } from '../../core/schema/references';
+import type { ItemCollection } from '../../core/schema/references';
 import type { PathSegment } from '../../core/json-path';
 import type { Design } from '../../core/model';
 import { linkIndexOf, parseEdgeId } from '../state/edge-ids';
@@ -13,7 +15,7 @@ import type { LinkId } from '../state/edge-ids';
 type JsonSchema = Record<string, unknown>;
 
 /** The lists of the design that hold items. */
-export type Collection = 'sites' | 'hosts' | 'services' | 'groups' | 'links' | 'entrypoints';
+export type Collection = ItemCollection;
 
 /** How a field is edited. */
 export type Control =
@@ -55,13 +57,10 @@ export interface ItemLocation {
   path: PathSegment[];
 }
 
-/** References between lists: the schema says "id", the design says which list the id names. */
-const REFERENCES: Partial<Record<Collection, Record<string, readonly Collection[]>>> = {
-  hosts: { site: ['sites'] },
-  services: { host: ['hosts'], group: ['groups'] },
-  links: { from: ['services'], to: ['services', 'groups'] },
-  entrypoints: { targets: ['services', 'groups'] },
-};
+/** Which lists each reference field of an item names, as the schema marks it (`x-references`). */
+function referencesFor(collection: Collection): Record<string, readonly Collection[]> {
+  return Object.fromEntries([...referencesOf(collection)].map(([key, field]) => [key, field.targets]));
+}
 
 const LABELS: Record<string, string> = {
   id: 'Id',
@@ -163,7 +162,7 @@ const GROUP_KIND_SPECIFIC = new Set(Object.values(GROUP_KIND_FIELDS).flat());
 
 /** The fields of an item of a list; for services, of its kind. */
 export function fieldsOfItem(collection: Collection, item: Record<string, unknown>): FieldSpec[] {
-  const references = REFERENCES[collection] ?? {};
+  const references = referencesFor(collection);
   if (collection === 'services') {
     const branch = serviceBranchOf(String(item.kind));
     if (!branch) return [];
@@ -188,12 +187,24 @@ function serviceKindChoices(): string[] {
 
 /** The fields of the design itself: its name and description. */
 export function fieldsOfDesign(): FieldSpec[] {
-  return fieldsOf(
-    root,
-    {},
-    new Set(['format', 'sites', 'hosts', 'services', 'groups', 'links', 'entrypoints', 'layout']),
-  );
+  return fieldsOf(root, {}, new Set(FILE_ONLY_FIELDS));
 }
+
+/**
+ * Top-level keys of the design that have no field in the design's form: the format, the lists
+ * (edited on the canvas, each item in its own form) and the canvas positions. Every other key of
+ * the schema has an inspector field; a test holds the two lists together.
+ */
+export const FILE_ONLY_FIELDS: readonly string[] = [
+  'format',
+  'sites',
+  'hosts',
+  'services',
+  'groups',
+  'links',
+  'entrypoints',
+  'layout',
+];
 
 /**
  * Finds a selected id in the design: an item by its id, a link by its identity (`linkIds` are the
