@@ -5,7 +5,7 @@
  * the whole edited design, so the form and the file can never disagree.
  */
 import { designSchema } from '../../core/schema/design-schema';
-import { referencesOf } from '../../core/schema/references';
+import { ITEM_COLLECTIONS, referencesOf } from '../../core/schema/references';
 import type { ItemCollection } from '../../core/schema/references';
 import type { PathSegment } from '../../core/json-path';
 import type { Design } from '../../core/model';
@@ -195,16 +195,7 @@ export function fieldsOfDesign(): FieldSpec[] {
  * (edited on the canvas, each item in its own form) and the canvas positions. Every other key of
  * the schema has an inspector field; a test holds the two lists together.
  */
-export const FILE_ONLY_FIELDS: readonly string[] = [
-  'format',
-  'sites',
-  'hosts',
-  'services',
-  'groups',
-  'links',
-  'entrypoints',
-  'layout',
-];
+export const FILE_ONLY_FIELDS: readonly string[] = ['format', ...ITEM_COLLECTIONS, 'layout'];
 
 /**
  * Finds a selected id in the design: an item by its id, a link by its identity (`linkIds` are the
