@@ -47,11 +47,17 @@ beforeEach(async () => {
 });
 
 /** A Redis group with Sentinel on the lab hosts: node-1 holds the primary, every host a Sentinel. */
-function designText(): string {
+function designText(options: { sudo?: boolean } = {}): string {
   const hosts = lab.hosts.map((host) => ({
     id: host.id,
     address: host.address,
-    ssh: { user: 'root', port: host.port, root: host.root, hostKey: host.hostKeyFingerprint },
+    ssh: {
+      user: 'root',
+      port: host.port,
+      root: host.root,
+      hostKey: host.hostKeyFingerprint,
+      ...(options.sudo ? { sudo: true } : {}),
+    },
   }));
   return JSON.stringify({
     format: 1,
@@ -79,10 +85,10 @@ interface Setup {
   store: SecretStore;
 }
 
-async function setUp(): Promise<Setup> {
+async function setUp(options: { sudo?: boolean } = {}): Promise<Setup> {
   const folder = await temporaryFolder('topoforge-push-secrets-');
   const bundle = join(folder, 'bundle');
-  const generated = generateBundle(checkedDesign(JSON.parse(designText())), { sha256: nodeSha256 });
+  const generated = generateBundle(checkedDesign(JSON.parse(designText(options))), { sha256: nodeSha256 });
   await writeBundle(generated, bundle);
   return {
     bundle,
@@ -291,6 +297,24 @@ describe.skipIf(!requireSshd())('push and the secrets of a bundle', () => {
     expect(new Set((await setup.store.list({ scope: 'cache' })).map((secret) => secret.rotation))).toEqual(
       new Set(['rolling-out']),
     );
+  }, 60_000);
+
+  it('through sudo: staged privately, then installed with the owner and mode', async () => {
+    const setup = await setUp({ sudo: true });
+    const staged = () => readdirSync('/tmp').filter((name) => name.startsWith('.topoforge-'));
+    const stagingBefore = staged();
+    const first = report(await push(setup, ['--host', 'node-2', '--json']));
+    expect(first.summary.changed, JSON.stringify(first.hosts[0]!.failure)).toBe(1);
+    expect(hostOf('node-2').sudoCalls().length).toBeGreaterThan(0);
+    for (const [where, file] of await expectedSecretFiles(setup)) {
+      const [host, path] = where.split(':') as [string, string];
+      if (host !== 'node-2') continue;
+      const onHost = join(hostOf(host).root, path);
+      expect(readFileSync(onHost).equals(file.content), where).toBe(true);
+      const stats = statSync(onHost);
+      expect([stats.uid, stats.gid, stats.mode & 0o7777], where).toEqual([redisUid(), redisGid(), file.mode]);
+    }
+    expect(staged()).toEqual(stagingBefore);
   }, 60_000);
 
   it("a secret whose service's user does not exist yet is root's, 0600, and push says so until it does", async () => {
