@@ -26,6 +26,7 @@ import {
   pushBundle,
 } from '../deploy/push/index';
 import type { HostReport, PushBundle, PushEvent, PushReport } from '../deploy/push/index';
+import { SecretStore } from '../deploy/secrets/index';
 
 /** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -43,6 +44,11 @@ export interface PushCliEnvironment {
    * that stops listening. A second interrupt is the environment's to handle (the process quits).
    */
   onInterrupt?: (cancel: () => void) => () => void;
+  /**
+   * The secret store; default `$TOPOFORGE_SECRETS_DIR`, else `secrets` in the app's data folder
+   * under `home` (docs/push.md, "Secrets").
+   */
+  secretStore?: SecretStore;
 }
 
 /** Usage of the push command. */
@@ -270,6 +276,7 @@ export async function runPush(
     hostKeys: { knownHosts, acceptNew: values['accept-new'] === true },
     ...(design ? { design } : {}),
     ...(onEvent ? { onEvent } : {}),
+    secretStore: environment.secretStore ?? new SecretStore({ home: environment.home }),
   }).finally(() => stopListening?.());
   if (!outcome.ok) return fail(io, json, outcome.problem.message, outcome.problem.path);
   const report = outcome.report;
@@ -290,6 +297,10 @@ function describeFiles(report: HostReport, dryRun: boolean): string {
     count('update') > 0 ? `${count('update')} ${dryRun ? 'to update' : 'updated'}` : '',
     count('kept') > 0 ? `${count('kept')} kept (create-only)` : '',
   ].filter((part) => part !== '');
+  const secrets = report.files.filter(
+    (file) => file.secret && (file.action === 'create' || file.action === 'update'),
+  );
+  if (secrets.length > 0) parts.push(`${secrets.length} of them secret (not shown)`);
   return parts.join(', ');
 }
 

@@ -79,6 +79,11 @@ export interface FileReport {
   backup?: string;
   /** Dry runs only: the unified diff from the host's file to the bundle's. */
   diff?: string;
+  /**
+   * A secret file (docs/push.md, "Secrets"), rendered from the secret store on the pushing
+   * machine: its content is never shown, and its `diff` says "secret, not shown".
+   */
+  secret?: true;
 }
 
 /** A reload command and how it went. */

@@ -23,6 +23,7 @@ import type { PushFile, PushHost } from './bundle';
 import { CancelledError, ConnectionError, seconds, SshConnection, TimeoutError } from './connection';
 import type { ConnectOptions, Credentials, RunningCommand } from './connection';
 import { DIFF_SIZE_LIMIT, unifiedDiff } from './diff';
+import { SECRET_NOT_SHOWN } from '../secrets/uploads';
 import type { HostKeyDecision, HostKeyVerifier } from './host-key';
 import {
   ancestorDirectories,
@@ -648,7 +649,11 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
   const planned = files.map((file, index): PlannedFile => {
     const remote = state.files[index]!;
     const destination = destinations[index]!;
-    const fileReport: FileReport = { path: file.path, action: 'unchanged' };
+    const fileReport: FileReport = {
+      path: file.path,
+      action: 'unchanged',
+      ...(file.secret ? { secret: true } : {}),
+    };
     if (remote.kind === 'missing') fileReport.action = 'create';
     else if (remote.kind === 'other')
       throw new StepFailure(`${destination} on the host is a ${remote.type}, not a file`, {
@@ -676,6 +681,7 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
     return { file, destination, state: remote, report: fileReport };
   });
   report.files = planned.map((entry) => entry.report);
+  report.warnings.push(...secretOwnerWarnings(planned));
   const changed = planned.filter(
     (entry) => entry.report.action === 'create' || entry.report.action === 'update',
   );
@@ -708,6 +714,22 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
 }
 
 /**
+ * A secret file push created while its owner did not exist is root's (docs/push.md): once the
+ * service's package is installed, its user must be given it, which push (create-only) never does.
+ */
+function secretOwnerWarnings(planned: PlannedFile[]): string[] {
+  return planned.flatMap(({ file, state, report, destination }) => {
+    if (!file.secret || report.action !== 'kept' || state.kind !== 'file' || file.owner === undefined)
+      return [];
+    if (`${state.user}:${state.group}` === file.owner) return [];
+    return [
+      `the secret file ${file.path} belongs to ${state.user}:${state.group}, not ${file.owner} (push makes it root's while ` +
+        `its user does not exist): once the user exists, run chown ${file.owner} ${destination} on the host`,
+    ];
+  });
+}
+
+/**
  * The command that checks `file` at `path`: built from the catalogue's words, each quoted, for a
  * file the catalogue knows; a hand-made manifest's own text (which the person vouched for by its
  * digest) with `{}` replaced otherwise.
@@ -733,6 +755,7 @@ async function addDiffs(run: HostRun, connection: SshConnection, changed: Planne
   const hostId = run.context.host.id;
   const readable = changed.filter(
     (entry) =>
+      !entry.file.secret &&
       entry.state.kind === 'file' &&
       entry.state.content === undefined &&
       entry.report.reasons?.includes('content') &&
@@ -759,7 +782,10 @@ async function addDiffs(run: HostRun, connection: SshConnection, changed: Planne
     if (state.kind === 'file' && report.reasons?.includes('owner'))
       notes.push(`owner ${state.user}:${state.group} -> ${file.owner}`);
     const header = notes.length > 0 ? `${hostId}:${file.path}: ${notes.join(', ')}\n` : '';
-    if (state.kind === 'missing') {
+    if (file.secret) {
+      // Neither the host's secret nor the store's is ever shown or compared as text.
+      report.diff = `${header}${hostId}:${file.path}: ${SECRET_NOT_SHOWN}\n`;
+    } else if (state.kind === 'missing') {
       report.diff = header + unifiedDiff(hostId, file.path, undefined, file.content);
     } else if (report.reasons?.includes('content')) {
       const index = readable.indexOf(entry);
@@ -976,6 +1002,7 @@ async function commit(
     ...(uploaded.staging ? { staged: `${uploaded.staging}/${index}` } : {}),
     mode: octal(entry.file.mode),
     ...(entry.file.owner ? { owner: entry.file.owner } : {}),
+    ...(entry.file.secret ? { rootUntilOwnerExists: true } : {}),
     ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!) } : {}),
     createOnly: entry.file.policy === 'create-only',
   }));

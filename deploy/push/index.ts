@@ -27,6 +27,8 @@ import { holderLine, pushHost } from './host-push';
 import { scheduleHosts, serialGroupsOf } from './order';
 import type { SerialGroup } from './order';
 import type { HostKeyPolicy, HostReport, PushAuthentication, PushEvent, PushReport } from './types';
+import { SecretStore } from '../secrets/store';
+import { finishSecretRollouts, secretPushPlan } from '../secrets/push';
 
 export type {
   BundleLoad,
@@ -92,6 +94,11 @@ export interface PushOptions {
   connect?: (options: ConnectOptions) => Promise<SshConnection>;
   /** known_hosts file access; for tests. */
   knownHostsFileSystem?: KnownHostsFileSystem;
+  /**
+   * Where the deployment's secrets are kept (docs/push.md, "Secrets"); default the app's data
+   * folder, or `$TOPOFORGE_SECRETS_DIR`. Only a bundle with secret files uses it.
+   */
+  secretStore?: SecretStore;
 }
 
 /** Why a push could not start: bad input, exit 2. `path` names the option or file concerned. */
@@ -240,6 +247,13 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
     }
   };
   const hostsById = new Map(selected.map((host) => [host.id, host]));
+  // Secret files join each host's bundle files, rendered from the store (created on first deploy).
+  const secretStore =
+    (bundle.manifest.secrets ?? []).length > 0 ? (options.secretStore ?? new SecretStore()) : undefined;
+  const secrets = secretStore
+    ? await secretPushPlan(bundle.manifest, secretStore, [...hostsById.keys()], options.dryRun === true)
+    : undefined;
+  if (secrets && !secrets.ok) return { ok: false, problem: secrets.problem };
   const pusher = options.pusher ?? defaultPusher();
   const holder = holderLine({
     design: bundle.manifest.design.name,
@@ -275,7 +289,7 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
       }
       const report = await pushHost({
         host: hostsById.get(id)!,
-        files: bundle.files.get(id) ?? [],
+        files: [...(bundle.files.get(id) ?? []), ...(secrets?.plan.files.get(id) ?? [])],
         credentials,
         verifier,
         dryRun: options.dryRun === true,
@@ -310,6 +324,10 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
   const count = (status: HostReport['status']): number =>
     hosts.filter((host) => host.status === status).length;
   const summary = { changed: count('changed'), unchanged: count('unchanged'), failed: count('failed') };
+  if (secretStore && secrets?.ok && !options.dryRun)
+    warnings.push(
+      ...(await finishSecretRollouts(bundle.manifest, secretStore, secrets.plan.rollouts, hosts)),
+    );
   return {
     ok: true,
     report: {

@@ -140,7 +140,12 @@ function FileRow({ host, file }: { host: string; file: FileReport }) {
         {file.reasons && file.reasons.length > 0 ? (
           <span className="push-muted">({file.reasons.join(', ')})</span>
         ) : null}
-        {file.diff ? (
+        {file.secret ? (
+          // A secret file's content is never shown, nor offered as a diff (docs/push.md, "Secrets").
+          <span className="push-badge action-secret" data-testid={`push-secret-${id}`}>
+            secret, not shown
+          </span>
+        ) : file.diff ? (
           <button
             type="button"
             className="small"
@@ -152,7 +157,7 @@ function FileRow({ host, file }: { host: string; file: FileReport }) {
           </button>
         ) : null}
       </div>
-      {open && file.diff ? <DiffView diff={file.diff} testId={`push-diff-${id}`} /> : null}
+      {open && file.diff && !file.secret ? <DiffView diff={file.diff} testId={`push-diff-${id}`} /> : null}
     </li>
   );
 }

@@ -178,6 +178,46 @@ describe('the push dialog on the desktop', () => {
   });
 });
 
+describe('secret files in the plan', () => {
+  it('shows a secret file as "secret, not shown", with no diff to open', async () => {
+    const { services } = testApp(example('teramind-ha.topo.json'));
+    services.host = {
+      ...services.host,
+      platform: 'desktop',
+      onPushEvent: () => () => undefined,
+      planPush: async () =>
+        report(
+          [
+            hostReport('tm-1', {
+              hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:known', trust: 'known' },
+              files: [
+                {
+                  path: '/etc/redis/redis.acl',
+                  action: 'update',
+                  reasons: ['content'],
+                  diff: 'tm-1:/etc/redis/redis.acl: secret, not shown\n',
+                  secret: true,
+                },
+                { path: '/etc/redis/redis.auth.conf', action: 'kept', secret: true },
+              ],
+            }),
+          ],
+          true,
+        ),
+      push: async () => report([], false),
+    };
+    connectHost(services);
+    renderApp(services);
+    act(() => openPush(services));
+    await waitFor(() => expect(screen.getByTestId('push-secret-tm-1:/etc/redis/redis.acl')).toBeTruthy());
+    expect(screen.getByTestId('push-secret-tm-1:/etc/redis/redis.acl').textContent).toBe('secret, not shown');
+    expect(screen.getByTestId('push-secret-tm-1:/etc/redis/redis.auth.conf').textContent).toBe(
+      'secret, not shown',
+    );
+    expect(screen.queryByTestId('push-diff-toggle-tm-1:/etc/redis/redis.acl')).toBeNull();
+  });
+});
+
 describe('reviewing and cancelling a push on the desktop', () => {
   it('lists every command the plan will run, and Cancel stops the running push', async () => {
     const { services } = testApp(example('tessera-ha.topo.json'));
