@@ -355,7 +355,8 @@ async function connect(run: HostRun): Promise<SshConnection> {
 async function checkSudo(run: HostRun, connection: SshConnection): Promise<void> {
   const { context } = run;
   if (!context.host.sudo) return;
-  run.enter('planning');
+  // Part of the plan, ahead of the lock that needs sudo; its step shows in a failure, not as an event.
+  run.step = 'planning';
   const result = await connection.exec('sudo -n true', '', {
     timeoutMs: context.commandTimeoutMs,
     ...(context.signal ? { signal: context.signal } : {}),
@@ -692,7 +693,7 @@ async function surveyBySftp(
  */
 async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> {
   const { context, report } = run;
-  run.enter('planning');
+  if (run.step !== 'planning') run.enter('planning');
   const { host, files } = context;
   const destinations = files.map((file) => rootedPath(host.root, file.path));
   const directories = ancestorDirectories(destinations);

@@ -87,7 +87,7 @@ function certificatePaths(host: PushHost, certificate: CertificatePrerequisite):
 }
 
 /** One question the probe asks the host. */
-type Question = { test: 'exists' | 'executable' | 'user'; subject: string };
+type Question = { test: 'exists' | 'installed' | 'user'; subject: string };
 
 /** A name push can put into a certificate's subject: a host name or an address, else a fixed one. */
 function commonNameOf(name: string): string {
@@ -102,8 +102,9 @@ function probeScript(marker: string, questions: Question[]): string {
     const test =
       question.test === 'exists'
         ? `[ -e ${subject} ]`
-        : question.test === 'executable'
-          ? `[ -x ${subject} ] && [ -f ${subject} ]`
+        : question.test === 'installed'
+          ? // A path that exists but is no executable file is not "not installed": its check says what is wrong.
+            `[ -e ${subject} ] || [ -L ${subject} ]`
           : `getent passwd ${subject} >/dev/null 2>&1`;
     return `if ${test}; then echo ${m} answer ${index} yes; else echo ${m} answer ${index} no; fi`;
   });
@@ -249,7 +250,7 @@ export async function checkPrerequisites(options: PrerequisiteOptions): Promise<
       if (!plain(prerequisite.path)) continue;
       programs.push({
         prerequisite,
-        program: ask({ test: 'executable', subject: prerequisite.path }),
+        program: ask({ test: 'installed', subject: prerequisite.path }),
         ...(prerequisite.user === undefined
           ? {}
           : { user: ask({ test: 'user', subject: prerequisite.user }) }),
