@@ -110,7 +110,8 @@ async function writeLabBundle(
       policy: file.policy ?? 'replace',
     })),
   );
-  const manifest = buildManifest(design, bundleFiles);
+  // Hand-made: no prerequisites, as a hand-made manifest has none (the units' programs are made up).
+  const manifest = { ...buildManifest(design, bundleFiles), prerequisites: [] };
   bundleCount += 1;
   const directory = join(scratch, `bundle-${bundleCount}`);
   const serial = options.serial === undefined ? [] : options.serial;
