@@ -1,6 +1,6 @@
 /**
  * `topoforge push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE]
- * [--known-hosts FILE] [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S]
+ * [--known-hosts FILE] [--concurrency N] [--design FILE] [--break-lock] [--lab-certs] [--command-timeout S]
  * [--connect-timeout S] [--manifest-digest DIGEST] [--json]` (docs/cli.md and docs/push.md).
  *
  * Exit 0 when every host changed or was unchanged, 1 when some host failed (a cancelled push
@@ -66,6 +66,8 @@ Options:
   --concurrency N     hosts at once (default ${DEFAULT_CONCURRENCY})
   --design FILE       the design of the bundle, for the roll-out order of older bundles
   --break-lock        take over a host's push lock whose push is gone (stale); never a live one
+  --lab-certs         create each missing certificate and key pair self-signed (create-only;
+                      fit for a lab only)
   --command-timeout S seconds one check or reload may run before it is killed and the host fails
                       with nothing replaced (default ${DEFAULT_COMMAND_TIMEOUT_MS / 1000})
   --connect-timeout S seconds to connect and finish the SSH handshake (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})
@@ -156,6 +158,7 @@ export async function runPush(
         concurrency: { type: 'string' },
         design: { type: 'string' },
         'break-lock': { type: 'boolean' },
+        'lab-certs': { type: 'boolean' },
         'command-timeout': { type: 'string' },
         'connect-timeout': { type: 'string' },
         'manifest-digest': { type: 'string' },
@@ -266,6 +269,7 @@ export async function runPush(
     ...(limits['command-timeout'] !== undefined ? { commandTimeoutMs: limits['command-timeout'] } : {}),
     ...(limits['connect-timeout'] !== undefined ? { connectTimeoutMs: limits['connect-timeout'] } : {}),
     breakLock: values['break-lock'] === true,
+    labCertificates: values['lab-certs'] === true,
     signal: cancel.signal,
     authentication: {
       ...(values.identity !== undefined ? { identityFile: values.identity } : {}),
@@ -304,6 +308,13 @@ function describeFiles(report: HostReport, dryRun: boolean): string {
   return parts.join(', ');
 }
 
+/** What the plan found of a host's prerequisites that did not stop it: lab certificates, software to install. */
+function printPrerequisites(report: HostReport, io: CliIo, c: Colors): void {
+  for (const line of report.prerequisites?.labCertificates ?? [])
+    io.stdout(`      ${c.yellow('+')} ${line}\n`);
+  for (const line of report.prerequisites?.notInstalled ?? []) io.stdout(`      ${c.yellow('!')} ${line}\n`);
+}
+
 function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): void {
   if (event.type === 'done') {
     const report = event.report;
@@ -313,6 +324,7 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): vo
         `  ${c.dim('=')} ${report.host.padEnd(width)} unchanged ${c.dim(`(${report.durationMs} ms)`)}\n`,
       );
       for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+      printPrerequisites(report, io, c);
       return;
     }
     const reloads = report.reloads.map((reload) => reload.command);
@@ -321,9 +333,10 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): vo
         `${reloads.length > 0 ? `; ran ${reloads.join(', ')}` : ''} ${c.dim(`(${report.durationMs} ms)`)}\n`,
     );
     for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+    printPrerequisites(report, io, c);
   } else if (event.type === 'failed') {
     io.stdout(
-      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(event.step === 'cancelled' ? 'not started' : `failed while ${event.step}`)}: ${event.message}\n`,
+      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(event.step === 'cancelled' ? 'not started' : `failed while ${event.step}`)}: ${event.message.replaceAll('\n', '\n      ')}\n`,
     );
     if (event.stderr) {
       const lines = event.stderr.split('\n');
@@ -332,6 +345,7 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): vo
         io.stdout(`      ${c.dim(`… ${lines.length - 12} more lines (--json has them all)`)}\n`);
     }
     for (const warning of event.report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+    printPrerequisites(event.report, io, c);
   }
 }
 

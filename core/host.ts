@@ -138,6 +138,11 @@ export interface PushRequest {
    * host and fingerprint are listed here; a changed key is refused whatever is listed.
    */
   confirmedHostKeys?: ConfirmedHostKey[];
+  /**
+   * Create each missing certificate and key pair self-signed on its host (`push --lab-certs`):
+   * create-only, fit for a lab only. A plan only says which it would create.
+   */
+  labCertificates?: boolean;
 }
 
 /** Which platform the renderer runs on; the app words a few labels differently per platform. */

@@ -24,7 +24,9 @@ import { SecretManifestError, readSecretFiles } from '../secrets/uploads';
 import type { SerialGroup } from './order';
 
 /** The manifest as push reads it: docs/bundle.md; `serial` may be missing from hand-made bundles. */
-export type PushManifest = Omit<Manifest, 'serial' | 'bundleFiles'> & {
+export type PushManifest = Omit<Manifest, 'serial' | 'bundleFiles' | 'prerequisites'> & {
+  /** What each host must have (core/prerequisites.ts); missing from older and hand-made bundles. */
+  prerequisites?: Manifest['prerequisites'];
   /**
    * Hosts to push one at a time, in the given order: each voting group (primary last) and the
    * hosts behind each entrypoint, as `buildManifest` writes it.
@@ -163,6 +165,7 @@ interface RawManifest {
   bundleFiles?: Manifest['bundleFiles'];
   secrets?: Manifest['secrets'];
   serial?: SerialGroup[];
+  prerequisites?: Manifest['prerequisites'];
 }
 
 /** Checks the manifest against its schema; the first problem names the field. */
@@ -339,6 +342,7 @@ async function readBundle(
     ...(raw.bundleFiles ? { bundleFiles: raw.bundleFiles } : {}),
     secrets: raw.secrets ?? [],
     ...(raw.serial ? { serial: raw.serial } : {}),
+    ...(raw.prerequisites ? { prerequisites: raw.prerequisites } : {}),
   };
   return {
     directory,

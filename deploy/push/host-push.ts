@@ -25,6 +25,9 @@ import type { ConnectOptions, Credentials, RunningCommand } from './connection';
 import { DIFF_SIZE_LIMIT, unifiedDiff } from './diff';
 import { SECRET_NOT_SHOWN } from '../secrets/uploads';
 import type { HostKeyDecision, HostKeyVerifier } from './host-key';
+import type { Prerequisite } from '../../core/prerequisites';
+import { checkPrerequisites, firstLines, stubbedCheck, sudoProblem } from './prerequisites';
+import type { PrerequisiteOutcome } from './prerequisites';
 import {
   ancestorDirectories,
   backupPathOf,
@@ -86,6 +89,10 @@ export interface HostPushContext {
   holder: string;
   /** Cancels the push: the host ends with its old files. */
   signal?: AbortSignal;
+  /** What the manifest says this host must have (core/prerequisites.ts), checked in the plan. */
+  prerequisites?: readonly Prerequisite[];
+  /** `--lab-certs`: create missing certificate and key pairs, self-signed, create-only. */
+  labCertificates?: boolean;
 }
 
 /** A file with what the plan decided for it. */
@@ -161,6 +168,8 @@ class HostRun {
   /** Names this run's temporary and backup files on the host. */
   readonly id = newRunId();
   readonly started = performance.now();
+  /** What the plan found of the host's prerequisites. */
+  prerequisites?: PrerequisiteOutcome;
 
   constructor(readonly context: HostPushContext) {
     const host = context.host;
@@ -200,8 +209,10 @@ export async function pushHost(context: HostPushContext): Promise<HostReport> {
   try {
     connection = await connect(run);
     run.checkCancelled();
+    await checkSudo(run, connection);
     held = await lock(run, connection);
     run.checkCancelled();
+    await prerequisites(run, connection);
     const planned = await plan(run, connection);
     if (context.dryRun) {
       await addDiffs(run, connection, planned.changed);
@@ -336,6 +347,51 @@ async function connect(run: HostRun): Promise<SshConnection> {
     context.emit({ type: 'host-key', host: host.id, hostKey: run.report.hostKey });
   }
   return connection;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites (deploy/push/prerequisites.ts)
+
+/** With `ssh.sudo`, whether `sudo -n` works, before push relies on it: a host without it says so in words. */
+async function checkSudo(run: HostRun, connection: SshConnection): Promise<void> {
+  const { context } = run;
+  if (!context.host.sudo) return;
+  // Part of the plan, ahead of the lock that needs sudo; its step shows in a failure, not as an event.
+  run.step = 'planning';
+  const result = await connection.exec('sudo -n true', '', {
+    timeoutMs: context.commandTimeoutMs,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  const problem = sudoProblem(context.host, result);
+  if (problem === undefined) return;
+  run.report.prerequisites = { missing: [problem], notInstalled: [], labCertificates: [] };
+  throw new StepFailure(problem, { stderr: tail(result.stderr) });
+}
+
+/**
+ * docs/push.md, "Prerequisites": looks on the host for what the bundle needs there, before the
+ * plan; a missing certificate, key or interface stops the host with nothing uploaded.
+ */
+async function prerequisites(run: HostRun, connection: SshConnection): Promise<void> {
+  const { context } = run;
+  const listed = (context.prerequisites ?? []).filter((prerequisite) => prerequisite.kind !== 'sudo');
+  if (listed.length === 0) return;
+  run.enter('planning');
+  const outcome = await checkPrerequisites({
+    host: context.host,
+    prerequisites: listed,
+    run: (script) => runScript(run, connection, script),
+    labCertificates: context.labCertificates === true,
+    dryRun: context.dryRun,
+  });
+  run.prerequisites = outcome;
+  run.report.prerequisites = outcome.report;
+  const { missing } = outcome.report;
+  if (missing.length > 0)
+    throw new StepFailure(
+      `${plural(missing.length, 'prerequisite')} missing on ${context.host.id}, so nothing was uploaded:\n` +
+        missing.map((line) => `- ${line}`).join('\n'),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -638,7 +694,7 @@ async function surveyBySftp(
  */
 async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> {
   const { context, report } = run;
-  run.enter('planning');
+  if (run.step !== 'planning') run.enter('planning');
   const { host, files } = context;
   const destinations = files.map((file) => rootedPath(host.root, file.path));
   const directories = ancestorDirectories(destinations);
@@ -685,7 +741,7 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
   const changed = planned.filter(
     (entry) => entry.report.action === 'create' || entry.report.action === 'update',
   );
-  const reloads = reloadsOf(changed);
+  const reloads = reloadsOf(changed, run.prerequisites?.held);
   const commands: PlannedCommand[] = [
     ...changed.flatMap((entry): PlannedCommand[] =>
       entry.file.check === undefined
@@ -693,7 +749,7 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
         : [
             {
               step: 'checking',
-              command: checkCommandOf(entry.file, temporaryPathOf(entry.destination, run.id)),
+              command: checkCommandOf(entry.file, temporaryPathOf(entry.destination, run.id), run),
               path: entry.file.path,
             },
           ],
@@ -734,16 +790,25 @@ function secretOwnerWarnings(planned: PlannedFile[]): string[] {
  * file the catalogue knows; a hand-made manifest's own text (which the person vouched for by its
  * digest) with `{}` replaced otherwise.
  */
-function checkCommandOf(file: PushFile, path: string): string {
-  if (file.checkWords !== undefined) return checkCommandFor(file.checkWords, path);
-  return (file.check ?? '').replaceAll('{}', shellQuote(path));
+function checkCommandOf(file: PushFile, path: string, run: HostRun): string {
+  const command =
+    file.checkWords !== undefined
+      ? checkCommandFor(file.checkWords, path)
+      : (file.check ?? '').replaceAll('{}', shellQuote(path));
+  const stubs = run.prerequisites?.stubs.get(file.path);
+  return stubs === undefined ? command : stubbedCheck(command, stubs);
 }
 
-/** The reloads a set of changed files needs, each once, in file order; daemon-reload first for units. */
-function reloadsOf(changed: PlannedFile[]): string[] {
+/**
+ * The reloads a set of changed files needs, each once, in file order; daemon-reload first for
+ * units. A file whose program is not installed (`held`) is installed without its reload: its unit
+ * is neither enabled nor started.
+ */
+function reloadsOf(changed: PlannedFile[], held: ReadonlySet<string> = new Set()): string[] {
   const reloads: string[] = [];
   if (changed.some((entry) => UNIT_DIRECTORY.test(entry.file.path))) reloads.push(DAEMON_RELOAD);
   for (const entry of changed) {
+    if (held.has(entry.file.path)) continue;
     const reload = entry.file.reload;
     if (reload !== undefined && !reloads.includes(reload)) reloads.push(reload);
   }
@@ -1003,7 +1068,7 @@ async function commit(
     mode: octal(entry.file.mode),
     ...(entry.file.owner ? { owner: entry.file.owner } : {}),
     ...(entry.file.secret ? { rootUntilOwnerExists: true } : {}),
-    ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!) } : {}),
+    ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!, run) } : {}),
     createOnly: entry.file.policy === 'create-only',
   }));
   const marker = newMarker();
@@ -1165,7 +1230,9 @@ function commitFailure(
         checks.length === 1 && first.timedOut
           ? `the check of ${names} timed out after ${limit} s (\`${command}\`): it was killed, and nothing was replaced`
           : `the check of ${names} failed` +
-            (checks.length === 1 ? ` (\`${command}\` exited ${first.exitCode})` : '') +
+            (checks.length === 1
+              ? ` (\`${command}\` exited ${first.exitCode}${first.output.trim() === '' ? '' : `: ${firstLines(first.output)}`})`
+              : `: ${checks.map((failure) => `${pathOf(failure.file)}: ${firstLines(failure.output) || `exit ${failure.exitCode}`}`).join('; ')}`) +
             '; nothing was replaced';
     } else if (first.what === 'prepare') {
       message = `cannot prepare ${path ?? 'the folders'} on the host; nothing was replaced`;

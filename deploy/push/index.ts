@@ -75,6 +75,11 @@ export interface PushOptions {
   /** Take over a host's stale push lock, whose push is gone (`--break-lock`). Never a live one. */
   breakLock?: boolean;
   /**
+   * `--lab-certs`: on a host where a certificate and its key are both missing, create them
+   * self-signed (create-only, fit for a lab only) instead of stopping the host.
+   */
+  labCertificates?: boolean;
+  /**
    * Cancels the push: hosts not started yet are not started, and every host being pushed ends
    * with its old files (a commit already running on a host restores them).
    */
@@ -298,6 +303,10 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
         connectTimeoutMs,
         breakLock: options.breakLock === true,
         holder,
+        prerequisites: (bundle.manifest.prerequisites ?? []).filter(
+          (prerequisite) => prerequisite.host === id,
+        ),
+        labCertificates: options.labCertificates === true,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.connect ? { connect: options.connect } : {}),
       });

@@ -107,6 +107,7 @@ export const requestSchemas: {
           additionalProperties: false,
         },
       },
+      labCertificates: { type: 'boolean', nullable: true },
     },
     required: ['designText'],
     additionalProperties: false,

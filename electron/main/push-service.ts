@@ -113,6 +113,7 @@ export class PushService<Window> {
         bundle: bundle.bundle,
         ...(request.hosts && request.hosts.length > 0 ? { hosts: request.hosts } : {}),
         dryRun,
+        labCertificates: request.labCertificates === true,
         ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
         authentication: this.options.authentication?.() ?? defaultPushAuthentication(),
         hostKeys: {

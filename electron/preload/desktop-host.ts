@@ -69,6 +69,7 @@ export function createDesktopHost(ipc: HostIpc) {
   });
   const pushMessage = (request: PushRequest): PushRequest => ({
     designText: request.designText,
+    ...(request.labCertificates === true ? { labCertificates: true } : {}),
     ...(request.hosts !== undefined ? { hosts: [...request.hosts] } : {}),
     ...(request.confirmedHostKeys !== undefined
       ? {
