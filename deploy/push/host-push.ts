@@ -741,7 +741,7 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
   const changed = planned.filter(
     (entry) => entry.report.action === 'create' || entry.report.action === 'update',
   );
-  const reloads = reloadsOf(changed, run.prerequisites?.held);
+  const reloads = reloadsOf(changed, planned, run.prerequisites?.held);
   const commands: PlannedCommand[] = [
     ...changed.flatMap((entry): PlannedCommand[] =>
       entry.file.check === undefined
@@ -804,13 +804,22 @@ function checkCommandOf(file: PushFile, path: string, run: HostRun): string {
  * units. A file whose program is not installed (`held`) is installed without its reload: its unit
  * is neither enabled nor started.
  */
-function reloadsOf(changed: PlannedFile[], held: ReadonlySet<string> = new Set()): string[] {
+function reloadsOf(
+  changed: PlannedFile[],
+  planned: PlannedFile[],
+  held: ReadonlySet<string> = new Set(),
+): string[] {
+  // A unit whose program is not installed is neither started nor restarted: not for its own files
+  // (held), and not for a file it shares a reload with, such as its secret (mongod's keyFile).
+  const heldReloads = new Set(
+    planned.filter((entry) => held.has(entry.file.path)).map((entry) => entry.file.reload),
+  );
   const reloads: string[] = [];
   if (changed.some((entry) => UNIT_DIRECTORY.test(entry.file.path))) reloads.push(DAEMON_RELOAD);
   for (const entry of changed) {
     if (held.has(entry.file.path)) continue;
     const reload = entry.file.reload;
-    if (reload !== undefined && !reloads.includes(reload)) reloads.push(reload);
+    if (reload !== undefined && !heldReloads.has(reload) && !reloads.includes(reload)) reloads.push(reload);
   }
   return reloads;
 }
