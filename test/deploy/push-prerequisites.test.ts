@@ -17,7 +17,7 @@ import type { HostReport, PushReport } from '../../core/push';
 import { nodeSha256 } from '../../deploy/hash';
 import { writeBundle } from '../../deploy/write-bundle';
 import { checkedDesign, loadExample } from '../fixtures/examples';
-import { requireSshd, startSshLab } from '../lab/sshd';
+import { labInterface, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
 import { removeTemporaryFolderSync, temporaryFolderSync } from '../lab/temporary';
 import { pushCli } from './push-lab';
@@ -53,6 +53,8 @@ function onLab(design: Design, lab: SshLab): Design {
     const labHost = lab.hosts[index]!;
     const ssh = (host.ssh ?? {}) as { sudo?: boolean };
     host.address = labHost.address;
+    // The VM's interface where the design relies on the default (Tessera names its own, ens192).
+    if (host.interface === undefined && labInterface() !== 'eth0') host.interface = labInterface();
     host.ssh = { user: 'root', port: labHost.port, root: '/', sudo: ssh.sudo === true };
   });
   return checkedDesign(raw);
@@ -149,7 +151,7 @@ describe.skipIf(!enabled)('the first push of every seed example to fresh lab hos
               expect(host.prerequisites?.missing).toEqual([
                 expect.stringMatching(
                   new RegExp(
-                    `^interface ens192 does not exist on ${id}; it has [^:]*eth0[^:]*: set hosts\\[${id}\\]\\.interface ` +
+                    `^interface ens192 does not exist on ${id}; it has [^:]*${labInterface()}[^:]*: set hosts\\[${id}\\]\\.interface ` +
                       '\\(keepalived holds the floating address 10\\.40\\.0\\.10 on it\\)$',
                   ),
                 ),

@@ -18,6 +18,7 @@ import {
   constants,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -90,6 +91,17 @@ export interface SshLabOptions {
   addresses?: string[];
   /** False: no stub `sudo` on the hosts, as on a fresh host without sudo installed (default true). */
   sudo?: boolean;
+}
+
+/**
+ * The network interface a lab host has for keepalived (lab hosts share the machine's network):
+ * `eth0` where the machine has it (the design default), else its first other than `lo`.
+ */
+export function labInterface(): string {
+  const names = readdirSync('/sys/class/net')
+    .filter((name) => name !== 'lo')
+    .sort();
+  return names.includes('eth0') ? 'eth0' : (names[0] ?? 'eth0');
 }
 
 const MINIMAL_BASHRC =
