@@ -96,8 +96,10 @@ export function validateOf(check: string): string {
 /** `user:group` as the copy module's `owner` and `group`; nothing when the manifest sets no owner. */
 function ownerFields(owner: string | undefined): { owner?: string; group?: string } {
   if (owner === undefined) return {};
-  const [user, group] = owner.split(':');
-  return { owner: user!, ...(group ? { group } : {}) };
+  // A user name holds no colon: the first one splits user from group, as chown reads it.
+  const colon = owner.indexOf(':');
+  if (colon < 0) return { owner };
+  return { owner: owner.slice(0, colon), group: owner.slice(colon + 1) };
 }
 
 /**
@@ -106,6 +108,16 @@ function ownerFields(owner: string | undefined): { owner?: string; group?: strin
  * places where values go can be found again.
  */
 function placeholderOf(name: SecretName): string {
+  const known = PLACEHOLDERS.get(name);
+  if (known !== undefined) return known;
+  const placeholder = makePlaceholder(name);
+  PLACEHOLDERS.set(name, placeholder);
+  return placeholder;
+}
+
+const PLACEHOLDERS = new Map<SecretName, string>();
+
+function makePlaceholder(name: SecretName): string {
   const seed = sha256Hex(`topoforge ansible placeholder ${name}`);
   const { bytes, encoding } = SECRETS[name];
   if (encoding === 'hex') return seed.repeat(Math.ceil((bytes * 2) / seed.length)).slice(0, bytes * 2);
@@ -219,6 +231,7 @@ function yamlOf(value: unknown, trusted: (text: string) => boolean = () => false
   const document = new Document(value, { aliasDuplicateObjects: false });
   visit(document, {
     Scalar(key, node) {
+      if (node.value === FOLDERS_TASK) node.comment = ' noqa: risky-file-permissions';
       if (key !== 'key' && isScalar(node) && typeof node.value === 'string' && !trusted(node.value))
         node.tag = '!unsafe';
     },
@@ -237,9 +250,19 @@ const PLAY_VARIABLES = {
     "{{ topoforge_changed | selectattr('reload', 'defined') | map(attribute='reload') | unique | list }}",
 };
 
+/** The task that makes missing folders; ansible-lint is told why it sets no mode. */
+const FOLDERS_TASK = 'Create the folders the files go in';
+
 /** The tasks of every play: the same for every host, driven by its host_vars. */
 function tasks(): unknown[] {
   return [
+    {
+      // As push does: a missing folder is made (0755 under the default umask); an existing one is
+      // left as it is, its mode and owner included, which is why no mode is given.
+      name: FOLDERS_TASK,
+      'ansible.builtin.file': { path: '{{ item }}', state: 'directory' },
+      loop: "{{ (topoforge_files | default([]) + topoforge_secret_files | default([])) | map(attribute='dest') | map('dirname') | unique | list }}",
+    },
     {
       name: 'Place the files of the bundle',
       'ansible.builtin.copy': {
