@@ -8,7 +8,7 @@
  * the playbook runs is this module's own, fixed text. Secrets are never in the output: each secret
  * file is rendered on the host from Ansible Vault variables (`vault_<scope>_<secret>`).
  */
-import { Document, isScalar, visit } from 'yaml';
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { bundlePathOf } from '../bundle-path';
 import { DAEMON_RELOAD, UNIT_DIRECTORY } from '../daemons';
 import { indexDesign } from '../design-index';
@@ -226,17 +226,41 @@ function designGroups(design: Design, hosts: ReadonlySet<string>): Map<string, s
   );
 }
 
-/** YAML text of `value`, every string that is not a key tagged `!unsafe` unless `trusted` says so. */
+/**
+ * The YAML node of `value`, every string value (never a key) tagged `!unsafe` unless `trusted`
+ * says so. Built directly rather than through `createNode` and a `visit`: a 1,000-host export
+ * makes thousands of these documents.
+ */
+function nodeOf(value: unknown, trusted: (text: string) => boolean): unknown {
+  if (typeof value === 'string') {
+    const scalar = new Scalar(value);
+    if (value === FOLDERS_TASK) scalar.comment = ' noqa: risky-file-permissions';
+    if (!trusted(value)) scalar.tag = '!unsafe';
+    return scalar;
+  }
+  if (Array.isArray(value)) {
+    const sequence = new YAMLSeq();
+    sequence.items = value.map((item) => nodeOf(item, trusted));
+    return sequence;
+  }
+  if (value !== null && typeof value === 'object') {
+    const map = new YAMLMap();
+    map.items = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .map(([key, item]) => new Pair(new Scalar(key), nodeOf(item, trusted)));
+    return map;
+  }
+  return new Scalar(value);
+}
+
+/**
+ * YAML text of `value` (see {@link nodeOf}). Strings are double-quoted: every escape is YAML's
+ * own, and the yaml package writes them faster than it decides whether a plain scalar is safe.
+ */
 function yamlOf(value: unknown, trusted: (text: string) => boolean = () => false, lineWidth = 0): string {
-  const document = new Document(value, { aliasDuplicateObjects: false });
-  visit(document, {
-    Scalar(key, node) {
-      if (node.value === FOLDERS_TASK) node.comment = ' noqa: risky-file-permissions';
-      if (key !== 'key' && isScalar(node) && typeof node.value === 'string' && !trusted(node.value))
-        node.tag = '!unsafe';
-    },
-  });
-  return `---\n${document.toString({ lineWidth })}`;
+  const document = new Document();
+  document.contents = nodeOf(value, trusted) as Document['contents'];
+  return `---\n${document.toString({ lineWidth, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' })}`;
 }
 
 /** Play variables: the longer expressions of the tasks and handlers, by name (Jinja is lazy). */
