@@ -8,6 +8,7 @@
  *   Ansible (when `ansible-core` is installed);
  * - canvas (`bench/canvas.ts`): the designer with 1,000 and 5,000 services beside plain React Flow in
  *   headless Chromium;
+ * - ansible (`bench/ansible.ts`): the Ansible export of 1,000 hosts beside generating their bundle;
  * - configs (`bench/configs.ts`): the generated nginx and HAProxy configs under wrk beside
  *   hand-tuned references of the same topology (needs root, nginx, HAProxy and wrk).
  *
@@ -22,6 +23,7 @@ const BENCHMARKS = {
   core: 'core.ts',
   push: 'push.ts',
   canvas: 'canvas.ts',
+  ansible: 'ansible.ts',
   configs: 'configs.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;

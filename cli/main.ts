@@ -19,6 +19,7 @@ import { generateBundle } from '../core/generate/index';
 import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';
 import { nodeSha256 } from '../deploy/hash';
+import { runExport } from './export';
 import { runPush } from './push';
 import { runSecrets } from './secrets';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
@@ -45,6 +46,8 @@ Commands:
        [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S] [--json]
                                            put a bundle on its hosts over SSH: verified host keys, a diff
                                            first, atomic replace, reload, rollback on failure
+  export ansible BUNDLE --out DIR [--design FILE] [--manifest-digest D] [--json]
+                                           the bundle as an Ansible inventory and playbook, for fleets
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
 
@@ -108,6 +111,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     simulate: runSimulate,
     generate: runGenerate,
     push: runPush,
+    export: runExport,
     secrets: runSecrets,
   };
   const run = commands[command];
