@@ -472,3 +472,28 @@ export function vaultVariablesOf(manifest: AnsibleManifest): string[] {
     ),
   ].sort();
 }
+
+/**
+ * The Ansible export of a bundle generated in this process (the designer's File › Export Ansible
+ * playbook): its files' contents come from the bundle itself, and the design given must be the
+ * one it was generated from.
+ */
+export function exportBundleToAnsible(
+  bundle: { manifest: AnsibleManifest; files: readonly { host?: string; path: string; content: string }[] },
+  design?: Design,
+): AnsibleFile[] {
+  const contents = new Map(
+    bundle.files
+      .filter((file) => file.host !== undefined)
+      .map((file) => [`${file.host}\n${file.path}`, file.content]),
+  );
+  return exportAnsible({
+    manifest: bundle.manifest,
+    contentOf: (file) => {
+      const content = contents.get(`${file.host}\n${file.path}`);
+      if (content === undefined) throw new Error(`the bundle has no ${file.path} for ${file.host}`);
+      return content;
+    },
+    ...(design ? { design } : {}),
+  });
+}

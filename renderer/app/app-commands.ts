@@ -83,6 +83,15 @@ shell('export-bundle', {
   testId: 'menu-export-bundle',
   run: (app) => exportBundle(app),
 });
+shell('export-ansible', {
+  label: (app) =>
+    app.host.platform === 'browser'
+      ? 'Export Ansible playbook (zip)'
+      : SHELL_COMMANDS['export-ansible'].label,
+  menus: [{ menu: 'file', group: '3-export', order: 1.5, only: 'browser' }],
+  testId: 'menu-export-ansible',
+  run: (app) => exportBundle(app, 'ansible'),
+});
 registry.register({
   id: 'file.export-png',
   label: 'Export picture (PNG)',

@@ -21,6 +21,7 @@ import {
   placeService,
   removeItems,
 } from '../../core/edit';
+import type { BundleExportFormat } from '../../core/host';
 import type { ConnectionKind, Point } from '../../core/edit';
 import { describeProblem, parseDesign } from '../../core/load';
 import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
@@ -183,8 +184,14 @@ export async function saveDesign(services: AppServices, options: { saveAs?: bool
   }
 }
 
-/** Generates the bundle and exports it; asks first while error findings remain (as `--force`). */
-export async function exportBundle(services: AppServices): Promise<void> {
+/**
+ * Generates the bundle and exports it, or its Ansible playbook (docs/ansible.md); asks first while
+ * error findings remain (as `--force`).
+ */
+export async function exportBundle(
+  services: AppServices,
+  format: BundleExportFormat = 'bundle',
+): Promise<void> {
   const state = services.store.getState();
   const errors = state.analysis?.counts.error ?? 0;
   const run = async () => {
@@ -192,18 +199,23 @@ export async function exportBundle(services: AppServices): Promise<void> {
     try {
       const response = await services.generate({ kind: 'bundle', revision: 0, design });
       if (response.kind !== 'bundle') return;
-      const name = fileNameOf(design).replace(/\.topo\.json$/, '-bundle');
+      const name = fileNameOf(design).replace(/\.topo\.json$/, format === 'ansible' ? '-ansible' : '-bundle');
       const result = await services.host.exportBundle({
         name,
         bundle: response.bundle,
         designText: designText(design),
+        ...(format === 'ansible' ? { format, design } : {}),
       });
       if (result)
         services.store
           .getState()
-          .notify(`Exported ${result.fileCount} files to ${result.location}`, 'success');
+          .notify(
+            `Exported ${format === 'ansible' ? 'the Ansible playbook, ' : ''}${result.fileCount} files, to ${result.location}`,
+            'success',
+          );
     } catch (error) {
-      services.store.getState().notify(`Could not export the bundle: ${String(error)}`, 'error');
+      const what = format === 'ansible' ? 'the Ansible playbook' : 'the bundle';
+      services.store.getState().notify(`Could not export ${what}: ${String(error)}`, 'error');
     }
   };
   if (errors === 0) return run();
