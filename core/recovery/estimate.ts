@@ -173,7 +173,11 @@ class RecoveryWalker {
         const failTimeoutMs =
           (checked?.kind === 'app' ? checked.healthCheck?.intervalMs : undefined) ??
           NGINX_SETTINGS.defaultFailTimeoutMs;
-        return nginxDetection({ loss, target, failTimeoutSeconds: Math.max(1, Math.ceil(failTimeoutMs / 1000)) });
+        return nginxDetection({
+          loss,
+          target,
+          failTimeoutSeconds: Math.max(1, Math.ceil(failTimeoutMs / 1000)),
+        });
       };
     }
     return undefined;
@@ -183,7 +187,11 @@ class RecoveryWalker {
     const members = this.index.membersByGroup.get(group.id) ?? [];
     switch (group.kind) {
       case 'pool':
-        return quickestRecovery(members.filter((m) => this.serves(m.id)).map((m) => this.item(m.id) ?? NO_RECOVERY)) ?? NO_RECOVERY;
+        return (
+          quickestRecovery(
+            members.filter((m) => this.serves(m.id)).map((m) => this.item(m.id) ?? NO_RECOVERY),
+          ) ?? NO_RECOVERY
+        );
       case 'mongodb-replica-set': {
         const electable = members.filter((m) => m.kind === 'mongodb' && mongoPriorityOf(m) > 0);
         const primary = [...electable].sort((a, b) => mongoPriorityOf(b) - mongoPriorityOf(a))[0];
@@ -194,8 +202,9 @@ class RecoveryWalker {
         const primary = members.find((m) => m.kind === 'redis' && m.primary === true);
         if (primary === undefined || !this.lost(primary.id)) return NO_RECOVERY;
         const promoted =
-          members.find((m) => m.kind === 'redis' && m !== primary && replicaPriorityOf(m) > 0 && this.serves(m.id))
-            ?.id ?? 'a replica';
+          members.find(
+            (m) => m.kind === 'redis' && m !== primary && replicaPriorityOf(m) > 0 && this.serves(m.id),
+          )?.id ?? 'a replica';
         return sentinelFailover({ group: group.id, promoted, downAfterMs: group.downAfterMs });
       }
       case 'quorum':
@@ -228,7 +237,8 @@ class RecoveryWalker {
     const service = this.index.services.get(id);
     if (service?.host !== undefined) {
       const site = this.index.hosts.get(service.host)?.site;
-      if (this.failed.has(service.host) || (site !== undefined && this.failed.has(site))) return 'unreachable';
+      if (this.failed.has(service.host) || (site !== undefined && this.failed.has(site)))
+        return 'unreachable';
     }
     if (this.failed.has(id)) return 'refused';
     return 'unhealthy';

@@ -10,15 +10,7 @@ import { DEFAULT_DOWN_AFTER_MS } from '../generate/redis';
 
 /** The mechanism that sets an entrypoint's recovery (docs/cli.md, `simulate --json`). */
 export type RecoveryMechanism =
-  | 'keepalived'
-  | 'haproxy'
-  | 'nginx'
-  | 'external-lb'
-  | 'sentinel'
-  | 'mongodb'
-  | 'quorum'
-  | 'manual'
-  | 'none';
+  'keepalived' | 'haproxy' | 'nginx' | 'external-lb' | 'sentinel' | 'mongodb' | 'quorum' | 'manual' | 'none';
 
 /** How long clients of an entrypoint wait after a failure, and why. */
 export interface Recovery {
@@ -102,7 +94,11 @@ export function keepalivedTakeover(options: {
  * refused. A server that still accepts connections but fails its health check is taken out after
  * `fall` checks, `inter` apart.
  */
-export function haproxyDetection(options: { loss: TargetLoss; target: string; intervalMs: number }): Recovery {
+export function haproxyDetection(options: {
+  loss: TargetLoss;
+  target: string;
+  intervalMs: number;
+}): Recovery {
   const checks = (HAPROXY_FALL * options.intervalMs) / 1000;
   if (options.loss === 'unhealthy' || !HAPROXY_OBSERVES_CONNECTIONS) {
     return {
@@ -134,7 +130,11 @@ export function haproxyDetection(options: { loss: TargetLoss; target: string; in
  * to nothing when the connection is refused or the server answers 502, 503 or 504. After
  * `max_fails` such failures within `fail_timeout` the server is left out for `fail_timeout`.
  */
-export function nginxDetection(options: { loss: TargetLoss; target: string; failTimeoutSeconds: number }): Recovery {
+export function nginxDetection(options: {
+  loss: TargetLoss;
+  target: string;
+  failTimeoutSeconds: number;
+}): Recovery {
   const leftOut = `left out after max_fails ${NGINX_SETTINGS.maxFails} within fail_timeout ${figure(options.failTimeoutSeconds)}`;
   if (options.loss === 'unreachable') {
     return {
@@ -186,7 +186,11 @@ export const SENTINEL_AGREEMENT_SECONDS = 1;
  * subjectively down after `down-after-milliseconds`, objectively down once `quorum` Sentinels
  * agree, and a replica is promoted after the leader's election.
  */
-export function sentinelFailover(options: { group: string; promoted: string; downAfterMs?: number }): Recovery {
+export function sentinelFailover(options: {
+  group: string;
+  promoted: string;
+  downAfterMs?: number;
+}): Recovery {
   const downAfter = (options.downAfterMs ?? DEFAULT_DOWN_AFTER_MS) / 1000;
   return {
     seconds: round(downAfter + SENTINEL_AGREEMENT_SECONDS),
@@ -252,7 +256,13 @@ export function longestRecovery(recoveries: readonly Recovery[]): Recovery {
   let longest: Recovery = NO_RECOVERY;
   for (const recovery of recoveries) {
     if (longest.seconds === null) break;
-    if (recovery.seconds === null || recovery.seconds > longest.seconds) longest = recovery;
+    // On a tie, the mechanism that acted names the result rather than `none`.
+    if (
+      recovery.seconds === null ||
+      recovery.seconds > longest.seconds ||
+      (recovery.seconds === longest.seconds && longest.by === 'none')
+    )
+      longest = recovery;
   }
   return longest;
 }

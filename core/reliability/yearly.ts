@@ -74,16 +74,12 @@ export function unavailabilityOf(rate: FailureRate): number {
 
 /** The failure rate of a host: its own, else the design's default, else {@link DEFAULT_HOST_RATE}. */
 export function hostRateOf(index: DesignIndex, host: string): FailureRate {
-  return (
-    index.hosts.get(host)?.reliability ?? index.design.reliability?.host ?? DEFAULT_HOST_RATE
-  );
+  return index.hosts.get(host)?.reliability ?? index.design.reliability?.host ?? DEFAULT_HOST_RATE;
 }
 
 /** The failure rate of a site: its own, else the design's default, else {@link DEFAULT_SITE_RATE}. */
 export function siteRateOf(index: DesignIndex, site: string): FailureRate {
-  return (
-    index.sites.get(site)?.reliability ?? index.design.reliability?.site ?? DEFAULT_SITE_RATE
-  );
+  return index.sites.get(site)?.reliability ?? index.design.reliability?.site ?? DEFAULT_SITE_RATE;
 }
 
 /** Computes every entrypoint's yearly availability. */
@@ -104,9 +100,14 @@ export function computeYearlyAvailability(model: AvailabilityModel): YearlyAvail
         continue;
       }
       if (seconds === 0) continue;
-      const share = (seconds / 3600) / single.rate.mtbfHours;
+      const share = seconds / 3600 / single.rate.mtbfHours;
       failover += share;
-      lost.push({ failed: [single.failed], kind: 'failover', downtimeMinutesPerYear: share * MINUTES_PER_YEAR, share: 0 });
+      lost.push({
+        failed: [single.failed],
+        kind: 'failover',
+        downtimeMinutesPerYear: share * MINUTES_PER_YEAR,
+        share: 0,
+      });
     }
     const unavailable = combinations.probability + failover;
     const contributors = [
@@ -119,9 +120,11 @@ export function computeYearlyAvailability(model: AvailabilityModel): YearlyAvail
       ...lost,
     ];
     for (const contributor of contributors)
-      contributor.share = unavailable === 0 ? 0 : contributor.downtimeMinutesPerYear / MINUTES_PER_YEAR / unavailable;
+      contributor.share =
+        unavailable === 0 ? 0 : contributor.downtimeMinutesPerYear / MINUTES_PER_YEAR / unavailable;
     contributors.sort(
-      (a, b) => b.downtimeMinutesPerYear - a.downtimeMinutesPerYear || a.failed.join().localeCompare(b.failed.join()),
+      (a, b) =>
+        b.downtimeMinutesPerYear - a.downtimeMinutesPerYear || a.failed.join().localeCompare(b.failed.join()),
     );
     const availability = 1 - unavailable;
     return {
@@ -185,7 +188,11 @@ interface StaticResult {
  * combinations (see the file comment). A `manual` entrypoint counts as up here: in combinations
  * of failures a person has started the cold standby.
  */
-function staticUnavailability(model: AvailabilityModel, entrypoint: string, components: Component[]): StaticResult {
+function staticUnavailability(
+  model: AvailabilityModel,
+  entrypoint: string,
+  components: Component[],
+): StaticResult {
   const n = components.length;
   // tailUp[k]: probability that every component from k on is up.
   const tailUp = new Float64Array(n + 1);

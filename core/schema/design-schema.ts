@@ -72,8 +72,18 @@ const failureRate = (description: string): Schema => ({
   required: ['mtbfHours', 'mttrHours'],
   description,
   properties: {
-    mtbfHours: { type: 'number', exclusiveMinimum: 0, maximum: 1e9, description: 'Mean time between failures, hours.' },
-    mttrHours: { type: 'number', exclusiveMinimum: 0, maximum: 1e9, description: 'Mean time to repair, hours.' },
+    mtbfHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      description: 'Mean time between failures, hours.',
+    },
+    mttrHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      description: 'Mean time to repair, hours.',
+    },
   },
 });
 

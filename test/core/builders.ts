@@ -9,7 +9,12 @@ import type { Design, Entrypoint, Group, Host, Link, Service, Site } from '../..
 export interface DesignInput {
   name?: string;
   sites?: { id: string; label?: string; reliability?: { mtbfHours: number; mttrHours: number } }[];
-  hosts?: { id: string; address?: string; site?: string; reliability?: { mtbfHours: number; mttrHours: number } }[];
+  hosts?: {
+    id: string;
+    address?: string;
+    site?: string;
+    reliability?: { mtbfHours: number; mttrHours: number };
+  }[];
   services: Record<string, unknown>[];
   groups?: Record<string, unknown>[];
   links?: Record<string, unknown>[];

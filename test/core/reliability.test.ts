@@ -164,7 +164,12 @@ function randomSmallDesign(random: () => number, n: number): Design {
     host: pick(hostIds),
     ...(i > 0 && random() < 0.3 ? { mode: 'cold-standby' } : {}),
   }));
-  const members = ['m1', 'm2', 'm3'].map((id) => ({ id, kind: 'mongodb', host: pick(hostIds), group: 'rs0' }));
+  const members = ['m1', 'm2', 'm3'].map((id) => ({
+    id,
+    kind: 'mongodb',
+    host: pick(hostIds),
+    group: 'rs0',
+  }));
   const links: Record<string, unknown>[] = apps.map((a) => ({ from: 'lb', to: a.id }));
   for (const app of apps) {
     if (random() < 0.6) links.push({ from: app.id, to: 'rs0' });
@@ -215,9 +220,10 @@ describe('Monte Carlo cross-check on random small designs', () => {
         const estimate = (downCounts.get(e.id) ?? 0) / samples;
         const standardError = Math.sqrt(Math.max(e.static * (1 - e.static), 1e-6) / samples);
         expect(e.bound).toBeLessThan(ERROR_TARGET);
-        expect(Math.abs(estimate - e.static), `${design.name} ${e.id}: exact ${e.static}, sampled ${estimate}`).toBeLessThan(
-          4.5 * standardError,
-        );
+        expect(
+          Math.abs(estimate - e.static),
+          `${design.name} ${e.id}: exact ${e.static}, sampled ${estimate}`,
+        ).toBeLessThan(4.5 * standardError);
         if (e.static > 0.05) checked++;
       }
     }
