@@ -36,12 +36,18 @@ export interface EntrypointRecovery {
 }
 
 /**
- * Estimates every entrypoint's recovery in an evaluated scenario. `model` gives the baseline, so
- * that only what this scenario lost counts.
+ * Estimates every entrypoint's recovery in an evaluated scenario (or only those named in `only`).
+ * `model` gives the baseline, so that only what this scenario lost counts.
  */
-export function estimateRecovery(model: AvailabilityModel, evaluation: Evaluation): EntrypointRecovery[] {
+export function estimateRecovery(
+  model: AvailabilityModel,
+  evaluation: Evaluation,
+  only?: ReadonlySet<string>,
+): EntrypointRecovery[] {
   const walker = new RecoveryWalker(model.index, model.baseline, evaluation);
-  return model.index.entrypoints.map((entrypoint) => ({
+  const entrypoints =
+    only === undefined ? model.index.entrypoints : model.index.entrypoints.filter((e) => only.has(e.id));
+  return entrypoints.map((entrypoint) => ({
     id: entrypoint.id,
     recovery: walker.entrypoint(entrypoint),
   }));

@@ -27,7 +27,7 @@ const MINUTES_PER_YEAR = 365 * 24 * 60;
 /** How many combinations one entrypoint may evaluate before the rest goes into the bound. */
 const EVALUATION_BUDGET = 200_000;
 /** Branches less likely than this are cut off, their probability reported in the bound. */
-const BRANCH_THRESHOLD = 1e-14;
+const BRANCH_THRESHOLD = 1e-11;
 
 /** What costs an entrypoint downtime: a combination of failures, or the failover after one. */
 export interface Contributor {
@@ -65,6 +65,11 @@ interface Component {
   id: string;
   /** Probability that it is down at a given moment. */
   down: number;
+  /**
+   * What the engine is told fails with it. A site stands for its hosts that the entrypoint depends
+   * on: the same state for that entrypoint, without recomputing the rest of the site.
+   */
+  fails: string[];
 }
 
 /** Steady-state unavailability of something that fails every `mtbfHours` and is repaired in `mttrHours`. */
@@ -85,9 +90,10 @@ export function siteRateOf(index: DesignIndex, site: string): FailureRate {
 /** Computes every entrypoint's yearly availability. */
 export function computeYearlyAvailability(model: AvailabilityModel): YearlyAvailability {
   const index = model.index;
-  const failovers = singleFailureRecoveries(model);
+  const cones = new Map(index.entrypoints.map((e) => [e.id, componentsOf(index, e.targets)]));
+  const failovers = singleFailureRecoveries(model, cones);
   const entrypoints = index.entrypoints.map((entrypoint) => {
-    const components = componentsOf(index, entrypoint.targets);
+    const components = cones.get(entrypoint.id)!;
     const combinations = staticUnavailability(model, entrypoint.id, components);
     const lost: Contributor[] = [];
     let failover = 0;
@@ -165,9 +171,13 @@ function componentsOf(index: DesignIndex, targets: readonly string[]): Component
   }
   const sites = new Set([...hosts].map((h) => index.hosts.get(h)?.site).filter((s) => s !== undefined));
   const components: Component[] = [
-    ...[...hosts].map((id) => ({ id, down: unavailabilityOf(hostRateOf(index, id)) })),
-    ...[...sites].map((id) => ({ id: id as string, down: unavailabilityOf(siteRateOf(index, id)) })),
-    ...[...external].map((id) => ({ id, down: 1 - index.services.get(id)!.availability! })),
+    ...[...hosts].map((id) => ({ id, down: unavailabilityOf(hostRateOf(index, id)), fails: [id] })),
+    ...[...sites].map((id) => ({
+      id: id as string,
+      down: unavailabilityOf(siteRateOf(index, id)),
+      fails: [...hosts].filter((host) => index.hosts.get(host)?.site === id),
+    })),
+    ...[...external].map((id) => ({ id, down: 1 - index.services.get(id)!.availability!, fails: [id] })),
   ];
   return components.sort((a, b) => b.down - a.down || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -198,8 +208,12 @@ function staticUnavailability(
   const tailUp = new Float64Array(n + 1);
   tailUp[n] = 1;
   for (let k = n - 1; k >= 0; k--) tailUp[k] = tailUp[k + 1]! * (1 - components[k]!.down);
+  const failsOf = new Map(components.map((c) => [c.id, c.fails]));
   const isDown = (failed: readonly string[]): boolean =>
-    model.evaluate(failed).stateOf(entrypoint)?.state === 'down';
+    model.stateAfter(
+      failed.flatMap((id) => failsOf.get(id)!),
+      entrypoint,
+    ) === 'down';
 
   let probability = 0;
   let bound = 0;
@@ -264,18 +278,33 @@ interface SingleFailureRecovery {
   seconds: Map<string, number | null>;
 }
 
-/** The recovery of every entrypoint after every single host and site failure. */
-function singleFailureRecoveries(model: AvailabilityModel): SingleFailureRecovery[] {
+/**
+ * The recovery of every entrypoint after every single host and site failure. Only the entrypoints
+ * whose components include the failure are walked: nothing else can be interrupted by it.
+ */
+function singleFailureRecoveries(
+  model: AvailabilityModel,
+  cones: ReadonlyMap<string, readonly Component[]>,
+): SingleFailureRecovery[] {
   const index = model.index;
+  const affected = new Map<string, Set<string>>();
+  for (const [entrypoint, components] of cones)
+    for (const component of components) {
+      const set = affected.get(component.id) ?? new Set<string>();
+      set.add(entrypoint);
+      affected.set(component.id, set);
+    }
   const failures = [
     ...index.design.hosts.map((h) => ({ failed: h.id as string, rate: hostRateOf(index, h.id) })),
     ...[...index.hostsBySite.keys()].map((site) => ({ failed: site, rate: siteRateOf(index, site) })),
   ];
-  return failures.map(({ failed, rate }) => {
+  return failures.flatMap(({ failed, rate }) => {
+    const entrypoints = affected.get(failed);
+    if (entrypoints === undefined) return [];
     const evaluation = model.evaluate([failed]);
     const seconds = new Map<string, number | null>();
-    for (const { id, recovery } of estimateRecovery(model, evaluation))
+    for (const { id, recovery } of estimateRecovery(model, evaluation, entrypoints))
       if (recovery !== null) seconds.set(id, recovery.seconds);
-    return { failed, rate, seconds };
+    return [{ failed, rate, seconds }];
   });
 }
