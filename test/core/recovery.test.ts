@@ -45,11 +45,15 @@ describe('balancers', () => {
     expect(file!.content).toContain('option redispatch');
   });
 
-  test('HAProxy: a dead process refuses at once and costs nothing', () => {
+  test('HAProxy: a dead process refuses at once; the retry waits its turn-around', () => {
     expect(recoveryAfter(balanced('haproxy'), ['web-a'], 'site')).toMatchObject({
-      seconds: 0,
+      seconds: 1,
       by: 'haproxy',
     });
+  });
+
+  test('nginx: a dead process refuses at once and proxy_next_upstream passes the request on', () => {
+    expect(recoveryAfter(balanced('nginx'), ['web-a'], 'site')).toMatchObject({ seconds: 0, by: 'nginx' });
   });
 
   test('nginx: a lost host costs one proxy_connect_timeout', () => {
@@ -162,7 +166,7 @@ describe('data stores and clusters', () => {
     expect(recoveryAfter(design(), ['h2'], 'data')).toMatchObject({ seconds: 0, by: 'none' });
   });
 
-  test('Sentinel: down-after-milliseconds plus agreement and promotion', () => {
+  test('Sentinel: down-after-milliseconds plus agreement, promotion and the announcement', () => {
     const design = makeDesign({
       services: [
         { id: 'r1', kind: 'redis', host: 'h1', group: 'cache', primary: true },
@@ -175,7 +179,7 @@ describe('data stores and clusters', () => {
       entrypoints: [{ id: 'redis', port: 6379, targets: ['cache'], via: 'direct' }],
     });
     const recovery = recoveryAfter(design, ['h1'], 'redis')!;
-    expect(recovery).toMatchObject({ seconds: 4, by: 'sentinel' });
+    expect(recovery).toMatchObject({ seconds: 5, by: 'sentinel' });
     expect(recovery.detail).toContain('promotes r2');
   });
 
