@@ -2,7 +2,7 @@
  * `topoforge availability`, the `recovery` of `simulate --json`, and the two objective rules, as a
  * user runs them.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { temporaryFolderSync } from '../lab/temporary';
@@ -191,4 +191,53 @@ describe('objective.rto', () => {
     expect(findings[0].message).toContain('interrupts portal for 10 min, beyond its rtoSeconds 60');
     expect(findings[0].message).toContain('make the standby hot');
   });
+});
+
+describe('examples/README.md', () => {
+  const readme = readFileSync(join(root, 'examples', 'README.md'), 'utf8');
+  const rows = [
+    ...readme.matchAll(
+      /^\| `([a-z-]+\.topo\.json)` +\| ([^|]+?) +\| ([\d.]+) s, `([a-z-]+)` \(host ([a-z0-9-]+), ([a-z0-9-]+)\) +\|$/gm,
+    ),
+  ];
+
+  it('has a resilience row for each of the five seed examples', () => {
+    expect(rows.map((row) => row[1])).toEqual([
+      'teramind-ha.topo.json',
+      'tealeaf-resilient.topo.json',
+      'tessera-ha.topo.json',
+      'expertflow-two-sites.topo.json',
+      'helix-teamhub.topo.json',
+    ]);
+  });
+
+  it.each(rows.map((row) => [row[1]!, row] as const))(
+    '%s: the nines and the worst recovery are what the CLI says',
+    async (file, row) => {
+      const yearly = JSON.parse((await runCli(['availability', example(file), '--json'])).stdout);
+      const nines = yearly.entrypoints
+        .map((e: { id: string; nines: number }) => `${e.id} ${e.nines.toFixed(2)}`)
+        .join(', ');
+      expect(row[2]).toBe(nines);
+      const sweep = JSON.parse((await runCli(['simulate', example(file), '--json'])).stdout);
+      let worst = { seconds: -1, by: '', failed: '', entrypoint: '' };
+      for (const scenario of sweep.scenarios)
+        for (const entrypoint of scenario.entrypoints) {
+          const seconds = entrypoint.recovery?.seconds;
+          if (typeof seconds === 'number' && seconds > worst.seconds)
+            worst = {
+              seconds,
+              by: entrypoint.recovery.by,
+              failed: scenario.failed[0],
+              entrypoint: entrypoint.id,
+            };
+        }
+      expect([Number(row[3]), row[4], row[5], row[6]]).toEqual([
+        worst.seconds,
+        worst.by,
+        worst.failed,
+        worst.entrypoint,
+      ]);
+    },
+  );
 });
