@@ -12,6 +12,8 @@
  * - configs (`bench/configs.ts`): the generated nginx and HAProxy configs under wrk beside
  *   hand-tuned references of the same topology (needs root, nginx, HAProxy and wrk).
  *
+ * - availability (`bench/availability.ts`): the yearly availability of 100, 1,000 and 2,000 services.
+ *
  * Each prints its own table and targets. This ends with one line per benchmark and exits 1 when
  * any missed a target or failed. `npm run bench -- core canvas` runs only those named.
  */
@@ -25,6 +27,7 @@ const BENCHMARKS = {
   canvas: 'canvas.ts',
   ansible: 'ansible.ts',
   configs: 'configs.ts',
+  availability: 'availability.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

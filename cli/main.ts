@@ -22,6 +22,9 @@ import { nodeSha256 } from '../deploy/hash';
 import { runExport } from './export';
 import { runPush } from './push';
 import { runSecrets } from './secrets';
+import { runAvailability } from './availability';
+import { estimateRecovery } from '../core/recovery/estimate';
+import type { Recovery } from '../core/recovery/mechanisms';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -40,6 +43,8 @@ const USAGE = `Usage: topoforge <command> [options]
 Commands:
   validate DESIGN [--json]                 check a design; exit 1 on error findings, 2 if it is not a design
   simulate DESIGN [--fail ID]... [--json]  what survives: the given failures, or every single host and site
+  availability DESIGN [--json]             yearly availability per entrypoint, in nines, and what costs it;
+                                           exit 1 when an availability objective is missed
   generate DESIGN --out DIR [--force] [--json]
                                            write the config bundle; refuses while error findings remain
   push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE] [--known-hosts FILE]
@@ -59,6 +64,7 @@ Options:
 Examples:
   topoforge validate examples/tealeaf-resilient.topo.json
   topoforge simulate examples/tealeaf-resilient.topo.json --fail rep-1
+  topoforge availability examples/tessera-ha.topo.json
   topoforge generate examples/tessera-ha.topo.json --out bundle/
   topoforge push bundle/ --dry-run
   topoforge secrets list
@@ -109,6 +115,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
     validate: runValidate,
     simulate: runSimulate,
+    availability: (args, io) => runAvailability(args, io, cliSupport),
     generate: runGenerate,
     push: runPush,
     export: runExport,
@@ -279,7 +286,12 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
 
     if (failed.length > 0) {
       const evaluation = model.evaluate(failed);
-      const entrypoints = evaluation.entrypoints().map((e) => ({ ...e, reason: evaluation.explain(e.id) }));
+      const recoveries = new Map(estimateRecovery(model, evaluation).map((e) => [e.id, e.recovery]));
+      const entrypoints = evaluation.entrypoints().map((e) => ({
+        ...e,
+        recovery: recoveries.get(e.id) ?? null,
+        reason: evaluation.explain(e.id),
+      }));
       if (json) io.stdout(`${JSON.stringify({ failed, entrypoints })}\n`);
       else printScenario(failed, entrypoints, io);
       return EXIT.ok;
@@ -288,7 +300,18 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
     const scenarios = model.singleFailures();
     if (json) {
       io.stdout(
-        `${JSON.stringify({ scenarios: scenarios.map((s) => ({ failed: [s.failed], kind: s.kind, entrypoints: s.entrypoints })) })}\n`,
+        `${JSON.stringify({
+          scenarios: scenarios.map((s) => {
+            const recoveries = new Map(
+              estimateRecovery(model, model.evaluate([s.failed])).map((e) => [e.id, e.recovery]),
+            );
+            return {
+              failed: [s.failed],
+              kind: s.kind,
+              entrypoints: s.entrypoints.map((e) => ({ ...e, recovery: recoveries.get(e.id) ?? null })),
+            };
+          }),
+        })}\n`,
       );
       return EXIT.ok;
     }
@@ -312,7 +335,7 @@ function stateBadge(item: ItemAvailability, io: CliIo): string {
 
 function printScenario(
   failed: string[],
-  entrypoints: (ItemAvailability & { reason: string })[],
+  entrypoints: (ItemAvailability & { reason: string; recovery: Recovery | null })[],
   io: CliIo,
 ): void {
   const c = pc.createColors(io.color);
@@ -323,8 +346,26 @@ function printScenario(
     io.stdout(
       `  ${entrypoint.id.padEnd(width)}  ${colorState(entrypoint, state, io)}  ${c.dim(entrypoint.reason)}\n`,
     );
+    const recovery = entrypoint.recovery;
+    if (recovery !== null && recovery.by !== 'none')
+      io.stdout(
+        `  ${''.padEnd(width)}  ${''.padEnd(17)}  ${c.dim(`recovers in ${recovery.seconds === null ? 'a time not known' : `${recovery.seconds} s`}: ${recovery.detail}`)}\n`,
+      );
   }
 }
+
+/** What the commands in other files share with this one. */
+const cliSupport = {
+  withUsage: (args: string[], io: CliIo, body: () => Promise<number>) => withUsage(args, io, body),
+  parse: (args: string[]) => parse(args, { json: { type: 'boolean' } }),
+  positionalDesign: (positionals: string[], command: string) => positionalDesign(positionals, command),
+  loadFile: (path: string, io: CliIo) => loadFile(path, io),
+  reportLoadFailure,
+  usage: USAGE,
+};
+
+/** The helpers {@link cliSupport} hands to commands defined in other files. */
+export type CliSupport = typeof cliSupport;
 
 function colorState(item: ItemAvailability, text: string, io: CliIo): string {
   const c = pc.createColors(io.color);

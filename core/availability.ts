@@ -107,6 +107,17 @@ export class AvailabilityModel {
     return this.snapshot(failed);
   }
 
+  /**
+   * The state of one service, group or entrypoint when `failed` fail, without a snapshot of the
+   * whole design: for callers that evaluate many combinations (the yearly availability).
+   */
+  stateAfter(failed: readonly string[], id: string): AvailabilityState | undefined {
+    const node = this.graph.nodeIndex.get(id) ?? this.graph.entrypointIndex.get(id);
+    if (node === undefined) return undefined;
+    this.runScenario(failed);
+    return STATE_NAMES[this.scratch.stateOf(node, this.baseState)];
+  }
+
   /** The items that need themselves through their links, one list per cycle, services first. */
   cycles(): string[][] {
     const g = this.graph;

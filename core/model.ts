@@ -28,6 +28,30 @@ export const DESIGN_FORMAT = 1;
 export interface Site {
   id: SiteId;
   label?: string;
+  /** How often this site fails and how long it is out; overrides the design's `reliability.site`. */
+  reliability?: FailureRate;
+}
+
+/** How often an item fails and how long it takes to come back (docs/availability.md). */
+export interface FailureRate {
+  /** Mean time between failures, in hours. */
+  mtbfHours: number;
+  /** Mean time to repair, in hours. */
+  mttrHours: number;
+}
+
+/** The design's default failure rates for hosts and sites. */
+export interface Reliability {
+  host?: FailureRate;
+  site?: FailureRate;
+}
+
+/** The resiliency policy: the longest interruption a single failure may cause, and yearly availability. */
+export interface Objectives {
+  /** Longest interruption, in seconds, that any single host (or site) failure may cause. */
+  rtoSeconds?: number;
+  /** Yearly availability each entrypoint must reach, e.g. 0.9995. */
+  availability?: number;
 }
 
 /** How push reaches a host. Never holds a password, key or passphrase. */
@@ -50,6 +74,8 @@ export interface Host {
   /** Network interface for floating addresses (keepalived), default `eth0`. */
   interface?: string;
   ssh?: HostSsh;
+  /** How often this host fails and how long it is out; overrides the design's `reliability.host`. */
+  reliability?: FailureRate;
 }
 
 /** Every service kind of docs/design-file.md, in palette order. */
@@ -120,6 +146,10 @@ interface ServiceBase {
   mode?: ServiceMode;
   port?: number;
   capacity?: number;
+  /** For a service with no host: the share of the time it is up (its SLA), default 1. */
+  availability?: number;
+  /** For a cold standby: minutes a person takes to start it by the runbook, default 30. */
+  manualRecoveryMinutes?: number;
 }
 
 /**
@@ -224,6 +254,10 @@ export interface Group {
   masterName?: string;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
+  /** mongodb-replica-set: MongoDB's `settings.electionTimeoutMillis`, default 10000. */
+  electionTimeoutMs?: number;
+  /** quorum: seconds the cluster takes to move its leader; no default is known. */
+  failoverSeconds?: number;
   /** pool: capacity the tier must carry. */
   load?: number;
 }
@@ -257,6 +291,18 @@ export interface Entrypoint {
   via: EntrypointVia;
   /** Floating address, required with `via: vip`. */
   address?: string;
+  /** `external-lb`: how the outside balancer checks its targets (docs/availability.md has the default). */
+  healthCheck?: ExternalHealthCheck;
+  /** Overrides the design's objectives for this entrypoint. */
+  objectives?: Objectives;
+}
+
+/** The health check of a load balancer outside the design. */
+export interface ExternalHealthCheck {
+  /** Time between two checks, in milliseconds. */
+  intervalMs?: number;
+  /** Failed checks in a row before a target is taken out. */
+  unhealthyThreshold?: number;
 }
 
 /** Canvas position of an item; ignored by every check. */
@@ -283,6 +329,10 @@ export interface Design {
   groups?: Group[];
   links?: Link[];
   entrypoints?: Entrypoint[];
+  /** Default failure rates of hosts and sites. */
+  reliability?: Reliability;
+  /** The resiliency policy every entrypoint must meet unless it sets its own. */
+  objectives?: Objectives;
   layout?: Record<string, LayoutPosition>;
 }
 

@@ -19,6 +19,7 @@ import {
 } from './model';
 import type { Design, Group, Service } from './model';
 import { planVrrp } from './vrrp';
+import { checkAvailabilityObjectives, checkRecoveryObjectives } from './objectives';
 
 /** How bad a finding is: errors block `generate`, warnings and info do not. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -82,6 +83,14 @@ export const RULES = {
   'service.unreachable': {
     severity: 'warning',
     summary: 'no path of traffic or uses links from any entrypoint reaches a service',
+  },
+  'objective.rto': {
+    severity: 'error',
+    summary: 'a single host or site failure interrupts an entrypoint beyond its rtoSeconds',
+  },
+  'objective.availability': {
+    severity: 'error',
+    summary: "an entrypoint's yearly availability is below its objective",
   },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
@@ -663,6 +672,8 @@ const CHECKS: readonly Check[] = [
   checkVip,
   checkOpenDatastores,
   checkUnreachable,
+  checkRecoveryObjectives,
+  (context) => void checkAvailabilityObjectives(context),
 ];
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

@@ -251,6 +251,11 @@ interface InitScriptView {
   laterArbiters: MemberView[];
   setWriteConcernBeforeArbiters: boolean;
   primaryWaitSeconds: number;
+  /**
+   * The replica set's `settings` as a JavaScript literal, empty when the design sets none:
+   * `electionTimeoutMillis` from the group's `electionTimeoutMs`, which the recovery estimate reads too.
+   */
+  settings: string;
 }
 
 interface PlannedMember {
@@ -367,6 +372,10 @@ function initScript(index: DesignIndex, group: Group, members: PlannedMember[]):
     },
     initialMembers: psa ? views.filter((member) => !member.arbiterOnly) : views,
     laterArbiters: psa ? views.filter((member) => member.arbiterOnly) : [],
+    settings:
+      group.electionTimeoutMs === undefined
+        ? ''
+        : `{ electionTimeoutMillis: ${Math.trunc(group.electionTimeoutMs)} }`,
     setWriteConcernBeforeArbiters: psa,
     primaryWaitSeconds: 60,
   };

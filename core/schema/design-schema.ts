@@ -66,6 +66,37 @@ const absolutePath = (description: string): Schema => ({
   description,
 });
 
+const failureRate = (description: string): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['mtbfHours', 'mttrHours'],
+  description,
+  properties: {
+    mtbfHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      description: 'Mean time between failures, hours.',
+    },
+    mttrHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      description: 'Mean time to repair, hours.',
+    },
+  },
+});
+
+const objectives: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'The resiliency policy: longest single-failure interruption and yearly availability.',
+  properties: {
+    rtoSeconds: { type: 'number', minimum: 0, maximum: 31_536_000 },
+    availability: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+  },
+};
+
 const commonServiceProperties: Schema = {
   id: id('Unique id of the service.'),
   kind: { type: 'string', description: 'What the service is.' },
@@ -82,6 +113,18 @@ const commonServiceProperties: Schema = {
     exclusiveMinimum: 0,
     maximum: 1_000_000,
     description: 'Work the service can carry, used by pools.',
+  },
+  availability: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 1,
+    description: 'For a service with no host: the share of the time it is up (its SLA).',
+  },
+  manualRecoveryMinutes: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 525_600,
+    description: 'For a cold standby: minutes a person takes to start it.',
   },
 };
 
@@ -285,7 +328,11 @@ export const designSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['id'],
-        properties: { id: id('Unique id of the site.'), label: text(200, 'Name of the site.') },
+        properties: {
+          id: id('Unique id of the site.'),
+          label: text(200, 'Name of the site.'),
+          reliability: failureRate('How often this site fails and how long it is out.'),
+        },
       },
     },
     hosts: {
@@ -336,6 +383,7 @@ export const designSchema = {
               sudo: { type: 'boolean' },
             },
           },
+          reliability: failureRate('How often this host fails and how long it is out.'),
         },
       },
     },
@@ -373,6 +421,8 @@ export const designSchema = {
           },
           downAfterMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
           failoverTimeoutMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+          electionTimeoutMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+          failoverSeconds: { type: 'number', minimum: 0, maximum: 86_400 },
           load: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
         },
       },
@@ -411,6 +461,16 @@ export const designSchema = {
             pattern: IP_PATTERN,
             'x-message': 'is not an IPv4 or IPv6 address',
           },
+          healthCheck: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'How an external-lb checks its targets.',
+            properties: {
+              intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+              unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 100 },
+            },
+          },
+          objectives,
         },
         if: { properties: { via: { const: 'vip' } }, required: ['via'] },
         then: {
@@ -420,6 +480,16 @@ export const designSchema = {
         },
       },
     },
+    reliability: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Default failure rates of hosts and sites.',
+      properties: {
+        host: failureRate('Every host unless it sets its own.'),
+        site: failureRate('Every site unless it sets its own.'),
+      },
+    },
+    objectives,
     layout: {
       type: 'object',
       maxProperties: 1_000_000,

@@ -156,7 +156,18 @@ describe('topoforge simulate', () => {
     expect(failed).toEqual(expect.arrayContaining(['ef-a', 'ef-b', 'site-a', 'site-b', 'neutral']));
     expect(scenarios.every((s: { failed: string[] }) => s.failed.length === 1)).toBe(true);
     const siteA = scenarios.find((s: { failed: string[] }) => s.failed[0] === 'site-a');
-    expect(siteA.entrypoints).toEqual([{ id: 'chat', state: 'manual', degraded: false }]);
+    expect(siteA.entrypoints).toEqual([
+      {
+        id: 'chat',
+        state: 'manual',
+        degraded: false,
+        recovery: {
+          seconds: 1800,
+          by: 'manual',
+          detail: 'a person starts the cold standby mysql-b by the runbook in manualRecoveryMinutes 30 min',
+        },
+      },
+    ]);
   });
 
   it('shows the sweep as a table a person can read', async () => {

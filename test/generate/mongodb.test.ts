@@ -61,6 +61,12 @@ const replicaSetConfigSchema = {
   required: ['_id', 'members'],
   properties: {
     _id: { type: 'string', minLength: 1, pattern: '^[^/]+$' },
+    // MongoDB's `settings` document; only the field the generator writes is allowed here.
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { electionTimeoutMillis: { type: 'integer', minimum: 1 } },
+    },
     members: {
       type: 'array',
       minItems: 1,
@@ -699,6 +705,21 @@ describe('replica set shapes', () => {
     expect(file!.content).toContain(
       '# Authentication is off (auth: false): a throwaway lab. Anyone who reaches it is an administrator.',
     );
+  });
+
+  test('electionTimeoutMs reaches rs.initiate as settings.electionTimeoutMillis, the value the recovery estimate reads', () => {
+    const design = makeDesign({
+      services: ['m1', 'm2', 'm3'].map((id, i) => ({ id, kind: 'mongodb', host: `h${i + 1}`, group: 'rs0' })),
+      groups: [{ id: 'rs0', kind: 'mongodb-replica-set', electionTimeoutMs: 5000 }],
+    });
+    const mongod = initiateAndCheck(design, replicaSets(design)[0]!);
+    const initiate = mongod.calls.find((call) => call.name === 'rs.initiate')!;
+    expect((initiate.argument as { settings?: unknown }).settings).toEqual({ electionTimeoutMillis: 5000 });
+    const plain = makeDesign({
+      services: ['m1', 'm2', 'm3'].map((id, i) => ({ id, kind: 'mongodb', host: `h${i + 1}`, group: 'rs0' })),
+      groups: [{ id: 'rs0', kind: 'mongodb-replica-set' }],
+    });
+    expect(scriptOf(generate(plain), replicaSets(plain)[0]!)).not.toContain('settings');
   });
 
   test('a standalone mongodb gets a mongod.conf without replication and no script', () => {

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, test } from 'vitest';
+import { estimatedRecovery, expectNearEstimate } from './recovery-estimate';
 import { indexDesign } from '../../core/design-index';
 import { generateBundle } from '../../core/generate/index';
 import { DEFAULT_DOWN_AFTER_MS, generateRedis } from '../../core/generate/redis';
@@ -154,6 +155,11 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       });
       expect(promotedMs).toBeLessThan(3000);
       expect(agreedMs).toBeLessThan(5000);
+      // Clients that ask any Sentinel for the primary are served again once every Sentinel names
+      // the promoted replica: that is the interruption the estimate stands for.
+      const estimate = estimatedRecovery(design, ['redis-1'], 'cache');
+      expect(estimate.by).toBe('sentinel');
+      expectNearEstimate(agreedMs / 1000, estimate);
     });
   },
 );
