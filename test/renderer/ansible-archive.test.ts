@@ -43,8 +43,8 @@ describe("the browser's Ansible export", () => {
       ansibleArchive: async (b, d, folder) => ansibleArchive(b, d, folder),
     });
     const result = await host.exportBundle({ name: 'tessera-ansible', bundle, design, format: 'ansible' });
-    expect(result.location).toBe('tessera-ansible.zip');
-    expect(result.fileCount).toBeGreaterThan(bundle.files.filter((f) => f.host !== undefined).length);
+    expect(result?.location).toBe('tessera-ansible.zip');
+    expect(result!.fileCount).toBeGreaterThan(bundle.files.filter((f) => f.host !== undefined).length);
     expect(clicked).toEqual(['tessera-ansible.zip']);
   });
 });
