@@ -21,6 +21,7 @@ import { UnsafeValueError } from '../core/generate/quote';
 import { nodeSha256 } from '../deploy/hash';
 import { runPush } from './push';
 import { runSecrets } from './secrets';
+import { runImport } from './import';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -47,6 +48,9 @@ Commands:
                                            first, atomic replace, reload, rollback on failure
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
+  import DIR --out DESIGN [--partial] [--json]
+                                           rebuild a design from a running deployment's configs; lists
+                                           every directive it did not use
 
 Options:
   --json       machine-readable output
@@ -109,6 +113,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     generate: runGenerate,
     push: runPush,
     secrets: runSecrets,
+    import: runImport,
   };
   const run = commands[command];
   if (!run) {

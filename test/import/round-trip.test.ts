@@ -1,0 +1,139 @@
+/**
+ * Round trip (docs/import.md): importing the bundle generated from a design gives a design with
+ * the same findings and the same single-failure simulation, ids kept, for everything the configs
+ * carry. SPEC 8 leaves out what no config carries (sites, services outside the hosts, `uses` links
+ * of applications, quorum and pool groups, modes, an external load balancer); `configView` removes
+ * exactly those from the original, and the import must list each kind of them as `missing`.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildDesign, type ImportFile, type ImportResult } from '../../core/import/build-design';
+import { generateBundle } from '../../core/generate/index';
+import { bundlePathOf } from '../../core/generate/bundle';
+import type { Design, Service } from '../../core/model';
+import { validateDesign } from '../../core/rules';
+import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
+
+/** The files of a design's bundle as an import folder holds them. */
+export function bundleFolder(design: Design): ImportFile[] {
+  const bundle = generateBundle(design);
+  return [
+    ...bundle.files.map((file) => ({ path: bundlePathOf(file), text: file.content })),
+    { path: 'manifest.json', text: JSON.stringify(bundle.manifest) },
+  ];
+}
+
+/** The design as far as its generated configs carry it (SPEC 8's exceptions taken out). */
+function configView(design: Design, imported: Design): Design {
+  const kept = new Set(imported.services.map((service) => service.id as string));
+  const groupsKept = new Set(
+    (design.groups ?? [])
+      .filter((group) => group.kind === 'mongodb-replica-set' || group.kind === 'redis-sentinel')
+      .map((group) => group.id as string),
+  );
+  const importedPorts = new Map(imported.services.map((service) => [service.id as string, service.port]));
+  const services = design.services
+    .filter((service) => kept.has(service.id))
+    .map((service) => {
+      const copy = { ...service } as Service & Record<string, unknown>;
+      // An application's port is in a config only when a balancer sends it traffic.
+      if (copy.kind === 'app' && importedPorts.get(copy.id) === undefined) delete copy.port;
+      delete copy.site;
+      delete copy.mode;
+      delete copy.stateful;
+      delete copy.label;
+      if (copy.group !== undefined && !groupsKept.has(copy.group)) delete copy.group;
+      return copy as Service;
+    });
+  const fromConfig = (link: NonNullable<Design['links']>[number]): boolean =>
+    kept.has(link.from) &&
+    (kept.has(link.to) || groupsKept.has(link.to)) &&
+    (link.kind === 'traffic' ||
+      design.services.find((service) => service.id === link.to)?.kind === 'storage');
+  return checkedDesign({
+    format: 1,
+    name: design.name,
+    hosts: design.hosts.map(({ site: _site, ...host }) => host),
+    services,
+    groups: (design.groups ?? []).filter((group) => groupsKept.has(group.id)),
+    links: (design.links ?? []).filter(fromConfig),
+    entrypoints: (design.entrypoints ?? []).map((entrypoint) => ({
+      ...entrypoint,
+      via: entrypoint.via === 'external-lb' ? 'direct' : entrypoint.via,
+    })),
+  });
+}
+
+/** Findings as rule and subjects; subjects sorted, since the order of services in a file is no config fact. */
+function findingsOf(design: Design): string[] {
+  return validateDesign(design)
+    .findings.map((finding) => `${finding.rule} ${[...finding.subjects].sort().join(',')}`)
+    .sort();
+}
+
+/**
+ * Every single failure's entrypoint states, each entrypoint named by its port and targets: an
+ * entrypoint without a floating address has an id no config holds (`port-443` on import).
+ */
+function simulationOf(design: Design): string[] {
+  const nameOf = new Map(
+    (design.entrypoints ?? []).map((entrypoint) => [
+      entrypoint.id as string,
+      `${entrypoint.port}>${[...entrypoint.targets].sort().join(',')}`,
+    ]),
+  );
+  return validateDesign(design)
+    .model.singleFailures()
+    .flatMap((scenario) =>
+      scenario.entrypoints.map(
+        (entrypoint) =>
+          `${scenario.kind} ${scenario.failed}: ${nameOf.get(entrypoint.id) ?? entrypoint.id} ${entrypoint.state}${entrypoint.degraded ? ' degraded' : ''}`,
+      ),
+    )
+    .sort();
+}
+
+function importOf(design: Design): ImportResult {
+  const result = buildDesign(bundleFolder(design));
+  expect(result.problems).toEqual([]);
+  checkedDesign(result.design);
+  return result;
+}
+
+describe('import of a generated bundle', () => {
+  const examples = exampleFiles.filter((file) => !file.includes('broken'));
+  it.each(examples)('%s: same findings and simulation as the design, for what its configs carry', (file) => {
+    const original = loadExample(file);
+    const { design, missing } = importOf(original);
+    if (design.services.length === 0) {
+      // tealeaf-resilient: its services have no command, so the bundle holds no host file at all.
+      expect(original.services.every((service) => !('command' in service))).toBe(true);
+      return;
+    }
+    const view = configView(original, design);
+    expect(findingsOf(design)).toEqual(findingsOf(view));
+    expect(simulationOf(design)).toEqual(simulationOf(view));
+    // Ids are kept: every hosted service of the original that a config names comes back by its id.
+    const ids = new Set(design.services.map((service) => service.id as string));
+    expect(view.services.every((service) => ids.has(service.id))).toBe(true);
+    // What the view took out is named as missing.
+    const missingText = missing.map((item) => item.what).join('\n');
+    if ((original.sites ?? []).length > 0) expect(missingText).toContain('sites');
+    if (original.services.some((service) => service.host === undefined))
+      expect(missingText).toContain('services outside the hosts');
+    if ((original.entrypoints ?? []).some((entrypoint) => entrypoint.via === 'external-lb'))
+      expect(missingText).toContain('how clients reach port');
+  });
+
+  it('keeps the ids of hosts, services, groups and entrypoints that the files name', () => {
+    const original = loadExample('teramind-ha.topo.json');
+    const { design } = importOf(original);
+    expect(design.hosts.map((host) => host.id).sort()).toEqual(original.hosts.map((host) => host.id).sort());
+    expect((design.groups ?? []).map((group) => group.id)).toEqual(['redis-ha']);
+    expect((design.entrypoints ?? []).map((entrypoint) => entrypoint.id).sort()).toEqual([
+      'agents',
+      'dashboard',
+    ]);
+    const primary = design.services.find((service) => service.kind === 'redis' && service.primary === true);
+    expect(primary?.id).toBe('redis-1');
+  });
+});
