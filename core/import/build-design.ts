@@ -250,6 +250,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
     address: string;
     instance: string;
     comments: Map<number, { id: string; label?: string }>;
+    /** Where the address is written, to name it when no balancer's port goes with it. */
+    at: { relative: string; text: string; line: number };
   }[] = [];
   const mounts: { host: string; where: string; what: string; hint?: string; users?: string[] }[] = [];
   const unitServices: { service: Service; host: string; requiresMounts: string[] }[] = [];
@@ -276,7 +278,15 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
             uniqueId,
             includedFiles,
           );
-          if (balancer) {
+          if (balancer && balancer.routes.length === 0) {
+            report(
+              host.id,
+              relative,
+              text,
+              undefined,
+              'no server, frontend or listen section: no service imported',
+            );
+          } else if (balancer) {
             addService(balancer.service);
             balancers.push(balancer);
           }
@@ -284,7 +294,15 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
         }
         case 'haproxy': {
           const balancer = readHaproxy(host.id, text, relative, hint.id, fail, report, uniqueId);
-          if (balancer) {
+          if (balancer && balancer.routes.length === 0) {
+            report(
+              host.id,
+              relative,
+              text,
+              undefined,
+              'no server, frontend or listen section: no service imported',
+            );
+          } else if (balancer) {
             addService(balancer.service);
             balancers.push(balancer);
           }
@@ -315,6 +333,7 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
                       address: address.name.replace(/\/\d+$/, ''),
                       instance,
                       comments,
+                      at: { relative, text, line: address.line },
                     });
                   }
                 } else if (inner.name === 'interface' && inner.args[0] !== undefined) {
@@ -469,7 +488,9 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
       hosts.push({ id: host as Host['id'], address });
       hostOfAddress.set(address, host);
     }
-    return addService({ id: uniqueId(hint ?? `${host}-${port}`), kind: 'app', host, port } as Service);
+    // A server named after its host (HAProxy's `server app-1 …` on host app-1) gets the port too.
+    const wanted = hint === undefined ? `${host}-${port}` : usedIds.has(hint) ? `${hint}-${port}` : hint;
+    return addService({ id: uniqueId(wanted), kind: 'app', host, port } as Service);
   };
   for (const balancer of balancers) {
     for (const route of balancer.routes) {
@@ -617,7 +638,11 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
     for (const sentinel of watching) sentinel.service.group = group.id;
     for (const server of redisServers) {
       const at = `${server.address}:${server.port}`;
-      if (at === target) {
+      // A Sentinel watching 127.0.0.1 watches the Redis on its own host.
+      const local = watching.some(
+        (sentinel) => sentinel.host === server.host && isLoopback(splitAddress(target).address),
+      );
+      if (at === target || (local && target.endsWith(`:${server.port}`))) {
         server.service.group = group.id;
         server.service.primary = true;
       } else if (server.replicaOf === target) {
@@ -640,6 +665,16 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
         ),
       ),
     ];
+    if (ports.length === 0) {
+      for (const vip of holders)
+        report(
+          vip.host,
+          vip.at.relative,
+          vip.at.text,
+          vip.at.line,
+          'a floating address on a host where no balancer listens: no entrypoint imported',
+        );
+    }
     const comments = new Map(holders.flatMap((vip) => [...vip.comments.entries()]));
     const order = [...comments.keys(), ...ports.filter((port) => !comments.has(port)).sort((a, b) => a - b)];
     for (const port of order) {
@@ -1140,13 +1175,6 @@ function readRedis(
       (directive) => directive.name === 'replicaof' || directive.name === 'slaveof',
     );
     if (replicaOf) used.add(replicaOf);
-    const priority = directives.find(
-      (directive) => directive.name === 'replica-priority' || directive.name === 'slave-priority',
-    );
-    if (priority) {
-      used.add(priority);
-      (service as Service & { replicaPriority?: number }).replicaPriority = Number(priority.args[0]);
-    }
     sinks.redisServers.push({
       service: service as Service & { kind: 'redis' },
       host,
