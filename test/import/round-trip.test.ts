@@ -6,21 +6,11 @@
  * exactly those from the original, and the import must list each kind of them as `missing`.
  */
 import { describe, expect, it } from 'vitest';
-import { buildDesign, type ImportFile, type ImportResult } from '../../core/import/build-design';
-import { generateBundle } from '../../core/generate/index';
-import { bundlePathOf } from '../../core/generate/bundle';
+import { buildDesign, type ImportResult } from '../../core/import/build-design';
 import type { Design, Service } from '../../core/model';
 import { validateDesign } from '../../core/rules';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
-
-/** The files of a design's bundle as an import folder holds them. */
-export function bundleFolder(design: Design): ImportFile[] {
-  const bundle = generateBundle(design);
-  return [
-    ...bundle.files.map((file) => ({ path: bundlePathOf(file), text: file.content })),
-    { path: 'manifest.json', text: JSON.stringify(bundle.manifest) },
-  ];
-}
+import { bundleFolder } from './bundle-folder';
 
 /** The design as far as its generated configs carry it (SPEC 8's exceptions taken out). */
 function configView(design: Design, imported: Design): Design {
