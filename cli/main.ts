@@ -22,6 +22,7 @@ import { nodeSha256 } from '../deploy/hash';
 import { runPush } from './push';
 import { runSecrets } from './secrets';
 import { runImport } from './import';
+import { runCollect } from './collect';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -48,6 +49,8 @@ Commands:
                                            first, atomic replace, reload, rollback on failure
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
+  collect TARGET... --out DIR [--identity FILE] [--known-hosts FILE] [--accept-new] [--root DIR] [--json]
+                                           read a running deployment's configs over SSH (reads only)
   import DIR --out DESIGN [--partial] [--json]
                                            rebuild a design from a running deployment's configs; lists
                                            every directive it did not use
@@ -114,6 +117,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     push: runPush,
     secrets: runSecrets,
     import: runImport,
+    collect: runCollect,
   };
   const run = commands[command];
   if (!run) {
