@@ -77,9 +77,16 @@ export function idFrom(text: string): string {
 function splitAddress(text: string): { address: string; port?: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   if (bracketed) return { address: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : undefined };
-  const match = /^([^:]*):(\d+)$/.exec(text);
+  // HAProxy writes IPv6 binds without brackets (`:::8080`): the port follows the last colon.
+  const match = /^([^:]*|.*::.*|[^:]*:[^:]*:.*):(\d+)$/.exec(text);
   if (match) return { address: match[1]!, port: Number(match[2]) };
   return { address: text };
+}
+
+/** `address:port` with IPv6 brackets removed, as init scripts and configs are compared. */
+function memberKey(hostAndPort: string): string {
+  const { address, port } = splitAddress(hostAndPort);
+  return `${address}:${port ?? 27017}`;
 }
 
 function isLoopback(address: string): boolean {
@@ -95,7 +102,7 @@ function headerHint(text: string): { kind?: string; id?: string; group?: string;
     .join('\n');
   const runs = /Runs the (?:command|daemon) of ([a-z]+) ([a-z][a-z0-9-]*) on host/.exec(header);
   if (runs) return { kind: runs[1], id: runs[2] };
-  const named = /^# (?:nginx|HAProxy|redis|sentinel|mongod) ([a-z][a-z0-9-]*)[ :(]/m.exec(header);
+  const named = /^# (?:nginx|HAProxy|redis|sentinel|mongod) ([a-z][a-z0-9-]*)[ :(.]/m.exec(header);
   const group =
     /\(group ([a-z][a-z0-9-]*)\)|Sentinel group ([a-z][a-z0-9-]*)|sentinels of group ([a-z][a-z0-9-]*)/.exec(
       header,
@@ -130,8 +137,8 @@ interface Backend {
 
 interface Balancer {
   service: Service & { kind: 'nginx' | 'haproxy' };
-  /** Per public listener, the servers it sends traffic to. */
-  routes: { listener: Listener; loopback: boolean; backends: Backend[] }[];
+  /** Per public listener, the servers it sends traffic to (through the named upstream, for nginx). */
+  routes: { listener: Listener; loopback: boolean; backends: Backend[]; upstream?: string }[];
 }
 
 /** Builds a design from the files of an import folder. */
@@ -267,18 +274,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
       const hint = headerHint(text);
       switch (placed.daemon) {
         case 'nginx': {
-          const balancer = readNginx(
-            host,
-            path,
-            text,
-            relative,
-            hint.id,
-            fail,
-            report,
-            uniqueId,
-            includedFiles,
-          );
-          if (balancer && balancer.routes.length === 0) {
+          const read = readNginx(host, path, text, relative, hint.id, fail, report, uniqueId, includedFiles);
+          if (read.length > 0 && read.every((balancer) => balancer.routes.length === 0)) {
             report(
               host.id,
               relative,
@@ -286,15 +283,17 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
               undefined,
               'no server, frontend or listen section: no service imported',
             );
-          } else if (balancer) {
-            addService(balancer.service);
-            balancers.push(balancer);
+          } else {
+            for (const balancer of read) {
+              addService(balancer.service);
+              balancers.push(balancer);
+            }
           }
           break;
         }
         case 'haproxy': {
-          const balancer = readHaproxy(host.id, text, relative, hint.id, fail, report, uniqueId);
-          if (balancer && balancer.routes.length === 0) {
+          const read = readHaproxy(host.id, text, relative, hint.id, fail, report, uniqueId);
+          if (read.length > 0 && read.every((balancer) => balancer.routes.length === 0)) {
             report(
               host.id,
               relative,
@@ -302,9 +301,11 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
               undefined,
               'no server, frontend or listen section: no service imported',
             );
-          } else if (balancer) {
-            addService(balancer.service);
-            balancers.push(balancer);
+          } else {
+            for (const balancer of read) {
+              addService(balancer.service);
+              balancers.push(balancer);
+            }
           }
           break;
         }
@@ -573,7 +574,7 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
           line,
         );
       if (member)
-        initMembers.set(member[1]!, {
+        initMembers.set(memberKey(member[1]!), {
           priority: Number(member[2]),
           votes: Number(member[3]),
           hidden: member[4] === 'true',
@@ -676,12 +677,17 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
         );
     }
     const comments = new Map(holders.flatMap((vip) => [...vip.comments.entries()]));
-    const order = [...comments.keys(), ...ports.filter((port) => !comments.has(port)).sort((a, b) => a - b)];
+    // A generated keepalived.conf names every entrypoint of its address; a hand-written one names
+    // none, and then each port the balancers listen on is one.
+    const order = comments.size > 0 ? [...comments.keys()] : ports.sort((a, b) => a - b);
     for (const port of order) {
-      if (!ports.includes(port)) continue;
-      const targets = onHolders.filter((balancer) =>
+      // A generated file names its entrypoints; one on a port no balancer listens on is kept as
+      // written (its targets are the balancers holding the address), so the design says the same.
+      if (!ports.includes(port) && onHolders.length === 0) continue;
+      const listening = onHolders.filter((balancer) =>
         balancer.routes.some((route) => route.listener.port === port && !route.loopback),
       );
+      const targets = listening.length > 0 ? listening : onHolders;
       const comment = comments.get(port);
       const entrypoint: Entrypoint = {
         id: uniqueId(comment?.id ?? `${holders[0]!.instance}-${port}`) as Entrypoint['id'],
@@ -704,18 +710,16 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
       openPorts.set(route.listener.port, list);
     }
   }
+  // Clients may reach these ports by DNS, directly, or through a load balancer outside: no config
+  // says which, so no entrypoint is guessed for them.
   for (const [port, targets] of [...openPorts.entries()].sort((a, b) => a[0] - b[0])) {
-    const id = uniqueId(`port-${port}`);
-    entrypoints.push({
-      id: id as Entrypoint['id'],
-      port,
-      targets: targets as Entrypoint['targets'],
-      via: 'direct',
-    });
     missing.push({
-      what: `how clients reach port ${port} of ${targets.join(', ')} (entrypoint ${id})`,
+      what: `how clients reach port ${port} of ${targets.join(', ')}`,
       reason:
-        'no floating address covers it, so it is imported as `direct`; if a load balancer outside the design fronts it, set `via` to `external-lb`',
+        'no floating address covers it, so no entrypoint was made for it: add one with `via` `direct` or `external-lb`' +
+        (entrypoints.length === 0
+          ? ' (until a design has entrypoints, every service nothing links to counts as one)'
+          : ''),
     });
   }
 
@@ -824,8 +828,8 @@ function readNginx(
   report: Reporter,
   uniqueId: (wanted: string) => string,
   includedFiles: Set<string>,
-): Balancer | undefined {
-  if (path !== '/etc/nginx/nginx.conf') return undefined;
+): Balancer[] {
+  if (path !== '/etc/nginx/nginx.conf') return [];
   // Expands includes in place, keeping each directive's own file for the unused list.
   type Placed = BlockDirective & { file: string; source: string };
   const failures: string[] = [];
@@ -870,10 +874,10 @@ function readNginx(
   const parsed = parseBlockConfig(text, 'semicolon');
   if (!parsed.ok) {
     fail(parsed.error.line, parsed.error.message);
-    return undefined;
+    return [];
   }
   const directives = expand(parsed.directives, relative, text, [path]);
-  if (failures.length > 0) return undefined;
+  if (failures.length > 0) return [];
   const unusedOf = (directive: Placed, reason: string) =>
     report(host.id, directive.file, directive.source, directive.line, reason);
 
@@ -945,6 +949,7 @@ function readNginx(
         listener: { port: listener.port, protocol: listener.protocol },
         loopback: listener.loopback,
         backends,
+        ...(targets[0] !== undefined ? { upstream: targets[0] } : {}),
       });
     }
   };
@@ -966,18 +971,30 @@ function readNginx(
     else if (directive.name === 'stream' && directive.block) visitContext(directive.block as Placed[], true);
     else unusedOf(directive, 'nginx setting the design does not model (generate writes its own)');
   }
-  const prefix = commonIdPrefix(upstreamPrefixes);
-  const service: Service & { kind: 'nginx' } = {
-    id: uniqueId(hint ?? prefix ?? `${host.id}-nginx`),
-    kind: 'nginx',
-    host: host.id,
-  } as Service & { kind: 'nginx' };
-  const listen = uniqueListeners(routes.filter((route) => !route.loopback).map((route) => route.listener));
-  if (!(listen.length === 1 && listen[0]!.port === 80 && listen[0]!.protocol === 'http'))
-    service.listen = listen;
-  if (serverName !== undefined) service.serverName = serverName;
-  if (tls.cert !== undefined && tls.key !== undefined) service.tls = { cert: tls.cert, key: tls.key };
-  return { service, routes };
+  // A generated nginx.conf serves every nginx service of its host (`# nginx lb-1.` for each, and
+  // upstreams named `<service>-<port>`); split its servers between them by upstream name.
+  const named = [...text.matchAll(/^# nginx ([a-z][a-z0-9-]*)[.:]/gm)].map((match) => match[1]!);
+  const owners = named.length > 1 ? named : [hint ?? commonIdPrefix(upstreamPrefixes) ?? `${host.id}-nginx`];
+  return owners.map((owner) => {
+    const own =
+      owners.length === 1
+        ? routes
+        : routes.filter((route) => route.upstream?.startsWith(`${owner}-`) === true);
+    const service: Service & { kind: 'nginx' } = {
+      id: uniqueId(owner),
+      kind: 'nginx',
+      host: host.id,
+    } as Service & { kind: 'nginx' };
+    const listen = uniqueListeners(own.filter((route) => !route.loopback).map((route) => route.listener));
+    if (
+      listen.length > 0 &&
+      !(listen.length === 1 && listen[0]!.port === 80 && listen[0]!.protocol === 'http')
+    )
+      service.listen = listen;
+    if (serverName !== undefined) service.serverName = serverName;
+    if (tls.cert !== undefined && tls.key !== undefined) service.tls = { cert: tls.cert, key: tls.key };
+    return { service, routes: own };
+  });
 }
 
 function uniqueListeners(listeners: Listener[]): Listener[] {
@@ -1004,11 +1021,11 @@ function readHaproxy(
   fail: (line: number | undefined, message: string) => void,
   report: Reporter,
   uniqueId: (wanted: string) => string,
-): Balancer | undefined {
+): Balancer[] {
   const parsed = parseHaproxyConfig(text);
   if (!parsed.ok) {
     fail(parsed.error.line, parsed.error.message);
-    return undefined;
+    return [];
   }
   const sections = parsed.sections;
   const backendSections = new Map(
@@ -1047,6 +1064,7 @@ function readHaproxy(
   };
   const routes: Balancer['routes'] = [];
   let stats: number | undefined;
+  let statsSection = '';
   const names: string[] = [];
   for (const section of sections) {
     if (section.kind !== 'frontend' && section.kind !== 'listen') continue;
@@ -1070,11 +1088,17 @@ function readHaproxy(
       if (port === undefined) continue;
       if (isStats) {
         stats = port;
+        statsSection = section.args[0] ?? '';
         continue;
       }
       const protocol: Listener['protocol'] =
         mode?.args[0] === 'tcp' ? 'tcp' : directive.args.includes('ssl') ? 'https' : 'http';
-      routes.push({ listener: { port, protocol }, loopback: isLoopback(address), backends });
+      routes.push({
+        listener: { port, protocol },
+        loopback: isLoopback(address),
+        backends,
+        upstream: section.args[0] ?? '',
+      });
     }
     if (isStats)
       for (const directive of section.directives) if (directive.name === 'stats') used.add(directive);
@@ -1091,16 +1115,29 @@ function readHaproxy(
         );
     }
   }
-  const service: Service & { kind: 'haproxy' } = {
-    id: uniqueId(hint ?? commonIdPrefix(names) ?? `${host}-haproxy`),
-    kind: 'haproxy',
-    host,
-  } as Service & { kind: 'haproxy' };
-  const listen = uniqueListeners(routes.filter((route) => !route.loopback).map((route) => route.listener));
-  if (!(listen.length === 1 && listen[0]!.port === 80 && listen[0]!.protocol === 'http'))
-    service.listen = listen;
-  if (stats !== undefined) service.stats = { port: stats };
-  return { service, routes };
+  // A generated haproxy.cfg serves every HAProxy service of its host (`# HAProxy lb-1.` for
+  // each, sections named `<service>-<port>`); split its frontends between them by name.
+  const named = [...text.matchAll(/^# HAProxy ([a-z][a-z0-9-]*)[.:]/gm)].map((match) => match[1]!);
+  const owners = named.length > 1 ? named : [hint ?? commonIdPrefix(names) ?? `${host}-haproxy`];
+  return owners.map((owner) => {
+    const mine = (name: string | undefined) => owners.length === 1 || name?.startsWith(`${owner}-`) === true;
+    const own = routes.filter((route) => mine(route.upstream));
+    const service: Service & { kind: 'haproxy' } = {
+      id: uniqueId(owner),
+      kind: 'haproxy',
+      host,
+    } as Service & {
+      kind: 'haproxy';
+    };
+    const listen = uniqueListeners(own.filter((route) => !route.loopback).map((route) => route.listener));
+    if (
+      listen.length > 0 &&
+      !(listen.length === 1 && listen[0]!.port === 80 && listen[0]!.protocol === 'http')
+    )
+      service.listen = listen;
+    if (stats !== undefined && mine(statsSection)) service.stats = { port: stats };
+    return { service, routes: own };
+  });
 }
 
 function readRedis(
