@@ -25,6 +25,8 @@ import { runSecrets } from './secrets';
 import { runAvailability } from './availability';
 import { estimateRecovery } from '../core/recovery/estimate';
 import type { Recovery } from '../core/recovery/mechanisms';
+import { runImport } from './import';
+import { runCollect } from './collect';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -55,6 +57,11 @@ Commands:
                                            the bundle as an Ansible inventory and playbook, for fleets
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
+  collect TARGET... --out DIR [--identity FILE] [--known-hosts FILE] [--accept-new] [--root DIR] [--json]
+                                           read a running deployment's configs over SSH (reads only)
+  import DIR --out DESIGN [--partial] [--json]
+                                           rebuild a design from a running deployment's configs; lists
+                                           every directive it did not use
 
 Options:
   --json       machine-readable output
@@ -120,6 +127,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     push: runPush,
     export: runExport,
     secrets: runSecrets,
+    import: runImport,
+    collect: runCollect,
   };
   const run = commands[command];
   if (!run) {

@@ -32,6 +32,7 @@ import {
   setPoolCollapsed,
 } from './commands';
 import { openPush } from './push';
+import { importFolder } from '../import/import-folder';
 import { CommandRegistry } from './registry';
 import type { Command, CommandContext } from './registry';
 import type { AppServices } from './services';
@@ -75,6 +76,14 @@ shell('save-as', {
   menus: [{ menu: 'file', group: '1-document', order: 4, only: 'browser' }],
   testId: 'menu-save-as',
   run: (app) => saveDesign(app, { saveAs: true }),
+});
+registry.register({
+  id: 'file.import-folder',
+  label: 'Import configs from a folder…',
+  description: 'Rebuild a design from the configs of a running deployment (topoforge collect, or a bundle)',
+  menus: [{ menu: 'file', group: '1-document', order: 5 }],
+  testId: 'menu-import',
+  run: (app) => importFolder(app),
 });
 shell('export-bundle', {
   label: (app) =>
