@@ -9,15 +9,9 @@
  */
 import { indexDesign, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
-import {
-  capacityOf,
-  isExternallyHighlyAvailable,
-  mainPortOf,
-  mongoPriorityOf,
-  mongoVotesOf,
-  trafficPortKeys,
-} from './model';
-import type { Design, Service } from './model';
+import { descriptorOf } from './groups';
+import { capacityOf, isExternallyHighlyAvailable, mainPortOf, trafficPortKeys } from './model';
+import type { Design } from './model';
 
 /** Ordered `up > manual > down`: manual means a person must act before it serves. */
 export type AvailabilityState = 'up' | 'manual' | 'down';
@@ -419,11 +413,13 @@ function compileGraph(index: DesignIndex): CompiledGraph {
     memberStart[node] = memberList.length;
     if (nodeType[node] !== GROUP_NODE) continue;
     const group = groups[node - serviceCount]!;
-    groupKind[node] = group.kind === 'pool' ? POOL : VOTING;
-    groupLoad[node] = group.load ?? 0;
-    for (const member of index.membersByGroup.get(group.id) ?? []) {
+    const descriptor = descriptorOf(group);
+    groupKind[node] = descriptor.evaluation === 'best-member' ? POOL : VOTING;
+    groupLoad[node] = group.kind === 'pool' ? (group.load ?? 0) : 0;
+    const members = index.membersByGroup.get(group.id) ?? [];
+    for (const member of members) {
       memberList.push(nodeIndex.get(member.id)!);
-      const role = memberRole(group.kind, member);
+      const role = descriptor.roleOf(member, members);
       voterList.push(role.voter ? 1 : 0);
       dataList.push(role.dataBearing ? 1 : 0);
       capacityList.push(capacityOf(member));
@@ -466,23 +462,6 @@ function compileGraph(index: DesignIndex): CompiledGraph {
   };
   orderByDependencies(graph);
   return graph;
-}
-
-/** Voter and data-bearing roles of a group member (docs/availability.md). */
-function memberRole(kind: string, member: Service): { voter: boolean; dataBearing: boolean } {
-  switch (kind) {
-    case 'mongodb-replica-set':
-      return {
-        voter: mongoVotesOf(member) === 1,
-        dataBearing: member.kind === 'mongodb' && mongoPriorityOf(member) > 0,
-      };
-    case 'redis-sentinel':
-      return { voter: member.kind === 'sentinel', dataBearing: member.kind === 'redis' };
-    case 'quorum':
-      return { voter: true, dataBearing: member.kind !== 'arbiter' };
-    default:
-      return { voter: false, dataBearing: true };
-  }
 }
 
 /** Calls `visit` with every node that `node` needs. */

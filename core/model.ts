@@ -5,6 +5,13 @@
  * host id from being passed where a service id is meant.
  */
 
+import type { MongoReplicaSetGroup } from './groups/mongodb-replica-set';
+import type { PoolGroup } from './groups/pool';
+import type { QuorumGroup } from './groups/quorum';
+import type { RedisSentinelGroup } from './groups/redis-sentinel';
+
+export type { MongoReplicaSetGroup, PoolGroup, QuorumGroup, RedisSentinelGroup };
+
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
@@ -212,21 +219,12 @@ export const GROUP_KINDS = ['mongodb-replica-set', 'redis-sentinel', 'quorum', '
 /** One of {@link GROUP_KINDS}. */
 export type GroupKind = (typeof GROUP_KINDS)[number];
 
-/** A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. */
-export interface Group {
-  id: GroupId;
-  kind: GroupKind;
-  label?: string;
-  /** mongodb-replica-set: replica set name, default the id. */
-  name?: string;
-  /** redis-sentinel: sentinels that must agree, default a majority of the sentinels. */
-  quorum?: number;
-  masterName?: string;
-  downAfterMs?: number;
-  failoverTimeoutMs?: number;
-  /** pool: capacity the tier must carry. */
-  load?: number;
-}
+/**
+ * A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. `kind`
+ * discriminates, so a field of one kind on another is a type error; each kind's fields and
+ * behaviour live in its descriptor under core/groups/.
+ */
+export type Group = MongoReplicaSetGroup | RedisSentinelGroup | QuorumGroup | PoolGroup;
 
 /** `traffic`: requests or data flow to the target. `uses`: a dependency that must be up. */
 export const LINK_KINDS = ['traffic', 'uses'] as const;
@@ -286,19 +284,8 @@ export interface Design {
   layout?: Record<string, LayoutPosition>;
 }
 
-/** The voting group kinds: they need a strict majority of voters. */
-export const VOTING_GROUP_KINDS: readonly GroupKind[] = ['mongodb-replica-set', 'redis-sentinel', 'quorum'];
-
 /** Service kinds that may be the target of a `vip` entrypoint. */
 export const BALANCER_KINDS: readonly ServiceKind[] = ['nginx', 'haproxy'];
-
-/** Which service kinds a group kind admits; `undefined` admits any. */
-export const GROUP_MEMBER_KINDS: Readonly<Record<GroupKind, readonly ServiceKind[] | undefined>> = {
-  'mongodb-replica-set': ['mongodb', 'arbiter'],
-  'redis-sentinel': ['redis', 'sentinel'],
-  quorum: undefined,
-  pool: undefined,
-};
 
 /** The link kind when a link sets none: traffic from balancers, capture and routers, else uses. */
 export function linkKindOf(link: Link, from: Service | undefined): LinkKind {

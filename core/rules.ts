@@ -8,7 +8,6 @@ import { indexDesign, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
 import {
   BALANCER_KINDS,
-  VOTING_GROUP_KINDS,
   authenticates,
   capacityOf,
   isPrimarySecondaryArbiter,
@@ -17,8 +16,9 @@ import {
   mongoPriorityOf,
   mongoVotesOf,
 } from './model';
-import type { Design, Group, Service } from './model';
+import type { Design, Group, RedisSentinelGroup, Service } from './model';
 import { planVrrp } from './vrrp';
+import { descriptorOf, isVoter, isVotingGroup } from './groups';
 
 /** How bad a finding is: errors block `generate`, warnings and info do not. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -151,47 +151,30 @@ interface Voters {
 }
 
 function votingGroups(index: DesignIndex): Voters[] {
-  return (index.design.groups ?? [])
-    .filter((g) => VOTING_GROUP_KINDS.includes(g.kind))
-    .map((group) => ({
-      group,
-      voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)),
-    }));
+  return (index.design.groups ?? []).filter(isVotingGroup).map((group) => ({
+    group,
+    voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)),
+  }));
 }
 
-function isVoter(group: Group, member: Service): boolean {
-  if (group.kind === 'mongodb-replica-set') return mongoVotesOf(member) === 1;
-  if (group.kind === 'redis-sentinel') return member.kind === 'sentinel';
-  return group.kind === 'quorum';
-}
-
-function voterNoun(group: Group): string {
-  return group.kind === 'redis-sentinel'
-    ? 'sentinel'
-    : group.kind === 'mongodb-replica-set'
-      ? 'voting member'
-      : 'voter';
+/** True when the group's kind owns the rule (its descriptor lists it). */
+function owns(group: Group, rule: RuleId): boolean {
+  return descriptorOf(group).rules.includes(rule);
 }
 
 const checkQuorumSize: Check = ({ index, report }) => {
   for (const { group, voters } of votingGroups(index)) {
     const n = voters.length;
-    const noun = voterNoun(group);
-    const fix =
-      group.kind === 'mongodb-replica-set'
-        ? 'add a voting member or an arbiter in a third site'
-        : group.kind === 'redis-sentinel'
-          ? 'add a sentinel on another host'
-          : 'add a voter or an arbiter in a third site';
+    const { voterNoun: noun, addVoter: fix } = descriptorOf(group);
     // No voters at all is too small, not even: quorum.too-small says it.
-    if (n > 0 && n % 2 === 0) {
+    if (n > 0 && n % 2 === 0 && owns(group, 'quorum.even')) {
       report(
         'quorum.even',
         [group.id],
         `${group.id} has ${n} ${noun}s, an even number that tolerates no more failures than ${Math.max(n - 1, 0)}: ${n >= 2 ? `${fix} to make ${n + 1}, or remove one` : fix}.`,
       );
     }
-    if (n < 3) {
+    if (n < 3 && owns(group, 'quorum.too-small')) {
       report(
         'quorum.too-small',
         [group.id],
@@ -205,21 +188,21 @@ const checkQuorumPlacement: Check = ({ index, report }) => {
   for (const { group, voters } of votingGroups(index)) {
     const byHost = groupBy(voters, (v) => v.host);
     for (const [host, shared] of byHost) {
-      if (host === undefined || shared.length < 2) continue;
+      if (host === undefined || shared.length < 2 || !owns(group, 'quorum.same-host')) continue;
       report(
         'quorum.same-host',
         [...shared.map((s) => s.id), host, group.id],
         `${shared.map((s) => s.id).join(' and ')} of ${group.id} share host ${host}, so losing it loses ${shared.length} votes at once: move all but one to other hosts.`,
       );
     }
-    if (!index.multiSite || voters.length === 0) continue;
+    if (!index.multiSite || voters.length === 0 || !owns(group, 'quorum.site-majority')) continue;
     const bySite = groupBy(voters, (v) => siteOfService(index, v));
     for (const [site, inSite] of bySite) {
       if (site === undefined || inSite.length * 2 < voters.length) continue;
       report(
         'quorum.site-majority',
         [site, group.id],
-        `Site ${site} holds ${inSite.length} of the ${voters.length} ${voterNoun(group)}s of ${group.id}, so losing it loses the majority: spread them so no site holds half, e.g. a tie-breaker in a third site.`,
+        `Site ${site} holds ${inSite.length} of the ${voters.length} ${descriptorOf(group).voterNoun}s of ${group.id}, so losing it loses the majority: spread them so no site holds half, e.g. a tie-breaker in a third site.`,
       );
     }
   }
@@ -275,7 +258,7 @@ const checkCycles: Check = ({ model, report }) => {
 
 const checkCapacity: Check = ({ index, report }) => {
   for (const group of index.design.groups ?? []) {
-    if (group.kind !== 'pool' || group.load === undefined) continue;
+    if (group.kind !== 'pool' || group.load === undefined || !owns(group, 'capacity.n-plus-1')) continue;
     const members = index.membersByGroup.get(group.id) ?? [];
     const capacities = members.map(capacityOf);
     const total = capacities.reduce((a, b) => a + b, 0);
@@ -337,7 +320,8 @@ function balancedSets(index: DesignIndex): { by: string; members: Service[] }[] 
     sets.push({ by: service.id, members: trafficTargets(index, service).flatMap((t) => t.members) });
   }
   for (const group of index.design.groups ?? []) {
-    if (group.kind === 'pool') sets.push({ by: group.id, members: index.membersByGroup.get(group.id) ?? [] });
+    if (descriptorOf(group).evaluation === 'best-member')
+      sets.push({ by: group.id, members: index.membersByGroup.get(group.id) ?? [] });
   }
   for (const entrypoint of index.design.entrypoints ?? []) {
     if (entrypoint.via !== 'external-lb') continue;
@@ -466,7 +450,7 @@ const checkMongoDB: Check = ({ index, report }) => {
 // Redis + Sentinel
 
 /** Sentinel quorum of a group: its own, else a majority of its sentinels. */
-export function sentinelQuorumOf(group: Group, sentinels: number): number {
+export function sentinelQuorumOf(group: Pick<RedisSentinelGroup, 'quorum'>, sentinels: number): number {
   return group.quorum ?? Math.floor(sentinels / 2) + 1;
 }
 

@@ -10,7 +10,7 @@
  */
 import type { DesignIndex } from '../design-index';
 import { authenticates, mainPortOf } from '../model';
-import type { Group, Host, PlainService, RedisService, Service } from '../model';
+import type { Group, Host, PlainService, RedisSentinelGroup, RedisService, Service } from '../model';
 import { sentinelQuorumOf } from '../rules';
 import { IP_PATTERN } from '../schema/patterns';
 import type { BundleFile } from './bundle';
@@ -85,7 +85,7 @@ function placed<S extends Service>(index: DesignIndex, services: S[]): Placed<S>
 }
 
 /** The plan of a `redis-sentinel` group. */
-export function planSentinelGroup(index: DesignIndex, group: Group): SentinelGroupPlan {
+export function planSentinelGroup(index: DesignIndex, group: RedisSentinelGroup): SentinelGroupPlan {
   const members = index.membersByGroup.get(group.id) ?? [];
   const redis = members.filter((member): member is RedisService => member.kind === 'redis');
   const sentinels = members.filter((member): member is SentinelService => member.kind === 'sentinel');

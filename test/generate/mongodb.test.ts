@@ -28,7 +28,7 @@ import { exampleFiles, loadExample } from '../fixtures/examples';
 import { UnsafeValueError } from '../../core/generate/quote';
 import { checkDesign } from '../../core/load';
 import { mainPortOf, mongoPriorityOf, mongoVotesOf } from '../../core/model';
-import type { Design, Group, Service } from '../../core/model';
+import type { Design, Group, MongoReplicaSetGroup, Service } from '../../core/model';
 import { makeDesign } from '../core/builders';
 
 function generate(design: Design): BundleFile[] {
@@ -392,8 +392,10 @@ interface ExpectedMember {
   arbiterOnly: boolean;
 }
 
-function replicaSets(design: Design): Group[] {
-  return (design.groups ?? []).filter((group) => group.kind === 'mongodb-replica-set');
+function replicaSets(design: Design): MongoReplicaSetGroup[] {
+  return (design.groups ?? []).filter(
+    (group): group is MongoReplicaSetGroup => group.kind === 'mongodb-replica-set',
+  );
 }
 
 function hostedMembers(design: Design, group: Group): Service[] {
@@ -430,7 +432,7 @@ function scriptOf(files: BundleFile[], group: Group): string {
  * Runs the init script of `group` against a fresh fake mongod, then again, and checks what
  * MongoDB would have ended with; returns the fake for further checks.
  */
-function initiateAndCheck(design: Design, group: Group): FakeMongod {
+function initiateAndCheck(design: Design, group: MongoReplicaSetGroup): FakeMongod {
   const script = scriptOf(generate(design), group);
   const mongod = new FakeMongod(preferredPrimary(design, group));
   mongod.run(script);
@@ -501,7 +503,8 @@ function checkMongodConfig(design: Design, file: BundleFile): Record<string, unk
   expect(service, `a mongod on ${file.host} for ${file.path}`).toBeDefined();
   const host = index.hosts.get(service.host!)!;
   const paths = mongodPathsOf(index, service);
-  const group = service.group === undefined ? undefined : index.groups.get(service.group);
+  const member = service.group === undefined ? undefined : index.groups.get(service.group);
+  const group = member?.kind === 'mongodb-replica-set' ? member : undefined;
   const parsed = parseYaml(file.content) as Record<string, Record<string, unknown>>;
   const open = 'auth' in service && service.auth === false;
   expect(Object.keys(parsed).sort()).toEqual(
@@ -971,7 +974,7 @@ describe('injection corpus', () => {
       const raw = baseDesign() as unknown as Design;
       raw.name = value;
       raw.services[0]!.label = value;
-      raw.groups![0]!.name = value;
+      (raw.groups![0] as MongoReplicaSetGroup).name = value;
       raw.groups![0]!.label = value;
       let files: BundleFile[];
       try {
