@@ -185,6 +185,8 @@ export interface MongoService extends ServiceBase, Authentication {
 export interface RedisService extends ServiceBase, Authentication {
   kind: 'redis';
   primary?: boolean;
+  /** 0..1000, default 100: Sentinel promotes the lowest above 0 and never promotes a 0. */
+  replicaPriority?: number;
 }
 
 /** Shared storage: NFS (mounted on every host that uses it) or S3. */
@@ -366,6 +368,11 @@ export function isPrimarySecondaryArbiter(members: readonly Service[]): boolean 
   const arbiters = members.filter((member) => member.kind === 'arbiter');
   const dataVoters = voting.filter((member) => member.kind === 'mongodb').length;
   return arbiters.length > 0 && voting.length > 0 && dataVoters <= Math.floor(voting.length / 2) + 1;
+}
+
+/** Sentinel's `replica-priority` of a redis server, default 100 (0: never promoted). */
+export function replicaPriorityOf(service: Service): number {
+  return service.kind === 'redis' ? (service.replicaPriority ?? 100) : 0;
 }
 
 /** The capacity a service brings to a pool, default 1. */

@@ -16,9 +16,10 @@ import {
   mongoPriorityOf,
   mongoVotesOf,
 } from './model';
-import type { Design, Group, RedisSentinelGroup, Service } from './model';
+import type { Design, Group, Service } from './model';
 import { planVrrp } from './vrrp';
 import { descriptorOf, isVoter, isVotingGroup } from './groups';
+import { isPromotable, sentinelQuorumOf } from './groups/redis-sentinel';
 
 /** How bad a finding is: errors block `generate`, warnings and info do not. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -71,6 +72,22 @@ export const RULES = {
     summary: 'the Sentinel quorum is below 1 or above the number of sentinels',
   },
   'redis.sentinel-host': { severity: 'warning', summary: 'two sentinels of one group share a host' },
+  'redis.sentinel-even': {
+    severity: 'warning',
+    summary: 'a Sentinel group has an even number of sentinels, the last of which adds no failure tolerance',
+  },
+  'redis.no-promotable': {
+    severity: 'error',
+    summary: 'a Sentinel group has no replica with replicaPriority > 0, so its primary is never replaced',
+  },
+  'redis.split-brain': {
+    severity: 'warning',
+    summary: 'cutting one site off leaves a Sentinel group with two primaries accepting writes',
+  },
+  'spof.partition': {
+    severity: 'warning',
+    summary: 'cutting one site off from the others turns an entrypoint down while no host failed',
+  },
   'keepalived.priority': { severity: 'error', summary: 'a vip cannot move when its balancer dies' },
   'net.port-conflict': { severity: 'error', summary: 'two services on one host listen on the same port' },
   'vip.sites': { severity: 'error', summary: "a vip entrypoint's targets are in different sites" },
@@ -242,6 +259,46 @@ const checkSinglePointsOfFailure: Check = ({ index, model, report }) => {
     }
   });
 };
+
+/**
+ * Cutting each site off from the others (docs/availability.md, network partitions): an
+ * entrypoint that goes down although every host runs, and a Sentinel group with a primary on
+ * both sides.
+ */
+const checkPartitions: Check = ({ index, model, report }) => {
+  const baseline = new Map(model.baseline.entrypoints().map((e) => [e.id, e.state]));
+  for (const partition of model.sitePartitions()) {
+    for (const entrypoint of partition.entrypoints) {
+      if (entrypoint.state !== 'down' || baseline.get(entrypoint.id) === 'down') continue;
+      report(
+        'spof.partition',
+        [partition.site, entrypoint.id],
+        `Cutting site ${partition.site} off from the others takes ${entrypoint.id} down while every host runs (${partition.explain(entrypoint.id)}): give each side what the entrypoint needs, or place a voting group's tie-breaker in a third site.`,
+      );
+    }
+    for (const id of partition.splitBrain) {
+      const group = index.groups.get(id);
+      if (!group || !owns(group, 'redis.split-brain')) continue;
+      report('redis.split-brain', [id, partition.site], splitBrainMessage(index, group, partition.site));
+    }
+  }
+};
+
+function splitBrainMessage(index: DesignIndex, group: Group, site: string): string {
+  const redis = (index.membersByGroup.get(group.id) ?? []).filter((m) => m.kind === 'redis');
+  const primary = redis.find((m) => m.primary === true);
+  // Enough replicas that the primary's side cannot muster them: the replicas beside it, plus one.
+  const inSite = (service: Service) => siteOfService(index, service) === site;
+  const besidePrimary = primary
+    ? redis.filter((m) => m !== primary && inSite(m) === inSite(primary)).length
+    : 0;
+  const suggested = besidePrimary + 1;
+  const where = primary ? `${primary.id} keeps accepting writes on one side while` : 'on one side while';
+  return (
+    `Cutting site ${site} off from the others leaves ${group.id} with two primaries: ${where} the sentinels promote a replica on the other, and the writes to the losing side are lost when the network heals. ` +
+    `Set minReplicasToWrite to ${suggested} so a primary cut off from its replicas refuses writes; it costs availability: ${group.id} then refuses every write whenever fewer than ${suggested} of its ${Math.max(redis.length - 1, 0)} replicas are up.`
+  );
+}
 
 const checkCycles: Check = ({ model, report }) => {
   for (const cycle of model.cycles()) {
@@ -449,10 +506,7 @@ const checkMongoDB: Check = ({ index, report }) => {
 // ---------------------------------------------------------------------------------------------
 // Redis + Sentinel
 
-/** Sentinel quorum of a group: its own, else a majority of its sentinels. */
-export function sentinelQuorumOf(group: Pick<RedisSentinelGroup, 'quorum'>, sentinels: number): number {
-  return group.quorum ?? Math.floor(sentinels / 2) + 1;
-}
+export { sentinelQuorumOf };
 
 const checkRedis: Check = ({ index, report }) => {
   for (const group of index.design.groups ?? []) {
@@ -475,6 +529,25 @@ const checkRedis: Check = ({ index, report }) => {
         'redis.sentinel-quorum',
         [group.id],
         `${group.id} has quorum ${quorum} with ${sentinels.length} sentinel${sentinels.length === 1 ? '' : 's'}, so no failover can ever be agreed: set quorum between 1 and ${Math.max(1, sentinels.length)}${sentinels.length === 0 ? ' and add sentinels' : ''}.`,
+      );
+    }
+    if (sentinels.length > 0 && sentinels.length % 2 === 0) {
+      const tolerated = sentinels.length - (Math.floor(sentinels.length / 2) + 1);
+      report(
+        'redis.sentinel-even',
+        [group.id],
+        `${group.id} has ${sentinels.length} sentinels: a failover needs a majority of ${sentinels.length / 2 + 1}, so it survives losing ${tolerated}, as ${sentinels.length - 1} would: add a sentinel on another host to survive one more, or remove one.`,
+      );
+    }
+    const redis = members.filter((m) => m.kind === 'redis');
+    if (primaries.length <= 1 && redis.length > 0 && !redis.some(isPromotable)) {
+      const replicas = redis.filter((m) => m.primary !== true);
+      report(
+        'redis.no-promotable',
+        [...replicas.map((r) => r.id), group.id],
+        replicas.length === 0
+          ? `${group.id} has no replica, so Sentinel can never replace its primary: add a redis replica on another host.`
+          : `Every replica of ${group.id} (${replicas.map((r) => r.id).join(', ')}) has replicaPriority 0, so Sentinel can never replace its primary: give at least one replica a replicaPriority above 0 (default 100).`,
       );
     }
     for (const [host, shared] of groupBy(sentinels, (s) => s.host)) {
@@ -635,6 +708,7 @@ const CHECKS: readonly Check[] = [
   checkQuorumSize,
   checkQuorumPlacement,
   checkSinglePointsOfFailure,
+  checkPartitions,
   checkCycles,
   checkCapacity,
   checkDeliveryPeers,

@@ -10,6 +10,8 @@ export interface MongoReplicaSetGroup {
   label?: string;
   /** Replica set name, default the id. */
   name?: string;
+  /** MongoDB's `settings.electionTimeoutMillis`, default 10000. */
+  electionTimeoutMs?: number;
 }
 
 function isElectable(member: Service): boolean {
@@ -55,6 +57,6 @@ export const MONGODB_REPLICA_SET: GroupKindDescriptor<'mongodb-replica-set'> = {
     'mongodb.arbiter-host',
     'mongodb.psa',
   ],
-  inspectorFields: ['name'],
+  inspectorFields: ['name', 'electionTimeoutMs'],
   idPrefix: 'rs',
 };
