@@ -10,6 +10,7 @@
 import type { Evaluation, ItemAvailability } from './availability';
 import type { DesignIndex } from './design-index';
 import { descriptorOf, isVoter, isVotingGroup } from './groups';
+import { sentinelsForFailoverOf } from './groups/redis-sentinel';
 import { isExternallyHighlyAvailable } from './model';
 
 /** The state an item shows: `degraded` is an `up` that lost redundancy on its way. */
@@ -248,6 +249,15 @@ class Teller {
     }
     const voters = members.filter((m) => isVoter(group, m));
     const up = voters.filter((m) => this.stateOf(m.id) === 'up' || this.stateOf(m.id) === 'degraded').length;
+    if (descriptorOf(group).evaluation === 'sentinel') {
+      // A Sentinel group serves from its primary; sentinels count only for replacing it.
+      const primary = members.find((m) => m.kind === 'redis' && m.primary === true);
+      const primaryUp = primary !== undefined && this.stateOf(primary.id) !== 'down';
+      if (primaryUp) return `primary up, ${up} of ${voters.length} sentinels up`;
+      const needed = group.kind === 'redis-sentinel' ? sentinelsForFailoverOf(group, voters.length) : 0;
+      const short = up < needed ? `, too few to fail over (it takes ${needed})` : '';
+      return `primary down, ${up} of ${voters.length} sentinels up${short}`;
+    }
     const majority = up * 2 > voters.length;
     return `${up} of ${voters.length} ${descriptorOf(group).voterNoun === 'sentinel' ? 'sentinels' : 'voters'} up${majority ? '' : ', no majority'}`;
   }

@@ -240,6 +240,9 @@ interface MemberView {
 }
 
 /** View model of templates/mongodb/init.js.hbs. */
+/** MongoDB's default `settings.electionTimeoutMillis`. */
+export const DEFAULT_ELECTION_TIMEOUT_MS = 10_000;
+
 interface InitScriptView {
   header: string[];
   replicaSetName: string;
@@ -251,6 +254,8 @@ interface InitScriptView {
   laterArbiters: MemberView[];
   setWriteConcernBeforeArbiters: boolean;
   primaryWaitSeconds: number;
+  /** `settings.electionTimeoutMillis` of the init document. */
+  electionTimeoutMillis: number;
 }
 
 interface PlannedMember {
@@ -373,6 +378,7 @@ function initScript(
     laterArbiters: psa ? views.filter((member) => member.arbiterOnly) : [],
     setWriteConcernBeforeArbiters: psa,
     primaryWaitSeconds: 60,
+    electionTimeoutMillis: group.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS,
   };
   return {
     path: initScriptPathOf(group),

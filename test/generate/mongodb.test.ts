@@ -50,6 +50,7 @@ interface MemberConfig {
 interface ReplicaSetConfig {
   _id: string;
   members: MemberConfig[];
+  settings?: { electionTimeoutMillis?: number };
 }
 
 const HOST_PORT = '^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
@@ -61,6 +62,11 @@ const replicaSetConfigSchema = {
   required: ['_id', 'members'],
   properties: {
     _id: { type: 'string', minLength: 1, pattern: '^[^/]+$' },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { electionTimeoutMillis: { type: 'integer', minimum: 1 } },
+    },
     members: {
       type: 'array',
       minItems: 1,
@@ -441,6 +447,10 @@ function initiateAndCheck(design: Design, group: MongoReplicaSetGroup): FakeMong
   expect(initiate, 'rs.initiate was called').toBeDefined();
   expect(replicaSetConfigProblems(initiate!.argument)).toEqual([]);
   expect((initiate!.argument as ReplicaSetConfig)._id).toBe(replicaSetNameOf(group));
+  // The design's electionTimeoutMs (default MongoDB's own 10000) goes into the init document.
+  expect((initiate!.argument as ReplicaSetConfig).settings).toEqual({
+    electionTimeoutMillis: group.electionTimeoutMs ?? 10_000,
+  });
 
   const final = mongod.config!;
   expect(replicaSetConfigProblems({ _id: final._id, members: final.members })).toEqual([]);
@@ -561,6 +571,14 @@ describe('mongod.conf and the init script of every example design', () => {
     });
   }
 
+  test("the group's electionTimeoutMs reaches rs.initiate as settings.electionTimeoutMillis", () => {
+    const design = loadExample('expertflow-two-sites.topo.json');
+    replicaSets(design)[0]!.electionTimeoutMs = 5000;
+    const mongod = initiateAndCheck(design, replicaSets(design)[0]!);
+    const initiate = mongod.calls.find((call) => call.name === 'rs.initiate')!;
+    expect((initiate.argument as ReplicaSetConfig).settings).toEqual({ electionTimeoutMillis: 5000 });
+  });
+
   test('the PSA set of expertflow-two-sites sets the write concern before it adds the arbiter', () => {
     const design = loadExample('expertflow-two-sites.topo.json');
     const mongod = initiateAndCheck(design, replicaSets(design)[0]!);
@@ -573,6 +591,7 @@ describe('mongod.conf and the init script of every example design', () => {
             { _id: 0, host: '10.50.1.11:27017', priority: 2, votes: 1, hidden: false, arbiterOnly: false },
             { _id: 1, host: '10.50.2.11:27017', priority: 1, votes: 1, hidden: false, arbiterOnly: false },
           ],
+          settings: { electionTimeoutMillis: 10_000 },
         },
       },
       {
