@@ -11,7 +11,8 @@ import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import validateSchema from './schema/generated/validate-design.js';
 import { formatPath, pointerToSegments, quoteValue } from './json-path';
 import type { PathSegment } from './json-path';
-import { BALANCER_KINDS, GROUP_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from './model';
+import { GROUP_DESCRIPTORS } from './groups';
+import { BALANCER_KINDS, GROUP_KINDS, SERVICE_KINDS } from './model';
 import { ADDRESS_REGEX, ID_REGEX } from './schema/patterns';
 import type { Design, GroupKind, ServiceKind } from './model';
 import { didYouMean } from './suggest';
@@ -549,7 +550,8 @@ function referenceProblems(root: Record<string, unknown>): LoadProblem[] {
     const group = expect(['services', index, 'group'], item.group, ['groups']);
     const groupKind = group?.item.kind as GroupKind | undefined;
     // Only a known kind: a kind such as 'toString' would find the object's prototype.
-    const admitted = groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_MEMBER_KINDS[groupKind] : undefined;
+    const admitted =
+      groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_DESCRIPTORS[groupKind].memberKinds : undefined;
     const kind = item.kind as ServiceKind;
     // An unknown kind has its own problem from the schema.
     if (admitted && SERVICE_KINDS.includes(kind) && !admitted.includes(kind)) {

@@ -5,6 +5,13 @@
  * host id from being passed where a service id is meant.
  */
 
+import type { MongoReplicaSetGroup } from './groups/mongodb-replica-set';
+import type { PoolGroup } from './groups/pool';
+import type { QuorumGroup } from './groups/quorum';
+import type { RedisSentinelGroup } from './groups/redis-sentinel';
+
+export type { MongoReplicaSetGroup, PoolGroup, QuorumGroup, RedisSentinelGroup };
+
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
@@ -208,6 +215,8 @@ export interface MongoService extends ServiceBase, Authentication {
 export interface RedisService extends ServiceBase, Authentication {
   kind: 'redis';
   primary?: boolean;
+  /** 0..1000, default 100: Sentinel promotes the lowest above 0 and never promotes a 0. */
+  replicaPriority?: number;
 }
 
 /** Shared storage: NFS (mounted on every host that uses it) or S3. */
@@ -242,25 +251,12 @@ export const GROUP_KINDS = ['mongodb-replica-set', 'redis-sentinel', 'quorum', '
 /** One of {@link GROUP_KINDS}. */
 export type GroupKind = (typeof GROUP_KINDS)[number];
 
-/** A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. */
-export interface Group {
-  id: GroupId;
-  kind: GroupKind;
-  label?: string;
-  /** mongodb-replica-set: replica set name, default the id. */
-  name?: string;
-  /** redis-sentinel: sentinels that must agree, default a majority of the sentinels. */
-  quorum?: number;
-  masterName?: string;
-  downAfterMs?: number;
-  failoverTimeoutMs?: number;
-  /** mongodb-replica-set: MongoDB's `settings.electionTimeoutMillis`, default 10000. */
-  electionTimeoutMs?: number;
-  /** quorum: seconds the cluster takes to move its leader; no default is known. */
-  failoverSeconds?: number;
-  /** pool: capacity the tier must carry. */
-  load?: number;
-}
+/**
+ * A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. `kind`
+ * discriminates, so a field of one kind on another is a type error; each kind's fields and
+ * behaviour live in its descriptor under core/groups/.
+ */
+export type Group = MongoReplicaSetGroup | RedisSentinelGroup | QuorumGroup | PoolGroup;
 
 /** `traffic`: requests or data flow to the target. `uses`: a dependency that must be up. */
 export const LINK_KINDS = ['traffic', 'uses'] as const;
@@ -336,19 +332,8 @@ export interface Design {
   layout?: Record<string, LayoutPosition>;
 }
 
-/** The voting group kinds: they need a strict majority of voters. */
-export const VOTING_GROUP_KINDS: readonly GroupKind[] = ['mongodb-replica-set', 'redis-sentinel', 'quorum'];
-
 /** Service kinds that may be the target of a `vip` entrypoint. */
 export const BALANCER_KINDS: readonly ServiceKind[] = ['nginx', 'haproxy'];
-
-/** Which service kinds a group kind admits; `undefined` admits any. */
-export const GROUP_MEMBER_KINDS: Readonly<Record<GroupKind, readonly ServiceKind[] | undefined>> = {
-  'mongodb-replica-set': ['mongodb', 'arbiter'],
-  'redis-sentinel': ['redis', 'sentinel'],
-  quorum: undefined,
-  pool: undefined,
-};
 
 /** The link kind when a link sets none: traffic from balancers, capture and routers, else uses. */
 export function linkKindOf(link: Link, from: Service | undefined): LinkKind {
@@ -429,6 +414,11 @@ export function isPrimarySecondaryArbiter(members: readonly Service[]): boolean 
   const arbiters = members.filter((member) => member.kind === 'arbiter');
   const dataVoters = voting.filter((member) => member.kind === 'mongodb').length;
   return arbiters.length > 0 && voting.length > 0 && dataVoters <= Math.floor(voting.length / 2) + 1;
+}
+
+/** Sentinel's `replica-priority` of a redis server, default 100 (0: never promoted). */
+export function replicaPriorityOf(service: Service): number {
+  return service.kind === 'redis' ? (service.replicaPriority ?? 100) : 0;
 }
 
 /** The capacity a service brings to a pool, default 1. */

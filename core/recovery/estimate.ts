@@ -7,7 +7,7 @@
  * balancer's targets, a `direct` entrypoint's records), they are served by the quickest surviving
  * alternative, but never before the balancer has stopped sending them to the lost one.
  */
-import type { AvailabilityModel, Evaluation } from '../availability';
+import type { AvailabilityModel, Evaluation, PartitionEvaluation } from '../availability';
 import type { DesignIndex, EffectiveEntrypoint, ResolvedLink } from '../design-index';
 import { mainPortOf, mongoPriorityOf, trafficPortKeys } from '../model';
 import type { Group, Service } from '../model';
@@ -51,6 +51,34 @@ export function estimateRecovery(
     id: entrypoint.id,
     recovery: walker.entrypoint(entrypoint),
   }));
+}
+
+/**
+ * Recovery of every entrypoint in a partition scenario (docs/availability.md, network partitions):
+ * clients reach every side, so each entrypoint recovers as fast as the quickest side that serves
+ * it at its best state; from a side, the hosts beyond the cut count as failed. Null where no side
+ * serves it.
+ */
+export function estimatePartitionRecovery(
+  model: AvailabilityModel,
+  partition: PartitionEvaluation,
+): EntrypointRecovery[] {
+  const perSide = partition.sides.map((side) => ({
+    evaluation: side.evaluation,
+    recoveries: new Map(estimateRecovery(model, side.evaluation).map((e) => [e.id, e.recovery])),
+  }));
+  return partition.entrypoints().map((best) => {
+    let recovery: Recovery | null = null;
+    for (const side of perSide) {
+      const here = side.evaluation.stateOf(best.id);
+      if (here === undefined || here.state === 'down' || here.state !== best.state) continue;
+      const candidate = side.recoveries.get(best.id) ?? null;
+      if (candidate === null) continue;
+      if (recovery === null || (candidate.seconds ?? Infinity) < (recovery.seconds ?? Infinity))
+        recovery = candidate;
+    }
+    return { id: best.id, recovery };
+  });
 }
 
 class RecoveryWalker {

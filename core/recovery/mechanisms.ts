@@ -6,6 +6,7 @@
 import { HAPROXY_SETTINGS } from '../generate/haproxy';
 import { NGINX_SETTINGS } from '../generate/nginx';
 import { ADVERT_INTERVAL_SECONDS, SCRIPT_FALL, SCRIPT_INTERVAL_SECONDS } from '../generate/keepalived';
+import { DEFAULT_ELECTION_TIMEOUT_MS } from '../generate/mongodb';
 import { DEFAULT_DOWN_AFTER_MS } from '../generate/redis';
 
 /** The mechanism that sets an entrypoint's recovery (docs/cli.md, `simulate --json`). */
@@ -216,8 +217,6 @@ export function sentinelFailover(options: {
   };
 }
 
-/** MongoDB's default `settings.electionTimeoutMillis`. */
-export const MONGODB_ELECTION_TIMEOUT_MS = 10_000;
 /**
  * MongoDB members send heartbeats every 2 s (`settings.heartbeatIntervalMillis`); the election
  * itself follows within about one heartbeat, which is why MongoDB's manual gives 12 s as the median
@@ -231,7 +230,7 @@ export const MONGODB_ELECTION_SECONDS = 2;
  * heartbeat interval.
  */
 export function mongodbElection(options: { group: string; electionTimeoutMs?: number }): Recovery {
-  const timeout = (options.electionTimeoutMs ?? MONGODB_ELECTION_TIMEOUT_MS) / 1000;
+  const timeout = (options.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS) / 1000;
   return {
     seconds: round(timeout + MONGODB_ELECTION_SECONDS),
     by: 'mongodb',

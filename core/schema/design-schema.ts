@@ -262,6 +262,13 @@ const kindProperties: Record<ServiceKind, { properties: Schema; required?: strin
       authenticates: true,
       properties: {
         primary: { type: 'boolean' },
+        replicaPriority: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 1000,
+          default: 100,
+          description: 'Sentinel promotes the replica with the lowest; 0 means Sentinel never promotes it.',
+        },
         ...authentication('Redis requires a password (ACL users)'),
       },
     },
@@ -421,8 +428,35 @@ export const designSchema = {
           },
           downAfterMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
           failoverTimeoutMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
-          electionTimeoutMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
-          failoverSeconds: { type: 'number', minimum: 0, maximum: 86_400 },
+          minReplicasToWrite: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000,
+            default: 0,
+            description:
+              'redis-sentinel: a primary refuses writes with fewer replicas up (min-replicas-to-write).',
+          },
+          minReplicasMaxLagSeconds: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 86_400,
+            default: 10,
+            description:
+              'redis-sentinel: a replica counts only while it acknowledged within this many seconds.',
+          },
+          electionTimeoutMs: {
+            type: 'integer',
+            minimum: 500,
+            maximum: 3_600_000,
+            default: 10_000,
+            description: "mongodb-replica-set: MongoDB's settings.electionTimeoutMillis.",
+          },
+          failoverSeconds: {
+            type: 'number',
+            minimum: 0,
+            maximum: 86_400,
+            description: 'quorum: seconds the cluster takes to move its leader; no default is known.',
+          },
           load: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
         },
       },
