@@ -8,8 +8,11 @@
  *   Ansible (when `ansible-core` is installed);
  * - canvas (`bench/canvas.ts`): the designer with 1,000 and 5,000 services beside plain React Flow in
  *   headless Chromium;
+ * - ansible (`bench/ansible.ts`): the Ansible export of 1,000 hosts beside generating their bundle;
  * - configs (`bench/configs.ts`): the generated nginx and HAProxy configs under wrk beside
  *   hand-tuned references of the same topology (needs root, nginx, HAProxy and wrk).
+ *
+ * - availability (`bench/availability.ts`): the yearly availability of 100, 1,000 and 2,000 services.
  *
  * Each prints its own table and targets. This ends with one line per benchmark and exits 1 when
  * any missed a target or failed. `npm run bench -- core canvas` runs only those named.
@@ -22,7 +25,9 @@ const BENCHMARKS = {
   core: 'core.ts',
   push: 'push.ts',
   canvas: 'canvas.ts',
+  ansible: 'ansible.ts',
   configs: 'configs.ts',
+  availability: 'availability.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

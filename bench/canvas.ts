@@ -108,23 +108,42 @@ async function stopFrames(page: Page): Promise<FrameStats> {
 
 /** Drags with the mouse from a point, 150 moves of a few pixels, as a person drags. */
 async function dragFrom(page: Page, start: { x: number; y: number }, direction: 1 | -1): Promise<void> {
+  await dragAlong(page, start, (i) => ({ x: start.x + direction * i * 2, y: start.y + direction * i * 1.4 }));
+}
+
+/** 150 mouse moves through `at(1)` … `at(150)`, a short pause every other move. */
+async function dragAlong(
+  page: Page,
+  start: { x: number; y: number },
+  at: (step: number) => { x: number; y: number },
+): Promise<void> {
   await page.mouse.move(start.x, start.y);
   await page.mouse.down();
   for (let i = 1; i <= 150; i++) {
-    await page.mouse.move(start.x + direction * i * 2, start.y + direction * i * 1.4);
+    const point = at(i);
+    await page.mouse.move(point.x, point.y);
     if (i % 2 === 0) await page.waitForTimeout(8);
   }
   await page.mouse.up();
 }
 
+/**
+ * Drags a node three times round a small loop (48 × 16 px) and back to where it started. The
+ * pointer stays within the node's starting box, so over its own host, so the drop only moves it: a longer straight drag would
+ * carry a service into another host (the designer moves it there) and measure that instead.
+ */
 async function measureDrag(page: Page, nodeId: string, direction: 1 | -1): Promise<FrameStats> {
   const box = await page
     .locator(`.react-flow__node[data-id="${nodeId}"]`)
     .boundingBox({ timeout: 5000 })
     .catch(() => null);
   if (!box) throw new Error(`node ${nodeId} is not on the screen`);
+  const start = { x: box.x + 30, y: box.y + box.height / 2 };
   await startFrames(page);
-  await dragFrom(page, { x: box.x + 30, y: box.y + box.height / 2 }, direction);
+  await dragAlong(page, start, (i) => {
+    const angle = (direction * 2 * Math.PI * i) / 50;
+    return { x: start.x + 24 * Math.sin(angle), y: start.y + 8 * (1 - Math.cos(angle)) };
+  });
   return stopFrames(page);
 }
 

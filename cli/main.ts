@@ -19,8 +19,14 @@ import { generateBundle } from '../core/generate/index';
 import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';
 import { nodeSha256 } from '../deploy/hash';
+import { runExport } from './export';
 import { runPush } from './push';
 import { runSecrets } from './secrets';
+import { runAvailability } from './availability';
+import { estimatePartitionRecovery } from '../core/recovery/estimate';
+import type { Recovery } from '../core/recovery/mechanisms';
+import { runImport } from './import';
+import { runCollect } from './collect';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -38,15 +44,25 @@ const USAGE = `Usage: topoforge <command> [options]
 
 Commands:
   validate DESIGN [--json]                 check a design; exit 1 on error findings, 2 if it is not a design
-  simulate DESIGN [--fail ID]... [--json]  what survives: the given failures, or every single host and site
+  simulate DESIGN [--fail ID]... [--partition SIDE]... [--json]
+                                           what survives: the given failures and network partition
+                                           (SIDE: comma-separated site and host ids), or every single
+                                           host and site failure and every site cut off
   generate DESIGN --out DIR [--force] [--json]
                                            write the config bundle; refuses while error findings remain
   push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE] [--known-hosts FILE]
        [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S] [--json]
                                            put a bundle on its hosts over SSH: verified host keys, a diff
                                            first, atomic replace, reload, rollback on failure
+  export ansible BUNDLE --out DIR [--design FILE] [--manifest-digest D] [--json]
+                                           the bundle as an Ansible inventory and playbook, for fleets
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
+  collect TARGET... --out DIR [--identity FILE] [--known-hosts FILE] [--accept-new] [--root DIR] [--json]
+                                           read a running deployment's configs over SSH (reads only)
+  import DIR --out DESIGN [--partial] [--json]
+                                           rebuild a design from a running deployment's configs; lists
+                                           every directive it did not use
 
 Options:
   --json       machine-readable output
@@ -56,6 +72,7 @@ Options:
 Examples:
   topoforge validate examples/tealeaf-resilient.topo.json
   topoforge simulate examples/tealeaf-resilient.topo.json --fail rep-1
+  topoforge availability examples/tessera-ha.topo.json
   topoforge generate examples/tessera-ha.topo.json --out bundle/
   topoforge push bundle/ --dry-run
   topoforge secrets list
@@ -106,9 +123,13 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
     validate: runValidate,
     simulate: runSimulate,
+    availability: (args, io) => runAvailability(args, io, cliSupport),
     generate: runGenerate,
     push: runPush,
+    export: runExport,
     secrets: runSecrets,
+    import: runImport,
+    collect: runCollect,
   };
   const run = commands[command];
   if (!run) {
@@ -248,6 +269,7 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse(args, {
       json: { type: 'boolean' },
       fail: { type: 'string', multiple: true },
+      partition: { type: 'string', multiple: true },
     });
     if (values.help) {
       io.stdout(USAGE);
@@ -273,30 +295,76 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
 
-    if (failed.length > 0) {
-      const evaluation = model.evaluate(failed);
-      const entrypoints = evaluation.entrypoints().map((e) => ({ ...e, reason: evaluation.explain(e.id) }));
-      if (json) io.stdout(`${JSON.stringify({ failed, entrypoints })}\n`);
-      else printScenario(failed, entrypoints, io);
+    const partition = (values.partition ?? []).map((side) => side.split(',').map((id) => id.trim()));
+    const partitionProblem = model.partitionProblem(partition);
+    if (partitionProblem !== undefined) {
+      const message = `--partition: ${partitionProblem}`;
+      if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '--partition' } })}\n`);
+      else io.stderr(`topoforge: ${message}\n`);
+      return EXIT.usage;
+    }
+
+    if (failed.length > 0 || partition.length > 0) {
+      const evaluation = model.evaluatePartition(partition, failed);
+      const recoveries = new Map(estimatePartitionRecovery(model, evaluation).map((e) => [e.id, e.recovery]));
+      const entrypoints = evaluation.entrypoints().map((e) => ({
+        ...e,
+        recovery: recoveries.get(e.id) ?? null,
+        reason: evaluation.explain(e.id),
+      }));
+      const { splitBrain } = evaluation;
+      if (json) io.stdout(`${JSON.stringify({ failed, partition, entrypoints, splitBrain })}\n`);
+      else {
+        const sides = evaluation.sides.map((side) =>
+          side.ids.length > 0 ? side.ids.join(', ') : 'the other hosts',
+        );
+        printScenario(failed, partition.length > 0 ? sides : [], entrypoints, splitBrain, io);
+      }
       return EXIT.ok;
     }
 
-    const scenarios = model.singleFailures();
+    const scenarios = [
+      ...model.singleFailures().map((s) => ({
+        failed: [s.failed],
+        partition: [] as string[][],
+        kind: s.kind as string,
+        entrypoints: s.entrypoints,
+        splitBrain: [] as string[],
+      })),
+      ...model.sitePartitions().map((s) => ({
+        failed: [] as string[],
+        partition: [[s.site]],
+        kind: 'partition',
+        entrypoints: s.entrypoints,
+        splitBrain: s.splitBrain,
+      })),
+    ];
     if (json) {
-      io.stdout(
-        `${JSON.stringify({ scenarios: scenarios.map((s) => ({ failed: [s.failed], kind: s.kind, entrypoints: s.entrypoints })) })}\n`,
-      );
+      const withRecovery = scenarios.map((scenario) => {
+        const evaluation = model.evaluatePartition(scenario.partition, scenario.failed);
+        const recoveries = new Map(
+          estimatePartitionRecovery(model, evaluation).map((e) => [e.id, e.recovery]),
+        );
+        return {
+          ...scenario,
+          entrypoints: scenario.entrypoints.map((e) => ({ ...e, recovery: recoveries.get(e.id) ?? null })),
+        };
+      });
+      io.stdout(`${JSON.stringify({ scenarios: withRecovery })}\n`);
       return EXIT.ok;
     }
     const c = pc.createColors(io.color);
-    io.stdout(`${c.bold(loaded.design.name)}: every single host and site failure\n`);
-    const width = Math.max(...scenarios.map((s) => s.failed.length + s.kind.length + 1), 10);
+    const cuts = scenarios.some((s) => s.kind === 'partition') ? ', every site cut off' : '';
+    io.stdout(`${c.bold(loaded.design.name)}: every single host and site failure${cuts}\n`);
+    const labelOf = (s: (typeof scenarios)[number]) =>
+      s.kind === 'partition' ? `${s.partition[0]!.join(',')} cut off` : `${s.kind} ${s.failed.join(',')}`;
+    const width = Math.max(...scenarios.map((s) => labelOf(s).length), 10);
     for (const scenario of scenarios) {
       const hurt = scenario.entrypoints.filter((e) => e.state !== 'up' || e.degraded);
-      const label = `${scenario.kind} ${scenario.failed}`.padEnd(width);
       const outcome =
         hurt.length === 0 ? c.green('all entrypoints up') : hurt.map((e) => stateBadge(e, io)).join(', ');
-      io.stdout(`  ${label}  ${outcome}\n`);
+      const split = scenario.splitBrain.map((id) => c.red(`${id} split brain`)).join(', ');
+      io.stdout(`  ${labelOf(scenario).padEnd(width)}  ${outcome}${split ? `; ${split}` : ''}\n`);
     }
     return EXIT.ok;
   });
@@ -308,19 +376,44 @@ function stateBadge(item: ItemAvailability, io: CliIo): string {
 
 function printScenario(
   failed: string[],
-  entrypoints: (ItemAvailability & { reason: string })[],
+  sides: string[],
+  entrypoints: (ItemAvailability & { reason: string; recovery: Recovery | null })[],
+  splitBrain: string[],
   io: CliIo,
 ): void {
   const c = pc.createColors(io.color);
-  io.stdout(`${c.bold(`Failed: ${failed.join(', ')}`)}\n`);
+  if (failed.length > 0) io.stdout(`${c.bold(`Failed: ${failed.join(', ')}`)}\n`);
+  if (sides.length > 0) io.stdout(`${c.bold(`Partition: ${sides.join(' | ')}`)}\n`);
   const width = Math.max(...entrypoints.map((e) => e.id.length), 4);
   for (const entrypoint of entrypoints) {
     const state = `${entrypoint.state}${entrypoint.degraded ? ' (degraded)' : ''}`.padEnd(17);
     io.stdout(
       `  ${entrypoint.id.padEnd(width)}  ${colorState(entrypoint, state, io)}  ${c.dim(entrypoint.reason)}\n`,
     );
+    const recovery = entrypoint.recovery;
+    if (recovery !== null && recovery.by !== 'none')
+      io.stdout(
+        `  ${''.padEnd(width)}  ${''.padEnd(17)}  ${c.dim(`recovers in ${recovery.seconds === null ? 'a time not known' : `${recovery.seconds} s`}: ${recovery.detail}`)}\n`,
+      );
   }
+  for (const group of splitBrain)
+    io.stdout(
+      `  ${c.red(`${group} split brain`)}  ${c.dim(`${group} accepts writes on two sides; the writes on the losing side are lost when the network heals (set minReplicasToWrite)`)}\n`,
+    );
 }
+
+/** What the commands in other files share with this one. */
+const cliSupport = {
+  withUsage: (args: string[], io: CliIo, body: () => Promise<number>) => withUsage(args, io, body),
+  parse: (args: string[]) => parse(args, { json: { type: 'boolean' } }),
+  positionalDesign: (positionals: string[], command: string) => positionalDesign(positionals, command),
+  loadFile: (path: string, io: CliIo) => loadFile(path, io),
+  reportLoadFailure,
+  usage: USAGE,
+};
+
+/** The helpers {@link cliSupport} hands to commands defined in other files. */
+export type CliSupport = typeof cliSupport;
 
 function colorState(item: ItemAvailability, text: string, io: CliIo): string {
   const c = pc.createColors(io.color);

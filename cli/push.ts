@@ -1,6 +1,6 @@
 /**
  * `topoforge push BUNDLE [--host ID]... [--dry-run] [--accept-new] [--identity FILE]
- * [--known-hosts FILE] [--concurrency N] [--design FILE] [--break-lock] [--command-timeout S]
+ * [--known-hosts FILE] [--concurrency N] [--design FILE] [--break-lock] [--lab-certs] [--command-timeout S]
  * [--connect-timeout S] [--manifest-digest DIGEST] [--json]` (docs/cli.md and docs/push.md).
  *
  * Exit 0 when every host changed or was unchanged, 1 when some host failed (a cancelled push
@@ -26,6 +26,7 @@ import {
   pushBundle,
 } from '../deploy/push/index';
 import type { HostReport, PushBundle, PushEvent, PushReport } from '../deploy/push/index';
+import { SecretStore } from '../deploy/secrets/index';
 
 /** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -43,6 +44,11 @@ export interface PushCliEnvironment {
    * that stops listening. A second interrupt is the environment's to handle (the process quits).
    */
   onInterrupt?: (cancel: () => void) => () => void;
+  /**
+   * The secret store; default `$TOPOFORGE_SECRETS_DIR`, else `secrets` in the app's data folder
+   * under `home` (docs/push.md, "Secrets").
+   */
+  secretStore?: SecretStore;
 }
 
 /** Usage of the push command. */
@@ -60,6 +66,8 @@ Options:
   --concurrency N     hosts at once (default ${DEFAULT_CONCURRENCY})
   --design FILE       the design of the bundle, for the roll-out order of older bundles
   --break-lock        take over a host's push lock whose push is gone (stale); never a live one
+  --lab-certs         create each missing certificate and key pair self-signed (create-only;
+                      fit for a lab only)
   --command-timeout S seconds one check or reload may run before it is killed and the host fails
                       with nothing replaced (default ${DEFAULT_COMMAND_TIMEOUT_MS / 1000})
   --connect-timeout S seconds to connect and finish the SSH handshake (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})
@@ -150,6 +158,7 @@ export async function runPush(
         concurrency: { type: 'string' },
         design: { type: 'string' },
         'break-lock': { type: 'boolean' },
+        'lab-certs': { type: 'boolean' },
         'command-timeout': { type: 'string' },
         'connect-timeout': { type: 'string' },
         'manifest-digest': { type: 'string' },
@@ -260,6 +269,7 @@ export async function runPush(
     ...(limits['command-timeout'] !== undefined ? { commandTimeoutMs: limits['command-timeout'] } : {}),
     ...(limits['connect-timeout'] !== undefined ? { connectTimeoutMs: limits['connect-timeout'] } : {}),
     breakLock: values['break-lock'] === true,
+    labCertificates: values['lab-certs'] === true,
     signal: cancel.signal,
     authentication: {
       ...(values.identity !== undefined ? { identityFile: values.identity } : {}),
@@ -270,6 +280,7 @@ export async function runPush(
     hostKeys: { knownHosts, acceptNew: values['accept-new'] === true },
     ...(design ? { design } : {}),
     ...(onEvent ? { onEvent } : {}),
+    secretStore: environment.secretStore ?? new SecretStore({ home: environment.home }),
   }).finally(() => stopListening?.());
   if (!outcome.ok) return fail(io, json, outcome.problem.message, outcome.problem.path);
   const report = outcome.report;
@@ -290,7 +301,18 @@ function describeFiles(report: HostReport, dryRun: boolean): string {
     count('update') > 0 ? `${count('update')} ${dryRun ? 'to update' : 'updated'}` : '',
     count('kept') > 0 ? `${count('kept')} kept (create-only)` : '',
   ].filter((part) => part !== '');
+  const secrets = report.files.filter(
+    (file) => file.secret && (file.action === 'create' || file.action === 'update'),
+  );
+  if (secrets.length > 0) parts.push(`${secrets.length} of them secret (not shown)`);
   return parts.join(', ');
+}
+
+/** What the plan found of a host's prerequisites that did not stop it: lab certificates, software to install. */
+function printPrerequisites(report: HostReport, io: CliIo, c: Colors): void {
+  for (const line of report.prerequisites?.labCertificates ?? [])
+    io.stdout(`      ${c.yellow('+')} ${line}\n`);
+  for (const line of report.prerequisites?.notInstalled ?? []) io.stdout(`      ${c.yellow('!')} ${line}\n`);
 }
 
 function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): void {
@@ -302,6 +324,7 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): vo
         `  ${c.dim('=')} ${report.host.padEnd(width)} unchanged ${c.dim(`(${report.durationMs} ms)`)}\n`,
       );
       for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+      printPrerequisites(report, io, c);
       return;
     }
     const reloads = report.reloads.map((reload) => reload.command);
@@ -310,9 +333,10 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): vo
         `${reloads.length > 0 ? `; ran ${reloads.join(', ')}` : ''} ${c.dim(`(${report.durationMs} ms)`)}\n`,
     );
     for (const warning of report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+    printPrerequisites(report, io, c);
   } else if (event.type === 'failed') {
     io.stdout(
-      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(event.step === 'cancelled' ? 'not started' : `failed while ${event.step}`)}: ${event.message}\n`,
+      `  ${c.red('✗')} ${event.host.padEnd(12)} ${c.red(event.step === 'cancelled' ? 'not started' : `failed while ${event.step}`)}: ${event.message.replaceAll('\n', '\n      ')}\n`,
     );
     if (event.stderr) {
       const lines = event.stderr.split('\n');
@@ -321,6 +345,7 @@ function printEvent(event: PushEvent, io: CliIo, c: Colors, dryRun: boolean): vo
         io.stdout(`      ${c.dim(`… ${lines.length - 12} more lines (--json has them all)`)}\n`);
     }
     for (const warning of event.report.warnings) io.stdout(`      ${c.yellow('!')} ${warning}\n`);
+    printPrerequisites(event.report, io, c);
   }
 }
 

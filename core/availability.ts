@@ -9,15 +9,11 @@
  */
 import { indexDesign, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
-import {
-  capacityOf,
-  isExternallyHighlyAvailable,
-  mainPortOf,
-  mongoPriorityOf,
-  mongoVotesOf,
-  trafficPortKeys,
-} from './model';
-import type { Design, Service } from './model';
+import { descriptorOf } from './groups';
+import type { GroupEvaluation } from './groups';
+import { sentinelsForFailoverOf } from './groups/redis-sentinel';
+import { capacityOf, isExternallyHighlyAvailable, mainPortOf, trafficPortKeys } from './model';
+import type { Design } from './model';
 
 /** Ordered `up > manual > down`: manual means a person must act before it serves. */
 export type AvailabilityState = 'up' | 'manual' | 'down';
@@ -53,6 +49,41 @@ export interface SingleFailure extends ScenarioId {
   entrypoints: ItemAvailability[];
 }
 
+/** One side of a partition: the ids that name it, and the hosts they stand for. */
+export interface PartitionSide {
+  /** Site and host ids as given; the side of the hosts named in no side has none. */
+  ids: string[];
+  hosts: string[];
+  /** Everything as seen from this side: the hosts of the other sides count as failed. */
+  evaluation: Evaluation;
+}
+
+/**
+ * One partition scenario (docs/availability.md, network partitions): every side evaluated on
+ * its own, entrypoints the best over the sides (their clients reach every side).
+ */
+export interface PartitionEvaluation {
+  /** Failed hosts, sites and services on top of the partition, as given. */
+  failed: readonly string[];
+  sides: PartitionSide[];
+  /** Every entrypoint, in design order: the best over the sides. */
+  entrypoints(): ItemAvailability[];
+  /** A service or group at its best over the sides; an entrypoint as {@link entrypoints} says. */
+  stateOf(id: string): ItemAvailability | undefined;
+  /** Groups that are up on two or more sides: two primaries accept writes. */
+  splitBrain: string[];
+  /** Why an entrypoint is in its state, from the side that serves it best. */
+  explain(id: string): string;
+}
+
+/** One site cut off from the others, with the results of {@link PartitionEvaluation}. */
+export interface SitePartition {
+  site: string;
+  entrypoints: ItemAvailability[];
+  splitBrain: string[];
+  explain(id: string): string;
+}
+
 /** What an id given as a failure is. */
 export type FailureKind = 'host' | 'site' | 'service';
 
@@ -67,6 +98,12 @@ const ENTRYPOINT_NODE = 2;
 
 const POOL = 0;
 const VOTING = 1;
+const SENTINEL = 2;
+const EVALUATION_CODES: Readonly<Record<GroupEvaluation, number>> = {
+  'best-member': POOL,
+  majority: VOTING,
+  sentinel: SENTINEL,
+};
 
 /**
  * A design compiled for evaluation. Build it once per design version with
@@ -105,6 +142,121 @@ export class AvailabilityModel {
   evaluate(failed: readonly string[]): Evaluation {
     this.runScenario(failed);
     return this.snapshot(failed);
+  }
+
+  /**
+   * The state of one service, group or entrypoint when `failed` fail, without a snapshot of the
+   * whole design: for callers that evaluate many combinations (the yearly availability).
+   */
+  stateAfter(failed: readonly string[], id: string): AvailabilityState | undefined {
+    const node = this.graph.nodeIndex.get(id) ?? this.graph.entrypointIndex.get(id);
+    if (node === undefined) return undefined;
+    this.runScenario(failed);
+    return STATE_NAMES[this.scratch.stateOf(node, this.baseState)];
+  }
+
+  /**
+   * Why a list of sides is no partition, or undefined when it is one: every id a site or host,
+   * no host on two sides.
+   */
+  partitionProblem(sides: readonly (readonly string[])[]): string | undefined {
+    const sideOf = new Map<string, number>();
+    for (const [position, side] of sides.entries()) {
+      if (side.length === 0) return `side ${position + 1} is empty; name sites or hosts, separated by commas`;
+      for (const id of side) {
+        const hosts = this.hostsNamedBy(id);
+        if (hosts === undefined)
+          return this.index.services.has(id) || this.index.groups.has(id)
+            ? `'${id}' is no site or host; a side names sites and hosts`
+            : `there is no site or host '${id}'`;
+        for (const host of hosts) {
+          const other = sideOf.get(host);
+          if (other !== undefined && other !== position)
+            return `host ${host} is on two sides (${other + 1} and ${position + 1})`;
+          sideOf.set(host, position);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Evaluates a network partition: `sides` lists sites and hosts per side; the hosts named in no
+   * side form one more side. Each side is evaluated as if the other sides' hosts had failed,
+   * which counts a voting group's voters against its whole membership, as a partition does.
+   * Check the sides with {@link partitionProblem} first; unknown ids are ignored.
+   */
+  evaluatePartition(
+    sides: readonly (readonly string[])[],
+    failed: readonly string[] = [],
+  ): PartitionEvaluation {
+    const named = sides.map((ids) => ({
+      ids: [...ids],
+      hosts: [...new Set(ids.flatMap((id) => this.hostsNamedBy(id) ?? []))],
+    }));
+    const taken = new Set(named.flatMap((side) => side.hosts));
+    const rest = this.index.design.hosts.map((h) => h.id as string).filter((host) => !taken.has(host));
+    if (rest.length > 0) named.push({ ids: [], hosts: rest });
+    const allHosts = this.index.design.hosts.map((h) => h.id as string);
+    const evaluated: PartitionSide[] = named
+      .filter((side) => side.hosts.length > 0)
+      .map((side) => {
+        const inside = new Set(side.hosts);
+        const away = allHosts.filter((host) => !inside.has(host));
+        this.runScenario([...failed, ...away]);
+        const cutOff = new Set(away.map((host) => this.graph.hostIndex.get(host)!));
+        return { ...side, evaluation: this.snapshot(failed, cutOff) };
+      });
+    // The scenario as given, for the failures' own words when no side holds anything.
+    if (evaluated.length === 0) evaluated.push({ ids: [], hosts: [], evaluation: this.evaluate(failed) });
+    const bestSide = (id: string): PartitionSide => {
+      let best = evaluated[0]!;
+      for (const side of evaluated) {
+        if (rank(side.evaluation.stateOf(id)) > rank(best.evaluation.stateOf(id))) best = side;
+      }
+      return best;
+    };
+    const g = this.graph;
+    const splitBrain: string[] = [];
+    for (let node = 0; node < g.ids.length; node++) {
+      if (g.nodeType[node] !== GROUP_NODE || g.groupKind[node] === POOL) continue;
+      const id = g.ids[node]!;
+      const upSides = evaluated.filter((side) => side.evaluation.stateOf(id)?.state === 'up').length;
+      if (upSides >= 2) splitBrain.push(id);
+    }
+    return {
+      failed: [...failed],
+      sides: evaluated,
+      entrypoints: () =>
+        g.entrypointNodes.map((node) => bestSide(g.ids[node]!).evaluation.stateOf(g.ids[node]!)!),
+      stateOf: (id) => bestSide(id).evaluation.stateOf(id),
+      splitBrain,
+      explain: (id) => bestSide(id).evaluation.explain(id),
+    };
+  }
+
+  /**
+   * Every site cut off from the others, in designs whose hosts span two or more sites (the
+   * single-failure analysis of docs/availability.md).
+   */
+  sitePartitions(): SitePartition[] {
+    const sites = [...this.index.sites.keys()].filter((site) => this.index.hostsBySite.has(site));
+    if (sites.length < 2) return [];
+    return sites.map((site) => {
+      const partition = this.evaluatePartition([[site]]);
+      return {
+        site,
+        entrypoints: partition.entrypoints(),
+        splitBrain: partition.splitBrain,
+        explain: partition.explain,
+      };
+    });
+  }
+
+  private hostsNamedBy(id: string): string[] | undefined {
+    if (this.index.hosts.has(id)) return [id];
+    if (this.index.sites.has(id)) return (this.index.hostsBySite.get(id) ?? []).map((h) => h.id as string);
+    return undefined;
   }
 
   /** The items that need themselves through their links, one list per cycle, services first. */
@@ -219,7 +371,8 @@ export class AvailabilityModel {
     scratch.propagate(this.baseState, this.baseDegraded);
   }
 
-  private snapshot(failed: readonly string[]): Evaluation {
+  /** The current scenario's results; `cutOff` hosts are on other sides of a partition, not failed. */
+  private snapshot(failed: readonly string[], cutOff: ReadonlySet<number> = new Set()): Evaluation {
     const g = this.graph;
     const count = g.ids.length;
     const state = new Uint8Array(count);
@@ -228,7 +381,7 @@ export class AvailabilityModel {
       state[node] = this.scratch.stateOf(node, this.baseState);
       degraded[node] = this.scratch.degradedOf(node, this.baseDegraded);
     }
-    const failures = this.scratch.failureSets();
+    const failures = { ...this.scratch.failureSets(), cutOff };
     const explainer = new Explainer(
       g,
       this.index,
@@ -251,6 +404,12 @@ export class AvailabilityModel {
       explain: (id) => explainer.explain(id),
     };
   }
+}
+
+/** Orders results for "the best over the sides": up before up-but-degraded before manual before down. */
+function rank(item: ItemAvailability | undefined): number {
+  if (!item) return -1;
+  return item.state === 'up' ? (item.degraded ? 2 : 3) : item.state === 'manual' ? 1 : 0;
 }
 
 /** Compiles a loaded design for evaluation. */
@@ -298,6 +457,13 @@ interface CompiledGraph {
   memberVoter: Uint8Array;
   memberDataBearing: Uint8Array;
   memberCapacity: Float64Array;
+  /** Sentinel groups: the primary redis, and the replicas Sentinel may promote. */
+  memberPrimary: Uint8Array;
+  memberPromotable: Uint8Array;
+  /** Sentinel groups: sentinels needed for a failover, max(quorum, majority). */
+  groupFailoverVoters: Int32Array;
+  /** Sentinel groups: `minReplicasToWrite`. */
+  groupMinReplicas: Int32Array;
   /** Dependency order: every node after what it needs. */
   order: Int32Array;
   position: Int32Array;
@@ -415,17 +581,30 @@ function compileGraph(index: DesignIndex): CompiledGraph {
   const voterList: number[] = [];
   const dataList: number[] = [];
   const capacityList: number[] = [];
+  const primaryList: number[] = [];
+  const promotableList: number[] = [];
+  const groupFailoverVoters = new Int32Array(count);
+  const groupMinReplicas = new Int32Array(count);
   for (let node = 0; node < count; node++) {
     memberStart[node] = memberList.length;
     if (nodeType[node] !== GROUP_NODE) continue;
     const group = groups[node - serviceCount]!;
-    groupKind[node] = group.kind === 'pool' ? POOL : VOTING;
-    groupLoad[node] = group.load ?? 0;
-    for (const member of index.membersByGroup.get(group.id) ?? []) {
+    const descriptor = descriptorOf(group);
+    groupKind[node] = EVALUATION_CODES[descriptor.evaluation];
+    groupLoad[node] = group.kind === 'pool' ? (group.load ?? 0) : 0;
+    const members = index.membersByGroup.get(group.id) ?? [];
+    if (group.kind === 'redis-sentinel') {
+      const sentinels = members.filter((member) => member.kind === 'sentinel').length;
+      groupFailoverVoters[node] = sentinelsForFailoverOf(group, sentinels);
+      groupMinReplicas[node] = group.minReplicasToWrite ?? 0;
+    }
+    for (const member of members) {
       memberList.push(nodeIndex.get(member.id)!);
-      const role = memberRole(group.kind, member);
+      const role = descriptor.roleOf(member, members);
       voterList.push(role.voter ? 1 : 0);
       dataList.push(role.dataBearing ? 1 : 0);
+      primaryList.push(role.primary ? 1 : 0);
+      promotableList.push(role.promotable ? 1 : 0);
       capacityList.push(capacityOf(member));
     }
   }
@@ -457,6 +636,10 @@ function compileGraph(index: DesignIndex): CompiledGraph {
     memberVoter: Uint8Array.from(voterList),
     memberDataBearing: Uint8Array.from(dataList),
     memberCapacity: Float64Array.from(capacityList),
+    memberPrimary: Uint8Array.from(primaryList),
+    memberPromotable: Uint8Array.from(promotableList),
+    groupFailoverVoters,
+    groupMinReplicas,
     order: new Int32Array(count),
     position: new Int32Array(count),
     dependentStart: new Int32Array(count + 1),
@@ -466,23 +649,6 @@ function compileGraph(index: DesignIndex): CompiledGraph {
   };
   orderByDependencies(graph);
   return graph;
-}
-
-/** Voter and data-bearing roles of a group member (docs/availability.md). */
-function memberRole(kind: string, member: Service): { voter: boolean; dataBearing: boolean } {
-  switch (kind) {
-    case 'mongodb-replica-set':
-      return {
-        voter: mongoVotesOf(member) === 1,
-        dataBearing: member.kind === 'mongodb' && mongoPriorityOf(member) > 0,
-      };
-    case 'redis-sentinel':
-      return { voter: member.kind === 'sentinel', dataBearing: member.kind === 'redis' };
-    case 'quorum':
-      return { voter: true, dataBearing: member.kind !== 'arbiter' };
-    default:
-      return { voter: false, dataBearing: true };
-  }
 }
 
 /** Calls `visit` with every node that `node` needs. */
@@ -730,6 +896,7 @@ class ScenarioScratch {
       const short = g.groupLoad[node]! > 0 && capacity < g.groupLoad[node]!;
       return this.result(best, best === UP && (anyDown || !cleanUp || short) ? 1 : 0);
     }
+    if (g.groupKind[node] === SENTINEL) return this.evaluateSentinelGroup(node, baseState);
     let voters = 0;
     let votersUp = 0;
     let dataUp = false;
@@ -745,6 +912,16 @@ class ScenarioScratch {
     }
     const up = votersUp * 2 > voters && dataUp;
     this.result(up ? UP : DOWN, up && lost ? 1 : 0);
+  }
+
+  /**
+   * docs/availability.md: a Sentinel group serves from its primary and needs its Sentinels only to
+   * replace it; `minReplicasToWrite` makes a primary refuse writes without that many replicas.
+   */
+  private evaluateSentinelGroup(node: number, baseState: Uint8Array): void {
+    const tally = tallySentinelGroup(this.g, node, (member) => this.stateOf(member, baseState));
+    const up = sentinelGroupUp(this.g, node, tally);
+    this.result(up ? UP : DOWN, up && (tally.lost || !tally.primaryUp) ? 1 : 0);
   }
 
   private isFailed(node: number): boolean {
@@ -800,9 +977,56 @@ class ScenarioScratch {
 }
 
 interface FailureSets {
+  /** Hosts on other sides of a partition: they run, but this side cannot reach them. */
+  cutOff?: ReadonlySet<number>;
   hosts: Set<number>;
   sites: Set<number>;
   services: Set<number>;
+}
+
+/** What a Sentinel group's members are doing, counted once for its state and its explanation. */
+interface SentinelTally {
+  sentinels: number;
+  sentinelsUp: number;
+  redisUp: number;
+  primaryUp: boolean;
+  promotableUp: boolean;
+  lost: boolean;
+}
+
+function tallySentinelGroup(
+  g: CompiledGraph,
+  node: number,
+  stateAt: (member: number) => number,
+): SentinelTally {
+  const tally: SentinelTally = {
+    sentinels: 0,
+    sentinelsUp: 0,
+    redisUp: 0,
+    primaryUp: false,
+    promotableUp: false,
+    lost: false,
+  };
+  for (let m = g.memberStart[node]!; m < g.memberStart[node + 1]!; m++) {
+    const s = stateAt(g.members[m]!);
+    if (s === DOWN) tally.lost = true;
+    if (g.memberVoter[m]) {
+      tally.sentinels++;
+      if (s === UP) tally.sentinelsUp++;
+    }
+    if (s !== UP) continue;
+    if (g.memberDataBearing[m]) tally.redisUp++;
+    if (g.memberPrimary[m]) tally.primaryUp = true;
+    if (g.memberPromotable[m]) tally.promotableUp = true;
+  }
+  return tally;
+}
+
+/** Whether a primary (the original or a promoted replica) accepts writes. */
+function sentinelGroupUp(g: CompiledGraph, node: number, tally: SentinelTally): boolean {
+  const writable = tally.redisUp - 1 >= g.groupMinReplicas[node]!;
+  if (tally.primaryUp) return writable;
+  return tally.promotableUp && tally.sentinelsUp >= g.groupFailoverVoters[node]! && writable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -871,6 +1095,8 @@ class Explainer {
     if (this.failures.services.has(node)) return '(failed)';
     if (g.immune[node]) return undefined;
     const host = g.serviceHost[node]!;
+    if (host >= 0 && this.failures.cutOff?.has(host))
+      return `from this side (host ${this.index.design.hosts[host]!.id} is on the other side of the cut)`;
     if (host >= 0 && this.failures.hosts.has(host)) return `with host ${this.index.design.hosts[host]!.id}`;
     const site = g.serviceSite[node]!;
     if (site >= 0 && this.failures.sites.has(site)) return `with site ${[...this.index.sites.keys()][site]}`;
@@ -905,6 +1131,22 @@ class Explainer {
     return reasons;
   }
 
+  /** Why a Sentinel group is in its state, in the words of docs/availability.md. */
+  private sentinelSummary(node: number): string {
+    const g = this.g;
+    const tally = tallySentinelGroup(g, node, (member) => this.stateAt(member));
+    const needed = g.groupFailoverVoters[node]!;
+    const minReplicas = g.groupMinReplicas[node]!;
+    const replicasUp = Math.max(tally.redisUp - 1, 0);
+    const writable = tally.redisUp - 1 >= minReplicas;
+    const refuses = `the primary refuses writes with ${replicasUp} of the ${minReplicas} replicas minReplicasToWrite asks for`;
+    if (tally.primaryUp) return writable ? 'its primary is up' : refuses;
+    if (!tally.promotableUp) return 'its primary is down and no replica Sentinel may promote is up';
+    if (tally.sentinelsUp < needed)
+      return `its primary is down and ${tally.sentinelsUp} of ${tally.sentinels} sentinels are up, too few to fail over (it takes ${needed})`;
+    return writable ? 'a replica was promoted' : `a replica was promoted, but ${refuses}`;
+  }
+
   private groupReason(node: number, depth: number): string {
     const g = this.g;
     const start = g.memberStart[node]!;
@@ -926,6 +1168,10 @@ class Explainer {
     if (g.groupKind[node] === POOL) {
       if (end === start) return 'it has no members';
       return losses === '' ? 'its members carry less than its load' : losses;
+    }
+    if (g.groupKind[node] === SENTINEL) {
+      const summary = this.sentinelSummary(node);
+      return losses === '' ? summary : `${summary} (${losses})`;
     }
     const summary =
       this.stateAt(node) === UP

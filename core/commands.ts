@@ -40,6 +40,12 @@ export const SHELL_COMMANDS: Readonly<Record<MenuCommand, ShellCommand>> = {
     nativeLabel: 'Export Bundle…',
     keys: ['mod+shift+e'],
   },
+  'export-ansible': {
+    id: 'file.export-ansible',
+    label: 'Export Ansible playbook…',
+    nativeLabel: 'Export Ansible Playbook…',
+    keys: ['mod+alt+e'],
+  },
   push: { id: 'file.push', label: 'Push to hosts…', nativeLabel: 'Push to Hosts…', keys: ['mod+shift+p'] },
   undo: { id: 'edit.undo', label: 'Undo', nativeLabel: 'Undo', keys: ['mod+z'] },
   // Windows writes Redo as Ctrl+Y; macOS and Linux as Shift and Z. The designer accepts both.

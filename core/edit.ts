@@ -11,7 +11,8 @@
  * host, a host's site) and absolute for everything else (sites, hosts without a site, services
  * without a host, groups and entrypoints).
  */
-import { GROUP_MEMBER_KINDS, linkKindOf, mainPortOf } from './model';
+import { GROUP_DESCRIPTORS, descriptorOf } from './groups';
+import { linkKindOf, mainPortOf } from './model';
 import { DESIGN_REFERENCES } from './schema/references';
 import type {
   Design,
@@ -93,14 +94,6 @@ export const SERVICE_ID_PREFIX: Readonly<Record<ServiceKind, string>> = {
   database: 'db',
 };
 
-/** The short id prefix of a new group of a kind. */
-export const GROUP_ID_PREFIX: Readonly<Record<GroupKind, string>> = {
-  'mongodb-replica-set': 'rs',
-  'redis-sentinel': 'redis-ha',
-  quorum: 'quorum',
-  pool: 'pool',
-};
-
 /** A new service of a kind with the fields its kind requires (storage type, database engine). */
 export function newService(kind: ServiceKind, id: string): Service {
   const serviceId = id as ServiceId;
@@ -144,7 +137,7 @@ export function addService(design: Design, kind: ServiceKind, position: Point, h
 
 /** Adds an empty group of a kind; returns its id. */
 export function addGroup(design: Design, kind: GroupKind, position: Point, members: string[] = []): GroupId {
-  const id = nextFreeId(design, GROUP_ID_PREFIX[kind]) as GroupId;
+  const id = nextFreeId(design, GROUP_DESCRIPTORS[kind].idPrefix) as GroupId;
   design.groups ??= [];
   design.groups.push({ id, kind });
   setPosition(design, id, position);
@@ -179,7 +172,7 @@ export function addEntrypoint(
 
 /** True when a group of this kind admits a service of that kind (docs/design-file.md, groups). */
 export function admitsMember(group: Pick<Group, 'kind'>, service: Pick<Service, 'kind'>): boolean {
-  const admitted = GROUP_MEMBER_KINDS[group.kind];
+  const admitted = descriptorOf(group).memberKinds;
   return admitted === undefined || admitted.includes(service.kind);
 }
 
@@ -250,7 +243,7 @@ export function connectionProblem(
     const group = groups.get(target);
     if (!service || !group) return 'only a service can join a group';
     if (!admitsMember(group, service)) {
-      const admitted = GROUP_MEMBER_KINDS[group.kind] ?? [];
+      const admitted = descriptorOf(group).memberKinds ?? [];
       return `${group.id} is a ${group.kind}, which holds only ${admitted.join(' and ')} services`;
     }
     if (service.group === target) return `${source} is already a member of ${target}`;

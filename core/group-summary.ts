@@ -2,7 +2,8 @@
  * What the canvas says about a group at a glance: "5 voters · tolerates 2" for a voting group,
  * members, capacity and load for a pool. Voters are counted as the quorum rules count them.
  */
-import { VOTING_GROUP_KINDS, capacityOf, mongoVotesOf } from './model';
+import { descriptorOf, isVoter, isVotingGroup } from './groups';
+import { capacityOf } from './model';
 import type { Design, Group, Service } from './model';
 
 /** A group's size and how many failures it survives. */
@@ -21,12 +22,7 @@ export interface GroupSummary {
   text: string;
 }
 
-/** True when a member votes in its group (docs/design-file.md, groups table). */
-export function isVoter(group: Pick<Group, 'kind'>, member: Service): boolean {
-  if (group.kind === 'mongodb-replica-set') return mongoVotesOf(member) === 1;
-  if (group.kind === 'redis-sentinel') return member.kind === 'sentinel';
-  return group.kind === 'quorum';
-}
+export { isVoter };
 
 /** Failures a group of `voters` survives: it needs a strict majority, floor(n / 2) + 1. */
 export function toleratedFailures(voters: number): number {
@@ -53,17 +49,18 @@ export function summarizeGroups(design: Design): Map<string, GroupSummary> {
 export function summarizeGroup(group: Group, members: readonly Service[]): GroupSummary {
   const count = members.length;
   const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-  if (VOTING_GROUP_KINDS.includes(group.kind)) {
+  if (isVotingGroup(group)) {
     const voters = members.filter((m) => isVoter(group, m)).length;
     const tolerates = toleratedFailures(voters);
-    const noun = group.kind === 'redis-sentinel' ? 'sentinel' : 'voter';
+    const noun = descriptorOf(group).voterNoun === 'sentinel' ? 'sentinel' : 'voter';
     const text = `${plural(voters, noun)} · tolerates ${tolerates}`;
     return { id: group.id, kind: group.kind, members: count, voters, tolerates, text };
   }
   const capacity = members.reduce((sum, m) => sum + capacityOf(m), 0);
+  const load = group.kind === 'pool' ? group.load : undefined;
   const text =
-    group.load === undefined
+    load === undefined
       ? `${plural(count, 'member')} · capacity ${capacity}`
-      : `${plural(count, 'member')} · capacity ${capacity} of ${group.load}`;
-  return { id: group.id, kind: group.kind, members: count, capacity, load: group.load, text };
+      : `${plural(count, 'member')} · capacity ${capacity} of ${load}`;
+  return { id: group.id, kind: group.kind, members: count, capacity, load, text };
 }

@@ -8,6 +8,7 @@
  * unchanged. `undefined` means the person cancelled (closed a file dialog); failures reject.
  */
 import type { Bundle } from './generate/index';
+import type { Design } from './model';
 import type { PushEvent, PushReport } from './push';
 
 /** Where a design file lives: a path on the desktop, an opaque key in the browser. */
@@ -56,6 +57,10 @@ export interface BundleExportRequest {
    * later push runs as root never come from the page. The browser ignores it.
    */
   designText?: string;
+  /** `bundle` when absent. */
+  format?: BundleExportFormat;
+  /** The design the bundle was generated from; the browser's Ansible export needs it. */
+  design?: Design;
 }
 
 /** What an export wrote. */
@@ -92,7 +97,11 @@ export interface RecoveryCopy {
 }
 
 /** What a native menu item asks the designer to do (the designer's own shortcuts do the same). */
-export type MenuCommand = 'new' | 'open' | 'save' | 'save-as' | 'export-bundle' | 'push' | 'undo' | 'redo';
+export type MenuCommand =
+  'new' | 'open' | 'save' | 'save-as' | 'export-bundle' | 'export-ansible' | 'push' | 'undo' | 'redo';
+
+/** What an export writes: the bundle itself, or its Ansible inventory and playbook (docs/ansible.md). */
+export type BundleExportFormat = 'bundle' | 'ansible';
 
 /**
  * What the desktop shell asks of the designer: a menu command, a file to show (opened from the
@@ -138,6 +147,11 @@ export interface PushRequest {
    * host and fingerprint are listed here; a changed key is refused whatever is listed.
    */
   confirmedHostKeys?: ConfirmedHostKey[];
+  /**
+   * Create each missing certificate and key pair self-signed on its host (`push --lab-certs`):
+   * create-only, fit for a lab only. A plan only says which it would create.
+   */
+  labCertificates?: boolean;
 }
 
 /** Which platform the renderer runs on; the app words a few labels differently per platform. */

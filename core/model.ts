@@ -5,6 +5,13 @@
  * host id from being passed where a service id is meant.
  */
 
+import type { MongoReplicaSetGroup } from './groups/mongodb-replica-set';
+import type { PoolGroup } from './groups/pool';
+import type { QuorumGroup } from './groups/quorum';
+import type { RedisSentinelGroup } from './groups/redis-sentinel';
+
+export type { MongoReplicaSetGroup, PoolGroup, QuorumGroup, RedisSentinelGroup };
+
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
@@ -28,6 +35,30 @@ export const DESIGN_FORMAT = 1;
 export interface Site {
   id: SiteId;
   label?: string;
+  /** How often this site fails and how long it is out; overrides the design's `reliability.site`. */
+  reliability?: FailureRate;
+}
+
+/** How often an item fails and how long it takes to come back (docs/availability.md). */
+export interface FailureRate {
+  /** Mean time between failures, in hours. */
+  mtbfHours: number;
+  /** Mean time to repair, in hours. */
+  mttrHours: number;
+}
+
+/** The design's default failure rates for hosts and sites. */
+export interface Reliability {
+  host?: FailureRate;
+  site?: FailureRate;
+}
+
+/** The resiliency policy: the longest interruption a single failure may cause, and yearly availability. */
+export interface Objectives {
+  /** Longest interruption, in seconds, that any single host (or site) failure may cause. */
+  rtoSeconds?: number;
+  /** Yearly availability each entrypoint must reach, e.g. 0.9995. */
+  availability?: number;
 }
 
 /** How push reaches a host. Never holds a password, key or passphrase. */
@@ -50,6 +81,8 @@ export interface Host {
   /** Network interface for floating addresses (keepalived), default `eth0`. */
   interface?: string;
   ssh?: HostSsh;
+  /** How often this host fails and how long it is out; overrides the design's `reliability.host`. */
+  reliability?: FailureRate;
 }
 
 /** Every service kind of docs/design-file.md, in palette order. */
@@ -120,6 +153,10 @@ interface ServiceBase {
   mode?: ServiceMode;
   port?: number;
   capacity?: number;
+  /** For a service with no host: the share of the time it is up (its SLA), default 1. */
+  availability?: number;
+  /** For a cold standby: minutes a person takes to start it by the runbook, default 30. */
+  manualRecoveryMinutes?: number;
 }
 
 /**
@@ -178,6 +215,8 @@ export interface MongoService extends ServiceBase, Authentication {
 export interface RedisService extends ServiceBase, Authentication {
   kind: 'redis';
   primary?: boolean;
+  /** 0..1000, default 100: Sentinel promotes the lowest above 0 and never promotes a 0. */
+  replicaPriority?: number;
 }
 
 /** Shared storage: NFS (mounted on every host that uses it) or S3. */
@@ -212,21 +251,12 @@ export const GROUP_KINDS = ['mongodb-replica-set', 'redis-sentinel', 'quorum', '
 /** One of {@link GROUP_KINDS}. */
 export type GroupKind = (typeof GROUP_KINDS)[number];
 
-/** A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. */
-export interface Group {
-  id: GroupId;
-  kind: GroupKind;
-  label?: string;
-  /** mongodb-replica-set: replica set name, default the id. */
-  name?: string;
-  /** redis-sentinel: sentinels that must agree, default a majority of the sentinels. */
-  quorum?: number;
-  masterName?: string;
-  downAfterMs?: number;
-  failoverTimeoutMs?: number;
-  /** pool: capacity the tier must carry. */
-  load?: number;
-}
+/**
+ * A group of services: a voting group (replica set, Sentinel group, quorum) or a pool. `kind`
+ * discriminates, so a field of one kind on another is a type error; each kind's fields and
+ * behaviour live in its descriptor under core/groups/.
+ */
+export type Group = MongoReplicaSetGroup | RedisSentinelGroup | QuorumGroup | PoolGroup;
 
 /** `traffic`: requests or data flow to the target. `uses`: a dependency that must be up. */
 export const LINK_KINDS = ['traffic', 'uses'] as const;
@@ -257,6 +287,18 @@ export interface Entrypoint {
   via: EntrypointVia;
   /** Floating address, required with `via: vip`. */
   address?: string;
+  /** `external-lb`: how the outside balancer checks its targets (docs/availability.md has the default). */
+  healthCheck?: ExternalHealthCheck;
+  /** Overrides the design's objectives for this entrypoint. */
+  objectives?: Objectives;
+}
+
+/** The health check of a load balancer outside the design. */
+export interface ExternalHealthCheck {
+  /** Time between two checks, in milliseconds. */
+  intervalMs?: number;
+  /** Failed checks in a row before a target is taken out. */
+  unhealthyThreshold?: number;
 }
 
 /** Canvas position of an item; ignored by every check. */
@@ -283,22 +325,15 @@ export interface Design {
   groups?: Group[];
   links?: Link[];
   entrypoints?: Entrypoint[];
+  /** Default failure rates of hosts and sites. */
+  reliability?: Reliability;
+  /** The resiliency policy every entrypoint must meet unless it sets its own. */
+  objectives?: Objectives;
   layout?: Record<string, LayoutPosition>;
 }
 
-/** The voting group kinds: they need a strict majority of voters. */
-export const VOTING_GROUP_KINDS: readonly GroupKind[] = ['mongodb-replica-set', 'redis-sentinel', 'quorum'];
-
 /** Service kinds that may be the target of a `vip` entrypoint. */
 export const BALANCER_KINDS: readonly ServiceKind[] = ['nginx', 'haproxy'];
-
-/** Which service kinds a group kind admits; `undefined` admits any. */
-export const GROUP_MEMBER_KINDS: Readonly<Record<GroupKind, readonly ServiceKind[] | undefined>> = {
-  'mongodb-replica-set': ['mongodb', 'arbiter'],
-  'redis-sentinel': ['redis', 'sentinel'],
-  quorum: undefined,
-  pool: undefined,
-};
 
 /** The link kind when a link sets none: traffic from balancers, capture and routers, else uses. */
 export function linkKindOf(link: Link, from: Service | undefined): LinkKind {
@@ -379,6 +414,11 @@ export function isPrimarySecondaryArbiter(members: readonly Service[]): boolean 
   const arbiters = members.filter((member) => member.kind === 'arbiter');
   const dataVoters = voting.filter((member) => member.kind === 'mongodb').length;
   return arbiters.length > 0 && voting.length > 0 && dataVoters <= Math.floor(voting.length / 2) + 1;
+}
+
+/** Sentinel's `replica-priority` of a redis server, default 100 (0: never promoted). */
+export function replicaPriorityOf(service: Service): number {
+  return service.kind === 'redis' ? (service.replicaPriority ?? 100) : 0;
 }
 
 /** The capacity a service brings to a pool, default 1. */

@@ -79,6 +79,11 @@ export interface FileReport {
   backup?: string;
   /** Dry runs only: the unified diff from the host's file to the bundle's. */
   diff?: string;
+  /**
+   * A secret file (docs/push.md, "Secrets"), rendered from the secret store on the pushing
+   * machine: its content is never shown, and its `diff` says "secret, not shown".
+   */
+  secret?: true;
 }
 
 /** A reload command and how it went. */
@@ -144,6 +149,19 @@ export interface HostFailure {
 }
 
 /**
+ * What the plan found of a host's prerequisites (docs/push.md, "Prerequisites"): one line each,
+ * naming the host, the thing, why the bundle needs it and how to provide it.
+ */
+export interface HostPrerequisites {
+  /** Missing certificates, keys, interfaces, sudo: each stops the host before anything is uploaded. */
+  missing: string[];
+  /** Programs (or their users) not installed yet: their units are installed but neither enabled nor started. */
+  notInstalled: string[];
+  /** Self-signed certificates `--lab-certs` created (in a dry run: would create). */
+  labCertificates: string[];
+}
+
+/**
  * One host's outcome. `changed` and `unchanged` hosts have all their new files; a `failed` host
  * has all its old ones (the failure says what happened). In a dry run `changed` means "would
  * change".
@@ -164,6 +182,8 @@ export interface HostReport {
   failure?: HostFailure;
   /** Things the user should know that did not stop the push, e.g. a key that could not be recorded. */
   warnings: string[];
+  /** The host's prerequisites, when the manifest lists any and the plan looked for them. */
+  prerequisites?: HostPrerequisites;
   durationMs: number;
 }
 

@@ -8,7 +8,6 @@ import { indexDesign, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
 import {
   BALANCER_KINDS,
-  VOTING_GROUP_KINDS,
   authenticates,
   capacityOf,
   isPrimarySecondaryArbiter,
@@ -19,6 +18,9 @@ import {
 } from './model';
 import type { Design, Group, Service } from './model';
 import { planVrrp } from './vrrp';
+import { checkAvailabilityObjectives, checkRecoveryObjectives } from './objectives';
+import { descriptorOf, isVoter, isVotingGroup } from './groups';
+import { isPromotable, sentinelQuorumOf } from './groups/redis-sentinel';
 
 /** How bad a finding is: errors block `generate`, warnings and info do not. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -71,6 +73,22 @@ export const RULES = {
     summary: 'the Sentinel quorum is below 1 or above the number of sentinels',
   },
   'redis.sentinel-host': { severity: 'warning', summary: 'two sentinels of one group share a host' },
+  'redis.sentinel-even': {
+    severity: 'warning',
+    summary: 'a Sentinel group has an even number of sentinels, the last of which adds no failure tolerance',
+  },
+  'redis.no-promotable': {
+    severity: 'error',
+    summary: 'a Sentinel group has no replica with replicaPriority > 0, so its primary is never replaced',
+  },
+  'redis.split-brain': {
+    severity: 'warning',
+    summary: 'cutting one site off leaves a Sentinel group with two primaries accepting writes',
+  },
+  'spof.partition': {
+    severity: 'warning',
+    summary: 'cutting one site off from the others turns an entrypoint down while no host failed',
+  },
   'keepalived.priority': { severity: 'error', summary: 'a vip cannot move when its balancer dies' },
   'net.port-conflict': { severity: 'error', summary: 'two services on one host listen on the same port' },
   'vip.sites': { severity: 'error', summary: "a vip entrypoint's targets are in different sites" },
@@ -82,6 +100,14 @@ export const RULES = {
   'service.unreachable': {
     severity: 'warning',
     summary: 'no path of traffic or uses links from any entrypoint reaches a service',
+  },
+  'objective.rto': {
+    severity: 'error',
+    summary: 'a single host or site failure interrupts an entrypoint beyond its rtoSeconds',
+  },
+  'objective.availability': {
+    severity: 'error',
+    summary: "an entrypoint's yearly availability is below its objective",
   },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
@@ -151,47 +177,30 @@ interface Voters {
 }
 
 function votingGroups(index: DesignIndex): Voters[] {
-  return (index.design.groups ?? [])
-    .filter((g) => VOTING_GROUP_KINDS.includes(g.kind))
-    .map((group) => ({
-      group,
-      voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)),
-    }));
+  return (index.design.groups ?? []).filter(isVotingGroup).map((group) => ({
+    group,
+    voters: (index.membersByGroup.get(group.id) ?? []).filter((m) => isVoter(group, m)),
+  }));
 }
 
-function isVoter(group: Group, member: Service): boolean {
-  if (group.kind === 'mongodb-replica-set') return mongoVotesOf(member) === 1;
-  if (group.kind === 'redis-sentinel') return member.kind === 'sentinel';
-  return group.kind === 'quorum';
-}
-
-function voterNoun(group: Group): string {
-  return group.kind === 'redis-sentinel'
-    ? 'sentinel'
-    : group.kind === 'mongodb-replica-set'
-      ? 'voting member'
-      : 'voter';
+/** True when the group's kind owns the rule (its descriptor lists it). */
+function owns(group: Group, rule: RuleId): boolean {
+  return descriptorOf(group).rules.includes(rule);
 }
 
 const checkQuorumSize: Check = ({ index, report }) => {
   for (const { group, voters } of votingGroups(index)) {
     const n = voters.length;
-    const noun = voterNoun(group);
-    const fix =
-      group.kind === 'mongodb-replica-set'
-        ? 'add a voting member or an arbiter in a third site'
-        : group.kind === 'redis-sentinel'
-          ? 'add a sentinel on another host'
-          : 'add a voter or an arbiter in a third site';
+    const { voterNoun: noun, addVoter: fix } = descriptorOf(group);
     // No voters at all is too small, not even: quorum.too-small says it.
-    if (n > 0 && n % 2 === 0) {
+    if (n > 0 && n % 2 === 0 && owns(group, 'quorum.even')) {
       report(
         'quorum.even',
         [group.id],
         `${group.id} has ${n} ${noun}s, an even number that tolerates no more failures than ${Math.max(n - 1, 0)}: ${n >= 2 ? `${fix} to make ${n + 1}, or remove one` : fix}.`,
       );
     }
-    if (n < 3) {
+    if (n < 3 && owns(group, 'quorum.too-small')) {
       report(
         'quorum.too-small',
         [group.id],
@@ -205,21 +214,21 @@ const checkQuorumPlacement: Check = ({ index, report }) => {
   for (const { group, voters } of votingGroups(index)) {
     const byHost = groupBy(voters, (v) => v.host);
     for (const [host, shared] of byHost) {
-      if (host === undefined || shared.length < 2) continue;
+      if (host === undefined || shared.length < 2 || !owns(group, 'quorum.same-host')) continue;
       report(
         'quorum.same-host',
         [...shared.map((s) => s.id), host, group.id],
         `${shared.map((s) => s.id).join(' and ')} of ${group.id} share host ${host}, so losing it loses ${shared.length} votes at once: move all but one to other hosts.`,
       );
     }
-    if (!index.multiSite || voters.length === 0) continue;
+    if (!index.multiSite || voters.length === 0 || !owns(group, 'quorum.site-majority')) continue;
     const bySite = groupBy(voters, (v) => siteOfService(index, v));
     for (const [site, inSite] of bySite) {
       if (site === undefined || inSite.length * 2 < voters.length) continue;
       report(
         'quorum.site-majority',
         [site, group.id],
-        `Site ${site} holds ${inSite.length} of the ${voters.length} ${voterNoun(group)}s of ${group.id}, so losing it loses the majority: spread them so no site holds half, e.g. a tie-breaker in a third site.`,
+        `Site ${site} holds ${inSite.length} of the ${voters.length} ${descriptorOf(group).voterNoun}s of ${group.id}, so losing it loses the majority: spread them so no site holds half, e.g. a tie-breaker in a third site.`,
       );
     }
   }
@@ -260,6 +269,46 @@ const checkSinglePointsOfFailure: Check = ({ index, model, report }) => {
   });
 };
 
+/**
+ * Cutting each site off from the others (docs/availability.md, network partitions): an
+ * entrypoint that goes down although every host runs, and a Sentinel group with a primary on
+ * both sides.
+ */
+const checkPartitions: Check = ({ index, model, report }) => {
+  const baseline = new Map(model.baseline.entrypoints().map((e) => [e.id, e.state]));
+  for (const partition of model.sitePartitions()) {
+    for (const entrypoint of partition.entrypoints) {
+      if (entrypoint.state !== 'down' || baseline.get(entrypoint.id) === 'down') continue;
+      report(
+        'spof.partition',
+        [partition.site, entrypoint.id],
+        `Cutting site ${partition.site} off from the others takes ${entrypoint.id} down while every host runs (${partition.explain(entrypoint.id)}): give each side what the entrypoint needs, or place a voting group's tie-breaker in a third site.`,
+      );
+    }
+    for (const id of partition.splitBrain) {
+      const group = index.groups.get(id);
+      if (!group || !owns(group, 'redis.split-brain')) continue;
+      report('redis.split-brain', [id, partition.site], splitBrainMessage(index, group, partition.site));
+    }
+  }
+};
+
+function splitBrainMessage(index: DesignIndex, group: Group, site: string): string {
+  const redis = (index.membersByGroup.get(group.id) ?? []).filter((m) => m.kind === 'redis');
+  const primary = redis.find((m) => m.primary === true);
+  // Enough replicas that the primary's side cannot muster them: the replicas beside it, plus one.
+  const inSite = (service: Service) => siteOfService(index, service) === site;
+  const besidePrimary = primary
+    ? redis.filter((m) => m !== primary && inSite(m) === inSite(primary)).length
+    : 0;
+  const suggested = besidePrimary + 1;
+  const where = primary ? `${primary.id} keeps accepting writes on one side while` : 'on one side while';
+  return (
+    `Cutting site ${site} off from the others leaves ${group.id} with two primaries: ${where} the sentinels promote a replica on the other, and the writes to the losing side are lost when the network heals. ` +
+    `Set minReplicasToWrite to ${suggested} so a primary cut off from its replicas refuses writes; it costs availability: ${group.id} then refuses every write whenever fewer than ${suggested} of its ${Math.max(redis.length - 1, 0)} replicas are up.`
+  );
+}
+
 const checkCycles: Check = ({ model, report }) => {
   for (const cycle of model.cycles()) {
     report(
@@ -275,7 +324,7 @@ const checkCycles: Check = ({ model, report }) => {
 
 const checkCapacity: Check = ({ index, report }) => {
   for (const group of index.design.groups ?? []) {
-    if (group.kind !== 'pool' || group.load === undefined) continue;
+    if (group.kind !== 'pool' || group.load === undefined || !owns(group, 'capacity.n-plus-1')) continue;
     const members = index.membersByGroup.get(group.id) ?? [];
     const capacities = members.map(capacityOf);
     const total = capacities.reduce((a, b) => a + b, 0);
@@ -337,7 +386,8 @@ function balancedSets(index: DesignIndex): { by: string; members: Service[] }[] 
     sets.push({ by: service.id, members: trafficTargets(index, service).flatMap((t) => t.members) });
   }
   for (const group of index.design.groups ?? []) {
-    if (group.kind === 'pool') sets.push({ by: group.id, members: index.membersByGroup.get(group.id) ?? [] });
+    if (descriptorOf(group).evaluation === 'best-member')
+      sets.push({ by: group.id, members: index.membersByGroup.get(group.id) ?? [] });
   }
   for (const entrypoint of index.design.entrypoints ?? []) {
     if (entrypoint.via !== 'external-lb') continue;
@@ -465,10 +515,7 @@ const checkMongoDB: Check = ({ index, report }) => {
 // ---------------------------------------------------------------------------------------------
 // Redis + Sentinel
 
-/** Sentinel quorum of a group: its own, else a majority of its sentinels. */
-export function sentinelQuorumOf(group: Group, sentinels: number): number {
-  return group.quorum ?? Math.floor(sentinels / 2) + 1;
-}
+export { sentinelQuorumOf };
 
 const checkRedis: Check = ({ index, report }) => {
   for (const group of index.design.groups ?? []) {
@@ -491,6 +538,25 @@ const checkRedis: Check = ({ index, report }) => {
         'redis.sentinel-quorum',
         [group.id],
         `${group.id} has quorum ${quorum} with ${sentinels.length} sentinel${sentinels.length === 1 ? '' : 's'}, so no failover can ever be agreed: set quorum between 1 and ${Math.max(1, sentinels.length)}${sentinels.length === 0 ? ' and add sentinels' : ''}.`,
+      );
+    }
+    if (sentinels.length > 0 && sentinels.length % 2 === 0) {
+      const tolerated = sentinels.length - (Math.floor(sentinels.length / 2) + 1);
+      report(
+        'redis.sentinel-even',
+        [group.id],
+        `${group.id} has ${sentinels.length} sentinels: a failover needs a majority of ${sentinels.length / 2 + 1}, so it survives losing ${tolerated}, as ${sentinels.length - 1} would: add a sentinel on another host to survive one more, or remove one.`,
+      );
+    }
+    const redis = members.filter((m) => m.kind === 'redis');
+    if (primaries.length <= 1 && redis.length > 0 && !redis.some(isPromotable)) {
+      const replicas = redis.filter((m) => m.primary !== true);
+      report(
+        'redis.no-promotable',
+        [...replicas.map((r) => r.id), group.id],
+        replicas.length === 0
+          ? `${group.id} has no replica, so Sentinel can never replace its primary: add a redis replica on another host.`
+          : `Every replica of ${group.id} (${replicas.map((r) => r.id).join(', ')}) has replicaPriority 0, so Sentinel can never replace its primary: give at least one replica a replicaPriority above 0 (default 100).`,
       );
     }
     for (const [host, shared] of groupBy(sentinels, (s) => s.host)) {
@@ -651,6 +717,7 @@ const CHECKS: readonly Check[] = [
   checkQuorumSize,
   checkQuorumPlacement,
   checkSinglePointsOfFailure,
+  checkPartitions,
   checkCycles,
   checkCapacity,
   checkDeliveryPeers,
@@ -663,6 +730,8 @@ const CHECKS: readonly Check[] = [
   checkVip,
   checkOpenDatastores,
   checkUnreachable,
+  checkRecoveryObjectives,
+  (context) => void checkAvailabilityObjectives(context),
 ];
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

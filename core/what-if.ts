@@ -9,7 +9,9 @@
  */
 import type { Evaluation, ItemAvailability } from './availability';
 import type { DesignIndex } from './design-index';
-import { isExternallyHighlyAvailable, mongoVotesOf } from './model';
+import { descriptorOf, isVoter, isVotingGroup } from './groups';
+import { sentinelsForFailoverOf } from './groups/redis-sentinel';
+import { isExternallyHighlyAvailable } from './model';
 
 /** The state an item shows: `degraded` is an `up` that lost redundancy on its way. */
 export type OutcomeState = 'up' | 'degraded' | 'manual' | 'down';
@@ -225,7 +227,7 @@ class Teller {
       step.note = this.groupNote(id);
       step.needs = members.filter((m) => this.explains(m.id, state)).map((m) => this.step(m.id, visiting));
       if (step.needs.length === 0 && members.length > 0)
-        step.cause = group.kind === 'pool' ? 'carries less than its load' : (step.note ?? 'is not up');
+        step.cause = !isVotingGroup(group) ? 'carries less than its load' : (step.note ?? 'is not up');
     } else {
       step.needs = (this.index.linksFrom.get(id) ?? [])
         .map((link) => link.to)
@@ -241,20 +243,23 @@ class Teller {
   private groupNote(id: string): string | undefined {
     const group = this.index.groups.get(id)!;
     const members = this.index.membersByGroup.get(id) ?? [];
-    if (group.kind === 'pool') {
+    if (!isVotingGroup(group)) {
       const up = members.filter((m) => this.stateOf(m.id) !== 'down').length;
       return `${up} of ${members.length} members up`;
     }
-    const voters = members.filter((m) =>
-      group.kind === 'redis-sentinel'
-        ? m.kind === 'sentinel'
-        : group.kind === 'mongodb-replica-set'
-          ? mongoVotesOf(m) === 1
-          : true,
-    );
+    const voters = members.filter((m) => isVoter(group, m));
     const up = voters.filter((m) => this.stateOf(m.id) === 'up' || this.stateOf(m.id) === 'degraded').length;
+    if (descriptorOf(group).evaluation === 'sentinel') {
+      // A Sentinel group serves from its primary; sentinels count only for replacing it.
+      const primary = members.find((m) => m.kind === 'redis' && m.primary === true);
+      const primaryUp = primary !== undefined && this.stateOf(primary.id) !== 'down';
+      if (primaryUp) return `primary up, ${up} of ${voters.length} sentinels up`;
+      const needed = group.kind === 'redis-sentinel' ? sentinelsForFailoverOf(group, voters.length) : 0;
+      const short = up < needed ? `, too few to fail over (it takes ${needed})` : '';
+      return `primary down, ${up} of ${voters.length} sentinels up${short}`;
+    }
     const majority = up * 2 > voters.length;
-    return `${up} of ${voters.length} ${group.kind === 'redis-sentinel' ? 'sentinels' : 'voters'} up${majority ? '' : ', no majority'}`;
+    return `${up} of ${voters.length} ${descriptorOf(group).voterNoun === 'sentinel' ? 'sentinels' : 'voters'} up${majority ? '' : ', no majority'}`;
   }
 
   /** The ends of the chains below `needs`: what failed, what waits for a person. */

@@ -61,6 +61,12 @@ const services: AppServices = {
           throw new Error('the generate worker did not answer with an archive');
         return response.bytes;
       },
+      ansibleArchive: async (bundle, design, folder) => {
+        const response = await generateWorker.call({ kind: 'ansible-archive', bundle, design, folder });
+        if (response.kind !== 'archive')
+          throw new Error('the generate worker did not answer with an archive');
+        return { bytes: response.bytes, fileCount: response.fileCount ?? 0 };
+      },
     }),
   layout: (design, options = {}) => layoutWorker.call({ design, options }),
   generate: (request) => generateWorker.call(request),

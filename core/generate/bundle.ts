@@ -10,6 +10,8 @@ import type { DesignIndex } from '../design-index';
 import type { Design, HostSsh } from '../model';
 import { serialGroupsOf } from './rollout';
 import type { SerialGroup } from './rollout';
+import { prerequisitesOf } from '../prerequisites';
+import type { Prerequisite } from '../prerequisites';
 import { secretFilesOf } from './secrets';
 import type { SecretFile } from './secrets';
 
@@ -74,6 +76,11 @@ export interface Manifest {
    * mode, the secrets it holds and how it is rendered; never a value. Not in the bundle folder.
    */
   secrets: SecretFile[];
+  /**
+   * What each host must have before its bundle works there (core/prerequisites.ts): push checks
+   * these in its plan, before anything is uploaded.
+   */
+  prerequisites: Prerequisite[];
 }
 
 /** Hex SHA-256 of a text as UTF-8. */
@@ -148,6 +155,10 @@ export function buildManifest(
       }))
       .filter((group) => group.hosts.length >= 2),
     secrets: secretFilesOf(index).filter((file) => hostsWithFiles.has(file.host)),
+    prerequisites: prerequisitesOf(
+      index,
+      files.filter((file) => file.host !== undefined),
+    ),
   };
 }
 

@@ -513,9 +513,26 @@ type KeyNaming = 'inside' | 'appended' | 'replaced';
  * (with `ssl-load-extra-del-ext`) from the certificate's name with its extension replaced by
  * `.key`. A key anywhere else cannot be read, which the note says.
  */
+/**
+ * The files an HAProxy service serves TLS with, as paths on its host: the certificate, and its key
+ * when HAProxy reads it from a file of its own (`key` unset: the key is inside the certificate
+ * file). Push checks they exist (core/prerequisites.ts).
+ */
+export function haproxyCertificateFiles(service: BalancerService): { certificate: string; key?: string } {
+  if (service.tls === undefined) return { certificate: defaultCertificatePath(service) };
+  const naming = certificateOf(service).naming;
+  return naming === 'inside'
+    ? { certificate: service.tls.cert }
+    : { certificate: service.tls.cert, key: service.tls.key };
+}
+
+function defaultCertificatePath(service: BalancerService): string {
+  return `/etc/haproxy/tls/${service.id}.pem`;
+}
+
 function certificateOf(service: BalancerService): { path: string; naming: KeyNaming; note?: string } {
   if (service.tls === undefined) {
-    const path = `/etc/haproxy/tls/${service.id}.pem`;
+    const path = defaultCertificatePath(service);
     return {
       path: haproxyValue(path),
       naming: 'inside',

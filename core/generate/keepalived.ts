@@ -33,11 +33,14 @@ export const KEEPALIVED_RELOAD = KEEPALIVED.reload;
  */
 export const TRACKING_PROGRAM = '/usr/bin/pgrep';
 
-/** VRRP advertisement interval in seconds. */
-const ADVERT_INTERVAL = 1;
+/** VRRP advertisement interval in seconds; recovery estimates read it too. */
+export const ADVERT_INTERVAL_SECONDS = 1;
+const ADVERT_INTERVAL = ADVERT_INTERVAL_SECONDS;
 /** The tracking script runs every second and must fail twice (succeed twice) to count. */
-const SCRIPT_INTERVAL = 1;
-const SCRIPT_FALL = 2;
+export const SCRIPT_INTERVAL_SECONDS = 1;
+const SCRIPT_INTERVAL = SCRIPT_INTERVAL_SECONDS;
+/** Failed runs of the tracking script before the balancer counts as dead. */
+export const SCRIPT_FALL = 2;
 const SCRIPT_RISE = 2;
 /** VRRP router ids are 1 to 255. */
 const ROUTER_IDS = 255;

@@ -17,7 +17,7 @@ import {
   mongoPriorityOf,
   mongoVotesOf,
 } from '../model';
-import type { Group, Host, MongoService, PlainService, Service } from '../model';
+import type { Group, Host, MongoReplicaSetGroup, MongoService, PlainService, Service } from '../model';
 import type { BundleFile } from './bundle';
 import { daemonConfigPath, daemonUnitName, hostOf, isIpv6, secretScopeOf } from './context';
 import type { Generator } from './context';
@@ -120,7 +120,7 @@ export function renderMongodbKeyfile(secrets: CheckedSecrets): string {
 }
 
 /** Replica set name of a group: its `name`, else its id. */
-export function replicaSetNameOf(group: Group): string {
+export function replicaSetNameOf(group: MongoReplicaSetGroup): string {
   return group.name ?? group.id;
 }
 
@@ -172,7 +172,7 @@ function isMongodService(index: DesignIndex, service: Service): service is Mongo
   return index.groups.get(service.group)?.kind === 'mongodb-replica-set';
 }
 
-function replicaSetOf(index: DesignIndex, service: Service): Group | undefined {
+function replicaSetOf(index: DesignIndex, service: Service): MongoReplicaSetGroup | undefined {
   const group = service.group === undefined ? undefined : index.groups.get(service.group);
   return group?.kind === 'mongodb-replica-set' ? group : undefined;
 }
@@ -240,6 +240,9 @@ interface MemberView {
 }
 
 /** View model of templates/mongodb/init.js.hbs. */
+/** MongoDB's default `settings.electionTimeoutMillis`. */
+export const DEFAULT_ELECTION_TIMEOUT_MS = 10_000;
+
 interface InitScriptView {
   header: string[];
   replicaSetName: string;
@@ -251,6 +254,8 @@ interface InitScriptView {
   laterArbiters: MemberView[];
   setWriteConcernBeforeArbiters: boolean;
   primaryWaitSeconds: number;
+  /** `settings.electionTimeoutMillis` of the init document. */
+  electionTimeoutMillis: number;
 }
 
 interface PlannedMember {
@@ -314,7 +319,11 @@ function mongoshCommand(member: PlannedMember, group: Group): string {
   return `mongosh 'mongodb://127.0.0.1:${port}/?directConnection=true' --file ${script}`;
 }
 
-function initScript(index: DesignIndex, group: Group, members: PlannedMember[]): BundleFile | undefined {
+function initScript(
+  index: DesignIndex,
+  group: MongoReplicaSetGroup,
+  members: PlannedMember[],
+): BundleFile | undefined {
   // Data-bearing members first: rs.addArb gives an arbiter the next free _id, which is then the one
   // planned here.
   const data = members.filter((member) => member.service.kind === 'mongodb');
@@ -369,6 +378,7 @@ function initScript(index: DesignIndex, group: Group, members: PlannedMember[]):
     laterArbiters: psa ? views.filter((member) => member.arbiterOnly) : [],
     setWriteConcernBeforeArbiters: psa,
     primaryWaitSeconds: 60,
+    electionTimeoutMillis: group.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS,
   };
   return {
     path: initScriptPathOf(group),

@@ -330,11 +330,21 @@ function upstreamServer(backend: Backend, keepBackup: boolean): NginxUpstreamSer
  * Certificate and key of an https listener. A design that sets none gets a path named after the
  * service, which the check then reports as missing until the files are placed there.
  */
-function tlsFiles(service: BalancerService): { certificate: string; key: string } {
+/**
+ * The certificate and key files an nginx service serves HTTPS with, as paths on its host: the
+ * design's `tls`, else the paths the generated config names for it. Push checks they exist
+ * (core/prerequisites.ts).
+ */
+export function nginxCertificateFiles(service: BalancerService): { certificate: string; key: string } {
   return {
-    certificate: nginxValue(service.tls?.cert ?? `/etc/nginx/tls/${service.id}.crt`),
-    key: nginxValue(service.tls?.key ?? `/etc/nginx/tls/${service.id}.key`),
+    certificate: service.tls?.cert ?? `/etc/nginx/tls/${service.id}.crt`,
+    key: service.tls?.key ?? `/etc/nginx/tls/${service.id}.key`,
   };
+}
+
+function tlsFiles(service: BalancerService): { certificate: string; key: string } {
+  const files = nginxCertificateFiles(service);
+  return { certificate: nginxValue(files.certificate), key: nginxValue(files.key) };
 }
 
 function listenArguments(port: number, protocol: ListenProtocol, dualStack: boolean): string[] {

@@ -9,8 +9,9 @@
  * the file, i.e. when the daemon still runs the distribution's config: it restarts the unit.
  */
 import type { DesignIndex } from '../design-index';
-import { authenticates, mainPortOf } from '../model';
-import type { Group, Host, PlainService, RedisService, Service } from '../model';
+import { authenticates, mainPortOf, replicaPriorityOf } from '../model';
+import { DEFAULT_MIN_REPLICAS_MAX_LAG_SECONDS } from '../groups/redis-sentinel';
+import type { Host, PlainService, RedisSentinelGroup, RedisService, Service } from '../model';
 import { sentinelQuorumOf } from '../rules';
 import { IP_PATTERN } from '../schema/patterns';
 import type { BundleFile } from './bundle';
@@ -37,15 +38,6 @@ export const DEFAULT_FAILOVER_TIMEOUT_MS = 10_000;
 /** Replicas that resynchronize with a new primary at once; 1 keeps the others serving reads. */
 export const PARALLEL_SYNCS = 1;
 
-/**
- * A primary refuses writes when fewer than this many replicas have acknowledged within
- * {@link MIN_REPLICAS_MAX_LAG_S} seconds, so an old primary cut off from the others stops taking
- * writes that the failover would throw away (Redis Sentinel documentation, "Example 2"). Only set
- * in groups with two replicas or more, so that losing one replica does not stop writes.
- */
-export const MIN_REPLICAS_TO_WRITE = 1;
-export const MIN_REPLICAS_MAX_LAG_S = 10;
-
 const IP_REGEX = new RegExp(IP_PATTERN);
 
 /** A redis or sentinel service placed on a host. */
@@ -59,7 +51,7 @@ export type SentinelService = PlainService & { kind: 'sentinel' };
 
 /** What a Sentinel group's files agree on, decided once per group. */
 export interface SentinelGroupPlan {
-  group: Group;
+  group: RedisSentinelGroup;
   /** The name Sentinel monitors the primary under: `masterName`, else the group id. */
   masterName: string;
   /** The redis marked `primary` (the first redis when none is), when it has a host. */
@@ -85,7 +77,7 @@ function placed<S extends Service>(index: DesignIndex, services: S[]): Placed<S>
 }
 
 /** The plan of a `redis-sentinel` group. */
-export function planSentinelGroup(index: DesignIndex, group: Group): SentinelGroupPlan {
+export function planSentinelGroup(index: DesignIndex, group: RedisSentinelGroup): SentinelGroupPlan {
   const members = index.membersByGroup.get(group.id) ?? [];
   const redis = members.filter((member): member is RedisService => member.kind === 'redis');
   const sentinels = members.filter((member): member is SentinelService => member.kind === 'sentinel');
@@ -405,7 +397,13 @@ interface RedisConfigView {
   replicaOf: string | null;
   /** The design's address, which Sentinel and clients must reach this server at. */
   announceIp: string | null;
+  /**
+   * The group's `minReplicasToWrite` and `minReplicasMaxLagSeconds`, on every member (a replica
+   * can become the primary); null outside a Sentinel group.
+   */
   minReplicas: { toWrite: number; maxLagSeconds: number } | null;
+  /** Sentinel's `replica-priority` of this server, as text so that 0 is written; null outside a group. */
+  replicaPriority: string | null;
 }
 
 /** View model of templates/redis/sentinel.conf.hbs. */
@@ -485,10 +483,13 @@ function redisConfig(
       ? `${redisValue(primary.host.address)} ${mainPortOf(primary.service) ?? 6379}`
       : null,
     announceIp: plan ? redisValue(host.address) : null,
-    minReplicas:
-      plan && plan.replicas.length >= 2
-        ? { toWrite: MIN_REPLICAS_TO_WRITE, maxLagSeconds: MIN_REPLICAS_MAX_LAG_S }
-        : null,
+    minReplicas: plan
+      ? {
+          toWrite: plan.group.minReplicasToWrite ?? 0,
+          maxLagSeconds: plan.group.minReplicasMaxLagSeconds ?? DEFAULT_MIN_REPLICAS_MAX_LAG_SECONDS,
+        }
+      : null,
+    replicaPriority: plan ? String(replicaPriorityOf(service)) : null,
   };
   return renderTemplate('redis/redis.conf', view);
 }

@@ -6,7 +6,7 @@
  */
 import { indexDesign } from '../design-index';
 import type { DesignIndex } from '../design-index';
-import { mongoPriorityOf, VOTING_GROUP_KINDS } from '../model';
+import { descriptorOf } from '../groups';
 import type { Design, Service } from '../model';
 
 /** Hosts that are pushed one at a time, in this order. */
@@ -15,19 +15,6 @@ export interface SerialGroup {
   id: string;
   kind: 'group' | 'entrypoint';
   hosts: string[];
-}
-
-/**
- * 1 for the primary of a voting group, which goes last, 0 for every other member: in a replica
- * set the electable member with the highest priority (the first such in design order on a tie),
- * in a Sentinel group the `primary` Redis server. A `quorum` group has no primary.
- */
-function memberRank(member: Service, members: readonly Service[]): number {
-  if (member.kind === 'redis') return member.primary ? 1 : 0;
-  if (member.kind !== 'mongodb') return 0;
-  const electable = members.filter((m) => m.kind === 'mongodb' && mongoPriorityOf(m) > 0 && m.votes !== 0);
-  const best = Math.max(...electable.map(mongoPriorityOf));
-  return electable.find((m) => mongoPriorityOf(m) === best) === member ? 1 : 0;
 }
 
 /** The services an entrypoint depends on for its traffic: its targets and, through traffic links, theirs. */
@@ -67,12 +54,14 @@ export function serialGroupsOf(design: Design | DesignIndex): SerialGroup[] {
   const edges: [string, string][] = [];
 
   for (const group of index.design.groups ?? []) {
-    if (!VOTING_GROUP_KINDS.includes(group.kind)) continue;
+    // The group kind's descriptor says whether its members go one at a time, and in which order.
+    const rankOf = descriptorOf(group).rolloutRank;
+    if (rankOf === undefined) continue;
     const members = index.membersByGroup.get(group.id) ?? [];
     const rank = new Map<string, number>();
     for (const member of members) {
       if (member.host === undefined) continue;
-      rank.set(member.host, Math.max(rank.get(member.host) ?? 0, memberRank(member, members)));
+      rank.set(member.host, Math.max(rank.get(member.host) ?? 0, rankOf(member, members)));
     }
     for (const [early, earlyRank] of rank)
       for (const [late, lateRank] of rank) if (earlyRank < lateRank) edges.push([early, late]);

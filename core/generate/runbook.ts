@@ -13,6 +13,7 @@ import type { GenerationContext } from './context';
 import { markdownCode, markdownText } from './quote';
 import { MONGODB_ADMIN_PASSWORD_VARIABLE, MONGODB_ADMIN_USER, initStepOf } from './mongodb';
 import { secretFilesOf } from './secrets';
+import { prerequisiteMarkdown, prerequisitesOf } from '../prerequisites';
 import { renderTemplate } from './render';
 
 interface HostSection {
@@ -28,6 +29,8 @@ interface RunbookView {
   fileCount: number;
   hosts: HostSection[];
   steps: { title: string; lines: string[] }[];
+  /** Per host, in the order of the steps, what a person provides before the first push. */
+  prerequisites: { host: string; lines: string[] }[];
   replicaSets: { id: string; script: string; host: string | null; command: string; psa: boolean }[];
   administrator: { user: string; passwordVariable: string };
   /** mongods in no replica set with access control on: their first user is created by hand. */
@@ -164,13 +167,15 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
         })
     : [];
 
+  const steps = applicationOrder(context, hostFiles);
   const view: RunbookView = {
     name: markdownText(design.name),
     description: design.description ? markdownText(design.description) : null,
     // Every file of the folder, as `topoforge generate` counts them: these, this README and manifest.json.
     fileCount: files.length + 2,
     hosts,
-    steps: applicationOrder(context, hostFiles),
+    steps,
+    prerequisites: prerequisitesByHost(context, hostFiles, steps),
     replicaSets,
     coldStandbys,
     siteLosses,
@@ -226,6 +231,31 @@ function primaryRank(index: GenerationContext['index'], host: string): number {
  * The order to apply the bundle in: storage first, then data services (one voting member at a
  * time), then applications, then balancers, then the floating addresses that point at them.
  */
+/**
+ * The prerequisites of each host (core/prerequisites.ts), hosts in the order the steps name them
+ * first, then the others in design order.
+ */
+function prerequisitesByHost(
+  context: GenerationContext,
+  files: readonly BundleFile[],
+  steps: { lines: string[] }[],
+): { host: string; lines: string[] }[] {
+  const byHost = new Map<string, string[]>();
+  for (const prerequisite of prerequisitesOf(context.index, files)) {
+    const lines = byHost.get(prerequisite.host) ?? [];
+    lines.push(prerequisiteMarkdown(prerequisite));
+    byHost.set(prerequisite.host, lines);
+  }
+  const order = [
+    ...steps.flatMap((step) => step.lines.map((line) => line.slice(0, line.indexOf(':')))),
+    ...context.index.design.hosts.map((host) => host.id as string),
+  ];
+  return [...new Set(order)].flatMap((host) => {
+    const lines = byHost.get(host);
+    return lines === undefined ? [] : [{ host, lines }];
+  });
+}
+
 function applicationOrder(
   context: GenerationContext,
   files: readonly BundleFile[],

@@ -1,7 +1,8 @@
 /** References: one id namespace, unique addresses, every reference resolves. */
 import { quoteValue } from '../json-path';
 import type { PathSegment } from '../json-path';
-import { BALANCER_KINDS, GROUP_KINDS, GROUP_MEMBER_KINDS, SERVICE_KINDS } from '../model';
+import { GROUP_DESCRIPTORS } from '../groups';
+import { BALANCER_KINDS, GROUP_KINDS, SERVICE_KINDS } from '../model';
 import type { GroupKind, ServiceKind } from '../model';
 import { ADDRESS_REGEX, ID_REGEX } from '../schema/patterns';
 import { ID_COLLECTIONS, ITEM_COLLECTIONS, referencesOf } from '../schema/references';
@@ -122,7 +123,7 @@ export function referenceProblems(root: Record<string, unknown>): LoadProblem[] 
       const groupKind = group?.item.kind as GroupKind | undefined;
       // Only a known kind: a kind such as 'toString' would find the object's prototype.
       const admitted =
-        groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_MEMBER_KINDS[groupKind] : undefined;
+        groupKind && GROUP_KINDS.includes(groupKind) ? GROUP_DESCRIPTORS[groupKind].memberKinds : undefined;
       const kind = item.kind as ServiceKind;
       // An unknown kind has its own problem from the schema.
       if (admitted && SERVICE_KINDS.includes(kind) && !admitted.includes(kind)) {

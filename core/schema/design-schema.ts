@@ -84,6 +84,37 @@ const absolutePath = (description: string): Schema => ({
   description,
 });
 
+const failureRate = (description: string): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['mtbfHours', 'mttrHours'],
+  description,
+  properties: {
+    mtbfHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      description: 'Mean time between failures, hours.',
+    },
+    mttrHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      description: 'Mean time to repair, hours.',
+    },
+  },
+});
+
+const objectives = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'The resiliency policy: longest single-failure interruption and yearly availability.',
+  properties: {
+    rtoSeconds: { type: 'number', minimum: 0, maximum: 31_536_000 },
+    availability: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+  },
+} satisfies Schema;
+
 const commonServiceProperties = {
   id: id('Unique id of the service.'),
   kind: { type: 'string', description: 'What the service is.' },
@@ -100,6 +131,18 @@ const commonServiceProperties = {
     exclusiveMinimum: 0,
     maximum: 1_000_000,
     description: 'Work the service can carry, used by pools.',
+  },
+  availability: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 1,
+    description: 'For a service with no host: the share of the time it is up (its SLA).',
+  },
+  manualRecoveryMinutes: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 525_600,
+    description: 'For a cold standby: minutes a person takes to start it.',
   },
 } satisfies Schema;
 
@@ -236,6 +279,13 @@ const kindProperties = {
     authenticates: true,
     properties: {
       primary: { type: 'boolean' },
+      replicaPriority: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 1000,
+        default: 100,
+        description: 'Sentinel promotes the replica with the lowest; 0 means Sentinel never promotes it.',
+      },
       ...authentication('Redis requires a password (ACL users)'),
     },
   },
@@ -310,7 +360,11 @@ export const designSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['id'],
-        properties: { id: id('Unique id of the site.'), label: text(200, 'Name of the site.') },
+        properties: {
+          id: id('Unique id of the site.'),
+          label: text(200, 'Name of the site.'),
+          reliability: failureRate('How often this site fails and how long it is out.'),
+        },
       },
     },
     hosts: {
@@ -361,6 +415,7 @@ export const designSchema = {
               sudo: { type: 'boolean' },
             },
           },
+          reliability: failureRate('How often this host fails and how long it is out.'),
         },
       },
     },
@@ -398,6 +453,35 @@ export const designSchema = {
           },
           downAfterMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
           failoverTimeoutMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+          minReplicasToWrite: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000,
+            default: 0,
+            description:
+              'redis-sentinel: a primary refuses writes with fewer replicas up (min-replicas-to-write).',
+          },
+          minReplicasMaxLagSeconds: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 86_400,
+            default: 10,
+            description:
+              'redis-sentinel: a replica counts only while it acknowledged within this many seconds.',
+          },
+          electionTimeoutMs: {
+            type: 'integer',
+            minimum: 500,
+            maximum: 3_600_000,
+            default: 10_000,
+            description: "mongodb-replica-set: MongoDB's settings.electionTimeoutMillis.",
+          },
+          failoverSeconds: {
+            type: 'number',
+            minimum: 0,
+            maximum: 86_400,
+            description: 'quorum: seconds the cluster takes to move its leader; no default is known.',
+          },
           load: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
         },
       },
@@ -442,6 +526,16 @@ export const designSchema = {
             pattern: IP_PATTERN,
             'x-message': 'is not an IPv4 or IPv6 address',
           },
+          healthCheck: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'How an external-lb checks its targets.',
+            properties: {
+              intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+              unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 100 },
+            },
+          },
+          objectives,
         },
         if: { properties: { via: { const: 'vip' } }, required: ['via'] },
         then: {
@@ -451,6 +545,16 @@ export const designSchema = {
         },
       },
     },
+    reliability: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Default failure rates of hosts and sites.',
+      properties: {
+        host: failureRate('Every host unless it sets its own.'),
+        site: failureRate('Every site unless it sets its own.'),
+      },
+    },
+    objectives,
     layout: {
       type: 'object',
       maxProperties: 1_000_000,

@@ -7,7 +7,13 @@
  * What the schema cannot say (which commands, modes, owners and paths a file of a given kind may
  * have) is the daemon catalogue's part, core/daemons.ts.
  */
-import { HOST_KEY_PATTERN, ID_PATTERN, ONE_LINE_TEXT_PATTERN, TOKEN_PATTERN } from './patterns';
+import {
+  HOST_KEY_PATTERN,
+  ID_PATTERN,
+  INTERFACE_PATTERN,
+  ONE_LINE_TEXT_PATTERN,
+  TOKEN_PATTERN,
+} from './patterns';
 
 type Schema = Record<string, unknown>;
 
@@ -168,6 +174,38 @@ const secretFile: Schema = {
   },
 };
 
+const path: Schema = { type: 'string', minLength: 1, maxLength: 4096, pattern: ONE_LINE_TEXT_PATTERN };
+
+const text: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 1000,
+  pattern: ONE_LINE_TEXT_PATTERN,
+  'x-message': 'must be one line of text without control characters',
+};
+
+/** A thing a host must have before its bundle works there (core/prerequisites.ts, docs/push.md). */
+const prerequisite: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['host', 'kind'],
+  properties: {
+    host: id,
+    kind: { enum: ['certificate', 'program', 'interface', 'sudo'] },
+    path,
+    key: path,
+    commonName: text,
+    service: { type: 'string', minLength: 1, maxLength: 300, pattern: ONE_LINE_TEXT_PATTERN },
+    why: text,
+    unit: { type: 'string', pattern: '^[A-Za-z0-9:_.@\\\\-]{1,256}$', 'x-message': 'is not a unit name' },
+    user: { type: 'string', pattern: SSH_USER_PATTERN, 'x-message': 'is not a user name' },
+    provider: text,
+    files: { type: 'array', items: path },
+    name: { type: 'string', pattern: INTERFACE_PATTERN, 'x-message': 'is not an interface name' },
+    named: { type: 'boolean' },
+  },
+};
+
 /** The manifest schema. */
 export const manifestSchema: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -204,6 +242,7 @@ export const manifestSchema: Schema = {
       },
     },
     secrets: { type: 'array', items: secretFile },
+    prerequisites: { type: 'array', items: prerequisite },
     serial: {
       type: 'array',
       items: {

@@ -19,10 +19,14 @@ import { formatPath } from '../../core/json-path';
 import type { PathSegment } from '../../core/json-path';
 import { translateSchemaErrors } from '../../core/load';
 import validateManifest from '../../core/schema/generated/validate-manifest.js';
+import { matchSecretCatalogue } from '../secrets/catalogue';
+import { SecretManifestError, readSecretFiles } from '../secrets/uploads';
 import type { SerialGroup } from './order';
 
 /** The manifest as push reads it: docs/bundle.md; `serial` may be missing from hand-made bundles. */
-export type PushManifest = Omit<Manifest, 'serial' | 'bundleFiles'> & {
+export type PushManifest = Omit<Manifest, 'serial' | 'bundleFiles' | 'prerequisites'> & {
+  /** What each host must have (core/prerequisites.ts); missing from older and hand-made bundles. */
+  prerequisites?: Manifest['prerequisites'];
   /**
    * Hosts to push one at a time, in the given order: each voting group (primary last) and the
    * hosts behind each entrypoint, as `buildManifest` writes it.
@@ -64,6 +68,11 @@ export interface PushFile {
    * runs from these, never from the manifest's text.
    */
   checkWords?: CommandWords;
+  /**
+   * A secret file, rendered from the secret store (deploy/secrets): never diffed, logged or
+   * reported by content, and owned by root (0600) while its owner does not exist on the host.
+   */
+  secret?: true;
 }
 
 /** What push knows about where the manifest's commands, modes, owners and paths come from. */
@@ -156,6 +165,7 @@ interface RawManifest {
   bundleFiles?: Manifest['bundleFiles'];
   secrets?: Manifest['secrets'];
   serial?: SerialGroup[];
+  prerequisites?: Manifest['prerequisites'];
 }
 
 /** Checks the manifest against its schema; the first problem names the field. */
@@ -298,6 +308,7 @@ async function readBundle(
       ...(match.ok ? { daemon: match.daemon.name, ...(match.check ? { checkWords: match.check } : {}) } : {}),
     });
   }
+  checkSecretFiles(raw, hostIds, files, unknown);
   const manifest: PushManifest = {
     format: 1,
     design: raw.design,
@@ -331,6 +342,7 @@ async function readBundle(
     ...(raw.bundleFiles ? { bundleFiles: raw.bundleFiles } : {}),
     secrets: raw.secrets ?? [],
     ...(raw.serial ? { serial: raw.serial } : {}),
+    ...(raw.prerequisites ? { prerequisites: raw.prerequisites } : {}),
   };
   return {
     directory,
@@ -339,6 +351,33 @@ async function readBundle(
     files,
     trust: { digest, unknown, vouched: options.manifestDigest === digest },
   };
+}
+
+/**
+ * The manifest's secret files, read as push renders them: one that shares a path with a bundle
+ * file is refused, and one whose path, owner, mode or reload the catalogue does not give is
+ * unknown, like a bundle file's (deploy/secrets/catalogue.ts).
+ */
+function checkSecretFiles(
+  raw: RawManifest,
+  hostIds: ReadonlySet<string>,
+  files: ReadonlyMap<string, PushFile[]>,
+  unknown: BundleProblem[],
+): void {
+  let secretFiles;
+  try {
+    secretFiles = readSecretFiles(raw.secrets, hostIds);
+  } catch (error) {
+    if (error instanceof SecretManifestError) fail(error.path, error.message);
+    throw error;
+  }
+  for (const [index, file] of secretFiles.entries()) {
+    const at = `$.secrets[${index}]`;
+    if ((files.get(file.host) ?? []).some((candidate) => candidate.path === file.path))
+      fail(`${at}.path`, `${file.path} for host ${file.host} is both a bundle file and a secret file`);
+    const problem = matchSecretCatalogue(file);
+    if (problem !== undefined) unknown.push({ path: `${at}.${problem.field}`, message: problem.message });
+  }
 }
 
 function asLoad(error: unknown): BundleLoad {

@@ -23,7 +23,11 @@ import type { PushFile, PushHost } from './bundle';
 import { CancelledError, ConnectionError, seconds, SshConnection, TimeoutError } from './connection';
 import type { ConnectOptions, Credentials, RunningCommand } from './connection';
 import { DIFF_SIZE_LIMIT, unifiedDiff } from './diff';
+import { SECRET_NOT_SHOWN } from '../secrets/uploads';
 import type { HostKeyDecision, HostKeyVerifier } from './host-key';
+import type { Prerequisite } from '../../core/prerequisites';
+import { checkPrerequisites, firstLines, stubbedCheck, sudoProblem } from './prerequisites';
+import type { PrerequisiteOutcome } from './prerequisites';
 import {
   ancestorDirectories,
   backupPathOf,
@@ -85,6 +89,10 @@ export interface HostPushContext {
   holder: string;
   /** Cancels the push: the host ends with its old files. */
   signal?: AbortSignal;
+  /** What the manifest says this host must have (core/prerequisites.ts), checked in the plan. */
+  prerequisites?: readonly Prerequisite[];
+  /** `--lab-certs`: create missing certificate and key pairs, self-signed, create-only. */
+  labCertificates?: boolean;
 }
 
 /** A file with what the plan decided for it. */
@@ -160,6 +168,8 @@ class HostRun {
   /** Names this run's temporary and backup files on the host. */
   readonly id = newRunId();
   readonly started = performance.now();
+  /** What the plan found of the host's prerequisites. */
+  prerequisites?: PrerequisiteOutcome;
 
   constructor(readonly context: HostPushContext) {
     const host = context.host;
@@ -199,8 +209,10 @@ export async function pushHost(context: HostPushContext): Promise<HostReport> {
   try {
     connection = await connect(run);
     run.checkCancelled();
+    await checkSudo(run, connection);
     held = await lock(run, connection);
     run.checkCancelled();
+    await prerequisites(run, connection);
     const planned = await plan(run, connection);
     if (context.dryRun) {
       await addDiffs(run, connection, planned.changed);
@@ -335,6 +347,51 @@ async function connect(run: HostRun): Promise<SshConnection> {
     context.emit({ type: 'host-key', host: host.id, hostKey: run.report.hostKey });
   }
   return connection;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites (deploy/push/prerequisites.ts)
+
+/** With `ssh.sudo`, whether `sudo -n` works, before push relies on it: a host without it says so in words. */
+async function checkSudo(run: HostRun, connection: SshConnection): Promise<void> {
+  const { context } = run;
+  if (!context.host.sudo) return;
+  // Part of the plan, ahead of the lock that needs sudo; its step shows in a failure, not as an event.
+  run.step = 'planning';
+  const result = await connection.exec('sudo -n true', '', {
+    timeoutMs: context.commandTimeoutMs,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  const problem = sudoProblem(context.host, result);
+  if (problem === undefined) return;
+  run.report.prerequisites = { missing: [problem], notInstalled: [], labCertificates: [] };
+  throw new StepFailure(problem, { stderr: tail(result.stderr) });
+}
+
+/**
+ * docs/push.md, "Prerequisites": looks on the host for what the bundle needs there, before the
+ * plan; a missing certificate, key or interface stops the host with nothing uploaded.
+ */
+async function prerequisites(run: HostRun, connection: SshConnection): Promise<void> {
+  const { context } = run;
+  const listed = (context.prerequisites ?? []).filter((prerequisite) => prerequisite.kind !== 'sudo');
+  if (listed.length === 0) return;
+  run.enter('planning');
+  const outcome = await checkPrerequisites({
+    host: context.host,
+    prerequisites: listed,
+    run: (script) => runScript(run, connection, script),
+    labCertificates: context.labCertificates === true,
+    dryRun: context.dryRun,
+  });
+  run.prerequisites = outcome;
+  run.report.prerequisites = outcome.report;
+  const { missing } = outcome.report;
+  if (missing.length > 0)
+    throw new StepFailure(
+      `${plural(missing.length, 'prerequisite')} missing on ${context.host.id}, so nothing was uploaded:\n` +
+        missing.map((line) => `- ${line}`).join('\n'),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -637,7 +694,7 @@ async function surveyBySftp(
  */
 async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> {
   const { context, report } = run;
-  run.enter('planning');
+  if (run.step !== 'planning') run.enter('planning');
   const { host, files } = context;
   const destinations = files.map((file) => rootedPath(host.root, file.path));
   const directories = ancestorDirectories(destinations);
@@ -648,7 +705,11 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
   const planned = files.map((file, index): PlannedFile => {
     const remote = state.files[index]!;
     const destination = destinations[index]!;
-    const fileReport: FileReport = { path: file.path, action: 'unchanged' };
+    const fileReport: FileReport = {
+      path: file.path,
+      action: 'unchanged',
+      ...(file.secret ? { secret: true } : {}),
+    };
     if (remote.kind === 'missing') fileReport.action = 'create';
     else if (remote.kind === 'other')
       throw new StepFailure(`${destination} on the host is a ${remote.type}, not a file`, {
@@ -676,10 +737,11 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
     return { file, destination, state: remote, report: fileReport };
   });
   report.files = planned.map((entry) => entry.report);
+  report.warnings.push(...secretOwnerWarnings(planned));
   const changed = planned.filter(
     (entry) => entry.report.action === 'create' || entry.report.action === 'update',
   );
-  const reloads = reloadsOf(changed);
+  const reloads = reloadsOf(changed, planned, run.prerequisites?.held);
   const commands: PlannedCommand[] = [
     ...changed.flatMap((entry): PlannedCommand[] =>
       entry.file.check === undefined
@@ -687,7 +749,7 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
         : [
             {
               step: 'checking',
-              command: checkCommandOf(entry.file, temporaryPathOf(entry.destination, run.id)),
+              command: checkCommandOf(entry.file, temporaryPathOf(entry.destination, run.id), run),
               path: entry.file.path,
             },
           ],
@@ -708,22 +770,56 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
 }
 
 /**
+ * A secret file push created while its owner did not exist is root's (docs/push.md): once the
+ * service's package is installed, its user must be given it, which push (create-only) never does.
+ */
+function secretOwnerWarnings(planned: PlannedFile[]): string[] {
+  return planned.flatMap(({ file, state, report, destination }) => {
+    if (!file.secret || report.action !== 'kept' || state.kind !== 'file' || file.owner === undefined)
+      return [];
+    if (`${state.user}:${state.group}` === file.owner) return [];
+    return [
+      `the secret file ${file.path} belongs to ${state.user}:${state.group}, not ${file.owner} (push makes it root's while ` +
+        `its user does not exist): once the user exists, run chown ${file.owner} ${destination} on the host`,
+    ];
+  });
+}
+
+/**
  * The command that checks `file` at `path`: built from the catalogue's words, each quoted, for a
  * file the catalogue knows; a hand-made manifest's own text (which the person vouched for by its
  * digest) with `{}` replaced otherwise.
  */
-function checkCommandOf(file: PushFile, path: string): string {
-  if (file.checkWords !== undefined) return checkCommandFor(file.checkWords, path);
-  return (file.check ?? '').replaceAll('{}', shellQuote(path));
+function checkCommandOf(file: PushFile, path: string, run: HostRun): string {
+  const command =
+    file.checkWords !== undefined
+      ? checkCommandFor(file.checkWords, path)
+      : (file.check ?? '').replaceAll('{}', shellQuote(path));
+  const stubs = run.prerequisites?.stubs.get(file.path);
+  return stubs === undefined ? command : stubbedCheck(command, stubs);
 }
 
-/** The reloads a set of changed files needs, each once, in file order; daemon-reload first for units. */
-function reloadsOf(changed: PlannedFile[]): string[] {
+/**
+ * The reloads a set of changed files needs, each once, in file order; daemon-reload first for
+ * units. A file whose program is not installed (`held`) is installed without its reload: its unit
+ * is neither enabled nor started.
+ */
+function reloadsOf(
+  changed: PlannedFile[],
+  planned: PlannedFile[],
+  held: ReadonlySet<string> = new Set(),
+): string[] {
+  // A unit whose program is not installed is neither started nor restarted: not for its own files
+  // (held), and not for a file it shares a reload with, such as its secret (mongod's keyFile).
+  const heldReloads = new Set(
+    planned.filter((entry) => held.has(entry.file.path)).map((entry) => entry.file.reload),
+  );
   const reloads: string[] = [];
   if (changed.some((entry) => UNIT_DIRECTORY.test(entry.file.path))) reloads.push(DAEMON_RELOAD);
   for (const entry of changed) {
+    if (held.has(entry.file.path)) continue;
     const reload = entry.file.reload;
-    if (reload !== undefined && !reloads.includes(reload)) reloads.push(reload);
+    if (reload !== undefined && !heldReloads.has(reload) && !reloads.includes(reload)) reloads.push(reload);
   }
   return reloads;
 }
@@ -733,6 +829,7 @@ async function addDiffs(run: HostRun, connection: SshConnection, changed: Planne
   const hostId = run.context.host.id;
   const readable = changed.filter(
     (entry) =>
+      !entry.file.secret &&
       entry.state.kind === 'file' &&
       entry.state.content === undefined &&
       entry.report.reasons?.includes('content') &&
@@ -759,7 +856,10 @@ async function addDiffs(run: HostRun, connection: SshConnection, changed: Planne
     if (state.kind === 'file' && report.reasons?.includes('owner'))
       notes.push(`owner ${state.user}:${state.group} -> ${file.owner}`);
     const header = notes.length > 0 ? `${hostId}:${file.path}: ${notes.join(', ')}\n` : '';
-    if (state.kind === 'missing') {
+    if (file.secret) {
+      // Neither the host's secret nor the store's is ever shown or compared as text.
+      report.diff = `${header}${hostId}:${file.path}: ${SECRET_NOT_SHOWN}\n`;
+    } else if (state.kind === 'missing') {
       report.diff = header + unifiedDiff(hostId, file.path, undefined, file.content);
     } else if (report.reasons?.includes('content')) {
       const index = readable.indexOf(entry);
@@ -976,7 +1076,8 @@ async function commit(
     ...(uploaded.staging ? { staged: `${uploaded.staging}/${index}` } : {}),
     mode: octal(entry.file.mode),
     ...(entry.file.owner ? { owner: entry.file.owner } : {}),
-    ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!) } : {}),
+    ...(entry.file.secret ? { rootUntilOwnerExists: true } : {}),
+    ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!, run) } : {}),
     createOnly: entry.file.policy === 'create-only',
   }));
   const marker = newMarker();
@@ -1138,7 +1239,9 @@ function commitFailure(
         checks.length === 1 && first.timedOut
           ? `the check of ${names} timed out after ${limit} s (\`${command}\`): it was killed, and nothing was replaced`
           : `the check of ${names} failed` +
-            (checks.length === 1 ? ` (\`${command}\` exited ${first.exitCode})` : '') +
+            (checks.length === 1
+              ? ` (\`${command}\` exited ${first.exitCode}${first.output.trim() === '' ? '' : `: ${firstLines(first.output)}`})`
+              : `: ${checks.map((failure) => `${pathOf(failure.file)}: ${firstLines(failure.output) || `exit ${failure.exitCode}`}`).join('; ')}`) +
             '; nothing was replaced';
     } else if (first.what === 'prepare') {
       message = `cannot prepare ${path ?? 'the folders'} on the host; nothing was replaced`;

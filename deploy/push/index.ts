@@ -27,6 +27,8 @@ import { holderLine, pushHost } from './host-push';
 import { scheduleHosts, serialGroupsOf } from './order';
 import type { SerialGroup } from './order';
 import type { HostKeyPolicy, HostReport, PushAuthentication, PushEvent, PushReport } from './types';
+import { SecretStore } from '../secrets/store';
+import { finishSecretRollouts, secretPushPlan } from '../secrets/push';
 
 export type {
   BundleLoad,
@@ -73,6 +75,11 @@ export interface PushOptions {
   /** Take over a host's stale push lock, whose push is gone (`--break-lock`). Never a live one. */
   breakLock?: boolean;
   /**
+   * `--lab-certs`: on a host where a certificate and its key are both missing, create them
+   * self-signed (create-only, fit for a lab only) instead of stopping the host.
+   */
+  labCertificates?: boolean;
+  /**
    * Cancels the push: hosts not started yet are not started, and every host being pushed ends
    * with its old files (a commit already running on a host restores them).
    */
@@ -92,6 +99,11 @@ export interface PushOptions {
   connect?: (options: ConnectOptions) => Promise<SshConnection>;
   /** known_hosts file access; for tests. */
   knownHostsFileSystem?: KnownHostsFileSystem;
+  /**
+   * Where the deployment's secrets are kept (docs/push.md, "Secrets"); default the app's data
+   * folder, or `$TOPOFORGE_SECRETS_DIR`. Only a bundle with secret files uses it.
+   */
+  secretStore?: SecretStore;
 }
 
 /** Why a push could not start: bad input, exit 2. `path` names the option or file concerned. */
@@ -240,6 +252,13 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
     }
   };
   const hostsById = new Map(selected.map((host) => [host.id, host]));
+  // Secret files join each host's bundle files, rendered from the store (created on first deploy).
+  const secretStore =
+    (bundle.manifest.secrets ?? []).length > 0 ? (options.secretStore ?? new SecretStore()) : undefined;
+  const secrets = secretStore
+    ? await secretPushPlan(bundle.manifest, secretStore, [...hostsById.keys()], options.dryRun === true)
+    : undefined;
+  if (secrets && !secrets.ok) return { ok: false, problem: secrets.problem };
   const pusher = options.pusher ?? defaultPusher();
   const holder = holderLine({
     design: bundle.manifest.design.name,
@@ -275,7 +294,7 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
       }
       const report = await pushHost({
         host: hostsById.get(id)!,
-        files: bundle.files.get(id) ?? [],
+        files: [...(bundle.files.get(id) ?? []), ...(secrets?.plan.files.get(id) ?? [])],
         credentials,
         verifier,
         dryRun: options.dryRun === true,
@@ -284,6 +303,10 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
         connectTimeoutMs,
         breakLock: options.breakLock === true,
         holder,
+        prerequisites: (bundle.manifest.prerequisites ?? []).filter(
+          (prerequisite) => prerequisite.host === id,
+        ),
+        labCertificates: options.labCertificates === true,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.connect ? { connect: options.connect } : {}),
       });
@@ -310,6 +333,10 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
   const count = (status: HostReport['status']): number =>
     hosts.filter((host) => host.status === status).length;
   const summary = { changed: count('changed'), unchanged: count('unchanged'), failed: count('failed') };
+  if (secretStore && secrets?.ok && !options.dryRun)
+    warnings.push(
+      ...(await finishSecretRollouts(bundle.manifest, secretStore, secrets.plan.rollouts, hosts)),
+    );
   return {
     ok: true,
     report: {

@@ -525,6 +525,11 @@ export interface CommitFile {
   /** Octal permission bits, e.g. `0644`; applied by the script in sudo mode. */
   mode: string;
   owner?: string;
+  /**
+   * A secret file (docs/push.md): when `owner` does not exist on the host yet (its package is not
+   * installed), root owns it with mode 0600 instead of the push failing.
+   */
+  rootUntilOwnerExists?: boolean;
   /** The check command, ready to run on the temporary file. */
   check?: string;
   /** `create-only`: never replaces a file that appeared meanwhile. */
@@ -680,7 +685,11 @@ function checkStep(plan: CommitPlan): string[] {
         `chmod ${file.mode} -- ${q(file.temporary)}`,
       );
     }
-    if (file.owner !== undefined) steps.push(`chown -- ${q(file.owner)} ${q(file.temporary)}`);
+    if (file.owner !== undefined && file.rootUntilOwnerExists === true)
+      steps.push(
+        `{ chown -- ${q(file.owner)} ${q(file.temporary)} 2>/dev/null || { chown -- 0:0 ${q(file.temporary)} && chmod 0600 -- ${q(file.temporary)}; }; }`,
+      );
+    else if (file.owner !== undefined) steps.push(`chown -- ${q(file.owner)} ${q(file.temporary)}`);
     if (steps.length > 0)
       body.push(
         `o=$( { ${steps.join(' && ')}; } 2>&1) || { say fail prepare ${index} $?; show "$o"; abort; }`,

@@ -1,6 +1,7 @@
 /**
  * Secrets of a deployment (docs/push.md), for push and the `topoforge secrets` command: the store
- * on the architect's machine, and the secret files a bundle's hosts need, rendered from it.
+ * on the architect's machine, the secret files a bundle's hosts need, rendered from it, what the
+ * daemon catalogue allows of them, and the secret path through push.
  */
 export {
   SECRETS_DIRECTORY_VARIABLE,
@@ -19,3 +20,7 @@ export {
   readSecretFiles,
 } from './uploads';
 export type { SecretUpload } from './uploads';
+export { matchSecretCatalogue } from './catalogue';
+export type { SecretCatalogueProblem } from './catalogue';
+export { finishSecretRollouts, secretPushPlan } from './push';
+export type { SecretPushPlan, SecretPushProblem } from './push';

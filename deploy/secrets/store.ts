@@ -206,6 +206,25 @@ export class SecretStore {
   }
 
   /**
+   * The values of `names` in a scope as stored, without creating or recording anything (a dry
+   * run's plan); undefined when any of them does not exist yet.
+   */
+  async peek(design: string, scope: string, names: readonly SecretName[]): Promise<ScopeSecrets | undefined> {
+    const file = await this.readScope(this.fileOf(design, scope));
+    if (file === undefined) return undefined;
+    const values: SecretValues = {};
+    for (const name of names) {
+      const secret = file.secrets[name];
+      if (secret === undefined) return undefined;
+      values[name] =
+        secret.previous === undefined
+          ? { current: secret.current }
+          : { current: secret.current, previous: secret.previous };
+    }
+    return { values, rolloutPending: file.rolloutPending };
+  }
+
+  /**
    * Rotates every secret of a scope: new values, the old ones kept as `previous` so that hosts
    * accept both while the change rolls out. With `finish`, retires the previous values instead.
    * Throws when the scope has no secrets yet (push creates them).

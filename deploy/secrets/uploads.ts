@@ -22,7 +22,10 @@ export interface SecretUpload {
   path: string;
   /** Never logged, diffed or reported. */
   content: Buffer;
-  /** Push compares it with the host's file; a hash of random bytes gives nothing away. */
+  /**
+   * Push compares it with the host's file; a hash of random bytes gives nothing away. Empty, with
+   * an empty content, in a dry run's plan of secrets not created yet.
+   */
   sha256: string;
   /** Permission bits, 0o400 or 0o600. */
   mode: number;
@@ -152,7 +155,14 @@ export function readSecretFiles(raw: unknown, hosts: ReadonlySet<string>): Secre
 export async function prepareSecretUploads(
   manifest: Pick<Manifest, 'design' | 'hosts'> & { secrets?: unknown },
   store: SecretStore,
-  options: { hosts?: Iterable<string> } = {},
+  options: {
+    hosts?: Iterable<string>;
+    /**
+     * False for a dry run: nothing is created or recorded, and a file whose secrets do not exist
+     * yet comes with no content (it can only be created, which needs none to plan).
+     */
+    create?: boolean;
+  } = {},
 ): Promise<Map<string, SecretUpload[]>> {
   const files = readSecretFiles(manifest.secrets, new Set(manifest.hosts.map((host) => host.id)));
   const wanted = options.hosts === undefined ? undefined : new Set(options.hosts);
@@ -166,14 +176,19 @@ export async function prepareSecretUploads(
     // Every secret and host of the scope, so that a push of some hosts creates what all will share.
     const names = [...new Set(scopeFiles.flatMap((file) => file.secrets))].sort();
     const hosts = [...new Set(scopeFiles.map((file) => file.host))];
-    const { values, rolloutPending } = await store.ensure(manifest.design.name, scope, names, hosts);
+    const stored =
+      options.create === false
+        ? await store.peek(manifest.design.name, scope, names)
+        : await store.ensure(manifest.design.name, scope, names, hosts);
+    const rolloutPending = stored?.rolloutPending ?? false;
     for (const file of selected) {
-      const content = Buffer.from(renderSecretFile(file, values), 'utf8');
+      const content =
+        stored === undefined ? Buffer.alloc(0) : Buffer.from(renderSecretFile(file, stored.values), 'utf8');
       const upload: SecretUpload = {
         host: file.host,
         path: file.path,
         content,
-        sha256: createHash('sha256').update(content).digest('hex'),
+        sha256: stored === undefined ? '' : createHash('sha256').update(content).digest('hex'),
         mode: Number.parseInt(file.mode, 8),
         owner: file.owner,
         reload: file.reload,

@@ -25,6 +25,8 @@ import { validateDesign } from '../../core/rules';
 import type { Finding } from '../../core/rules';
 import { nodeSha256 } from '../../deploy/hash';
 import { BundleWriteError, writeBundle as writeBundleToDisk } from '../../deploy/write-bundle';
+import { ExportWriteError, writeExportFolder } from '../../deploy/write-export';
+import { exportBundleToAnsible } from '../../core/ansible/export';
 import type { Bundle } from '../../core/generate/index';
 import type { BundleExportMessage } from '../preload/protocol';
 import { AtomicWriteError, nodeAtomicFileSystem, writeFileAtomically } from './atomic-file';
@@ -240,7 +242,9 @@ export class DesignService<Window> {
 
   /**
    * Generates the bundle from the design and writes it into a folder the person picks, refusing
-   * while error findings remain unless they confirm (as `topoforge generate --force`).
+   * while error findings remain unless they confirm (as `topoforge generate --force`); with
+   * `format: 'ansible'`, its Ansible inventory and playbook instead (docs/ansible.md), into a new
+   * or empty folder.
    */
   async exportBundle(
     window: Window,
@@ -252,7 +256,11 @@ export class DesignService<Window> {
     const errors = validateDesign(loaded.design).findings.filter((finding) => finding.severity === 'error');
     if (errors.length > 0 && !(await this.options.dialogs.confirmExportWithErrors(window, errors)))
       return undefined;
-    const name = plainFileName(message.name, 'bundle');
+    const ansible = message.format === 'ansible';
+    const name = plainFileName(
+      ansible ? message.name.replace(/-bundle$/, '-ansible') : message.name,
+      'bundle',
+    );
     const folder = await this.options.dialogs.chooseBundleFolder(
       window,
       join(this.folderNear(current), name),
@@ -264,6 +272,16 @@ export class DesignService<Window> {
     } catch (error) {
       if (error instanceof UnsafeValueError) throw new HostError(error.message);
       throw error;
+    }
+    if (ansible) {
+      const files = exportBundleToAnsible(bundle, loaded.design);
+      try {
+        await writeExportFolder(files, folder);
+      } catch (error) {
+        if (error instanceof ExportWriteError) throw new HostError(error.message);
+        throw error;
+      }
+      return { location: folder, fileCount: files.length };
     }
     try {
       await this.writeBundle(bundle, folder);

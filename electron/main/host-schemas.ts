@@ -61,7 +61,11 @@ export const requestSchemas: {
   },
   exportBundle: {
     type: 'object',
-    properties: { name: fileName, designText },
+    properties: {
+      name: fileName,
+      designText,
+      format: { type: 'string', enum: ['bundle', 'ansible'], nullable: true },
+    },
     required: ['name', 'designText'],
     additionalProperties: false,
   },
@@ -107,6 +111,7 @@ export const requestSchemas: {
           additionalProperties: false,
         },
       },
+      labCertificates: { type: 'boolean', nullable: true },
     },
     required: ['designText'],
     additionalProperties: false,

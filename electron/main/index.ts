@@ -23,6 +23,7 @@ import { createIpcRouter } from './ipc';
 import type { IpcLogEntry } from './ipc';
 import { designPathsFromArguments } from './launch-arguments';
 import { buildMenuTemplate } from './menu';
+import { SECRETS_DIRECTORY_VARIABLE, SecretStore } from '../../deploy/secrets/index';
 import { PushService } from './push-service';
 import { RecentDesignsStore } from './recent-designs';
 import { RecoveryScheduler, RecoveryStore } from './recovery';
@@ -440,6 +441,9 @@ async function start(): Promise<void> {
     send: (window, event) => {
       if (!window.isDestroyed()) window.webContents.send(PUSH_EVENT_CHANNEL, event);
     },
+    // The store the command line uses too: `secrets` in this data folder, unless the variable moves it.
+    secretStore: () =>
+      new SecretStore({ directory: process.env[SECRETS_DIRECTORY_VARIABLE] || join(userData, 'secrets') }),
   });
 
   const router = createIpcRouter({

@@ -83,6 +83,7 @@ export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): M
       item('save-as'),
       { type: 'separator' },
       item('export-bundle'),
+      item('export-ansible'),
       item('push'),
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', id: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' },

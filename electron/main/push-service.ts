@@ -29,6 +29,7 @@ import {
   pushBundleOf,
 } from '../../deploy/push/index';
 import type { HostKeyPolicy, PushAuthentication, PushOptions } from '../../deploy/push/index';
+import { SecretStore } from '../../deploy/secrets/index';
 import { HostError } from './ipc';
 
 /** Options of {@link PushService}. */
@@ -46,6 +47,11 @@ export interface PushServiceOptions<Window> {
   concurrency?: number;
   /** Opens connections; for tests. */
   connect?: PushOptions['connect'];
+  /**
+   * The secret store, the one `topoforge push` and `topoforge secrets` use: default `secrets` in
+   * the app's data folder (or `$TOPOFORGE_SECRETS_DIR`). A plan reads it and creates nothing.
+   */
+  secretStore?: () => SecretStore;
 }
 
 /** The person's own SSH setup, read at each push: an agent started later is found. */
@@ -107,6 +113,7 @@ export class PushService<Window> {
         bundle: bundle.bundle,
         ...(request.hosts && request.hosts.length > 0 ? { hosts: request.hosts } : {}),
         dryRun,
+        labCertificates: request.labCertificates === true,
         ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
         authentication: this.options.authentication?.() ?? defaultPushAuthentication(),
         hostKeys: {
@@ -117,6 +124,7 @@ export class PushService<Window> {
         signal: cancel.signal,
         onEvent: (event) => this.options.send(window, event),
         ...(this.options.connect ? { connect: this.options.connect } : {}),
+        secretStore: this.options.secretStore?.() ?? new SecretStore(),
       });
       if (!outcome.ok) throw new HostError(problemSentence(outcome.problem));
       return outcome.report;

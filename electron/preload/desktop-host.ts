@@ -69,6 +69,7 @@ export function createDesktopHost(ipc: HostIpc) {
   });
   const pushMessage = (request: PushRequest): PushRequest => ({
     designText: request.designText,
+    ...(request.labCertificates === true ? { labCertificates: true } : {}),
     ...(request.hosts !== undefined ? { hosts: [...request.hosts] } : {}),
     ...(request.confirmedHostKeys !== undefined
       ? {
@@ -101,7 +102,11 @@ export function createDesktopHost(ipc: HostIpc) {
     exportBundle: async (request: BundleExportRequest) => {
       if (request.designText === undefined)
         throw new Error('the desktop exports a bundle from the design: pass designText with the request');
-      return invoke('exportBundle', { name: request.name, designText: request.designText });
+      return invoke('exportBundle', {
+        name: request.name,
+        designText: request.designText,
+        ...(request.format === 'ansible' ? { format: 'ansible' as const } : {}),
+      });
     },
     exportImage: (request: ImageExportRequest) =>
       invoke('exportImage', { fileName: request.fileName, format: request.format, dataUrl: request.dataUrl }),

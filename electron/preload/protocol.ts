@@ -6,6 +6,7 @@
  * Only the channel names exist at run time, so the sandboxed preload bundle stays small.
  */
 import type {
+  BundleExportFormat,
   DocumentState,
   ExportResult,
   ImageExportRequest,
@@ -25,6 +26,8 @@ export const CHANNEL_PREFIX = 'topoforge:';
 export interface BundleExportMessage {
   name: string;
   designText: string;
+  /** `bundle` when absent. */
+  format?: BundleExportFormat;
 }
 
 /** Each invoke channel's request (undefined: it takes none) and reply, by host member. */

@@ -9,7 +9,7 @@ import { GROUP_KINDS } from '../../core/model';
 import type { GroupKind } from '../../core/model';
 import { movableItems } from '../canvas/align';
 import type { Alignment } from '../canvas/align';
-import { computeGeometry } from '../canvas/geometry';
+import { geometryOf } from '../canvas/geometry';
 import { GROUP_KIND_INFO } from '../canvas/kinds';
 import { SEARCH_FIELD_ID } from '../canvas/search-box';
 import { isEdgeId } from '../state/edge-ids';
@@ -32,6 +32,7 @@ import {
   setPoolCollapsed,
 } from './commands';
 import { openPush } from './push';
+import { importFolder } from '../import/import-folder';
 import { CommandRegistry } from './registry';
 import type { Command, CommandContext } from './registry';
 import type { AppServices } from './services';
@@ -76,12 +77,29 @@ shell('save-as', {
   testId: 'menu-save-as',
   run: (app) => saveDesign(app, { saveAs: true }),
 });
+registry.register({
+  id: 'file.import-folder',
+  label: 'Import configs from a folder…',
+  description: 'Rebuild a design from the configs of a running deployment (topoforge collect, or a bundle)',
+  menus: [{ menu: 'file', group: '1-document', order: 5 }],
+  testId: 'menu-import',
+  run: (app) => importFolder(app),
+});
 shell('export-bundle', {
   label: (app) =>
     app.host.platform === 'browser' ? 'Export bundle (zip)' : SHELL_COMMANDS['export-bundle'].label,
   menus: [{ menu: 'file', group: '3-export', order: 1, only: 'browser' }],
   testId: 'menu-export-bundle',
   run: (app) => exportBundle(app),
+});
+shell('export-ansible', {
+  label: (app) =>
+    app.host.platform === 'browser'
+      ? 'Export Ansible playbook (zip)'
+      : SHELL_COMMANDS['export-ansible'].label,
+  menus: [{ menu: 'file', group: '3-export', order: 1.5, only: 'browser' }],
+  testId: 'menu-export-ansible',
+  run: (app) => exportBundle(app, 'ansible'),
 });
 registry.register({
   id: 'file.export-png',
@@ -225,7 +243,7 @@ registry.register({
   ],
   when: (app) => {
     const items = selectedItems(app);
-    return items.length === 1 && computeGeometry(state(app).design).boxes.has(items[0]!);
+    return items.length === 1 && geometryOf(state(app).design).boxes.has(items[0]!);
   },
   testId: 'menu-edit-label',
   run: (app) => state(app).setEditingLabel(selectedItems(app)[0]),
@@ -249,7 +267,7 @@ registry.register({
   keys: ['shift+f10', 'contextmenu'],
   run: (app) => {
     const items = selectedItems(app);
-    const geometry = computeGeometry(state(app).design);
+    const geometry = geometryOf(state(app).design);
     const box = items.length > 0 ? geometry.boxes.get(items[0]!) : undefined;
     const point = box
       ? { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 }
@@ -289,7 +307,7 @@ registry.register({
 });
 
 const movable = (app: AppServices) =>
-  movableItems(state(app).selection, computeGeometry(state(app).design)).length;
+  movableItems(state(app).selection, geometryOf(state(app).design)).length;
 
 const NUDGES: { direction: string; key: string; by: { x: number; y: number } }[] = [
   { direction: 'left', key: 'arrowleft', by: { x: -1, y: 0 } },
@@ -367,7 +385,7 @@ function poolOf(app: AppServices, context: CommandContext): string | undefined {
   return (state(app).design.groups ?? []).find((g) => g.kind === 'pool' && selection.includes(g.id))?.id;
 }
 
-const collapsedPools = (app: AppServices) => computeGeometry(state(app).design).collapse.pools;
+const collapsedPools = (app: AppServices) => geometryOf(state(app).design).collapse.pools;
 
 registry.register({
   id: 'arrange.collapse-pool',

@@ -21,10 +21,11 @@ import {
   placeService,
   removeItems,
 } from '../../core/edit';
+import type { BundleExportFormat } from '../../core/host';
 import type { ConnectionKind, Point } from '../../core/edit';
 import { describeProblem, parseDesign } from '../../core/load';
 import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
-import { computeGeometry, containerAt, HOST_MIN, SITE_MIN, SIZES } from '../canvas/geometry';
+import { computeGeometry, containerAt, geometryOf, HOST_MIN, SITE_MIN, SIZES } from '../canvas/geometry';
 import type { Geometry, ItemBox } from '../canvas/geometry';
 import {
   dropTargetOf,
@@ -125,7 +126,7 @@ export async function openText(
     location === undefined ? { name: fileName } : { name: fileName, location },
     { dirty: options.recovered === true },
   );
-  const geometry = computeGeometry(result.design);
+  const geometry = geometryOf(result.design);
   // A design without positions is arranged; one with some keeps them, and the rest go in free space.
   if (geometry.unplaced === geometry.order.length && geometry.unplaced > 0)
     await arrange(services, { undoable: false });
@@ -183,8 +184,14 @@ export async function saveDesign(services: AppServices, options: { saveAs?: bool
   }
 }
 
-/** Generates the bundle and exports it; asks first while error findings remain (as `--force`). */
-export async function exportBundle(services: AppServices): Promise<void> {
+/**
+ * Generates the bundle and exports it, or its Ansible playbook (docs/ansible.md); asks first while
+ * error findings remain (as `--force`).
+ */
+export async function exportBundle(
+  services: AppServices,
+  format: BundleExportFormat = 'bundle',
+): Promise<void> {
   const state = services.store.getState();
   const errors = state.analysis?.counts.error ?? 0;
   const run = async () => {
@@ -192,18 +199,23 @@ export async function exportBundle(services: AppServices): Promise<void> {
     try {
       const response = await services.generate({ kind: 'bundle', revision: 0, design });
       if (response.kind !== 'bundle') return;
-      const name = fileNameOf(design).replace(/\.topo\.json$/, '-bundle');
+      const name = fileNameOf(design).replace(/\.topo\.json$/, format === 'ansible' ? '-ansible' : '-bundle');
       const result = await services.host.exportBundle({
         name,
         bundle: response.bundle,
         designText: designText(design),
+        ...(format === 'ansible' ? { format, design } : {}),
       });
       if (result)
         services.store
           .getState()
-          .notify(`Exported ${result.fileCount} files to ${result.location}`, 'success');
+          .notify(
+            `Exported ${format === 'ansible' ? 'the Ansible playbook, ' : ''}${result.fileCount} files, to ${result.location}`,
+            'success',
+          );
     } catch (error) {
-      services.store.getState().notify(`Could not export the bundle: ${String(error)}`, 'error');
+      const what = format === 'ansible' ? 'the Ansible playbook' : 'the bundle';
+      services.store.getState().notify(`Could not export ${what}: ${String(error)}`, 'error');
     }
   };
   if (errors === 0) return run();
@@ -319,7 +331,7 @@ function hostCornerFor(point: Point): Point {
  */
 export function dropItem(services: AppServices, item: PaletteItem, point: Point): string | undefined {
   const { design } = services.store.getState();
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   let created: string | undefined;
 
   if (item.type === 'service') {
@@ -421,7 +433,7 @@ export function addItem(services: AppServices, item: PaletteItem): string | unde
   const { design, selection } = services.store.getState();
   const centre = services.canvas?.center() ?? { x: 0, y: 0 };
   const chosen = selection.length === 1 ? selection[0] : undefined;
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   const middleOf = (id: string | undefined) => {
     const box = id === undefined ? undefined : geometry.boxes.get(id);
     return box && { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 };
@@ -466,7 +478,7 @@ export interface DraggedNode {
  */
 export function commitDrag(services: AppServices, dragged: DraggedNode[], pointer?: Point): void {
   const { design } = services.store.getState();
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   const ids = dragged.map((d) => d.id).filter((id) => geometry.boxes.has(id));
   if (ids.length === 0) return;
   const absoluteOf = (node: DraggedNode): Point => {
@@ -714,7 +726,7 @@ export function paste(services: AppServices): void {
   if (!clipboard) return;
   clipboard.pastes++;
   const offset = { x: 40 * clipboard.pastes, y: 40 * clipboard.pastes };
-  const before = computeGeometry(services.store.getState().design);
+  const before = geometryOf(services.store.getState().design);
   let renamed = new Map<string, string>();
   const ok = edit(services, 'Paste', (draft) => {
     renamed = pasteItems(draft, clipboard.fragment, offset);
@@ -759,7 +771,7 @@ export function groupSelection(services: AppServices, kind: GroupKind): void {
     services.store.getState().notify(`None of the selected services can join a ${kind}.`, 'warning');
     return;
   }
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   let right = -Infinity;
   let top = Infinity;
   for (const member of members) {
@@ -782,7 +794,7 @@ export function groupSelection(services: AppServices, kind: GroupKind): void {
 /** Selects the subjects of a finding and zooms to them. */
 export function focusItems(services: AppServices, ids: string[]): void {
   const { design } = services.store.getState();
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   // An item a collapsed pool hides is shown by the pool's node.
   const shown = ids.map((id) => geometry.collapse.standIn.get(id) ?? id);
   const present = [...new Set(shown)].filter((id) => geometry.boxes.has(id));
@@ -797,7 +809,7 @@ export function focusItems(services: AppServices, ids: string[]): void {
  */
 export function setPoolCollapsed(services: AppServices, pool: string, collapsed: boolean): void {
   const { design } = services.store.getState();
-  const before = computeGeometry(design);
+  const before = geometryOf(design);
   const box = before.boxes.get(pool);
   const ok = edit(services, `${collapsed ? 'Collapse' : 'Expand'} ${pool}`, (draft) => {
     draft.layout ??= {};
@@ -808,7 +820,7 @@ export function setPoolCollapsed(services: AppServices, pool: string, collapsed:
     }
   });
   if (ok && collapsed) {
-    const { hidden } = computeGeometry(services.store.getState().design).collapse;
+    const { hidden } = geometryOf(services.store.getState().design).collapse;
     const selection = services.store.getState().selection;
     if (selection.some((id) => hidden.has(id)))
       services.store.getState().select([...selection.filter((id) => !hidden.has(id)), pool]);
@@ -818,7 +830,7 @@ export function setPoolCollapsed(services: AppServices, pool: string, collapsed:
 /** Moves the selected items by a distance; a held arrow key makes one undoable step. */
 export function nudgeSelection(services: AppServices, by: Point): void {
   const { design, selection } = services.store.getState();
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   const items = movableItems(selection, geometry);
   if (items.length === 0) return;
   edit(
@@ -832,7 +844,7 @@ export function nudgeSelection(services: AppServices, by: Point): void {
 /** Lines the selected items up on an edge or the middle of the box around them. */
 export function alignSelection(services: AppServices, on: Alignment): void {
   const { design, selection } = services.store.getState();
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   const items = movableItems(selection, geometry);
   if (items.length < 2) return;
   edit(
@@ -845,7 +857,7 @@ export function alignSelection(services: AppServices, on: Alignment): void {
 /** Spreads the selected items with equal gaps. */
 export function distributeSelection(services: AppServices, axis: Axis): void {
   const { design, selection } = services.store.getState();
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   const items = movableItems(selection, geometry);
   if (items.length < 3) return;
   edit(services, `Distribute ${items.length} items ${axis === 'horizontal' ? 'across' : 'down'}`, (draft) =>

@@ -33,6 +33,7 @@ export async function planPush(services: AppServices): Promise<void> {
     const report = await host.planPush({
       designText: text,
       confirmedHostKeys: store.getState().pushRun.confirmed,
+      ...(store.getState().pushRun.labCertificates ? { labCertificates: true } : {}),
     });
     store.getState().finishPushPlan(report);
   } catch (error) {
@@ -43,6 +44,15 @@ export async function planPush(services: AppServices): Promise<void> {
 /** Trusts a host's unknown key (the person compared its fingerprint) and plans again. */
 export function trustHostKey(services: AppServices, host: string, fingerprint: string): Promise<void> {
   services.store.getState().trustHostKey(host, fingerprint);
+  return planPush(services);
+}
+
+/**
+ * Turns the lab-certificates choice on or off and plans again: with it, a host that lacks only
+ * certificates is planned to get self-signed ones instead of stopping.
+ */
+export function setLabCertificates(services: AppServices, on: boolean): Promise<void> {
+  services.store.getState().setLabCertificates(on);
   return planPush(services);
 }
 
@@ -71,7 +81,12 @@ export async function runPush(services: AppServices): Promise<void> {
     : [];
   store.getState().startPush();
   try {
-    const report = await host.push({ designText: run.designText, hosts, confirmedHostKeys: run.confirmed });
+    const report = await host.push({
+      designText: run.designText,
+      hosts,
+      confirmedHostKeys: run.confirmed,
+      ...(run.labCertificates ? { labCertificates: true } : {}),
+    });
     store.getState().finishPush(report);
     const { changed, unchanged, failed } = report.summary;
     store

@@ -2,7 +2,7 @@
  * Helps a sketch on its way: the first entrypoint, added from the findings panel's note, aimed at
  * the service clients are most likely to reach first.
  */
-import { computeGeometry } from '../canvas/geometry';
+import { geometryOf } from '../canvas/geometry';
 import { dropItem } from './commands';
 import type { AppServices } from './services';
 
@@ -11,7 +11,7 @@ import type { AppServices } from './services';
  * step, and selects it so the inspector shows its port and kind. Returns its id.
  */
 export function addEntrypointTo(services: AppServices, target: string): string | undefined {
-  const box = computeGeometry(services.store.getState().design).boxes.get(target);
+  const box = geometryOf(services.store.getState().design).boxes.get(target);
   if (!box) return undefined;
   const created = dropItem(
     services,

@@ -26,7 +26,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { commitDrag, connectItems, connectionRefusal } from '../app/commands';
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
-import { computeGeometry, LARGE_DESIGN_NODES } from './geometry';
+import { geometryOf, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
 import { useBoxSelect } from './box-select';
@@ -72,7 +72,7 @@ export function Canvas() {
   useCanvasKeyboard(services, wrapper);
 
   const selected = useMemo(() => new Set(selection), [selection]);
-  const geometry = useMemo(() => computeGeometry(design), [design]);
+  const geometry = useMemo(() => geometryOf(design), [design]);
   const scene = useMemo(() => new RoutingScene(geometry), [geometry]);
   const derivedNodes = useMemo(
     () => projection.current.nodes(design, geometry, selected),

@@ -11,7 +11,7 @@ import { useReactFlow, useStore } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
 import { boundsOf } from './fit';
-import { computeGeometry } from './geometry';
+import { geometryOf } from './geometry';
 
 const WIDTH = 184;
 const HEIGHT = 124;
@@ -22,7 +22,7 @@ export function Overview() {
   const design = useDeferredValue(useAppStore((s) => s.design));
   const { expanded, theme } = useAppStore(useShallow((s) => ({ expanded: s.showMinimap, theme: s.theme })));
   const setExpanded = useAppStore((s) => s.setShowMinimap);
-  const geometry = useMemo(() => computeGeometry(design), [design]);
+  const geometry = useMemo(() => geometryOf(design), [design]);
   const flow = useReactFlow();
   const canvas = useRef<HTMLCanvasElement>(null);
 

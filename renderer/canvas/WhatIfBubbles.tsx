@@ -1,12 +1,13 @@
 /**
  * In what-if mode, a bubble beside each entrypoint that is not fully up, saying why in one
  * sentence, cause first. The bubbles live over the canvas, not in the nodes, so each is placed
- * where it fits: beside its entrypoint, moved inside the pane when it would run off an edge, and
- * left out while its entrypoint is out of view. They take no clicks, so whatever is under them
+ * where it fits: beside its entrypoint (right, left, below or above, whichever covers the fewest
+ * other cards), kept inside the pane, and left out while its entrypoint is out of view. They take no clicks, so whatever is under them
  * (a site's header, say) still gets the pointer.
  */
 import { memo, useLayoutEffect, useState } from 'react';
-import { useInternalNode, useStore } from '@xyflow/react';
+import { useInternalNode, useStore, useStoreApi } from '@xyflow/react';
+import type { InternalNode } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
 import type { DisplayState } from '../workers/analysis-protocol';
@@ -15,6 +16,79 @@ const GAP = 10;
 const MARGIN = 8;
 /** More bubbles in view than this are shown one line each. */
 const COMPACT_ABOVE = 6;
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function overlap(a: Rect, b: Rect): number {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return width > 0 && height > 0 ? width * height : 0;
+}
+
+/**
+ * Where a bubble of `size` goes beside `anchor` (screen pixels) in a pane of `pane`: the first of
+ * right, left, below and above, each kept inside the pane, that covers the least of `cards` (the
+ * other entrypoints' and services' boxes, whose labels a person is reading).
+ */
+export function placeBubble(
+  anchor: Rect,
+  size: { width: number; height: number },
+  pane: { width: number; height: number },
+  cards: readonly Rect[],
+): { x: number; y: number } {
+  const middleY = anchor.y + anchor.height / 2 - size.height / 2;
+  const middleX = anchor.x + anchor.width / 2 - size.width / 2;
+  const candidates = [
+    { x: anchor.x + anchor.width + GAP, y: middleY },
+    { x: anchor.x - GAP - size.width, y: middleY },
+    { x: middleX, y: anchor.y + anchor.height + GAP },
+    { x: middleX, y: anchor.y - GAP - size.height },
+  ].map((at) => ({
+    x: Math.min(Math.max(MARGIN, at.x), pane.width - size.width - MARGIN),
+    y: Math.min(Math.max(MARGIN, at.y), pane.height - size.height - MARGIN),
+  }));
+  let best = candidates[0]!;
+  let bestCovered = Number.POSITIVE_INFINITY;
+  for (const at of candidates) {
+    const box = { ...at, ...size };
+    // Covering its own entrypoint is the worst place of all.
+    let covered = overlap(box, anchor) * 4;
+    for (const card of cards) covered += overlap(box, card);
+    if (covered < bestCovered) {
+      best = at;
+      bestCovered = covered;
+    }
+  }
+  return best;
+}
+
+/** The boxes on screen of the entrypoints and services (not hosts or sites) near a point. */
+function cardsNear(
+  nodes: ReadonlyMap<string, InternalNode>,
+  id: string,
+  view: { x: number; y: number; zoom: number },
+  around: { x: number; y: number; reach: number },
+): Rect[] {
+  const near: Rect[] = [];
+  for (const other of nodes.values()) {
+    if (other.id === id || other.type === 'host' || other.type === 'site' || other.hidden) continue;
+    const x = other.internals.positionAbsolute.x * view.zoom + view.x;
+    const y = other.internals.positionAbsolute.y * view.zoom + view.y;
+    if (Math.abs(x - around.x) > around.reach || Math.abs(y - around.y) > around.reach) continue;
+    near.push({
+      x,
+      y,
+      width: (other.measured.width ?? other.width ?? 0) * view.zoom,
+      height: (other.measured.height ?? other.height ?? 0) * view.zoom,
+    });
+  }
+  return near;
+}
 
 interface BubbleProps {
   id: string;
@@ -52,6 +126,9 @@ const Bubble = memo(function Bubble({ id, state, text, compact }: BubbleProps) {
     observer.observe(element);
     return () => observer.disconnect();
   }, [element]);
+  // Read when the view or this entrypoint changes (both re-render the bubble): the other cards
+  // move only when dragged, and a subscription to every node would re-render it on each frame.
+  const flow = useStoreApi();
   if (!node) return null;
   const left = node.internals.positionAbsolute.x * view.zoom + view.x;
   const top = node.internals.positionAbsolute.y * view.zoom + view.y;
@@ -59,18 +136,12 @@ const Bubble = memo(function Bubble({ id, state, text, compact }: BubbleProps) {
   const height = (node.measured.height ?? node.height ?? 0) * view.zoom;
   // Out of view: no bubble pointing at nothing.
   if (left + width < 0 || top + height < 0 || left > view.width || top > view.height) return null;
-  // Beside the entrypoint, right if it fits, else left, else below; then kept inside the pane.
-  let x = left + width + GAP;
-  let y = top + height / 2 - size.height / 2;
-  if (x + size.width > view.width - MARGIN) {
-    x = left - GAP - size.width;
-    if (x < MARGIN) {
-      x = left + width / 2 - size.width / 2;
-      y = top + height + GAP;
-    }
-  }
-  x = Math.min(Math.max(MARGIN, x), view.width - size.width - MARGIN);
-  y = Math.min(Math.max(MARGIN, y), view.height - size.height - MARGIN);
+  const cards = cardsNear(flow.getState().nodeLookup, id, view, {
+    x: left + width / 2,
+    y: top + height / 2,
+    reach: size.width + width,
+  });
+  const { x, y } = placeBubble({ x: left, y: top, width, height }, size, view, cards);
   return (
     <div
       ref={setElement}

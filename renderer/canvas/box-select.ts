@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef } from 'react';
 import { useStoreApi } from '@xyflow/react';
 import type { AppServices } from '../app/services';
 import { isEdgeId } from '../state/edge-ids';
-import { computeGeometry } from './geometry';
+import { geometryOf } from './geometry';
 import type { Geometry } from './geometry';
 
 /** A selection without edges and without items whose container is selected too. */
@@ -41,7 +41,7 @@ export function useBoxSelect(services: AppServices) {
   const onSelectionEnd = useCallback(() => {
     selecting.current = false;
     const state = services.store.getState();
-    const tidy = boxSelection(state.selection, computeGeometry(state.design));
+    const tidy = boxSelection(state.selection, geometryOf(state.design));
     if (tidy.length !== state.selection.length) state.select(tidy);
   }, [services]);
   /** While the box is drawn, edges do not join the selection. */

@@ -11,7 +11,7 @@ import { summarizeGroups } from '../../core/group-summary';
 import { linkKindOf, mainPortOf } from '../../core/model';
 import type { Design, Service } from '../../core/model';
 import { boundsOf } from './fit';
-import { computeGeometry } from './geometry';
+import { geometryOf } from './geometry';
 import type { ItemBox } from './geometry';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, SERVICE_KIND_INFO } from './kinds';
 import { groupFrames, groupMarks, linkLanes } from './legibility';
@@ -116,7 +116,7 @@ export function diagramSvg(design: Design, options: DiagramOptions = {}): string
   const measure = options.measure ?? estimate;
   const states = options.states;
   const margin = options.margin ?? 40;
-  const geometry = computeGeometry(design);
+  const geometry = geometryOf(design);
   const scene = new RoutingScene(geometry);
 
   const bounds = boundsOf(geometry) ?? { x: 0, y: 0, width: 0, height: 0 };

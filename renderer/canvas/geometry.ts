@@ -73,6 +73,24 @@ interface Placed {
   placed: boolean;
 }
 
+const computed = new WeakMap<Design, Geometry>();
+
+/**
+ * The geometry of a design that no longer changes, computed once: the store's designs are frozen
+ * (immer freezes what an edit produces), and the canvas, the overview, the commands' enabled
+ * checks and the edits all ask for the same one. Callers must not change what it returns; one who
+ * works on a copy asks {@link computeGeometry}.
+ */
+export function geometryOf(design: Design): Geometry {
+  if (!Object.isFrozen(design)) return computeGeometry(design);
+  let geometry = computed.get(design);
+  if (!geometry) {
+    geometry = computeGeometry(design);
+    computed.set(design, geometry);
+  }
+  return geometry;
+}
+
 /** Computes the geometry of a design. Linear in the number of items. */
 export function computeGeometry(design: Design): Geometry {
   const layout = design.layout ?? {};

@@ -192,13 +192,17 @@ export function makeRoom(design: Design, before: Geometry, fixed: Iterable<strin
     (geometry) => [...geometry.boxes.values()].filter((box) => box.kind === 'site').map((box) => box.id),
     () => [undefined],
   ];
+  // A snapshot of an immer draft reads far faster than the draft's proxies.
+  const snapshot = () => computeGeometry(isDraft(design) ? current(design) : design);
+  let geometry = snapshot();
   for (const parentsOf of levels) {
-    // A snapshot of an immer draft reads far faster than the draft's proxies.
-    const geometry = computeGeometry(isDraft(design) ? current(design) : design);
     for (const [id, box] of geometry.boxes) {
       const old = before.boxes.get(id);
       if (!old || box.width > old.width || box.height > old.height) pushers.add(id);
     }
+    // Nothing grew and nothing is pinned: nothing pushes, at this level or the next.
+    if (pushers.size === 0) return;
+    let movedAny = false;
     for (const parent of parentsOf(geometry)) {
       const gap = parent === undefined ? TOP_LEVEL_GAP : SIZES.hostGap;
       const moved = pushApart(childBoxes(geometry, parent), pushers, pinned, gap);
@@ -206,8 +210,11 @@ export function makeRoom(design: Design, before: Geometry, fixed: Iterable<strin
         design.layout ??= {};
         design.layout[id] = { ...design.layout[id], x: point.x, y: point.y };
         pushers.add(id);
+        movedAny = true;
       }
     }
+    // The next level sees the containers this one moved (and so grew); unchanged, the same picture.
+    if (movedAny) geometry = snapshot();
   }
 }
 

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { useAppStore } from '../state/store';
 import { PushDialogContent } from './PushDialog';
 import { HelpOverlay } from './HelpOverlay';
+import { ImportReport } from '../import/ImportReport';
 
 /** Shows the store's current dialog, if any. */
 export function Dialogs() {
@@ -69,6 +70,14 @@ export function Dialogs() {
         </table>
       </>
     );
+    actions = (
+      <button type="button" className="primary" onClick={() => close(undefined)}>
+        Close
+      </button>
+    );
+  } else if (dialog.kind === 'import-report') {
+    title = `Imported ${dialog.folder}`;
+    body = <ImportReport problems={dialog.problems} unused={dialog.unused} missing={dialog.missing} />;
     actions = (
       <button type="button" className="primary" onClick={() => close(undefined)}>
         Close

@@ -9,7 +9,7 @@ import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { FileReport, HostReport, PlannedCommand, PushStep } from '../../core/push';
 import { exportBundle } from '../app/commands';
-import { canPush, cancelPush, planPush, runPush, trustHostKey } from '../app/push';
+import { canPush, cancelPush, planPush, runPush, setLabCertificates, trustHostKey } from '../app/push';
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
 import type { HostProgress } from '../state/push-slice';
@@ -140,7 +140,12 @@ function FileRow({ host, file }: { host: string; file: FileReport }) {
         {file.reasons && file.reasons.length > 0 ? (
           <span className="push-muted">({file.reasons.join(', ')})</span>
         ) : null}
-        {file.diff ? (
+        {file.secret ? (
+          // A secret file's content is never shown, nor offered as a diff (docs/push.md, "Secrets").
+          <span className="push-badge action-secret" data-testid={`push-secret-${id}`}>
+            secret, not shown
+          </span>
+        ) : file.diff ? (
           <button
             type="button"
             className="small"
@@ -152,7 +157,7 @@ function FileRow({ host, file }: { host: string; file: FileReport }) {
           </button>
         ) : null}
       </div>
-      {open && file.diff ? <DiffView diff={file.diff} testId={`push-diff-${id}`} /> : null}
+      {open && file.diff && !file.secret ? <DiffView diff={file.diff} testId={`push-diff-${id}`} /> : null}
     </li>
   );
 }
@@ -297,6 +302,17 @@ function HostSection({ planned, pushed }: { planned: HostReport; pushed: HostRep
           {warning}
         </p>
       ))}
+      {[...(shown.prerequisites?.labCertificates ?? []), ...(shown.prerequisites?.notInstalled ?? [])].map(
+        (line, index) => (
+          <p
+            key={`prerequisite-${index}`}
+            className="push-muted"
+            data-testid={`push-prerequisite-${planned.host}`}
+          >
+            {line}
+          </p>
+        ),
+      )}
     </section>
   );
 }
@@ -372,6 +388,16 @@ export function PushDialogContent({ onClose }: { onClose: () => void }) {
             {run.error}
           </div>
         ) : null}
+        <label className="push-lab-certs" title="Self-signed certificates are not trusted by clients">
+          <input
+            type="checkbox"
+            checked={run.labCertificates}
+            disabled={busy}
+            data-testid="push-lab-certs"
+            onChange={(event) => void setLabCertificates(services, event.target.checked)}
+          />{' '}
+          Create missing certificates, self-signed (fit for a lab only)
+        </label>
         {run.phase === 'planning' ? <PlanningProgress /> : null}
         {plan && run.phase !== 'planning' ? (
           <>

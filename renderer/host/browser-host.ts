@@ -4,6 +4,7 @@
  * designer run and be tested in a plain browser (`npm run web`), without the desktop shell.
  */
 import type { Bundle } from '../../core/generate/index';
+import type { Design } from '../../core/model';
 import type {
   ExportResult,
   OpenedDesign,
@@ -17,6 +18,12 @@ import type {
 export interface BrowserHostOptions {
   /** Zips a bundle (the app runs this in the generate worker). */
   archive: (bundle: Bundle, folder: string) => Promise<Uint8Array>;
+  /** Zips the Ansible export of a bundle generated from `design` (also in the generate worker). */
+  ansibleArchive?: (
+    bundle: Bundle,
+    design: Design,
+    folder: string,
+  ) => Promise<{ bytes: Uint8Array; fileCount: number }>;
   storage?: Pick<Storage, 'getItem' | 'setItem'>;
   document?: Document;
   now?: () => Date;
@@ -116,6 +123,20 @@ export function createBrowserHost(options: BrowserHostOptions): TopoforgeHost {
     saveDesignAs: saveAs,
 
     exportBundle: async (request): Promise<ExportResult> => {
+      if (request.format === 'ansible') {
+        if (!options.ansibleArchive || request.design === undefined)
+          throw new Error('this page cannot make the Ansible export');
+        const { bytes, fileCount } = await options.ansibleArchive(
+          request.bundle,
+          request.design,
+          request.name,
+        );
+        download(
+          new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+          `${request.name}.zip`,
+        );
+        return { location: `${request.name}.zip`, fileCount };
+      }
       const bytes = await options.archive(request.bundle, request.name);
       download(
         new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),

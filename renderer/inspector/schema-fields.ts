@@ -4,6 +4,7 @@
  * descriptions and which are required. Whether a value is valid is still decided by the loader on
  * the whole edited design, so the form and the file can never disagree.
  */
+import { GROUP_DESCRIPTORS } from '../../core/groups';
 import { designSchema } from '../../core/schema/design-schema';
 import { ITEM_COLLECTIONS, referencesOf } from '../../core/schema/references';
 import type { ItemCollection } from '../../core/schema/references';
@@ -152,13 +153,11 @@ function fieldsOf(
  * Group fields that mean something for each kind (the schema admits all of them on every group;
  * the generators read only these).
  */
-const GROUP_KIND_FIELDS: Record<string, readonly string[]> = {
-  'mongodb-replica-set': ['name'],
-  'redis-sentinel': ['quorum', 'masterName', 'downAfterMs', 'failoverTimeoutMs'],
-  quorum: [],
-  pool: ['load'],
-};
-const GROUP_KIND_SPECIFIC = new Set(Object.values(GROUP_KIND_FIELDS).flat());
+function groupKindFields(kind: string): readonly string[] {
+  return Object.hasOwn(GROUP_DESCRIPTORS, kind)
+    ? GROUP_DESCRIPTORS[kind as keyof typeof GROUP_DESCRIPTORS].inspectorFields
+    : [];
+}
 
 /** The fields of an item of a list; for services, of its kind. */
 export function fieldsOfItem(collection: Collection, item: Record<string, unknown>): FieldSpec[] {
@@ -172,11 +171,12 @@ export function fieldsOfItem(collection: Collection, item: Record<string, unknow
   }
   const fields = fieldsOf(itemSchemaOf(collection), references);
   if (collection !== 'groups') return fields;
-  const relevant = new Set(GROUP_KIND_FIELDS[String(item.kind)] ?? []);
-  // A field set in the file stays visible even when its kind ignores it, so it can be cleared.
-  return fields.filter(
-    (f) => !GROUP_KIND_SPECIFIC.has(f.key) || relevant.has(f.key) || item[f.key] !== undefined,
+  const relevant = new Set(groupKindFields(String(item.kind)));
+  const specific = new Set(
+    Object.values(GROUP_DESCRIPTORS).flatMap((d) => d.inspectorFields as readonly string[]),
   );
+  // A field set in the file stays visible even when its kind ignores it, so it can be cleared.
+  return fields.filter((f) => !specific.has(f.key) || relevant.has(f.key) || item[f.key] !== undefined);
 }
 
 function serviceKindChoices(): string[] {

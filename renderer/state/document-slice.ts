@@ -9,12 +9,13 @@
  * Beside the design it keeps each link's identity (edge-ids.ts), in every step of the history too,
  * so that undo and redo bring back a link with the identity it had.
  */
-import { produce } from 'immer';
+import { freeze, produce } from 'immer';
 import type { StateCreator } from 'zustand';
 import { checkDesign } from '../../core/load';
 import type { LoadProblem } from '../../core/load';
 import type { Design } from '../../core/model';
 import { emptyDesign } from '../../core/edit';
+import { ID_PATTERN } from '../../core/schema/patterns';
 import { carryLinkIds, freshLinkIds } from './edge-ids';
 import type { LinkId } from './edge-ids';
 import type { Store } from './store';
@@ -79,6 +80,41 @@ export interface DocumentSlice {
   markSaved: (file: DocumentFile) => void;
 }
 
+const ID = new RegExp(ID_PATTERN);
+const LAYOUT_FIELDS = new Set(['x', 'y', 'width', 'height', 'collapsed']);
+
+/** A number the design schema takes for a layout coordinate or size. */
+function within(value: unknown, minimum: number, maximum: number, optional: boolean): boolean {
+  if (value === undefined) return optional;
+  return typeof value === 'number' && Number.isFinite(value) && value >= minimum && value <= maximum;
+}
+
+/**
+ * True when `next` differs from `design` only in its layout, and every layout entry that changed
+ * is one the design schema takes. Such an edit (a drag, a nudge, an arrangement) cannot make the
+ * design invalid: positions are named by ids and nothing refers to them. The whole-design check
+ * is then skipped, which at 1,000 services is most of a drag's cost on the main thread.
+ */
+function onlyLayoutChanged(design: Design, next: Design): boolean {
+  const keys = new Set([...Object.keys(design), ...Object.keys(next)]);
+  for (const key of keys) {
+    if (key === 'layout') continue;
+    if (design[key as keyof Design] !== next[key as keyof Design]) return false;
+  }
+  const before = design.layout ?? {};
+  const after = next.layout;
+  if (after === undefined || typeof after !== 'object' || Array.isArray(after)) return false;
+  for (const [id, entry] of Object.entries(after)) {
+    if (before[id] === entry) continue;
+    if (!ID.test(id) || typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false;
+    if (!Object.keys(entry).every((field) => LAYOUT_FIELDS.has(field))) return false;
+    if (!within(entry.x, -1e7, 1e7, false) || !within(entry.y, -1e7, 1e7, false)) return false;
+    if (!within(entry.width, 0, 1e6, true) || !within(entry.height, 0, 1e6, true)) return false;
+    if (entry.collapsed !== undefined && typeof entry.collapsed !== 'boolean') return false;
+  }
+  return true;
+}
+
 export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (set, get) => {
   let lastEditAt = 0;
   return {
@@ -94,8 +130,10 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
       const { design, linkIds, past, revision } = get();
       const next = produce(design, recipe);
       if (next === design) return { ok: true, changed: false };
-      const result = checkDesign(next);
-      if (!result.ok) return { ok: false, problems: result.problems };
+      if (!onlyLayoutChanged(design, next)) {
+        const result = checkDesign(next);
+        if (!result.ok) return { ok: false, problems: result.problems };
+      }
       const now = Date.now();
       const previous = past[past.length - 1];
       const joins =
@@ -151,6 +189,9 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
 
     replaceDocument: (design, file, options) => {
       lastEditAt = 0;
+      // Frozen as immer freezes every design an edit produces: a snapshot of a draft (`current`,
+      // placement.ts) then copies only what the edit changed, not the whole design.
+      freeze(design, true);
       set((state) => ({
         design,
         linkIds: freshLinkIds(design.links),

@@ -34,6 +34,8 @@ export interface PushRun {
   selected: string[];
   /** Unknown host keys the person trusted in this session. */
   confirmed: ConfirmedHostKey[];
+  /** Create missing certificates self-signed (`push --lab-certs`), for a lab only. */
+  labCertificates: boolean;
   progress: Record<string, HostProgress>;
   /** The person asked to cancel the running plan or push; it is winding down. */
   cancelling: boolean;
@@ -54,6 +56,8 @@ export interface PushSlice {
   selectPushHost: (host: string, selected: boolean) => void;
   /** Trusts `fingerprint` for `host` (replacing one trusted before for it). */
   trustHostKey: (host: string, fingerprint: string) => void;
+  /** Turns the lab-certificates choice on or off. */
+  setLabCertificates: (on: boolean) => void;
 }
 
 /** Hosts a plan reached: the ones a push can go to. */
@@ -69,6 +73,7 @@ const initialRun: PushRun = {
   error: undefined,
   selected: [],
   confirmed: [],
+  labCertificates: false,
   progress: {},
   cancelling: false,
 };
@@ -124,5 +129,6 @@ export const createPushSlice: StateCreator<Store, [], [], PushSlice> = (set, get
       const confirmed = get().pushRun.confirmed.filter((key) => key.host !== host);
       update({ confirmed: [...confirmed, { host, fingerprint }] });
     },
+    setLabCertificates: (on) => update({ labCertificates: on }),
   };
 };

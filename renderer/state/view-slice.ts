@@ -2,6 +2,7 @@
  * UI state that is not part of the design: theme, the side panel, what-if failures, the host whose
  * files are previewed, canvas options, notices and the open dialog.
  */
+import type { ImportProblem, MissingItem, UnusedItem } from '../../core/import/build-design';
 import type { StateCreator } from 'zustand';
 import type { LoadProblem } from '../../core/load';
 import type { DropPreview } from '../canvas/drop-target';
@@ -36,7 +37,15 @@ export type Dialog =
   | { kind: 'shortcuts' }
   /** The push dialog; its state is the push slice's. */
   | { kind: 'push' }
-  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void };
+  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void }
+  /** What File › Import did not use or could not read (renderer/import/). */
+  | {
+      kind: 'import-report';
+      folder: string;
+      unused: UnusedItem[];
+      missing: MissingItem[];
+      problems: ImportProblem[];
+    };
 
 /** The view part of the store. */
 export interface ViewSlice {

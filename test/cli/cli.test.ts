@@ -30,7 +30,8 @@ describe('topoforge validate', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/error\s+quorum\.even\s+teramind-cluster has 4 voters/);
     expect(stdout).toContain('subjects: teramind-cluster');
-    expect(stdout).toContain('✗ 2 errors');
+    expect(stdout).toContain('✗ 1 error, 1 warning');
+    expect(stdout).toMatch(/warning\s+redis\.sentinel-even\s+redis-ha has 4 sentinels/);
   });
 
   it('prints {ok, findings} with --json', async () => {
@@ -154,9 +155,71 @@ describe('topoforge simulate', () => {
     const { scenarios } = JSON.parse(stdout);
     const failed = scenarios.map((s: { failed: string[] }) => s.failed[0]);
     expect(failed).toEqual(expect.arrayContaining(['ef-a', 'ef-b', 'site-a', 'site-b', 'neutral']));
-    expect(scenarios.every((s: { failed: string[] }) => s.failed.length === 1)).toBe(true);
+    const failures = scenarios.filter((s: { kind: string }) => s.kind !== 'partition');
+    expect(failures.every((s: { failed: string[] }) => s.failed.length === 1)).toBe(true);
     const siteA = scenarios.find((s: { failed: string[] }) => s.failed[0] === 'site-a');
-    expect(siteA.entrypoints).toEqual([{ id: 'chat', state: 'manual', degraded: false }]);
+        expect(siteA.entrypoints).toEqual([
+      {
+        id: 'chat',
+        state: 'manual',
+        degraded: false,
+        recovery: {
+          seconds: 1800,
+          by: 'manual',
+          detail: 'a person starts the cold standby mysql-b by the runbook in manualRecoveryMinutes 30 min',
+        },
+      },
+    ]);
+    // Two or more sites: every site is also cut off from the others, with every host running.
+    const cuts = scenarios.filter((s: { kind: string }) => s.kind === 'partition');
+    expect(cuts.map((s: { partition: string[][] }) => s.partition)).toEqual([
+      [['site-a']],
+      [['site-b']],
+      [['neutral']],
+    ]);
+    expect(cuts.every((s: { failed: string[]; splitBrain: string[] }) => s.failed.length === 0)).toBe(true);
+    expect(cuts[1].entrypoints).toMatchObject([{ id: 'chat', state: 'up', degraded: true }]);
+  });
+
+  it('cuts the network with --partition and reports a group with two primaries as split brain', async () => {
+    // Teramind keeps its Redis primary on tm-1; cut tm-1 and lb-1 off from the rest.
+    const design = example('teramind-ha.topo.json');
+    const { code, stdout } = await run(['simulate', design, '--partition', 'tm-1,lb-1', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.failed).toEqual([]);
+    expect(result.partition).toEqual([['tm-1', 'lb-1']]);
+    expect(result.entrypoints.map((e: { id: string; state: string }) => [e.id, e.state])).toEqual([
+      ['dashboard', 'up'],
+      ['agents', 'up'],
+    ]);
+    // minReplicasToWrite 1 in the example: the isolated primary refuses writes, so no split brain.
+    expect(result.splitBrain).toEqual([]);
+    // The broken variant leaves it at 0: the primary keeps writing while the other side promotes.
+    const broken = await run([
+      'simulate',
+      example('teramind-ha-broken.topo.json'),
+      '--partition',
+      'tm-1',
+      '--json',
+    ]);
+    expect(JSON.parse(broken.stdout).splitBrain).toEqual(['redis-ha']);
+    const text = await run(['simulate', design, '--partition', 'tm-1,lb-1']);
+    expect(text.stdout).toContain('Partition: tm-1, lb-1 | the other hosts');
+    expect(text.stdout).toMatch(/on the other side of the cut/);
+  });
+
+  it('exits 2 for a side that names no site or host, or a host on two sides', async () => {
+    const design = example('teramind-ha.topo.json');
+    const unknown = await run(['simulate', design, '--partition', 'tm-9', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error).toEqual({
+      message: "--partition: there is no site or host 'tm-9'",
+      path: '--partition',
+    });
+    const twice = await run(['simulate', design, '--partition', 'tm-1', '--partition', 'tm-2,tm-1']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('host tm-1 is on two sides (1 and 2)');
   });
 
   it('shows the sweep as a table a person can read', async () => {

@@ -325,19 +325,28 @@ function naiveEvaluate(index: DesignIndex, failed: Set<string>): Map<string, Res
         const capacity = members.reduce((sum, m, i) => sum + (states[i]!.state === 2 ? capacityOf(m) : 0), 0);
         const short = group.load !== undefined && capacity < group.load;
         result = { state: r.state, degraded: r.state === 2 && (r.degraded || short) };
+      } else if (group.kind === 'redis-sentinel') {
+        // Straight from docs/availability.md: serve from the primary; without it, promote a
+        // replica with priority > 0 when max(quorum, majority) sentinels are up; a primary needs
+        // minReplicasToWrite other redis up.
+        const upAt = (i: number) => states[i]!.state === 2;
+        const sentinels = members.filter((m) => m.kind === 'sentinel').length;
+        const sentinelsUp = members.filter((m, i) => m.kind === 'sentinel' && upAt(i)).length;
+        const redisUp = members.filter((m, i) => m.kind === 'redis' && upAt(i)).length;
+        const primaryUp = members.some((m, i) => m.kind === 'redis' && m.primary === true && upAt(i));
+        const promotableUp = members.some(
+          (m, i) => m.kind === 'redis' && m.primary !== true && (m.replicaPriority ?? 100) > 0 && upAt(i),
+        );
+        const majority = Math.floor(sentinels / 2) + 1;
+        const needed = Math.max(group.quorum ?? majority, majority);
+        const writable = redisUp - 1 >= (group.minReplicasToWrite ?? 0);
+        const ok = writable && (primaryUp || (promotableUp && sentinelsUp >= needed));
+        result = { state: ok ? 2 : 0, degraded: ok && (!primaryUp || states.some((s) => s.state === 0)) };
       } else {
         const voter = (m: (typeof members)[number]) =>
-          group.kind === 'quorum'
-            ? true
-            : group.kind === 'redis-sentinel'
-              ? m.kind === 'sentinel'
-              : mongoVotesOf(m) === 1;
+          group.kind === 'quorum' ? true : mongoVotesOf(m) === 1;
         const data = (m: (typeof members)[number]) =>
-          group.kind === 'quorum'
-            ? m.kind !== 'arbiter'
-            : group.kind === 'redis-sentinel'
-              ? m.kind === 'redis'
-              : m.kind === 'mongodb' && mongoPriorityOf(m) > 0;
+          group.kind === 'quorum' ? m.kind !== 'arbiter' : m.kind === 'mongodb' && mongoPriorityOf(m) > 0;
         const voters = members.filter(voter);
         const up = voters.filter((m) => states[members.indexOf(m)]!.state === 2).length;
         const dataUp = members.some((m, i) => data(m) && states[i]!.state === 2);
@@ -411,8 +420,10 @@ const randomDesign = fc
     ),
     groups: fc.array(
       fc.record({
-        kind: fc.constantFrom('pool', 'quorum', 'mongodb-replica-set'),
+        kind: fc.constantFrom('pool', 'quorum', 'mongodb-replica-set', 'redis-sentinel'),
         load: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+        quorum: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        minReplicasToWrite: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
       }),
       { maxLength: 3 },
     ),
@@ -438,12 +449,28 @@ const randomDesign = fc
       id: `group-${i}`,
       kind: g.kind,
       ...(g.kind === 'pool' && g.load ? { load: g.load } : {}),
+      ...(g.kind === 'redis-sentinel' && g.quorum ? { quorum: g.quorum } : {}),
+      ...(g.kind === 'redis-sentinel' && g.minReplicasToWrite !== undefined
+        ? { minReplicasToWrite: g.minReplicasToWrite }
+        : {}),
     }));
+    const primaries = new Set<string>();
     const services = r.services.map((s, i) => {
       const group =
         s.group === undefined || groups.length === 0 ? undefined : groups[s.group % groups.length]!;
       const kind =
-        group?.kind === 'mongodb-replica-set' ? (s.kind === 'arbiter' ? 'arbiter' : 'mongodb') : s.kind;
+        group?.kind === 'mongodb-replica-set'
+          ? s.kind === 'arbiter'
+            ? 'arbiter'
+            : 'mongodb'
+          : group?.kind === 'redis-sentinel'
+            ? s.kind === 'arbiter' || s.kind === 'nginx'
+              ? 'sentinel'
+              : 'redis'
+            : s.kind;
+      // The first redis of a Sentinel group is its primary; the others promotable unless priority 0.
+      const primary = kind === 'redis' && group !== undefined && !primaries.has(group.id);
+      if (primary) primaries.add(group!.id);
       return {
         id: `svc-${i}`,
         kind,
@@ -453,6 +480,8 @@ const randomDesign = fc
         ...(s.capacity ? { capacity: s.capacity } : {}),
         ...(kind === 'database' ? { engine: 'PostgreSQL', ha: s.ha } : {}),
         ...(kind === 'mongodb' ? { priority: s.priority } : {}),
+        ...(primary ? { primary: true } : {}),
+        ...(kind === 'redis' && !primary && s.priority === 0 ? { replicaPriority: 0 } : {}),
       };
     });
     const ids = services.map((s) => s.id);

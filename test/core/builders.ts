@@ -8,17 +8,24 @@ import type { Design, Entrypoint, Group, Host, Link, Service, Site } from '../..
 /** Loose input: ids as plain strings. */
 export interface DesignInput {
   name?: string;
-  sites?: { id: string; label?: string }[];
-  hosts?: { id: string; address?: string; site?: string }[];
+  sites?: { id: string; label?: string; reliability?: { mtbfHours: number; mttrHours: number } }[];
+  hosts?: {
+    id: string;
+    address?: string;
+    site?: string;
+    reliability?: { mtbfHours: number; mttrHours: number };
+  }[];
   services: Record<string, unknown>[];
   groups?: Record<string, unknown>[];
   links?: Record<string, unknown>[];
   entrypoints?: Record<string, unknown>[];
+  reliability?: Record<string, unknown>;
+  objectives?: Record<string, unknown>;
 }
 
 /** A design that passed the loader; throws with the loader's words when it does not. */
 export function makeDesign(input: DesignInput): Design {
-  const hosts = new Map<string, { id: string; address: string; site?: string }>();
+  const hosts = new Map<string, { id: string; address: string; site?: string; reliability?: unknown }>();
   for (const host of input.hosts ?? []) hosts.set(host.id, { address: '', ...host });
   for (const service of input.services) {
     const host = service.host;
@@ -38,6 +45,8 @@ export function makeDesign(input: DesignInput): Design {
     ...(input.groups ? { groups: input.groups as unknown as Group[] } : {}),
     ...(input.links ? { links: input.links as unknown as Link[] } : {}),
     ...(input.entrypoints ? { entrypoints: input.entrypoints as unknown as Entrypoint[] } : {}),
+    ...(input.reliability ? { reliability: input.reliability } : {}),
+    ...(input.objectives ? { objectives: input.objectives } : {}),
   };
   const result = checkDesign(raw);
   if (!result.ok)

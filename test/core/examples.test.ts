@@ -17,7 +17,7 @@ function loadExample(file: string): Design {
 /** Every example's findings as `rule subject,subject`, in the order validate reports them. */
 const expected: Record<string, string[]> = {
   'teramind-ha.topo.json': [],
-  'teramind-ha-broken.topo.json': ['quorum.even redis-ha', 'quorum.even teramind-cluster'],
+  'teramind-ha-broken.topo.json': ['quorum.even teramind-cluster', 'redis.sentinel-even redis-ha'],
   'tealeaf-resilient.topo.json': ['failover.manual rep-1,portal'],
   'tealeaf-resilient-broken.topo.json': [
     'capacity.n-plus-1 processing',
@@ -44,6 +44,8 @@ const expected: Record<string, string[]> = {
     'mongodb.arbiter-host mongo-arbiter,mongo-b,ef-b,rs0',
     'quorum.same-host mongo-b,mongo-arbiter,ef-b,rs0',
     'quorum.site-majority site-b,rs0',
+    'spof.partition neutral,chat',
+    'spof.partition site-b,chat',
     'spof.site neutral,chat',
     'spof.site site-b,chat',
     'mongodb.psa rs0',

@@ -328,7 +328,7 @@ describe('unknown keys', () => {
         path: 'sitez',
         segments: ['sitez'],
         message:
-          "unknown key 'sitez' (did you mean 'sites'?); allowed here: format, name, description, sites, hosts, services, groups, links, entrypoints, layout",
+          "unknown key 'sitez' (did you mean 'sites'?); allowed here: format, name, description, sites, hosts, services, groups, links, entrypoints, reliability, objectives, layout",
         ...positionOf(text, '"sitez"'),
       },
     ]);
@@ -341,7 +341,7 @@ describe('unknown keys', () => {
       expect.objectContaining({
         path: 'hosts[1].adress',
         message:
-          "unknown key 'adress' (did you mean 'address'?); allowed here: id, address, site, label, interface, ssh",
+          "unknown key 'adress' (did you mean 'address'?); allowed here: id, address, site, label, interface, ssh, reliability",
         ...positionOf(text, '"adress"'),
       }),
     ]);
@@ -353,7 +353,7 @@ describe('unknown keys', () => {
       {
         path: 'services[3].helthCheck',
         message:
-          "unknown key 'helthCheck' (did you mean 'healthCheck'?); allowed here: id, kind, host, group, label, mode, port, capacity, healthCheck, command, stateful",
+          "unknown key 'helthCheck' (did you mean 'healthCheck'?); allowed here: id, kind, host, group, label, mode, port, capacity, availability, manualRecoveryMinutes, healthCheck, command, stateful",
       },
     ]);
   });
@@ -1207,7 +1207,8 @@ describe('hostile strings', () => {
     expect(summary(problems)).toEqual([
       {
         path: 'hosts[0]["a\\nb}; $x #"]',
-        message: "unknown key 'a\\nb}; $x #'; allowed here: id, address, site, label, interface, ssh",
+        message:
+          "unknown key 'a\\nb}; $x #'; allowed here: id, address, site, label, interface, ssh, reliability",
       },
       {
         path: 'layout["../etc"]',

@@ -70,7 +70,7 @@ describe('what-if outcomes', () => {
       }
       return undefined;
     })(dashboard.chain);
-    expect(group?.note).toBe('2 of 5 sentinels up, no majority');
+    expect(group?.note).toBe('primary down, 2 of 5 sentinels up, too few to fail over (it takes 3)');
   });
 
   it('words a weakened entrypoint as up with less redundancy', () => {

@@ -23,7 +23,7 @@ import { writeBundle } from '../../deploy/write-bundle';
 import { runCli } from '../cli/run-cli';
 import { makeDesign } from '../core/builders';
 import { validDesign } from '../fixtures/random-design';
-import { requireSshd, startSshLab } from '../lab/sshd';
+import { labInterface, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab } from '../lab/sshd';
 
 const FUZZ_SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -134,6 +134,8 @@ describe.skipIf(!requireSshd())('every random valid design passes push --dry-run
       [
         out,
         '--dry-run',
+        // The lab hosts have no certificates: push would make them (issue 19), so the plan passes.
+        '--lab-certs',
         '--json',
         '--identity',
         lab.identityFile,
@@ -161,6 +163,7 @@ describe.skipIf(!requireSshd())('every random valid design passes push --dry-run
     lab.hosts.map((host) => ({
       address: host.address,
       ssh: { user: 'root', port: host.port, root: host.root, hostKey: host.hostKeyFingerprint, sudo: true },
+      interface: labInterface(),
     }));
 
   /**

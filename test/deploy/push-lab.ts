@@ -60,9 +60,13 @@ export async function writeLabBundle(
       policy: file.policy ?? 'replace',
     })),
   );
-  // No roll-out order: the hosts of these bundles may change together.
+  // No roll-out order: the hosts of these bundles may change together. No prerequisites either, as
+  // a hand-made manifest has none: their units' made-up programs are the tests' own stand-ins.
   await writeBundle(
-    { files: bundleFiles, manifest: { ...buildManifest(design, bundleFiles), serial: [] } },
+    {
+      files: bundleFiles,
+      manifest: { ...buildManifest(design, bundleFiles), serial: [], prerequisites: [] },
+    },
     directory,
   );
   return directory;

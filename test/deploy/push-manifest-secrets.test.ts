@@ -1,7 +1,7 @@
 /**
  * A manifest's `secrets` (issue 21: secret files described, never with a value) pass push's
  * manifest schema as generate writes them, and an edited one is refused naming the field, before
- * any connection: push will render these files on the hosts from what the manifest says.
+ * any connection: push renders these files on the hosts from what the manifest says.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

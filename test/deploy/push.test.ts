@@ -110,7 +110,8 @@ async function writeLabBundle(
       policy: file.policy ?? 'replace',
     })),
   );
-  const manifest = buildManifest(design, bundleFiles);
+  // Hand-made: no prerequisites, as a hand-made manifest has none (the units' programs are made up).
+  const manifest = { ...buildManifest(design, bundleFiles), prerequisites: [] };
   bundleCount += 1;
   const directory = join(scratch, `bundle-${bundleCount}`);
   const serial = options.serial === undefined ? [] : options.serial;
@@ -808,8 +809,9 @@ describe.skipIf(!requireSshd())('push to real OpenSSH servers', () => {
     const files = version1('host-1').map((file) => ({ ...file, owner: 'root:root' }));
     const result = await push(await writeLabBundle({ 'host-1': files }, { sudo: true }), ['--json']);
     expect(result.code, result.stdout).toBe(0);
-    // The lock's keeper (which runs the commit too) and the plan.
-    expect(hosts['host-1']!.sudoCalls()).toEqual(['sh -s', 'sh -s']);
+    // The sudo prerequisite (`sudo -n true`, issue 19), the lock's keeper (which runs the commit
+    // too) and the plan.
+    expect(hosts['host-1']!.sudoCalls()).toEqual(['true', 'sh -s', 'sh -s']);
     expect(readRemote('host-1', 'etc/app/app.conf')).toContain('status ok');
     expect(modeOf('host-1', 'etc/app/app.conf')).toBe('0640');
     expect(readdirSync('/tmp').filter((name) => name.startsWith('.topoforge-'))).toEqual(stagingBefore);

@@ -1,5 +1,5 @@
 /**
- * The secret store and the secret files push will upload (docs/push.md): where secrets live and
+ * The secret store and the secret files push uploads (docs/push.md): where secrets live and
  * with which modes, one secret per group shared by its members, creation from random bytes,
  * rotation and its roll-out, and a manifest entry that cannot aim a secret anywhere else.
  */

@@ -204,7 +204,7 @@ describe.skipIf(!availability.run || !requireSshd())('the push dialog against re
           .toBe('changed');
         await expect.poll(() => byId('push-outcome-web-3').textContent()).toBe('failed at checking');
         const stderr = await byId('push-stderr-web-3').textContent();
-        expect(stderr).toContain('app-3.service: Command /opt/missing/server is not executable');
+        expect(stderr).toContain('app-3.service: Command /etc/debian_version is not executable');
         await app.shot('pushed');
 
         const seen = await page.evaluate(

@@ -196,6 +196,36 @@ describe('exporting a bundle', () => {
   });
 });
 
+describe('exporting the Ansible playbook', () => {
+  it('writes the inventory, playbook and host files of the regenerated bundle into a new folder, and refuses a full one', async () => {
+    const { service, dialogs, documents } = await setup();
+    const folder = join(documents, 'tessera-ansible');
+    dialogs.answers.bundleFolder = folder;
+    const result = await service.exportBundle('window', {
+      name: 'tessera-bundle',
+      designText: await sound(),
+      format: 'ansible',
+    });
+    expect(result).toEqual({ location: folder, fileCount: expect.any(Number) });
+    expect(await readdir(folder)).toEqual(
+      expect.arrayContaining(['inventory.yml', 'site.yml', 'host_vars', 'files']),
+    );
+    const inventory = await readFile(join(folder, 'inventory.yml'), 'utf8');
+    expect(inventory).toContain('ansible_host');
+    expect(inventory).toContain('lb-1');
+    // The design's groups per site and kind come with it: the app exports from the design.
+    expect(inventory).toMatch(/role_nginx/u);
+    // A second export into the same folder replaces nothing.
+    await expect(
+      service.exportBundle('window', {
+        name: 'tessera-bundle',
+        designText: await sound(),
+        format: 'ansible',
+      }),
+    ).rejects.toThrow(/is not empty: choose a new or empty folder/);
+  });
+});
+
 describe('exporting a picture', () => {
   const png = `data:image/png;base64,${Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]).toString('base64')}`;
 

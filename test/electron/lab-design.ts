@@ -21,8 +21,9 @@ export function labAddress(index: number): string {
 }
 
 /**
- * The design: an app on each host, a systemd unit each. `app-3` runs a program that does not
- * exist on the lab hosts, so the unit's real check (`systemd-analyze verify`) fails on web-3.
+ * The design: an app on each host, a systemd unit each. `app-3` runs `/etc/debian_version`, a file that
+ * is not executable, so the unit's real check (`systemd-analyze verify`) fails on web-3. (A program
+ * that is not installed at all does not fail it: push checks the unit with a stand-in, issue 19.)
  */
 export function labDesignText(lab: SshLab, options: { command?: string } = {}): string {
   const design = {
@@ -38,7 +39,7 @@ export function labDesignText(lab: SshLab, options: { command?: string } = {}): 
       kind: 'app',
       host: host.id,
       port: 9000,
-      command: index === 2 ? '/opt/missing/server' : (options.command ?? '/usr/bin/true'),
+      command: index === 2 ? '/etc/debian_version' : (options.command ?? '/usr/bin/true'),
     })),
     entrypoints: [{ id: 'front', port: 9000, targets: ['app-1', 'app-2'], via: 'direct' }],
   };

@@ -138,7 +138,7 @@ describe.skipIf(!requireSshd())('the app’s push against real OpenSSH servers',
     const failed = report.hosts[2]!;
     expect(failed.failure).toMatchObject({ step: 'checking', path: '/etc/systemd/system/app-3.service' });
     expect(failed.failure?.message).toContain('nothing was replaced');
-    expect(failed.failure?.stderr).toContain('Command /opt/missing/server is not executable');
+    expect(failed.failure?.stderr).toContain('Command /etc/debian_version is not executable');
     expect(filesOf(2)).toEqual([]);
     for (const [index, host] of lab.hosts.entries())
       expect(knownHostsEntry(knownHosts, labAddress(index), host.port)).toContain(

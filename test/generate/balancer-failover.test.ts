@@ -26,6 +26,7 @@ import {
 import type { FailoverSummary, LabContext, RequestRecord } from '../lab/processes';
 import { checkHaproxy, checkNginx, requireTool } from '../lab/tools';
 import { mapToLoopback } from './loopback';
+import { estimatedRecovery, expectNearEstimate } from './recovery-estimate';
 
 /** `backup`: the second app only takes over when the first is gone; else both serve. */
 type Topology = 'backup' | 'active-active';
@@ -74,6 +75,13 @@ function failoverDesign(kind: BalancerKind, topology: Topology, ports: Ports): D
 
 /** What a failover run measured, for the report. */
 interface FailoverRun extends FailoverSummary {
+  /** What `simulate` estimates for this failure of this design. */
+  estimate: ReturnType<typeof estimatedRecovery>;
+  /**
+   * The longest a client waited after the kill: until the stream recovered when requests failed,
+   * else the slowest request (a redispatched one waits for its second connection).
+   */
+  interruptionMs: number;
   /** The slowest request sent after the kill, start to finish. */
   slowestAfterKillMs: number;
   requestsBeforeKill: number;
@@ -131,10 +139,14 @@ async function measureFailover(
   expect(beforeKill.length).toBeGreaterThan(10);
   expect(beforeKill.every((record) => record.ok)).toBe(true);
   if (topology === 'backup') expect(beforeKill.every((record) => record.backend === first.name)).toBe(true);
+  const summary = summarizeFailover(all, { killedAt, survivor: second.name });
+  const slowestAfterKillMs = Math.max(...afterKill.map((record) => record.finishedAt - record.startedAt));
   return {
-    ...summarizeFailover(all, { killedAt, survivor: second.name }),
-    slowestAfterKillMs: Math.max(...afterKill.map((record) => record.finishedAt - record.startedAt)),
+    ...summary,
+    slowestAfterKillMs,
     requestsBeforeKill: beforeKill.length,
+    estimate: estimatedRecovery(design, ['web-a'], 'lb'),
+    interruptionMs: summary.failedRequests > 0 ? (summary.recoveryMs ?? Infinity) : slowestAfterKillMs,
   };
 }
 
@@ -158,6 +170,9 @@ describe.skipIf(!requireTool('haproxy') || !requireTool('nginx'))(
         expect(run.firstSurvivorSuccessMs).not.toBeNull();
         expect(run.firstSurvivorSuccessMs!).toBeLessThan(2500);
         expect(run.recoveryMs!).toBeLessThan(2500);
+        // A killed process refuses connections: both balancers pass the request on at once.
+        expect(run.estimate.by).toBe(kind);
+        expectNearEstimate(run.interruptionMs / 1000, run.estimate);
       },
     );
   },

@@ -1,5 +1,5 @@
 /**
- * Secret files for live tests: rendered by the secret store's own upload function (as push will),
+ * Secret files for live tests: rendered by the secret store's own upload function (as push does),
  * from a throwaway store, and handed to the lab as files at their production paths, with their
  * modes, inside the server's private mount namespace.
  */

@@ -28,7 +28,7 @@ import { exampleFiles, loadExample } from '../fixtures/examples';
 import { UnsafeValueError } from '../../core/generate/quote';
 import { checkDesign } from '../../core/load';
 import { mainPortOf, mongoPriorityOf, mongoVotesOf } from '../../core/model';
-import type { Design, Group, Service } from '../../core/model';
+import type { Design, Group, MongoReplicaSetGroup, Service } from '../../core/model';
 import { makeDesign } from '../core/builders';
 
 function generate(design: Design): BundleFile[] {
@@ -50,6 +50,7 @@ interface MemberConfig {
 interface ReplicaSetConfig {
   _id: string;
   members: MemberConfig[];
+  settings?: { electionTimeoutMillis?: number };
 }
 
 const HOST_PORT = '^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
@@ -61,6 +62,11 @@ const replicaSetConfigSchema = {
   required: ['_id', 'members'],
   properties: {
     _id: { type: 'string', minLength: 1, pattern: '^[^/]+$' },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { electionTimeoutMillis: { type: 'integer', minimum: 1 } },
+    },
     members: {
       type: 'array',
       minItems: 1,
@@ -392,8 +398,10 @@ interface ExpectedMember {
   arbiterOnly: boolean;
 }
 
-function replicaSets(design: Design): Group[] {
-  return (design.groups ?? []).filter((group) => group.kind === 'mongodb-replica-set');
+function replicaSets(design: Design): MongoReplicaSetGroup[] {
+  return (design.groups ?? []).filter(
+    (group): group is MongoReplicaSetGroup => group.kind === 'mongodb-replica-set',
+  );
 }
 
 function hostedMembers(design: Design, group: Group): Service[] {
@@ -430,7 +438,7 @@ function scriptOf(files: BundleFile[], group: Group): string {
  * Runs the init script of `group` against a fresh fake mongod, then again, and checks what
  * MongoDB would have ended with; returns the fake for further checks.
  */
-function initiateAndCheck(design: Design, group: Group): FakeMongod {
+function initiateAndCheck(design: Design, group: MongoReplicaSetGroup): FakeMongod {
   const script = scriptOf(generate(design), group);
   const mongod = new FakeMongod(preferredPrimary(design, group));
   mongod.run(script);
@@ -439,6 +447,10 @@ function initiateAndCheck(design: Design, group: Group): FakeMongod {
   expect(initiate, 'rs.initiate was called').toBeDefined();
   expect(replicaSetConfigProblems(initiate!.argument)).toEqual([]);
   expect((initiate!.argument as ReplicaSetConfig)._id).toBe(replicaSetNameOf(group));
+  // The design's electionTimeoutMs (default MongoDB's own 10000) goes into the init document.
+  expect((initiate!.argument as ReplicaSetConfig).settings).toEqual({
+    electionTimeoutMillis: group.electionTimeoutMs ?? 10_000,
+  });
 
   const final = mongod.config!;
   expect(replicaSetConfigProblems({ _id: final._id, members: final.members })).toEqual([]);
@@ -501,7 +513,8 @@ function checkMongodConfig(design: Design, file: BundleFile): Record<string, unk
   expect(service, `a mongod on ${file.host} for ${file.path}`).toBeDefined();
   const host = index.hosts.get(service.host!)!;
   const paths = mongodPathsOf(index, service);
-  const group = service.group === undefined ? undefined : index.groups.get(service.group);
+  const member = service.group === undefined ? undefined : index.groups.get(service.group);
+  const group = member?.kind === 'mongodb-replica-set' ? member : undefined;
   const parsed = parseYaml(file.content) as Record<string, Record<string, unknown>>;
   const open = 'auth' in service && service.auth === false;
   expect(Object.keys(parsed).sort()).toEqual(
@@ -558,6 +571,14 @@ describe('mongod.conf and the init script of every example design', () => {
     });
   }
 
+  test("the group's electionTimeoutMs reaches rs.initiate as settings.electionTimeoutMillis", () => {
+    const design = loadExample('expertflow-two-sites.topo.json');
+    replicaSets(design)[0]!.electionTimeoutMs = 5000;
+    const mongod = initiateAndCheck(design, replicaSets(design)[0]!);
+    const initiate = mongod.calls.find((call) => call.name === 'rs.initiate')!;
+    expect((initiate.argument as ReplicaSetConfig).settings).toEqual({ electionTimeoutMillis: 5000 });
+  });
+
   test('the PSA set of expertflow-two-sites sets the write concern before it adds the arbiter', () => {
     const design = loadExample('expertflow-two-sites.topo.json');
     const mongod = initiateAndCheck(design, replicaSets(design)[0]!);
@@ -570,6 +591,7 @@ describe('mongod.conf and the init script of every example design', () => {
             { _id: 0, host: '10.50.1.11:27017', priority: 2, votes: 1, hidden: false, arbiterOnly: false },
             { _id: 1, host: '10.50.2.11:27017', priority: 1, votes: 1, hidden: false, arbiterOnly: false },
           ],
+          settings: { electionTimeoutMillis: 10_000 },
         },
       },
       {
@@ -971,7 +993,7 @@ describe('injection corpus', () => {
       const raw = baseDesign() as unknown as Design;
       raw.name = value;
       raw.services[0]!.label = value;
-      raw.groups![0]!.name = value;
+      (raw.groups![0] as MongoReplicaSetGroup).name = value;
       raw.groups![0]!.label = value;
       let files: BundleFile[];
       try {

@@ -25,7 +25,7 @@ import {
 import { checkDesign } from '../../core/load';
 import { mainPortOf } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
-import type { Design, Service } from '../../core/model';
+import type { Design, RedisSentinelGroup, Service } from '../../core/model';
 import { IP_PATTERN } from '../../core/schema/patterns';
 import { freePort } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
@@ -343,7 +343,7 @@ describe('generated files', () => {
       );
 
     const silent = structuredClone(design);
-    const group = silent.groups!.find((candidate) => candidate.id === 'redis-ha')!;
+    const group = silent.groups!.find((candidate) => candidate.id === 'redis-ha') as RedisSentinelGroup;
     delete group.downAfterMs;
     delete group.failoverTimeoutMs;
     delete group.quorum;
@@ -508,7 +508,7 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       let refused = 0;
       for (const value of CORPUS) {
         const raw = injectionBase() as unknown as Design;
-        raw.groups![0]!.masterName = value;
+        (raw.groups![0] as RedisSentinelGroup).masterName = value;
         let files: BundleFile[];
         try {
           files = generate(raw);

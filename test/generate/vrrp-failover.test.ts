@@ -18,6 +18,7 @@ import { prepareIsolated, runCommand, shellQuote } from '../lab/namespace';
 import { sleep, startProcess } from '../lab/processes';
 import type { LabContext, LabProcess } from '../lab/processes';
 import { requireTool } from '../lab/tools';
+import { estimatedRecovery, expectNearEstimate } from './recovery-estimate';
 
 const FLOATING = '10.99.0.10';
 const HOSTS = [
@@ -148,6 +149,11 @@ describe.skipIf(!requireTool('keepalived'))('VRRP failover with generated config
     // adverts and takes over when its master-down timer (3 adverts and a skew) runs out: about
     // 5 seconds, measured 4.9.
     expect(moved).toBeLessThan(8000);
+    // The estimate `simulate` gives for this failure: tracking 2 x 1 s, then 3 x advert_int + skew.
+    const estimate = estimatedRecovery(design, ['proxy-a'], 'web');
+    expect(estimate.by).toBe('keepalived');
+    console.info(`VRRP: moved after ${moved.toFixed(0)} ms, estimated ${estimate.seconds} s`);
+    expectNearEstimate(moved / 1000, estimate);
     expect(first.output()).toMatch(
       new RegExp(
         `Changing effective priority from ${plan.members[0]!.priority} to ${plan.members[0]!.priority + plan.weight}`,

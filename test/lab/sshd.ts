@@ -18,6 +18,7 @@ import {
   constants,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -88,6 +89,19 @@ export interface SshLabOptions {
    * with addresses of their own can be the hosts of one design, which never shares an address.
    */
   addresses?: string[];
+  /** False: no stub `sudo` on the hosts, as on a fresh host without sudo installed (default true). */
+  sudo?: boolean;
+}
+
+/**
+ * The network interface a lab host has for keepalived (lab hosts share the machine's network):
+ * `eth0` where the machine has it (the design default), else its first other than `lo`.
+ */
+export function labInterface(): string {
+  const names = readdirSync('/sys/class/net')
+    .filter((name) => name !== 'lo')
+    .sort();
+  return names.includes('eth0') ? 'eth0' : (names[0] ?? 'eth0');
 }
 
 const MINIMAL_BASHRC =
@@ -172,8 +186,8 @@ function sshdConfig(directory: string, address: string, port: number, authorized
   ].join('\n');
 }
 
-function stubs(directory: string): LabFiles {
-  return {
+function stubs(directory: string, sudo: boolean): LabFiles {
+  const files: LabFiles = {
     '/usr/local/bin/systemctl': {
       content: `#!/bin/sh\necho "$*" >> '${join(directory, 'systemctl.log')}'\n`,
       mode: 0o755,
@@ -191,6 +205,8 @@ function stubs(directory: string): LabFiles {
       mode: 0o755,
     },
   };
+  if (!sudo) delete files['/usr/local/bin/sudo'];
+  return files;
 }
 
 function readLines(path: string): string[] {
@@ -245,7 +261,11 @@ export async function startSshLab(options: SshLabOptions): Promise<SshLab> {
           configPath,
         ],
         {
-          files: { ...options.files, ...stubs(hostDirectory), '/root/.bashrc': bashrc },
+          files: {
+            ...options.files,
+            ...stubs(hostDirectory, options.sudo !== false),
+            '/root/.bashrc': bashrc,
+          },
           tmpfs: ['/run'],
         },
       );

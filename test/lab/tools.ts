@@ -43,6 +43,8 @@ export type LabTool =
   | 'redis-sentinel'
   | 'openssl'
   | 'rsvg-convert'
+  | 'ansible-playbook'
+  | 'ansible-lint'
 
   /** Private mount namespaces only, e.g. for a small tmpfs that fills up. */
   | 'unshare'
@@ -99,6 +101,9 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
   // librsvg draws the exported diagram the way Inkscape, GNOME and most viewers do.
   'rsvg-convert': [executable('rsvg-convert', 'librsvg2-bin')],
   unshare: NAMESPACES,
+  // The Ansible export is proven by Debian's own ansible-core and ansible-lint.
+  'ansible-playbook': [executable('ansible-playbook', 'ansible-core')],
+  'ansible-lint': [executable('ansible-lint', 'ansible-lint')],
   // The config benchmark loads balancers with wrk inside a network namespace of its own.
   wrk: [executable('wrk', 'wrk'), executable('ip', 'iproute2'), ...NAMESPACES],
 };

@@ -11,10 +11,10 @@ describe('the analysis the worker reports', () => {
       detail: true,
     });
     expect(analysis.findings.map((f) => `${f.rule} ${f.subjects.join(',')}`)).toEqual([
-      'quorum.even redis-ha',
       'quorum.even teramind-cluster',
+      'redis.sentinel-even redis-ha',
     ]);
-    expect(analysis.counts).toEqual({ error: 2, warning: 0, info: 0 });
+    expect(analysis.counts).toEqual({ error: 1, warning: 1, info: 0 });
     expect(analysis.badges['teramind-cluster']).toEqual({ severity: 'error', count: 1 });
     expect(analysis.groups['teramind-cluster']?.text).toBe('4 voters · tolerates 1');
   });

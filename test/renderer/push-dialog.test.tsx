@@ -178,6 +178,46 @@ describe('the push dialog on the desktop', () => {
   });
 });
 
+describe('secret files in the plan', () => {
+  it('shows a secret file as "secret, not shown", with no diff to open', async () => {
+    const { services } = testApp(example('teramind-ha.topo.json'));
+    services.host = {
+      ...services.host,
+      platform: 'desktop',
+      onPushEvent: () => () => undefined,
+      planPush: async () =>
+        report(
+          [
+            hostReport('tm-1', {
+              hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:known', trust: 'known' },
+              files: [
+                {
+                  path: '/etc/redis/redis.acl',
+                  action: 'update',
+                  reasons: ['content'],
+                  diff: 'tm-1:/etc/redis/redis.acl: secret, not shown\n',
+                  secret: true,
+                },
+                { path: '/etc/redis/redis.auth.conf', action: 'kept', secret: true },
+              ],
+            }),
+          ],
+          true,
+        ),
+      push: async () => report([], false),
+    };
+    connectHost(services);
+    renderApp(services);
+    act(() => openPush(services));
+    await waitFor(() => expect(screen.getByTestId('push-secret-tm-1:/etc/redis/redis.acl')).toBeTruthy());
+    expect(screen.getByTestId('push-secret-tm-1:/etc/redis/redis.acl').textContent).toBe('secret, not shown');
+    expect(screen.getByTestId('push-secret-tm-1:/etc/redis/redis.auth.conf').textContent).toBe(
+      'secret, not shown',
+    );
+    expect(screen.queryByTestId('push-diff-toggle-tm-1:/etc/redis/redis.acl')).toBeNull();
+  });
+});
+
 describe('reviewing and cancelling a push on the desktop', () => {
   it('lists every command the plan will run, and Cancel stops the running push', async () => {
     const { services } = testApp(example('tessera-ha.topo.json'));
@@ -256,5 +296,68 @@ describe('reviewing and cancelling a push on the desktop', () => {
     expect(cancels).toBe(1);
     expect(screen.queryByTestId('push-cancel')).toBeNull();
     expect(screen.getByTestId('push-failure-lb-1').textContent).toContain('nothing was replaced');
+  });
+});
+
+describe('the lab-certificates choice (issue 19)', () => {
+  it('is off by default; turned on, it plans again with it and the push sends it, and the plan says what it would create', async () => {
+    const { services } = testApp(example('expertflow-two-sites.topo.json'));
+    const requests: { member: string; request: PushRequest }[] = [];
+    const missing = 'certificate /etc/nginx/tls/hybrid-chat-a.crt does not exist on ef-a: …';
+    const wouldCreate =
+      'would create a self-signed lab certificate /etc/nginx/tls/hybrid-chat-a.crt and key /etc/nginx/tls/hybrid-chat-a.key on ef-a for chat.example.com (--lab-certs: fit for a lab only)';
+    services.host = {
+      ...services.host,
+      platform: 'desktop',
+      onPushEvent: () => () => undefined,
+      planPush: async (request) => {
+        requests.push({ member: 'planPush', request });
+        return report(
+          [
+            request.labCertificates
+              ? hostReport('ef-a', {
+                  files: [{ path: '/etc/nginx/nginx.conf', action: 'create' }],
+                  prerequisites: { missing: [], notInstalled: [], labCertificates: [wouldCreate] },
+                })
+              : hostReport('ef-a', {
+                  status: 'failed',
+                  failure: {
+                    step: 'planning',
+                    message: `1 prerequisite missing on ef-a, so nothing was uploaded:\n- ${missing}`,
+                  },
+                  prerequisites: { missing: [missing], notInstalled: [], labCertificates: [] },
+                }),
+          ],
+          true,
+        );
+      },
+      push: async (request) => {
+        requests.push({ member: 'push', request });
+        return report(
+          [hostReport('ef-a', { files: [{ path: '/etc/nginx/nginx.conf', action: 'create' }] })],
+          false,
+        );
+      },
+    };
+    connectHost(services);
+    renderApp(services);
+    act(() => openPush(services));
+    await waitFor(() => expect(screen.getByTestId('push-failure-ef-a').textContent).toContain(missing));
+    const choice = screen.getByTestId('push-lab-certs') as HTMLInputElement;
+    expect(choice.checked).toBe(false);
+    expect(choice.parentElement!.textContent).toContain('fit for a lab only');
+    expect((screen.getByTestId('push-run') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(choice);
+    await waitFor(() => expect(screen.getByTestId('push-prerequisite-ef-a').textContent).toBe(wouldCreate));
+    expect(requests.map((entry) => [entry.member, entry.request.labCertificates])).toEqual([
+      ['planPush', undefined],
+      ['planPush', true],
+    ]);
+    fireEvent.click(screen.getByTestId('push-run'));
+    await waitFor(() => expect(requests).toHaveLength(3));
+    expect(requests[2]).toMatchObject({
+      member: 'push',
+      request: { hosts: ['ef-a'], labCertificates: true },
+    });
   });
 });

@@ -56,6 +56,15 @@ describe('inspector forms from the schema', () => {
       'masterName',
       'downAfterMs',
       'failoverTimeoutMs',
+      'minReplicasToWrite',
+      'minReplicasMaxLagSeconds',
+    ]);
+    expect(fieldsOfItem('groups', { kind: 'mongodb-replica-set' }).map((f) => f.key)).toEqual([
+      'id',
+      'kind',
+      'label',
+      'name',
+      'electionTimeoutMs',
     ]);
     expect(fieldsOfItem('groups', { kind: 'quorum', load: 3 }).map((f) => f.key)).toContain('load');
     expect(fieldsOfItem('entrypoints', {}).find((f) => f.key === 'targets')).toMatchObject({

@@ -27,6 +27,32 @@ describe('the document store', () => {
     expect(store.getState().design.hosts[0]!.address).toBe('10.40.0.99');
   });
 
+  it('takes a move without the whole-design check, yet refuses a position no file could hold', () => {
+    const store = createAppStore();
+    store.getState().replaceDocument(example('tessera-ha.topo.json'), { name: 'tessera-ha.topo.json' });
+    const moved = store.getState().editDesign('Move lb-a', (draft) => {
+      draft.layout = { ...draft.layout, 'lb-a': { x: 12, y: 40 } };
+    });
+    expect(moved).toEqual({ ok: true, changed: true });
+    expect(store.getState().design.layout?.['lb-a']).toEqual({ x: 12, y: 40 });
+    const before = store.getState().design;
+    for (const entry of [
+      { x: Number.NaN, y: 0 },
+      { x: 2e7, y: 0 },
+      { x: 0, y: 0, colour: 'red' },
+    ]) {
+      const outcome = store.getState().editDesign('Move lb-a', (draft) => {
+        draft.layout = { ...draft.layout, 'lb-a': entry as { x: number; y: number } };
+      });
+      expect(outcome.ok).toBe(false);
+    }
+    const badKey = store.getState().editDesign('Move', (draft) => {
+      draft.layout = { ...draft.layout, 'Not An Id': { x: 0, y: 0 } };
+    });
+    expect(badKey.ok).toBe(false);
+    expect(store.getState().design).toBe(before);
+  });
+
   it('refuses an edit that would not load, with the loader problems, and keeps the design', () => {
     const store = createAppStore();
     store.getState().replaceDocument(example('tessera-ha.topo.json'), { name: 'tessera-ha.topo.json' });

@@ -1,0 +1,148 @@
+/**
+ * `topoforge import DIR --out DESIGN [--json] [--partial]` (docs/import.md): the configs of a
+ * running deployment, in the bundle layout, become a design; every directive and file not used is
+ * listed with its host, file, line and reason, and what no config carries is listed as missing.
+ *
+ * Exit 0 when the design was written, 1 when a file could not be read (nothing written unless
+ * --partial), 2 on bad arguments or a folder that cannot be read.
+ */
+import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import type { CliIo } from './main';
+import { buildDesign, type ImportFile, type ImportProblem } from '../core/import/build-design';
+import { checkDesign, describeProblem } from '../core/load';
+
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Files larger than this are not configs; import names them instead of reading them. */
+export const IMPORT_FILE_LIMIT = 1024 * 1024;
+
+/** Usage of the import command. */
+export const IMPORT_USAGE = `Usage: topoforge import DIR --out DESIGN [--json] [--partial]
+
+Reads the configs of a running deployment from DIR (the bundle layout: hosts/<host>/<path on the
+host>, plus an optional inventory.json [{host, address, ssh?}]; topoforge collect fills it over
+SSH) and writes the design they describe to DESIGN. Every directive and file it did not use is
+listed with host, file, line and reason; what no config carries is listed as missing.
+
+Options:
+  --out DESIGN   where to write the design (*.topo.json)
+  --partial      write the design even when a file could not be read (the file is left out)
+  --json         print {"ok", "design", "unused", "missing", "problems"}
+`;
+
+class UsageError extends Error {}
+
+/** Reads every regular file under `root` as UTF-8, by its `/`-separated path inside `root`. */
+export async function readImportFolder(
+  root: string,
+): Promise<{ files: ImportFile[]; problems: ImportProblem[] }> {
+  const files: ImportFile[] = [];
+  const problems: ImportProblem[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = join(folder, entry.name);
+      const path = relative(root, full).split(sep).join('/');
+      if (entry.isDirectory()) {
+        await walk(full);
+      } else if (entry.isFile()) {
+        const size = (await lstat(full)).size;
+        if (size > IMPORT_FILE_LIMIT) {
+          problems.push({
+            file: path,
+            message: `${size} bytes: larger than the ${IMPORT_FILE_LIMIT}-byte limit for a config`,
+          });
+          continue;
+        }
+        files.push({ path, text: await readFile(full, 'utf8') });
+      } else {
+        problems.push({ file: path, message: 'not a regular file (a link or a device): not read' });
+      }
+    }
+  };
+  await walk(root);
+  return { files, problems };
+}
+
+function where(problem: { host?: string; file: string; line?: number }): string {
+  return `${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}`;
+}
+
+/** Runs `topoforge import …`. */
+export async function runImport(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  let values: { out?: string; json?: boolean; partial?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: {
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        partial: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+    if (values.help) {
+      io.stdout(IMPORT_USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError('import takes one folder');
+    if (values.out === undefined) throw new UsageError('--out DESIGN is required');
+  } catch (error) {
+    const message = (error as Error).message;
+    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '(arguments)' } })}\n`);
+    else io.stderr(`topoforge import: ${message}\n\n${IMPORT_USAGE}`);
+    return EXIT.usage;
+  }
+  const folder = positionals[0]!;
+  let read: Awaited<ReturnType<typeof readImportFolder>>;
+  try {
+    read = await readImportFolder(folder);
+  } catch (error) {
+    const message = `cannot read the folder ${folder}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: folder } })}\n`);
+    else io.stderr(`topoforge import: ${message}\n`);
+    return EXIT.usage;
+  }
+  const result = buildDesign(read.files);
+  const problems = [...read.problems, ...result.problems];
+  const checked = checkDesign(result.design);
+  if (!checked.ok) {
+    for (const problem of checked.problems)
+      problems.push({ file: '(the imported design)', message: describeProblem(problem) });
+  }
+  const ok = problems.length === 0;
+  const write = ok || values.partial === true;
+  if (write) await writeFile(values.out!, `${JSON.stringify(result.design, null, 2)}\n`);
+  if (json) {
+    io.stdout(
+      `${JSON.stringify({ ok, written: write, design: result.design, unused: result.unused, missing: result.missing, problems })}\n`,
+    );
+  } else {
+    const color = io.color ? pc : pc.createColors(false);
+    for (const problem of problems)
+      io.stderr(`${color.red('error')} ${where(problem)}: ${problem.message}\n`);
+    const design = result.design;
+    io.stdout(
+      `${write ? `Wrote ${values.out}` : 'Wrote nothing (a file could not be read; --partial writes the rest)'}: ` +
+        `${design.hosts.length} hosts, ${design.services.length} services, ${(design.groups ?? []).length} groups, ` +
+        `${(design.links ?? []).length} links, ${(design.entrypoints ?? []).length} entrypoints.\n`,
+    );
+    if (result.unused.length > 0) {
+      io.stdout(`\nNot used (${result.unused.length}):\n`);
+      for (const item of result.unused)
+        io.stdout(`  ${item.host ?? '-'}  ${where(item)}  ${item.text}  ${color.dim(`(${item.reason})`)}\n`);
+    }
+    if (result.missing.length > 0) {
+      io.stdout(`\nNot in any config (${result.missing.length}):\n`);
+      for (const item of result.missing) io.stdout(`  ${item.what}: ${item.reason}\n`);
+    }
+  }
+  return ok ? EXIT.ok : EXIT.failed;
+}

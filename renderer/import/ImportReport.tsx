@@ -1,0 +1,68 @@
+/** The body of the import dialog: what could not be read, what was not used, what is missing. */
+import type { ImportProblem, MissingItem, UnusedItem } from '../../core/import/build-design';
+
+/** Problems, then the unused list (host, file, line, text, reason), then the missing list. */
+export function ImportReport(props: {
+  problems: ImportProblem[];
+  unused: UnusedItem[];
+  missing: MissingItem[];
+}) {
+  const { problems, unused, missing } = props;
+  return (
+    <>
+      {problems.length > 0 && (
+        <>
+          <p>
+            {problems.length} file{problems.length === 1 ? '' : 's'} could not be read; the design holds what
+            the other files gave:
+          </p>
+          <table className="problems-table" data-testid="import-problems">
+            <tbody>
+              {problems.map((problem, index) => (
+                <tr key={index}>
+                  <td className="mono">
+                    {problem.file}
+                    {problem.line === undefined ? '' : `:${problem.line}`}
+                  </td>
+                  <td>{problem.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <p>Not in any config, so not guessed ({missing.length}):</p>
+      <ul data-testid="import-missing">
+        {missing.map((item, index) => (
+          <li key={index}>
+            <strong>{item.what}</strong>: {item.reason}
+          </li>
+        ))}
+      </ul>
+      <p>Not used ({unused.length}):</p>
+      <table className="problems-table" data-testid="import-unused">
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>File and line</th>
+            <th>Text</th>
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {unused.map((item, index) => (
+            <tr key={index}>
+              <td className="mono">{item.host ?? ''}</td>
+              <td className="mono">
+                {item.file}
+                {item.line === undefined ? '' : `:${item.line}`}
+              </td>
+              <td className="mono">{item.text}</td>
+              <td>{item.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * `topoforge export ansible` (issue 17, item 1): what a person sees when it works and when the
+ * input is wrong, each refusal naming what and where, with nothing written.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateBundle } from '../../core/generate/index';
+import { nodeSha256 } from '../../deploy/hash';
+import { writeBundle } from '../../deploy/write-bundle';
+import { EXAMPLES_DIRECTORY, loadExample } from '../fixtures/examples';
+import { temporaryFolder } from '../lab/temporary';
+import { runCli } from './run-cli';
+
+async function teramindBundle(): Promise<string> {
+  const folder = await temporaryFolder('topoforge-export-cli-');
+  await writeBundle(
+    generateBundle(loadExample('teramind-ha.topo.json'), { sha256: nodeSha256 }),
+    join(folder, 'bundle'),
+  );
+  return folder;
+}
+
+describe('topoforge export ansible', () => {
+  it('writes the inventory, playbook, host_vars and files, and names the Vault variables', async () => {
+    const folder = await teramindBundle();
+    const out = join(folder, 'ansible');
+    const run = await runCli([
+      'export',
+      'ansible',
+      join(folder, 'bundle'),
+      '--out',
+      out,
+      '--design',
+      join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json'),
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { ok: boolean; hosts: number; vaultVariables: string[] };
+    expect(report).toMatchObject({ ok: true, hosts: 7 });
+    expect(report.vaultVariables).toContain('vault_redis_ha_sentinel_auth');
+    for (const path of [
+      'inventory.yml',
+      'site.yml',
+      'host_vars/tm-1.yml',
+      'files/lb-1/etc/haproxy/haproxy.cfg',
+    ])
+      expect(existsSync(join(out, path)), path).toBe(true);
+    expect(readFileSync(join(out, 'files/lb-1/etc/haproxy/haproxy.cfg'), 'utf8')).toBe(
+      readFileSync(join(folder, 'bundle/hosts/lb-1/etc/haproxy/haproxy.cfg'), 'utf8'),
+    );
+    expect(readFileSync(join(out, 'inventory.yml'), 'utf8')).toContain('role_haproxy:');
+  });
+
+  it('refuses a design that is not the bundle’s, naming --design, and writes nothing', async () => {
+    const folder = await teramindBundle();
+    const other = join(folder, 'other.topo.json');
+    const design = JSON.parse(readFileSync(join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json'), 'utf8')) as {
+      name: string;
+    };
+    writeFileSync(other, JSON.stringify({ ...design, name: `${design.name} (edited)` }));
+    const out = join(folder, 'ansible');
+    const run = await runCli([
+      'export',
+      'ansible',
+      join(folder, 'bundle'),
+      '--out',
+      out,
+      '--design',
+      other,
+      '--json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { path: '--design' } });
+    expect(run.stdout).toContain('is not the design of');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a folder that is not a bundle, and a file changed since generate, naming it', async () => {
+    const folder = await teramindBundle();
+    const notBundle = await runCli(['export', 'ansible', folder, '--out', join(folder, 'a')]);
+    expect(notBundle.code).toBe(2);
+    expect(notBundle.stderr).toContain('has no manifest.json');
+
+    writeFileSync(join(folder, 'bundle/hosts/lb-1/etc/haproxy/haproxy.cfg'), 'edited\n');
+    const edited = await runCli(['export', 'ansible', join(folder, 'bundle'), '--out', join(folder, 'a')]);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toContain('haproxy.cfg');
+    expect(existsSync(join(folder, 'a'))).toBe(false);
+  });
+
+  it('names the formats it knows and asks for --out', async () => {
+    const unknown = await runCli(['export', 'ansibel', 'bundle']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown export format 'ansibel'");
+    expect(unknown.stderr).toContain('ansible');
+    const noOut = await runCli(['export', 'ansible', 'bundle']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain('needs --out DIR');
+  });
+});
