@@ -26,6 +26,6 @@ export const QUORUM: GroupKindDescriptor<'quorum'> = {
   voterNoun: 'voter',
   addVoter: 'add a voter or an arbiter in a third site',
   rules: ['quorum.even', 'quorum.too-small', 'quorum.same-host', 'quorum.site-majority'],
-  inspectorFields: [],
+  inspectorFields: ['failoverSeconds'],
   idPrefix: 'quorum',
 };

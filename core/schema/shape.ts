@@ -30,6 +30,8 @@ import type {
 /** The keys of an object schema's `properties`. */
 type SchemaKeys<S> = S extends { properties: infer P } ? Extract<keyof P, string> : never;
 type ModelKeys<T> = Extract<keyof T, string>;
+/** The keys of every member of a union (a group of any kind), not only the keys they share. */
+type UnionKeys<T> = T extends unknown ? Extract<keyof T, string> : never;
 
 /** `true` when both name the same keys; otherwise the keys each has alone, shown in the error. */
 type SameKeys<FromSchema extends string, FromModel extends string> = [
@@ -86,7 +88,7 @@ export type ShapeChecks = [
   Expect<SameKeys<SchemaKeys<KindProperties['nginx']['properties']['tls']>, ModelKeys<TlsFiles>>>,
   Expect<SameKeys<SchemaKeys<KindProperties['haproxy']['properties']['stats']>, ModelKeys<StatsPage>>>,
   Expect<SameKeys<SchemaKeys<KindProperties['app']['properties']['healthCheck']>, ModelKeys<HealthCheck>>>,
-  Expect<SameKeys<SchemaKeys<ItemOf<'groups'>>, ModelKeys<Group>>>,
+  Expect<SameKeys<SchemaKeys<ItemOf<'groups'>>, UnionKeys<Group>>>,
   Expect<SameKeys<SchemaKeys<ItemOf<'links'>>, ModelKeys<Link>>>,
   Expect<SameKeys<SchemaKeys<ItemOf<'entrypoints'>>, ModelKeys<Entrypoint>>>,
   Expect<SameKeys<SchemaKeys<Top['layout']['additionalProperties']>, ModelKeys<LayoutPosition>>>,

@@ -24,7 +24,10 @@ describe('ARCHITECTURE.md', () => {
 
   it.each([
     ['SERVICE_KINDS', 'core/model.ts'],
-    ['GROUP_MEMBER_KINDS', 'core/model.ts'],
+    ['GROUP_DESCRIPTORS', 'core/groups/index.ts'],
+    ['GroupKindDescriptor', 'core/groups/descriptor.ts'],
+    ['GROUP_KIND_INFO', 'renderer/canvas/kinds.tsx'],
+    ['EVALUATION_CODES', 'core/availability.ts'],
     ['DESIGN_FORMAT', 'core/model.ts'],
     ['kindProperties', 'core/schema/design-schema.ts'],
     ['reference', 'core/schema/design-schema.ts'],

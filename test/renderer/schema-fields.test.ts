@@ -20,6 +20,8 @@ describe('inspector forms from the schema', () => {
       'mode',
       'port',
       'capacity',
+      'availability',
+      'manualRecoveryMinutes',
       'healthCheck',
       'command',
       'stateful',
@@ -47,7 +49,12 @@ describe('inspector forms from the schema', () => {
   });
 
   it('shows each group kind its own fields, and entrypoints their targets', () => {
-    expect(fieldsOfItem('groups', { kind: 'quorum' }).map((f) => f.key)).toEqual(['id', 'kind', 'label']);
+    expect(fieldsOfItem('groups', { kind: 'quorum' }).map((f) => f.key)).toEqual([
+      'id',
+      'kind',
+      'label',
+      'failoverSeconds',
+    ]);
     expect(fieldsOfItem('groups', { kind: 'redis-sentinel' }).map((f) => f.key)).toEqual([
       'id',
       'kind',
@@ -79,6 +86,8 @@ describe('inspector forms from the schema', () => {
     expect(fieldsOfDesign().map((f) => [f.key, f.control])).toEqual([
       ['name', 'text'],
       ['description', 'multiline'],
+      ['reliability', 'object'],
+      ['objectives', 'object'],
     ]);
   });
 
