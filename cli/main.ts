@@ -21,6 +21,7 @@ import { UnsafeValueError } from '../core/generate/quote';
 import { nodeSha256 } from '../deploy/hash';
 import { runPush } from './push';
 import { runSecrets } from './secrets';
+import { runLab } from './lab';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -47,6 +48,8 @@ Commands:
                                            first, atomic replace, reload, rollback on failure
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
+  lab up DESIGN | lab status | lab exec HOST -- COMMAND | lab down [--dir DIR] [--json]
+                                           a lab of the design's hosts on this Linux machine, to look around in
 
 Options:
   --json       machine-readable output
@@ -109,6 +112,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     generate: runGenerate,
     push: runPush,
     secrets: runSecrets,
+    lab: runLab,
   };
   const run = commands[command];
   if (!run) {
