@@ -98,8 +98,9 @@ function delay(milliseconds: number): Promise<void> {
 export async function recoverCrashedLab(directory: string): Promise<Recovery | undefined> {
   const state = readState(directory);
   if (state === undefined || state.phase === 'ready' || isAlive(state.owner)) return undefined;
+  const recovery = { id: state.id, ownerPid: state.owner.pid };
   await teardown(directory, state);
-  return { id: state.id, ownerPid: state.owner.pid };
+  return recovery;
 }
 
 /**
@@ -159,6 +160,7 @@ export async function startLab(options: StartLabOptions): Promise<{ state: LabSt
     await buildNetwork(plan, signal, progress);
     await startHosts(directory, plan, state, signal, progress);
     await waitForSshd(plan, signal);
+    checkAborted(signal);
     state.phase = 'ready';
     writeState(directory, state);
     return { state, recovered };

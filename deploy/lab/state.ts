@@ -7,14 +7,13 @@
  * while the lab is being built or torn down.
  */
 import {
-  closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
-  openSync,
   readFileSync,
   renameSync,
+  unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -98,19 +97,19 @@ export function readState(directory: string): LabState | undefined {
 /** Creates the state file; false when one exists already (another lab, or a crashed one). */
 export function createState(directory: string, state: LabState): boolean {
   mkdirSync(directory, { recursive: true, mode: 0o700 });
-  let descriptor: number;
+  // Written in full first, then linked into place: the link fails when a state file exists, and a
+  // reader never sees a half-written one.
+  const temporary = `${stateFileOf(directory)}.${process.pid}.new`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   try {
-    descriptor = openSync(stateFileOf(directory), 'wx', 0o600);
+    linkSync(temporary, stateFileOf(directory));
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
-  }
-  try {
-    writeSync(descriptor, `${JSON.stringify(state, null, 2)}\n`);
   } finally {
-    closeSync(descriptor);
+    unlinkSync(temporary);
   }
-  return true;
 }
 
 /** Replaces the state file atomically, so a crash never leaves half a journal. */
