@@ -30,6 +30,8 @@ import {
   startLab,
   stopLab,
 } from '../deploy/lab/index';
+import { deployToLab } from '../deploy/lab/deploy';
+import type { PushReport } from '../core/push';
 
 /** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -49,6 +51,9 @@ host a network namespace with its design address, hostname, copy-on-write /etc a
 Nothing of the machine's own network or files is touched. Needs root.
 
   up DESIGN       build the lab (refused while one is running)
+  up DESIGN --deploy
+                  and push the design's bundle into it with topoforge push's code, host keys
+                  pinned; the services start from their units
   status          hosts, addresses, services and their state
   exec HOST -- COMMAND
                   run COMMAND inside lab host HOST
@@ -69,6 +74,7 @@ function parse(args: string[]) {
       options: {
         json: { type: 'boolean' },
         dir: { type: 'string' },
+        deploy: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -111,8 +117,9 @@ export async function runLab(args: string[], io: CliIo): Promise<number> {
 
     if (subcommand === 'up') {
       if (rest.length !== 1) throw new UsageError('lab up takes one design file');
-      return await up(rest[0]!, directory, json, io, fail);
+      return await up(rest[0]!, directory, values.deploy === true, json, io, fail);
     }
+    if (values.deploy === true) throw new UsageError('--deploy goes with lab up');
     if (rest.length > (subcommand === 'exec' ? 1 : 0))
       throw new UsageError(
         `lab ${subcommand} takes no ${subcommand === 'exec' ? 'more than a host' : 'arguments'}`,
@@ -136,7 +143,14 @@ export async function runLab(args: string[], io: CliIo): Promise<number> {
 
 type Fail = (message: string, code: number, path?: string) => number;
 
-async function up(file: string, directory: string, json: boolean, io: CliIo, fail: Fail): Promise<number> {
+async function up(
+  file: string,
+  directory: string,
+  deploy: boolean,
+  json: boolean,
+  io: CliIo,
+  fail: Fail,
+): Promise<number> {
   let text: string;
   try {
     text = await io.readText(file);
@@ -167,11 +181,29 @@ async function up(file: string, directory: string, json: boolean, io: CliIo, fai
       signal: controller.signal,
       progress: json ? undefined : (line) => io.stderr(`${c.dim(line)}\n`),
     });
+    let push: PushReport | undefined;
+    if (deploy) {
+      const outcome = await deployToLab({
+        design: loaded.design,
+        directory,
+        state,
+        signal: controller.signal,
+      });
+      if (received !== undefined) throw new LabAbortedError();
+      if (!outcome.ok)
+        return fail(
+          `the bundle could not be pushed into the lab: ${outcome.problem.message}`,
+          EXIT.failed,
+          outcome.problem.path,
+        );
+      push = outcome.report;
+    }
+    const code = push === undefined || push.ok ? EXIT.ok : EXIT.failed;
     if (json) {
       io.stdout(
-        `${JSON.stringify({ ok: true, directory, id: state.id, recovered: recovered ?? null, hosts: state.hosts.map(hostJson) })}\n`,
+        `${JSON.stringify({ ok: code === EXIT.ok, directory, id: state.id, recovered: recovered ?? null, hosts: state.hosts.map(hostJson), ...(push ? { push } : {}) })}\n`,
       );
-      return EXIT.ok;
+      return code;
     }
     io.stdout(
       `${c.green('✓')} lab of ${c.bold(state.designName)} is up (${state.hosts.length} hosts, id ${state.id})\n`,
@@ -182,7 +214,21 @@ async function up(file: string, directory: string, json: boolean, io: CliIo, fai
         `SSH from the client namespace: ip netns exec ${state.client!.namespace} ssh -i ${clientKeyOf(directory)} -o UserKnownHostsFile=${knownHostsOf(directory)} root@${state.hosts[0]!.address}\n` +
         'Remove it: topoforge lab down\n',
     );
-    return EXIT.ok;
+    if (push !== undefined) {
+      io.stdout(
+        `Pushed the bundle (${push.summary.changed} changed, ${push.summary.unchanged} unchanged, ${push.summary.failed} failed):\n`,
+      );
+      for (const host of push.hosts) {
+        const failure =
+          host.failure === undefined
+            ? ''
+            : `: ${host.failure.step}: ${host.failure.message}${host.failure.stderr ? ` (${host.failure.stderr.trim().split('\n').at(-1)})` : ''}`;
+        io.stdout(
+          `  ${host.status === 'failed' ? c.red('✗') : c.green('✓')} ${host.host} ${host.status}${failure}\n`,
+        );
+      }
+    }
+    return code;
   } catch (error) {
     if (received !== undefined || error instanceof LabAbortedError) {
       fail(

@@ -19,6 +19,7 @@ import type { LabHostPlan, LabPlan } from './plan';
 import { createState, currentProcess, isAlive, processStartTime, readState, writeState } from './state';
 import type { LabHostRecord, LabState } from './state';
 import { mustRun, runTool, systemEnvironment } from './system';
+import { LAB_SYSTEMCTL } from './systemctl';
 
 export { LabPlanError, planLab } from './plan';
 export type { LabPlan } from './plan';
@@ -170,17 +171,15 @@ export async function startLab(options: StartLabOptions): Promise<{ state: LabSt
   }
 }
 
-async function ip(namespace: string, ...args: string[]): Promise<void> {
-  await mustRun('ip', ['-n', namespace, ...args]);
-}
-
-async function sysctl(namespace: string, ...settings: string[]): Promise<void> {
-  await mustRun('ip', ['netns', 'exec', namespace, 'sysctl', '-q', '-w', ...settings]);
-}
-
-async function addNamespace(namespace: string): Promise<void> {
-  await mustRun('ip', ['netns', 'add', namespace]);
-  await ip(namespace, 'link', 'set', 'lo', 'up');
+/** Runs `ip` commands as one batch, inside `namespace` when given; stops at the first failure. */
+async function ipBatch(namespace: string | undefined, commands: string[][]): Promise<void> {
+  const input = `${commands.map((words) => words.join(' ')).join('\n')}\n`;
+  await mustRun(
+    'ip',
+    [...(namespace === undefined ? [] : ['-n', namespace]), '-batch', '-'],
+    undefined,
+    input,
+  );
 }
 
 async function buildNetwork(
@@ -189,54 +188,91 @@ async function buildNetwork(
   progress: (line: string) => void,
 ): Promise<void> {
   const core = plan.core.namespace;
+  const client = plan.client;
   checkAborted(signal);
-  await addNamespace(core);
+  // Batches keep the start fast on a busy machine: one `ip` per namespace instead of one per step.
+  await ipBatch(undefined, [
+    ...[core, client.namespace, ...plan.hosts.map((host) => host.namespace)].map((name) => [
+      'netns',
+      'add',
+      name,
+    ]),
+  ]);
+  checkAborted(signal);
   // Proxy ARP lets every host treat the whole lab as on-link: the core answers for what lies in
   // another segment and forwards it, so no subnet has to be invented for the design's addresses.
-  await sysctl(
+  await mustRun('ip', [
+    'netns',
+    'exec',
     core,
+    'sysctl',
+    '-q',
+    '-w',
     'net.ipv4.ip_forward=1',
     'net.ipv4.conf.all.proxy_arp=1',
     'net.ipv4.conf.all.rp_filter=0',
-  );
+  ]);
+  const coreCommands: string[][] = [['link', 'set', 'lo', 'up']];
   for (const segment of plan.segments) {
-    checkAborted(signal);
-    await ip(core, 'link', 'add', segment.bridge, 'type', 'bridge');
-    await ip(core, 'address', 'add', `${plan.core.address}/32`, 'dev', segment.bridge);
-    await ip(core, 'link', 'set', segment.bridge, 'up');
+    coreCommands.push(
+      ['link', 'add', segment.bridge, 'type', 'bridge'],
+      ['address', 'add', `${plan.core.address}/32`, 'dev', segment.bridge],
+      ['link', 'set', segment.bridge, 'up'],
+    );
   }
-
-  checkAborted(signal);
-  const client = plan.client;
-  await addNamespace(client.namespace);
-  await connect(core, client.coreInterface, client.namespace, client.interface);
-  await ip(core, 'address', 'add', `${plan.core.address}/32`, 'dev', client.coreInterface);
-  await ip(core, 'route', 'add', `${client.address}/32`, 'dev', client.coreInterface);
-  await configureEnd(client.namespace, client.interface, client.address);
-
+  // Veth pairs are created from the core straight into their namespace: the machine never sees them.
+  coreCommands.push(
+    [
+      'link',
+      'add',
+      client.coreInterface,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      client.interface,
+      'netns',
+      client.namespace,
+    ],
+    ['link', 'set', client.coreInterface, 'up'],
+    ['address', 'add', `${plan.core.address}/32`, 'dev', client.coreInterface],
+    ['route', 'add', `${client.address}/32`, 'dev', client.coreInterface],
+  );
   for (const host of plan.hosts) {
-    checkAborted(signal);
-    await addNamespace(host.namespace);
-    await connect(core, host.coreInterface, host.namespace, host.interface);
-    await ip(core, 'link', 'set', host.coreInterface, 'master', host.bridge);
-    await ip(core, 'route', 'add', `${host.address}/32`, 'dev', host.bridge);
-    await configureEnd(host.namespace, host.interface, host.address);
+    coreCommands.push(
+      [
+        'link',
+        'add',
+        host.coreInterface,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        host.interface,
+        'netns',
+        host.namespace,
+      ],
+      ['link', 'set', host.coreInterface, 'master', host.bridge],
+      ['link', 'set', host.coreInterface, 'up'],
+      ['route', 'add', `${host.address}/32`, 'dev', host.bridge],
+    );
   }
   for (const floating of plan.floating)
-    await ip(core, 'route', 'add', `${floating.address}/32`, 'dev', floating.bridge);
+    coreCommands.push(['route', 'add', `${floating.address}/32`, 'dev', floating.bridge]);
+  await ipBatch(core, coreCommands);
+  for (const end of [
+    { namespace: client.namespace, interface: client.interface, address: client.address },
+    ...plan.hosts,
+  ]) {
+    checkAborted(signal);
+    await ipBatch(end.namespace, [
+      ['link', 'set', 'lo', 'up'],
+      ['address', 'add', `${end.address}/32`, 'dev', end.interface],
+      ['link', 'set', end.interface, 'up'],
+      ['route', 'add', 'default', 'dev', end.interface],
+    ]);
+  }
   progress(`network: ${plan.hosts.length} hosts in ${plan.segments.length} segment(s), a core and a client`);
-}
-
-/** A veth pair from the core to `namespace`, created inside the lab: the machine never sees it. */
-async function connect(core: string, coreEnd: string, namespace: string, end: string): Promise<void> {
-  await ip(core, 'link', 'add', coreEnd, 'type', 'veth', 'peer', 'name', end, 'netns', namespace);
-  await ip(core, 'link', 'set', coreEnd, 'up');
-}
-
-async function configureEnd(namespace: string, name: string, address: string): Promise<void> {
-  await ip(namespace, 'address', 'add', `${address}/32`, 'dev', name);
-  await ip(namespace, 'link', 'set', name, 'up');
-  await ip(namespace, 'route', 'add', 'default', 'dev', name);
 }
 
 /** The directory of a host's copy-on-write layers, keys and log. */
@@ -278,10 +314,14 @@ const HOST_SCRIPT = [
   'set -e',
   'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/etc/upper,workdir=$1/etc/work" /etc',
   'mount -t overlay overlay -o "lowerdir=/var,upperdir=$1/var/upper,workdir=$1/var/work" /var',
+  // The lab's systemctl (./systemctl.ts), ahead of the machine's on root's PATH.
+  'mount -t overlay overlay -o "lowerdir=/usr/local/bin,upperdir=$1/bin/upper,workdir=$1/bin/work" /usr/local/bin',
   // Root's own .bashrc here runs a slow init that every ssh command would pay (docs/lab.md).
   `if [ -f /root/.bashrc ]; then mount --bind ${LAB_ETC}/bashrc /root/.bashrc; fi`,
   'mount -t tmpfs -o mode=0755 tmpfs /run',
   'mkdir -p -m 0755 /run/sshd',
+  // What a boot creates in /run for the installed packages (tmpfiles.d: /run/haproxy, …).
+  'systemd-tmpfiles --create --prefix=/run >/dev/null 2>&1 || true',
   'mount -t tmpfs -o mode=1777 tmpfs /tmp',
   'hostname "$2"',
   `exec /usr/sbin/sshd -D -e -f ${LAB_ETC}/sshd_config`,
@@ -303,10 +343,11 @@ async function prepareHostFiles(
   clientKey: string,
 ): Promise<string> {
   const base = hostDirectory(directory, host.id);
-  for (const layer of ['etc', 'var']) {
+  for (const layer of ['etc', 'var', 'bin']) {
     mkdirSync(join(base, layer, 'upper'), { recursive: true, mode: 0o755 });
     mkdirSync(join(base, layer, 'work'), { recursive: true, mode: 0o755 });
   }
+  writeFileSync(join(base, 'bin', 'upper', 'systemctl'), LAB_SYSTEMCTL, { mode: 0o755 });
   const etc = join(base, 'etc', 'upper');
   const lab = join(etc, 'topoforge-lab');
   mkdirSync(lab, { recursive: true, mode: 0o755 });

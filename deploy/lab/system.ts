@@ -37,13 +37,22 @@ export class LabCommandError extends Error {
 }
 
 /** Runs a command to completion (killed after `timeoutMs`) and collects its output. */
-export function runTool(command: string, args: string[], timeoutMs = 20_000): Promise<ToolResult> {
+export function runTool(
+  command: string,
+  args: string[],
+  timeoutMs = 20_000,
+  input?: string,
+): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: systemEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: systemEnvironment(),
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (input !== undefined) child.stdin!.end(input);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -67,8 +76,13 @@ export function runTool(command: string, args: string[], timeoutMs = 20_000): Pr
 }
 
 /** {@link runTool}, throwing {@link LabCommandError} unless the command exits 0. */
-export async function mustRun(command: string, args: string[], timeoutMs?: number): Promise<string> {
-  const result = await runTool(command, args, timeoutMs);
+export async function mustRun(
+  command: string,
+  args: string[],
+  timeoutMs?: number,
+  input?: string,
+): Promise<string> {
+  const result = await runTool(command, args, timeoutMs, input);
   if (result.exitCode !== 0) throw new LabCommandError([command, ...args], result);
   return result.stdout;
 }
