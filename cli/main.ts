@@ -48,7 +48,7 @@ Commands:
                                            first, atomic replace, reload, rollback on failure
   secrets list [NAME] [--json]             the secrets Topoforge keeps for your deployments (never their values)
   secrets rotate NAME [--finish] [--json]  new values for a group's or service's secrets; the next push rolls them out
-  lab up DESIGN | lab status | lab exec HOST -- COMMAND | lab down [--dir DIR] [--json]
+  lab up DESIGN [--deploy] | lab status | lab exec HOST -- COMMAND | lab down [--dir DIR] [--json]
                                            a lab of the design's hosts on this Linux machine, to look around in
 
 Options:
