@@ -145,25 +145,19 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
       expect(holders).toHaveLength(1);
 
       // A client of the lab reaches HAProxy at the floating address; with no backend up, it says 503.
-      const code = execFileSync(
+      const response = execFileSync(
         'ip',
         [
           'netns',
           'exec',
           state.client!.namespace,
-          'curl',
-          '-s',
-          '-m',
-          '5',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          'http://10.77.0.10/',
+          'bash',
+          '-c',
+          'exec 3<>/dev/tcp/10.77.0.10/80 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && head -n 1 <&3',
         ],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', timeout: 10_000 },
       );
-      expect(code).toBe('503');
+      expect(response).toMatch(/^HTTP\/1\.[01] 503 /u);
 
       expect((await runCli(['lab', 'down', '--dir', directory])).code).toBe(0);
       expect(existsSync(directory)).toBe(false);
