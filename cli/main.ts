@@ -27,6 +27,7 @@ import { estimatePartitionRecovery } from '../core/recovery/estimate';
 import type { Recovery } from '../core/recovery/mechanisms';
 import { runImport } from './import';
 import { runCollect } from './collect';
+import { runLab } from './lab';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
 /** Where the CLI writes, and how it reads files; injected so tests need no child process. */
@@ -63,6 +64,8 @@ Commands:
   import DIR --out DESIGN [--partial] [--json]
                                            rebuild a design from a running deployment's configs; lists
                                            every directive it did not use
+  lab up DESIGN [--deploy] | lab status | lab exec HOST -- COMMAND | lab down [--dir DIR] [--json]
+                                           a lab of the design's hosts on this Linux machine, to look around in
 
 Options:
   --json       machine-readable output
@@ -130,6 +133,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     secrets: runSecrets,
     import: runImport,
     collect: runCollect,
+    lab: runLab,
   };
   const run = commands[command];
   if (!run) {

@@ -12,6 +12,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { shellQuote } from '../../core/shell';
+import { systemEnvironment } from '../../deploy/lab/system';
 import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 
 /** A file to place: its text, or its content with a mode (e.g. `0o755` for a script). */
@@ -51,14 +52,8 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-/** Where Debian keeps the tools, for runs whose PATH lacks the sbin directories. */
-const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-/** `environment` with the system directories appended to PATH. */
-export function labEnvironment(environment: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const entries = (environment.PATH ?? '').split(':').filter((entry) => entry !== '');
-  return { ...environment, PATH: [...new Set([...entries, ...SYSTEM_PATH])].join(':') };
-}
+/** `environment` with the system directories appended to PATH: the rehearsal lab's own function. */
+export const labEnvironment = systemEnvironment;
 
 /** Exit status the wrapper script uses when the namespace itself could not be set up. */
 const SETUP_FAILURE = 125;
