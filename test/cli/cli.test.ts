@@ -158,7 +158,7 @@ describe('topoforge simulate', () => {
     const failures = scenarios.filter((s: { kind: string }) => s.kind !== 'partition');
     expect(failures.every((s: { failed: string[] }) => s.failed.length === 1)).toBe(true);
     const siteA = scenarios.find((s: { failed: string[] }) => s.failed[0] === 'site-a');
-        expect(siteA.entrypoints).toEqual([
+    expect(siteA.entrypoints).toEqual([
       {
         id: 'chat',
         state: 'manual',
