@@ -53,6 +53,8 @@ export interface ProgramPrerequisite {
   unit: string;
   /** The unit's `User=`, which the program's package usually creates. */
   user?: string;
+  /** The unit's `Group=`, which the package creates with its user. */
+  group?: string;
   /** What provides it, for messages: `MongoDB (package mongodb-org)`. */
   provider: string;
   /** The service it runs. */
@@ -161,6 +163,7 @@ export function prerequisitesOf(index: DesignIndex, files: readonly BundleFile[]
       if (program === undefined) continue;
       const unit = unitFile.path.slice(UNIT_DIRECTORY.length + 1);
       const user = unitSetting(unitFile.content, 'User');
+      const group = unitSetting(unitFile.content, 'Group');
       const service = (index.servicesByHost.get(host.id) ?? []).find(
         (candidate) =>
           unit === `${candidate.id}.service` || unitFile.content.includes(` ${candidate.id} on host `),
@@ -171,6 +174,7 @@ export function prerequisitesOf(index: DesignIndex, files: readonly BundleFile[]
         path: program,
         unit,
         ...(user === undefined ? {} : { user }),
+        ...(group === undefined ? {} : { group }),
         provider: PROVIDERS[program] ?? `the software of ${service?.id ?? unit}`,
         service: service?.id ?? unit,
         files: hostFiles

@@ -199,6 +199,7 @@ const prerequisite: Schema = {
     why: text,
     unit: { type: 'string', pattern: '^[A-Za-z0-9:_.@\\\\-]{1,256}$', 'x-message': 'is not a unit name' },
     user: { type: 'string', pattern: SSH_USER_PATTERN, 'x-message': 'is not a user name' },
+    group: { type: 'string', pattern: SSH_USER_PATTERN, 'x-message': 'is not a group name' },
     provider: text,
     files: { type: 'array', items: path },
     name: { type: 'string', pattern: INTERFACE_PATTERN, 'x-message': 'is not an interface name' },

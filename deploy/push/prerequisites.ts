@@ -87,7 +87,7 @@ function certificatePaths(host: PushHost, certificate: CertificatePrerequisite):
 }
 
 /** One question the probe asks the host. */
-type Question = { test: 'exists' | 'installed' | 'user'; subject: string };
+type Question = { test: 'exists' | 'installed' | 'user' | 'group'; subject: string };
 
 /** A name push can put into a certificate's subject: a host name or an address, else a fixed one. */
 function commonNameOf(name: string): string {
@@ -105,7 +105,9 @@ function probeScript(marker: string, questions: Question[]): string {
         : question.test === 'installed'
           ? // A path that exists but is no executable file is not "not installed": its check says what is wrong.
             `[ -e ${subject} ] || [ -L ${subject} ]`
-          : `getent passwd ${subject} >/dev/null 2>&1`;
+          : question.test === 'user'
+            ? `getent passwd ${subject} >/dev/null 2>&1`
+            : `getent group ${subject} >/dev/null 2>&1`;
     return `if ${test}; then echo ${m} answer ${index} yes; else echo ${m} answer ${index} no; fi`;
   });
   return [
@@ -231,7 +233,8 @@ export async function checkPrerequisites(options: PrerequisiteOptions): Promise<
   const ask = (question: Question): number => questions.push(question) - 1;
 
   const certificates: { prerequisite: CertificatePrerequisite; answers: number[] }[] = [];
-  const programs: { prerequisite: ProgramPrerequisite; program: number; user?: number }[] = [];
+  const programs: { prerequisite: ProgramPrerequisite; program: number; user?: number; group?: number }[] =
+    [];
   const interfaces: Prerequisite[] = [];
   for (const prerequisite of prerequisites) {
     if (prerequisite.kind === 'certificate') {
@@ -254,6 +257,9 @@ export async function checkPrerequisites(options: PrerequisiteOptions): Promise<
         ...(prerequisite.user === undefined
           ? {}
           : { user: ask({ test: 'user', subject: prerequisite.user }) }),
+        ...(prerequisite.group === undefined
+          ? {}
+          : { group: ask({ test: 'group', subject: prerequisite.group }) }),
       });
     } else if (prerequisite.kind === 'interface') {
       interfaces.push(prerequisite);
@@ -316,7 +322,7 @@ export async function checkPrerequisites(options: PrerequisiteOptions): Promise<
     );
   }
 
-  for (const { prerequisite, program, user } of programs) {
+  for (const { prerequisite, program, user, group } of programs) {
     if (answers.get(program) !== true) {
       report.notInstalled.push(
         `${prerequisite.path} is not installed on ${host.id}: ${prerequisite.unit} is installed but neither enabled ` +
@@ -330,6 +336,13 @@ export async function checkPrerequisites(options: PrerequisiteOptions): Promise<
       report.notInstalled.push(
         `user ${prerequisite.user} does not exist on ${host.id}: ${prerequisite.unit} runs as it; it is installed ` +
           `but neither enabled nor started: create the user (or reinstall ${prerequisite.provider}), then run ` +
+          `systemctl enable --now ${prerequisite.unit}`,
+      );
+      for (const path of heldFiles(prerequisite)) outcome.held.add(path);
+    } else if (group !== undefined && answers.get(group) !== true) {
+      report.notInstalled.push(
+        `group ${prerequisite.group} does not exist on ${host.id}: ${prerequisite.unit} runs as it; it is installed ` +
+          `but neither enabled nor started: create the group (or reinstall ${prerequisite.provider}), then run ` +
           `systemctl enable --now ${prerequisite.unit}`,
       );
       for (const path of heldFiles(prerequisite)) outcome.held.add(path);

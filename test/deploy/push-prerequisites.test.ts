@@ -312,3 +312,34 @@ describe.skipIf(!enabled)('sudo where ssh.sudo is set', () => {
     }
   });
 });
+
+describe.skipIf(!enabled)('users and groups the units run as', () => {
+  it("a group the unit's Group= names, missing: the unit is installed, neither enabled nor started, and the report says so", async () => {
+    const lab = await freshLab(1);
+    try {
+      const design = onLab(
+        checkedDesign({
+          format: 1,
+          name: 'One Redis',
+          hosts: [{ id: 'cache-1', address: '10.0.0.1' }],
+          services: [{ id: 'cache', kind: 'redis', host: 'cache-1' }],
+        }),
+        lab,
+      );
+      const directory = await bundleOf(design);
+      // The redis user stays; its group goes (the host's /etc is the lab's own overlay).
+      onHost(lab, lab.hosts[0]!, "sed -i '/^redis:/d' /etc/group && ! getent group redis");
+      const report = await push(lab, directory, ['--dry-run']);
+      const host = hostOf(report, 'cache-1');
+      expect(host.prerequisites?.missing).toEqual([]);
+      expect(host.prerequisites?.notInstalled).toEqual([
+        'group redis does not exist on cache-1: redis-server.service runs as it; it is installed but neither ' +
+          'enabled nor started: create the group (or reinstall Redis (package redis-server)), then run ' +
+          'systemctl enable --now redis-server.service',
+      ]);
+      expect(host.reloads).not.toContain('restart redis-server.service');
+    } finally {
+      await lab.stop();
+    }
+  });
+});
