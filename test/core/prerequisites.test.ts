@@ -45,6 +45,7 @@ describe('the prerequisites of the seed examples', () => {
         path: '/usr/bin/mongod',
         unit: 'mongod.service',
         user: 'mongodb',
+        group: 'mongodb',
         provider: 'MongoDB (package mongodb-org)',
         service: 'mongo-a',
         files: ['/etc/mongod.conf', '/etc/systemd/system/mongod.service'],
