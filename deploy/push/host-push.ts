@@ -1129,8 +1129,12 @@ async function commit(
     stalled = reject;
   });
   let idle: NodeJS.Timeout | undefined;
+  // Once the commit is over, a late line (the keeper shell's own, after `end`) arms no timer: one
+  // would keep the process alive for the whole idle limit after push has answered.
+  let finished = false;
   const awake = (): void => {
     clearTimeout(idle);
+    if (finished) return;
     idle = setTimeout(
       () => stalled(new TimeoutError(`no word from the host for ${seconds(idleLimit)}`, idleLimit)),
       idleLimit,
@@ -1162,6 +1166,7 @@ async function commit(
       { timedOutAfterSeconds: error.limitMs / 1000 },
     );
   } finally {
+    finished = true;
     clearTimeout(idle);
     context.signal?.removeEventListener('abort', sendCancel);
   }
