@@ -240,6 +240,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
     address: string;
     port: number;
     replicaOf?: string;
+    minReplicasToWrite?: number;
+    minReplicasMaxLagSeconds?: number;
     groupHint?: string;
   }[] = [];
   const sentinels: {
@@ -648,7 +650,12 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
         server.service.primary = true;
       } else if (server.replicaOf === target) {
         server.service.group = group.id;
-      }
+      } else continue;
+      // Every member's redis.conf carries the group's write safety (docs/availability.md).
+      if (server.minReplicasToWrite !== undefined)
+        group.minReplicasToWrite = Math.max(group.minReplicasToWrite ?? 0, server.minReplicasToWrite);
+      if (server.minReplicasMaxLagSeconds !== undefined)
+        group.minReplicasMaxLagSeconds = server.minReplicasMaxLagSeconds;
     }
   }
 
@@ -1158,6 +1165,8 @@ function readRedis(
       address: string;
       port: number;
       replicaOf?: string;
+      minReplicasToWrite?: number;
+      minReplicasMaxLagSeconds?: number;
       groupHint?: string;
     }[];
     sentinels: {
@@ -1212,12 +1221,28 @@ function readRedis(
       (directive) => directive.name === 'replicaof' || directive.name === 'slaveof',
     );
     if (replicaOf) used.add(replicaOf);
+    // A number a setting holds, marking the directive used; undefined when absent or not a number.
+    const setting = (name: string): number | undefined => {
+      const directive = directives.find((entry) => entry.name === name);
+      const value = directive === undefined ? Number.NaN : Number(directive.args[0]);
+      if (!Number.isInteger(value) || value < 0) return undefined;
+      used.add(directive!);
+      return value;
+    };
+    const priority = setting('replica-priority');
+    if (priority !== undefined) (service as Service & { kind: 'redis' }).replicaPriority = priority;
+    const minReplicasToWrite = setting('min-replicas-to-write');
+    const minReplicasMaxLagSeconds = setting('min-replicas-max-lag');
     sinks.redisServers.push({
       service: service as Service & { kind: 'redis' },
       host,
       address,
       port,
       replicaOf: replicaOf ? `${replicaOf.args[0]}:${replicaOf.args[1]}` : undefined,
+      ...(minReplicasToWrite === undefined ? {} : { minReplicasToWrite }),
+      ...(minReplicasMaxLagSeconds === undefined || minReplicasMaxLagSeconds < 1
+        ? {}
+        : { minReplicasMaxLagSeconds }),
       groupHint,
     });
   }

@@ -231,7 +231,9 @@ sentinel current-epoch 3
     expect(group).toMatchObject({ id: 'cache', quorum: 2, downAfterMs: 4000 });
     const replica = design.services.find((service) => service.host === 'cache-2' && service.kind === 'redis');
     expect(replica).toMatchObject({ group: 'cache' });
-    expect(unused.find((item) => item.text === 'replica-priority 50')).toBeDefined();
+    // replica-priority is Sentinel's promotion order: the design keeps it.
+    expect(replica).toMatchObject({ replicaPriority: 50 });
+    expect(unused.find((item) => item.text === 'replica-priority 50')).toBeUndefined();
     // Run-time lines are named as such; secrets are never shown.
     expect(unused.find((item) => item.text.startsWith('sentinel known-replica'))?.reason).toMatch(/run time/);
     expect(unused.find((item) => item.text.startsWith('notify_master'))?.line).toBe(18);

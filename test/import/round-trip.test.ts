@@ -145,6 +145,20 @@ describe('import of a generated bundle', () => {
     ]);
     const primary = design.services.find((service) => service.kind === 'redis' && service.primary === true);
     expect(primary?.id).toBe('redis-1');
+    // Sentinel's write safety and promotion order come back from every member's redis.conf.
+    const group = (design.groups ?? [])[0]!;
+    const originalGroup = (original.groups ?? []).find((candidate) => candidate.id === 'redis-ha')!;
+    expect(group.kind === 'redis-sentinel' && group.minReplicasToWrite).toBe(
+      originalGroup.kind === 'redis-sentinel' && originalGroup.minReplicasToWrite,
+    );
+    expect(group.kind === 'redis-sentinel' && group.minReplicasMaxLagSeconds).toBe(
+      originalGroup.kind === 'redis-sentinel' && originalGroup.minReplicasMaxLagSeconds,
+    );
+    const priorities = (d: Design) =>
+      d.services.flatMap((service) =>
+        service.kind === 'redis' ? [`${service.id} ${service.replicaPriority ?? 100}`] : [],
+      );
+    expect(priorities(design).sort()).toEqual(priorities(original).sort());
   });
 
   it('holds for random valid designs (property; FUZZ_SCALE scales the runs)', () => {
