@@ -258,7 +258,7 @@ describe.skipIf(!requireSshd())('the app’s push against real OpenSSH servers',
     const { service, connections } = labPushService<string>(lab);
     const broken = readFileSync(join(ROOT, 'examples', 'teramind-ha-broken.topo.json'), 'utf8');
     await expect(service.push('window', { designText: broken })).rejects.toThrow(
-      /^the design has 2 error findings, and a design with errors is never pushed \(topoforge generate refuses it too\): quorum\.even: /u,
+      /^the design has 1 error finding, and a design with errors is never pushed \(topoforge generate refuses it too\): quorum\.even: /u,
     );
     await expect(service.plan('window', { designText: '{"format": 1' })).rejects.toThrow(
       /^the design does not load: /u,
