@@ -283,24 +283,32 @@ function hostDirectory(directory: string, hostId: string): string {
 /** Where inside a host the lab keeps its sshd files (in the host's copy-on-write `/etc`). */
 const LAB_ETC = '/etc/topoforge-lab';
 
+/**
+ * The sshd settings of a lab host, after its port, address and key files: keys only, root by key,
+ * no PAM or DNS, room for push's parallel sessions. The test lab (test/lab/sshd.ts) uses them too.
+ */
+export const LAB_SSHD_SETTINGS: readonly string[] = [
+  'PidFile none',
+  'PermitRootLogin prohibit-password',
+  'PubkeyAuthentication yes',
+  'PasswordAuthentication no',
+  'KbdInteractiveAuthentication no',
+  'StrictModes no',
+  'UsePAM no',
+  'PrintMotd no',
+  'UseDNS no',
+  'MaxStartups 200',
+  'MaxSessions 50',
+  'LogLevel ERROR',
+  'Subsystem sftp /usr/lib/openssh/sftp-server',
+];
+
 function sshdConfig(port: number): string {
   return [
     `Port ${port}`,
     `HostKey ${LAB_ETC}/ssh_host_ed25519_key`,
-    'PidFile none',
     `AuthorizedKeysFile ${LAB_ETC}/authorized_keys`,
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'StrictModes no',
-    'UsePAM no',
-    'PrintMotd no',
-    'UseDNS no',
-    'MaxStartups 200',
-    'MaxSessions 50',
-    'LogLevel ERROR',
-    'Subsystem sftp /usr/lib/openssh/sftp-server',
+    ...LAB_SSHD_SETTINGS,
     '',
   ].join('\n');
 }

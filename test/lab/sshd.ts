@@ -24,6 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { LAB_SSHD_SETTINGS } from '../../deploy/lab/index';
 import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 import { prepareIsolated } from './namespace';
 import type { LabFiles } from './namespace';
@@ -168,20 +169,8 @@ function sshdConfig(directory: string, address: string, port: number, authorized
     `Port ${port}`,
     `ListenAddress ${address}`,
     `HostKey ${join(directory, 'ssh_host_ed25519_key')}`,
-    'PidFile none',
     `AuthorizedKeysFile ${authorizedKeys}`,
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'StrictModes no',
-    'UsePAM no',
-    'PrintMotd no',
-    'UseDNS no',
-    'MaxStartups 200',
-    'MaxSessions 50',
-    'LogLevel ERROR',
-    `Subsystem sftp ${SFTP_SERVER}`,
+    ...LAB_SSHD_SETTINGS,
     '',
   ].join('\n');
 }
