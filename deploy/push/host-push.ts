@@ -444,6 +444,19 @@ function stagingPrefixOf(lock: LockPaths): string {
 }
 
 /**
+ * Ends the lock keeper's input, so that it releases the lock (if it took it) and ends, waiting for
+ * that at most {@link CLEANUP_LIMIT_MS}; then closes its channel.
+ */
+async function endKeeper(keeper: RunningCommand): Promise<void> {
+  let wait: NodeJS.Timeout | undefined;
+  await Promise.race([
+    keeper.finish().catch(() => undefined),
+    new Promise<void>((resolve) => (wait = setTimeout(resolve, CLEANUP_LIMIT_MS))),
+  ]).finally(() => clearTimeout(wait));
+  keeper.close();
+}
+
+/**
  * Takes the host's push lock before the plan (docs/push.md and issue 9): a second push is
  * refused at once, naming the holder; a stale lock (its holder gone) is taken over only with
  * `breakLock`. Once held, it removes the temporary files a cut-off push left. In a dry run it
@@ -495,9 +508,9 @@ async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock |
       }),
     ]);
   } catch (error) {
-    // Ending its input releases a lock taken meanwhile; closing the channel does too, later.
-    void keeper.finish().catch(() => undefined);
-    keeper.close();
+    // Ending its input releases a lock taken meanwhile. Wait for that: closing the channel at once
+    // would let the connection end first and leave a stale lock that the next push must break.
+    await endKeeper(keeper);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -522,15 +535,7 @@ async function lock(run: HostRun, connection: SshConnection): Promise<HeldLock |
       listen: (onLine) => {
         listener = onLine;
       },
-      release: async () => {
-        const released = keeper.finish();
-        let wait: NodeJS.Timeout | undefined;
-        await Promise.race([
-          released,
-          new Promise<void>((resolve) => (wait = setTimeout(resolve, CLEANUP_LIMIT_MS))),
-        ]).finally(() => clearTimeout(wait));
-        keeper.close();
-      },
+      release: () => endKeeper(keeper),
     };
   }
   keeper.close();
