@@ -742,7 +742,7 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
     return { file, destination, state: remote, report: fileReport };
   });
   report.files = planned.map((entry) => entry.report);
-  report.warnings.push(...secretOwnerWarnings(planned));
+  report.warnings.push(...ownerWarnings(planned));
   const changed = planned.filter(
     (entry) => entry.report.action === 'create' || entry.report.action === 'update',
   );
@@ -775,17 +775,18 @@ async function plan(run: HostRun, connection: SshConnection): Promise<HostPlan> 
 }
 
 /**
- * A secret file push created while its owner did not exist is root's (docs/push.md): once the
- * service's package is installed, its user must be given it, which push (create-only) never does.
+ * A file push created while its owner did not exist is root's (docs/push.md): once the service's
+ * package is installed, its user must be given it. A replaced file is, by the next push; a
+ * create-only one (a secret, Sentinel's own config) never is, so the person is told.
  */
-function secretOwnerWarnings(planned: PlannedFile[]): string[] {
+function ownerWarnings(planned: PlannedFile[]): string[] {
   return planned.flatMap(({ file, state, report, destination }) => {
-    if (!file.secret || report.action !== 'kept' || state.kind !== 'file' || file.owner === undefined)
-      return [];
+    if (report.action !== 'kept' || state.kind !== 'file' || file.owner === undefined) return [];
     if (`${state.user}:${state.group}` === file.owner) return [];
     return [
-      `the secret file ${file.path} belongs to ${state.user}:${state.group}, not ${file.owner} (push makes it root's while ` +
-        `its user does not exist): once the user exists, run chown ${file.owner} ${destination} on the host`,
+      `the ${file.secret ? 'secret ' : ''}file ${file.path} belongs to ${state.user}:${state.group}, not ${file.owner} ` +
+        `(push makes it root's while its user does not exist): once the user exists, run chown ${file.owner} ` +
+        `${destination} on the host`,
     ];
   });
 }
@@ -1081,7 +1082,8 @@ async function commit(
     ...(uploaded.staging ? { staged: `${uploaded.staging}/${index}` } : {}),
     mode: octal(entry.file.mode),
     ...(entry.file.owner ? { owner: entry.file.owner } : {}),
-    ...(entry.file.secret ? { rootUntilOwnerExists: true } : {}),
+    // Its package not installed yet, a file's owner may not exist: root keeps it until it does.
+    ...(entry.file.owner ? { rootUntilOwnerExists: true } : {}),
     ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!, run) } : {}),
     createOnly: entry.file.policy === 'create-only',
   }));

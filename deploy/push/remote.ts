@@ -526,8 +526,8 @@ export interface CommitFile {
   mode: string;
   owner?: string;
   /**
-   * A secret file (docs/push.md): when `owner` does not exist on the host yet (its package is not
-   * installed), root owns it with mode 0600 instead of the push failing.
+   * When `owner` does not exist on the host yet (its package is not installed), root owns the file
+   * with mode 0600 instead of the push failing (docs/push.md).
    */
   rootUntilOwnerExists?: boolean;
   /** The check command, ready to run on the temporary file. */

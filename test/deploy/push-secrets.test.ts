@@ -354,6 +354,32 @@ describe.skipIf(!requireSshd())('push and the secrets of a bundle', () => {
     );
   }, 60_000);
 
+  it("a config whose service's user does not exist yet is root's, 0600, instead of failing the host", async () => {
+    const setup = await setUp();
+    // As if redis-server were not installed on the host: the user of its config does not exist.
+    const path = join(setup.bundle, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    const entry = manifest.files.find(
+      (file) => file.host === 'node-3' && file.path === '/etc/redis/redis.conf',
+    )!;
+    entry.owner = 'topoforge-nobody:topoforge-nobody';
+    writeFileSync(path, JSON.stringify(manifest));
+    const options = {
+      bundle: await loadVouched(setup.bundle),
+      hosts: ['node-3'],
+      authentication: { identityFile: lab.identityFile },
+      hostKeys: { knownHosts: { read: [knownHosts], write: knownHosts } },
+      secretStore: setup.store,
+    };
+    const first = await pushBundle(options);
+    if (!first.ok) throw new Error(first.problem.message);
+    expect(first.report.hosts[0]!.status, JSON.stringify(first.report.hosts[0]!.failure)).toBe('changed');
+    const onHost = statSync(join(hostOf('node-3').root, entry.path));
+    expect([onHost.uid, onHost.gid, onHost.mode & 0o7777]).toEqual([0, 0, 0o600]);
+    // Sentinel's own config, create-only, still belongs to redis.
+    expect(statSync(join(hostOf('node-3').root, 'etc/redis/sentinel.conf')).uid).toBe(redisUid());
+  }, 60_000);
+
   it('the app\'s plan shows each secret file as "secret, not shown", and its push uploads them from the app\'s store', async () => {
     const folder = await temporaryFolder('topoforge-app-secrets-');
     const store = new SecretStore({ directory: join(folder, 'store') });
