@@ -15,6 +15,12 @@ export const RoutingContext = createContext<RoutingScene | undefined>(undefined)
 
 /** Below this zoom a route's detail cannot be seen: edges are drawn straight, which costs nothing. */
 const DETAIL_ZOOM = 0.3;
+/**
+ * Below this zoom a label's text is a few pixels tall and cannot be read: it is not drawn. Each
+ * drawn label is measured (getBBox) for its background, which at 6,000 edges held the opening of
+ * a large design for seconds.
+ */
+export const LABEL_ZOOM = 0.5;
 
 function RoutedEdgeView({
   id,
@@ -32,6 +38,7 @@ function RoutedEdgeView({
 }: EdgeProps<CanvasEdge>) {
   const scene = useContext(RoutingContext);
   const detailed = useStore((s) => s.transform[2] >= DETAIL_ZOOM);
+  const legible = useStore((s) => s.transform[2] >= LABEL_ZOOM);
   const lane = data?.role === 'link' ? data.lane : 0;
   const last = useRef<{ scene: RoutingScene; route: Route } | undefined>(undefined);
   const route = useMemo(() => {
@@ -63,7 +70,7 @@ function RoutedEdgeView({
       markerEnd={markerEnd}
       style={style}
       interactionWidth={interactionWidth ?? 12}
-      label={label}
+      label={legible ? label : undefined}
       labelX={route.label.x}
       labelY={route.label.y}
       labelShowBg

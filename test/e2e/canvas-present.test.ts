@@ -152,6 +152,23 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
         expect(labels).toHaveLength(4);
         for (const [i, a] of labels.entries())
           for (const b of labels.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+        // Zoomed out until a label would be a few pixels tall, no label is drawn (nor measured).
+        await app.page.evaluate(() => {
+          const handle = (
+            window as unknown as { topoforge: { services: { canvas?: { setViewport(v: object): void } } } }
+          ).topoforge;
+          handle.services.canvas?.setViewport({ x: 40, y: 40, zoom: 0.4 });
+        });
+        await expect.poll(() => app.page.locator('.react-flow__edge-text').count()).toBe(0);
+        await app.page.evaluate(() => {
+          const handle = (
+            window as unknown as { topoforge: { services: { canvas?: { setViewport(v: object): void } } } }
+          ).topoforge;
+          handle.services.canvas?.setViewport({ x: 40, y: 40, zoom: 1 });
+        });
+        await expect
+          .poll(() => app.page.locator('.react-flow__edge-text', { hasText: ':22' }).count())
+          .toBe(4);
         // A label cut by the card's width is whole on hover.
         const lbA = await state<{ label: string }[]>(app.page, 'design.services');
         const label = lbA.find((s) => (s as unknown as { id: string }).id === 'lb-a')!.label;
