@@ -52,17 +52,17 @@ export function crossesCut(
   return a !== undefined && b !== undefined && a !== b;
 }
 
-/** The mechanism that sets a recovery, in words: "Sentinel failover", "keepalived moves the VIP". */
+/** The mechanism that sets a recovery, after "by": "Sentinel failover", "keepalived moving the VIP". */
 export const MECHANISM_WORDS: Readonly<Record<RecoveryMechanism, string>> = {
-  keepalived: 'keepalived moves the VIP',
+  keepalived: 'keepalived moving the VIP',
   haproxy: 'HAProxy health checks',
-  nginx: 'nginx marks the upstream failed',
+  nginx: 'nginx marking the upstream failed',
   'external-lb': "the external load balancer's health check",
   sentinel: 'Sentinel failover',
   mongodb: 'MongoDB election',
   quorum: "the quorum group's failover",
-  manual: 'a person starts the cold standby',
-  none: 'nothing on its path failed',
+  manual: 'a person starting the cold standby',
+  none: 'nothing: nothing on its path failed',
 };
 
 /** "≈ 7 s", "≈ 0.5 s", "≈ 30 min", "time not known": the figure on an entrypoint's badge. */

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDesign } from '../../core/load';
 import type { Design } from '../../core/model';
 import { crossesCut, cutPicture, recoveryFigure, recoverySentence } from '../../renderer/canvas/cut';
+import { splitBrainWords } from '../../renderer/panels/SplitBrain';
 import { createAppStore } from '../../renderer/state/store';
 import { Analyzer } from '../../renderer/workers/analyze';
 import { runCli } from '../cli/run-cli';
@@ -143,7 +144,9 @@ describe('cutting the design in two in what-if', () => {
     const portal = analysis.entrypoints.find((e) => e.id === 'portal')!;
     expect(portal.recovery).toMatchObject({ seconds: 1800, by: 'manual' });
     expect(recoveryFigure(portal.recovery!)).toBe('≈ 30 min');
-    expect(recoverySentence(portal.recovery!)).toMatch(/by a person starts the cold standby/);
+    expect(recoverySentence(portal.recovery!)).toMatch(
+      /by a person starting the cold standby: a person starts the cold standby rep-b/,
+    );
   });
 
   it('ignores sites and hosts an edit removed, and a cut that names no host', () => {
@@ -186,5 +189,20 @@ describe('cutting the design in two in what-if', () => {
     store.getState().cutOff(['ef-a']);
     store.getState().setWhatIf(false);
     expect(store.getState().cut).toEqual([]);
+  });
+
+  it('explains split brain once: what happened, what is at risk, and the setting that prevents it', () => {
+    const words = splitBrainWords(load(THREE_SITES), 'cache');
+    expect(words.title).toBe('Split brain in Redis with Sentinel');
+    expect(words.happened).toMatch(/m1 keeps accepting writes on its side/);
+    expect(words.atRisk).toMatch(/discards what it accepted during the cut/);
+    expect(words.prevents).toMatch(/^minReplicasToWrite \(Redis min-replicas-to-write/);
+    expect(words.prevents).toMatch(/It is not set \(0\) now/);
+    expect(words.prevents).toMatch(/fewer than that many of its 2 replicas are up/);
+    expect(words.prevents).toMatch(/write concern "majority"/);
+    // Teramind sets minReplicasToWrite 1: the words say what it is and why it is not enough.
+    expect(splitBrainWords(example('teramind-ha.topo.json'), 'redis-ha').prevents).toMatch(
+      /It is 1 now, which the primary's side still meets/,
+    );
   });
 });
