@@ -201,4 +201,30 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
     },
     TIMEOUT,
   );
+
+  it(
+    'keeps the cut, the split-brain mark and its explanation clean for axe-core in the dark theme',
+    async () => {
+      const app = await Designer.open(lab, 'what-if-cut-dark', { theme: 'dark' });
+      try {
+        await openDesign(app, 'sentinel-three-sites.topo.json', readFileSync(FIXTURE, 'utf8'));
+        await app.page.getByTestId('what-if-button').click();
+        await app.page.getByTestId('whatif-cut-site').selectOption('dc-1');
+        await app.page.getByTestId('split-brain-cache').waitFor();
+        await app.page.getByTestId('tab-findings').click();
+        await app.page.getByTestId('split-brain-now').waitFor();
+        const result = await new AxeBuilder({ page: app.page })
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+          .analyze();
+        expect(
+          result.violations.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+        ).toEqual([]);
+        await app.shot('dark-cut');
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    },
+    TIMEOUT,
+  );
 });
