@@ -203,14 +203,32 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
   );
 
   it(
-    'keeps the cut, the split-brain mark and its explanation clean for axe-core in the dark theme',
+    'cuts a site off by keyboard alone, and keeps the cut and split brain clean for axe-core in the dark theme',
     async () => {
       const app = await Designer.open(lab, 'what-if-cut-dark', { theme: 'dark' });
       try {
         await openDesign(app, 'sentinel-three-sites.topo.json', readFileSync(FIXTURE, 'utf8'));
         await app.page.getByTestId('what-if-button').click();
-        await app.page.getByTestId('whatif-cut-site').selectOption('dc-1');
+        // By keyboard alone: focus the site, Shift+Enter selects it (Enter would fail it), Shift+F10
+        // opens its menu, whose first entry cuts it off.
+        await app.page.locator('.react-flow__node[data-id="dc-1"]').focus();
+        await app.page.keyboard.press('Shift+Enter');
+        await app.page.keyboard.press('Shift+F10');
+        const entry = app.page.locator('[data-command="what-if.cut-off"]');
+        await entry.waitFor();
+        expect(await entry.textContent()).toContain('Cut site Site 1 off from the network');
+        expect(await entry.evaluate((e) => e === document.activeElement)).toBe(true);
+        await app.page.keyboard.press('Enter');
         await app.page.getByTestId('split-brain-cache').waitFor();
+        expect(await app.page.getByTestId('whatif-cut-site').inputValue()).toBe('dc-1');
+        expect((await app.snapshot()).design.hosts).toHaveLength(3);
+        const failed = await app.page.evaluate(
+          () =>
+            (
+              window as unknown as { topoforge: { store: { getState(): { failed: string[] } } } }
+            ).topoforge.store.getState().failed,
+        );
+        expect(failed).toEqual([]);
         await app.page.getByTestId('tab-findings').click();
         await app.page.getByTestId('split-brain-now').waitFor();
         const result = await new AxeBuilder({ page: app.page })
