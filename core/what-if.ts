@@ -7,7 +7,7 @@
  * design's look-up tables; it decides nothing about states, it only follows them down to what
  * failed.
  */
-import type { Evaluation, ItemAvailability } from './availability';
+import type { Evaluation, ItemAvailability, PartitionEvaluation } from './availability';
 import type { DesignIndex } from './design-index';
 import { descriptorOf, isVoter, isVotingGroup } from './groups';
 import { sentinelsForFailoverOf } from './groups/redis-sentinel';
@@ -81,13 +81,53 @@ export function stateWords(state: OutcomeState): string {
 export function describeOutcomes(index: DesignIndex, evaluation: Evaluation): WhatIfOutcomes {
   const teller = new Teller(index, evaluation);
   const entrypoints = evaluation.entrypoints().map((item) => teller.entrypoint(item));
+  return { entrypoints, byCause: groupByCause(teller, entrypoints) };
+}
+
+/**
+ * Tells what a network partition (and the failures under it) does to every entrypoint: each
+ * entrypoint is told from the side that serves it best, as its clients reach every side, and what
+ * lies beyond the cut from that side is "cut off", never "failed". Entrypoints held below `up` by
+ * the cut alone are grouped under the title "The network is cut".
+ */
+export function describePartitionOutcomes(
+  index: DesignIndex,
+  partition: PartitionEvaluation,
+): WhatIfOutcomes {
+  const allHosts = index.design.hosts.map((host) => host.id as string);
+  const tellers = partition.sides.map((side) => {
+    const inside = new Set(side.hosts);
+    return new Teller(index, side.evaluation, new Set(allHosts.filter((host) => !inside.has(host))));
+  });
+  const best = partition.entrypoints();
+  const entrypoints = best.map((item) => {
+    const state = outcomeStateOf(item);
+    const at = partition.sides.findIndex((side) => {
+      const here = side.evaluation.stateOf(item.id);
+      return here !== undefined && outcomeStateOf(here) === state;
+    });
+    const teller = tellers[Math.max(at, 0)]!;
+    return teller.entrypoint(partition.sides[Math.max(at, 0)]!.evaluation.stateOf(item.id) ?? item);
+  });
+  const cut = partition.sides.some((side) => side.ids.length > 0);
+  return { entrypoints, byCause: groupByCause(tellers[0]!, entrypoints, cut) };
+}
+
+/** The entrypoints that are not fully up, grouped by the failures they trace back to, worst first. */
+function groupByCause(
+  teller: Teller,
+  entrypoints: readonly EntrypointOutcome[],
+  cut = false,
+): CauseOutcome[] {
   const groups = new Map<string, CauseOutcome>();
   for (const outcome of entrypoints) {
     if (outcome.state === 'up') continue;
     const key = outcome.causes.join('\u0000');
     let group = groups.get(key);
     if (!group) {
-      group = { causes: outcome.causes, title: teller.causeTitle(outcome.causes), entrypoints: [] };
+      const title =
+        cut && outcome.causes.length === 0 ? 'The network is cut' : teller.causeTitle(outcome.causes);
+      group = { causes: outcome.causes, title, entrypoints: [] };
       groups.set(key, group);
     }
     group.entrypoints.push(outcome);
@@ -101,7 +141,7 @@ export function describeOutcomes(index: DesignIndex, evaluation: Evaluation): Wh
       STATE_RANK[a.entrypoints[0]!.state] - STATE_RANK[b.entrypoints[0]!.state] ||
       b.entrypoints.length - a.entrypoints.length,
   );
-  return { entrypoints, byCause };
+  return byCause;
 }
 
 /** A root of a chain: an item whose state needs no further reason. */
@@ -114,8 +154,10 @@ interface Root {
 
 /** Causes as they read after one name, and after several ("both failed", "are cold standbys"). */
 const COLD_STANDBY = 'is a cold standby that a person must start';
+const CUT_OFF = 'is on the other side of the cut';
 const PLURALS: Readonly<Record<string, string>> = {
   [COLD_STANDBY]: 'are cold standbys that a person must start',
+  [CUT_OFF]: 'are on the other side of the cut',
 };
 
 class Teller {
@@ -126,6 +168,8 @@ class Teller {
   constructor(
     private readonly index: DesignIndex,
     private readonly evaluation: Evaluation,
+    /** Hosts beyond a network cut from the side this evaluation sees: up, but out of reach. */
+    private readonly cutOff: ReadonlySet<string> = new Set(),
   ) {
     this.failed = new Set(evaluation.failed);
     this.declared = new Map((index.design.entrypoints ?? []).map((e) => [e.id as string, e]));
@@ -204,6 +248,7 @@ class Teller {
     const site = this.index.hosts.get(service.host)?.site;
     if (site !== undefined && this.failed.has(site))
       return { name, cause: `failed with site ${this.nameOf(site)}`, failure: site };
+    if (this.cutOff.has(service.host)) return { name, cause: CUT_OFF };
     return undefined;
   }
 
@@ -274,7 +319,7 @@ class Teller {
         found.push({
           name: step.kind === 'group' ? step.name : step.id,
           cause: step.cause,
-          ...(direct && step.state === 'down' ? { failure: direct.failure } : {}),
+          ...(direct?.failure !== undefined && step.state === 'down' ? { failure: direct.failure } : {}),
         });
       }
       for (const need of step.needs) walk(need);

@@ -67,6 +67,7 @@ export function connectAnalysis(
       revision: state.revision,
       ...(withDesign ? { design: state.design } : {}),
       failed: state.failed,
+      partition: state.cut.length > 0 ? [state.cut] : [],
       detail: needsDetail(state),
     });
     keep(timings.postMs, performance.now() - started);
@@ -76,6 +77,7 @@ export function connectAnalysis(
     if (
       state.design === previous.design &&
       state.failed === previous.failed &&
+      state.cut === previous.cut &&
       needsDetail(state) === needsDetail(previous)
     ) {
       return;

@@ -439,6 +439,44 @@ registry.register({
   checked: (app) => state(app).whatIf,
   run: (app) => state(app).setWhatIf(!state(app).whatIf),
 });
+/** The selected sites and hosts: what "Cut these off" cuts. */
+function cuttable(app: AppServices): string[] {
+  const { design } = state(app);
+  const places = new Set([...(design.sites ?? []), ...design.hosts].map((item) => item.id as string));
+  return selectedItems(app).filter((id) => places.has(id));
+}
+
+registry.register({
+  id: 'what-if.cut-off',
+  label: (app) => {
+    const ids = cuttable(app);
+    if (ids.length !== 1) return 'Cut these off from the network';
+    const site = (state(app).design.sites ?? []).find((s) => s.id === ids[0]);
+    return site
+      ? `Cut site ${site.label ?? site.id} off from the network`
+      : `Cut host ${ids[0]} off from the network`;
+  },
+  description: 'What-if: cut the selected sites and hosts off from the rest of the network',
+  menus: [
+    { menu: 'view', group: '2-modes', order: 2 },
+    { menu: 'canvas', group: '0-what-if', order: 1, targets: ['node'] },
+  ],
+  when: (app) => cuttable(app).length > 0,
+  run: (app) => state(app).cutOff(cuttable(app)),
+  testId: 'whatif-cut-selection',
+});
+registry.register({
+  id: 'what-if.heal-cut',
+  label: 'Heal the network cut',
+  description: 'What-if: join the cut-off side to the rest again',
+  menus: [
+    { menu: 'view', group: '2-modes', order: 3 },
+    { menu: 'canvas', group: '0-what-if', order: 2, targets: ['node', 'pane'] },
+  ],
+  when: (app) => state(app).cut.length > 0,
+  run: (app) => state(app).cutOff([]),
+  testId: 'whatif-cut-heal-command',
+});
 registry.register({
   id: 'view.snap-to-grid',
   label: 'Snap to grid',

@@ -31,6 +31,7 @@ import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
 import { useBoxSelect } from './box-select';
 import { ContextMenu } from './context-menu';
+import { crossesCut, cutPicture } from './cut';
 import { DropHint, trackDrop } from './drop-target';
 import { edgeTypes, RoutingContext } from './edges';
 import { diagramDataUrl } from './export';
@@ -78,10 +79,28 @@ export function Canvas() {
     () => projection.current.nodes(design, geometry, selected),
     [design, geometry, selected],
   );
-  const edges = useMemo(
+  const derivedEdges = useMemo(
     () => projection.current.edges(design, selected, linkIds, geometry.collapse),
     [design, selected, linkIds, geometry],
   );
+  // In what-if, a link between services on the two sides of the cut is drawn severed.
+  const sides = useAppStore((s) => (s.whatIf && s.analysis?.detail ? s.analysis.sides : undefined));
+  const edges = useMemo(() => {
+    const picture = sides ? cutPicture(design, sides) : undefined;
+    if (!picture) return derivedEdges;
+    const hostOf = new Map(
+      design.services.flatMap((s) => (s.host === undefined ? [] : [[s.id, s.host] as const])),
+    );
+    return derivedEdges.map((edge) => {
+      if (edge.data?.role !== 'link' || !crossesCut(picture, hostOf, edge.source, edge.target)) return edge;
+      return {
+        ...edge,
+        className: `${edge.className ?? ''} severed`.trim(),
+        label: `✂ cut${typeof edge.label === 'string' && edge.label ? ` · ${edge.label}` : ''}`,
+        ariaLabel: `${edge.ariaLabel ?? 'link'}, severed by the network cut`,
+      };
+    });
+  }, [derivedEdges, sides, design]);
   const nodes = useMemo(() => {
     if (overlay.size === 0) return derivedNodes;
     return derivedNodes.map((node) => {
@@ -186,8 +205,10 @@ export function Canvas() {
   const gestures = useGestures(services, toFlow);
 
   const onNodeClick = useCallback(
-    (_event: MouseEvent, node: CanvasNode) => {
+    (event: MouseEvent, node: CanvasNode) => {
       const state = services.store.getState();
+      // Shift-, Ctrl- or Cmd-click only selects, so that hosts can be picked to cut off.
+      if (event.shiftKey || event.ctrlKey || event.metaKey) return;
       if (state.whatIf && node.type !== undefined && FAILABLE.has(node.type)) state.toggleFailure(node.id);
     },
     [services],

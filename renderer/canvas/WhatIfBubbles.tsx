@@ -10,7 +10,9 @@ import { useInternalNode, useStore, useStoreApi } from '@xyflow/react';
 import type { InternalNode } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
+import type { Recovery } from '../../core/recovery/mechanisms';
 import type { DisplayState } from '../workers/analysis-protocol';
+import { recoveryFigure, MECHANISM_WORDS } from './cut';
 
 const GAP = 10;
 const MARGIN = 8;
@@ -94,10 +96,12 @@ interface BubbleProps {
   id: string;
   state: DisplayState;
   text: string;
+  /** How long its clients wait and which mechanism sets it; null when it is down. */
+  recovery: Recovery | null;
   compact: boolean;
 }
 
-const Bubble = memo(function Bubble({ id, state, text, compact }: BubbleProps) {
+const Bubble = memo(function Bubble({ id, state, text, recovery, compact }: BubbleProps) {
   const node = useInternalNode(id);
   const view = useStore(
     useShallow((s) => ({
@@ -151,6 +155,12 @@ const Bubble = memo(function Bubble({ id, state, text, compact }: BubbleProps) {
       role="status"
     >
       {text}
+      {recovery && recovery.by !== 'none' ? (
+        <span className="what-if-bubble-recovery" data-testid={`whatif-recovery-why-bubble-${id}`}>
+          Recovers in {recovery.seconds === null ? 'a time not known' : recoveryFigure(recovery)} by{' '}
+          {MECHANISM_WORDS[recovery.by]}.
+        </span>
+      ) : null}
     </div>
   );
 });
@@ -171,6 +181,7 @@ export function WhatIfBubbles() {
           id={entry.id}
           state={entry.state}
           text={entry.headline}
+          recovery={entry.recovery}
           compact={entrypoints.length > COMPACT_ABOVE}
         />
       ))}

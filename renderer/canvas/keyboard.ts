@@ -47,7 +47,14 @@ export function useCanvasKeyboard(services: AppServices, root: RefObject<HTMLEle
         const id = node.dataset.id!;
         const state = services.store.getState();
         const type = [...node.classList].find((c) => c.startsWith('react-flow__node-'))?.slice(17);
-        if (state.whatIf && (event.key === 'Enter' || event.key === ' ') && type && FAILABLE.has(type)) {
+        // Shift+Enter selects instead (React Flow's own key), as Shift-click does: to pick hosts to cut off.
+        if (
+          state.whatIf &&
+          !event.shiftKey &&
+          (event.key === 'Enter' || event.key === ' ') &&
+          type &&
+          FAILABLE.has(type)
+        ) {
           state.toggleFailure(id);
           return handled();
         }

@@ -5,6 +5,7 @@
  */
 import { memo } from 'react';
 import { Handle, Position } from '@xyflow/react';
+import { Scissors, Split, Timer } from 'lucide-react';
 import type { NodeProps, NodeTypes } from '@xyflow/react';
 import { mainPortOf } from '../../core/model';
 import type { Severity } from '../../core/rules';
@@ -21,6 +22,7 @@ import type {
 import { HANDLES } from './derive';
 import { useIsDropTarget } from './drop-target';
 import { PoolToggle } from './pool-toggle';
+import { recoveryFigure, recoverySentence } from './cut';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE_KIND_INFO } from './kinds';
 
 /** The worst finding on an item: severity and count, or nothing. */
@@ -37,6 +39,35 @@ function useWhatIfState(id: string): DisplayState | 'failed' | undefined {
     if (s.failed.includes(id)) return 'failed';
     return s.analysis?.states[id];
   });
+}
+
+/**
+ * In what-if mode, whether a host or site lies on the cut-off side of the network cut: a host
+ * named by the cut or in a cut-off site, a site named by it or whose hosts all are.
+ */
+function useCutOff(id: string, kind: 'host' | 'site'): boolean {
+  return useAppStore((s) => {
+    if (!s.whatIf || !s.analysis?.detail) return false;
+    const named = s.analysis.sides.filter((side) => side.ids.length > 0);
+    if (kind === 'host') return named.some((side) => side.hosts.includes(id));
+    const hosts = s.design.hosts.filter((host) => host.site === id);
+    return named.some(
+      (side) => side.ids.includes(id) || (hosts.length > 0 && hosts.every((h) => side.hosts.includes(h.id))),
+    );
+  });
+}
+
+/** The "cut off" mark of a host or site beyond the what-if cut: scissors and words, not colour alone. */
+function CutTag({ id }: { id: string }) {
+  return (
+    <span
+      className="cut-tag"
+      data-testid={`whatif-cut-${id}`}
+      title="Cut off from the rest of the network: its hosts run, but cannot reach the other side"
+    >
+      <Scissors size={11} aria-hidden="true" /> cut off
+    </span>
+  );
 }
 
 const STATE_TEXT: Record<DisplayState | 'failed', string> = {
@@ -120,9 +151,10 @@ function HostNodeView({ id, data, selected }: NodeProps<HostNodeType>) {
   const badge = useBadge(id);
   const state = useWhatIfState(id);
   const target = useIsDropTarget(id);
+  const cutOff = useCutOff(id, 'host');
   return (
     <div
-      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}`}
+      className={`node container-node host-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}${cutOff ? ' cut-off' : ''}`}
       data-testid={`node-${id}`}
     >
       <div className="container-header" title={`${host.label ?? id} · ${host.address}`}>
@@ -130,6 +162,7 @@ function HostNodeView({ id, data, selected }: NodeProps<HostNodeType>) {
         <span className="container-title">{host.label ?? id}</span>
         <span className="container-address">{host.address}</span>
         {badge ? <FindingBadge badge={badge} /> : null}
+        {cutOff ? <CutTag id={id} /> : null}
         {state ? <StateTag state={state} /> : null}
       </div>
     </div>
@@ -141,9 +174,10 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
   const badge = useBadge(id);
   const state = useWhatIfState(id);
   const target = useIsDropTarget(id);
+  const cutOff = useCutOff(id, 'site');
   return (
     <div
-      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}`}
+      className={`node container-node site-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}${target ? ' drop-target' : ''}${cutOff ? ' cut-off' : ''}`}
       data-testid={`node-${id}`}
     >
       <div className="container-header" title={site.label ?? id}>
@@ -151,6 +185,7 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteNodeType>) {
         <span className="container-title">{site.label ?? id}</span>
         {site.label ? <span className="container-address">{id}</span> : null}
         {badge ? <FindingBadge badge={badge} /> : null}
+        {cutOff ? <CutTag id={id} /> : null}
         {state ? <StateTag state={state} /> : null}
       </div>
     </div>
@@ -163,9 +198,11 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
   const badge = useBadge(id);
   const state = useWhatIfState(id);
   const summary = useAppStore((s) => s.analysis?.groups[id]?.text);
+  // Up on two sides of the cut: its own mark, never the colour of `up` or of `down`.
+  const splitBrain = useAppStore((s) => s.whatIf && (s.analysis?.splitBrain.includes(id) ?? false));
   return (
     <div
-      className={`node group-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
+      className={`node group-node${selected ? ' is-selected' : ''}${state && !splitBrain ? ` state-${state}` : ''}${splitBrain ? ' split-brain' : ''}`}
       data-testid={`node-${id}`}
       title={group.label ?? id}
       style={mark ? { borderLeftColor: mark.color } : undefined}
@@ -192,7 +229,17 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
       </div>
       {group.kind === 'pool' ? <PoolToggle id={id} members={data.members} /> : null}
       {badge ? <FindingBadge badge={badge} /> : null}
-      {state ? <StateTag state={state} /> : null}
+      {splitBrain ? (
+        <span
+          className="split-brain-tag"
+          data-testid={`split-brain-${id}`}
+          title="Split brain: a primary accepts writes on each side of the cut; the writes on the losing side are lost when the network heals"
+        >
+          <Split size={11} aria-hidden="true" /> split brain
+        </span>
+      ) : state ? (
+        <StateTag state={state} />
+      ) : null}
       {data.members !== undefined ? (
         <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
       ) : null}
@@ -205,6 +252,7 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
   const info = ENTRYPOINT_VIA_INFO[entrypoint.via];
   const badge = useBadge(id);
   const state = useWhatIfState(id);
+  const recovery = useRecovery(id);
   return (
     <div
       className={`node entrypoint-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
@@ -224,10 +272,33 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
         </div>
       </div>
       {badge ? <FindingBadge badge={badge} /> : null}
+      {recovery ? (
+        <span
+          className={`recovery-badge by-${recovery.by}`}
+          data-testid={`whatif-recovery-${id}`}
+          data-seconds={recovery.seconds ?? ''}
+          data-by={recovery.by}
+          title={recoverySentence(recovery)}
+        >
+          <Timer size={11} aria-hidden="true" /> {recoveryFigure(recovery)}
+        </span>
+      ) : null}
       {state ? <StateTag state={state} /> : null}
       <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
     </div>
   );
+}
+
+/**
+ * In what-if mode, once something failed or is cut, an entrypoint's recovery (the figures of
+ * `simulate --json`); nothing while nothing failed, and nothing for a `down` entrypoint.
+ */
+function useRecovery(id: string) {
+  return useAppStore((s) => {
+    if (!s.whatIf || !s.analysis?.detail) return undefined;
+    if (s.analysis.failed.length === 0 && s.analysis.sides.length === 0) return undefined;
+    return s.analysis.entrypoints.find((e) => e.id === id)?.recovery ?? undefined;
+  });
 }
 
 /** The outline around members of a group that sit together; it takes no clicks. */

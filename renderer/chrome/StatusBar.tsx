@@ -14,6 +14,7 @@ export function StatusBar() {
       arranging: s.arranging,
       whatIf: s.whatIf,
       failed: s.failed.length,
+      cut: s.cut.length,
       selected: s.selection.length,
       notices: s.notices,
     })),
@@ -43,7 +44,11 @@ export function StatusBar() {
         {view.current ? `checked in ${Math.max(1, Math.round(view.durationMs ?? 0))} ms` : 'checking…'}
       </span>
       {view.arranging ? <span>Arranging…</span> : null}
-      {view.whatIf ? <span className="status-what-if">What-if: {view.failed} failed</span> : null}
+      {view.whatIf ? (
+        <span className="status-what-if">
+          What-if: {view.failed} failed{view.cut > 0 ? `, ${view.cut} cut off from the network` : ''}
+        </span>
+      ) : null}
       {view.selected > 0 ? <span>{view.selected} selected</span> : null}
       <div className="notices" aria-live="polite">
         {view.notices.map((notice) => (

@@ -29,6 +29,8 @@ export function TitleBar() {
       redoLabel: s.future[s.future.length - 1]?.label,
       theme: s.theme,
       whatIf: s.whatIf,
+      sites: s.design.sites,
+      cut: s.cut,
     })),
   );
   const [recent, setRecent] = useState<RecentDesign[]>([]);
@@ -123,6 +125,26 @@ export function TitleBar() {
         >
           <Zap size={15} /> What-if
         </button>
+        {view.whatIf && (view.sites ?? []).length > 1 ? (
+          // What-if's network cut, one site against the rest; hosts are cut from the canvas.
+          <select
+            className="what-if-cut-select"
+            data-testid="whatif-cut-site"
+            aria-label="Cut a site off from the network"
+            title="Cut a site off from the others: its hosts keep running but reach no other site"
+            value={
+              view.cut.length === 1 && (view.sites ?? []).some((s) => s.id === view.cut[0]) ? view.cut[0] : ''
+            }
+            onChange={(event) => state().cutOff(event.target.value ? [event.target.value] : [])}
+          >
+            <option value="">{view.cut.length > 0 ? 'Heal the cut' : 'Cut a site off…'}</option>
+            {(view.sites ?? []).map((site) => (
+              <option key={site.id} value={site.id}>
+                Cut off {site.label ?? site.id}
+              </option>
+            ))}
+          </select>
+        ) : null}
         <button
           type="button"
           className="push-button"

@@ -15,6 +15,7 @@ import { focusItems } from '../app/commands';
 import { addEntrypointTo } from '../app/sketch';
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
+import { SplitBrainExplanation } from './SplitBrain';
 
 const SEVERITIES: { severity: Severity; title: string }[] = [
   { severity: 'error', title: 'Errors' },
@@ -76,7 +77,17 @@ function FindingItem({ finding, nameOf }: { finding: Finding; nameOf: (id: strin
 /** Shown before "Show all" in one rule's group. */
 const ITEM_LIMIT = 25;
 
-function RuleGroupView({ group, nameOf }: { group: RuleGroup; nameOf: (id: string) => string }) {
+function RuleGroupView({
+  group,
+  nameOf,
+  explained,
+}: {
+  group: RuleGroup;
+  nameOf: (id: string) => string;
+  /** Groups whose split brain the panel already explains above (the what-if cut's). */
+  explained: readonly string[];
+}) {
+  const design = useAppStore((s) => s.design);
   const [all, setAll] = useState(false);
   const count = group.findings.length;
   const shown = all ? group.findings : group.findings.slice(0, ITEM_LIMIT);
@@ -96,6 +107,15 @@ function RuleGroupView({ group, nameOf }: { group: RuleGroup; nameOf: (id: strin
           </span>
           {summary ? <span className="rule-summary">{summary}</span> : null}
         </summary>
+        {group.rule === 'redis.split-brain' ? (
+          <SplitBrainExplanation
+            design={design}
+            groups={[...new Set(group.findings.map((f) => f.subjects[0]!))].filter(
+              (id) => !explained.includes(id),
+            )}
+            testId="split-brain-findings-explanation"
+          />
+        ) : null}
         <ul className="finding-list">
           {shown.map((finding) => (
             <FindingItem
@@ -118,8 +138,9 @@ function RuleGroupView({ group, nameOf }: { group: RuleGroup; nameOf: (id: strin
 /** The findings panel. */
 export function FindingsPanel() {
   const services = useServices();
-  const { findings, counts, error, implicit, design } = useAppStore(
+  const { findings, counts, error, implicit, design, splitBrain } = useAppStore(
     useShallow((s) => ({
+      splitBrain: s.whatIf && s.analysis?.detail ? s.analysis.splitBrain : undefined,
       findings: s.analysis?.findings,
       counts: s.analysis?.counts,
       error: s.analysis?.error,
@@ -207,12 +228,18 @@ export function FindingsPanel() {
           ) : null}
         </section>
       ) : null}
+      {splitBrain && splitBrain.length > 0 ? (
+        <section className="split-brain-now" aria-labelledby="split-brain-now-title">
+          <h3 id="split-brain-now-title">Split brain under the what-if cut</h3>
+          <SplitBrainExplanation design={design} groups={splitBrain} testId="split-brain-now" />
+        </section>
+      ) : null}
       {findings.length === 0 ? (
         <div className="panel-empty">No findings: every rule passes.</div>
       ) : (
         <ul className="rule-groups" aria-label="Findings by rule">
           {groups.map((group) => (
-            <RuleGroupView key={group.rule} group={group} nameOf={nameOf} />
+            <RuleGroupView key={group.rule} group={group} nameOf={nameOf} explained={splitBrain ?? []} />
           ))}
         </ul>
       )}

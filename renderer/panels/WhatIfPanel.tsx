@@ -9,8 +9,11 @@ import { useShallow } from 'zustand/react/shallow';
 import type { OutcomeStep } from '../../core/what-if';
 import { focusItems } from '../app/commands';
 import { useServices } from '../app/services';
+import { registry } from '../app/app-commands';
+import { MECHANISM_WORDS, recoveryFigure, recoverySentence } from '../canvas/cut';
 import { useAppStore } from '../state/store';
 import type { DisplayState, EntrypointStatus } from '../workers/analysis-protocol';
+import { SplitBrainExplanation } from './SplitBrain';
 
 const STATE_WORDS: Record<DisplayState | 'failed', string> = {
   up: 'up',
@@ -58,10 +61,16 @@ function EntrypointOutcomeItem({ entry }: { entry: EntrypointStatus }) {
       <details onToggle={(event: SyntheticEvent<HTMLDetailsElement>) => setOpen(event.currentTarget.open)}>
         <summary>
           <span className="outcome-name">{entry.label ?? entry.id}</span> <StateText state={entry.state} />
+          <RecoveryFigure entry={entry} />
           <span className="outcome-reason">{reason}</span>
         </summary>
         {open ? (
           <div className="outcome-detail">
+            {entry.recovery ? (
+              <p className="outcome-recovery" data-testid={`whatif-recovery-why-${entry.id}`}>
+                {recoverySentence(entry.recovery)}
+              </p>
+            ) : null}
             <Chain step={entry.chain} />
             <button type="button" className="small" onClick={() => focusItems(services, [entry.id])}>
               Show on the canvas
@@ -70,6 +79,20 @@ function EntrypointOutcomeItem({ entry }: { entry: EntrypointStatus }) {
         ) : null}
       </details>
     </li>
+  );
+}
+
+/** An entrypoint's recovery figure, "≈ 7 s · Sentinel failover"; nothing when it is down. */
+function RecoveryFigure({ entry }: { entry: EntrypointStatus }) {
+  if (!entry.recovery) return null;
+  return (
+    <span
+      className="outcome-recovery-figure"
+      data-testid={`whatif-recovery-figure-${entry.id}`}
+      title={recoverySentence(entry.recovery)}
+    >
+      {recoveryFigure(entry.recovery)} · {MECHANISM_WORDS[entry.recovery.by]}
+    </span>
   );
 }
 
@@ -87,8 +110,15 @@ function effectSummary(entries: readonly { state: DisplayState }[]): string {
 /** The what-if panel. */
 export function WhatIfPanel() {
   const services = useServices();
-  const { whatIf, failed, analysis, names } = useAppStore(
-    useShallow((s) => ({ whatIf: s.whatIf, failed: s.failed, analysis: s.analysis, names: s.design })),
+  const { whatIf, failed, cut, analysis, names, selection } = useAppStore(
+    useShallow((s) => ({
+      whatIf: s.whatIf,
+      failed: s.failed,
+      cut: s.cut,
+      analysis: s.analysis,
+      names: s.design,
+      selection: s.selection,
+    })),
   );
   const store = services.store.getState();
   const [showAll, setShowAll] = useState(false);
@@ -160,6 +190,58 @@ export function WhatIfPanel() {
           )}
         </section>
       ) : null}
+      {whatIf ? (
+        <section className="form-section" aria-labelledby="what-if-cut" data-testid="whatif-cut-panel">
+          <h3 id="what-if-cut">Network cut</h3>
+          {cut.length === 0 ? (
+            <>
+              <div className="hint">
+                Cut the network in two: pick a site in the toolbar&apos;s list, or select hosts or sites
+                (Shift-click, or drag a box) and cut them off here or from their menu (right-click, or
+                Shift+F10).
+              </div>
+              <button
+                type="button"
+                className="small"
+                data-testid="whatif-cut-apply"
+                disabled={!registry.isEnabled('what-if.cut-off', services)}
+                onClick={() => void registry.run('what-if.cut-off', services)}
+              >
+                Cut the selection off
+                {selection.length > 0 ? '' : ' (select hosts or sites first)'}
+              </button>
+            </>
+          ) : (
+            <div className="chips">
+              <span className="chip cut" data-testid="whatif-cut-chip">
+                Cut off: {cut.map(nameOf).join(', ')}
+                <button
+                  type="button"
+                  aria-label="Heal the network cut"
+                  data-testid="whatif-cut-heal"
+                  onClick={() => store.cutOff([])}
+                >
+                  ×
+                </button>
+              </span>
+              <span className="hint">
+                {(analysis?.sides ?? []).length > 0
+                  ? `Sides: ${(analysis?.sides ?? [])
+                      .map((side) => (side.ids.length > 0 ? side.ids.map(nameOf).join(', ') : 'the rest'))
+                      .join(' | ')}`
+                  : ''}
+              </span>
+            </div>
+          )}
+          {(analysis?.splitBrain ?? []).length > 0 ? (
+            <SplitBrainExplanation
+              design={names}
+              groups={analysis!.splitBrain}
+              testId="split-brain-what-if"
+            />
+          ) : null}
+        </section>
+      ) : null}
       {causes.length > 0 ? (
         <section className="form-section" aria-labelledby="what-if-outcomes" data-testid="what-if-outcomes">
           <h3 id="what-if-outcomes">
@@ -211,6 +293,7 @@ export function WhatIfPanel() {
                     {entry.label ?? entry.id}
                   </button>
                   <StateText state={entry.state} />
+                  {failed.length > 0 || cut.length > 0 ? <RecoveryFigure entry={entry} /> : null}
                 </li>
               ))}
             </ul>

@@ -202,6 +202,7 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
         revision: state.revision + 1,
         selection: [],
         failed: [],
+        cut: [],
       }));
     },
 

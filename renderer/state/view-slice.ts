@@ -55,6 +55,11 @@ export interface ViewSlice {
   whatIf: boolean;
   /** Failed hosts, sites and services in what-if mode. */
   failed: string[];
+  /**
+   * In what-if mode, the sites and hosts cut off from the rest of the network (one side of a
+   * partition; every other host is the other side). Empty: no cut.
+   */
+  cut: string[];
   previewHost: string | undefined;
   snapToGrid: boolean;
   showMinimap: boolean;
@@ -73,6 +78,8 @@ export interface ViewSlice {
   setWhatIf: (on: boolean) => void;
   toggleFailure: (id: string) => void;
   clearFailures: () => void;
+  /** Cuts these sites and hosts off from the rest (in what-if mode); an empty list heals the cut. */
+  cutOff: (ids: string[]) => void;
   setPreviewHost: (host: string | undefined) => void;
   setSnapToGrid: (on: boolean) => void;
   setShowMinimap: (on: boolean) => void;
@@ -98,6 +105,7 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   panel: 'inspector',
   whatIf: false,
   failed: [],
+  cut: [],
   previewHost: undefined,
   snapToGrid: true,
   showMinimap: true,
@@ -110,12 +118,14 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   requestFit: (ids) => set({ fitRequest: { seq: get().fitRequest.seq + 1, ...(ids ? { ids } : {}) } }),
   setTheme: (theme) => set({ theme }),
   setPanel: (panel) => set({ panel }),
-  setWhatIf: (whatIf) => set(whatIf ? { whatIf, panel: 'what-if' } : { whatIf, failed: [] }),
+  setWhatIf: (whatIf) => set(whatIf ? { whatIf, panel: 'what-if' } : { whatIf, failed: [], cut: [] }),
   toggleFailure: (id) => {
     const failed = get().failed;
     set({ failed: failed.includes(id) ? failed.filter((f) => f !== id) : [...failed, id] });
   },
-  clearFailures: () => set({ failed: [] }),
+  clearFailures: () => set({ failed: [], cut: [] }),
+  cutOff: (ids) =>
+    set(ids.length > 0 ? { cut: [...new Set(ids)], whatIf: true, panel: 'what-if' } : { cut: [] }),
   setPreviewHost: (previewHost) => set({ previewHost }),
   setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
   setShowMinimap: (showMinimap) => set({ showMinimap }),

@@ -4,6 +4,7 @@
  */
 import type { GroupSummary } from '../../core/group-summary';
 import type { Design } from '../../core/model';
+import type { Recovery } from '../../core/recovery/mechanisms';
 import type { Finding, Severity } from '../../core/rules';
 import type { OutcomeStep } from '../../core/what-if';
 
@@ -13,6 +14,12 @@ export interface AnalysisRequest {
   /** Absent when the worker already has this revision (only the failures changed). */
   design?: Design;
   failed: string[];
+  /**
+   * A network partition on top of the failures: each side lists site and host ids, the hosts named
+   * in no side form one more side (docs/availability.md, network partitions). Absent or empty: no
+   * cut.
+   */
+  partition?: string[][];
   /**
    * Whether to report the state of every item, the entrypoints' reasons and the single-failure
    * table: only what-if mode and its panel show them, and they are most of the answer's size.
@@ -41,6 +48,17 @@ export interface EntrypointStatus {
   chain: OutcomeStep;
   /** True when the design declares no entrypoints and this one stands for an unlinked item. */
   implicit: boolean;
+  /**
+   * How long its clients wait after the failures and the cut, and which mechanism sets it: the
+   * figures of `simulate --json`'s `recovery`; null when it is down.
+   */
+  recovery: Recovery | null;
+}
+
+/** One side of the what-if cut: the ids that name it (none for the rest) and its hosts. */
+export interface CutSide {
+  ids: string[];
+  hosts: string[];
 }
 
 /** Entrypoints one set of failures took down or weakened (core/what-if.ts), by id: their
@@ -63,6 +81,12 @@ export interface SingleFailureRow {
 export interface Analysis {
   revision: number;
   failed: string[];
+  /** The partition evaluated, as requested (the sides that name nothing are left out). */
+  partition: string[][];
+  /** Every side of the partition, the rest included; empty when nothing is cut. */
+  sides: CutSide[];
+  /** Groups up on two or more sides of the cut: two primaries accept writes. */
+  splitBrain: string[];
   /** Whether {@link states}, {@link entrypoints} and {@link singleFailures} were computed. */
   detail: boolean;
   findings: Finding[];

@@ -7,8 +7,16 @@ import { summarizeGroups } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import { validateDesign } from '../../core/rules';
 import type { Finding, Severity } from '../../core/rules';
-import { describeOutcomes } from '../../core/what-if';
-import type { Analysis, AnalysisRequest, Badge, DisplayState, SingleFailureRow } from './analysis-protocol';
+import { estimatePartitionRecovery, estimateRecovery } from '../../core/recovery/estimate';
+import { describeOutcomes, describePartitionOutcomes } from '../../core/what-if';
+import type {
+  Analysis,
+  AnalysisRequest,
+  Badge,
+  CutSide,
+  DisplayState,
+  SingleFailureRow,
+} from './analysis-protocol';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
@@ -61,6 +69,9 @@ export class Analyzer {
       return {
         ...summary,
         failed: [],
+        partition: [],
+        sides: [],
+        splitBrain: [],
         detail: false,
         states: {},
         entrypoints: [],
@@ -71,7 +82,23 @@ export class Analyzer {
     }
     this.singleFailures ??= singleFailureRows(model, design);
     const failed = request.failed.filter((id) => model.failureKind(id) !== undefined);
-    const evaluation = failed.length === 0 ? model.baseline : model.evaluate(failed);
+    // A side keeps the sites and hosts that still exist (an edit may have removed one).
+    let partition = (request.partition ?? [])
+      .map((side) => side.filter((id) => ['host', 'site'].includes(model.failureKind(id) ?? '')))
+      .filter((side) => side.length > 0);
+    if (model.partitionProblem(partition) !== undefined) partition = [];
+    // The same evaluation and recovery as `simulate --fail … --partition …` (cli/main.ts).
+    const cut =
+      failed.length > 0 || partition.length > 0 ? model.evaluatePartition(partition, failed) : undefined;
+    const evaluation = cut ?? model.baseline;
+    const recoveries = new Map(
+      (cut ? estimatePartitionRecovery(model, cut) : estimateRecovery(model, evaluation)).map((e) => [
+        e.id,
+        e.recovery,
+      ]),
+    );
+    const sides: CutSide[] =
+      cut && partition.length > 0 ? cut.sides.map((side) => ({ ids: side.ids, hosts: side.hosts })) : [];
 
     const states: Record<string, DisplayState> = {};
     const put = (item: ItemAvailability | undefined) => {
@@ -86,7 +113,9 @@ export class Analyzer {
       states[host.id] = down ? 'down' : 'up';
     }
     const labels = new Map((design.entrypoints ?? []).map((e) => [e.id as string, e.label]));
-    const outcomes = describeOutcomes(model.index, evaluation);
+    const outcomes = cut
+      ? describePartitionOutcomes(model.index, cut)
+      : describeOutcomes(model.index, evaluation);
     const entrypoints = evaluation.entrypoints().map((item, index) => {
       states[item.id] = displayState(item);
       const outcome = outcomes.entrypoints[index]!;
@@ -98,12 +127,16 @@ export class Analyzer {
         headline: outcome.headline,
         chain: outcome.chain,
         implicit: !labels.has(item.id) && !(design.entrypoints ?? []).some((e) => e.id === item.id),
+        recovery: recoveries.get(item.id) ?? null,
       };
     });
 
     return {
       ...summary,
       failed,
+      partition,
+      sides,
+      splitBrain: cut?.splitBrain ?? [],
       detail: true,
       states,
       entrypoints,

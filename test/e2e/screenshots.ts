@@ -56,6 +56,37 @@ try {
   await light.page.locator('[data-rule="quorum.even"]').last().click();
   await light.page.waitForTimeout(800);
   await light.page.screenshot({ path: join(out, 'findings-quorum-even.png') });
+
+  // What-if's network cut: Teramind's nodes 1 and 2 cut off from the rest, by the context menu.
+  await light.openExample('teramind-ha');
+  await light.page.getByTestId('what-if-button').click();
+  await light
+    .node('tm-1')
+    .locator('.container-title')
+    .click({ modifiers: ['Shift'] });
+  await light
+    .node('tm-2')
+    .locator('.container-title')
+    .click({ modifiers: ['Shift'] });
+  await light.node('tm-1').locator('.container-title').click({ button: 'right' });
+  await light.page.locator('[data-command="what-if.cut-off"]').click();
+  await light.page.getByTestId('split-brain-redis-ha').waitFor();
+  await light.page.evaluate(() => {
+    const app = (
+      window as unknown as {
+        topoforge: {
+          store: { getState(): { changeSelection(s: { id: string; selected: boolean }[]): void } };
+        };
+      }
+    ).topoforge;
+    app.store.getState().changeSelection([
+      { id: 'tm-1', selected: false },
+      { id: 'tm-2', selected: false },
+    ]);
+  });
+  await light.page.waitForTimeout(800);
+  await light.page.screenshot({ path: join(out, 'what-if-split-brain.png') });
+  await light.page.getByTestId('what-if-button').click();
   await light.close();
 
   const dark = await Designer.open(lab, 'docs-dark', { theme: 'dark' });
