@@ -11,6 +11,11 @@ function needsDetail(state: Store): boolean {
   return state.whatIf || state.panel === 'what-if';
 }
 
+/** Whether the analysis must carry the Resilience view's figures. */
+function needsResilience(state: Store): boolean {
+  return state.panel === 'resilience';
+}
+
 /**
  * What the checks cost the main thread, per request: copying the design to the worker, and taking
  * the answer in (reading the message, the store update and the re-render it causes). The last 50
@@ -68,6 +73,7 @@ export function connectAnalysis(
       ...(withDesign ? { design: state.design } : {}),
       failed: state.failed,
       detail: needsDetail(state),
+      resilience: needsResilience(state),
     });
     keep(timings.postMs, performance.now() - started);
   };
@@ -76,7 +82,8 @@ export function connectAnalysis(
     if (
       state.design === previous.design &&
       state.failed === previous.failed &&
-      needsDetail(state) === needsDetail(previous)
+      needsDetail(state) === needsDetail(previous) &&
+      needsResilience(state) === needsResilience(previous)
     ) {
       return;
     }

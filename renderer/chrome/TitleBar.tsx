@@ -4,7 +4,7 @@
  * shows no File menu of its own there, only an Examples menu, and the pictures move to View.
  */
 import { useState } from 'react';
-import { Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
+import { Activity, Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RecentDesign } from '../../core/host';
 import { registry } from '../app/app-commands';
@@ -29,6 +29,7 @@ export function TitleBar() {
       redoLabel: s.future[s.future.length - 1]?.label,
       theme: s.theme,
       whatIf: s.whatIf,
+      resilience: s.panel === 'resilience',
     })),
   );
   const [recent, setRecent] = useState<RecentDesign[]>([]);
@@ -122,6 +123,16 @@ export function TitleBar() {
           onClick={() => run('view.what-if')}
         >
           <Zap size={15} /> What-if
+        </button>
+        <button
+          type="button"
+          className={`resilience-button${view.resilience ? ' active' : ''}`}
+          aria-pressed={view.resilience}
+          data-testid="resilience-button"
+          title={`Resilience view (${shortcut('view.resilience')}): nines, downtime and recovery per entrypoint`}
+          onClick={() => run('view.resilience')}
+        >
+          <Activity size={15} /> Resilience
         </button>
         <button
           type="button"

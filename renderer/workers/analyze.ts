@@ -9,6 +9,8 @@ import { validateDesign } from '../../core/rules';
 import type { Finding, Severity } from '../../core/rules';
 import { describeOutcomes } from '../../core/what-if';
 import type { Analysis, AnalysisRequest, Badge, DisplayState, SingleFailureRow } from './analysis-protocol';
+import { resilienceReport } from './resilience';
+import type { ResilienceReport } from './resilience';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
@@ -19,6 +21,7 @@ export class Analyzer {
   private findings: Finding[] = [];
   private model: AvailabilityModel | undefined;
   private singleFailures: SingleFailureRow[] | undefined;
+  private resilience: ResilienceReport | undefined;
 
   analyze(request: AnalysisRequest, now: () => number = () => performance.now()): Analysis {
     const started = now();
@@ -27,6 +30,7 @@ export class Analyzer {
       this.findings = validation.findings;
       this.model = validation.model;
       this.singleFailures = undefined;
+      this.resilience = undefined;
       this.revision = request.revision;
       this.design = request.design;
     }
@@ -56,6 +60,9 @@ export class Analyzer {
       badges,
       groups: Object.fromEntries(summarizeGroups(design)),
       implicitEntrypoints: model.index.entrypoints.filter((e) => e.implicit).map((e) => e.id),
+      ...(request.resilience
+        ? { resilience: (this.resilience ??= resilienceReport(model, this.findings)) }
+        : {}),
     };
     if (!request.detail) {
       return {
