@@ -13,7 +13,13 @@ import { useServices } from '../app/services';
 import { DESIGN_FIELD_ATTRIBUTE } from '../chrome/shortcuts';
 import { useAppStore } from '../state/store';
 import type { EntrypointResilience, RecoveryPoint, ResilienceReport } from '../workers/resilience';
-import { ContributorsChart, RecoveryChart, contributorWords, recoveryWords } from './resilience-charts';
+import {
+  ContributorsChart,
+  RecoveryChart,
+  contributorWords,
+  formatSeconds,
+  recoveryWords,
+} from './resilience-charts';
 import { saveResiliencePicture } from './resilience-picture';
 
 /** Up to this many single failures, the recovery chart shows them all, uninterrupted ones too. */
@@ -185,6 +191,16 @@ function EntrypointSection({ entry, theme }: { entry: EntrypointResilience; them
       {entry.availabilityMissed ? (
         <p className="resilience-verdict missed" data-testid={`resilience-missed-${entry.id}`}>
           Below its availability objective of {formatAvailability(entry.objectives.availability!)}.
+        </p>
+      ) : null}
+      {entry.rtoMissed ? (
+        <p className="resilience-verdict missed" data-testid={`resilience-rto-missed-${entry.id}`}>
+          Interrupted beyond its RTO objective of {formatSeconds(entry.objectives.rtoSeconds!)} when{' '}
+          {entry.recoveries
+            .filter((point) => point.missed)
+            .map((point) => `${point.kind} ${point.failed}`)
+            .join(', ')}{' '}
+          fails.
         </p>
       ) : null}
       {entry.declared ? (

@@ -55,6 +55,12 @@ export function formatSeconds(seconds: number): string {
   return `${Math.round(seconds * 100) / 100} s`;
 }
 
+/** The smallest 1, 2 or 5 times a power of ten at or above `value`: a top the axis ticks divide evenly. */
+function niceCeiling(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power;
+}
+
 /** A Chart.js chart on a canvas, made again whenever its configuration changes. */
 function ChartCanvas({
   configure,
@@ -109,7 +115,16 @@ function objectiveLine(rtoSeconds: number, palette: ChartPalette): Plugin<'bar'>
   };
 }
 
-const COMMON = { animation: false, responsive: true, maintainAspectRatio: false } as const;
+/**
+ * Drawn without animation (a picture saved at once shows the whole chart), and at twice the
+ * screen's resolution at least, so that the PNG of the view stays sharp.
+ */
+const COMMON = {
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+  devicePixelRatio: Math.max(2, typeof window === 'undefined' ? 1 : window.devicePixelRatio),
+} as const;
 
 /** The largest contributors to an entrypoint's downtime, minutes a year, with their share. */
 export function ContributorsChart({
@@ -169,7 +184,7 @@ export function RecoveryChart({
   const configure = (palette: ChartPalette): ChartConfiguration<'bar'> => {
     const known = points.flatMap((p) => (p.recovery?.seconds != null ? [p.recovery.seconds] : []));
     // A failure the entrypoint never recovers from (down, or not known) reaches the top of the chart.
-    const top = Math.max(1, ...known, rtoSeconds ?? 0) * 1.15;
+    const top = niceCeiling(Math.max(1, ...known, rtoSeconds ?? 0) * 1.1);
     return {
       type: 'bar',
       data: {

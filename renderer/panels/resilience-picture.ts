@@ -47,7 +47,12 @@ function blocksOf(designName: string, report: ResilienceReport, root: HTMLElemen
         size: 13,
         ...(entry.availabilityMissed || entry.rtoMissed ? { colour: 'missed' as const } : {}),
       });
-    for (const canvas of section?.querySelectorAll('canvas') ?? []) blocks.push({ kind: 'chart', canvas });
+    for (const canvas of section?.querySelectorAll('canvas') ?? []) {
+      const title = canvas.dataset.testid?.startsWith('resilience-contributors')
+        ? 'Largest contributors to its downtime'
+        : 'Recovery after each single failure';
+      blocks.push({ kind: 'text', text: title, size: 12, bold: true }, { kind: 'chart', canvas });
+    }
   }
   return blocks;
 }

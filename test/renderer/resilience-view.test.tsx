@@ -141,6 +141,9 @@ describe('the Resilience view', () => {
     expect(screen.getByTestId('resilience-recovery-q2t-lb-1').dataset.missed).toBe('true');
     expect(screen.getByTestId('resilience-recovery-q2t-lb-1').textContent).toContain('beyond the RTO');
     expect(screen.getByTestId('resilience-recovery-q2t-lb-2').dataset.missed).toBe('false');
+    expect(screen.getByTestId('resilience-rto-missed-q2t').textContent).toBe(
+      'Interrupted beyond its RTO objective of 3 s when host lb-1 fails.',
+    );
 
     // q2t is available 99.999935%: an objective of seven nines is missed, on q2t alone.
     commit(screen.getByTestId('resilience-objective-availability-q2t'), '99.99999');
@@ -170,6 +173,7 @@ describe('the Resilience view', () => {
     expect(state().design).toBe(before);
     expect(rto().dataset.missed).toBe('false');
     expect((rto() as HTMLInputElement).value).toBe('');
+    expect(screen.queryByTestId('resilience-rto-missed-q2t')).toBeNull();
   });
 
   it('refuses what is not an objective with a sentence, and leaves the design alone', () => {
