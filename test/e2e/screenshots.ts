@@ -56,6 +56,15 @@ try {
   await light.page.locator('[data-rule="quorum.even"]').last().click();
   await light.page.waitForTimeout(800);
   await light.page.screenshot({ path: join(out, 'findings-quorum-even.png') });
+
+  // The Resilience view with an RTO the VIP's move after lb-1 cannot meet (last: it edits the design).
+  await light.openExample('tessera-ha');
+  await light.page.getByTestId('resilience-button').click();
+  await light.page.getByTestId('resilience-objective-rto').fill('3');
+  await light.page.getByTestId('resilience-objective-rto').press('Enter');
+  await light.page.getByTestId('resilience-rto-missed-q2t').waitFor();
+  await light.page.waitForTimeout(800);
+  await light.page.screenshot({ path: join(out, 'resilience-tessera.png') });
   await light.close();
 
   const dark = await Designer.open(lab, 'docs-dark', { theme: 'dark' });
