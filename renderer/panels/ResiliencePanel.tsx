@@ -12,7 +12,7 @@ import type { Design, Objectives } from '../../core/model';
 import { useServices } from '../app/services';
 import { DESIGN_FIELD_ATTRIBUTE } from '../chrome/shortcuts';
 import { useAppStore } from '../state/store';
-import type { EntrypointResilience, RecoveryPoint, ResilienceReport } from '../workers/resilience';
+import type { EntrypointResilience, ResilienceReport } from '../workers/resilience';
 import {
   ContributorsChart,
   RecoveryChart,
@@ -21,9 +21,6 @@ import {
   recoveryWords,
 } from './resilience-charts';
 import { saveResiliencePicture } from './resilience-picture';
-
-/** Up to this many single failures, the recovery chart shows them all, uninterrupted ones too. */
-const ALL_FAILURES_UP_TO = 24;
 
 type ObjectiveKind = keyof Objectives;
 
@@ -148,14 +145,7 @@ function ObjectiveField({
   );
 }
 
-/** The failures the recovery chart shows: all of them in a small design, else those that interrupt. */
-function chartedFailures(points: readonly RecoveryPoint[]): RecoveryPoint[] {
-  if (points.length <= ALL_FAILURES_UP_TO) return [...points];
-  return points.filter((p) => p.recovery === null || p.recovery.seconds !== 0);
-}
-
 function EntrypointSection({ entry, theme }: { entry: EntrypointResilience; theme: string }) {
-  const charted = chartedFailures(entry.recoveries);
   const name = entry.label ?? entry.id;
   const nines = entry.nines === null ? '∞' : entry.nines.toFixed(2);
   return (
@@ -267,21 +257,21 @@ function EntrypointSection({ entry, theme }: { entry: EntrypointResilience; them
       ) : null}
 
       <h4>Recovery after each single failure</h4>
-      {entry.recoveries.length === 0 ? (
+      {entry.recoveries.length === 0 && entry.uninterrupted === 0 ? (
         <p className="resilience-note">The design has no host to fail.</p>
       ) : (
         <>
-          {charted.length > 0 ? (
+          {entry.recoveries.length > 0 ? (
             <RecoveryChart
               key={theme}
               entrypoint={entry.id}
-              points={charted}
+              points={entry.recoveries}
               rtoSeconds={entry.objectives.rtoSeconds}
             />
           ) : null}
-          {charted.length < entry.recoveries.length ? (
+          {entry.uninterrupted > 0 ? (
             <p className="resilience-note">
-              {entry.recoveries.length - charted.length} other single failures do not interrupt it.
+              {entry.uninterrupted} other single failures do not interrupt it.
             </p>
           ) : null}
           <details className="resilience-table">

@@ -61,7 +61,22 @@ function niceCeiling(value: number): number {
   return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power;
 }
 
-/** A Chart.js chart on a canvas, made again whenever its configuration changes. */
+/** The charts on the page not drawn yet, each with the function that draws it now. */
+const waiting = new WeakMap<HTMLCanvasElement, () => void>();
+
+/**
+ * Draws a chart of the view at once if it was waiting to come into sight: the PNG of the view
+ * shows every chart, scrolled to or not.
+ */
+export function drawChartNow(canvas: HTMLCanvasElement): void {
+  waiting.get(canvas)?.();
+}
+
+/**
+ * A Chart.js chart on a canvas, made again whenever its configuration changes. It is made when it
+ * first comes into sight: a design with a hundred entrypoints has two hundred charts, most of
+ * them scrolled away.
+ */
 function ChartCanvas({
   configure,
   label,
@@ -75,11 +90,31 @@ function ChartCanvas({
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
-    const context = canvas.current?.getContext('2d');
+    const element = canvas.current;
+    const context = element?.getContext('2d');
     // A page without a 2D canvas (a DOM emulation in tests) shows the table alone.
-    if (!context) return;
-    const chart = new Chart(context, configure(chartPalette()));
-    return () => chart.destroy();
+    if (!element || !context) return;
+    let chart: Chart | undefined;
+    const draw = () => {
+      waiting.delete(element);
+      observer?.disconnect();
+      chart ??= new Chart(context, configure(chartPalette()));
+    };
+    const observer =
+      typeof IntersectionObserver === 'undefined'
+        ? undefined
+        : new IntersectionObserver((entries) => {
+            if (entries.some((entry) => entry.isIntersecting)) draw();
+          });
+    if (observer) {
+      waiting.set(element, draw);
+      observer.observe(element);
+    } else draw();
+    return () => {
+      waiting.delete(element);
+      observer?.disconnect();
+      chart?.destroy();
+    };
   }, [configure]);
   return (
     <div className="resilience-chart" style={{ height }}>

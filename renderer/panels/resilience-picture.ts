@@ -7,7 +7,7 @@ import { formatAvailability } from '../../core/objectives';
 import { fileNameOf } from '../app/commands';
 import type { AppServices } from '../app/services';
 import type { ResilienceReport } from '../workers/resilience';
-import { formatSeconds } from './resilience-charts';
+import { drawChartNow, formatSeconds } from './resilience-charts';
 
 const WIDTH = 900;
 const MARGIN = 24;
@@ -48,6 +48,7 @@ function blocksOf(designName: string, report: ResilienceReport, root: HTMLElemen
         ...(entry.availabilityMissed || entry.rtoMissed ? { colour: 'missed' as const } : {}),
       });
     for (const canvas of section?.querySelectorAll('canvas') ?? []) {
+      drawChartNow(canvas);
       const title = canvas.dataset.testid?.startsWith('resilience-contributors')
         ? 'Largest contributors to its downtime'
         : 'Recovery after each single failure';

@@ -17,6 +17,13 @@ import type { Finding } from '../../core/rules';
 /** How many contributors the view charts per entrypoint. */
 export const CHARTED_CONTRIBUTORS = 6;
 
+/**
+ * Up to this many single failures, every one is reported for every entrypoint, those that do not
+ * interrupt it too; beyond, only those that do (at 1,000 services, 350 failures for each of 100
+ * entrypoints would be megabytes to copy and tens of thousands of table rows).
+ */
+export const ALL_FAILURES_UP_TO = 24;
+
 /** One single failure's effect on one entrypoint. */
 export interface RecoveryPoint {
   /** The host or site that failed. */
@@ -50,8 +57,13 @@ export interface EntrypointResilience {
   ownObjectives: Objectives;
   availabilityMissed: boolean;
   rtoMissed: boolean;
-  /** Every single host failure, then every single site failure in a design with two or more sites. */
+  /**
+   * Every single host failure, then every single site failure in a design with two or more sites;
+   * beyond {@link ALL_FAILURES_UP_TO} of them, only those that interrupt it or take it down.
+   */
   recoveries: RecoveryPoint[];
+  /** How many single failures were left out of {@link recoveries} because they do not interrupt it. */
+  uninterrupted: number;
 }
 
 /** Everything the Resilience view shows. */
@@ -97,6 +109,10 @@ export function resilienceReport(model: AvailabilityModel, findings: readonly Fi
           missed: rtoMissed.has(`${scenario.failed}\u0000${id}`),
         };
       });
+      const shown =
+        recoveries.length <= ALL_FAILURES_UP_TO
+          ? recoveries
+          : recoveries.filter((point) => point.recovery === null || point.recovery.seconds !== 0);
       return {
         id,
         ...(own?.label !== undefined ? { label: own.label } : {}),
@@ -117,7 +133,8 @@ export function resilienceReport(model: AvailabilityModel, findings: readonly Fi
         },
         availabilityMissed: availabilityMissed.has(id),
         rtoMissed: recoveries.some((point) => point.missed),
-        recoveries,
+        recoveries: shown,
+        uninterrupted: recoveries.length - shown.length,
       };
     }),
     assumed: yearly.assumed,

@@ -15,6 +15,8 @@ import type { Lab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 90_000;
+/** Two themes, each opened, edited and audited: twice the time of one. */
+const AUDIT_TIMEOUT = 2 * TIMEOUT;
 
 /** A colour written `#rrggbb` or `rgb(r, g, b)`, as numbers. */
 function rgbOf(colour: string): [number, number, number] {
@@ -98,6 +100,9 @@ describe.skipIf(!availability.run)('the Resilience view in a browser', () => {
         for (const entrypoint of ['third-party', 'q2t', 'p2p']) {
           const contributors = `resilience-contributors-chart-${entrypoint}`;
           const recovery = `resilience-recovery-chart-${entrypoint}`;
+          // Each chart is drawn when it comes into sight.
+          await app.page.getByTestId(recovery).scrollIntoViewIfNeeded();
+          await expect.poll(() => chartColourCount(app, recovery, accent)).toBeGreaterThan(500);
           // Bars in the accent colour: the chart was drawn, not a blank canvas.
           expect(await chartColourCount(app, contributors, accent)).toBeGreaterThan(500);
           expect(await chartColourCount(app, recovery, accent)).toBeGreaterThan(500);
@@ -107,8 +112,10 @@ describe.skipIf(!availability.run)('the Resilience view in a browser', () => {
 
         // The VIP takes 3.45 s to move when lb-1 fails: an RTO of 3 s is missed, its bar turns red.
         const rto = app.page.getByTestId('resilience-objective-rto');
+        await rto.scrollIntoViewIfNeeded();
         await rto.fill('3');
         await rto.press('Enter');
+        await app.page.getByTestId('resilience-recovery-chart-q2t').scrollIntoViewIfNeeded();
         await expect
           .poll(() => chartColourCount(app, 'resilience-recovery-chart-q2t', down))
           .toBeGreaterThan(200);
@@ -177,6 +184,6 @@ describe.skipIf(!availability.run)('the Resilience view in a browser', () => {
         }
       }
     },
-    TIMEOUT,
+    AUDIT_TIMEOUT,
   );
 });

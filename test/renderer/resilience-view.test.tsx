@@ -13,6 +13,9 @@ import { useShortcuts } from '../../renderer/chrome/shortcuts';
 import { formatSeconds } from '../../renderer/panels/resilience-charts';
 import { ResiliencePanel } from '../../renderer/panels/ResiliencePanel';
 import { StoreContext } from '../../renderer/state/store';
+import { syntheticDesign } from '../../bench/synthetic';
+import { Analyzer } from '../../renderer/workers/analyze';
+import { ALL_FAILURES_UP_TO } from '../../renderer/workers/resilience';
 import { example, testApp } from './fixtures';
 import { commit } from './render-inspector';
 
@@ -102,6 +105,7 @@ describe('the Resilience view', () => {
         expect(shown.length).toBe(Math.min(entrypoint.contributors.length, 6));
 
         const hostAndSite = simulate.scenarios.filter((s) => s.kind !== 'partition');
+        expect(hostAndSite.length).toBeLessThanOrEqual(ALL_FAILURES_UP_TO);
         for (const scenario of hostAndSite) {
           const failed = scenario.failed[0]!;
           const recovery = scenario.entrypoints.find((e) => e.id === entrypoint.id)!.recovery;
@@ -189,5 +193,20 @@ describe('the Resilience view', () => {
       "'soon' is not a number of seconds: type e.g. 30",
     );
     expect(services.store.getState().design).toBe(before);
+  });
+
+  it('is computed only while the view is open, and at 300 services lists only the failures that interrupt', () => {
+    const design = syntheticDesign({ services: 300 });
+    const analyzer = new Analyzer();
+    expect(analyzer.analyze({ revision: 1, design, failed: [], detail: false }).resilience).toBeUndefined();
+    const report = analyzer.analyze({ revision: 1, failed: [], detail: false, resilience: true }).resilience!;
+    const failures = design.hosts.length + (design.sites?.length ?? 0);
+    expect(failures).toBeGreaterThan(ALL_FAILURES_UP_TO);
+    expect(report.entrypoints.length).toBeGreaterThan(10);
+    for (const entry of report.entrypoints) {
+      expect(entry.recoveries.length + entry.uninterrupted).toBe(failures);
+      for (const point of entry.recoveries) expect(point.recovery?.seconds).not.toBe(0);
+    }
+    expect(report.entrypoints.some((entry) => entry.recoveries.length > 0)).toBe(true);
   });
 });
