@@ -9,6 +9,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
+import { helpSections } from '../../renderer/chrome/HelpOverlay';
 import { useShortcuts } from '../../renderer/chrome/shortcuts';
 import { formatSeconds } from '../../renderer/panels/resilience-charts';
 import { ResiliencePanel } from '../../renderer/panels/ResiliencePanel';
@@ -208,5 +209,31 @@ describe('the Resilience view', () => {
       for (const point of entry.recoveries) expect(point.recovery?.seconds).not.toBe(0);
     }
     expect(report.entrypoints.some((entry) => entry.recoveries.length > 0)).toBe(true);
+  });
+
+  it('opens and closes with R, which the help lists under View', () => {
+    const { services } = testApp(example('tessera-ha.topo.json'));
+    const view = helpSections(services, { keyboard: 'other', shell: 'browser' }).find(
+      (s) => s.title === 'View',
+    )!;
+    const row = view.rows.find((r) => r.id === 'view.resilience')!;
+    expect(row.text).toBe('Nines, downtime and recovery per entrypoint, with the objectives');
+    expect(row.keys.map((k) => k.text)).toEqual(['R']);
+    render(
+      <StoreContext.Provider value={services.store}>
+        <ServicesContext.Provider value={services}>
+          <View services={services} />
+        </ServicesContext.Provider>
+      </StoreContext.Provider>,
+    );
+    act(() => {
+      fireEvent.keyDown(document.body, { key: 'r' });
+    });
+    expect(services.store.getState().panel).toBe('resilience');
+    expect(screen.getByTestId('resilience-view')).toBeTruthy();
+    act(() => {
+      fireEvent.keyDown(document.body, { key: 'r' });
+    });
+    expect(services.store.getState().panel).toBe('findings');
   });
 });
