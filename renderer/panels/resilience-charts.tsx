@@ -219,7 +219,9 @@ export function RecoveryChart({
   const configure = (palette: ChartPalette): ChartConfiguration<'bar'> => {
     const known = points.flatMap((p) => (p.recovery?.seconds != null ? [p.recovery.seconds] : []));
     // A failure the entrypoint never recovers from (down, or not known) reaches the top of the chart.
-    const top = niceCeiling(Math.max(1, ...known, rtoSeconds ?? 0) * 1.1);
+    const highest = Math.max(1, ...known, rtoSeconds ?? 0) * 1.1;
+    // Five even steps, in minutes when the ticks read in minutes.
+    const top = highest >= 120 ? niceCeiling(highest / 60) * 60 : niceCeiling(highest);
     return {
       type: 'bar',
       data: {
@@ -252,8 +254,12 @@ export function RecoveryChart({
           y: {
             beginAtZero: true,
             max: top,
-            title: { display: true, text: 'seconds', color: palette.text },
-            ticks: { color: palette.text, callback: (value) => formatSeconds(Number(value)) },
+            title: { display: true, text: 'until served again', color: palette.text },
+            ticks: {
+              color: palette.text,
+              stepSize: top / 5,
+              callback: (value) => formatSeconds(Number(value)),
+            },
             grid: { color: palette.grid },
           },
         },
