@@ -1,6 +1,6 @@
 /**
  * The designer's window: title bar, palette, canvas, side panel (inspector, findings, what-if,
- * preview) and status bar.
+ * preview, resilience) and status bar.
  */
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -16,6 +16,7 @@ import { Inspector } from './inspector/Inspector';
 import { Palette } from './palette/Palette';
 import { FindingsPanel } from './panels/FindingsPanel';
 import { PreviewPanel } from './panels/PreviewPanel';
+import { ResiliencePanel } from './panels/ResiliencePanel';
 import { WhatIfPanel } from './panels/WhatIfPanel';
 import { useAppStore } from './state/store';
 import type { SidePanel } from './state/view-slice';
@@ -25,6 +26,7 @@ const TABS: { panel: SidePanel; title: string }[] = [
   { panel: 'findings', title: 'Findings' },
   { panel: 'what-if', title: 'What-if' },
   { panel: 'preview', title: 'Configs' },
+  { panel: 'resilience', title: 'Resilience' },
 ];
 
 function SidePanelTabs() {
@@ -59,6 +61,7 @@ function SidePanelBody() {
   if (panel === 'findings') return <FindingsPanel />;
   if (panel === 'what-if') return <WhatIfPanel />;
   if (panel === 'preview') return <PreviewPanel />;
+  if (panel === 'resilience') return <ResiliencePanel />;
   return <Inspector />;
 }
 
@@ -67,7 +70,7 @@ export function App() {
   const services = useServices();
   const theme = useAppStore((s) => s.theme);
   const dirty = useAppStore((s) => s.dirty);
-  const wide = useAppStore((s) => s.panel === 'preview');
+  const wide = useAppStore((s) => s.panel === 'preview' || s.panel === 'resilience');
   useShortcuts(services);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

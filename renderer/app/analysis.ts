@@ -11,6 +11,11 @@ function needsDetail(state: Store): boolean {
   return state.whatIf || state.panel === 'what-if';
 }
 
+/** Whether the analysis must carry the Resilience view's figures. */
+function needsResilience(state: Store): boolean {
+  return state.panel === 'resilience';
+}
+
 /**
  * What the checks cost the main thread, per request: copying the design to the worker, and taking
  * the answer in (reading the message, the store update and the re-render it causes). The last 50
@@ -69,6 +74,7 @@ export function connectAnalysis(
       failed: state.failed,
       partition: state.cut.length > 0 ? [state.cut] : [],
       detail: needsDetail(state),
+      resilience: needsResilience(state),
     });
     keep(timings.postMs, performance.now() - started);
   };
@@ -78,7 +84,8 @@ export function connectAnalysis(
       state.design === previous.design &&
       state.failed === previous.failed &&
       state.cut === previous.cut &&
-      needsDetail(state) === needsDetail(previous)
+      needsDetail(state) === needsDetail(previous) &&
+      needsResilience(state) === needsResilience(previous)
     ) {
       return;
     }

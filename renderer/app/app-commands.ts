@@ -435,7 +435,7 @@ registry.register({
   label: 'What-if mode',
   description: 'What-if mode on or off: clicks fail hosts, sites and services',
   keys: ['w'],
-  menus: [{ menu: 'view', group: '2-modes' }],
+  menus: [{ menu: 'view', group: '2-modes', order: 1 }],
   checked: (app) => state(app).whatIf,
   run: (app) => state(app).setWhatIf(!state(app).whatIf),
 });
@@ -476,6 +476,16 @@ registry.register({
   when: (app) => state(app).cut.length > 0,
   run: (app) => state(app).cutOff([]),
   testId: 'whatif-cut-heal-command',
+});
+registry.register({
+  id: 'view.resilience',
+  label: 'Resilience view',
+  description: 'Nines, downtime and recovery per entrypoint, with the objectives',
+  keys: ['r'],
+  menus: [{ menu: 'view', group: '2-modes', order: 2 }],
+  testId: 'menu-resilience',
+  checked: (app) => state(app).panel === 'resilience',
+  run: (app) => state(app).setPanel(state(app).panel === 'resilience' ? 'findings' : 'resilience'),
 });
 registry.register({
   id: 'view.snap-to-grid',

@@ -4,7 +4,7 @@
  * shows no File menu of its own there, only an Examples menu, and the pictures move to View.
  */
 import { useState } from 'react';
-import { Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
+import { Activity, Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RecentDesign } from '../../core/host';
 import { registry } from '../app/app-commands';
@@ -31,6 +31,7 @@ export function TitleBar() {
       whatIf: s.whatIf,
       sites: s.design.sites,
       cut: s.cut,
+      resilience: s.panel === 'resilience',
     })),
   );
   const [recent, setRecent] = useState<RecentDesign[]>([]);
@@ -145,6 +146,16 @@ export function TitleBar() {
             ))}
           </select>
         ) : null}
+        <button
+          type="button"
+          className={`resilience-button${view.resilience ? ' active' : ''}`}
+          aria-pressed={view.resilience}
+          data-testid="resilience-button"
+          title={`Resilience view (${shortcut('view.resilience')}): nines, downtime and recovery per entrypoint`}
+          onClick={() => run('view.resilience')}
+        >
+          <Activity size={15} /> Resilience
+        </button>
         <button
           type="button"
           className="push-button"

@@ -7,6 +7,7 @@ import type { Design } from '../../core/model';
 import type { Recovery } from '../../core/recovery/mechanisms';
 import type { Finding, Severity } from '../../core/rules';
 import type { OutcomeStep } from '../../core/what-if';
+import type { ResilienceReport } from './resilience';
 
 /** Analyse this revision of the design with these failures. */
 export interface AnalysisRequest {
@@ -25,6 +26,8 @@ export interface AnalysisRequest {
    * table: only what-if mode and its panel show them, and they are most of the answer's size.
    */
   detail: boolean;
+  /** Whether to compute the Resilience view's figures: only that view shows them. */
+  resilience?: boolean;
 }
 
 /** The state an item shows: `degraded` is an `up` that lost redundancy. */
@@ -104,6 +107,8 @@ export interface Analysis {
   /** The entrypoints that are not fully up, grouped by the failures they trace back to. */
   byCause: CauseSummary[];
   singleFailures: SingleFailureRow[];
+  /** The Resilience view's figures, when asked for (renderer/workers/resilience.ts). */
+  resilience?: ResilienceReport;
   /** Time the worker spent, for the status bar. */
   durationMs: number;
   /** Set when the checks themselves failed (a bug): the message. */

@@ -17,6 +17,8 @@ import type {
   DisplayState,
   SingleFailureRow,
 } from './analysis-protocol';
+import { resilienceReport } from './resilience';
+import type { ResilienceReport } from './resilience';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
@@ -27,6 +29,7 @@ export class Analyzer {
   private findings: Finding[] = [];
   private model: AvailabilityModel | undefined;
   private singleFailures: SingleFailureRow[] | undefined;
+  private resilience: ResilienceReport | undefined;
 
   analyze(request: AnalysisRequest, now: () => number = () => performance.now()): Analysis {
     const started = now();
@@ -35,6 +38,7 @@ export class Analyzer {
       this.findings = validation.findings;
       this.model = validation.model;
       this.singleFailures = undefined;
+      this.resilience = undefined;
       this.revision = request.revision;
       this.design = request.design;
     }
@@ -64,6 +68,9 @@ export class Analyzer {
       badges,
       groups: Object.fromEntries(summarizeGroups(design)),
       implicitEntrypoints: model.index.entrypoints.filter((e) => e.implicit).map((e) => e.id),
+      ...(request.resilience
+        ? { resilience: (this.resilience ??= resilienceReport(model, this.findings)) }
+        : {}),
     };
     if (!request.detail) {
       return {

@@ -2,7 +2,7 @@
  * The built designer under the desktop's headers, in Debian's Chromium: dist/web is served through
  * the same handler as `app://topoforge/` (serveAppRequest, so the same Content Security Policy
  * and other headers), the page starts, its analysis worker answers, and it draws PNG and SVG
- * pictures of the canvas. Not one CSP violation may occur. Electron's Chromium enforces the same policy; only
+ * pictures of the canvas, and the Resilience view draws its charts. Not one CSP violation may occur. Electron's Chromium enforces the same policy; only
  * the origin differs (http://127.0.0.1 here, app://topoforge there).
  */
 import { existsSync } from 'node:fs';
@@ -78,6 +78,20 @@ describe.skipIf(missing !== undefined)('the designer under the desktop CSP', () 
         };
       })()`)) as { analysed: boolean; png: string; svg: string };
       expect(pictures).toEqual({ analysed: true, png: 'data:image/png;base64,', svg: 'data:image/svg+xml' });
+
+      // The Resilience view draws its charts with Chart.js: on a page that is not blank.
+      await page.getByTestId('menu-file').click();
+      await page.getByTestId('example-tessera-ha').click();
+      await page.getByTestId('tab-resilience').click();
+      await page.getByTestId('resilience-recovery-chart-q2t').waitFor();
+      const drawn = await page.evaluate(`(() => {
+        const canvas = document.querySelector('[data-testid="resilience-recovery-chart-q2t"]');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+        return painted;
+      })()`);
+      expect(drawn).toBeGreaterThan(1000);
       expect(violations).toEqual([]);
       expect(errors.filter((text) => /Content Security Policy|Refused to/.test(text))).toEqual([]);
     } finally {

@@ -84,12 +84,18 @@ export function testApp(design?: Design): { services: AppServices; log: HostLog 
         design: state.design,
         failed: state.failed,
         detail: true,
+        resilience: state.panel === 'resilience',
       }),
     });
   };
   analyse();
   store.subscribe((state, previous) => {
-    if (state.design !== previous.design || state.failed !== previous.failed) analyse();
+    if (
+      state.design !== previous.design ||
+      state.failed !== previous.failed ||
+      (state.panel === 'resilience') !== (previous.panel === 'resilience')
+    )
+      analyse();
   });
   return { services, log };
 }
