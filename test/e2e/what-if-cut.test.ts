@@ -120,6 +120,11 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         await app.shot('site-cut-off');
         await audit('cut');
 
+        // The table of every single failure names the cut that splits the group's brain.
+        expect(await app.page.getByTestId('split-brain-row-dc-1').textContent()).toContain(
+          'split brain: Redis with Sentinel',
+        );
+        expect(await app.page.locator('[data-testid^="split-brain-row-"]').count()).toBe(1);
         // The what-if panel says what was cut and explains the split brain.
         expect(await app.page.getByTestId('whatif-cut-chip').textContent()).toContain('Site 1');
         expect(await app.page.getByTestId('split-brain-what-if').textContent()).toContain(
