@@ -192,9 +192,10 @@ export function WhatIfPanel() {
           {cut.length === 0 ? (
             <>
               <div className="hint">
-                Cut the network in two: pick a site in the toolbar&apos;s list, or select hosts or sites
-                (Shift-click, or drag a box) and cut them off here or from their menu (right-click, or
-                Shift+F10).
+                Cut the network in two:{' '}
+                {(names.sites ?? []).length > 1 ? "pick a site in the toolbar's list, or " : ''}
+                select hosts or sites (Shift-click, or drag a box) and cut them off here or from their menu
+                (right-click, or Shift+F10).
               </div>
               <button
                 type="button"
@@ -204,7 +205,9 @@ export function WhatIfPanel() {
                 onClick={() => void registry.run('what-if.cut-off', services)}
               >
                 Cut the selection off
-                {selection.length > 0 ? '' : ' (select hosts or sites first)'}
+                {selection.length > 0 && registry.isEnabled('what-if.cut-off', services)
+                  ? ''
+                  : ' (select hosts or sites first)'}
               </button>
             </>
           ) : (
