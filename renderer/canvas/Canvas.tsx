@@ -237,11 +237,16 @@ export function Canvas() {
       // What-if colours when exported from what-if mode; the design as it is otherwise.
       const state = services.store.getState();
       let states: Record<string, DiagramState> | undefined;
+      let cut: { cutOff: ReadonlySet<string>; splitBrain: readonly string[] } | undefined;
       if (state.whatIf && state.analysis?.detail) {
         states = { ...state.analysis.states };
         for (const id of state.failed) states[id] = 'failed';
+        const picture = cutPicture(state.design, state.analysis.sides);
+        if (picture) cut = { cutOff: picture.cutOff, splitBrain: state.analysis.splitBrain };
+        // A group in split brain shows that mark, not the colour of up, as on the canvas.
+        for (const group of state.analysis.splitBrain) delete states[group];
       }
-      return diagramDataUrl(format, state.design, states);
+      return diagramDataUrl(format, state.design, states, cut);
     },
     [services],
   );

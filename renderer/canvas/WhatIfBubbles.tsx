@@ -156,7 +156,7 @@ const Bubble = memo(function Bubble({ id, state, text, recovery, compact }: Bubb
     >
       {text}
       {recovery && recovery.by !== 'none' ? (
-        <span className="what-if-bubble-recovery" data-testid={`whatif-recovery-why-bubble-${id}`}>
+        <span className="what-if-bubble-recovery" data-testid={`whatif-recovery-bubble-${id}`}>
           Recovers in {recovery.seconds === null ? 'a time not known' : recoveryFigure(recovery)} by{' '}
           {MECHANISM_WORDS[recovery.by]}.
         </span>

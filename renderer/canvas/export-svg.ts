@@ -41,6 +41,10 @@ export interface DiagramPalette {
   manualSoft: string;
   down: string;
   downSoft: string;
+  /** What-if's network cut, and a group in split brain. */
+  cut: string;
+  split: string;
+  splitSoft: string;
 }
 
 /** The light theme's colours (renderer/styles.css), for callers without a page. */
@@ -67,6 +71,9 @@ export const LIGHT_PALETTE: DiagramPalette = {
   manualSoft: '#ffe7d1',
   down: '#cf222e',
   downSoft: '#ffebe9',
+  cut: '#57606a',
+  split: '#8250df',
+  splitSoft: '#fbefff',
 };
 
 /** The state of an item in what-if mode, or `failed` for what the person failed. */
@@ -84,6 +91,11 @@ export interface DiagramOptions {
   icon?: (key: string) => string;
   /** In what-if mode: the state of each item. */
   states?: Readonly<Record<string, DiagramState>>;
+  /**
+   * In what-if mode with the network cut: the cut-off hosts and sites (drawn in a dashed band
+   * tagged "cut off") and the groups in split brain (tagged so, instead of their state).
+   */
+  cut?: { cutOff: ReadonlySet<string>; splitBrain: readonly string[] };
   /** Space around the design, in pixels. */
   margin?: number;
 }
@@ -387,6 +399,43 @@ export function diagramSvg(design: Design, options: DiagramOptions = {}): string
       rx: 29,
       stroke: '#0b7285',
     });
+  }
+  // The cut and split brain, over what they mark, as the canvas draws them.
+  const tag = (word: string, x: number, y: number, colour: string, fill: string, id: string): string => {
+    const w = measure(word, '700 10px') + 12;
+    return (
+      `<g id="${escape(id)}"><rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="15" rx="4" fill="${fill}" stroke="${colour}"/>` +
+      text(x + 6, y + 11, word, '700 10px', colour) +
+      '</g>'
+    );
+  };
+  for (const box of boxes) {
+    if (options.cut?.cutOff.has(box.id) && (box.kind === 'site' || box.kind === 'host')) {
+      parts.push(
+        `<rect id="cut-band-${escape(box.id)}" x="${n(box.absoluteX - 5)}" y="${n(box.absoluteY - 5)}" width="${n(box.width + 10)}" height="${n(box.height + 10)}" rx="${box.kind === 'site' ? 18 : 14}" fill="none" stroke="${palette.cut}" stroke-width="3" stroke-dasharray="8 5"/>`,
+        tag(
+          'CUT OFF',
+          box.absoluteX + 14,
+          box.absoluteY - 12,
+          palette.text,
+          palette.background,
+          `cut-tag-${box.id}`,
+        ),
+      );
+    }
+    if (options.cut?.splitBrain.includes(box.id)) {
+      parts.push(
+        `<rect x="${n(box.absoluteX - 3)}" y="${n(box.absoluteY - 3)}" width="${n(box.width + 6)}" height="${n(box.height + 6)}" rx="12" fill="none" stroke="${palette.split}" stroke-width="3"/>`,
+        tag(
+          'SPLIT BRAIN',
+          box.absoluteX + box.width - 90,
+          box.absoluteY + box.height - 7,
+          palette.split,
+          palette.splitSoft,
+          `split-brain-${box.id}`,
+        ),
+      );
+    }
   }
   parts.push('</g>');
 

@@ -9,7 +9,7 @@ import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import type { Design } from '../../core/model';
 import { diagramSvg, FONT, ICON_COMPONENTS, MONO } from './export-svg';
-import type { DiagramPalette, DiagramState } from './export-svg';
+import type { DiagramOptions, DiagramPalette, DiagramState } from './export-svg';
 
 const VARIABLES: Record<keyof DiagramPalette, string> = {
   background: '--canvas-background',
@@ -34,6 +34,9 @@ const VARIABLES: Record<keyof DiagramPalette, string> = {
   manualSoft: '--manual-soft',
   down: '--down',
   downSoft: '--down-soft',
+  cut: '--cut',
+  split: '--split',
+  splitSoft: '--split-soft',
 };
 
 /** The current theme's colours. */
@@ -75,12 +78,17 @@ function iconMarkup(key: string): string {
 }
 
 /** The SVG text of the diagram as the page shows it now. */
-export function pageDiagramSvg(design: Design, states?: Record<string, DiagramState>): string {
+export function pageDiagramSvg(
+  design: Design,
+  states?: Record<string, DiagramState>,
+  cut?: DiagramOptions['cut'],
+): string {
   return diagramSvg(design, {
     palette: pagePalette(),
     measure,
     icon: iconMarkup,
     ...(states ? { states } : {}),
+    ...(cut ? { cut } : {}),
   });
 }
 
@@ -92,8 +100,9 @@ export async function diagramDataUrl(
   format: 'png' | 'svg',
   design: Design,
   states?: Record<string, DiagramState>,
+  cut?: DiagramOptions['cut'],
 ): Promise<string> {
-  const svg = pageDiagramSvg(design, states);
+  const svg = pageDiagramSvg(design, states, cut);
   const url = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
   if (format === 'svg') return url;
   const image = new Image();

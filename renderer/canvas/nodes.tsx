@@ -62,7 +62,7 @@ function CutTag({ id }: { id: string }) {
   return (
     <span
       className="cut-tag"
-      data-testid={`whatif-cut-${id}`}
+      data-testid={`whatif-cut-off-${id}`}
       title="Cut off from the rest of the network: its hosts run, but cannot reach the other side"
     >
       <Scissors size={11} aria-hidden="true" /> cut off
@@ -232,7 +232,7 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupNodeType>) {
       {splitBrain ? (
         <span
           className="split-brain-tag"
-          data-testid={`split-brain-${id}`}
+          data-testid={`split-brain-mark-${id}`}
           title="Split brain: a primary accepts writes on each side of the cut; the writes on the losing side are lost when the network heals"
         >
           <Split size={11} aria-hidden="true" /> split brain
@@ -275,7 +275,7 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
       {recovery ? (
         <span
           className={`recovery-badge by-${recovery.by}`}
-          data-testid={`whatif-recovery-${id}`}
+          data-testid={`whatif-recovery-badge-${id}`}
           data-seconds={recovery.seconds ?? ''}
           data-by={recovery.by}
           title={recoverySentence(recovery)}

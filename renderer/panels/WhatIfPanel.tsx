@@ -4,6 +4,7 @@
  * the table of every single host and site failure.
  */
 import { useMemo, useState } from 'react';
+import { Split } from 'lucide-react';
 import type { SyntheticEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { OutcomeStep } from '../../core/what-if';
@@ -131,12 +132,7 @@ export function WhatIfPanel() {
   }, [names]);
   // Worst first: a failure that takes an entrypoint down matters before one that degrades it.
   const rows = useMemo(
-    () =>
-      [...(analysis?.singleFailures ?? [])].sort(
-        (a, b) =>
-          (SEVERITY[worstClass(a.effects.map((e) => e.state))] ?? 3) -
-          (SEVERITY[worstClass(b.effects.map((e) => e.state))] ?? 3),
-      ),
+    () => [...(analysis?.singleFailures ?? [])].sort((a, b) => rowRank(a) - rowRank(b)),
     [analysis?.singleFailures],
   );
   const shownRows = showAll ? rows : rows.slice(0, ROW_LIMIT);
@@ -196,9 +192,10 @@ export function WhatIfPanel() {
           {cut.length === 0 ? (
             <>
               <div className="hint">
-                Cut the network in two: pick a site in the toolbar&apos;s list, or select hosts or sites
-                (Shift-click, or drag a box) and cut them off here or from their menu (right-click, or
-                Shift+F10).
+                Cut the network in two:{' '}
+                {(names.sites ?? []).length > 1 ? "pick a site in the toolbar's list, or " : ''}
+                select hosts or sites (Shift-click, or drag a box) and cut them off here or from their menu
+                (right-click, or Shift+F10).
               </div>
               <button
                 type="button"
@@ -208,7 +205,9 @@ export function WhatIfPanel() {
                 onClick={() => void registry.run('what-if.cut-off', services)}
               >
                 Cut the selection off
-                {selection.length > 0 ? '' : ' (select hosts or sites first)'}
+                {selection.length > 0 && registry.isEnabled('what-if.cut-off', services)
+                  ? ''
+                  : ' (select hosts or sites first)'}
               </button>
             </>
           ) : (
@@ -320,13 +319,21 @@ export function WhatIfPanel() {
                     onClick={() => {
                       const state = services.store.getState();
                       if (!state.whatIf) state.setWhatIf(true);
-                      services.store.setState({ failed: [row.failed] });
+                      if (row.kind === 'partition')
+                        services.store.setState({ failed: [], cut: [row.failed] });
+                      else services.store.setState({ failed: [row.failed], cut: [] });
                     }}
                   >
-                    {row.kind} {row.failed}
+                    {row.kind === 'partition' ? `site ${row.failed} cut off` : `${row.kind} ${row.failed}`}
                   </button>
                 </td>
                 <td>
+                  {(row.splitBrain ?? []).length > 0 ? (
+                    <div className="split-brain-row" data-testid={`split-brain-row-${row.failed}`}>
+                      <Split size={12} aria-hidden="true" /> split brain:{' '}
+                      {row.splitBrain!.map(nameOf).join(', ')}
+                    </div>
+                  ) : null}
                   {row.effects.length === 0 ? (
                     <span className="hint">every entrypoint stays up</span>
                   ) : (
@@ -363,6 +370,12 @@ const SEVERITY: Readonly<Record<string, number>> = {
   'row-degraded': 2,
   'row-up': 3,
 };
+
+/** Worst first; a cut that splits a group's brain counts as bad as one that takes an entrypoint down. */
+function rowRank(row: { effects: { state: DisplayState }[]; splitBrain?: string[] }): number {
+  const rank = SEVERITY[worstClass(row.effects.map((e) => e.state))] ?? 3;
+  return (row.splitBrain ?? []).length > 0 ? Math.min(rank, 0.5) : rank;
+}
 
 function worstClass(states: DisplayState[]): string {
   if (states.includes('down')) return 'row-down';

@@ -73,11 +73,17 @@ export interface CauseSummary {
   entrypoints: string[];
 }
 
-/** What one host or site failure does to the entrypoints that change. */
+/**
+ * What one host or site failure, or one site cut off from the others (`partition`, designs with
+ * two or more sites), does to the entrypoints that change.
+ */
 export interface SingleFailureRow {
+  /** The host or site that fails, or the site cut off. */
   failed: string;
-  kind: 'host' | 'site';
+  kind: 'host' | 'site' | 'partition';
   effects: { id: string; name: string; state: DisplayState; reason: string }[];
+  /** For a cut: the groups up on both sides. */
+  splitBrain?: string[];
 }
 
 /** Everything the worker reports for one request. */

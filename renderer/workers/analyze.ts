@@ -181,5 +181,22 @@ function singleFailureRows(model: AvailabilityModel, design: Design): SingleFail
       })),
     });
   });
+  // Every site cut off from the others, as `simulate` sweeps them: the entrypoints it changes.
+  const baseline = new Map(model.baseline.entrypoints().map((item) => [item.id, displayState(item)]));
+  for (const cut of model.sitePartitions()) {
+    rows.push({
+      failed: cut.site,
+      kind: 'partition',
+      effects: cut.entrypoints
+        .filter((item) => displayState(item) !== baseline.get(item.id))
+        .map((item) => ({
+          id: item.id,
+          name: names.get(item.id) ?? item.id,
+          state: displayState(item),
+          reason: cut.explain(item.id),
+        })),
+      splitBrain: cut.splitBrain,
+    });
+  }
   return rows;
 }

@@ -70,7 +70,7 @@ try {
     .click({ modifiers: ['Shift'] });
   await light.node('tm-1').locator('.container-title').click({ button: 'right' });
   await light.page.locator('[data-command="what-if.cut-off"]').click();
-  await light.page.getByTestId('split-brain-redis-ha').waitFor();
+  await light.page.getByTestId('split-brain-mark-redis-ha').waitFor();
   await light.page.evaluate(() => {
     const app = (
       window as unknown as {

@@ -70,16 +70,16 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
 
         await app.page.getByTestId('what-if-button').click();
         // No cut yet: nothing drawn, no recovery badge while nothing failed.
-        await expect.poll(() => app.page.locator('[data-testid^="whatif-cut-"].cut-tag').count()).toBe(0);
-        expect(await app.page.getByTestId('whatif-recovery-shop').count()).toBe(0);
+        await expect.poll(() => app.page.locator('[data-testid^="whatif-cut-off-"]').count()).toBe(0);
+        expect(await app.page.getByTestId('whatif-recovery-badge-shop').count()).toBe(0);
 
         await app.page.getByTestId('whatif-cut-site').selectOption('dc-1');
         await app.settled();
         // The cut-off site and its host carry the "cut off" tag and the dashed band; the others do not.
-        await app.page.getByTestId('whatif-cut-dc-1').waitFor();
-        await app.page.getByTestId('whatif-cut-box-1').waitFor();
-        expect(await app.page.getByTestId('whatif-cut-box-2').count()).toBe(0);
-        expect(await app.page.getByTestId('whatif-cut-dc-2').count()).toBe(0);
+        await app.page.getByTestId('whatif-cut-off-dc-1').waitFor();
+        await app.page.getByTestId('whatif-cut-off-box-1').waitFor();
+        expect(await app.page.getByTestId('whatif-cut-off-box-2').count()).toBe(0);
+        expect(await app.page.getByTestId('whatif-cut-off-dc-2').count()).toBe(0);
         expect(await app.node('dc-1').getAttribute('class')).toMatch(/\bcut-off\b/);
         expect(await app.node('dc-1').evaluate((e) => getComputedStyle(e).outlineStyle)).toBe('dashed');
         // Both gateways' links to app-1 cross the cut: drawn severed, labelled so; none other is.
@@ -91,7 +91,7 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         ).toMatch(/^✂ cut/);
 
         // Split brain: its own mark, in words, and not the mark of `down` or `up`.
-        const mark = app.page.getByTestId('split-brain-cache');
+        const mark = app.page.getByTestId('split-brain-mark-cache');
         await mark.waitFor();
         expect(await mark.textContent()).toMatch(/split brain/i);
         expect(await app.node('cache').getAttribute('class')).toMatch(/\bsplit-brain\b/);
@@ -113,13 +113,18 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         for (const entry of cli.entrypoints) {
           const shown = entry.state === 'up' && entry.degraded ? 'degraded' : entry.state;
           expect(await app.node(entry.id).locator('.state-tag').getAttribute('data-state')).toBe(shown);
-          const badge = app.page.getByTestId(`whatif-recovery-${entry.id}`);
+          const badge = app.page.getByTestId(`whatif-recovery-badge-${entry.id}`);
           expect(await badge.getAttribute('data-seconds')).toBe(String(entry.recovery.seconds));
           expect(await badge.getAttribute('data-by')).toBe(entry.recovery.by);
         }
         await app.shot('site-cut-off');
         await audit('cut');
 
+        // The table of every single failure names the cut that splits the group's brain.
+        expect(await app.page.getByTestId('split-brain-row-dc-1').textContent()).toContain(
+          'split brain: Redis with Sentinel',
+        );
+        expect(await app.page.locator('[data-testid^="split-brain-row-"]').count()).toBe(1);
         // The what-if panel says what was cut and explains the split brain.
         expect(await app.page.getByTestId('whatif-cut-chip').textContent()).toContain('Site 1');
         expect(await app.page.getByTestId('split-brain-what-if').textContent()).toContain(
@@ -143,7 +148,7 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         await app.settled();
         expect(await app.page.locator('.cut-tag').count()).toBe(0);
         expect(await app.page.locator('.react-flow__edge.severed').count()).toBe(0);
-        expect(await app.page.getByTestId('split-brain-cache').count()).toBe(0);
+        expect(await app.page.getByTestId('split-brain-mark-cache').count()).toBe(0);
         await app.node('box-1').locator('.container-title').click();
         await app.settled();
         const failed = JSON.parse(
@@ -153,7 +158,7 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         };
         const sessions = failed.entrypoints.find((e) => e.id === 'sessions')!;
         expect(sessions.recovery.by).toBe('sentinel');
-        const badge = app.page.getByTestId('whatif-recovery-sessions');
+        const badge = app.page.getByTestId('whatif-recovery-badge-sessions');
         expect(await badge.textContent()).toContain(`≈ ${sessions.recovery.seconds} s`);
         expect(await badge.getAttribute('title')).toMatch(/by Sentinel failover: Sentinel promotes r2/);
         await app.shot('recovery-badges');
@@ -184,11 +189,11 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         await entry.focus();
         await app.page.keyboard.press('Enter');
         await app.settled();
-        await app.page.getByTestId('whatif-cut-box-1').waitFor();
-        await app.page.getByTestId('whatif-cut-box-2').waitFor();
-        expect(await app.page.getByTestId('whatif-cut-box-3').count()).toBe(0);
+        await app.page.getByTestId('whatif-cut-off-box-1').waitFor();
+        await app.page.getByTestId('whatif-cut-off-box-2').waitFor();
+        expect(await app.page.getByTestId('whatif-cut-off-box-3').count()).toBe(0);
         // Two boxes hold a majority of Sentinels and the primary: only one side serves, no split brain.
-        expect(await app.page.getByTestId('split-brain-cache').count()).toBe(0);
+        expect(await app.page.getByTestId('split-brain-mark-cache').count()).toBe(0);
         await app.shot('hosts-cut-off');
         // Leaving what-if heals the cut.
         await app.page.getByTestId('what-if-button').click();
@@ -219,7 +224,7 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
         expect(await entry.textContent()).toContain('Cut site Site 1 off from the network');
         expect(await entry.evaluate((e) => e === document.activeElement)).toBe(true);
         await app.page.keyboard.press('Enter');
-        await app.page.getByTestId('split-brain-cache').waitFor();
+        await app.page.getByTestId('split-brain-mark-cache').waitFor();
         expect(await app.page.getByTestId('whatif-cut-site').inputValue()).toBe('dc-1');
         expect((await app.snapshot()).design.hosts).toHaveLength(3);
         const failed = await app.page.evaluate(

@@ -150,5 +150,34 @@ describe('the diagram as SVG', () => {
         ),
       ).toBeLessThan(30);
     });
+
+    it('carries the what-if cut: the cut-off hosts in a dashed band, the group in split brain tagged', async () => {
+      const design = await laidOut('teramind-ha.topo.json');
+      const states = { 'redis-ha': 'up' } as const;
+      const plain = renderSvg(diagramSvg(design, { icon, states }));
+      const svg = diagramSvg(design, {
+        icon,
+        states,
+        cut: { cutOff: new Set(['tm-1', 'tm-2']), splitBrain: ['redis-ha'] },
+      });
+      expect(svg).toContain('id="cut-band-tm-1"');
+      expect(svg).toContain('id="cut-band-tm-2"');
+      expect(svg).not.toContain('id="cut-band-tm-3"');
+      expect(svg.match(/>CUT OFF<\/text>/g)).toHaveLength(2);
+      expect(svg).toContain('>SPLIT BRAIN</text>');
+      const picture = renderSvg(svg);
+      const background = rgb(LIGHT_PALETTE.background);
+      for (const id of ['tm-1', 'tm-2']) {
+        const host = pictureBox(design, id);
+        // Along the left edge, just outside the host: the band's dashes, absent without the cut.
+        const strip = { x: host.x - 7, y: host.y + 20, width: 4, height: host.height - 40 };
+        expect(inkIn(picture, strip, background), id).toBeGreaterThan(inkIn(plain, strip, background) + 20);
+      }
+      // The group's purple ring, just outside its card, left edge: there with the cut, not without.
+      const group = pictureBox(design, 'redis-ha');
+      const ring = { x: group.x - 4, y: group.y + 12, width: 2, height: group.height - 24 };
+      expect(colourDistance(meanColour(picture, ring), rgb(LIGHT_PALETTE.split))).toBeLessThan(40);
+      expect(colourDistance(meanColour(plain, ring), rgb(LIGHT_PALETTE.split))).toBeGreaterThan(100);
+    });
   });
 });

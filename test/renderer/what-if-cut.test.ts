@@ -205,4 +205,25 @@ describe('cutting the design in two in what-if', () => {
       /It is 1 now, which the primary's side still meets/,
     );
   });
+
+  it("lists every site cut off beside the single failures, with the split brain simulate's sweep reports", async () => {
+    const { stdout } = await runCli(['simulate', THREE_SITES, '--json']);
+    const sweep = JSON.parse(stdout) as {
+      scenarios: { kind: string; partition: string[][]; splitBrain: string[] }[];
+    };
+    const cuts = sweep.scenarios.filter((s) => s.kind === 'partition');
+    const analysis = new Analyzer().analyze({
+      revision: 1,
+      design: load(THREE_SITES),
+      failed: [],
+      detail: true,
+    });
+    const rows = analysis.singleFailures.filter((row) => row.kind === 'partition');
+    expect(rows.map((row) => [[row.failed], row.splitBrain])).toEqual(
+      cuts.map((s) => [s.partition[0], s.splitBrain]),
+    );
+    expect(rows.find((row) => row.failed === 'dc-1')?.splitBrain).toEqual(['cache']);
+    // Host and site failures are still there, one row each.
+    expect(analysis.singleFailures.filter((row) => row.kind !== 'partition')).toHaveLength(6);
+  });
 });
