@@ -10,7 +10,12 @@ import { parseBlockConfig } from '../../core/import/block-config';
 import { hostIdsOf } from '../../core/collect';
 import type { CollectEvent, CollectState, CollectTarget } from '../../core/collect';
 import { shellQuote } from '../../core/shell';
-import { DEFAULT_READY_TIMEOUT_MS, SshConnection, prepareCredentials } from '../push/connection';
+import {
+  CancelledError,
+  DEFAULT_READY_TIMEOUT_MS,
+  SshConnection,
+  prepareCredentials,
+} from '../push/connection';
 import { HostKeyVerifier } from '../push/host-key';
 import type { HostKeyDecision } from '../push/host-key';
 import { KnownHosts } from '../push/known-hosts';
@@ -297,6 +302,8 @@ async function readHost(
     const target = join(out, 'hosts', result.host, ...path.split('/').filter(Boolean));
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
+    // A cancel that came while the file was written: the host stops here, the file is not counted.
+    if (signal?.aborted) throw new CancelledError();
     result.files.push(path);
     result.bytes += content.length;
     emit({ type: 'file', host: result.host, path, files: result.files.length, bytes: result.bytes, wanted });
