@@ -33,6 +33,7 @@ import {
 } from './commands';
 import { openPush } from './push';
 import { importFolder } from '../import/import-folder';
+import { openImportHosts } from '../import/import-hosts';
 import { CommandRegistry } from './registry';
 import type { Command, CommandContext } from './registry';
 import type { AppServices } from './services';
@@ -84,6 +85,15 @@ registry.register({
   menus: [{ menu: 'file', group: '1-document', order: 5 }],
   testId: 'menu-import',
   run: (app) => importFolder(app),
+});
+registry.register({
+  id: 'file.import-hosts',
+  label: 'Import from hosts…',
+  description:
+    'Read the configs of running hosts over SSH and rebuild the design (the desktop app; in a browser, topoforge collect)',
+  menus: [{ menu: 'file', group: '1-document', order: 6 }],
+  testId: 'menu-import-hosts',
+  run: (app) => openImportHosts(app),
 });
 shell('export-bundle', {
   label: (app) =>
