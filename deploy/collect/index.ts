@@ -251,6 +251,34 @@ export async function collect(options: CollectOptions): Promise<CollectedHost[]>
   return results;
 }
 
+/** A `*.wants/` entry of the unit directory, by a name systemd could have written. */
+const WANTS_ENTRY = /^\/etc\/systemd\/system\/[A-Za-z0-9@_.:-]+\.wants\/[A-Za-z0-9@_.:-]+$/;
+
+/**
+ * Records which units are enabled: each `*.wants/` link of the unit directory becomes a file of the
+ * folder at its path, holding the link's target. Import reads a fetched unit that no `*.wants/`
+ * entry names as a cold standby (installed, not started at boot). Only reads: `readlink`.
+ */
+async function recordEnabledUnits(
+  connection: SshConnection,
+  root: string,
+  result: CollectedHost,
+  out: string,
+): Promise<void> {
+  const glob = remoteGlob(root, '/etc/systemd/system/*.wants/*');
+  const script = `for f in ${glob}; do if [ -L "$f" ]; then printf '%s\\t%s\\n' "$f" "$(readlink -- "$f")"; fi; done`;
+  const listed = await connection.exec(`sh -c ${shellQuote(script)}`, '');
+  const prefix = root === '/' ? '' : root.replace(/\/$/, '');
+  for (const line of listed.stdout.split('\n')) {
+    const [full, target] = line.split('\t');
+    const path = full?.slice(prefix.length);
+    if (path === undefined || target === undefined || !WANTS_ENTRY.test(path)) continue;
+    const file = join(out, 'hosts', result.host, ...path.split('/').filter(Boolean));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${target}\n`);
+  }
+}
+
 /** Lists the files matching `patterns` with their sizes: `size<TAB>path` lines. */
 async function list(
   connection: SshConnection,
@@ -321,6 +349,7 @@ async function readHost(
     if (path === '/etc/keepalived/keepalived.conf')
       await follow(path, text, 'newline', '/etc/keepalived/', [path]);
   }
+  await recordEnabledUnits(connection, root, result, out);
 
   // Follows the `include` directives of an nginx or keepalived config, globs included.
   async function follow(
