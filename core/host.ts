@@ -99,7 +99,17 @@ export interface RecoveryCopy {
 
 /** What a native menu item asks the designer to do (the designer's own shortcuts do the same). */
 export type MenuCommand =
-  'new' | 'open' | 'save' | 'save-as' | 'export-bundle' | 'export-ansible' | 'push' | 'undo' | 'redo';
+  | 'new'
+  | 'open'
+  | 'import-folder'
+  | 'import-hosts'
+  | 'save'
+  | 'save-as'
+  | 'export-bundle'
+  | 'export-ansible'
+  | 'push'
+  | 'undo'
+  | 'redo';
 
 /** What an export writes: the bundle itself, or its Ansible inventory and playbook (docs/ansible.md). */
 export type BundleExportFormat = 'bundle' | 'ansible';

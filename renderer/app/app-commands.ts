@@ -78,17 +78,13 @@ shell('save-as', {
   testId: 'menu-save-as',
   run: (app) => saveDesign(app, { saveAs: true }),
 });
-registry.register({
-  id: 'file.import-folder',
-  label: 'Import configs from a folder…',
+shell('import-folder', {
   description: 'Rebuild a design from the configs of a running deployment (topoforge collect, or a bundle)',
   menus: [{ menu: 'file', group: '1-document', order: 5 }],
   testId: 'menu-import',
   run: (app) => importFolder(app),
 });
-registry.register({
-  id: 'file.import-hosts',
-  label: 'Import from hosts…',
+shell('import-hosts', {
   description:
     'Read the configs of running hosts over SSH and rebuild the design (the desktop app; in a browser, topoforge collect)',
   menus: [{ menu: 'file', group: '1-document', order: 6 }],

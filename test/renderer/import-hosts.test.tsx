@@ -9,6 +9,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectEvent, CollectReport, CollectRequest, CollectedHostReport } from '../../core/collect';
+import type { HostCommand } from '../../core/host';
 import { registry } from '../../renderer/app/app-commands';
 import { connectHost } from '../../renderer/app/host-bridge';
 import { ServicesContext } from '../../renderer/app/services';
@@ -57,9 +58,14 @@ function desktopApp() {
   let emit: (event: CollectEvent) => void = () => undefined;
   let answer: (report: CollectReport) => void = () => undefined;
   let cancels = 0;
+  let menuCommand: (command: HostCommand) => void = () => undefined;
   services.host = {
     ...services.host,
     platform: 'desktop',
+    onCommand: (listener) => {
+      menuCommand = listener;
+      return () => undefined;
+    },
     onCollectEvent: (listener) => {
       emit = listener;
       return () => undefined;
@@ -80,6 +86,7 @@ function desktopApp() {
     emit: (event: CollectEvent) => act(() => emit(event)),
     answer: (report: CollectReport) => act(async () => answer(report)),
     cancels: () => cancels,
+    menu: (command: HostCommand) => act(() => menuCommand(command)),
     stop,
   };
 }
@@ -241,6 +248,14 @@ describe('File › Import from hosts on the desktop', () => {
     expect(screen.getByTestId('import-hosts-reason-host-10-0-0-5').textContent).toBe('cancelled: not read');
     expect(screen.queryByTestId('import-hosts-import')).toBeNull();
     expect(app.services.store.getState().design).toBe(before);
+    app.stop();
+  });
+
+  it('opens from the native File menu (there is no page File menu on the desktop)', () => {
+    const app = desktopApp();
+    app.menu({ type: 'import-hosts' });
+    expect(screen.getByRole('dialog', { name: 'Import from hosts' })).toBeTruthy();
+    expect(screen.getByTestId('import-hosts-targets')).toBeTruthy();
     app.stop();
   });
 
