@@ -78,8 +78,14 @@ function HostKeyPanel({ progress, trusted }: { progress: HostCollectProgress; tr
 
 function HostRow({ progress, trusted }: { progress: HostCollectProgress; trusted: boolean }) {
   const finished = progress.state === 'done';
-  // Until the host's config list is known the bar is indeterminate; a finished host is full.
-  const max = finished ? Math.max(progress.files, 1) : progress.wanted;
+  // While a host connects, and until its config list is known, the bar is indeterminate (it moves);
+  // a host that is done is full, one that waits or failed shows how far it got.
+  const working = progress.state === 'connecting' || progress.state === 'collecting';
+  const max = finished
+    ? Math.max(progress.files, 1)
+    : working
+      ? progress.wanted
+      : Math.max(progress.wanted, 1);
   const value = finished ? max : progress.files;
   return (
     <section className="push-host import-host" data-testid={`import-hosts-host-${progress.host}`}>
