@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliIo } from './main';
+import type { CollectEvent } from '../core/collect';
 import { collect, parseTarget, type CollectTarget } from '../deploy/collect/index';
 import { CredentialsError } from '../deploy/push/connection';
 import { defaultIdentityFiles, defaultKnownHostsFiles } from '../deploy/push/index';
@@ -76,6 +77,7 @@ export async function runCollect(args: string[], io: CliIo, home = homedir()): P
   }
   const colors = pc.createColors(io.color);
   let hosts;
+  const fetched = new Map<string, number>();
   try {
     hosts = await collect({
       targets,
@@ -95,8 +97,10 @@ export async function runCollect(args: string[], io: CliIo, home = homedir()): P
       ...(json
         ? {}
         : {
-            onProgress: (host: string, state: string, files: number) => {
-              if (state === 'done') io.stdout(`${colors.green('✓')} ${host}: ${files} files\n`);
+            onEvent: (event: CollectEvent) => {
+              if (event.type === 'file') fetched.set(event.host, event.files);
+              else if (event.state === 'done')
+                io.stdout(`${colors.green('✓')} ${event.host}: ${fetched.get(event.host) ?? 0} files\n`);
             },
           }),
     });

@@ -6,18 +6,15 @@
  * Exit 0 when the design was written, 1 when a file could not be read (nothing written unless
  * --partial), 2 on bad arguments or a folder that cannot be read.
  */
-import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliIo } from './main';
-import { buildDesign, type ImportFile, type ImportProblem } from '../core/import/build-design';
+import { buildDesign } from '../core/import/build-design';
 import { checkDesign, describeProblem } from '../core/load';
+import { readImportFolder } from '../deploy/collect/folder';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** Files larger than this are not configs; import names them instead of reading them. */
-export const IMPORT_FILE_LIMIT = 1024 * 1024;
 
 /** Usage of the import command. */
 export const IMPORT_USAGE = `Usage: topoforge import DIR --out DESIGN [--json] [--partial]
@@ -34,38 +31,6 @@ Options:
 `;
 
 class UsageError extends Error {}
-
-/** Reads every regular file under `root` as UTF-8, by its `/`-separated path inside `root`. */
-export async function readImportFolder(
-  root: string,
-): Promise<{ files: ImportFile[]; problems: ImportProblem[] }> {
-  const files: ImportFile[] = [];
-  const problems: ImportProblem[] = [];
-  const walk = async (folder: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(folder, entry.name);
-      const path = relative(root, full).split(sep).join('/');
-      if (entry.isDirectory()) {
-        await walk(full);
-      } else if (entry.isFile()) {
-        const size = (await lstat(full)).size;
-        if (size > IMPORT_FILE_LIMIT) {
-          problems.push({
-            file: path,
-            message: `${size} bytes: larger than the ${IMPORT_FILE_LIMIT}-byte limit for a config`,
-          });
-          continue;
-        }
-        files.push({ path, text: await readFile(full, 'utf8') });
-      } else {
-        problems.push({ file: path, message: 'not a regular file (a link or a device): not read' });
-      }
-    }
-  };
-  await walk(root);
-  return { files, problems };
-}
 
 function where(problem: { host?: string; file: string; line?: number }): string {
   return `${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}`;

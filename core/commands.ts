@@ -24,7 +24,7 @@ export interface ShellCommand {
   label: string;
   /** How the native menu names it (title case, as desktop menus do). */
   nativeLabel: string;
-  /** Its shortcuts; the first is the native menu's accelerator. */
+  /** Its shortcuts; the first is the native menu's accelerator. None: it has no shortcut. */
   keys: readonly ShellKey[];
 }
 
@@ -32,6 +32,18 @@ export interface ShellCommand {
 export const SHELL_COMMANDS: Readonly<Record<MenuCommand, ShellCommand>> = {
   new: { id: 'file.new', label: 'New design', nativeLabel: 'New Design', keys: ['mod+n'] },
   open: { id: 'file.open', label: 'Open…', nativeLabel: 'Open…', keys: ['mod+o'] },
+  'import-folder': {
+    id: 'file.import-folder',
+    label: 'Import configs from a folder…',
+    nativeLabel: 'Import Configs from a Folder…',
+    keys: [],
+  },
+  'import-hosts': {
+    id: 'file.import-hosts',
+    label: 'Import from hosts…',
+    nativeLabel: 'Import from Hosts…',
+    keys: [],
+  },
   save: { id: 'file.save', label: 'Save', nativeLabel: 'Save', keys: ['mod+s'] },
   'save-as': { id: 'file.save-as', label: 'Save as…', nativeLabel: 'Save As…', keys: ['mod+shift+s'] },
   'export-bundle': {

@@ -7,6 +7,7 @@
  * Every member is asynchronous and returns plain data, so that it crosses an IPC boundary
  * unchanged. `undefined` means the person cancelled (closed a file dialog); failures reject.
  */
+import type { CollectEvent, CollectReport, CollectRequest } from './collect';
 import type { Bundle } from './generate/index';
 import type { Design } from './model';
 import type { PushEvent, PushReport } from './push';
@@ -98,7 +99,17 @@ export interface RecoveryCopy {
 
 /** What a native menu item asks the designer to do (the designer's own shortcuts do the same). */
 export type MenuCommand =
-  'new' | 'open' | 'save' | 'save-as' | 'export-bundle' | 'export-ansible' | 'push' | 'undo' | 'redo';
+  | 'new'
+  | 'open'
+  | 'import-folder'
+  | 'import-hosts'
+  | 'save'
+  | 'save-as'
+  | 'export-bundle'
+  | 'export-ansible'
+  | 'push'
+  | 'undo'
+  | 'redo';
 
 /** What an export writes: the bundle itself, or its Ansible inventory and playbook (docs/ansible.md). */
 export type BundleExportFormat = 'bundle' | 'ansible';
@@ -217,4 +228,19 @@ export interface TopoforgeHost {
    * stops listening.
    */
   onPushEvent?(listener: (event: PushEvent) => void): () => void;
+  /**
+   * Desktop only (File › Import from hosts, docs/import.md): reads the configs of the request's
+   * hosts over SSH as `topoforge collect` does, with push's host-key policy; resolves with each
+   * host's outcome and the collected folder's files, for the same import as a folder. Rejects
+   * with a sentence for a target that is not `user@address[:port]`, no key to log in with, or
+   * another collection of this window running.
+   */
+  collectConfigs?(request: CollectRequest): Promise<CollectReport>;
+  /**
+   * Desktop only: cancels this window's running collection. It disconnects at once and keeps
+   * nothing: its promise resolves with `cancelled` and no files. Does nothing when nothing runs.
+   */
+  cancelCollect?(): Promise<void>;
+  /** Desktop only: progress of this window's collection, host by host. Returns a function that stops listening. */
+  onCollectEvent?(listener: (event: CollectEvent) => void): () => void;
 }

@@ -4,6 +4,7 @@
  * design, the list of every directive and file it did not use (with host, file, line, text and
  * reason) and the list of what no config carries (`missing`). Pure: the caller reads the folder.
  */
+import { SERVICE_UNIT, UNIT_DIRECTORY } from '../daemons';
 import type { Design, Entrypoint, Group, Host, Link, Listener, Service } from '../model';
 import { parseBlockConfig, type BlockDirective } from './block-config';
 import { placeFile, type PlacedFile } from './bundle-files';
@@ -264,6 +265,7 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
   }[] = [];
   const mounts: { host: string; where: string; what: string; hint?: string; users?: string[] }[] = [];
   const unitServices: { service: Service; host: string; requiresMounts: string[] }[] = [];
+  const coldUnits = coldStandbyUnits(byPath.get('manifest.json'), hostsById);
 
   for (const host of [...hostsById.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     if (!hostIdSet.has(host.id)) continue;
@@ -274,6 +276,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
         problems.push({ host: host.id, file: relative, line, message });
       };
       const hint = headerHint(text);
+      // A `*.wants/` entry (collect records where units are enabled) is a fact about a unit, not a config.
+      if (WANTS_ENTRY.test(path)) continue;
       switch (placed.daemon) {
         case 'nginx': {
           const read = readNginx(host, path, text, relative, hint.id, fail, report, uniqueId, includedFiles);
@@ -421,12 +425,21 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
             fail(parsed.error.line, parsed.error.message);
             break;
           }
-          readServiceUnit(host.id, path, relative, text, parsed.settings, hint, {
-            report,
-            addService,
-            uniqueId,
-            unitServices,
-          });
+          readServiceUnit(
+            host.id,
+            path,
+            relative,
+            text,
+            parsed.settings,
+            hint,
+            coldUnits.has(`${host.id} ${path}`),
+            {
+              report,
+              addService,
+              uniqueId,
+              unitServices,
+            },
+          );
           break;
         }
         case 'mount-unit': {
@@ -519,6 +532,14 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
           links.push(link);
       }
     }
+  }
+
+  // A service that receives traffic only as a `backup` server takes over by itself when the others
+  // fail: a hot standby (a cold standby's unit says more, and keeps its mode).
+  for (const service of services) {
+    if (service.mode !== undefined) continue;
+    const incoming = links.filter((link) => link.to === service.id && link.kind === 'traffic');
+    if (incoming.length > 0 && incoming.every((link) => link.backup === true)) service.mode = 'hot-standby';
   }
 
   // Storage: one external service per NFS export, used by every unit that requires its mount.
@@ -759,6 +780,48 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
     ...(entrypoints.length > 0 ? { entrypoints } : {}),
   } as Design;
   return { design, unused, missing, problems };
+}
+
+/** An entry of a unit's `*.wants/` folder, as collect records it: the unit is enabled. */
+const WANTS_ENTRY = new RegExp(`^${UNIT_DIRECTORY}/[^/]+\\.wants/([^/]+)$`, 'u');
+
+/**
+ * The service units (`host path`) that are installed but not started at boot: a cold standby. A
+ * bundle's manifest says so by the unit's reload (`try-restart`, never `enable`); a collected host
+ * by its `*.wants/` entries, when collect recorded any (a host without one says nothing either way).
+ */
+function coldStandbyUnits(
+  manifest: ImportFile | undefined,
+  hostsById: ReadonlyMap<string, HostFiles>,
+): Set<string> {
+  const cold = new Set<string>();
+  if (manifest !== undefined) {
+    let files: unknown;
+    try {
+      files = (JSON.parse(manifest.text) as { files?: unknown })?.files;
+    } catch {
+      files = undefined; // readInventory reports a manifest that is not JSON
+    }
+    for (const entry of Array.isArray(files) ? files : []) {
+      const { host, path, reload } = (entry ?? {}) as { host?: unknown; path?: unknown; reload?: unknown };
+      if (typeof host !== 'string' || typeof path !== 'string' || typeof reload !== 'string') continue;
+      const unit = SERVICE_UNIT.unitOf(path);
+      if (unit !== undefined && reload === SERVICE_UNIT.reload(unit, true)) cold.add(`${host} ${path}`);
+    }
+  }
+  for (const host of hostsById.values()) {
+    const enabled = new Set<string>();
+    for (const path of host.files.keys()) {
+      const unit = WANTS_ENTRY.exec(path)?.[1];
+      if (unit !== undefined) enabled.add(unit);
+    }
+    if (enabled.size === 0) continue;
+    for (const path of host.files.keys()) {
+      const unit = SERVICE_UNIT.unitOf(path);
+      if (unit !== undefined && !enabled.has(unit)) cold.add(`${host.id} ${path}`);
+    }
+  }
+  return cold;
 }
 
 function isIncludedElsewhere(path: string, host: HostFiles): boolean {
@@ -1284,6 +1347,7 @@ function readServiceUnit(
   text: string,
   settings: readonly UnitSetting[],
   hint: { kind?: string; id?: string },
+  coldStandby: boolean,
   sinks: {
     report: Reporter;
     addService: (service: Service) => Service;
@@ -1324,6 +1388,7 @@ function readServiceUnit(
     host,
     ...(description ? { label: description.value.slice(0, 200) } : {}),
     ...(execStart ? { command: execStart.value } : {}),
+    ...(coldStandby ? { mode: 'cold-standby' } : {}),
   } as Service);
   const requires = settings.filter((setting) => setting.key === 'RequiresMountsFor');
   sinks.unitServices.push({

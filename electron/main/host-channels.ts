@@ -9,6 +9,7 @@ import { INVOKE_CHANNELS } from '../preload/protocol';
 import type { InvokeMember, InvokeProtocol } from '../preload/protocol';
 import type { DesignService } from './design-service';
 import type { DocumentGuard } from './document-guard';
+import type { ImportService } from './import-service';
 import type { PushService } from './push-service';
 import { requestValidators } from './host-schemas';
 import type { AnyChannelEntry, ChannelEntry } from './ipc';
@@ -40,6 +41,7 @@ export function hostChannelTable<Window>(
   service: DesignService<Window>,
   recovery: RecoveryStore,
   push: PushService<Window>,
+  imports: ImportService<Window>,
 ): HostChannelTable<HostContext<Window>> {
   const chosen = (location: string | undefined) =>
     location !== undefined && service.isGranted(location) ? { location } : {};
@@ -133,6 +135,19 @@ export function hostChannelTable<Window>(
       request: undefined,
       handle: async (context) => {
         push.cancel(context.window);
+        return undefined;
+      },
+    },
+    collectConfigs: {
+      channel: INVOKE_CHANNELS.collectConfigs,
+      request: requestValidators.collectRequest,
+      handle: (context, request) => imports.collect(context.window, request),
+    },
+    cancelCollect: {
+      channel: INVOKE_CHANNELS.cancelCollect,
+      request: undefined,
+      handle: async (context) => {
+        imports.cancel(context.window);
         return undefined;
       },
     },

@@ -5,6 +5,7 @@
  */
 import Ajv from 'ajv';
 import type { JSONSchemaType } from 'ajv';
+import type { CollectRequest } from '../../core/collect';
 import type {
   DocumentState,
   ImageExportRequest,
@@ -31,6 +32,20 @@ const hostId = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } as const;
 const fingerprint = { type: 'string', pattern: '^SHA256:[A-Za-z0-9+/]{43}$' } as const;
 /** More hosts than any design the app can draw; a longer list is not from the dialog. */
 export const MAX_PUSH_HOSTS = 10_000;
+/** The longest target line: `user@` (32), a DNS name (253) or `[IPv6]`, and `:port`. */
+const target = { type: 'string', minLength: 1, maxLength: 300 } as const;
+
+const confirmedHostKeys = {
+  type: 'array',
+  maxItems: MAX_PUSH_HOSTS,
+  nullable: true,
+  items: {
+    type: 'object',
+    properties: { host: hostId, fingerprint },
+    required: ['host', 'fingerprint'],
+    additionalProperties: false,
+  },
+} as const;
 
 /**
  * The schema of each request, typed with ajv's `JSONSchemaType`: a schema that drifts from its
@@ -46,6 +61,7 @@ export const requestSchemas: {
   documentState: JSONSchemaType<DocumentState>;
   recoveryCopy: JSONSchemaType<RecoveryCopy>;
   pushRequest: JSONSchemaType<PushRequest>;
+  collectRequest: JSONSchemaType<CollectRequest>;
 } = {
   recentDesign: {
     type: 'object',
@@ -100,20 +116,19 @@ export const requestSchemas: {
     properties: {
       designText,
       hosts: { type: 'array', items: hostId, maxItems: MAX_PUSH_HOSTS, uniqueItems: true, nullable: true },
-      confirmedHostKeys: {
-        type: 'array',
-        maxItems: MAX_PUSH_HOSTS,
-        nullable: true,
-        items: {
-          type: 'object',
-          properties: { host: hostId, fingerprint },
-          required: ['host', 'fingerprint'],
-          additionalProperties: false,
-        },
-      },
+      confirmedHostKeys,
       labCertificates: { type: 'boolean', nullable: true },
     },
     required: ['designText'],
+    additionalProperties: false,
+  },
+  collectRequest: {
+    type: 'object',
+    properties: {
+      targets: { type: 'array', items: target, minItems: 1, maxItems: MAX_PUSH_HOSTS },
+      confirmedHostKeys,
+    },
+    required: ['targets'],
     additionalProperties: false,
   },
 };
@@ -145,4 +160,5 @@ export const requestValidators = {
   documentState: compileRequest(requestSchemas.documentState),
   recoveryCopy: compileRequest(requestSchemas.recoveryCopy),
   pushRequest: compileRequest(requestSchemas.pushRequest),
+  collectRequest: compileRequest(requestSchemas.collectRequest),
 };

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { Event as ElectronEvent, FileFilter, WebContents } from 'electron';
 import type { DocumentState, HostCommand, MenuCommand } from '../../core/host';
-import { COMMAND_CHANNEL, PUSH_EVENT_CHANNEL } from '../preload/protocol';
+import { COLLECT_EVENT_CHANNEL, COMMAND_CHANNEL, PUSH_EVENT_CHANNEL } from '../preload/protocol';
 import { serveAppRequest } from './app-protocol';
 import { DesignService } from './design-service';
 import type { DesignDialogs } from './design-service';
@@ -24,6 +24,7 @@ import type { IpcLogEntry } from './ipc';
 import { designPathsFromArguments } from './launch-arguments';
 import { buildMenuTemplate } from './menu';
 import { SECRETS_DIRECTORY_VARIABLE, SecretStore } from '../../deploy/secrets/index';
+import { ImportService } from './import-service';
 import { PushService } from './push-service';
 import { RecentDesignsStore } from './recent-designs';
 import { RecoveryScheduler, RecoveryStore } from './recovery';
@@ -86,6 +87,7 @@ let recoveryOffered = false;
 let service: DesignService<BrowserWindow> | undefined;
 let recent: RecentDesignsStore | undefined;
 let recovery: RecoveryStore | undefined;
+let imports: ImportService<BrowserWindow> | undefined;
 
 // Every web contents, whoever creates it: no navigation, no new windows, no <webview>.
 app.on('web-contents-created', (_event, contents) => {
@@ -364,6 +366,8 @@ function createWindow(): WindowRecord {
   });
   window.on('closed', () => {
     scheduler.stop();
+    // A collection for a window that is gone would import into nothing: stop it, keep nothing.
+    imports?.cancel(window);
     windows.delete(id);
   });
   void window.loadURL(APP_ENTRY_URL);
@@ -446,8 +450,14 @@ async function start(): Promise<void> {
       new SecretStore({ directory: process.env[SECRETS_DIRECTORY_VARIABLE] || join(userData, 'secrets') }),
   });
 
+  imports = new ImportService<BrowserWindow>({
+    send: (window, event) => {
+      if (!window.isDestroyed()) window.webContents.send(COLLECT_EVENT_CHANNEL, event);
+    },
+  });
+
   const router = createIpcRouter({
-    entries: channelEntries(hostChannelTable(service, recovery, push)),
+    entries: channelEntries(hostChannelTable(service, recovery, push, imports)),
     contextOf: (senderId) => windows.get(senderId)?.context,
     log: logRefusal,
   });

@@ -34,19 +34,24 @@ export interface MenuOptions {
  * The accelerators of the designer's commands: the first key of each in core/commands.ts, which
  * the designer's registry, its menus and its help use too.
  */
-export const COMMAND_ACCELERATORS: Readonly<Record<MenuCommand, string>> = Object.fromEntries(
-  Object.entries(SHELL_COMMANDS).map(([id, command]) => [id, acceleratorOf(keyOf(command.keys[0]!))]),
-) as Record<MenuCommand, string>;
+export const COMMAND_ACCELERATORS: Readonly<Partial<Record<MenuCommand, string>>> = Object.fromEntries(
+  Object.entries(SHELL_COMMANDS).flatMap(([id, command]) =>
+    command.keys[0] === undefined ? [] : [[id, acceleratorOf(keyOf(command.keys[0]))]],
+  ),
+) as Partial<Record<MenuCommand, string>>;
 
 /** Builds the menu template. */
 export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): MenuItemConstructorOptions[] {
   const mac = options.platform === 'darwin';
-  const item = (id: MenuCommand): MenuItemConstructorOptions => ({
-    id,
-    label: SHELL_COMMANDS[id].nativeLabel,
-    accelerator: COMMAND_ACCELERATORS[id],
-    click: () => actions.command(id),
-  });
+  const item = (id: MenuCommand): MenuItemConstructorOptions => {
+    const accelerator = COMMAND_ACCELERATORS[id];
+    return {
+      id,
+      label: SHELL_COMMANDS[id].nativeLabel,
+      ...(accelerator !== undefined ? { accelerator } : {}),
+      click: () => actions.command(id),
+    };
+  };
 
   const recentItems: MenuItemConstructorOptions[] =
     options.recent.length === 0
@@ -78,6 +83,9 @@ export function buildMenuTemplate(options: MenuOptions, actions: MenuActions): M
           },
         ],
       },
+      { type: 'separator' },
+      item('import-folder'),
+      item('import-hosts'),
       { type: 'separator' },
       item('save'),
       item('save-as'),

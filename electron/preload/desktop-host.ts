@@ -15,8 +15,9 @@ import type {
   SaveDesignRequest,
   TopoforgeHost,
 } from '../../core/host';
+import type { CollectEvent, CollectRequest } from '../../core/collect';
 import type { PushEvent } from '../../core/push';
-import { COMMAND_CHANNEL, INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from './protocol';
+import { COLLECT_EVENT_CHANNEL, COMMAND_CHANNEL, INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from './protocol';
 import type { InvokeMember, InvokeProtocol, IpcReply } from './protocol';
 
 /** The part of `ipcRenderer` the host uses. */
@@ -67,6 +68,28 @@ export function createDesktopHost(ipc: HostIpc) {
       }
     }
   });
+  const collectListeners = new Set<(event: CollectEvent) => void>();
+  ipc.on(COLLECT_EVENT_CHANNEL, (_event, collectEvent: CollectEvent) => {
+    for (const listener of collectListeners) {
+      try {
+        listener(collectEvent);
+      } catch (error) {
+        console.error('A Topoforge import listener failed', error);
+      }
+    }
+  });
+  const collectMessage = (request: CollectRequest): CollectRequest => ({
+    targets: [...request.targets],
+    ...(request.confirmedHostKeys !== undefined
+      ? {
+          confirmedHostKeys: request.confirmedHostKeys.map((key) => ({
+            host: key.host,
+            fingerprint: key.fingerprint,
+          })),
+        }
+      : {}),
+  });
+
   const pushMessage = (request: PushRequest): PushRequest => ({
     designText: request.designText,
     ...(request.labCertificates === true ? { labCertificates: true } : {}),
@@ -133,6 +156,12 @@ export function createDesktopHost(ipc: HostIpc) {
     onPushEvent: (listener: (event: PushEvent) => void) => {
       pushListeners.add(listener);
       return () => void pushListeners.delete(listener);
+    },
+    collectConfigs: (request: CollectRequest) => invoke('collectConfigs', collectMessage(request)),
+    cancelCollect: () => invoke('cancelCollect'),
+    onCollectEvent: (listener: (event: CollectEvent) => void) => {
+      collectListeners.add(listener);
+      return () => void collectListeners.delete(listener);
     },
   } satisfies TopoforgeHost;
 }

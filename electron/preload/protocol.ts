@@ -5,6 +5,7 @@
  *
  * Only the channel names exist at run time, so the sandboxed preload bundle stays small.
  */
+import type { CollectReport, CollectRequest } from '../../core/collect';
 import type {
   BundleExportFormat,
   DocumentState,
@@ -44,6 +45,8 @@ export interface InvokeProtocol {
   planPush: { request: PushRequest; reply: PushReport };
   push: { request: PushRequest; reply: PushReport };
   cancelPush: { request: undefined; reply: undefined };
+  collectConfigs: { request: CollectRequest; reply: CollectReport };
+  cancelCollect: { request: undefined; reply: undefined };
 }
 
 /** A host member that the preload forwards to main. */
@@ -63,6 +66,8 @@ export const INVOKE_CHANNELS = {
   planPush: 'topoforge:plan-push',
   push: 'topoforge:push',
   cancelPush: 'topoforge:cancel-push',
+  collectConfigs: 'topoforge:collect-configs',
+  cancelCollect: 'topoforge:cancel-collect',
 } as const satisfies Record<InvokeMember, `${typeof CHANNEL_PREFIX}${string}`>;
 
 /** Main to page: a {@link HostCommand} of core/host.ts. */
@@ -70,6 +75,9 @@ export const COMMAND_CHANNEL = 'topoforge:command';
 
 /** Main to page: a `PushEvent` of core/push.ts, progress of the window's own plan or push. */
 export const PUSH_EVENT_CHANNEL = 'topoforge:push-event';
+
+/** Main to page: a `CollectEvent` of core/collect.ts, progress of the window's own collection. */
+export const COLLECT_EVENT_CHANNEL = 'topoforge:collect-event';
 
 /**
  * What main answers on every invoke. Failures travel as data, so that the page sees main's own

@@ -33,6 +33,7 @@ import {
 } from './commands';
 import { openPush } from './push';
 import { importFolder } from '../import/import-folder';
+import { openImportHosts } from '../import/import-hosts';
 import { CommandRegistry } from './registry';
 import type { Command, CommandContext } from './registry';
 import type { AppServices } from './services';
@@ -77,13 +78,18 @@ shell('save-as', {
   testId: 'menu-save-as',
   run: (app) => saveDesign(app, { saveAs: true }),
 });
-registry.register({
-  id: 'file.import-folder',
-  label: 'Import configs from a folder…',
+shell('import-folder', {
   description: 'Rebuild a design from the configs of a running deployment (topoforge collect, or a bundle)',
   menus: [{ menu: 'file', group: '1-document', order: 5 }],
   testId: 'menu-import',
   run: (app) => importFolder(app),
+});
+shell('import-hosts', {
+  description:
+    'Read the configs of running hosts over SSH and rebuild the design (the desktop app; in a browser, topoforge collect)',
+  menus: [{ menu: 'file', group: '1-document', order: 6 }],
+  testId: 'menu-import-hosts',
+  run: (app) => openImportHosts(app),
 });
 shell('export-bundle', {
   label: (app) =>

@@ -47,6 +47,10 @@ export function connectHost(services: AppServices): () => void {
     stops.push(host.onPushEvent((event) => store.getState().recordPushEvent(event)));
   }
 
+  if (host.onCollectEvent) {
+    stops.push(host.onCollectEvent((event) => store.getState().recordCollectEvent(event)));
+  }
+
   if (host.reportDocumentState) {
     const report = () => {
       const { file, dirty } = store.getState();

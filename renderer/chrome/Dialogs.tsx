@@ -1,9 +1,13 @@
-/** The modal dialogs: a file that is not a design, a confirmation, the keyboard shortcuts, push. */
+/**
+ * The modal dialogs: a file that is not a design, a confirmation, the keyboard shortcuts, push,
+ * import from hosts and its report.
+ */
 import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useAppStore } from '../state/store';
 import { PushDialogContent } from './PushDialog';
 import { HelpOverlay } from './HelpOverlay';
+import { ImportHostsDialogContent } from '../import/ImportHostsDialog';
 import { ImportReport } from '../import/ImportReport';
 
 /** Shows the store's current dialog, if any. */
@@ -33,6 +37,22 @@ export function Dialogs() {
           data-testid="dialog"
         >
           <PushDialogContent onClose={() => close(undefined)} />
+        </div>
+      </div>
+    );
+
+  if (dialog.kind === 'import-hosts')
+    return (
+      <div className="dialog-backdrop">
+        <div
+          className="dialog push-dialog"
+          role="dialog"
+          aria-modal="true"
+          aria-label="Import from hosts"
+          ref={panel}
+          data-testid="dialog"
+        >
+          <ImportHostsDialogContent onClose={() => close(undefined)} />
         </div>
       </div>
     );

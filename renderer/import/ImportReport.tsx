@@ -13,8 +13,8 @@ export function ImportReport(props: {
       {problems.length > 0 && (
         <>
           <p>
-            {problems.length} file{problems.length === 1 ? '' : 's'} could not be read; the design holds what
-            the other files gave:
+            {problems.length} thing{problems.length === 1 ? '' : 's'} could not be read (a file, or a host
+            that was not reached); the design holds what the rest gave:
           </p>
           <table className="problems-table" data-testid="import-problems">
             <tbody>

@@ -3,33 +3,39 @@
  * becomes the open design, laid out by the automatic layout, and a dialog lists every directive
  * and file import did not use and what no config carries (docs/import.md).
  */
-import { buildDesign, type ImportFile } from '../../core/import/build-design';
+import { buildDesign, type ImportFile, type ImportProblem } from '../../core/import/build-design';
 import { openText } from '../app/commands';
 import type { AppServices } from '../app/services';
 
 /** Files larger than this are not configs (as `topoforge import` refuses them). */
 const FILE_LIMIT = 1024 * 1024;
 
-/** Imports `files` (paths inside the folder) as the open design and shows the unused list. */
+/**
+ * Imports `files` (paths inside the folder) as the open design and shows the unused list, with
+ * `problems` found before the import (files not read) listed first. False when the design was not
+ * opened (the person kept the unsaved one).
+ */
 export async function importFiles(
   services: AppServices,
   folderName: string,
   files: readonly ImportFile[],
-): Promise<void> {
+  problems: readonly ImportProblem[] = [],
+): Promise<boolean> {
   const result = buildDesign(files, `Imported from ${folderName}`);
   const opened = await openText(
     services,
     `${folderName}.topo.json`,
     `${JSON.stringify(result.design, null, 2)}\n`,
   );
-  if (!opened) return;
+  if (!opened) return false;
   services.store.getState().openDialog({
     kind: 'import-report',
     folder: folderName,
     unused: result.unused,
     missing: result.missing,
-    problems: result.problems,
+    problems: [...problems, ...result.problems],
   });
+  return true;
 }
 
 /** Asks for a folder (the browser's folder picker, also in the desktop app) and imports it. */

@@ -8,6 +8,8 @@ import { createStore, useStore } from 'zustand';
 import type { StoreApi } from 'zustand';
 import { createAnalysisSlice } from './analysis-slice';
 import type { AnalysisSlice } from './analysis-slice';
+import { createCollectSlice } from './collect-slice';
+import type { CollectSlice } from './collect-slice';
 import { createDocumentSlice } from './document-slice';
 import type { DocumentSlice } from './document-slice';
 import { createPushSlice } from './push-slice';
@@ -18,7 +20,7 @@ import { createViewSlice } from './view-slice';
 import type { ViewSlice } from './view-slice';
 
 /** Everything the app keeps. */
-export type Store = DocumentSlice & SelectionSlice & ViewSlice & AnalysisSlice & PushSlice;
+export type Store = DocumentSlice & SelectionSlice & ViewSlice & AnalysisSlice & PushSlice & CollectSlice;
 
 /** The store's API: `getState`, `setState`, `subscribe`. */
 export type AppStore = StoreApi<Store>;
@@ -31,6 +33,7 @@ export function createAppStore(initial?: Partial<Store>): AppStore {
     ...createViewSlice(...parts),
     ...createAnalysisSlice(...parts),
     ...createPushSlice(...parts),
+    ...createCollectSlice(...parts),
   }));
   if (initial) store.setState(initial);
   return store;

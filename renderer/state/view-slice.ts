@@ -37,6 +37,8 @@ export type Dialog =
   | { kind: 'shortcuts' }
   /** The push dialog; its state is the push slice's. */
   | { kind: 'push' }
+  /** File › Import from hosts; its state is the collect slice's. */
+  | { kind: 'import-hosts' }
   | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void }
   /** What File › Import did not use or could not read (renderer/import/). */
   | {

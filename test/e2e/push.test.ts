@@ -13,6 +13,7 @@ import type { PushEvent } from '../../core/push';
 import { DesignService } from '../../electron/main/design-service';
 import { DocumentGuard } from '../../electron/main/document-guard';
 import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
+import { ImportService } from '../../electron/main/import-service';
 import { createIpcRouter } from '../../electron/main/ipc';
 import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
@@ -58,7 +59,9 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
   });
   const pages = new Map<number, Page>();
   const router = createIpcRouter({
-    entries: channelEntries(hostChannelTable(design, recovery, pushing.service)),
+    entries: channelEntries(
+      hostChannelTable(design, recovery, pushing.service, new ImportService({ send: () => undefined })),
+    ),
     contextOf: (id) => {
       const page = pages.get(id);
       if (!page) return undefined;

@@ -5,6 +5,7 @@ import type { HostCommand } from '../../core/host';
 import { DesignService } from '../../electron/main/design-service';
 import { DocumentGuard } from '../../electron/main/document-guard';
 import { PushService } from '../../electron/main/push-service';
+import { ImportService } from '../../electron/main/import-service';
 import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
 import type { HostContext } from '../../electron/main/host-channels';
 import { createIpcRouter } from '../../electron/main/ipc';
@@ -13,7 +14,12 @@ import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
 import { createDesktopHost } from '../../electron/preload/desktop-host';
 import type { HostIpc } from '../../electron/preload/desktop-host';
-import { COMMAND_CHANNEL, INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from '../../electron/preload/protocol';
+import {
+  COLLECT_EVENT_CHANNEL,
+  COMMAND_CHANNEL,
+  INVOKE_CHANNELS,
+  PUSH_EVENT_CHANNEL,
+} from '../../electron/preload/protocol';
 import { eventFrom, scriptedDialogs, temporaryFolder } from './fakes';
 
 const WINDOW = 3;
@@ -39,7 +45,12 @@ async function desktop() {
   const log: IpcLogEntry[] = [];
   const router = createIpcRouter({
     entries: channelEntries(
-      hostChannelTable(service, recovery, new PushService<string>({ send: () => undefined })),
+      hostChannelTable(
+        service,
+        recovery,
+        new PushService<string>({ send: () => undefined }),
+        new ImportService<string>({ send: () => undefined }),
+      ),
     ),
     contextOf: (id) => (id === WINDOW ? context : undefined),
     log: (entry) => log.push(entry),
@@ -53,7 +64,7 @@ async function desktop() {
       return router.dispatch(channel, eventFrom(WINDOW), structuredClone(args));
     },
     on: (channel: string, listener: (event: unknown, command: HostCommand) => void) => {
-      expect([COMMAND_CHANNEL, PUSH_EVENT_CHANNEL]).toContain(channel);
+      expect([COMMAND_CHANNEL, PUSH_EVENT_CHANNEL, COLLECT_EVENT_CHANNEL]).toContain(channel);
       if (channel === COMMAND_CHANNEL) commandListener = listener;
     },
   } as unknown as HostIpc;
@@ -69,7 +80,9 @@ describe('the desktop host, through the preload and the gate', () => {
     const members = Object.keys(host)
       .filter((key) => key !== 'platform')
       .sort();
-    expect(members).toEqual([...Object.keys(INVOKE_CHANNELS), 'onCommand', 'onPushEvent'].sort());
+    expect(members).toEqual(
+      [...Object.keys(INVOKE_CHANNELS), 'onCommand', 'onPushEvent', 'onCollectEvent'].sort(),
+    );
     for (const member of members) expect(typeof host[member as keyof typeof host], member).toBe('function');
   });
 

@@ -55,6 +55,19 @@ describe('the schemas of IPC requests', () => {
       false,
     );
 
+    const collect = requestValidators.collectRequest;
+    expect(collect({ targets: ['root@10.0.0.5', 'ops@[2001:db8::7]:2222'] })).toBe(true);
+    expect(
+      collect({
+        targets: ['root@10.0.0.5'],
+        confirmedHostKeys: [{ host: 'host-10-0-0-5', fingerprint: `SHA256:${'A'.repeat(43)}` }],
+      }),
+    ).toBe(true);
+    expect(collect({ targets: [] })).toBe(false);
+    expect(collect({ targets: ['x'.repeat(301)] })).toBe(false);
+    expect(collect({ targets: ['root@10.0.0.5'], root: '/srv' })).toBe(false);
+    expect(collect({ targets: ['root@10.0.0.5'], confirmedHostKeys: null })).toBe(false);
+
     const image = requestValidators.exportImage;
     expect(image({ fileName: 'a.svg', format: 'svg', dataUrl: 'data:image/svg+xml;base64,AAAA' })).toBe(true);
     expect(image({ fileName: 'a.svg', format: 'svg', dataUrl: 'data:text/html,<script>' })).toBe(false);

@@ -49,6 +49,17 @@ describe('the native menu', () => {
     expect(actions.command).toHaveBeenCalledWith(command);
   });
 
+  it('has File › Import configs from a folder and Import from hosts, without shortcuts', () => {
+    const { byId, click, actions } = menu();
+    expect(byId('import-folder').label).toBe('Import Configs from a Folder…');
+    expect(byId('import-hosts').label).toBe('Import from Hosts…');
+    expect(byId('import-hosts').accelerator).toBeUndefined();
+    click('import-hosts');
+    expect(actions.command).toHaveBeenCalledWith('import-hosts');
+    click('import-folder');
+    expect(actions.command).toHaveBeenCalledWith('import-folder');
+  });
+
   it('sends Undo and Redo to the designer history, and keeps cut, copy and paste native', () => {
     const { byId, items } = menu();
     expect(byId('undo').role).toBeUndefined();

@@ -19,6 +19,7 @@ import { createIpcRouter } from '../../electron/main/ipc';
 import type { IpcLogEntry } from '../../electron/main/ipc';
 import type * as PushServiceModule from '../../electron/main/push-service';
 import type { PushService } from '../../electron/main/push-service';
+import { ImportService } from '../../electron/main/import-service';
 import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
 import { createDesktopHost } from '../../electron/preload/desktop-host';
@@ -325,7 +326,14 @@ describe.skipIf(!requireSshd())('push through the preload and main’s gate', ()
     };
     const log: IpcLogEntry[] = [];
     const router = createIpcRouter({
-      entries: channelEntries(hostChannelTable(design, recovery, pushing.service as PushService<string>)),
+      entries: channelEntries(
+        hostChannelTable(
+          design,
+          recovery,
+          pushing.service as PushService<string>,
+          new ImportService<string>({ send: () => undefined }),
+        ),
+      ),
       contextOf: (id) => (id === WINDOW ? context : undefined),
       log: (entry) => log.push(entry),
     });

@@ -5,7 +5,17 @@
  * the remote tree exactly as it was. The folder it fills imports into a design.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli';
@@ -176,6 +186,49 @@ describe.skipIf(!available)('topoforge collect over SSH', () => {
     expect(written.entrypoints).toEqual([
       { id: 'edge-80', port: 80, targets: ['host-127-0-0-61-nginx'], via: 'vip', address: '192.0.2.10' },
     ]);
+  }, 60_000);
+
+  it('records which units are enabled, so a unit no *.wants/ entry names imports as a cold standby', async () => {
+    const [edge] = lab!.hosts as [SshLabHost];
+    const unit = (command: string) => `[Unit]\nDescription=x\n[Service]\nExecStart=${command}\n`;
+    place(edge, {
+      'etc/systemd/system/shop.service': unit('/opt/shop/bin/shop --port 8000'),
+      'etc/systemd/system/portal.service': unit('/opt/portal/bin/portal'),
+    });
+    const wants = join(edge.root, 'etc/systemd/system/multi-user.target.wants');
+    mkdirSync(wants, { recursive: true });
+    symlinkSync('/etc/systemd/system/shop.service', join(wants, 'shop.service'));
+    const out = join(await temporaryFolder('topoforge-collect-'), 'collected');
+    const knownHosts = await knownHostsFile(lab!.knownHosts());
+    const run = await runCli([
+      'collect',
+      target(edge),
+      '--out',
+      out,
+      '--identity',
+      lab!.identityFile,
+      '--known-hosts',
+      knownHosts,
+      '--root',
+      edge.root,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      readFileSync(
+        join(out, 'hosts/host-127-0-0-61/etc/systemd/system/multi-user.target.wants/shop.service'),
+        'utf8',
+      ),
+    ).toBe('/etc/systemd/system/shop.service\n');
+    // Only read: the link on the host is still the link it was.
+    expect(lstatSync(join(wants, 'shop.service')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(wants, 'shop.service'))).toBe('/etc/systemd/system/shop.service');
+    const design = join(dirname(out), 'units.topo.json');
+    const imported = await runCli(['import', out, '--out', design]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const services = JSON.parse(readFileSync(design, 'utf8')).services;
+    expect(
+      services.map((service: { id: string; mode?: string }) => `${service.id} ${service.mode ?? 'active'}`),
+    ).toEqual(['portal cold-standby', 'shop active']);
   }, 60_000);
 
   it('refuses an unknown host key unless --accept-new, which records it', async () => {

@@ -2,8 +2,10 @@
  * Round trip (docs/import.md): importing the bundle generated from a design gives a design with
  * the same findings and the same single-failure simulation, ids kept, for everything the configs
  * carry. SPEC 8 leaves out what no config carries (sites, services outside the hosts, `uses` links
- * of applications, quorum and pool groups, modes, an external load balancer); `configView` removes
- * exactly those from the original, and the import must list each kind of them as `missing`.
+ * of applications, quorum and pool groups, an external load balancer); `configView` removes
+ * exactly those from the original, and the import must list each kind of them as `missing`. A mode
+ * is in the configs only two ways: a cold standby's own unit is not enabled (the manifest's reload),
+ * and a service that gets traffic only as a `backup` server is a hot standby.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +26,9 @@ function configView(design: Design, imported: Design): Design {
   );
   const importedAddresses = new Set(imported.hosts.map((host) => host.address));
   const importedPorts = new Map(imported.services.map((service) => [service.id as string, service.port]));
+  const COMMAND_KINDS = ['app', 'capture', 'router', 'processing', 'reporting'];
+  const hasOwnUnit = (service: Service): boolean =>
+    COMMAND_KINDS.includes(service.kind) && typeof (service as { command?: unknown }).command === 'string';
   const services = design.services
     .filter((service) => kept.has(service.id))
     .map((service) => {
@@ -31,7 +36,7 @@ function configView(design: Design, imported: Design): Design {
       // An application's port is in a config only when a balancer sends it traffic.
       if (copy.kind === 'app' && importedPorts.get(copy.id) === undefined) delete copy.port;
       delete copy.site;
-      delete copy.mode;
+      if (!(copy.mode === 'cold-standby' && hasOwnUnit(service))) delete copy.mode;
       delete copy.stateful;
       delete copy.label;
       if (copy.group !== undefined && !groupsKept.has(copy.group)) delete copy.group;
@@ -49,6 +54,14 @@ function configView(design: Design, imported: Design): Design {
     (kept.has(link.to) || groupsKept.has(link.to)) &&
     ((link.kind ?? defaultKindOf(link.from)) === 'traffic' ||
       design.services.find((service) => service.id === link.to)?.kind === 'storage');
+  const links = (design.links ?? []).filter(fromConfig);
+  for (const service of services) {
+    const incoming = links.filter(
+      (link) => link.to === service.id && (link.kind ?? defaultKindOf(link.from)) === 'traffic',
+    );
+    if (service.mode === undefined && incoming.length > 0 && incoming.every((link) => link.backup === true))
+      service.mode = 'hot-standby';
+  }
   return checkedDesign({
     format: 1,
     name: design.name,
@@ -58,7 +71,7 @@ function configView(design: Design, imported: Design): Design {
       .map(({ site: _site, ...host }) => host),
     services,
     groups: (design.groups ?? []).filter((group) => groupsKept.has(group.id)),
-    links: (design.links ?? []).filter(fromConfig),
+    links,
     // Only a floating address is in a config (keepalived); a direct or external-lb entrypoint is not.
     entrypoints: (design.entrypoints ?? []).filter((entrypoint) => entrypoint.via === 'vip'),
   });
