@@ -83,15 +83,17 @@ describe.skipIf(missing !== undefined)('the designer under the desktop CSP', () 
       await page.getByTestId('menu-file').click();
       await page.getByTestId('example-tessera-ha').click();
       await page.getByTestId('tab-resilience').click();
-      await page.getByTestId('resilience-recovery-chart-q2t').waitFor();
-      const drawn = await page.evaluate(`(() => {
+      await page.getByTestId('resilience-recovery-chart-q2t').scrollIntoViewIfNeeded();
+      // Drawn once scrolled into sight (an IntersectionObserver), a frame or two after it appears.
+      const painted = () =>
+        page.evaluate(`(() => {
         const canvas = document.querySelector('[data-testid="resilience-recovery-chart-q2t"]');
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let painted = 0;
         for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
         return painted;
       })()`);
-      expect(drawn).toBeGreaterThan(1000);
+      await expect.poll(painted, { timeout: 10_000 }).toBeGreaterThan(1000);
       expect(violations).toEqual([]);
       expect(errors.filter((text) => /Content Security Policy|Refused to/.test(text))).toEqual([]);
     } finally {
