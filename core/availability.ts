@@ -7,7 +7,7 @@
  * are recomputed, and propagation stops where a result equals its baseline. A sweep over every
  * single host and site failure costs what the failures actually change, not scenarios × design.
  */
-import { indexDesign, siteOfService } from './design-index';
+import { designIndexOf, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
 import { descriptorOf } from './groups';
 import type { GroupEvaluation } from './groups';
@@ -414,7 +414,7 @@ function rank(item: ItemAvailability | undefined): number {
 
 /** Compiles a loaded design for evaluation. */
 export function compileAvailability(design: Design | DesignIndex): AvailabilityModel {
-  return new AvailabilityModel('design' in design ? design : indexDesign(design));
+  return new AvailabilityModel(designIndexOf(design));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  */
 import { compileAvailability } from './availability';
 import type { AvailabilityModel } from './availability';
-import { indexDesign, siteOfService } from './design-index';
+import { designIndexOf, siteOfService } from './design-index';
 import type { DesignIndex } from './design-index';
 import {
   BALANCER_KINDS,
@@ -130,9 +130,24 @@ export interface Validation {
   model: AvailabilityModel;
 }
 
-/** Runs every rule on a loaded design. */
+/**
+ * Validations by index: generation reads the findings and the model again (the runbook), and an
+ * index stands for one revision of a design, so the rules run once per index.
+ */
+const validations = new WeakMap<DesignIndex, Validation>();
+
+/** Runs every rule on a loaded design; once per index, however many passes ask. */
 export function validateDesign(design: Design | DesignIndex): Validation {
-  const index = 'design' in design ? design : indexDesign(design);
+  const index = designIndexOf(design);
+  let validation = validations.get(index);
+  if (validation === undefined) {
+    validation = runRules(index);
+    validations.set(index, validation);
+  }
+  return validation;
+}
+
+function runRules(index: DesignIndex): Validation {
   const model = compileAvailability(index);
   const findings: Finding[] = [];
   const report = (rule: RuleId, subjects: string[], message: string): void => {
