@@ -12,7 +12,12 @@
 import type { DesignIndex } from '../design-index';
 import { haproxySecretFiles, renderHaproxyStatsEnvironment } from './haproxy';
 import { mongodbSecretFiles, renderMongodbKeyfile } from './mongodb';
-import { redisSecretFiles, renderRedisAcl, renderRedisReplication, renderSentinelAuth } from './redis';
+import {
+  redisSecretFiles,
+  renderRedisAcl,
+  renderRedisReplication,
+  renderSentinelAuth,
+} from './redis/secrets';
 
 /** How a secret's value is made: so many random bytes, written as hex or base64. */
 export interface SecretEncoding {
