@@ -10,7 +10,7 @@
  * files its services need and what goes in them; this module is the catalogue and the dispatch.
  */
 import type { DesignIndex } from '../design-index';
-import { haproxySecretFiles, renderHaproxyStatsEnvironment } from './haproxy';
+import { haproxySecretFiles, renderHaproxyStatsEnvironment } from './haproxy/stats';
 import { mongodbSecretFiles, renderMongodbKeyfile } from './mongodb';
 import {
   redisSecretFiles,

@@ -12,7 +12,7 @@ import type { DesignIndex, EffectiveEntrypoint, ResolvedLink } from '../design-i
 import { mainPortOf, mongoPriorityOf, trafficPortKeys } from '../model';
 import type { Group, Service } from '../model';
 import { NGINX_SETTINGS } from '../generate/nginx';
-import { HAPROXY_SETTINGS } from '../generate/haproxy';
+import { HAPROXY_SETTINGS } from '../generate/haproxy/view';
 import { planVrrp } from '../vrrp';
 import {
   NO_RECOVERY,

@@ -8,7 +8,7 @@ import { daemonConfigPath } from '../context';
 import type { DaemonKind } from '../context';
 import { mongodPathsOf } from '../mongodb';
 import type { MongodService } from '../mongodb';
-import { HAPROXY_SETTINGS } from '../haproxy';
+import { HAPROXY_SETTINGS } from '../haproxy/view';
 import { NGINX_SETTINGS } from '../nginx';
 import { redisStorageOf } from '../redis/config';
 import { secretCopiesCleanup } from '../redis/secrets';
