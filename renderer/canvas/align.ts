@@ -5,7 +5,7 @@
  * and a container that grows pushes its neighbours aside (placement.ts). Edges and the contents
  * of a selected container are not moved on their own: they go with what holds them.
  */
-import type { Point } from '../../core/edit';
+import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
 import { boxSelection } from './box-select';
 import { SIZES } from './geometry';

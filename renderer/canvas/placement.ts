@@ -9,7 +9,7 @@
  * now overlaps to the right or down, and so on up to the canvas.
  */
 import { current, isDraft } from 'immer';
-import type { Point } from '../../core/edit';
+import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
 import { computeGeometry, containerAt, SIZES } from './geometry';
 import type { Geometry, ItemBox } from './geometry';

@@ -34,7 +34,7 @@ describe('ARCHITECTURE.md', () => {
     ['DESIGN_MIGRATIONS', 'core/schema/formats/index.ts'],
     ['DesignMigration', 'core/schema/formats/index.ts'],
     ['FILE_ONLY_FIELDS', 'renderer/inspector/schema-fields.ts'],
-    ['SERVICE_ID_PREFIX', 'core/edit.ts'],
+    ['SERVICE_ID_PREFIX', 'core/edit/ids.ts'],
     ['RULES', 'core/rules.ts'],
     ['checkDesign', 'core/load/index.ts'],
   ])('finds %s defined in %s, as a recipe says', (name, file) => {
