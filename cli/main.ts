@@ -12,7 +12,7 @@ import { describeProblem, parseDesign } from '../core/load';
 import type { LoadProblem } from '../core/load';
 import { validateDesign } from '../core/rules';
 import { indexDesign } from '../core/design-index';
-import type { Finding } from '../core/rules';
+import type { Finding } from '../core/rules/catalogue';
 import { didYouMean } from '../core/suggest';
 import type { Design } from '../core/model';
 import type { ItemAvailability } from '../core/availability';

@@ -23,7 +23,7 @@ import { UnsafeValueError } from '../../core/generate/quote';
 import { describeProblem, parseDesign } from '../../core/load';
 import { validateDesign } from '../../core/rules';
 import { indexDesign } from '../../core/design-index';
-import type { Finding } from '../../core/rules';
+import type { Finding } from '../../core/rules/catalogue';
 import { nodeSha256 } from '../../deploy/hash';
 import { BundleWriteError, writeBundle as writeBundleToDisk } from '../../deploy/write-bundle';
 import { ExportWriteError, writeExportFolder } from '../../deploy/write-export';

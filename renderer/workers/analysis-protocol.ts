@@ -4,7 +4,7 @@
  */
 import type { GroupSummary } from '../../core/group-summary';
 import type { Design } from '../../core/model';
-import type { Finding, Severity } from '../../core/rules';
+import type { Finding, Severity } from '../../core/rules/catalogue';
 import type { OutcomeStep } from '../../core/what-if';
 
 /** Analyse this revision of the design with these failures. */

@@ -6,7 +6,7 @@ import type { AvailabilityModel, ItemAvailability } from '../../core/availabilit
 import { summarizeGroups } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import { validateDesign } from '../../core/rules';
-import type { Finding, Severity } from '../../core/rules';
+import type { Finding, Severity } from '../../core/rules/catalogue';
 import { describeOutcomes } from '../../core/what-if';
 import type { Analysis, AnalysisRequest, Badge, DisplayState, SingleFailureRow } from './analysis-protocol';
 

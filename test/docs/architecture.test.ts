@@ -35,7 +35,8 @@ describe('ARCHITECTURE.md', () => {
     ['DesignMigration', 'core/schema/formats/index.ts'],
     ['FILE_ONLY_FIELDS', 'renderer/inspector/schema-fields.ts'],
     ['SERVICE_ID_PREFIX', 'core/edit/ids.ts'],
-    ['RULES', 'core/rules.ts'],
+    ['RULES', 'core/rules/catalogue.ts'],
+    ['CHECKS', 'core/rules/index.ts'],
     ['checkDesign', 'core/load/index.ts'],
   ])('finds %s defined in %s, as a recipe says', (name, file) => {
     expect(text).toContain(`\`${name}\``);

@@ -2,7 +2,7 @@
  * The plan of a Sentinel group: its primary, replicas and sentinels where they run, the name
  * Sentinel monitors it under, and the timings it fails over with.
  */
-import { sentinelQuorumOf } from '../../rules';
+import { sentinelQuorumOf } from '../../groups/redis-sentinel';
 import { IP_PATTERN } from '../../schema/patterns';
 import { hostOf } from '../context';
 import { redisValue, UnsafeValueError } from '../quote';
