@@ -15,7 +15,7 @@ import { indexDesign } from '../core/design-index';
 import type { Finding } from '../core/rules/catalogue';
 import { didYouMean } from '../core/suggest';
 import type { Design } from '../core/model';
-import type { ItemAvailability } from '../core/availability';
+import type { ItemAvailability } from '../core/availability/types';
 import { generateBundle } from '../core/generate/index';
 import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';

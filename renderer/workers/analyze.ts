@@ -2,7 +2,8 @@
  * The analysis of one design revision: rules, badges, group summaries, the state of every item
  * under the given failures and the single-failure table. Pure; the worker calls it, tests too.
  */
-import type { AvailabilityModel, ItemAvailability } from '../../core/availability';
+import type { AvailabilityModel } from '../../core/availability';
+import type { ItemAvailability } from '../../core/availability/types';
 import { summarizeGroups } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import { validateDesign } from '../../core/rules';

@@ -27,7 +27,7 @@ describe('ARCHITECTURE.md', () => {
     ['GROUP_DESCRIPTORS', 'core/groups/index.ts'],
     ['GroupKindDescriptor', 'core/groups/descriptor.ts'],
     ['GROUP_KIND_INFO', 'renderer/canvas/kinds.tsx'],
-    ['EVALUATION_CODES', 'core/availability.ts'],
+    ['EVALUATION_CODES', 'core/availability/codes.ts'],
     ['DESIGN_FORMAT', 'core/model.ts'],
     ['kindProperties', 'core/schema/design-schema.ts'],
     ['reference', 'core/schema/design-schema.ts'],
