@@ -8,21 +8,16 @@
  * the running cluster learned. Their `reload` therefore only ever runs when push has just created
  * the file, i.e. when the daemon still runs the distribution's config: it restarts the unit.
  */
-import { DAEMON_OF, daemonConfigPath, daemonUnitName, hostOf } from '../context';
+import { DAEMON_OF, daemonConfigPath, daemonUnitName } from '../context';
 import type { Generator } from '../context';
-import { isRedisDaemon, sentinelPlans } from './sentinel-plan';
+import { placedRedisDaemons } from './sentinel-plan';
 import { redisConfig, sentinelConfig } from './config';
 import type { BundleFile } from '../bundle';
 
 /** Files of every redis server and sentinel in the design. */
 export const generateRedis: Generator = ({ index }) => {
-  const plans = sentinelPlans(index);
   const files: BundleFile[] = [];
-  for (const service of index.design.services) {
-    if (!isRedisDaemon(service)) continue;
-    const host = hostOf(index, service);
-    if (!host) continue;
-    const plan = service.group === undefined ? undefined : plans.get(service.group);
+  for (const { service, host, plan } of placedRedisDaemons(index)) {
     files.push({
       host: host.id,
       path: daemonConfigPath(index, service),

@@ -4,8 +4,8 @@
  */
 import { authenticates } from '../../model';
 import type { RedisService } from '../../model';
-import { daemonConfigPath, daemonUnitName, hostOf, secretScopeOf } from '../context';
-import { isRedisDaemon, planOf, sentinelName, sentinelPlans } from './sentinel-plan';
+import { daemonConfigPath, daemonUnitName, secretScopeOf } from '../context';
+import { placedRedisDaemons, planOf, sentinelName } from './sentinel-plan';
 import type { SentinelGroupPlan, SentinelService } from './sentinel-plan';
 import type { DesignIndex } from '../../design-index';
 import type { CheckedSecrets, SecretFile, SecretName, SecretRender } from '../secrets';
@@ -129,13 +129,8 @@ function sentinelSecrets(render: Extract<SecretRender, { kind: 'sentinel-auth' }
 
 /** The secret files of every redis server and sentinel placed on a host. */
 export function redisSecretFiles(index: DesignIndex): SecretFile[] {
-  const plans = sentinelPlans(index);
   const files: SecretFile[] = [];
-  for (const service of index.design.services) {
-    if (!isRedisDaemon(service)) continue;
-    const host = hostOf(index, service);
-    if (!host) continue;
-    const plan = service.group === undefined ? undefined : plans.get(service.group);
+  for (const { service, host, plan } of placedRedisDaemons(index)) {
     const paths = redisSecretPaths(index, service);
     const common = {
       host: host.id,

@@ -122,6 +122,24 @@ export function sentinelPlans(index: DesignIndex): Map<string, SentinelGroupPlan
 }
 
 /** True for the services that run a Redis daemon: a server or a sentinel. */
-export function isRedisDaemon(service: Service): service is RedisService | SentinelService {
+function isRedisDaemon(service: Service): service is RedisService | SentinelService {
   return service.kind === 'redis' || service.kind === 'sentinel';
+}
+
+/**
+ * Every redis server and sentinel placed on a host, in design order, with its host and the plan
+ * of its Sentinel group: what the configs and the secret files are written for.
+ */
+export function placedRedisDaemons(
+  index: DesignIndex,
+): { service: RedisService | SentinelService; host: Host; plan: SentinelGroupPlan | undefined }[] {
+  const plans = sentinelPlans(index);
+  const daemons = [];
+  for (const service of index.design.services) {
+    if (!isRedisDaemon(service)) continue;
+    const host = hostOf(index, service);
+    if (!host) continue;
+    daemons.push({ service, host, plan: service.group === undefined ? undefined : plans.get(service.group) });
+  }
+  return daemons;
 }
