@@ -1,13 +1,13 @@
 /**
  * Step 5: the commit script's run on the host (check, swap, reload, restore) and its outcome.
  */
-import type { SshConnection} from '../connection';
+import type { SshConnection } from '../connection';
 import { seconds, TimeoutError } from '../connection';
 import { firstLines } from '../prerequisites';
 import { backupPathOf, cancelScript, CommitReader, commitScript, newMarker, scriptCommand } from '../remote';
 import type { CommitFile, CommitOutcome } from '../remote';
 import { CLEANUP_LIMIT_MS, COMMIT_GRACE_MS, octal, StepFailure, tail } from './run';
-import type { HeldLock, HostPlan, PlannedFile , HostRun} from './run';
+import type { HeldLock, HostPlan, PlannedFile, HostRun } from './run';
 import { checkCommandOf } from './plan';
 import type { HostFailure, PushStep, ReloadReport } from '../types';
 import type { Uploaded } from './upload';

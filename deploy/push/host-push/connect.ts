@@ -3,7 +3,7 @@
  */
 import { SshConnection } from '../connection';
 import { checkPrerequisites, sudoProblem } from '../prerequisites';
-import type { HostRun} from './run';
+import type { HostRun } from './run';
 import { plural, StepFailure, tail } from './run';
 import { runScript } from './survey';
 import type { HostKeyDecision } from '../host-key';

@@ -16,7 +16,7 @@
  * Never throws: every outcome, cancels and timeouts included, is a report.
  */
 import { performance } from 'node:perf_hooks';
-import type { SshConnection} from '../connection';
+import type { SshConnection } from '../connection';
 import { CancelledError, ConnectionError, seconds, TimeoutError } from '../connection';
 import { HostRun, lostMessage, StepFailure } from './run';
 import type { HeldLock, HostPushContext } from './run';

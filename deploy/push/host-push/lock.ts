@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CancelledError, seconds, TimeoutError } from '../connection';
-import type { RunningCommand , SshConnection} from '../connection';
+import type { RunningCommand, SshConnection } from '../connection';
 import {
   leftoverPrefixesOf,
   lockPathsOf,
@@ -16,7 +16,7 @@ import {
 } from '../remote';
 import type { LockOutcome, LockPaths } from '../remote';
 import { CLEANUP_LIMIT_MS, plural, StepFailure, tail } from './run';
-import type { HeldLock , HostRun} from './run';
+import type { HeldLock, HostRun } from './run';
 import type { PushLockHolder } from '../types';
 
 /** The line a push records in the host's lock, for anyone it refuses. */

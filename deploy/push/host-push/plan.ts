@@ -16,7 +16,7 @@ import {
   temporaryPathOf,
 } from '../remote';
 import { octal, StepFailure, tail, UNIT_DIRECTORY } from './run';
-import type { HostPlan, PlannedFile , HostRun} from './run';
+import type { HostPlan, PlannedFile, HostRun } from './run';
 import { runScript, survey } from './survey';
 import type { PushFile } from '../bundle';
 import type { FileReport, PlannedCommand } from '../types';

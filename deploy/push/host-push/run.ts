@@ -3,7 +3,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CancelledError } from '../connection';
-import type { ConnectOptions, Credentials, RunningCommand , SshConnection } from '../connection';
+import type { ConnectOptions, Credentials, RunningCommand, SshConnection } from '../connection';
 import { newRunId } from '../remote';
 import type { LockPaths, RemoteFileState } from '../remote';
 import type { PushFile, PushHost } from '../bundle';

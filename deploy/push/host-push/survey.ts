@@ -6,7 +6,7 @@ import type { SshConnection } from '../connection';
 import { ConnectionError } from '../connection';
 import { newMarker, parsePlanOutput, planScript, scriptCommand } from '../remote';
 import type { RemoteFileState, RemoteState } from '../remote';
-import type { HostRun} from './run';
+import type { HostRun } from './run';
 import { StepFailure, tail } from './run';
 import type { Stats } from 'ssh2';
 

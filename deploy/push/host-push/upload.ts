@@ -6,7 +6,7 @@ import type { SshConnection } from '../connection';
 import { CancelledError, ConnectionError } from '../connection';
 import { cleanupScript, lockPathsOf, newMarker, scriptCommand, temporaryPathOf } from '../remote';
 import { CLEANUP_LIMIT_MS, lostMessage, plural, StepFailure } from './run';
-import type { HostPlan , HostRun} from './run';
+import type { HostPlan, HostRun } from './run';
 import { FAILURE } from './survey';
 import { stagingPrefixOf } from './lock';
 import type { SFTPWrapper } from 'ssh2';
