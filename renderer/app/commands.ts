@@ -1,7 +1,7 @@
 /**
  * What the menus, the toolbar, the keyboard and the canvas do. Each command reads and writes the
  * store and talks to the platform only through the host (core/host.ts); domain edits come from
- * core/edit.ts, so components stay thin.
+ * core/edit/, so components stay thin.
  */
 import { addEntrypoint, addGroup, addHost, addService, addSite } from '../../core/edit/add';
 import { admitsMember, leaveGroup, moveItem, placeHost, placeService } from '../../core/edit/place';
