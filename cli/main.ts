@@ -11,10 +11,11 @@ import { describeFileError } from '../core/file-errors';
 import { describeProblem, parseDesign } from '../core/load';
 import type { LoadProblem } from '../core/load';
 import { validateDesign } from '../core/rules';
-import type { Finding } from '../core/rules';
+import { indexDesign } from '../core/design-index';
+import type { Finding } from '../core/rules/catalogue';
 import { didYouMean } from '../core/suggest';
 import type { Design } from '../core/model';
-import type { ItemAvailability } from '../core/availability';
+import type { ItemAvailability } from '../core/availability/types';
 import { generateBundle } from '../core/generate/index';
 import { bundlePathOf } from '../core/generate/bundle';
 import { UnsafeValueError } from '../core/generate/quote';
@@ -447,7 +448,9 @@ async function runGenerate(args: string[], io: CliIo): Promise<number> {
     const loaded = await loadFile(file, io);
     if (!loaded.ok) return reportLoadFailure(loaded.problems, file, json, io);
 
-    const { findings } = validateDesign(loaded.design);
+    // One index for the rules and the generators: the design is indexed once.
+    const index = indexDesign(loaded.design);
+    const { findings } = validateDesign(index);
     const errors = findings.filter((f) => f.severity === 'error');
     if (errors.length > 0 && !values.force) {
       const message = `refusing to generate: ${errors.length} error finding${errors.length === 1 ? '' : 's'} remain; fix them or pass --force`;
@@ -468,7 +471,7 @@ async function runGenerate(args: string[], io: CliIo): Promise<number> {
     };
     let bundle;
     try {
-      bundle = generateBundle(loaded.design, { sha256: nodeSha256 });
+      bundle = generateBundle(index, { sha256: nodeSha256 });
     } catch (error) {
       if (error instanceof UnsafeValueError) return failWith(error.message);
       throw error;

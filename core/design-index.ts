@@ -42,8 +42,33 @@ export function siteOfService(index: DesignIndex, service: Service): string | un
   return service.host === undefined ? undefined : index.hosts.get(service.host)?.site;
 }
 
-/** Builds the indexes of a design that has loaded without problems. */
+/**
+ * Indexes of frozen designs, kept while the design lives. The app's designs are immer versions,
+ * frozen and never changed, so one revision is indexed once however many analyses read it; an
+ * unfrozen design may still be edited in place (tests, edits on a copy), so it is indexed anew.
+ */
+const frozenIndexes = new WeakMap<Design, DesignIndex>();
+
+/**
+ * Builds the indexes of a design that has loaded without problems; a frozen design's once.
+ * Callers that run several passes over one unfrozen design index it once and pass the index.
+ */
 export function indexDesign(design: Design): DesignIndex {
+  if (!Object.isFrozen(design)) return buildIndex(design);
+  let index = frozenIndexes.get(design);
+  if (index === undefined) {
+    index = buildIndex(design);
+    frozenIndexes.set(design, index);
+  }
+  return index;
+}
+
+/** The index a caller handed over, or the design's own: how every pass accepts either. */
+export function designIndexOf(design: Design | DesignIndex): DesignIndex {
+  return 'design' in design ? design : indexDesign(design);
+}
+
+function buildIndex(design: Design): DesignIndex {
   const sites = new Map((design.sites ?? []).map((s) => [s.id as string, s]));
   const hosts = new Map(design.hosts.map((h) => [h.id as string, h]));
   const services = new Map(design.services.map((s) => [s.id as string, s]));

@@ -12,7 +12,7 @@ import { DAEMONS, UNIT_DIRECTORY } from './daemons';
 import type { DesignIndex } from './design-index';
 import type { BundleFile } from './generate/bundle';
 import { listenersOf } from './generate/context';
-import { haproxyCertificateFiles } from './generate/haproxy';
+import { haproxyCertificateFiles } from './generate/haproxy/tls';
 import { floatingAddresses } from './generate/keepalived';
 import { nginxCertificateFiles } from './generate/nginx';
 import type { BalancerService } from './model';

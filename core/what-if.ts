@@ -7,7 +7,7 @@
  * design's look-up tables; it decides nothing about states, it only follows them down to what
  * failed.
  */
-import type { Evaluation, ItemAvailability, PartitionEvaluation } from './availability';
+import type { Evaluation, ItemAvailability, PartitionEvaluation } from './availability/types';
 import type { DesignIndex } from './design-index';
 import { descriptorOf, isVoter, isVotingGroup } from './groups';
 import { sentinelsForFailoverOf } from './groups/redis-sentinel';

@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { indexDesign } from '../design-index';
+import { designIndexOf } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import type { Design, HostSsh } from '../model';
 import { serialGroupsOf } from './rollout';
@@ -110,7 +110,7 @@ export function buildManifest(
   files: BundleFile[],
   hash: Sha256 = sha256Hex,
 ): Manifest {
-  const index = 'design' in designOrIndex ? designOrIndex : indexDesign(designOrIndex);
+  const index = designIndexOf(designOrIndex);
   const design = index.design;
   const hostsWithFiles = new Set(files.map((f) => f.host));
   return {

@@ -2,7 +2,7 @@
  * Turns a checked design into its config bundle (docs/bundle.md). Each generator owns one kind of
  * file; this module runs them all, orders the files and builds the manifest.
  */
-import { indexDesign } from '../design-index';
+import { designIndexOf } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import { bundleFolderPathProblem, hostFilePathProblem } from '../bundle-path';
 import type { Design } from '../model';
@@ -41,7 +41,7 @@ export interface GenerateOptions {
 
 /** Generates the bundle of a design that loaded; the same design always gives the same bytes. */
 export function generateBundle(design: Design | DesignIndex, options: GenerateOptions = {}): Bundle {
-  const index = 'design' in design ? design : indexDesign(design);
+  const index = designIndexOf(design);
   const context = { index };
   const configFiles = GENERATORS.flatMap((generate) => generate(context));
   const files = sortFiles([...generateRunbook(context, configFiles), ...configFiles], index.design);

@@ -4,7 +4,7 @@
  * roll-out never takes down more than the design can lose. The manifest carries these groups as
  * `serial`; push (deploy/push/order.ts) runs hosts under them.
  */
-import { indexDesign } from '../design-index';
+import { designIndexOf } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import { descriptorOf } from '../groups';
 import type { Design, Service } from '../model';
@@ -49,7 +49,7 @@ function servicesBehind(index: DesignIndex, targets: readonly string[]): Service
  * hosts as an earlier one.
  */
 export function serialGroupsOf(design: Design | DesignIndex): SerialGroup[] {
-  const index = 'design' in design ? design : indexDesign(design);
+  const index = designIndexOf(design);
   const groups: { id: string; kind: SerialGroup['kind']; hosts: Set<string> }[] = [];
   const edges: [string, string][] = [];
 

@@ -3,7 +3,6 @@
  * take (replica-set initiation, the cold-standby runbook, what to do when a site is lost). Written
  * from the design, the files generated for it, and the same availability evaluation the checks use.
  */
-import { compileAvailability } from '../availability';
 import { validateDesign } from '../rules';
 import { mongoPriorityOf } from '../model';
 import type { Service } from '../model';
@@ -90,7 +89,7 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
   const unitOf = (service: Service): string | null =>
     unitsByHost.get(service.host ?? '')?.has(`${service.id}.service`) ? `${service.id}.service` : null;
 
-  const findings = validateDesign(index).findings;
+  const { findings, model } = validateDesign(index);
   const replicaSets = (design.groups ?? [])
     .filter((g) => g.kind === 'mongodb-replica-set')
     .flatMap((group) => {
@@ -120,7 +119,6 @@ export function generateRunbook(context: GenerationContext, files: readonly Bund
 
   const secretFiles = secretFilesOf(index).filter((file) => filesByHost.has(file.host));
 
-  const model = compileAvailability(index);
   // Per target and per role, once: a design with many cold standbys looks each one up.
   const entrypointsOf = new Map<string, typeof index.entrypoints>();
   for (const entrypoint of index.entrypoints)

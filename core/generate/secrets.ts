@@ -10,9 +10,14 @@
  * files its services need and what goes in them; this module is the catalogue and the dispatch.
  */
 import type { DesignIndex } from '../design-index';
-import { haproxySecretFiles, renderHaproxyStatsEnvironment } from './haproxy';
+import { haproxySecretFiles, renderHaproxyStatsEnvironment } from './haproxy/stats';
 import { mongodbSecretFiles, renderMongodbKeyfile } from './mongodb';
-import { redisSecretFiles, renderRedisAcl, renderRedisReplication, renderSentinelAuth } from './redis';
+import {
+  redisSecretFiles,
+  renderRedisAcl,
+  renderRedisReplication,
+  renderSentinelAuth,
+} from './redis/secrets';
 
 /** How a secret's value is made: so many random bytes, written as hex or base64. */
 export interface SecretEncoding {

@@ -6,7 +6,7 @@
  * kind is one file beside this one and one line in `core/groups/index.ts`.
  */
 import type { Group, GroupKind, Service, ServiceKind } from '../model';
-import type { RuleId } from '../rules';
+import type { RuleId } from '../rules/catalogue';
 
 /**
  * How the availability engine decides a group's state (docs/availability.md):

@@ -19,10 +19,26 @@ export interface BlockConfigError {
   readonly message: string;
 }
 
+/** What a config reader gives: what it read, or the first error that stopped the reading. */
+export type ReadResult<T> =
+  ({ readonly ok: true } & T) | { readonly ok: false; readonly error: BlockConfigError };
+
 /** The directives of a file, or the first error that stopped the reading. */
-export type BlockConfigResult =
-  | { readonly ok: true; readonly directives: readonly BlockDirective[] }
-  | { readonly ok: false; readonly error: BlockConfigError };
+export type BlockConfigResult = ReadResult<{ readonly directives: readonly BlockDirective[] }>;
+
+/**
+ * A file with a NUL byte is binary and never read as a config: its error, at the byte's line, or
+ * undefined for text. `what` says what the file is not ("a config", "a unit").
+ */
+export function binaryFileError(
+  text: string,
+  what = 'a config',
+): { readonly ok: false; readonly error: BlockConfigError } | undefined {
+  const nul = text.indexOf('\0');
+  if (nul === -1) return undefined;
+  const line = text.slice(0, nul).split('\n').length;
+  return { ok: false, error: { line, message: `this is a binary file (it holds a NUL byte), not ${what}` } };
+}
 
 /**
  * How a directive ends: nginx ends each with `;`; keepalived ends each at the end of its line.
@@ -98,14 +114,8 @@ function tokenize(text: string, end: DirectiveEnd): Token[] {
  * truncated, with the line where it opened; a `}` without its `{` is refused with its line.
  */
 export function parseBlockConfig(text: string, end: DirectiveEnd): BlockConfigResult {
-  const nul = text.indexOf('\0');
-  if (nul !== -1) {
-    const line = text.slice(0, nul).split('\n').length;
-    return {
-      ok: false,
-      error: { line, message: 'this is a binary file (it holds a NUL byte), not a config' },
-    };
-  }
+  const binary = binaryFileError(text);
+  if (binary) return binary;
   try {
     const tokens = tokenize(text, end);
     let position = 0;

@@ -279,26 +279,12 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
       // A `*.wants/` entry (collect records where units are enabled) is a fact about a unit, not a config.
       if (WANTS_ENTRY.test(path)) continue;
       switch (placed.daemon) {
-        case 'nginx': {
-          const read = readNginx(host, path, text, relative, hint.id, fail, report, uniqueId, includedFiles);
-          if (read.length > 0 && read.every((balancer) => balancer.routes.length === 0)) {
-            report(
-              host.id,
-              relative,
-              text,
-              undefined,
-              'no server, frontend or listen section: no service imported',
-            );
-          } else {
-            for (const balancer of read) {
-              addService(balancer.service);
-              balancers.push(balancer);
-            }
-          }
-          break;
-        }
+        case 'nginx':
         case 'haproxy': {
-          const read = readHaproxy(host.id, text, relative, hint.id, fail, report, uniqueId);
+          const read =
+            placed.daemon === 'nginx'
+              ? readNginx(host, path, text, relative, hint.id, fail, report, uniqueId, includedFiles)
+              : readHaproxy(host.id, text, relative, hint.id, fail, report, uniqueId);
           if (read.length > 0 && read.every((balancer) => balancer.routes.length === 0)) {
             report(
               host.id,

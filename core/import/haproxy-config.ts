@@ -5,7 +5,8 @@
  * be named, so this reader keeps lines and the words as HAProxy splits them (quotes and
  * backslash escapes removed, `#` starting a comment outside quotes).
  */
-import type { BlockConfigError } from './block-config';
+import { binaryFileError } from './block-config';
+import type { ReadResult } from './block-config';
 
 /** One directive line: its keyword, its arguments, its 1-based line. */
 export interface HaproxyDirective {
@@ -23,9 +24,7 @@ export interface HaproxySection {
 }
 
 /** The sections of a file, or the first error that stopped the reading. */
-export type HaproxyConfigResult =
-  | { readonly ok: true; readonly sections: readonly HaproxySection[] }
-  | { readonly ok: false; readonly error: BlockConfigError };
+export type HaproxyConfigResult = ReadResult<{ readonly sections: readonly HaproxySection[] }>;
 
 /** The section keywords of HAProxy 2.x; any other first word is a directive of the open section. */
 export const HAPROXY_SECTION_KEYWORDS: ReadonlySet<string> = new Set([
@@ -84,16 +83,12 @@ function splitWords(text: string): string[] | undefined {
  * directive before any section and a quote left open are refused with their line.
  */
 export function parseHaproxyConfig(text: string): HaproxyConfigResult {
+  const binary = binaryFileError(text);
+  if (binary) return binary;
   const lines = text.split('\n');
   const sections: { kind: string; args: string[]; line: number; directives: HaproxyDirective[] }[] = [];
   for (const [index, raw] of lines.entries()) {
     const line = index + 1;
-    if (raw.includes('\0')) {
-      return {
-        ok: false,
-        error: { line, message: 'this is a binary file (it holds a NUL byte), not a config' },
-      };
-    }
     const words = splitWords(raw);
     if (words === undefined)
       return { ok: false, error: { line, message: 'a quoted string is never closed' } };

@@ -5,7 +5,8 @@
  * names them (`replication.replSetName`).
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import type { BlockConfigError } from './block-config';
+import { binaryFileError } from './block-config';
+import type { ReadResult } from './block-config';
 
 /** One leaf setting: its dotted path, its value as written, its 1-based line. */
 export interface MongodSetting {
@@ -15,23 +16,15 @@ export interface MongodSetting {
 }
 
 /** The settings of a file, or the first error that stopped the reading. */
-export type MongodConfigResult =
-  | { readonly ok: true; readonly settings: readonly MongodSetting[] }
-  | { readonly ok: false; readonly error: BlockConfigError };
+export type MongodConfigResult = ReadResult<{ readonly settings: readonly MongodSetting[] }>;
 
 /**
  * Reads `text` as a `mongod.conf`. A file with a NUL byte is refused as binary; YAML that does not
  * parse, or whose top level is not a mapping, is refused with the line the parser names.
  */
 export function parseMongodConfig(text: string): MongodConfigResult {
-  const nul = text.indexOf('\0');
-  if (nul !== -1) {
-    const line = text.slice(0, nul).split('\n').length;
-    return {
-      ok: false,
-      error: { line, message: 'this is a binary file (it holds a NUL byte), not a config' },
-    };
-  }
+  const binary = binaryFileError(text);
+  if (binary) return binary;
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   const [first] = document.errors;

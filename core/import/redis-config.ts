@@ -4,7 +4,8 @@
  * `#` lines as comments. There is no maintained npm parser; import needs the line of every
  * directive so that whatever it leaves unused can be named.
  */
-import type { BlockConfigError } from './block-config';
+import { binaryFileError } from './block-config';
+import type { ReadResult } from './block-config';
 
 /** One directive line: its keyword in lower case (Redis ignores case), its arguments, its line. */
 export interface RedisDirective {
@@ -14,9 +15,7 @@ export interface RedisDirective {
 }
 
 /** The directives of a file, or the first error that stopped the reading. */
-export type RedisConfigResult =
-  | { readonly ok: true; readonly directives: readonly RedisDirective[] }
-  | { readonly ok: false; readonly error: BlockConfigError };
+export type RedisConfigResult = ReadResult<{ readonly directives: readonly RedisDirective[] }>;
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
 
@@ -73,15 +72,11 @@ function splitArguments(text: string): string[] | string {
  * a quote left open or glued to the next word is refused with its line.
  */
 export function parseRedisConfig(text: string): RedisConfigResult {
+  const binary = binaryFileError(text);
+  if (binary) return binary;
   const directives: RedisDirective[] = [];
   for (const [index, raw] of text.split('\n').entries()) {
     const line = index + 1;
-    if (raw.includes('\0')) {
-      return {
-        ok: false,
-        error: { line, message: 'this is a binary file (it holds a NUL byte), not a config' },
-      };
-    }
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const words = splitArguments(trimmed);

@@ -4,7 +4,8 @@
  * describes. Small enough that a dependency would add more than it saves; it keeps the line of
  * every setting so that whatever import leaves unused can be named.
  */
-import type { BlockConfigError } from './block-config';
+import { binaryFileError } from './block-config';
+import type { ReadResult } from './block-config';
 
 /** One `Key=Value` setting, with the section it is in and the line where it starts. */
 export interface UnitSetting {
@@ -15,9 +16,7 @@ export interface UnitSetting {
 }
 
 /** The settings of a unit file, or the first error that stopped the reading. */
-export type UnitFileResult =
-  | { readonly ok: true; readonly settings: readonly UnitSetting[] }
-  | { readonly ok: false; readonly error: BlockConfigError };
+export type UnitFileResult = ReadResult<{ readonly settings: readonly UnitSetting[] }>;
 
 /**
  * Reads `text` as a systemd unit file. A file with a NUL byte is refused as binary, a setting
@@ -25,18 +24,14 @@ export type UnitFileResult =
  * with their line.
  */
 export function parseUnitFile(text: string): UnitFileResult {
+  const binary = binaryFileError(text, 'a unit');
+  if (binary) return binary;
   const settings: UnitSetting[] = [];
   const lines = text.split('\n');
   let section: string | undefined;
   for (let index = 0; index < lines.length; index += 1) {
     const line = index + 1;
     let raw = lines[index]!;
-    if (raw.includes('\0')) {
-      return {
-        ok: false,
-        error: { line, message: 'this is a binary file (it holds a NUL byte), not a unit' },
-      };
-    }
     raw = raw.trim();
     if (raw === '' || raw.startsWith('#') || raw.startsWith(';')) continue;
     const header = /^\[([^\]]+)\]$/.exec(raw);

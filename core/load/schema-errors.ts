@@ -120,6 +120,8 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
     }
     case 'oneOf':
       return problem(segments, 'does not match any allowed form');
+    case 'not':
+      return problem(segments, custom ?? 'is not allowed here');
     default:
       return problem(segments, error.message ?? 'is not valid here');
   }

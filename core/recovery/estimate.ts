@@ -7,12 +7,13 @@
  * balancer's targets, a `direct` entrypoint's records), they are served by the quickest surviving
  * alternative, but never before the balancer has stopped sending them to the lost one.
  */
-import type { AvailabilityModel, Evaluation, PartitionEvaluation } from '../availability';
+import type { AvailabilityModel } from '../availability';
+import type { Evaluation, PartitionEvaluation } from '../availability/types';
 import type { DesignIndex, EffectiveEntrypoint, ResolvedLink } from '../design-index';
 import { mainPortOf, mongoPriorityOf, trafficPortKeys } from '../model';
 import type { Group, Service } from '../model';
 import { NGINX_SETTINGS } from '../generate/nginx';
-import { HAPROXY_SETTINGS } from '../generate/haproxy';
+import { HAPROXY_SETTINGS } from '../generate/haproxy/view';
 import { planVrrp } from '../vrrp';
 import {
   NO_RECOVERY,

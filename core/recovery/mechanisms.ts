@@ -3,11 +3,11 @@
  * reads the values the generators write into the bundle, from the generators' own constants, so
  * an estimate changes when a generated config does.
  */
-import { HAPROXY_SETTINGS } from '../generate/haproxy';
+import { HAPROXY_SETTINGS } from '../generate/haproxy/view';
 import { NGINX_SETTINGS } from '../generate/nginx';
 import { ADVERT_INTERVAL_SECONDS, SCRIPT_FALL, SCRIPT_INTERVAL_SECONDS } from '../generate/keepalived';
 import { DEFAULT_ELECTION_TIMEOUT_MS } from '../generate/mongodb';
-import { DEFAULT_DOWN_AFTER_MS } from '../generate/redis';
+import { DEFAULT_DOWN_AFTER_MS } from '../generate/redis/sentinel-plan';
 
 /** The mechanism that sets an entrypoint's recovery (docs/cli.md, `simulate --json`). */
 export type RecoveryMechanism =

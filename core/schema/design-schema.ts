@@ -15,6 +15,7 @@ import {
   ENTRYPOINT_VIAS,
 } from '../model';
 import { REMOTE_ROOT_PATTERN } from '../bundle-path';
+import { GROUP_DESCRIPTORS } from '../groups';
 import type { ServiceKind } from '../model';
 import {
   ABSOLUTE_PATH_PATTERN,
@@ -336,6 +337,33 @@ const serviceBranches = SERVICE_KINDS.map((kind) => {
   };
 });
 
+/** The fields every group has, whatever its kind. */
+const COMMON_GROUP_FIELDS = ['id', 'kind', 'label'] as const;
+
+/**
+ * One branch per group kind: a field of another kind (a `quorum` on a `pool`) is refused at its
+ * path, in words that name the kind and its fields. The fields of a kind are its descriptor's
+ * (core/groups), so a kind's fields are listed once.
+ */
+const groupKindBranches = GROUP_KINDS.map((kind) => {
+  const own = new Set<string>([...COMMON_GROUP_FIELDS, ...GROUP_DESCRIPTORS[kind].inspectorFields]);
+  const others = [...new Set(GROUP_KINDS.flatMap((k) => GROUP_DESCRIPTORS[k].inspectorFields))].filter(
+    (field) => !own.has(field),
+  );
+  const fields = [...own].filter((field) => field !== 'id' && field !== 'kind').join(', ');
+  return {
+    if: { properties: { kind: { const: kind } }, required: ['kind'] },
+    then: {
+      properties: Object.fromEntries(
+        others.map((field) => [
+          field,
+          { not: {}, 'x-message': `is not a field of a ${kind} group; its fields are ${fields}` },
+        ]),
+      ),
+    },
+  };
+});
+
 /** The design schema, format 1. */
 export const designSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -484,6 +512,7 @@ export const designSchema = {
           },
           load: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
         },
+        allOf: groupKindBranches,
       },
     },
     links: {

@@ -1,7 +1,7 @@
 /**
  * The references between items of a design, read from the `x-references` marks of the design
  * schema: a service's `host`, a host's `site`, a link's `from` and `to`, an entrypoint's `targets`.
- * The loader's dangling-reference problems, rename (`core/edit.ts`) and the inspector's pickers all
+ * The loader's dangling-reference problems, rename (`core/edit/rename.ts`) and the inspector's pickers all
  * read this one list, so a new reference field is marked once, in `./design-schema.ts`.
  */
 import { designSchema } from './design-schema';

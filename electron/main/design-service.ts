@@ -22,7 +22,8 @@ import { generateBundle } from '../../core/generate/index';
 import { UnsafeValueError } from '../../core/generate/quote';
 import { describeProblem, parseDesign } from '../../core/load';
 import { validateDesign } from '../../core/rules';
-import type { Finding } from '../../core/rules';
+import { indexDesign } from '../../core/design-index';
+import type { Finding } from '../../core/rules/catalogue';
 import { nodeSha256 } from '../../deploy/hash';
 import { BundleWriteError, writeBundle as writeBundleToDisk } from '../../deploy/write-bundle';
 import { ExportWriteError, writeExportFolder } from '../../deploy/write-export';
@@ -253,7 +254,8 @@ export class DesignService<Window> {
   ): Promise<ExportResult | undefined> {
     const loaded = parseDesign(message.designText);
     if (!loaded.ok) throw new HostError(`the design does not load: ${describeProblem(loaded.problems[0]!)}`);
-    const errors = validateDesign(loaded.design).findings.filter((finding) => finding.severity === 'error');
+    const index = indexDesign(loaded.design);
+    const errors = validateDesign(index).findings.filter((finding) => finding.severity === 'error');
     if (errors.length > 0 && !(await this.options.dialogs.confirmExportWithErrors(window, errors)))
       return undefined;
     const ansible = message.format === 'ansible';
@@ -268,7 +270,7 @@ export class DesignService<Window> {
     if (folder === undefined) return undefined;
     let bundle: Bundle;
     try {
-      bundle = generateBundle(loaded.design, { sha256: nodeSha256 });
+      bundle = generateBundle(index, { sha256: nodeSha256 });
     } catch (error) {
       if (error instanceof UnsafeValueError) throw new HostError(error.message);
       throw error;

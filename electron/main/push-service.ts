@@ -21,6 +21,7 @@ import type { Bundle } from '../../core/generate/index';
 import { UnsafeValueError } from '../../core/generate/quote';
 import { describeProblem, parseDesign } from '../../core/load';
 import { validateDesign } from '../../core/rules';
+import { indexDesign } from '../../core/design-index';
 import { nodeSha256 } from '../../deploy/hash';
 import {
   defaultIdentityFiles,
@@ -150,7 +151,9 @@ function problemSentence(problem: { message: string; path: string }): string {
 function generatedBundle(designText: string): Bundle {
   const loaded = parseDesign(designText);
   if (!loaded.ok) throw new HostError(`the design does not load: ${describeProblem(loaded.problems[0]!)}`);
-  const errors = validateDesign(loaded.design).findings.filter((finding) => finding.severity === 'error');
+  // One index for the rules and the generators: the design is indexed once.
+  const index = indexDesign(loaded.design);
+  const errors = validateDesign(index).findings.filter((finding) => finding.severity === 'error');
   if (errors.length > 0) {
     const listed = errors.slice(0, LISTED_FINDINGS).map((finding) => `${finding.rule}: ${finding.message}`);
     if (errors.length > LISTED_FINDINGS) listed.push(`and ${errors.length - LISTED_FINDINGS} more`);
@@ -160,7 +163,7 @@ function generatedBundle(designText: string): Bundle {
     );
   }
   try {
-    return generateBundle(loaded.design, { sha256: nodeSha256 });
+    return generateBundle(index, { sha256: nodeSha256 });
   } catch (error) {
     if (error instanceof UnsafeValueError) throw new HostError(error.message);
     throw error;

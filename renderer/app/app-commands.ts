@@ -4,7 +4,7 @@
  * action is called, which keys run it, when it is enabled and where it appears.
  */
 import { SHELL_COMMANDS } from '../../core/commands';
-import { admitsMember } from '../../core/edit';
+import { admitsMember } from '../../core/edit/place';
 import { GROUP_KINDS } from '../../core/model';
 import type { GroupKind } from '../../core/model';
 import { movableItems } from '../canvas/align';

@@ -1,28 +1,17 @@
 /**
  * What the menus, the toolbar, the keyboard and the canvas do. Each command reads and writes the
  * store and talks to the platform only through the host (core/host.ts); domain edits come from
- * core/edit.ts, so components stay thin.
+ * core/edit/, so components stay thin.
  */
-import {
-  addEntrypoint,
-  addGroup,
-  addHost,
-  addService,
-  addSite,
-  admitsMember,
-  connect,
-  connectionProblem,
-  copyItems,
-  emptyDesign,
-  leaveGroup,
-  moveItem,
-  pasteItems,
-  placeHost,
-  placeService,
-  removeItems,
-} from '../../core/edit';
+import { addEntrypoint, addGroup, addHost, addService, addSite } from '../../core/edit/add';
+import { admitsMember, leaveGroup, moveItem, placeHost, placeService } from '../../core/edit/place';
+import { connect, connectionProblem } from '../../core/edit/connect';
+import { copyItems, pasteItems } from '../../core/edit/clipboard';
+import { emptyDesign } from '../../core/edit/ids';
+import { removeItems } from '../../core/edit/remove';
 import type { BundleExportFormat } from '../../core/host';
-import type { ConnectionKind, Point } from '../../core/edit';
+import type { ConnectionKind } from '../../core/edit/connect';
+import type { Point } from '../../core/edit/ids';
 import { describeProblem, parseDesign } from '../../core/load';
 import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
 import { computeGeometry, containerAt, geometryOf, HOST_MIN, SITE_MIN, SIZES } from '../canvas/geometry';

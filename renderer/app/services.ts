@@ -3,7 +3,7 @@
  * canvas. Made once in main.tsx and passed down by context; tests build their own with fakes.
  */
 import { createContext, useContext } from 'react';
-import type { Fragment } from '../../core/edit';
+import type { Fragment } from '../../core/edit/clipboard';
 import type { TopoforgeHost } from '../../core/host';
 import type { Design, LayoutPosition } from '../../core/model';
 import type { LayoutOptions } from '../layout/auto-layout';

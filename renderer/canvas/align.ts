@@ -1,11 +1,11 @@
 /**
  * Nudge, align and distribute the selected items, as drawing tools do. Each works on the items'
  * boxes on the canvas, whatever containers they are in, and writes back positions relative to
- * each item's container (core/edit.ts); an item stays inside its container (it grows instead),
+ * each item's container (core/edit/); an item stays inside its container (it grows instead),
  * and a container that grows pushes its neighbours aside (placement.ts). Edges and the contents
  * of a selected container are not moved on their own: they go with what holds them.
  */
-import type { Point } from '../../core/edit';
+import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
 import { boxSelection } from './box-select';
 import { SIZES } from './geometry';

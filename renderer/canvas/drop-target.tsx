@@ -5,7 +5,7 @@
  * label follows the pointer by moving its own element, without rendering React each frame.
  */
 import { useEffect, useRef } from 'react';
-import type { Point } from '../../core/edit';
+import type { Point } from '../../core/edit/ids';
 import type { AppServices } from '../app/services';
 import { useAppStore } from '../state/store';
 import type { Geometry } from './geometry';

@@ -3,7 +3,7 @@
  *
  * Sizes are fixed per node type and containers (hosts, sites) grow to hold what they contain, so
  * React Flow gets every node's size up front and never measures one before showing it (docs/lab.md,
- * "Canvas performance"). Positions follow core/edit.ts: relative to the container, else absolute.
+ * "Canvas performance"). Positions follow core/edit/: relative to the container, else absolute.
  * Items without a position get a tidy fallback place until the automatic layout has run.
  */
 import type { Design } from '../../core/model';

@@ -8,7 +8,7 @@ import { Handle, Position } from '@xyflow/react';
 import { Scissors, Split, Timer } from 'lucide-react';
 import type { NodeProps, NodeTypes } from '@xyflow/react';
 import { mainPortOf } from '../../core/model';
-import type { Severity } from '../../core/rules';
+import type { Severity } from '../../core/rules/catalogue';
 import { useAppStore } from '../state/store';
 import type { DisplayState } from '../workers/analysis-protocol';
 import type {

@@ -2,14 +2,14 @@
  * Placement in free space: where a new or moved item goes so that it lands on nothing, and how
  * the canvas makes room when a host or site grows to hold what entered it.
  *
- * Positions follow core/edit.ts: a service's relative to its host, a host's relative to its site,
+ * Positions follow core/edit/: a service's relative to its host, a host's relative to its site,
  * everything else absolute. An item goes where it is wanted (the pointer) when that place is free;
  * else to the nearest free place in the same container, preferring places inside the container
  * as it is, so that it grows only when it is full. A container that grew pushes the siblings it
  * now overlaps to the right or down, and so on up to the canvas.
  */
 import { current, isDraft } from 'immer';
-import type { Point } from '../../core/edit';
+import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
 import { computeGeometry, containerAt, SIZES } from './geometry';
 import type { Geometry, ItemBox } from './geometry';

@@ -7,7 +7,8 @@
 import { useEffect, useId, useState } from 'react';
 import type { KeyboardEvent, ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { idsOf, renameItem } from '../../core/edit';
+import { idsOf } from '../../core/edit/ids';
+import { renameItem } from '../../core/edit/rename';
 import type { PathSegment } from '../../core/json-path';
 import type { LoadProblem } from '../../core/load';
 import { GROUP_KINDS, linkKindOf } from '../../core/model';

@@ -184,7 +184,7 @@ function band(
 }
 
 /**
- * Lays a design out; returns every item's position, relative to its container (core/edit.ts).
+ * Lays a design out; returns every item's position, relative to its container (core/edit/).
  * A pool's `collapsed` flag is kept.
  */
 export function arrangeDesign(design: Design, options: LayoutOptions = {}): Record<string, LayoutPosition> {

@@ -9,8 +9,8 @@
  */
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { RULES } from '../../core/rules';
-import type { Finding, RuleId, Severity } from '../../core/rules';
+import { RULES } from '../../core/rules/catalogue';
+import type { Finding, RuleId, Severity } from '../../core/rules/catalogue';
 import { focusItems } from '../app/commands';
 import { addEntrypointTo } from '../app/sketch';
 import { useServices } from '../app/services';

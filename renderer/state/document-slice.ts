@@ -14,7 +14,7 @@ import type { StateCreator } from 'zustand';
 import { checkDesign } from '../../core/load';
 import type { LoadProblem } from '../../core/load';
 import type { Design } from '../../core/model';
-import { emptyDesign } from '../../core/edit';
+import { emptyDesign } from '../../core/edit/ids';
 import { ID_PATTERN } from '../../core/schema/patterns';
 import { carryLinkIds, freshLinkIds } from './edge-ids';
 import type { LinkId } from './edge-ids';

@@ -5,7 +5,7 @@
 import type { GroupSummary } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import type { Recovery } from '../../core/recovery/mechanisms';
-import type { Finding, Severity } from '../../core/rules';
+import type { Finding, Severity } from '../../core/rules/catalogue';
 import type { OutcomeStep } from '../../core/what-if';
 import type { ResilienceReport } from './resilience';
 

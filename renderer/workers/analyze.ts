@@ -2,11 +2,12 @@
  * The analysis of one design revision: rules, badges, group summaries, the state of every item
  * under the given failures and the single-failure table. Pure; the worker calls it, tests too.
  */
-import type { AvailabilityModel, ItemAvailability } from '../../core/availability';
+import type { AvailabilityModel } from '../../core/availability';
+import type { ItemAvailability } from '../../core/availability/types';
 import { summarizeGroups } from '../../core/group-summary';
 import type { Design } from '../../core/model';
 import { validateDesign } from '../../core/rules';
-import type { Finding, Severity } from '../../core/rules';
+import type { Finding, Severity } from '../../core/rules/catalogue';
 import { estimatePartitionRecovery, estimateRecovery } from '../../core/recovery/estimate';
 import { describeOutcomes, describePartitionOutcomes } from '../../core/what-if';
 import type {

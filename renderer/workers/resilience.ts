@@ -12,7 +12,7 @@ import { estimateRecovery } from '../../core/recovery/estimate';
 import { computeYearlyAvailability } from '../../core/reliability/yearly';
 import type { Contributor } from '../../core/reliability/yearly';
 import type { Objectives } from '../../core/model';
-import type { Finding } from '../../core/rules';
+import type { Finding } from '../../core/rules/catalogue';
 
 /** How many contributors the view charts per entrypoint. */
 export const CHARTED_CONTRIBUTORS = 6;

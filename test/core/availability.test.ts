@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileAvailability } from '../../core/availability';
-import type { AvailabilityState } from '../../core/availability';
+import type { AvailabilityState } from '../../core/availability/types';
 import { indexDesign } from '../../core/design-index';
 import type { DesignIndex } from '../../core/design-index';
 import {

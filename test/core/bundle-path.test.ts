@@ -11,7 +11,7 @@ import {
   REMOTE_ROOT_PATTERN,
   remoteRootProblem,
 } from '../../core/bundle-path';
-import { mountUnitName, UNIT_DIRECTORY } from '../../core/generate/systemd';
+import { mountUnitName, UNIT_DIRECTORY } from '../../core/generate/systemd/names';
 import { ABSOLUTE_PATH_PATTERN } from '../../core/schema/patterns';
 import { mountPointProblem } from '../../core/value-checks';
 

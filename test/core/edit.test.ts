@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addEntrypoint,
-  addService,
-  connectionProblem,
-  copyItems,
-  nextFreeAddress,
-  nextFreeId,
-  pasteItems,
-  removeItems,
-  renameItem,
-} from '../../core/edit';
+import { addEntrypoint, addService } from '../../core/edit/add';
+import { connectionProblem } from '../../core/edit/connect';
+import { copyItems, pasteItems } from '../../core/edit/clipboard';
+import { nextFreeAddress, nextFreeId } from '../../core/edit/ids';
+import { removeItems } from '../../core/edit/remove';
+import { renameItem } from '../../core/edit/rename';
 import { checkDesign, describeProblem, parseDesign } from '../../core/load';
 import type { Design } from '../../core/model';
 import { readdirSync, readFileSync } from 'node:fs';

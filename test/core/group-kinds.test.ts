@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileAvailability } from '../../core/availability';
-import { addGroup, admitsMember } from '../../core/edit';
+import { addGroup } from '../../core/edit/add';
+import { admitsMember } from '../../core/edit/place';
 import { serialGroupsOf } from '../../core/generate/rollout';
 import { GROUP_DESCRIPTORS } from '../../core/groups';
 import type { GroupKindDescriptor } from '../../core/groups';

@@ -968,9 +968,36 @@ describe('group members', () => {
     },
   );
 
+  it("of another kind are refused at the field, naming the group's kind and its fields", () => {
+    expect(summary(problemsOf(designWith([['groups', 0, 'quorum'], 2])))).toEqual([
+      { path: 'groups[0].quorum', message: 'is not a field of a pool group; its fields are label, load' },
+    ]);
+    expect(summary(problemsOf(designWith([['groups', 1, 'load'], 2], [['groups', 2, 'name'], 'x'])))).toEqual(
+      [
+        {
+          path: 'groups[1].load',
+          message:
+            'is not a field of a mongodb-replica-set group; its fields are label, name, electionTimeoutMs',
+        },
+        {
+          path: 'groups[2].name',
+          message:
+            'is not a field of a redis-sentinel group; its fields are label, quorum, masterName, downAfterMs, failoverTimeoutMs, minReplicasToWrite, minReplicasMaxLagSeconds',
+        },
+      ],
+    );
+  });
+
   it('of any kind may join a pool or a quorum', () => {
     expectLoads(designWith([['services', 5, 'group'], 'apps']));
-    expectLoads(designWith([['groups', 0, 'kind'], 'quorum'], [['services', 9, 'group'], 'apps']));
+    expectLoads(
+      designWith(
+        [['groups', 0, 'kind'], 'quorum'],
+        // `load` is a pool's field: a quorum has none (docs/design-file.md, groups).
+        [['groups', 0, 'load'], undefined],
+        [['services', 9, 'group'], 'apps'],
+      ),
+    );
   });
 });
 

@@ -5,8 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkDesign, describeProblem } from '../../core/load';
-import { RULES, validateDesign } from '../../core/rules';
-import type { Finding } from '../../core/rules';
+import { RULES } from '../../core/rules/catalogue';
+import { validateDesign } from '../../core/rules';
+import type { Finding } from '../../core/rules/catalogue';
 import { exampleFiles, loadExample } from '../fixtures/examples';
 import { makeDesign } from './builders';
 import type { DesignInput } from './builders';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RULES, validateDesign } from '../../core/rules';
-import type { Finding, RuleId } from '../../core/rules';
+import { RULES } from '../../core/rules/catalogue';
+import { validateDesign } from '../../core/rules';
+import type { Finding, RuleId } from '../../core/rules/catalogue';
 import type { DesignInput } from './builders';
 import { makeDesign } from './builders';
 

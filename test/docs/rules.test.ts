@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDesign } from '../../core/load';
-import { RULES, validateDesign } from '../../core/rules';
+import { RULES } from '../../core/rules/catalogue';
+import { validateDesign } from '../../core/rules';
 
 const RULES_DOC = join(import.meta.dirname, '..', '..', 'docs', 'rules.md');
 

@@ -3,7 +3,7 @@
  * answer from a script, and a temporary folder per test.
  */
 import { temporaryFolder as temporaryFolderOf } from '../lab/temporary';
-import type { Finding } from '../../core/rules';
+import type { Finding } from '../../core/rules/catalogue';
 import type { DesignDialogs } from '../../electron/main/design-service';
 import type { IpcEventLike } from '../../electron/main/ipc';
 

@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { generateBundle } from '../../core/generate/index';
-import { STATS_DROP_IN } from '../../core/generate/haproxy';
+import { STATS_DROP_IN } from '../../core/generate/haproxy/stats';
 import { checkDesign, describeProblem } from '../../core/load';
 import type { Design } from '../../core/model';
 import { prepareIsolated } from '../lab/namespace';

@@ -19,9 +19,9 @@ import { UnsafeValueError } from '../../core/generate/quote';
 import {
   DEFAULT_DOWN_AFTER_MS,
   DEFAULT_FAILOVER_TIMEOUT_MS,
-  generateRedis,
   planSentinelGroup,
-} from '../../core/generate/redis';
+} from '../../core/generate/redis/sentinel-plan';
+import { generateRedis } from '../../core/generate/redis';
 import { checkDesign } from '../../core/load';
 import { mainPortOf } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';

@@ -20,13 +20,9 @@ import type { DaemonKind } from '../../core/generate/context';
 import { mongodPathsOf } from '../../core/generate/mongodb';
 import type { MongodService } from '../../core/generate/mongodb';
 import { UnsafeValueError } from '../../core/generate/quote';
-import {
-  commandWords,
-  escapeSystemdPath,
-  generateSystemd,
-  mountUnitName,
-  simplifyPath,
-} from '../../core/generate/systemd';
+import { commandWords } from '../../core/generate/systemd/command';
+import { escapeSystemdPath, mountUnitName, simplifyPath } from '../../core/generate/systemd/names';
+import { generateSystemd } from '../../core/generate/systemd';
 import { checkDesign } from '../../core/load';
 import type { Design, Service } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkDesign, parseDesign } from '../../core/load';
-import { emptyDesign } from '../../core/edit';
+import { emptyDesign } from '../../core/edit/ids';
 import {
   commitDrag,
   connectItems,

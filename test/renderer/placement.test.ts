@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyDesign } from '../../core/edit';
+import { emptyDesign } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
 import {
   addItem,

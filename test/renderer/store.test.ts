@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addService } from '../../core/edit';
+import { addService } from '../../core/edit/add';
 import type { HostId } from '../../core/model';
 import { createAppStore } from '../../renderer/state/store';
 import { HISTORY_LIMIT } from '../../renderer/state/document-slice';
