@@ -92,6 +92,8 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
       bundle: loaded.bundle,
       authentication: { identityFile: clientKeyOf(directory) },
       hostKeys: { knownHosts: { read: [knownHostsOf(directory)], write: knownHostsOf(directory) } },
+      // A lab has no certificates of the design's own: self-signed ones, created only where missing.
+      labCertificates: true,
       connect: (connectOptions: ConnectOptions) =>
         SshConnection.open({
           ...connectOptions,

@@ -1,7 +1,8 @@
 /**
  * Probes (docs/rehearse.md): what the design's clients see, measured from the lab's client
  * namespace. Each entrypoint is tried at a steady rate: an HTTP GET of its health path where it
- * speaks HTTP, a TCP connect elsewhere; a `vip` at its floating address, `direct` and
+ * speaks HTTP, elsewhere a TCP connect answered with a byte (after a `PING` line, which Redis
+ * answers and a stand-in too); a `vip` at its floating address, `direct` and
  * `external-lb` at every target (served when any answers). Node cannot open a socket in another
  * network namespace, so the probes run as one child process inside the client namespace and
  * report one line per request.
@@ -126,7 +127,10 @@ function tryTcp(target, endpoint) {
     const socket = net.connect({ host: endpoint.address, port: endpoint.port });
     const done = (ok) => { clearTimeout(timer); socket.destroy(); resolve(ok); };
     const timer = setTimeout(() => done(false), abandon);
-    socket.on('connect', () => done(true));
+    // A balancer in TCP mode accepts before it has a backend: only an answer shows it is served.
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', () => done(true));
+    socket.on('end', () => done(false));
     socket.on('error', () => done(false));
   });
 }

@@ -83,7 +83,7 @@ function missingProgram(service: Service, executable: (path: string) => boolean)
     const program = service.command.trim().split(/\s+/u)[0] ?? '';
     return executable(program) ? undefined : program;
   }
-  return `a ${service.kind}`;
+  return service.kind;
 }
 
 /** The ports other services reach `service` on: its own, and the ports links send traffic to. */
@@ -168,7 +168,7 @@ export function standInsOf(
       reason:
         missing.startsWith('/') || missing.startsWith('.')
           ? `${missing} is not installed`
-          : `${missing} is outside the bundle`,
+          : `the design gives ${service.kind} ${service.id} no command to run`,
       ports: servicePortsOf(design, service),
       needs,
       coldStandby: service.mode === 'cold-standby',
@@ -218,7 +218,7 @@ function answer(socket) {
   socket.on('data', (chunk) => {
     clearTimeout(banner);
     buffer += chunk.toString('latin1');
-    if (!HTTP.test(buffer)) { buffer = ' '; return; }
+    if (!HTTP.test(buffer)) { if (buffer !== ' ') socket.write('ok\n'); buffer = ' '; return; }
     while (buffer.includes('\r\n\r\n')) {
       const end = buffer.indexOf('\r\n\r\n');
       const head = buffer.slice(0, end);
