@@ -145,10 +145,16 @@ function probe(target) {
   };
   // Too slow is failed for the client, but the request goes on, as a patient client's would.
   const slow = setTimeout(() => report(false), timeout);
-  Promise.all(target.endpoints.map((endpoint) => attempt(target, endpoint))).then((answers) => {
-    clearTimeout(slow);
-    report(answers.includes(true));
-  });
+  // Served as soon as any target answers: a dead target that hangs must not hold the answer back.
+  let pending = target.endpoints.length;
+  for (const endpoint of target.endpoints)
+    attempt(target, endpoint).then((ok) => {
+      pending -= 1;
+      if (ok || pending === 0) {
+        clearTimeout(slow);
+        report(ok);
+      }
+    });
 }
 for (const target of targets) setInterval(() => probe(target), Math.round(1000 / rate));
 process.stdin.on('end', () => process.exit(0));

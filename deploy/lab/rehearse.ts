@@ -325,6 +325,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
           signal,
           onRunbook: (at, step) => emit({ type: 'runbook', index, at, step }),
           onInjected: (at) => emit({ type: 'injected', index, at }),
+          progress,
           baseline,
         });
         results.push(result);
@@ -362,6 +363,7 @@ interface ScenarioContext {
   signal?: AbortSignal;
   onRunbook: (at: number, step: string) => void;
   onInjected: (at: number) => void;
+  progress: (line: string) => void;
   /** Which host held each floating address when the lab first served everything. */
   baseline: { holders?: Map<string, string | undefined> };
 }
@@ -550,8 +552,10 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
     },
   }));
 
+  const waitStart = Date.now();
   await waitForBaseline(context);
   await waitHealthy(context, Date.now());
+  const waited = Date.now() - waitStart;
   context.baseline.holders ??= await floatingHolders(context.design, state);
   const before = Date.now() - 2_000;
   const { crashed, services, sides } = hostsOf(context);
@@ -669,6 +673,7 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
   for (const host of new Set(serviceHosts)) await startUnits(context, host);
   for (const { host, unit } of coldUnits) await runInHost(state, host, ['systemctl', 'stop', unit]);
   const restartedAt = Date.now();
+  const restoreSeconds = (restartedAt - endedAt) / 1000;
   const readmission = readmissionMilliseconds(
     context.design,
     new Set([...crashed, ...serviceHosts, ...routes.keys()]),
@@ -678,6 +683,9 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
     await delay(Math.max(0, restartedAt + readmission + 500 - Date.now()), signal);
   }
 
+  context.progress(
+    `${scenarioLabel(scenario)}: baseline after ${(waited / 1000).toFixed(1)} s, watched ${((endedAt - injectedAt) / 1000).toFixed(1)} s, restored in ${restoreSeconds.toFixed(1)} s, balancers re-admitted after ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`,
+  );
   return {
     ...scenario,
     label: scenarioLabel(scenario),

@@ -12,7 +12,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import type { Design, Service } from '../../core/model';
-import { listeningPortsOf, mainPortOf } from '../../core/model';
+import { listeningPortsOf, mainPortOf, mongoVotesOf } from '../../core/model';
 
 /** Where a lab host keeps the stand-in program and the stand-ins' specifications. */
 export const STAND_IN_DIRECTORY = '/etc/topoforge-lab/standins';
@@ -39,11 +39,16 @@ export interface Endpoint {
   port: number;
 }
 
-/** What a stand-in needs before it accepts connections: one of `anyOf` accepting. */
+/**
+ * What a stand-in needs before it accepts connections: `atLeast` (default 1) of the members in
+ * `anyOf` accepting; a member is one endpoint, or a list of endpoints of which one must accept.
+ */
 export interface StandInNeed {
   /** For people: `uses tessera-db`, `traffic to port 9080`. */
   what: string;
   anyOf: Endpoint[];
+  /** A voting group needs a strict majority of its voters: `anyOf` lists one endpoint per voter. */
+  atLeast?: number;
 }
 
 /** A stand-in as the lab starts it. */
@@ -129,6 +134,19 @@ export function standInsOf(
     return members.flatMap((member) => endpointsOf(member.id, port) ?? []);
   };
 
+  /** One endpoint (the main port) per voter of a voting group, or undefined for other targets. */
+  const votersOf = (id: string): Endpoint[] | undefined => {
+    const kind = groupKind.get(id);
+    if (kind !== 'mongodb-replica-set' && kind !== 'quorum') return undefined;
+    const voters = (groupMembers.get(id) ?? []).filter(
+      (member) => member.host !== undefined && (kind === 'quorum' || mongoVotesOf(member) === 1),
+    );
+    return voters.map((member) => ({
+      address: hostAddress.get(member.host!)!,
+      port: servicePortsOf(design, member)[0]!,
+    }));
+  };
+
   const standIns: StandIn[] = [];
   for (const service of design.services) {
     if (service.host === undefined) continue;
@@ -148,7 +166,17 @@ export function standInsOf(
       if (traffic) {
         const key = String(link.port ?? '');
         trafficByPort.set(key, [...(trafficByPort.get(key) ?? []), ...endpoints]);
-      } else needs.push({ what: `uses ${link.to}`, anyOf: endpoints });
+      } else {
+        // A replica set or quorum serves only while a strict majority of its voters is up.
+        const voters = service.group === link.to ? undefined : votersOf(link.to);
+        if (voters !== undefined)
+          needs.push({
+            what: `uses ${link.to} (a majority of ${voters.length} voters)`,
+            anyOf: voters,
+            atLeast: Math.floor(voters.length / 2) + 1,
+          });
+        else needs.push({ what: `uses ${link.to}`, anyOf: endpoints });
+      }
     }
     for (const [port, anyOf] of trafficByPort)
       needs.push({ what: port === '' ? 'traffic to a target' : `traffic to port ${port}`, anyOf });
@@ -263,7 +291,7 @@ function accepts(endpoint) {
 async function check() {
   for (const need of spec.needs) {
     const answers = await Promise.all(need.anyOf.map(accepts));
-    if (!answers.includes(true)) return need.what;
+    if (answers.filter(Boolean).length < (need.atLeast || 1)) return need.what;
   }
   return undefined;
 }

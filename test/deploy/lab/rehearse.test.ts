@@ -10,10 +10,12 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES_DIRECTORY } from '../../fixtures/examples';
 import { runCli } from '../../cli/run-cli';
-import { CHROMIUM } from '../../e2e/driver';
 import { requireSshd } from '../../lab/sshd';
 import { temporaryFolder } from '../../lab/temporary';
 import { requireTool } from '../../lab/tools';
+
+/** Debian's Chromium, as the end-to-end tests use it. */
+const CHROMIUM = '/usr/bin/chromium';
 
 const available = requireSshd() && requireTool('nginx') && requireTool('keepalived');
 
@@ -102,15 +104,15 @@ describe.skipIf(!available)('topoforge rehearse', () => {
         const requests: string[] = [];
         page.on('request', (request) => requests.push(request.url()));
         await page.goto(`file://${report}`);
-        const drawn = await page.evaluate(() =>
+        // How many pixels each canvas painted (the page runs in the browser, not in this test's types).
+        const drawn = await page.evaluate<number[]>(`
           [...document.querySelectorAll('canvas')].map((canvas) => {
-            const context = canvas.getContext('2d')!;
-            const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
             let painted = 0;
-            for (let index = 3; index < pixels.length; index += 4) if (pixels[index]! > 0) painted += 1;
+            for (let index = 3; index < pixels.length; index += 4) if (pixels[index] > 0) painted += 1;
             return painted;
-          }),
-        );
+          })
+        `);
         expect(errors).toEqual([]);
         expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
         expect(drawn).toHaveLength(result.scenarios.length);
