@@ -91,11 +91,17 @@ function missingProgram(service: Service, executable: (path: string) => boolean)
   return service.kind;
 }
 
-/** The ports other services reach `service` on: its own, and the ports links send traffic to. */
+/**
+ * The ports others reach `service` on: its own, the ports links send traffic to, and the port of
+ * each entrypoint it is a target of.
+ */
 export function servicePortsOf(design: Design, service: Service): number[] {
   const ports = new Set(listeningPortsOf(service));
   for (const link of design.links ?? [])
     if (link.to === service.id && link.port !== undefined) ports.add(link.port);
+  // Clients reach an entrypoint's targets on its port (a capture server's tap, a portal).
+  for (const entrypoint of design.entrypoints ?? [])
+    if ((entrypoint.targets as string[]).includes(service.id)) ports.add(entrypoint.port);
   if (ports.size === 0) ports.add(PORTLESS_BASE + design.services.indexOf(service));
   return [...ports].sort((a, b) => a - b);
 }
