@@ -2,7 +2,8 @@
  * Every seed example rehearses in a lab as root (the Tessera seed in ./rehearse.test.ts): it
  * deploys fully (the push changes every host, stand-ins for what is not installed), every scenario
  * of the single-failure sweep runs, and in each the state that clients measured is the predicted
- * one. The interruption verdicts are printed for the lab's report; the known differences between
+ * one. The labs run at once, so interruptions measured here carry the load of the others: the
+ * interruption verdicts are printed for the lab's report; the known differences between
  * estimate and measurement are findings in docs/rehearse.md, not hidden here.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -26,7 +27,9 @@ const available =
 
 const SEEDS = ['helix-teamhub', 'expertflow-two-sites', 'tealeaf-resilient', 'teramind-ha'];
 
-describe.skipIf(!available)('rehearsing the seed examples', () => {
+// The seeds rehearse side by side, each in a lab of its own (labs never share a namespace): the
+// states asserted here do not depend on timing, and the suite's time stays within its budget.
+describe.skipIf(!available)('rehearsing the seed examples', { concurrent: true }, () => {
   for (const seed of SEEDS)
     it(
       `${seed}: deploys fully and every scenario ends in the predicted state`,
