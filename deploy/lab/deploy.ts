@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Design } from '../../core/model';
 import { generateBundle } from '../../core/generate/index';
@@ -21,6 +21,14 @@ import type { ConnectOptions } from '../push/connection';
 import type { LabState } from './state';
 import { systemEnvironment } from './system';
 import { clientKeyOf, knownHostsOf, runInHost } from './index';
+import {
+  LAB_UNIT_DIRECTORY,
+  STAND_IN_DIRECTORY,
+  standInSpecification,
+  standInUnit,
+  standInsOf,
+} from './standin';
+import type { StandIn } from './standin';
 
 /**
  * The design as the lab deploys it: every host's `ssh` points at its lab sshd (root, its port,
@@ -137,4 +145,61 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
     // A relay outlives its connection until the far end closes: end them with the push.
     for (const child of relays) child.kill('SIGKILL');
   }
+}
+
+/** The `.service` and `.mount` units of each host in the pushed bundle. */
+function bundleUnits(directory: string): Map<string, Set<string>> {
+  const manifest = JSON.parse(readFileSync(join(directory, 'bundle', 'manifest.json'), 'utf8')) as {
+    files: { host?: string; path: string }[];
+  };
+  const units = new Map<string, Set<string>>();
+  for (const file of manifest.files) {
+    const match = /^\/etc\/systemd\/system\/([^/]+\.(service|mount))$/u.exec(file.path);
+    if (file.host === undefined || match === null) continue;
+    units.set(file.host, new Set([...(units.get(file.host) ?? []), match[1]!]));
+  }
+  return units;
+}
+
+async function mustRunInHost(state: LabState, host: string, args: string[], input?: string): Promise<string> {
+  const result = await runInHost(state, host, args, input);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `on lab host ${host}: ${args.join(' ')} exited ${result.exitCode ?? result.signal}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}`,
+    );
+  return result.stdout;
+}
+
+/**
+ * Starts the stand-ins of a design pushed into its lab (./standin.ts): writes each one's
+ * specification (and lab unit) into its host, then starts every one but the cold standbys
+ * through the lab's systemctl. Returns them all.
+ */
+export async function startStandIns(design: Design, directory: string, state: LabState): Promise<StandIn[]> {
+  const standIns = standInsOf(design, bundleUnits(directory));
+  for (const standIn of standIns) {
+    const base = standIn.unit.replace(/\.service$/u, '');
+    await mustRunInHost(
+      state,
+      standIn.host,
+      ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', `${STAND_IN_DIRECTORY}/${base}.json`],
+      standInSpecification(standIn),
+    );
+    if (standIn.labUnit)
+      await mustRunInHost(
+        state,
+        standIn.host,
+        [
+          'sh',
+          '-c',
+          'mkdir -p "$(dirname "$1")" && cat > "$1"',
+          'sh',
+          `${LAB_UNIT_DIRECTORY}/${standIn.unit}`,
+        ],
+        standInUnit(standIn, process.execPath),
+      );
+  }
+  for (const standIn of standIns)
+    if (!standIn.coldStandby) await mustRunInHost(state, standIn.host, ['systemctl', 'start', standIn.unit]);
+  return standIns;
 }

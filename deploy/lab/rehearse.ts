@@ -7,8 +7,6 @@
  * The engine reports as it goes through `onEvent` (every probe sample, each injection, runbook
  * step and verdict), so a live view can draw the timelines while it runs.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AvailabilityModel } from '../../core/availability';
 import type { Design } from '../../core/model';
 import { listeningPortsOf } from '../../core/model';
@@ -16,7 +14,7 @@ import type { Recovery } from '../../core/recovery/mechanisms';
 import { estimatePartitionRecovery } from '../../core/recovery/estimate';
 import { HAPROXY_SETTINGS } from '../../core/generate/haproxy';
 import { NGINX_SETTINGS } from '../../core/generate/nginx';
-import { deployToLab } from './deploy';
+import { deployToLab, startStandIns } from './deploy';
 import { crashHost, restartHost, runInHost, startLab, stopLab } from './index';
 import type { LabState } from './index';
 import { planLab } from './plan';
@@ -166,20 +164,6 @@ export function scenarioLabel(scenario: RehearsalScenario): string {
   return parts.join(' + ');
 }
 
-/** The `.service` and `.mount` units of each host in the pushed bundle. */
-function bundleUnits(directory: string): Map<string, Set<string>> {
-  const manifest = JSON.parse(readFileSync(join(directory, 'bundle', 'manifest.json'), 'utf8')) as {
-    files: { host?: string; path: string }[];
-  };
-  const units = new Map<string, Set<string>>();
-  for (const file of manifest.files) {
-    const match = /^\/etc\/systemd\/system\/([^/]+\.(service|mount))$/u.exec(file.path);
-    if (file.host === undefined || match === null) continue;
-    units.set(file.host, new Set([...(units.get(file.host) ?? []), match[1]!]));
-  }
-  return units;
-}
-
 async function inHost(state: LabState, host: string, args: string[], input?: string): Promise<string> {
   const result = await runInHost(state, host, args, input);
   if (result.exitCode !== 0)
@@ -187,34 +171,6 @@ async function inHost(state: LabState, host: string, args: string[], input?: str
       `on lab host ${host}: ${args.join(' ')} exited ${result.exitCode ?? result.signal}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}`,
     );
   return result.stdout;
-}
-
-/** Writes each stand-in's specification (and lab unit) into its host and starts the active ones. */
-async function startStandIns(state: LabState, standIns: readonly StandIn[]): Promise<void> {
-  for (const standIn of standIns) {
-    const base = standIn.unit.replace(/\.service$/u, '');
-    await inHost(
-      state,
-      standIn.host,
-      ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', `${STAND_IN_DIRECTORY}/${base}.json`],
-      standInSpecification(standIn),
-    );
-    if (standIn.labUnit)
-      await inHost(
-        state,
-        standIn.host,
-        [
-          'sh',
-          '-c',
-          'mkdir -p "$(dirname "$1")" && cat > "$1"',
-          'sh',
-          `${LAB_UNIT_DIRECTORY}/${standIn.unit}`,
-        ],
-        standInUnit(standIn, process.execPath),
-      );
-  }
-  for (const standIn of standIns)
-    if (!standIn.coldStandby) await inHost(state, standIn.host, ['systemctl', 'start', standIn.unit]);
 }
 
 /** The units running on each host: what a restored host starts again, as its boot would. */
@@ -293,8 +249,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
         : [push.problem.message];
       throw new RehearsalError(`the push into the lab failed: ${failures.join('; ')}`);
     }
-    const standIns = standInsOf(design, bundleUnits(directory));
-    await startStandIns(state, standIns);
+    const standIns = await startStandIns(design, directory, state);
     const units = await runningUnits(state);
     const deploySeconds = (Date.now() - deployStart) / 1000;
     progress(`deployed in ${deploySeconds.toFixed(1)} s; ${standIns.length} stand-in(s)`);
