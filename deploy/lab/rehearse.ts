@@ -20,13 +20,6 @@ import type { LabState } from './index';
 import { planLab } from './plan';
 import { startProbes, probeTargetsOf } from './probe';
 import type { ProbeSample } from './probe';
-import {
-  LAB_UNIT_DIRECTORY,
-  STAND_IN_DIRECTORY,
-  standInSpecification,
-  standInUnit,
-  standInsOf,
-} from './standin';
 import type { StandIn } from './standin';
 import { mustRun } from './system';
 
