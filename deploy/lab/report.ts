@@ -29,6 +29,20 @@ function scriptJson(value: unknown): string {
     .replace(/\u2028|\u2029/gu, ' ');
 }
 
+/** One marker per moment entrypoints were served again; those within 150 ms share a label. */
+function recoveryMarkers(recoveredAt: Record<string, number | null>): { at: number; label: string }[] {
+  const markers: { at: number; ids: string[] }[] = [];
+  const times = Object.entries(recoveredAt)
+    .filter((entry): entry is [string, number] => entry[1] !== null && entry[1] > 0)
+    .sort((a, b) => a[1] - b[1]);
+  for (const [entrypoint, at] of times) {
+    const last = markers.at(-1);
+    if (last !== undefined && at - last.at <= 150) last.ids.push(entrypoint);
+    else markers.push({ at, ids: [entrypoint] });
+  }
+  return markers.map((marker) => ({ at: marker.at / 1000, label: `served again: ${marker.ids.join(', ')}` }));
+}
+
 /** Per scenario and entrypoint, successes and failures per 250 ms bucket, for the charts. */
 function chartData(result: RehearsalResult) {
   const BUCKET = 250;
@@ -54,9 +68,7 @@ function chartData(result: RehearsalResult) {
         ...(scenario.timeline.runbookAt === undefined
           ? []
           : [{ at: scenario.timeline.runbookAt / 1000, label: 'runbook step' }]),
-        ...Object.entries(scenario.timeline.recoveredAt)
-          .filter(([, at]) => at !== null && at > 0)
-          .map(([entrypoint, at]) => ({ at: at! / 1000, label: `${entrypoint} served again` })),
+        ...recoveryMarkers(scenario.timeline.recoveredAt),
       ],
     };
   });
