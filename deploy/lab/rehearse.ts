@@ -157,8 +157,11 @@ export function scenarioLabel(scenario: RehearsalScenario): string {
   return parts.join(' + ');
 }
 
+/** How long starting a host's units may take: a busy machine starts five of them slowly. */
+const START_TIMEOUT_MS = 120_000;
+
 async function inHost(state: LabState, host: string, args: string[], input?: string): Promise<string> {
-  const result = await runInHost(state, host, args, input);
+  const result = await runInHost(state, host, args, input, START_TIMEOUT_MS);
   if (result.exitCode !== 0)
     throw new RehearsalError(
       `on lab host ${host}: ${args.join(' ')} exited ${result.exitCode ?? result.signal}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}`,
