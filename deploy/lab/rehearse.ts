@@ -32,6 +32,9 @@ const HEALTHY_TIMEOUT_MS = 90_000;
 /** How long a `manual` prediction is watched before the runbook step, to show it is not served. */
 const MANUAL_WATCH_MS = 2_500;
 
+/** How long an entrypoint predicted `manual` is watched after the runbook step. */
+const MANUAL_START_WATCH_MS = 10_000;
+
 /** How long an entrypoint predicted `down` is watched to show that it stays down. */
 const DOWN_WATCH_MS = 5_000;
 
@@ -194,6 +197,9 @@ function watchMilliseconds(predictions: readonly EntrypointRehearsal['predicted'
   let watch = 3_000;
   for (const prediction of predictions) {
     if (prediction.state === 'down') watch = Math.max(watch, DOWN_WATCH_MS);
+    // After the runbook step the cold standby and what needs it start in a chain; there is no
+    // estimate for that, only the state to show, so it is watched long enough for a busy machine.
+    else if (prediction.state === 'manual') watch = Math.max(watch, MANUAL_START_WATCH_MS);
     else if (prediction.state === 'up') {
       const seconds = prediction.recovery?.seconds ?? 10;
       watch = Math.max(watch, (seconds + toleranceSeconds(seconds)) * 1000 + 2_000);
