@@ -13,6 +13,8 @@
  *   hand-tuned references of the same topology (needs root, nginx, HAProxy and wrk).
  *
  * - availability (`bench/availability.ts`): the yearly availability of 100, 1,000 and 2,000 services.
+ * - rehearse (`bench/rehearse.ts`): `topoforge rehearse` of the Tessera and Helix TeamHub seeds
+ *   (needs root, nginx, HAProxy and keepalived).
  *
  * Each prints its own table and targets. This ends with one line per benchmark and exits 1 when
  * any missed a target or failed. `npm run bench -- core canvas` runs only those named.
@@ -28,6 +30,7 @@ const BENCHMARKS = {
   ansible: 'ansible.ts',
   configs: 'configs.ts',
   availability: 'availability.ts',
+  rehearse: 'rehearse.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

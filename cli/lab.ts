@@ -30,7 +30,8 @@ import {
   startLab,
   stopLab,
 } from '../deploy/lab/index';
-import { deployToLab } from '../deploy/lab/deploy';
+import { deployToLab, startStandIns } from '../deploy/lab/deploy';
+import type { StandIn } from '../deploy/lab/standin';
 import type { PushReport } from '../core/push';
 
 /** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
@@ -182,6 +183,7 @@ async function up(
       progress: json ? undefined : (line) => io.stderr(`${c.dim(line)}\n`),
     });
     let push: PushReport | undefined;
+    let standIns: StandIn[] = [];
     if (deploy) {
       const outcome = await deployToLab({
         design: loaded.design,
@@ -197,11 +199,13 @@ async function up(
           outcome.problem.path,
         );
       push = outcome.report;
+      // What this machine has no program for runs as a stand-in, as in a rehearsal.
+      if (push.ok) standIns = await startStandIns(loaded.design, directory, state);
     }
     const code = push === undefined || push.ok ? EXIT.ok : EXIT.failed;
     if (json) {
       io.stdout(
-        `${JSON.stringify({ ok: code === EXIT.ok, directory, id: state.id, recovered: recovered ?? null, hosts: state.hosts.map(hostJson), ...(push ? { push } : {}) })}\n`,
+        `${JSON.stringify({ ok: code === EXIT.ok, directory, id: state.id, recovered: recovered ?? null, hosts: state.hosts.map(hostJson), ...(push ? { push, standIns: standIns.map(standInJson) } : {}) })}\n`,
       );
       return code;
     }
@@ -227,6 +231,13 @@ async function up(
           `  ${host.status === 'failed' ? c.red('✗') : c.green('✓')} ${host.host} ${host.status}${failure}\n`,
         );
       }
+      if (standIns.length > 0) {
+        io.stdout('Stand-ins (the program is not installed here):\n');
+        for (const standIn of standIns)
+          io.stdout(
+            `  ${standIn.service} (${standIn.kind}) on ${standIn.host}: ${standIn.reason}${standIn.coldStandby ? ' (cold standby, not started)' : ''}\n`,
+          );
+      }
     }
     return code;
   } catch (error) {
@@ -246,6 +257,16 @@ async function up(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function standInJson(standIn: StandIn) {
+  return {
+    service: standIn.service,
+    kind: standIn.kind,
+    host: standIn.host,
+    unit: standIn.unit,
+    reason: standIn.reason,
+  };
 }
 
 function hostJson(host: {

@@ -28,6 +28,7 @@ import { estimatePartitionRecovery } from '../core/recovery/estimate';
 import type { Recovery } from '../core/recovery/mechanisms';
 import { runImport } from './import';
 import { runCollect } from './collect';
+import { runRehearse } from './rehearse';
 import { runLab } from './lab';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
 
@@ -67,6 +68,9 @@ Commands:
                                            every directive it did not use
   lab up DESIGN [--deploy] | lab status | lab exec HOST -- COMMAND | lab down [--dir DIR] [--json]
                                            a lab of the design's hosts on this Linux machine, to look around in
+  rehearse DESIGN [--fail ID]... [--partition SIDE]... [--report FILE] [--dir DIR] [--json]
+                                           deploy the design into a lab, fail hosts, sites and links for
+                                           real and compare what clients see with the prediction
 
 Options:
   --json       machine-readable output
@@ -135,6 +139,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     import: runImport,
     collect: runCollect,
     lab: runLab,
+    rehearse: runRehearse,
   };
   const run = commands[command];
   if (!run) {

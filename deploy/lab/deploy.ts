@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Design } from '../../core/model';
 import { generateBundle } from '../../core/generate/index';
@@ -19,7 +20,15 @@ import { SshConnection } from '../push/connection';
 import type { ConnectOptions } from '../push/connection';
 import type { LabState } from './state';
 import { systemEnvironment } from './system';
-import { clientKeyOf, knownHostsOf } from './index';
+import { clientKeyOf, knownHostsOf, runInHost } from './index';
+import {
+  LAB_UNIT_DIRECTORY,
+  STAND_IN_DIRECTORY,
+  standInSpecification,
+  standInUnit,
+  standInsOf,
+} from './standin';
+import type { StandIn } from './standin';
 
 /**
  * The design as the lab deploys it: every host's `ssh` points at its lab sshd (root, its port,
@@ -68,6 +77,35 @@ function relay(clientNamespace: string, address: string, port: number, relays: S
   return Duplex.from({ readable: child.stdout, writable: child.stdin });
 }
 
+/**
+ * Removes, in each lab host, the machine's own (package's stock) copy of every file the bundle
+ * marks create-only, such as Debian's `/etc/redis/redis.conf`: a lab host sees this machine's
+ * `/etc`, where redis-server is installed, and push never replaces a create-only file that
+ * exists, so the design's Redis configuration would never land. A file the lab host already wrote
+ * (in its copy-on-write layer) is kept, as push would keep it.
+ *
+ * On a real host with the package installed before the first push the same happens: push keeps
+ * the stock file (docs/rehearse.md lists it as a finding of the rehearsal).
+ */
+async function removeStockFiles(
+  directory: string,
+  state: LabState,
+  files: readonly { host?: string; path: string; policy?: string }[],
+): Promise<void> {
+  for (const file of files) {
+    if (file.policy !== 'create-only' || file.host === undefined) continue;
+    const layer = /^\/(etc|var)\//u.exec(file.path)?.[1];
+    if (layer === undefined) continue;
+    const upper = join(directory, 'hosts', file.host, layer, 'upper', file.path.slice(layer.length + 2));
+    if (existsSync(upper) || !existsSync(file.path)) continue;
+    const result = await runInHost(state, file.host, ['rm', '-f', '--', file.path]);
+    if (result.exitCode !== 0)
+      throw new Error(
+        `lab host ${file.host}: could not remove the stock ${file.path}: ${result.stderr.trim()}`,
+      );
+  }
+}
+
 /** Options for {@link deployToLab}. */
 export interface DeployOptions {
   design: Design;
@@ -85,6 +123,7 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
   await writeBundle(bundle, bundleDirectory);
   const loaded = await loadPushBundle(bundleDirectory);
   if (!loaded.ok) return loaded;
+  await removeStockFiles(directory, state, bundle.manifest.files);
   const clientNamespace = state.client!.namespace;
   const relays = new Set<ChildProcess>();
   try {
@@ -92,6 +131,8 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
       bundle: loaded.bundle,
       authentication: { identityFile: clientKeyOf(directory) },
       hostKeys: { knownHosts: { read: [knownHostsOf(directory)], write: knownHostsOf(directory) } },
+      // A lab has no certificates of the design's own: self-signed ones, created only where missing.
+      labCertificates: true,
       connect: (connectOptions: ConnectOptions) =>
         SshConnection.open({
           ...connectOptions,
@@ -104,4 +145,61 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
     // A relay outlives its connection until the far end closes: end them with the push.
     for (const child of relays) child.kill('SIGKILL');
   }
+}
+
+/** The `.service` and `.mount` units of each host in the pushed bundle. */
+function bundleUnits(directory: string): Map<string, Set<string>> {
+  const manifest = JSON.parse(readFileSync(join(directory, 'bundle', 'manifest.json'), 'utf8')) as {
+    files: { host?: string; path: string }[];
+  };
+  const units = new Map<string, Set<string>>();
+  for (const file of manifest.files) {
+    const match = /^\/etc\/systemd\/system\/([^/]+\.(service|mount))$/u.exec(file.path);
+    if (file.host === undefined || match === null) continue;
+    units.set(file.host, new Set([...(units.get(file.host) ?? []), match[1]!]));
+  }
+  return units;
+}
+
+async function mustRunInHost(state: LabState, host: string, args: string[], input?: string): Promise<string> {
+  const result = await runInHost(state, host, args, input);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `on lab host ${host}: ${args.join(' ')} exited ${result.exitCode ?? result.signal}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}`,
+    );
+  return result.stdout;
+}
+
+/**
+ * Starts the stand-ins of a design pushed into its lab (./standin.ts): writes each one's
+ * specification (and lab unit) into its host, then starts every one but the cold standbys
+ * through the lab's systemctl. Returns them all.
+ */
+export async function startStandIns(design: Design, directory: string, state: LabState): Promise<StandIn[]> {
+  const standIns = standInsOf(design, bundleUnits(directory));
+  for (const standIn of standIns) {
+    const base = standIn.unit.replace(/\.service$/u, '');
+    await mustRunInHost(
+      state,
+      standIn.host,
+      ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', `${STAND_IN_DIRECTORY}/${base}.json`],
+      standInSpecification(standIn),
+    );
+    if (standIn.labUnit)
+      await mustRunInHost(
+        state,
+        standIn.host,
+        [
+          'sh',
+          '-c',
+          'mkdir -p "$(dirname "$1")" && cat > "$1"',
+          'sh',
+          `${LAB_UNIT_DIRECTORY}/${standIn.unit}`,
+        ],
+        standInUnit(standIn, process.execPath),
+      );
+  }
+  for (const standIn of standIns)
+    if (!standIn.coldStandby) await mustRunInHost(state, standIn.host, ['systemctl', 'start', standIn.unit]);
+  return standIns;
 }

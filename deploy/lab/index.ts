@@ -19,7 +19,9 @@ import type { LabHostPlan, LabPlan } from './plan';
 import { createState, currentProcess, isAlive, processStartTime, readState, writeState } from './state';
 import type { LabHostRecord, LabState } from './state';
 import { mustRun, runTool, systemEnvironment } from './system';
+import type { ToolResult } from './system';
 import { LAB_SYSTEMCTL } from './systemctl';
+import { STAND_IN_PROGRAM } from './standin';
 
 export { LabPlanError, planLab } from './plan';
 export type { LabPlan } from './plan';
@@ -371,6 +373,8 @@ async function prepareHostFiles(
     join(lab, 'ssh_host_ed25519_key'),
   ]);
   writeFileSync(join(lab, 'sshd_config'), sshdConfig(host.sshPort));
+  mkdirSync(join(lab, 'standins'), { recursive: true, mode: 0o755 });
+  writeFileSync(join(lab, 'standins', 'standin.js'), STAND_IN_PROGRAM);
   writeFileSync(join(lab, 'authorized_keys'), `${clientKey}\n`, { mode: 0o600 });
   const bashrc = existsSync('/etc/skel/.bashrc') ? readFileSync('/etc/skel/.bashrc', 'utf8') : MINIMAL_BASHRC;
   writeFileSync(join(lab, 'bashrc'), bashrc);
@@ -415,38 +419,73 @@ async function startHosts(
     const publicKey = await prepareHostFiles(directory, plan, host, clientKey);
     const name = host.sshPort === 22 ? host.address : `[${host.address}]:${host.sshPort}`;
     knownHosts.push(`${name} ${publicKey}`);
-    const log = openSync(join(hostDirectory(directory, host.id), 'sshd.log'), 'a', 0o600);
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        host.namespace,
-        'unshare',
-        '-m',
-        '-u',
-        '--propagation',
-        'private',
-        '/bin/sh',
-        '-c',
-        HOST_SCRIPT,
-        'sh',
-        hostDirectory(directory, host.id),
-        host.id,
-      ],
-      { detached: true, stdio: ['ignore', log, log], env: systemEnvironment() },
-    );
-    closeSync(log);
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not start the sshd of lab host ${host.id}`);
     const record = state.hosts[index]!;
-    record.sshd = { pid, startTime: processStartTime(pid) ?? 0 };
+    record.sshd = spawnHost(directory, host.id, host.namespace);
     record.hostKeyFingerprint = fingerprintOf(Buffer.from(publicKey.split(' ')[1] ?? '', 'base64'));
     writeState(directory, state);
   }
   writeFileSync(knownHostsOf(directory), `${knownHosts.join('\n')}\n`, { mode: 0o600 });
   progress(`sshd started on ${plan.hosts.length} hosts`);
+}
+
+/**
+ * Starts (or, after {@link crashHost}, restarts) lab host `hostId`: a fresh mount and UTS
+ * namespace over its copy-on-write layers, then its sshd. Returns the sshd's process.
+ */
+function spawnHost(directory: string, hostId: string, namespace: string): { pid: number; startTime: number } {
+  const log = openSync(join(hostDirectory(directory, hostId), 'sshd.log'), 'a', 0o600);
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      namespace,
+      'unshare',
+      '-m',
+      '-u',
+      '--propagation',
+      'private',
+      '/bin/sh',
+      '-c',
+      HOST_SCRIPT,
+      'sh',
+      hostDirectory(directory, hostId),
+      hostId,
+    ],
+    { detached: true, stdio: ['ignore', log, log], env: systemEnvironment() },
+  );
+  closeSync(log);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start the sshd of lab host ${hostId}`);
+  return { pid, startTime: processStartTime(pid) ?? 0 };
+}
+
+/**
+ * Fails lab host `hostId` as a crash would: every process in it killed (its private mounts go
+ * with them). Its files stay in its copy-on-write layers for {@link restartHost}.
+ */
+export async function crashHost(state: LabState, hostId: string): Promise<void> {
+  const host = state.hosts.find((candidate) => candidate.id === hostId);
+  if (host === undefined) throw new Error(`there is no host '${hostId}' in the lab`);
+  await killNamespaceProcesses(host.namespace);
+}
+
+/**
+ * Boots lab host `hostId` again after {@link crashHost}, as a machine comes back: fresh `/run`
+ * and `/tmp`, its `/etc` and `/var` as it left them; returns once its sshd answers.
+ */
+export async function restartHost(directory: string, state: LabState, hostId: string): Promise<void> {
+  const host = state.hosts.find((candidate) => candidate.id === hostId);
+  if (host === undefined) throw new Error(`there is no host '${hostId}' in the lab`);
+  host.sshd = spawnHost(directory, host.id, host.namespace);
+  writeState(directory, state);
+  const deadline = Date.now() + SSHD_READY_TIMEOUT_MS;
+  while (!(await answersSsh(state.client!.namespace, host.address, host.sshPort))) {
+    if (Date.now() > deadline)
+      throw new Error(`lab host ${hostId} did not come back within ${SSHD_READY_TIMEOUT_MS / 1000} s`);
+    await delay(50);
+  }
 }
 
 /** Waits until every host's sshd answers from the client namespace: the lab's routing works. */
@@ -643,4 +682,20 @@ export function execCommandOf(
     command: 'nsenter',
     args: ['--target', String(host.sshd.pid), '--net', '--mount', '--uts', '--', ...command],
   };
+}
+
+/**
+ * Runs `args` inside lab host `hostId` (its network, mount and UTS namespaces), with `input` on
+ * standard input; for the rehearsal, which drives the hosts from outside.
+ */
+export async function runInHost(
+  state: LabState,
+  hostId: string,
+  args: string[],
+  input?: string,
+  timeoutMs = 20_000,
+): Promise<ToolResult> {
+  const exec = execCommandOf(state, hostId, args);
+  if (!exec.ok) throw new Error(exec.message);
+  return runTool(exec.command, exec.args, timeoutMs, input);
 }

@@ -17,20 +17,21 @@ export const LAB_SYSTEMCTL = String.raw`#!/bin/sh
 set -u
 state=/run/topoforge-lab/units
 logs=/var/log/topoforge-lab
+standins=/etc/topoforge-lab/standins
 mkdir -p "$state" "$logs"
 
 unit_file() {
-  for directory in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do
+  for directory in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system /etc/topoforge-lab/units; do
     if [ -f "$directory/$1" ]; then echo "$directory/$1"; return 0; fi
   done
   return 1
 }
 
-# Prints the values of KEY in the [Service] section, one per line, in order.
+# Prints the values of KEY in the [Service] (or [Mount]) section, one per line, in order.
 unit_values() {
   awk -v key="$2" '
     /^\[/ { section = $0; next }
-    section == "[Service]" && index($0, key "=") == 1 { print substr($0, length(key) + 2) }
+    (section == "[Service]" || section == "[Mount]") && index($0, key "=") == 1 { print substr($0, length(key) + 2) }
   ' "$1"
 }
 
@@ -40,7 +41,10 @@ main_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-is_active() { main_pid "$1" >/dev/null; }
+is_active() {
+  case $1 in *.mount) [ -f "$state/$1.mounted" ]; return ;; esac
+  main_pid "$1" >/dev/null
+}
 
 # Runs one Exec line the way systemd would: prefixes stripped, variables expanded, as User.
 run_line() {
@@ -65,7 +69,7 @@ run_line() {
 
 load_unit() {
   case $1 in *.service|*.mount|*.socket|*.timer) name=$1 ;; *) name=$1.service ;; esac
-  case $name in *.service) ;; *) echo "systemctl (Topoforge lab): $name: only .service units run in a lab host" >&2; exit 1 ;; esac
+  case $name in *.service|*.mount) ;; *) echo "systemctl (Topoforge lab): $name: only .service and .mount units run in a lab host" >&2; exit 1 ;; esac
   file=$(unit_file "$name") || { echo "Unit $name not found." >&2; exit 5; }
   user=$(unit_values "$file" User | tail -n 1)
   type=$(unit_values "$file" Type | tail -n 1)
@@ -81,9 +85,27 @@ load_unit() {
   rm -f "$state/$name.environment"
 }
 
+# A mount in a lab host is its mount point: the storage it names is a stand-in (docs/rehearse.md).
+start_mount() {
+  where=$(unit_values "$file" Where | tail -n 1)
+  [ -n "$where" ] || { echo "$name: no Where=" >&2; return 1; }
+  mkdir -p "$where" && : > "$state/$name.mounted"
+}
+
 start() {
   load_unit "$1"
   is_active "$name" && return 0
+  case $name in *.mount) start_mount; return ;; esac
+  command=$(unit_values "$file" ExecStart | tail -n 1)
+  program=$(echo "$command" | sed 's/^[-@+!:]*//' | awk '{ print $1 }')
+  # A program this machine does not have runs as the lab's stand-in, when the lab made one.
+  if [ -n "$program" ] && [ ! -x "$program" ] && [ -f "$standins/${'$'}{name%.service}.json" ]; then
+    setsid node "$standins/standin.js" "$standins/${'$'}{name%.service}.json" </dev/null >>"$logs/$name.log" 2>&1 &
+    echo $! > "$state/$name.pid"
+    sleep 0.1
+    is_active "$name" || { echo "$name: the lab's stand-in exited at start (see $logs/$name.log)" >&2; return 1; }
+    return 0
+  fi
   for directory in $(unit_values "$file" RuntimeDirectory); do
     mkdir -p "/run/$directory"
     [ -n "$user" ] && chown "$user" "/run/$directory"
@@ -114,6 +136,7 @@ start() {
 
 stop() {
   load_unit "$1"
+  case $name in *.mount) rm -f "$state/$name.mounted"; return 0 ;; esac
   pid=$(main_pid "$name") || { rm -f "$state/$name.pid"; return 0; }
   kill -TERM "$pid" 2>/dev/null
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,0 +1,126 @@
+/**
+ * `topoforge rehearse` on the Tessera seed, as root: the bundle deployed into a lab with stand-ins
+ * for the Tessera nodes, every scenario of `simulate`'s sweep injected for real, probes from the
+ * client namespace, verdicts in the JSON of SPEC section 7, and a report page that draws one
+ * Chart.js timeline per scenario in Chromium. Nothing of the lab is left afterwards.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES_DIRECTORY } from '../../fixtures/examples';
+import { runCli } from '../../cli/run-cli';
+import { requireSshd } from '../../lab/sshd';
+import { temporaryFolder } from '../../lab/temporary';
+import { requireTool } from '../../lab/tools';
+
+/** Debian's Chromium, as the end-to-end tests use it. */
+const CHROMIUM = '/usr/bin/chromium';
+
+const available = requireSshd() && requireTool('nginx') && requireTool('keepalived');
+
+interface RehearsalJson {
+  lab: { id: string; hosts: number };
+  standIns: { service: string; host: string; reason: string }[];
+  scenarios: {
+    failed: string[];
+    partition: string[][];
+    entrypoints: {
+      id: string;
+      predicted: { state: string; recovery: { seconds: number | null; by: string } | null };
+      measured: { state: string; interruptionSeconds: number | null; failedRequests: number };
+      verdict: 'match' | 'mismatch';
+      differences: string[];
+    }[];
+  }[];
+}
+
+describe.skipIf(!available)('topoforge rehearse', () => {
+  it(
+    'rehearses every single failure of Tessera, measures the VIP move and writes a report Chromium draws',
+    { timeout: 300_000 },
+    async () => {
+      const folder = await temporaryFolder('topoforge-rehearse-');
+      const directory = join(folder, 'lab');
+      const report = join(folder, 'report.html');
+      const design = join(EXAMPLES_DIRECTORY, 'tessera-ha.topo.json');
+      const simulated = JSON.parse((await runCli(['simulate', design, '--json'])).stdout) as {
+        scenarios: { failed: string[] }[];
+      };
+
+      const run = await runCli(['rehearse', design, '--json', '--report', report, '--dir', directory]);
+      const result = JSON.parse(run.stdout) as RehearsalJson;
+
+      // The same scenarios as the simulator's sweep, each with every entrypoint.
+      expect(result.scenarios.map((scenario) => scenario.failed)).toEqual(
+        simulated.scenarios.map((scenario) => scenario.failed),
+      );
+      expect(result.standIns.map((standIn) => [standIn.service, standIn.host])).toEqual([
+        ['tessera-a', 'tessera-1'],
+        ['tessera-b', 'tessera-2'],
+      ]);
+      const byScenario = new Map(result.scenarios.map((scenario) => [scenario.failed[0], scenario]));
+      for (const scenario of result.scenarios) {
+        expect(scenario.entrypoints.map((entrypoint) => entrypoint.id)).toEqual([
+          'third-party',
+          'q2t',
+          'p2p',
+        ]);
+        // Every entrypoint survives a single failure in the lab, as the model says.
+        for (const entrypoint of scenario.entrypoints) expect(entrypoint.measured.state).toBe('up');
+      }
+      // lb-1 holds the floating address: its loss interrupts clients while keepalived moves it
+      // to lb-2, within max(1 s, 50 %) of the estimate; the loss of lb-2 interrupts nobody.
+      for (const entrypoint of byScenario.get('lb-1')!.entrypoints) {
+        expect(entrypoint.predicted.recovery?.by).toBe('keepalived');
+        expect(entrypoint.measured.failedRequests).toBeGreaterThan(20);
+        expect(entrypoint.verdict, entrypoint.differences.join('; ')).toBe('match');
+      }
+      for (const entrypoint of byScenario.get('lb-2')!.entrypoints) {
+        expect(entrypoint.measured.failedRequests).toBe(0);
+        expect(entrypoint.verdict).toBe('match');
+      }
+      // The exit code follows the verdicts.
+      const mismatches = result.scenarios
+        .flatMap((s) => s.entrypoints)
+        .filter((e) => e.verdict === 'mismatch');
+      expect(run.code).toBe(mismatches.length === 0 ? 0 : 1);
+
+      // The lab is gone: namespaces, processes, the lab directory.
+      expect(existsSync(directory)).toBe(false);
+      expect(readdirSync('/run/netns').filter((name) => name.startsWith(`tf${result.lab.id}-`))).toEqual([]);
+
+      // The report is one page that loads nothing from outside and draws a chart per scenario.
+      const html = readFileSync(report, 'utf8');
+      expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/u);
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(error.message));
+        const requests: string[] = [];
+        page.on('request', (request) => requests.push(request.url()));
+        await page.goto(`file://${report}`);
+        // How many pixels each canvas painted (the page runs in the browser, not in this test's types).
+        const drawn = await page.evaluate<number[]>(`
+          [...document.querySelectorAll('canvas')].map((canvas) => {
+            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            for (let index = 3; index < pixels.length; index += 4) if (pixels[index] > 0) painted += 1;
+            return painted;
+          })
+        `);
+        expect(errors).toEqual([]);
+        expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
+        expect(drawn).toHaveLength(result.scenarios.length);
+        for (const painted of drawn) expect(painted).toBeGreaterThan(5_000);
+        expect(await page.locator('table tbody tr').count()).toBe(result.scenarios.length * 3);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+});
