@@ -12,7 +12,7 @@ import type { Design } from '../../core/model';
 import { listeningPortsOf } from '../../core/model';
 import type { Recovery } from '../../core/recovery/mechanisms';
 import { estimatePartitionRecovery } from '../../core/recovery/estimate';
-import { HAPROXY_SETTINGS } from '../../core/generate/haproxy';
+import { HAPROXY_SETTINGS } from '../../core/generate/haproxy/view';
 import { NGINX_SETTINGS } from '../../core/generate/nginx';
 import { deployToLab, startStandIns } from './deploy';
 import { crashHost, restartHost, runInHost, startLab, stopLab } from './index';
