@@ -361,17 +361,7 @@ async function prepareHostFiles(
   const etc = join(base, 'etc', 'upper');
   const lab = join(etc, 'topoforge-lab');
   mkdirSync(lab, { recursive: true, mode: 0o755 });
-  await mustRun('ssh-keygen', [
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    host.id,
-    '-f',
-    join(lab, 'ssh_host_ed25519_key'),
-  ]);
+  await newKeyPair(join(lab, 'ssh_host_ed25519_key'), host.id);
   writeFileSync(join(lab, 'sshd_config'), sshdConfig(host.sshPort));
   mkdirSync(join(lab, 'standins'), { recursive: true, mode: 0o755 });
   writeFileSync(join(lab, 'standins', 'standin.js'), STAND_IN_PROGRAM);
@@ -382,6 +372,11 @@ async function prepareHostFiles(
   writeFileSync(join(etc, 'hosts'), etcHosts(plan));
   const publicKey = readFileSync(join(lab, 'ssh_host_ed25519_key.pub'), 'utf8').trim();
   return publicKey.split(/\s+/u).slice(0, 2).join(' ');
+}
+
+/** Makes an ed25519 key pair without a passphrase at `path` (and `path.pub`). */
+async function newKeyPair(path: string, comment: string): Promise<void> {
+  await mustRun('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
 }
 
 /** The lab's client key: accepted by root on every lab host. */
@@ -401,17 +396,7 @@ async function startHosts(
   signal: AbortSignal | undefined,
   progress: (line: string) => void,
 ): Promise<void> {
-  await mustRun('ssh-keygen', [
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    `topoforge-lab-${plan.id}`,
-    '-f',
-    clientKeyOf(directory),
-  ]);
+  await newKeyPair(clientKeyOf(directory), `topoforge-lab-${plan.id}`);
   const clientKey = readFileSync(`${clientKeyOf(directory)}.pub`, 'utf8').trim();
   const knownHosts: string[] = [];
   for (const [index, host] of plan.hosts.entries()) {

@@ -423,6 +423,22 @@ function partitionRoutes(design: Design, sides: readonly string[][]): Map<string
   return routes;
 }
 
+/** Adds or deletes the blackhole routes of a partition in each host's namespace, in one batch per host. */
+async function blackholes(
+  state: LabState,
+  routes: ReadonlyMap<string, string[]>,
+  change: 'add' | 'del',
+): Promise<void> {
+  for (const [host, blocked] of routes)
+    if (blocked.length > 0)
+      await mustRun(
+        'ip',
+        ['-n', state.hosts.find((record) => record.id === host)!.namespace, '-batch', '-'],
+        undefined,
+        `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
+      );
+}
+
 async function setLink(context: ScenarioContext, hosts: readonly string[], up: boolean): Promise<void> {
   if (hosts.length === 0) return;
   const plan = planLab(context.design, context.state.id);
@@ -525,14 +541,7 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
   await Promise.all(crashed.map((host) => crashHost(state, host)));
   const serviceHosts: string[] = [];
   for (const service of services) serviceHosts.push(await killService(context, service));
-  for (const [host, blocked] of routes)
-    if (blocked.length > 0)
-      await mustRun(
-        'ip',
-        ['-n', state.hosts.find((record) => record.id === host)!.namespace, '-batch', '-'],
-        undefined,
-        `${blocked.map((address) => `route add blackhole ${address}/32`).join('\n')}\n`,
-      );
+  await blackholes(state, routes, 'add');
 
   // Watch; a `manual` prediction first shows it is not served, then a person runs the runbook.
   const runbook: string[] = [];
@@ -617,14 +626,7 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
   });
 
   // Restore: network first, then hosts as after a reboot, then what was stopped.
-  for (const [host, blocked] of routes)
-    if (blocked.length > 0)
-      await mustRun(
-        'ip',
-        ['-n', state.hosts.find((record) => record.id === host)!.namespace, '-batch', '-'],
-        undefined,
-        `${blocked.map((address) => `route del blackhole ${address}/32`).join('\n')}\n`,
-      );
+  await blackholes(state, routes, 'del');
   await setLink(context, crashed, true);
   await Promise.all(crashed.map((host) => restoreHost(context, host)));
   for (const host of new Set(serviceHosts)) await startUnits(context, host);

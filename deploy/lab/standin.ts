@@ -10,9 +10,9 @@
  * named after the unit in {@link STAND_IN_DIRECTORY} instead. Services the bundle has no unit for
  * get a lab-only unit in {@link LAB_UNIT_DIRECTORY}.
  */
-import { accessSync, constants } from 'node:fs';
 import type { Design, Service } from '../../core/model';
 import { listeningPortsOf, mainPortOf, mongoVotesOf } from '../../core/model';
+import { isExecutable } from './system';
 
 /** Where a lab host keeps the stand-in program and the stand-ins' specifications. */
 export const STAND_IN_DIRECTORY = '/etc/topoforge-lab/standins';
@@ -66,15 +66,6 @@ export interface StandIn {
   needs: StandInNeed[];
   /** Cold standbys are not started with the others: the rehearsal runs their runbook step. */
   coldStandby: boolean;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The program a service's real form needs, or undefined when it runs no program of ours. */

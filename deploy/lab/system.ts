@@ -95,7 +95,8 @@ const REQUIRED_PROGRAMS: readonly { path: string; package: string }[] = [
   { path: '/usr/bin/nsenter', package: 'util-linux' },
 ];
 
-function isExecutable(path: string): boolean {
+/** Whether `path` is a file this process may run. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

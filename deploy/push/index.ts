@@ -24,6 +24,7 @@ import { HostKeyVerifier } from './host-key';
 import { KnownHosts } from './known-hosts';
 import type { KnownHostsFileSystem } from './known-hosts';
 import { holderLine } from './host-push/lock';
+import { blankReport } from './host-push/run';
 import { pushHost } from './host-push';
 import { scheduleHosts, serialGroupsOf } from './order';
 import type { SerialGroup } from './order';
@@ -270,15 +271,8 @@ export async function pushBundle(options: PushOptions): Promise<PushOutcome> {
   const notStarted = (id: string, step: 'cancelled' | 'order', message: string): HostReport => {
     const host = hostsById.get(id)!;
     const report: HostReport = {
-      host: id,
-      address: host.address,
-      port: host.port,
-      status: 'failed',
-      files: [],
-      reloads: [],
-      warnings: [],
+      ...blankReport(host),
       failure: { step, message, ...(step === 'cancelled' ? { cancelled: true } : {}) },
-      durationMs: 0,
     };
     emit({ type: 'failed', host: id, step, message, report });
     return report;

@@ -332,17 +332,18 @@ export async function checkPrerequisites(options: PrerequisiteOptions): Promise<
       const unitPath = prerequisite.files.find((path) => path.endsWith(`/${prerequisite.unit}`));
       if (unitPath !== undefined)
         outcome.stubs.set(unitPath, [...(outcome.stubs.get(unitPath) ?? []), prerequisite.path]);
-    } else if (user !== undefined && answers.get(user) !== true) {
+    } else {
+      // The unit's user, else its group, that its package creates.
+      const account =
+        user !== undefined && answers.get(user) !== true
+          ? { what: 'user', name: prerequisite.user }
+          : group !== undefined && answers.get(group) !== true
+            ? { what: 'group', name: prerequisite.group }
+            : undefined;
+      if (account === undefined) continue;
       report.notInstalled.push(
-        `user ${prerequisite.user} does not exist on ${host.id}: ${prerequisite.unit} runs as it; it is installed ` +
-          `but neither enabled nor started: create the user (or reinstall ${prerequisite.provider}), then run ` +
-          `systemctl enable --now ${prerequisite.unit}`,
-      );
-      for (const path of heldFiles(prerequisite)) outcome.held.add(path);
-    } else if (group !== undefined && answers.get(group) !== true) {
-      report.notInstalled.push(
-        `group ${prerequisite.group} does not exist on ${host.id}: ${prerequisite.unit} runs as it; it is installed ` +
-          `but neither enabled nor started: create the group (or reinstall ${prerequisite.provider}), then run ` +
+        `${account.what} ${account.name} does not exist on ${host.id}: ${prerequisite.unit} runs as it; it is installed ` +
+          `but neither enabled nor started: create the ${account.what} (or reinstall ${prerequisite.provider}), then run ` +
           `systemctl enable --now ${prerequisite.unit}`,
       );
       for (const path of heldFiles(prerequisite)) outcome.held.add(path);

@@ -94,6 +94,20 @@ export const CLEANUP_LIMIT_MS = 10_000;
  */
 export const COMMIT_GRACE_MS = 15_000;
 
+/** A host's report before anything happened: failed until a step says otherwise. */
+export function blankReport(host: PushHost): HostReport {
+  return {
+    host: host.id,
+    address: host.address,
+    port: host.port,
+    status: 'failed',
+    files: [],
+    reloads: [],
+    warnings: [],
+    durationMs: 0,
+  };
+}
+
 /** The end of a command's output, at most OUTPUT_LIMIT characters, for a report. */
 export function tail(text: string): string {
   const trimmed = text.trim();
@@ -121,17 +135,7 @@ export class HostRun {
   prerequisites?: PrerequisiteOutcome;
 
   constructor(readonly context: HostPushContext) {
-    const host = context.host;
-    this.report = {
-      host: host.id,
-      address: host.address,
-      port: host.port,
-      status: 'failed',
-      files: [],
-      reloads: [],
-      warnings: [],
-      durationMs: 0,
-    };
+    this.report = blankReport(context.host);
   }
 
   enter(step: PushStep): void {
