@@ -22,6 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GENERATED_MARK } from '../../core/push';
 import { shellQuote } from '../../core/shell';
 
 export { shellQuote } from '../../core/shell';
@@ -354,6 +355,11 @@ export type RemoteFileState =
       sha256: string;
       /** The content, when the plan read it (small files over SFTP). */
       content?: Buffer;
+      /**
+       * Asked of create-only files only: whether its first line is Topoforge's
+       * ({@link GENERATED_MARK}), so that it is the cluster's own and not a package's stock file.
+       */
+      generated?: boolean;
     }
   | { kind: 'other'; type: string }
   | { kind: 'unreadable'; message: string };
@@ -372,8 +378,21 @@ export interface RemoteState {
  * `stat` and one `sha256sum` for all of them), and which ancestor directories are missing. It
  * changes nothing.
  */
-export function planScript(marker: string, paths: readonly string[], directories: readonly string[]): string {
+export function planScript(
+  marker: string,
+  paths: readonly string[],
+  directories: readonly string[],
+  marked: ReadonlySet<number> = new Set(),
+): string {
   const body = ['set --'];
+  // The first line read by the shell itself: no process per file.
+  const mark = shellQuote(GENERATED_MARK);
+  for (const index of marked) {
+    const path = shellQuote(paths[index]!);
+    body.push(
+      `if [ -f ${path} ] && IFS= read -r l < ${path}; then case "$l" in ${mark}*) say ours ${index};; *) say theirs ${index};; esac; fi`,
+    );
+  }
   paths.forEach((path, index) => {
     body.push(
       `if [ -e ${shellQuote(path)} ]; then set -- "$@" ${shellQuote(path)}; else say missing ${index}; fi`,
@@ -422,6 +441,7 @@ export function parsePlanOutput(
   const blockingPaths: string[] = [];
   const stats = new Map<number, { mode: number; size: number; user: string; group: string; type: string }>();
   const hashes = new Map<number, string>();
+  const generated = new Map<number, boolean>();
   const errors = stderr.split('\n').filter((line) => line.trim() !== '');
   let ended = false;
   for (const line of stdout.split('\n')) {
@@ -436,6 +456,7 @@ export function parsePlanOutput(
     const [word, ...fields] = rest.split(' ');
     if (word === 'end') ended = true;
     else if (word === 'missing') files[Number(fields[0])] = { kind: 'missing' };
+    else if (word === 'ours' || word === 'theirs') generated.set(Number(fields[0]), word === 'ours');
     else if (word === 'nodir') missingDirectories.push(directories[Number(fields[0])]!);
     else if (word === 'notdir') blockingPaths.push(directories[Number(fields[0])]!);
     else if (word === 'stat') {
@@ -477,6 +498,7 @@ export function parsePlanOutput(
       user: stat.user,
       group: stat.group,
       sha256,
+      ...(generated.has(index) ? { generated: generated.get(index)! } : {}),
     };
   });
   return { files, missingDirectories, blockingPaths };

@@ -7,8 +7,8 @@
  * ever appears in the bundle, the manifest, `--json`, a dry run, the app's plan, events or logs.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateBundle } from '../../core/generate/index';
 import type { Manifest } from '../../core/generate/bundle';
@@ -352,6 +352,31 @@ describe.skipIf(!requireSshd())('push and the secrets of a bundle', () => {
         `the secret file ${entry.path} belongs to root:root, not topoforge-nobody:topoforge-nobody`,
       ),
     );
+  }, 60_000);
+
+  it("replaces a package's stock redis.conf once, then keeps what the cluster rewrites", async () => {
+    const setup = await setUp();
+    // As Debian's redis-server package leaves it: a redis.conf that Topoforge did not write.
+    const onHost = join(hostOf('node-3').root, 'etc/redis/redis.conf');
+    mkdirSync(dirname(onHost), { recursive: true });
+    writeFileSync(onHost, 'bind 127.0.0.1 -::1\nport 6379\n');
+    const first = report(await push(setup, ['--host', 'node-3', '--json']));
+    const host = first.hosts[0]!;
+    expect(host.status, JSON.stringify(host.failure)).toBe('changed');
+    expect(host.files.find((file) => file.path === '/etc/redis/redis.conf')).toMatchObject({
+      action: 'update',
+      reasons: ['content'],
+    });
+    expect(host.warnings).toContainEqual(
+      expect.stringContaining('/etc/redis/redis.conf on the host was not written by Topoforge'),
+    );
+    const bundled = readFileSync(join(setup.bundle, 'hosts/node-3/etc/redis/redis.conf'));
+    expect(readFileSync(onHost).equals(bundled)).toBe(true);
+    // What the running server rewrites is the cluster's own from now on: kept.
+    writeFileSync(onHost, `${bundled.toString()}# a line CONFIG REWRITE added\n`);
+    const second = report(await push(setup, ['--host', 'node-3', '--json']));
+    expect(second.hosts[0]!.files.find((file) => file.path === '/etc/redis/redis.conf')?.action).toBe('kept');
+    expect(readFileSync(onHost, 'utf8')).toContain('# a line CONFIG REWRITE added');
   }, 60_000);
 
   it("a config whose service's user does not exist yet is root's, 0600, instead of failing the host", async () => {

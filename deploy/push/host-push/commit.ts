@@ -38,7 +38,8 @@ export async function commit(
     // Its package not installed yet, a file's owner may not exist: root keeps it until it does.
     ...(entry.file.owner ? { rootUntilOwnerExists: true } : {}),
     ...(entry.file.check ? { check: checkCommandOf(entry.file, uploaded.temporaries[index]!, run) } : {}),
-    createOnly: entry.file.policy === 'create-only',
+    // A stock file that is not Topoforge's is replaced; any other create-only file is only created.
+    createOnly: entry.file.policy === 'create-only' && entry.report.action === 'create',
   }));
   const marker = newMarker();
   let cancelSent = false;

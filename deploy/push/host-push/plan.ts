@@ -53,8 +53,16 @@ export async function plan(run: HostRun, connection: SshConnection): Promise<Hos
         path: file.path,
         stderr: tail(remote.message),
       });
-    else if (file.policy === 'create-only') fileReport.action = 'kept';
-    else {
+    else if (file.policy === 'create-only' && remote.generated !== false) fileReport.action = 'kept';
+    else if (file.policy === 'create-only') {
+      // Not Topoforge's (a package's stock file): nothing the cluster learned, so it is replaced.
+      fileReport.action = 'update';
+      fileReport.reasons = ['content'];
+      report.warnings.push(
+        `${file.path} on the host was not written by Topoforge (a package's own file, it seems): replaced, ` +
+          'the old one kept as a backup; from now on push keeps it, as the cluster rewrites it',
+      );
+    } else {
       const reasons: NonNullable<FileReport['reasons']> = [];
       if (remote.sha256 !== file.sha256) reasons.push('content');
       if ((remote.mode & 0o7777) !== file.mode) reasons.push('mode');

@@ -2,6 +2,7 @@
  * What the host has now at each destination: type, mode, owner and sha256, by script or SFTP.
  */
 import { createHash } from 'node:crypto';
+import { GENERATED_MARK } from '../../../core/push';
 import type { SshConnection } from '../connection';
 import { ConnectionError } from '../connection';
 import { newMarker, parsePlanOutput, planScript, scriptCommand } from '../remote';
@@ -18,6 +19,26 @@ const NO_SUCH_FILE = 2;
 
 /** SFTP status code SSH_FX_FAILURE: a failure the server does not explain (a full disk, among others). */
 export const FAILURE = 4;
+
+const MARK = Buffer.from(GENERATED_MARK);
+
+/**
+ * The files whose first line the survey reads: create-only ones that Topoforge generated (their own
+ * first line is its mark), which push keeps on the host only when the host's copy is Topoforge's
+ * too: a package's stock file in their place is replaced. A hand-made create-only file, or a
+ * secret, is kept whatever the host's copy holds.
+ */
+function markedFiles(run: HostRun, destinations: readonly string[]): Set<number> {
+  const { files } = run.context;
+  if (files.length !== destinations.length) return new Set();
+  return new Set(
+    files.flatMap((file, index) =>
+      file.policy === 'create-only' && !file.secret && file.content.subarray(0, MARK.length).equals(MARK)
+        ? [index]
+        : [],
+    ),
+  );
+}
 
 /** What the host has: over SFTP (no process started on the host), or through a shell script. */
 export async function survey(
@@ -49,7 +70,11 @@ async function surveyByScript(
   directories: string[],
 ): Promise<RemoteState> {
   const marker = newMarker();
-  const result = await runScript(run, connection, planScript(marker, destinations, directories));
+  const result = await runScript(
+    run,
+    connection,
+    planScript(marker, destinations, directories, markedFiles(run, destinations)),
+  );
   const state = parsePlanOutput(marker, result.stdout, result.stderr, destinations, directories);
   if ('error' in state)
     throw new StepFailure(`cannot read the host's files: ${state.error}`, { stderr: tail(result.stderr) });
@@ -74,6 +99,7 @@ async function surveyBySftp(
   destinations: string[],
   directories: string[],
 ): Promise<RemoteState> {
+  const marked = markedFiles(run, destinations);
   const sftp = await connection.sftp();
   const stat = (path: string): Promise<{ stats?: Stats; error?: Error & { code?: number } }> =>
     connection
@@ -117,7 +143,14 @@ async function surveyBySftp(
       }
       try {
         const content = await connection.request<Buffer>((done) => sftp.readFile(destinations[index]!, done));
-        return { ...base, sha256: createHash('sha256').update(content).digest('hex'), content };
+        return {
+          ...base,
+          sha256: createHash('sha256').update(content).digest('hex'),
+          content,
+          ...(marked.has(index)
+            ? { generated: content.subarray(0, GENERATED_MARK.length).equals(MARK) }
+            : {}),
+        };
       } catch (error) {
         if (error instanceof ConnectionError) throw error;
         return { kind: 'unreadable', message: (error as Error).message };
