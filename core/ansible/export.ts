@@ -19,6 +19,7 @@ import { topologicalOrder } from '../generate/rollout';
 import type { SerialGroup } from '../generate/rollout';
 import { renderSecretFile, SECRETS } from '../generate/secrets';
 import type { SecretFile, SecretName, SecretValues } from '../generate/secrets';
+import { GENERATED_MARK } from '../push';
 import { shellQuote } from '../shell';
 
 /** What the export reads of a manifest; `serial` and `secrets` may be missing from hand-made ones. */
@@ -274,6 +275,15 @@ const PLAY_VARIABLES = {
     "{{ topoforge_changed | selectattr('reload', 'defined') | map(attribute='reload') | unique | list }}",
 };
 
+/** Whether a file's content begins with Topoforge's mark (core/push.ts). */
+function startsWithMark(content: string | Uint8Array): boolean {
+  const text =
+    typeof content === 'string'
+      ? content
+      : new TextDecoder().decode(content.subarray(0, GENERATED_MARK.length));
+  return text.startsWith(GENERATED_MARK);
+}
+
 /** The task that makes missing folders; ansible-lint is told why it sets no mode. */
 const FOLDERS_TASK = 'Create the folders the files go in';
 
@@ -288,6 +298,18 @@ function tasks(): unknown[] {
       loop: "{{ (topoforge_files | default([]) + topoforge_secret_files | default([])) | map(attribute='dest') | map('dirname') | unique | list }}",
     },
     {
+      // Read only, in --check too: a generated create-only file is kept on the host only when the
+      // host's copy is Topoforge's, not a package's stock file (docs/push.md, step 3).
+      name: 'Read the first line of the generated files the services rewrite',
+      'ansible.builtin.command': { argv: ['head', '-n', '1', '--', '{{ item.dest }}'] },
+      loop: "{{ topoforge_files | default([]) | selectattr('generated', 'defined') | list }}",
+      loop_control: { label: '{{ item.dest }}' },
+      register: 'topoforge_first_lines',
+      changed_when: false,
+      failed_when: false,
+      check_mode: false,
+    },
+    {
       name: 'Place the files of the bundle',
       'ansible.builtin.copy': {
         src: `{{ playbook_dir }}/{{ item.src }}`,
@@ -295,7 +317,7 @@ function tasks(): unknown[] {
         mode: '{{ item.mode }}',
         owner: '{{ item.owner | default(omit) }}',
         group: '{{ item.group | default(omit) }}',
-        force: '{{ item.force }}',
+        force: `{{ item.force or (item.generated is defined and not ((topoforge_first_lines.results | selectattr('item.dest', 'equalto', item.dest) | map(attribute='stdout') | first | default('')) is match('${GENERATED_MARK}'))) }}`,
         backup: true,
         validate: '{{ item.validate | default(omit) }}',
       },
@@ -423,13 +445,16 @@ export function exportAnsible(input: AnsibleExportInput): AnsibleFile[] {
   const filesOf = new Map<string, unknown[]>(hostIds.map((host) => [host, []]));
   for (const file of manifest.files) {
     const source = `${ANSIBLE_FILES_DIRECTORY}/${bundlePathOf(file).slice('hosts/'.length)}`;
-    output.push({ path: source, content: input.contentOf(file) });
+    const content = input.contentOf(file);
+    output.push({ path: source, content });
     filesOf.get(file.host)?.push({
       src: source,
       dest: rootedPath(rootOf.get(file.host) ?? '/', file.path),
       mode: file.mode,
       ...ownerFields(file.owner),
       force: file.policy !== 'create-only',
+      // As push: a generated create-only file replaces a host copy that is not Topoforge's.
+      ...(file.policy === 'create-only' && startsWithMark(content) ? { generated: true } : {}),
       ...(file.check !== undefined ? { validate: validateOf(file.check) } : {}),
       ...(file.reload !== undefined ? { reload: file.reload } : {}),
       ...(file.path.startsWith(`${UNIT_DIRECTORY}/`) ? { unit: true } : {}),

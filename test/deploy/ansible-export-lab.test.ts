@@ -6,8 +6,8 @@
  * export. Secrets come from Vault variables and an undefined one is named and skipped.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vaultVariableOf } from '../../core/ansible/export';
 import { buildManifest } from '../../core/generate/bundle';
@@ -140,7 +140,15 @@ describe.skipIf(!requireSshd() || !requireTool('ansible-playbook'))(
       const design = labDesign(lab);
       const { bundle, playbook } = await bundleAndExport(design);
 
+      // As on a host where Debian's redis-server came first: its stock redis.conf where the
+      // bundle's create-only one goes. Push and the playbook both replace it, once.
+      const stockRedis = () => {
+        const path = join(lab.hosts[1]!.root, 'etc/redis/redis.conf');
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, 'bind 127.0.0.1 -::1\nport 6379\n');
+      };
       lab.reset();
+      stockRedis();
       const pushed = await pushLab(lab, bundle, join(scratch, 'known_hosts'));
       expect(pushed.summary.failed, JSON.stringify(pushed.hosts)).toBe(0);
       const byPush = snapshot(design);
@@ -148,6 +156,7 @@ describe.skipIf(!requireSshd() || !requireTool('ansible-playbook'))(
       for (const [file, state] of byPush) expect(state, `push placed ${file}`).toBeDefined();
 
       lab.reset();
+      stockRedis();
       const leftOut = vaultVariableOf('cache', 'redis-admin');
       const vault = vaultFile(design, leftOut);
       const first = await runPlaybook(playbook, environment, ['-e', `@${vault.path}`]);
