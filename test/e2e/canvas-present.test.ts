@@ -251,7 +251,9 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
         await expect
           .poll(() => bubble.textContent())
           .toBe(
-            'Tealeaf Portal and RealiTea Viewer is waiting for a person: rep-a failed with host rep-1; rep-b is a cold standby that a person must start',
+            'Tealeaf Portal and RealiTea Viewer is waiting for a person: rep-a failed with host rep-1; rep-b is a cold standby that a person must start' +
+              // The cause, then its recovery on a line of its own.
+              'Recovers in ≈ 30 min by a person starting the cold standby.',
           );
         const pane = await app.canvasBox();
         const within = async () => {
