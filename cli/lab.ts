@@ -17,6 +17,7 @@ import { didYouMean } from '../core/suggest';
 import {
   DEFAULT_LAB_DIRECTORY,
   LabAbortedError,
+  LAB_DIRECTORY_VARIABLE,
   LabBusyError,
   LabCommandError,
   LabPlanError,
@@ -37,8 +38,7 @@ import type { PushReport } from '../core/push';
 /** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** The environment variable that places the lab directory, as `--dir` does. */
-export const LAB_DIRECTORY_VARIABLE = 'TOPOFORGE_LAB_DIR';
+export { LAB_DIRECTORY_VARIABLE } from '../deploy/lab/index';
 
 /** Usage of the lab command. */
 export const LAB_USAGE = `Usage: topoforge lab up DESIGN [options]

@@ -11,6 +11,7 @@ import type { CollectEvent, CollectReport, CollectRequest } from './collect';
 import type { Bundle } from './generate/index';
 import type { Design } from './model';
 import type { PushEvent, PushReport } from './push';
+import type { RehearsalOutcome, RehearsalStreamEvent, RehearsalSupport, RehearseRequest } from './rehearse';
 
 /** Where a design file lives: a path on the desktop, an opaque key in the browser. */
 export type DesignLocation = string;
@@ -243,4 +244,20 @@ export interface TopoforgeHost {
   cancelCollect?(): Promise<void>;
   /** Desktop only: progress of this window's collection, host by host. Returns a function that stops listening. */
   onCollectEvent?(listener: (event: CollectEvent) => void): () => void;
+  /**
+   * Desktop only (the Rehearse view, docs/rehearse.md): whether this machine can run a lab, with
+   * the one-line reason `topoforge rehearse` gives when it cannot (no root, not Linux, no `ip`).
+   */
+  rehearsalSupport?(): Promise<RehearsalSupport>;
+  /**
+   * Desktop only: rehearses the design in a lab as `topoforge rehearse` does, streaming its events
+   * to {@link onRehearsalEvent}; resolves with every verdict, or `cancelled` after
+   * {@link cancelRehearsal} once the lab is removed. Rejects with a sentence for a design that
+   * does not load, a machine without a lab, or a rehearsal already running.
+   */
+  rehearse?(request: RehearseRequest): Promise<RehearsalOutcome>;
+  /** Desktop only: cancels this window's rehearsal; its lab is removed. Does nothing when none runs. */
+  cancelRehearsal?(): Promise<void>;
+  /** Desktop only: progress of this window's rehearsal. Returns a function that stops listening. */
+  onRehearsalEvent?(listener: (event: RehearsalStreamEvent) => void): () => void;
 }

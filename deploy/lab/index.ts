@@ -32,6 +32,9 @@ export { LabCommandError, labUnsupportedReason } from './system';
 /** The lab directory when none is given: one lab per machine. */
 export const DEFAULT_LAB_DIRECTORY = '/run/topoforge/lab';
 
+/** The environment variable that places the lab directory (the CLI's `--dir` overrides it). */
+export const LAB_DIRECTORY_VARIABLE = 'TOPOFORGE_LAB_DIR';
+
 /** How long the sshds of a new lab may take to answer from the client namespace. */
 const SSHD_READY_TIMEOUT_MS = 20_000;
 

@@ -11,6 +11,7 @@ import type { DesignService } from './design-service';
 import type { DocumentGuard } from './document-guard';
 import type { ImportService } from './import-service';
 import type { PushService } from './push-service';
+import { RehearseService } from './rehearse-service';
 import { requestValidators } from './host-schemas';
 import type { AnyChannelEntry, ChannelEntry } from './ipc';
 import type { RecoveryStore } from './recovery';
@@ -42,6 +43,8 @@ export function hostChannelTable<Window>(
   recovery: RecoveryStore,
   push: PushService<Window>,
   imports: ImportService<Window>,
+  // Tests of the other channels need no lab: a service that reaches no window.
+  rehearsals: RehearseService<Window> = new RehearseService<Window>({ send: () => undefined }),
 ): HostChannelTable<HostContext<Window>> {
   const chosen = (location: string | undefined) =>
     location !== undefined && service.isGranted(location) ? { location } : {};
@@ -148,6 +151,24 @@ export function hostChannelTable<Window>(
       request: undefined,
       handle: async (context) => {
         imports.cancel(context.window);
+        return undefined;
+      },
+    },
+    rehearsalSupport: {
+      channel: INVOKE_CHANNELS.rehearsalSupport,
+      request: undefined,
+      handle: async () => rehearsals.support(),
+    },
+    rehearse: {
+      channel: INVOKE_CHANNELS.rehearse,
+      request: requestValidators.rehearseRequest,
+      handle: (context, request) => rehearsals.rehearse(context.window, request),
+    },
+    cancelRehearsal: {
+      channel: INVOKE_CHANNELS.cancelRehearsal,
+      request: undefined,
+      handle: async (context) => {
+        rehearsals.cancel(context.window);
         return undefined;
       },
     },

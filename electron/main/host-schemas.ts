@@ -14,6 +14,7 @@ import type {
   RecoveryCopy,
   SaveDesignRequest,
 } from '../../core/host';
+import type { RehearseRequest } from '../../core/rehearse';
 import type { BundleExportMessage } from '../preload/protocol';
 import type { Validator } from './ipc';
 
@@ -62,6 +63,7 @@ export const requestSchemas: {
   recoveryCopy: JSONSchemaType<RecoveryCopy>;
   pushRequest: JSONSchemaType<PushRequest>;
   collectRequest: JSONSchemaType<CollectRequest>;
+  rehearseRequest: JSONSchemaType<RehearseRequest>;
 } = {
   recentDesign: {
     type: 'object',
@@ -131,6 +133,21 @@ export const requestSchemas: {
     required: ['targets'],
     additionalProperties: false,
   },
+  rehearseRequest: {
+    type: 'object',
+    properties: {
+      designText,
+      fail: { type: 'array', items: hostId, maxItems: MAX_PUSH_HOSTS, uniqueItems: true, nullable: true },
+      partition: {
+        type: 'array',
+        maxItems: MAX_PUSH_HOSTS,
+        nullable: true,
+        items: { type: 'array', items: hostId, minItems: 1, maxItems: MAX_PUSH_HOSTS },
+      },
+    },
+    required: ['designText'],
+    additionalProperties: false,
+  },
 };
 
 const ajv = new Ajv({ allErrors: false, strict: true });
@@ -161,4 +178,5 @@ export const requestValidators = {
   recoveryCopy: compileRequest(requestSchemas.recoveryCopy),
   pushRequest: compileRequest(requestSchemas.pushRequest),
   collectRequest: compileRequest(requestSchemas.collectRequest),
+  rehearseRequest: compileRequest(requestSchemas.rehearseRequest),
 };

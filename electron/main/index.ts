@@ -11,7 +11,12 @@ import { basename, join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { Event as ElectronEvent, FileFilter, WebContents } from 'electron';
 import type { DocumentState, HostCommand, MenuCommand } from '../../core/host';
-import { COLLECT_EVENT_CHANNEL, COMMAND_CHANNEL, PUSH_EVENT_CHANNEL } from '../preload/protocol';
+import {
+  COLLECT_EVENT_CHANNEL,
+  COMMAND_CHANNEL,
+  PUSH_EVENT_CHANNEL,
+  REHEARSAL_EVENT_CHANNEL,
+} from '../preload/protocol';
 import { serveAppRequest } from './app-protocol';
 import { DesignService } from './design-service';
 import type { DesignDialogs } from './design-service';
@@ -26,6 +31,7 @@ import { buildMenuTemplate } from './menu';
 import { SECRETS_DIRECTORY_VARIABLE, SecretStore } from '../../deploy/secrets/index';
 import { ImportService } from './import-service';
 import { PushService } from './push-service';
+import { RehearseService } from './rehearse-service';
 import { RecentDesignsStore } from './recent-designs';
 import { RecoveryScheduler, RecoveryStore } from './recovery';
 import type { RecoveredDesign } from './recovery';
@@ -88,6 +94,7 @@ let service: DesignService<BrowserWindow> | undefined;
 let recent: RecentDesignsStore | undefined;
 let recovery: RecoveryStore | undefined;
 let imports: ImportService<BrowserWindow> | undefined;
+let rehearsals: RehearseService<BrowserWindow> | undefined;
 
 // Every web contents, whoever creates it: no navigation, no new windows, no <webview>.
 app.on('web-contents-created', (_event, contents) => {
@@ -368,6 +375,8 @@ function createWindow(): WindowRecord {
     scheduler.stop();
     // A collection for a window that is gone would import into nothing: stop it, keep nothing.
     imports?.cancel(window);
+    // A rehearsal for a window that is gone would draw into nothing: stop it, which removes its lab.
+    rehearsals?.cancel(window);
     windows.delete(id);
   });
   void window.loadURL(APP_ENTRY_URL);
@@ -456,8 +465,14 @@ async function start(): Promise<void> {
     },
   });
 
+  rehearsals = new RehearseService<BrowserWindow>({
+    send: (window, event) => {
+      if (!window.isDestroyed()) window.webContents.send(REHEARSAL_EVENT_CHANNEL, event);
+    },
+  });
+
   const router = createIpcRouter({
-    entries: channelEntries(hostChannelTable(service, recovery, push, imports)),
+    entries: channelEntries(hostChannelTable(service, recovery, push, imports, rehearsals)),
     contextOf: (senderId) => windows.get(senderId)?.context,
     log: logRefusal,
   });

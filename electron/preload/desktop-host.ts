@@ -17,7 +17,14 @@ import type {
 } from '../../core/host';
 import type { CollectEvent, CollectRequest } from '../../core/collect';
 import type { PushEvent } from '../../core/push';
-import { COLLECT_EVENT_CHANNEL, COMMAND_CHANNEL, INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from './protocol';
+import type { RehearsalStreamEvent, RehearseRequest } from '../../core/rehearse';
+import {
+  COLLECT_EVENT_CHANNEL,
+  COMMAND_CHANNEL,
+  INVOKE_CHANNELS,
+  PUSH_EVENT_CHANNEL,
+  REHEARSAL_EVENT_CHANNEL,
+} from './protocol';
 import type { InvokeMember, InvokeProtocol, IpcReply } from './protocol';
 
 /** The part of `ipcRenderer` the host uses. */
@@ -77,6 +84,21 @@ export function createDesktopHost(ipc: HostIpc) {
         console.error('A Topoforge import listener failed', error);
       }
     }
+  });
+  const rehearsalListeners = new Set<(event: RehearsalStreamEvent) => void>();
+  ipc.on(REHEARSAL_EVENT_CHANNEL, (_event, rehearsalEvent: RehearsalStreamEvent) => {
+    for (const listener of rehearsalListeners) {
+      try {
+        listener(rehearsalEvent);
+      } catch (error) {
+        console.error('A Topoforge rehearsal listener failed', error);
+      }
+    }
+  });
+  const rehearseMessage = (request: RehearseRequest): RehearseRequest => ({
+    designText: request.designText,
+    ...(request.fail !== undefined ? { fail: [...request.fail] } : {}),
+    ...(request.partition !== undefined ? { partition: request.partition.map((side) => [...side]) } : {}),
   });
   const collectMessage = (request: CollectRequest): CollectRequest => ({
     targets: [...request.targets],
@@ -162,6 +184,13 @@ export function createDesktopHost(ipc: HostIpc) {
     onCollectEvent: (listener: (event: CollectEvent) => void) => {
       collectListeners.add(listener);
       return () => void collectListeners.delete(listener);
+    },
+    rehearsalSupport: () => invoke('rehearsalSupport'),
+    rehearse: (request: RehearseRequest) => invoke('rehearse', rehearseMessage(request)),
+    cancelRehearsal: () => invoke('cancelRehearsal'),
+    onRehearsalEvent: (listener: (event: RehearsalStreamEvent) => void) => {
+      rehearsalListeners.add(listener);
+      return () => void rehearsalListeners.delete(listener);
     },
   } satisfies TopoforgeHost;
 }

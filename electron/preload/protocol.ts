@@ -19,6 +19,7 @@ import type {
   SavedDesign,
 } from '../../core/host';
 import type { PushReport } from '../../core/push';
+import type { RehearsalOutcome, RehearsalSupport, RehearseRequest } from '../../core/rehearse';
 
 /** Every channel starts with it; main refuses any other. */
 export const CHANNEL_PREFIX = 'topoforge:';
@@ -47,6 +48,9 @@ export interface InvokeProtocol {
   cancelPush: { request: undefined; reply: undefined };
   collectConfigs: { request: CollectRequest; reply: CollectReport };
   cancelCollect: { request: undefined; reply: undefined };
+  rehearsalSupport: { request: undefined; reply: RehearsalSupport };
+  rehearse: { request: RehearseRequest; reply: RehearsalOutcome };
+  cancelRehearsal: { request: undefined; reply: undefined };
 }
 
 /** A host member that the preload forwards to main. */
@@ -68,6 +72,9 @@ export const INVOKE_CHANNELS = {
   cancelPush: 'topoforge:cancel-push',
   collectConfigs: 'topoforge:collect-configs',
   cancelCollect: 'topoforge:cancel-collect',
+  rehearsalSupport: 'topoforge:rehearsal-support',
+  rehearse: 'topoforge:rehearse',
+  cancelRehearsal: 'topoforge:cancel-rehearsal',
 } as const satisfies Record<InvokeMember, `${typeof CHANNEL_PREFIX}${string}`>;
 
 /** Main to page: a {@link HostCommand} of core/host.ts. */
@@ -78,6 +85,9 @@ export const PUSH_EVENT_CHANNEL = 'topoforge:push-event';
 
 /** Main to page: a `CollectEvent` of core/collect.ts, progress of the window's own collection. */
 export const COLLECT_EVENT_CHANNEL = 'topoforge:collect-event';
+
+/** Main to page: a `RehearsalStreamEvent` of core/rehearse.ts, progress of the window's own rehearsal. */
+export const REHEARSAL_EVENT_CHANNEL = 'topoforge:rehearsal-event';
 
 /**
  * What main answers on every invoke. Failures travel as data, so that the page sees main's own

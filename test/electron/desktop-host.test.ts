@@ -81,7 +81,13 @@ describe('the desktop host, through the preload and the gate', () => {
       .filter((key) => key !== 'platform')
       .sort();
     expect(members).toEqual(
-      [...Object.keys(INVOKE_CHANNELS), 'onCommand', 'onPushEvent', 'onCollectEvent'].sort(),
+      [
+        ...Object.keys(INVOKE_CHANNELS),
+        'onCommand',
+        'onPushEvent',
+        'onCollectEvent',
+        'onRehearsalEvent',
+      ].sort(),
     );
     for (const member of members) expect(typeof host[member as keyof typeof host], member).toBe('function');
   });

@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readState, stopLab } from '../../../deploy/lab/index';
@@ -15,6 +15,7 @@ import type { LabState } from '../../../deploy/lab/index';
 import { requireSshd } from '../../lab/sshd';
 import { temporaryFolder } from '../../lab/temporary';
 import { isRunning, LAB_DESIGN } from './fixture';
+import { expectNothingLeft, leftovers, namespaceExists, waitForState } from './leftovers';
 
 const available = requireSshd();
 const CLI = join(import.meta.dirname, '../../../bin/topoforge.js');
@@ -59,47 +60,6 @@ function startCli(args: string[]): { child: ChildProcess; finished: Promise<Fini
 
 function runCliProcess(args: string[]): Promise<Finished> {
   return startCli(args).finished;
-}
-
-/** Polls until `condition` holds for the lab's state, then returns that state. */
-async function waitForState(directory: string, condition: (state: LabState) => boolean): Promise<LabState> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const state = existsSync(join(directory, 'state.json')) ? readState(directory) : undefined;
-    if (state !== undefined && condition(state)) return state;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error('the lab never reached the point to interrupt it at');
-}
-
-function namespaceExists(name: string): boolean {
-  return existsSync(join('/run/netns', name));
-}
-
-/** What of a lab is there: its namespaces, the processes in them, its mounts. */
-function leftovers(
-  state: LabState,
-  directory: string,
-): { namespaces: string[]; pids: string[]; mounts: string[] } {
-  const namespaces = state.namespaces.filter(namespaceExists);
-  const pids = namespaces.flatMap((name) =>
-    execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).split('\n').filter(Boolean),
-  );
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(
-      (line) =>
-        line.includes(directory) || state.namespaces.some((name) => line.includes(`/run/netns/${name} `)),
-    );
-  return { namespaces, pids, mounts };
-}
-
-function expectNothingLeft(state: LabState, directory: string, pids: string[]): void {
-  expect(leftovers(state, directory)).toEqual({ namespaces: [], pids: [], mounts: [] });
-  for (const pid of pids) expect(isRunning(pid), `lab process ${pid}`).toBe(false);
-  for (const host of state.hosts)
-    if (host.sshd) expect(isRunning(host.sshd.pid), `sshd of ${host.id}`).toBe(false);
-  expect(existsSync(directory)).toBe(false);
 }
 
 describe.skipIf(!available)('lab cleanup', () => {

@@ -1,0 +1,155 @@
+/**
+ * The Rehearse view's main-process side, as root against a real lab: the service the IPC channel
+ * reaches runs the same engine as `topoforge rehearse` on a two-host design, streams the probe
+ * samples, the injection and the verdict to the window that asked, and a cancel mid-scenario
+ * removes the lab (namespaces, mounts, processes, directory) before its call resolves.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RehearsalStreamEvent } from '../../core/rehearse';
+import { readState, stopLab } from '../../deploy/lab/index';
+import type { LabState } from '../../deploy/lab/index';
+import { RehearseService } from '../../electron/main/rehearse-service';
+import { expectNothingLeft, leftovers } from '../deploy/lab/leftovers';
+import { requireSshd } from '../lab/sshd';
+import { removeTemporaryFolder, temporaryFolder } from '../lab/temporary';
+import { requireTool } from '../lab/tools';
+
+const available = process.getuid?.() === 0 && requireSshd() && requireTool('haproxy');
+
+/** A balancer in front of one app: failing the app's host takes the entrypoint down, as predicted. */
+const DESIGN = {
+  format: 1,
+  name: 'Rehearse view test',
+  hosts: [
+    { id: 'edge-1', address: '10.79.0.11' },
+    { id: 'app-host', address: '10.79.0.12' },
+  ],
+  services: [
+    { id: 'lb', kind: 'haproxy', host: 'edge-1' },
+    { id: 'web', kind: 'app', host: 'app-host', port: 8080 },
+  ],
+  links: [{ from: 'lb', to: 'web' }],
+  entrypoints: [{ id: 'shop', via: 'direct', port: 80, targets: ['lb'] }],
+};
+
+const folders: string[] = [];
+const directories: string[] = [];
+afterEach(async () => {
+  // A failed assertion may leave a lab: remove ours (only ours) before the next test.
+  for (const directory of directories.splice(0)) await stopLab(directory).catch(() => undefined);
+  for (const folder of folders.splice(0)) await removeTemporaryFolder(folder);
+});
+
+async function serviceInFolder() {
+  const folder = await temporaryFolder('topoforge-rehearse-view-');
+  folders.push(folder);
+  const directory = join(folder, 'lab');
+  directories.push(directory);
+  const events: { window: string; event: RehearsalStreamEvent }[] = [];
+  const service = new RehearseService<string>({
+    send: (window, event) => events.push({ window, event }),
+    directory,
+  });
+  return { service, events, directory };
+}
+
+describe('the Rehearse view’s service without a lab', () => {
+  it('says the command’s one-line reason and refuses to start', async () => {
+    const service = new RehearseService<string>({
+      send: () => undefined,
+      unsupportedReason: () => 'the lab needs root to create network namespaces (run it with sudo)',
+    });
+    expect(service.support()).toEqual({
+      supported: false,
+      reason: 'the lab needs root to create network namespaces (run it with sudo)',
+    });
+    await expect(service.rehearse('window', { designText: JSON.stringify(DESIGN) })).rejects.toThrow(
+      'the lab needs root to create network namespaces (run it with sudo)',
+    );
+    expect(service.isRunning()).toBe(false);
+  });
+
+  it('refuses an unknown id to fail, as the command does, before any lab exists', async () => {
+    const service = new RehearseService<string>({ send: () => undefined, unsupportedReason: () => undefined });
+    await expect(
+      service.rehearse('window', { designText: JSON.stringify(DESIGN), fail: ['app-hots'] }),
+    ).rejects.toThrow("there is no host, site or service 'app-hots' to fail");
+    await expect(service.rehearse('window', { designText: '{"format": 1' })).rejects.toThrow(
+      'the design does not load',
+    );
+  });
+});
+
+describe.skipIf(!available)('the Rehearse view’s service in a real lab', () => {
+  it(
+    'streams samples, the injection and the verdict of one scenario, and removes the lab',
+    { timeout: 120_000 },
+    async () => {
+      const { service, events, directory } = await serviceInFolder();
+      const outcome = await service.rehearse('window-1', {
+        designText: JSON.stringify(DESIGN),
+        fail: ['app-host'],
+      });
+      expect(outcome.status).toBe('finished');
+      expect(outcome.standIns.map((standIn) => [standIn.service, standIn.host])).toEqual([['web', 'app-host']]);
+      const [scenario] = outcome.scenarios;
+      expect(scenario!.label).toBe('host app-host');
+      expect(scenario!.entrypoints.map((e) => [e.id, e.predicted.state, e.measured.state, e.verdict])).toEqual([
+        ['shop', 'down', 'down', 'match'],
+      ]);
+
+      // Every event went to the window that asked, in the engine's order.
+      expect(new Set(events.map(({ window }) => window))).toEqual(new Set(['window-1']));
+      const types = events.map(({ event }) => event.type);
+      expect(types[0]).toBe('progress');
+      const scenarioAt = types.indexOf('scenario');
+      const injectedAt = types.indexOf('injected');
+      const verdictAt = types.indexOf('verdict');
+      expect(scenarioAt).toBeGreaterThan(0);
+      expect(injectedAt).toBeGreaterThan(scenarioAt);
+      expect(verdictAt).toBe(types.length - 1);
+      // Probes at 20 a second or more arrive in batches, successes before the injection and
+      // failures after it.
+      const samples = events.flatMap(({ event }) => (event.type === 'samples' ? event.samples : []));
+      const batches = types.filter((type) => type === 'samples').length;
+      expect(batches).toBeGreaterThan(5);
+      expect(samples.length / batches).toBeGreaterThan(2);
+      const injected = events.find(({ event }) => event.type === 'injected')!.event as { at: number };
+      // The engine injects once the entrypoint answered 5 times in a row.
+      expect(samples.filter((sample) => sample.at < injected.at && sample.ok).length).toBeGreaterThanOrEqual(5);
+      expect(samples.filter((sample) => sample.at > injected.at + 500 && !sample.ok).length).toBeGreaterThan(20);
+      const verdict = events[verdictAt]!.event;
+      expect(verdict.type === 'verdict' && verdict.scenario.entrypoints[0]!.verdict).toBe('match');
+
+      // Nothing of the lab is left, and the service takes the next rehearsal.
+      expect(readState(directory)).toBeUndefined();
+      expect(service.isRunning()).toBe(false);
+    },
+  );
+
+  it('cancels mid-scenario: the call resolves as cancelled once the lab is gone', { timeout: 120_000 }, async () => {
+    const { service, events, directory } = await serviceInFolder();
+    const running = service.rehearse('window-1', { designText: JSON.stringify(DESIGN) });
+    // A second rehearsal while one runs is refused: the machine has one lab per directory.
+    await expect(service.rehearse('window-2', { designText: JSON.stringify(DESIGN) })).rejects.toThrow(
+      'a rehearsal from another window is running',
+    );
+    const deadline = Date.now() + 90_000;
+    while (!events.some(({ event }) => event.type === 'injected') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const state: LabState = readState(directory)!;
+    // The lab is really there when the cancel comes: the test proves the removal.
+    const left = leftovers(state, directory).pids;
+    expect(left.length).toBeGreaterThan(2);
+    // Another window's cancel does not stop this window's rehearsal.
+    service.cancel('window-2');
+    expect(service.isRunning()).toBe(true);
+    service.cancel('window-1');
+    const outcome = await running;
+    expect(outcome.status).toBe('cancelled');
+    expect(outcome.scenarios.length).toBeLessThan(2);
+    expectNothingLeft(state, directory, left);
+    expect(service.isRunning()).toBe(false);
+  });
+});
