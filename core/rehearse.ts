@@ -48,7 +48,10 @@ export interface RehearsedScenario {
   recoveredAt: Record<string, number | null>;
 }
 
-/** One probe request: which entrypoint, when (milliseconds from the injection) and whether it was served. */
+/**
+ * One probe request: which entrypoint, when (milliseconds since the epoch, the clock of the
+ * injection and runbook events too) and whether it was served.
+ */
 export interface RehearsalSample {
   entrypoint: string;
   at: number;

@@ -14,13 +14,21 @@ import { createDocumentSlice } from './document-slice';
 import type { DocumentSlice } from './document-slice';
 import { createPushSlice } from './push-slice';
 import type { PushSlice } from './push-slice';
+import { createRehearsalSlice } from './rehearsal-slice';
+import type { RehearsalSlice } from './rehearsal-slice';
 import { createSelectionSlice } from './selection-slice';
 import type { SelectionSlice } from './selection-slice';
 import { createViewSlice } from './view-slice';
 import type { ViewSlice } from './view-slice';
 
 /** Everything the app keeps. */
-export type Store = DocumentSlice & SelectionSlice & ViewSlice & AnalysisSlice & PushSlice & CollectSlice;
+export type Store = DocumentSlice &
+  SelectionSlice &
+  ViewSlice &
+  AnalysisSlice &
+  PushSlice &
+  CollectSlice &
+  RehearsalSlice;
 
 /** The store's API: `getState`, `setState`, `subscribe`. */
 export type AppStore = StoreApi<Store>;
@@ -34,6 +42,7 @@ export function createAppStore(initial?: Partial<Store>): AppStore {
     ...createAnalysisSlice(...parts),
     ...createPushSlice(...parts),
     ...createCollectSlice(...parts),
+    ...createRehearsalSlice(...parts),
   }));
   if (initial) store.setState(initial);
   return store;

@@ -19,6 +19,7 @@ import {
   COMMAND_CHANNEL,
   INVOKE_CHANNELS,
   PUSH_EVENT_CHANNEL,
+  REHEARSAL_EVENT_CHANNEL,
 } from '../../electron/preload/protocol';
 import { eventFrom, scriptedDialogs, temporaryFolder } from './fakes';
 
@@ -64,7 +65,9 @@ async function desktop() {
       return router.dispatch(channel, eventFrom(WINDOW), structuredClone(args));
     },
     on: (channel: string, listener: (event: unknown, command: HostCommand) => void) => {
-      expect([COMMAND_CHANNEL, PUSH_EVENT_CHANNEL, COLLECT_EVENT_CHANNEL]).toContain(channel);
+      expect([COMMAND_CHANNEL, PUSH_EVENT_CHANNEL, COLLECT_EVENT_CHANNEL, REHEARSAL_EVENT_CHANNEL]).toContain(
+        channel,
+      );
       if (channel === COMMAND_CHANNEL) commandListener = listener;
     },
   } as unknown as HostIpc;
