@@ -1,6 +1,6 @@
 /**
  * The designer's window: title bar, palette, canvas, side panel (inspector, findings, what-if,
- * preview, resilience) and status bar.
+ * preview, resilience, rehearse) and status bar.
  */
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -16,6 +16,7 @@ import { Inspector } from './inspector/Inspector';
 import { Palette } from './palette/Palette';
 import { FindingsPanel } from './panels/FindingsPanel';
 import { PreviewPanel } from './panels/PreviewPanel';
+import { RehearsePanel } from './panels/RehearsePanel';
 import { ResiliencePanel } from './panels/ResiliencePanel';
 import { WhatIfPanel } from './panels/WhatIfPanel';
 import { useAppStore } from './state/store';
@@ -27,6 +28,7 @@ const TABS: { panel: SidePanel; title: string }[] = [
   { panel: 'what-if', title: 'What-if' },
   { panel: 'preview', title: 'Configs' },
   { panel: 'resilience', title: 'Resilience' },
+  { panel: 'rehearse', title: 'Rehearse' },
 ];
 
 function SidePanelTabs() {
@@ -62,6 +64,7 @@ function SidePanelBody() {
   if (panel === 'what-if') return <WhatIfPanel />;
   if (panel === 'preview') return <PreviewPanel />;
   if (panel === 'resilience') return <ResiliencePanel />;
+  if (panel === 'rehearse') return <RehearsePanel />;
   return <Inspector />;
 }
 
@@ -70,7 +73,9 @@ export function App() {
   const services = useServices();
   const theme = useAppStore((s) => s.theme);
   const dirty = useAppStore((s) => s.dirty);
-  const wide = useAppStore((s) => s.panel === 'preview' || s.panel === 'resilience');
+  const wide = useAppStore(
+    (s) => s.panel === 'preview' || s.panel === 'resilience' || s.panel === 'rehearse',
+  );
   useShortcuts(services);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

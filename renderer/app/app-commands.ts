@@ -494,6 +494,15 @@ registry.register({
   run: (app) => state(app).setPanel(state(app).panel === 'resilience' ? 'findings' : 'resilience'),
 });
 registry.register({
+  id: 'view.rehearse',
+  label: 'Rehearse view',
+  description: 'Deploy the design into a lab, fail each host and site for real, compare with the prediction',
+  menus: [{ menu: 'view', group: '2-modes', order: 4 }],
+  testId: 'menu-rehearse',
+  checked: (app) => state(app).panel === 'rehearse',
+  run: (app) => state(app).setPanel(state(app).panel === 'rehearse' ? 'findings' : 'rehearse'),
+});
+registry.register({
   id: 'view.snap-to-grid',
   label: 'Snap to grid',
   menus: [{ menu: 'view', group: '3-canvas', order: 1 }],

@@ -78,6 +78,37 @@ const STATE_TEXT: Record<DisplayState | 'failed', string> = {
   failed: 'failed',
 };
 
+/**
+ * The Rehearse view's verdict on an entrypoint, while a finished scenario is painted on the canvas
+ * (what-if mode holding exactly that scenario's failures): `match` or `mismatch`, in words.
+ */
+function useRehearsalVerdict(id: string): 'match' | 'mismatch' | undefined {
+  return useAppStore((s) => {
+    const run = s.rehearsalRun;
+    if (!s.whatIf || run.selected === undefined) return undefined;
+    const result = run.scenarios[run.selected]?.result;
+    if (result === undefined || result.failed.join(' ') !== s.failed.join(' ')) return undefined;
+    return result.entrypoints.find((entrypoint) => entrypoint.id === id)?.verdict;
+  });
+}
+
+function VerdictTag({ id, verdict }: { id: string; verdict: 'match' | 'mismatch' }) {
+  return (
+    <span
+      className={`verdict-tag verdict-${verdict}`}
+      data-testid={`rehearse-verdict-tag-${id}`}
+      data-verdict={verdict}
+      title={
+        verdict === 'match'
+          ? 'Rehearsed: the lab behaved as predicted'
+          : 'Rehearsed: the lab did not behave as predicted (the Rehearse view says how)'
+      }
+    >
+      {verdict === 'match' ? '✓ match' : '✗ mismatch'}
+    </span>
+  );
+}
+
 function StateTag({ state }: { state: DisplayState | 'failed' }) {
   return (
     <span className={`state-tag state-${state}`} data-state={state}>
@@ -253,6 +284,7 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
   const badge = useBadge(id);
   const state = useWhatIfState(id);
   const recovery = useRecovery(id);
+  const verdict = useRehearsalVerdict(id);
   return (
     <div
       className={`node entrypoint-node${selected ? ' is-selected' : ''}${state ? ` state-${state}` : ''}`}
@@ -284,6 +316,7 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
         </span>
       ) : null}
       {state ? <StateTag state={state} /> : null}
+      {verdict ? <VerdictTag id={id} verdict={verdict} /> : null}
       <Handle type="source" position={Position.Bottom} id={HANDLES.out} />
     </div>
   );

@@ -4,7 +4,7 @@
  * shows no File menu of its own there, only an Examples menu, and the pictures move to View.
  */
 import { useState } from 'react';
-import { Activity, Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
+import { Activity, FlaskConical, Moon, Redo2, Sun, Undo2, Upload, Zap } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RecentDesign } from '../../core/host';
 import { registry } from '../app/app-commands';
@@ -32,6 +32,7 @@ export function TitleBar() {
       sites: s.design.sites,
       cut: s.cut,
       resilience: s.panel === 'resilience',
+      rehearse: s.panel === 'rehearse',
     })),
   );
   const [recent, setRecent] = useState<RecentDesign[]>([]);
@@ -155,6 +156,16 @@ export function TitleBar() {
           onClick={() => run('view.resilience')}
         >
           <Activity size={15} /> Resilience
+        </button>
+        <button
+          type="button"
+          className={`rehearse-button${view.rehearse ? ' active' : ''}`}
+          aria-pressed={view.rehearse}
+          data-testid="rehearse-button"
+          title="Rehearse view: deploy the design into a lab and fail each host and site for real"
+          onClick={() => run('view.rehearse')}
+        >
+          <FlaskConical size={15} /> Rehearse
         </button>
         <button
           type="button"

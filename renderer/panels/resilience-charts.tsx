@@ -14,7 +14,7 @@ import type { RecoveryPoint } from '../workers/resilience';
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 /** The theme's colours the charts use, read from the page's CSS variables when a chart is made. */
-interface ChartPalette {
+export interface ChartPalette {
   text: string;
   grid: string;
   bar: string;
@@ -23,7 +23,8 @@ interface ChartPalette {
   objective: string;
 }
 
-function chartPalette(): ChartPalette {
+/** The palette of the current theme. */
+export function chartPalette(): ChartPalette {
   const styles = getComputedStyle(document.documentElement);
   const read = (name: string, fallback: string) => styles.getPropertyValue(name).trim() || fallback;
   return {
@@ -154,7 +155,7 @@ function objectiveLine(rtoSeconds: number, palette: ChartPalette): Plugin<'bar'>
  * Drawn without animation (a picture saved at once shows the whole chart), and at twice the
  * screen's resolution at least, so that the PNG of the view stays sharp.
  */
-const COMMON = {
+export const CHART_COMMON = {
   animation: false,
   responsive: true,
   maintainAspectRatio: false,
@@ -182,7 +183,7 @@ export function ContributorsChart({
       ],
     },
     options: {
-      ...COMMON,
+      ...CHART_COMMON,
       indexAxis: 'y',
       plugins: { tooltip: { callbacks: { label: (item) => `${Number(item.raw).toFixed(2)} min a year` } } },
       scales: {
@@ -247,7 +248,7 @@ export function RecoveryChart({
         ],
       },
       options: {
-        ...COMMON,
+        ...CHART_COMMON,
         plugins: { tooltip: { callbacks: { label: (item) => recoveryWords(points[item.dataIndex]!) } } },
         scales: {
           x: { ticks: { color: palette.text, autoSkip: false, maxRotation: 60 }, grid: { display: false } },

@@ -12,7 +12,7 @@ import type { Store } from './store';
 export type Theme = 'light' | 'dark';
 
 /** The tabs of the side panel. */
-export type SidePanel = 'inspector' | 'findings' | 'what-if' | 'preview' | 'resilience';
+export type SidePanel = 'inspector' | 'findings' | 'what-if' | 'preview' | 'resilience' | 'rehearse';
 
 /** A short message at the bottom of the window. */
 export interface Notice {
