@@ -113,7 +113,11 @@ export class RehearseService<Window> {
       if (event.type === 'sample') {
         if (pending !== undefined && pending.index !== event.index) flush();
         pending ??= { index: event.index, samples: [] };
-        pending.samples.push({ entrypoint: event.sample.entrypoint, at: event.sample.at, ok: event.sample.ok });
+        pending.samples.push({
+          entrypoint: event.sample.entrypoint,
+          at: event.sample.at,
+          ok: event.sample.ok,
+        });
         return;
       }
       // Samples before an injection or verdict are drawn before it.
@@ -144,7 +148,12 @@ export class RehearseService<Window> {
       };
     } catch (error) {
       if (cancel.signal.aborted)
-        return { status: 'cancelled', scenarios: finished, standIns: [], seconds: (Date.now() - started) / 1000 };
+        return {
+          status: 'cancelled',
+          scenarios: finished,
+          standIns: [],
+          seconds: (Date.now() - started) / 1000,
+        };
       if (error instanceof LabAbortedError) throw new HostError(error.message);
       if (
         error instanceof LabPlanError ||
@@ -161,9 +170,7 @@ export class RehearseService<Window> {
   }
 
   private directory(): string {
-    return resolve(
-      this.options.directory ?? process.env[LAB_DIRECTORY_VARIABLE] ?? DEFAULT_LAB_DIRECTORY,
-    );
+    return resolve(this.options.directory ?? process.env[LAB_DIRECTORY_VARIABLE] ?? DEFAULT_LAB_DIRECTORY);
   }
 
   /** The request's one scenario, checked as the command checks `--fail` and `--partition`. */

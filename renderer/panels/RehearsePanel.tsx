@@ -85,17 +85,17 @@ function CliRoute() {
       <h2 className="rehearse-title">Rehearse</h2>
       <div className="rehearse-cli-route" data-testid="rehearse-cli-route">
         <p>
-          A rehearsal deploys the design into a lab of real hosts on a Linux machine, fails each host and
-          site for real and measures what clients see, against the prediction. It needs network
-          namespaces and root, which a browser page cannot use: the desktop app on Linux runs it here.
+          A rehearsal deploys the design into a lab of real hosts on a Linux machine, fails each host and site
+          for real and measures what clients see, against the prediction. It needs network namespaces and
+          root, which a browser page cannot use: the desktop app on Linux runs it here.
         </p>
         <p>From a terminal on a Linux machine, as root, with the design saved as design.json:</p>
         <pre>
           <code data-testid="rehearse-command">{REHEARSE_COMMAND}</code>
         </pre>
         <p>
-          It prints a table of every scenario with its verdict (match or mismatch), and report.html
-          draws each scenario&apos;s probe timeline.
+          It prints a table of every scenario with its verdict (match or mismatch), and report.html draws each
+          scenario&apos;s probe timeline.
         </p>
       </div>
     </div>

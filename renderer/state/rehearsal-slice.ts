@@ -81,7 +81,8 @@ function emptyScenario(label: string): ScenarioProgress {
 }
 
 export const createRehearsalSlice: StateCreator<Store, [], [], RehearsalSlice> = (set, get) => {
-  const update = (change: Partial<RehearsalRun>) => set({ rehearsalRun: { ...get().rehearsalRun, ...change } });
+  const update = (change: Partial<RehearsalRun>) =>
+    set({ rehearsalRun: { ...get().rehearsalRun, ...change } });
   const updateScenario = (index: number, change: (scenario: ScenarioProgress) => ScenarioProgress) => {
     const scenarios = [...get().rehearsalRun.scenarios];
     scenarios[index] = change(scenarios[index] ?? emptyScenario(`scenario ${index + 1}`));
@@ -101,7 +102,8 @@ export const createRehearsalSlice: StateCreator<Store, [], [], RehearsalSlice> =
           return;
         case 'scenario': {
           const scenarios = [...get().rehearsalRun.scenarios];
-          for (let index = scenarios.length; index < event.count; index += 1) scenarios.push(emptyScenario(''));
+          for (let index = scenarios.length; index < event.count; index += 1)
+            scenarios.push(emptyScenario(''));
           scenarios[event.index] = { ...scenarios[event.index]!, label: event.label };
           update({ scenarios, current: event.index });
           return;

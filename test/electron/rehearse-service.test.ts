@@ -71,7 +71,10 @@ describe('the Rehearse view’s service without a lab', () => {
   });
 
   it('refuses an unknown id to fail, as the command does, before any lab exists', async () => {
-    const service = new RehearseService<string>({ send: () => undefined, unsupportedReason: () => undefined });
+    const service = new RehearseService<string>({
+      send: () => undefined,
+      unsupportedReason: () => undefined,
+    });
     await expect(
       service.rehearse('window', { designText: JSON.stringify(DESIGN), fail: ['app-hots'] }),
     ).rejects.toThrow("there is no host, site or service 'app-hots' to fail");
@@ -92,12 +95,14 @@ describe.skipIf(!available)('the Rehearse view’s service in a real lab', () =>
         fail: ['app-host'],
       });
       expect(outcome.status).toBe('finished');
-      expect(outcome.standIns.map((standIn) => [standIn.service, standIn.host])).toEqual([['web', 'app-host']]);
+      expect(outcome.standIns.map((standIn) => [standIn.service, standIn.host])).toEqual([
+        ['web', 'app-host'],
+      ]);
       const [scenario] = outcome.scenarios;
       expect(scenario!.label).toBe('host app-host');
-      expect(scenario!.entrypoints.map((e) => [e.id, e.predicted.state, e.measured.state, e.verdict])).toEqual([
-        ['shop', 'down', 'down', 'match'],
-      ]);
+      expect(
+        scenario!.entrypoints.map((e) => [e.id, e.predicted.state, e.measured.state, e.verdict]),
+      ).toEqual([['shop', 'down', 'down', 'match']]);
 
       // Every event went to the window that asked, in the engine's order.
       expect(new Set(events.map(({ window }) => window))).toEqual(new Set(['window-1']));
@@ -117,8 +122,12 @@ describe.skipIf(!available)('the Rehearse view’s service in a real lab', () =>
       expect(samples.length / batches).toBeGreaterThan(2);
       const injected = events.find(({ event }) => event.type === 'injected')!.event as { at: number };
       // The engine injects once the entrypoint answered 5 times in a row.
-      expect(samples.filter((sample) => sample.at < injected.at && sample.ok).length).toBeGreaterThanOrEqual(5);
-      expect(samples.filter((sample) => sample.at > injected.at + 500 && !sample.ok).length).toBeGreaterThan(20);
+      expect(samples.filter((sample) => sample.at < injected.at && sample.ok).length).toBeGreaterThanOrEqual(
+        5,
+      );
+      expect(samples.filter((sample) => sample.at > injected.at + 500 && !sample.ok).length).toBeGreaterThan(
+        20,
+      );
       const verdict = events[verdictAt]!.event;
       expect(verdict.type === 'verdict' && verdict.scenario.entrypoints[0]!.verdict).toBe('match');
 
@@ -128,28 +137,32 @@ describe.skipIf(!available)('the Rehearse view’s service in a real lab', () =>
     },
   );
 
-  it('cancels mid-scenario: the call resolves as cancelled once the lab is gone', { timeout: 120_000 }, async () => {
-    const { service, events, directory } = await serviceInFolder();
-    const running = service.rehearse('window-1', { designText: JSON.stringify(DESIGN) });
-    // A second rehearsal while one runs is refused: the machine has one lab per directory.
-    await expect(service.rehearse('window-2', { designText: JSON.stringify(DESIGN) })).rejects.toThrow(
-      'a rehearsal from another window is running',
-    );
-    const deadline = Date.now() + 90_000;
-    while (!events.some(({ event }) => event.type === 'injected') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    const state: LabState = readState(directory)!;
-    // The lab is really there when the cancel comes: the test proves the removal.
-    const left = leftovers(state, directory).pids;
-    expect(left.length).toBeGreaterThan(2);
-    // Another window's cancel does not stop this window's rehearsal.
-    service.cancel('window-2');
-    expect(service.isRunning()).toBe(true);
-    service.cancel('window-1');
-    const outcome = await running;
-    expect(outcome.status).toBe('cancelled');
-    expect(outcome.scenarios.length).toBeLessThan(2);
-    expectNothingLeft(state, directory, left);
-    expect(service.isRunning()).toBe(false);
-  });
+  it(
+    'cancels mid-scenario: the call resolves as cancelled once the lab is gone',
+    { timeout: 120_000 },
+    async () => {
+      const { service, events, directory } = await serviceInFolder();
+      const running = service.rehearse('window-1', { designText: JSON.stringify(DESIGN) });
+      // A second rehearsal while one runs is refused: the machine has one lab per directory.
+      await expect(service.rehearse('window-2', { designText: JSON.stringify(DESIGN) })).rejects.toThrow(
+        'a rehearsal from another window is running',
+      );
+      const deadline = Date.now() + 90_000;
+      while (!events.some(({ event }) => event.type === 'injected') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const state: LabState = readState(directory)!;
+      // The lab is really there when the cancel comes: the test proves the removal.
+      const left = leftovers(state, directory).pids;
+      expect(left.length).toBeGreaterThan(2);
+      // Another window's cancel does not stop this window's rehearsal.
+      service.cancel('window-2');
+      expect(service.isRunning()).toBe(true);
+      service.cancel('window-1');
+      const outcome = await running;
+      expect(outcome.status).toBe('cancelled');
+      expect(outcome.scenarios.length).toBeLessThan(2);
+      expectNothingLeft(state, directory, left);
+      expect(service.isRunning()).toBe(false);
+    },
+  );
 });
