@@ -77,6 +77,12 @@ export interface StartLabOptions {
   progress?: (line: string) => void;
   /** The lab id (namespace names start with `tf<id>-`); random by default. */
   id?: string;
+  /**
+   * The lab lives only as long as the process that starts it (a rehearsal): once ready, it is
+   * still a crashed run's leftover when that process is gone, and the next start removes it.
+   * Without it (`lab up`), a ready lab outlives its command for a person to explore.
+   */
+  ephemeral?: boolean;
 }
 
 /** Characters that would break an overlay mount's option list or a path argument. */
@@ -98,12 +104,14 @@ function delay(milliseconds: number): Promise<void> {
 
 /**
  * Removes a lab that a crashed run left in `directory` (its owner is gone and it never became
- * ready, or was half torn down). Returns what it removed, or undefined when there was nothing.
- * A ready lab, or one whose owner still runs, is left alone.
+ * ready, was half torn down, or was an ephemeral lab such as a rehearsal's). Returns what it
+ * removed, or undefined when there was nothing. A ready lab left by `lab up`, or one whose owner
+ * still runs, is left alone.
  */
 export async function recoverCrashedLab(directory: string): Promise<Recovery | undefined> {
   const state = readState(directory);
-  if (state === undefined || state.phase === 'ready' || isAlive(state.owner)) return undefined;
+  if (state === undefined || isAlive(state.owner)) return undefined;
+  if (state.phase === 'ready' && state.ephemeral !== true) return undefined;
   const recovery = { id: state.id, ownerPid: state.owner.pid };
   await teardown(directory, state);
   return recovery;
@@ -130,6 +138,7 @@ export async function startLab(options: StartLabOptions): Promise<{ state: LabSt
     designName: design.name,
     designFile: options.designFile,
     startedAt: new Date().toISOString(),
+    ...(options.ephemeral === true ? { ephemeral: true } : {}),
     // Every namespace is journalled before any is created: a crash at any point leaves nothing
     // that the next start does not know to remove.
     namespaces: [plan.core.namespace, plan.client.namespace, ...plan.hosts.map((host) => host.namespace)],

@@ -239,7 +239,15 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
   const emit = options.onEvent ?? (() => undefined);
   const progress = (line: string) => emit({ type: 'progress', line });
   const scenarios = options.scenarios ?? defaultScenarios(model);
-  const { state } = await startLab({ design, designFile: options.designFile, directory, signal, progress });
+  // A rehearsal's lab ends with it: after a crash, the next start removes it even though it was ready.
+  const { state } = await startLab({
+    design,
+    designFile: options.designFile,
+    directory,
+    signal,
+    progress,
+    ephemeral: true,
+  });
   try {
     const deployStart = Date.now();
     const push = await deployToLab({ design, directory, state, signal });

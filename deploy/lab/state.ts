@@ -51,6 +51,8 @@ export interface LabState {
   /** The design file the lab was built from, as given on the command line. */
   designFile: string;
   startedAt: string;
+  /** The lab lives only as long as its owner (a rehearsal's): a ready one whose owner is gone crashed. */
+  ephemeral?: boolean;
   /** Network namespaces, in creation order; each is recorded before it is created. */
   namespaces: string[];
   hosts: LabHostRecord[];

@@ -4,6 +4,7 @@
  * samples, the injection and the verdict to the window that asked, and a cancel mid-scenario
  * removes the lab (namespaces, mounts, processes, directory) before its call resolves.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RehearsalStreamEvent } from '../../core/rehearse';
@@ -17,21 +18,14 @@ import { requireTool } from '../lab/tools';
 
 const available = process.getuid?.() === 0 && requireSshd() && requireTool('haproxy');
 
-/** A balancer in front of one app: failing the app's host takes the entrypoint down, as predicted. */
-const DESIGN = {
-  format: 1,
-  name: 'Rehearse view test',
-  hosts: [
-    { id: 'edge-1', address: '10.79.0.11' },
-    { id: 'app-host', address: '10.79.0.12' },
-  ],
-  services: [
-    { id: 'lb', kind: 'haproxy', host: 'edge-1' },
-    { id: 'web', kind: 'app', host: 'app-host', port: 8080 },
-  ],
-  links: [{ from: 'lb', to: 'web' }],
-  entrypoints: [{ id: 'shop', via: 'direct', port: 80, targets: ['lb'] }],
-};
+/**
+ * A balancer in front of one app on another host (test/fixtures/designs): failing the app's host
+ * takes the entrypoint down, as predicted.
+ */
+const DESIGN_TEXT = readFileSync(
+  join(import.meta.dirname, '../fixtures/designs/rehearse-two-hosts.topo.json'),
+  'utf8',
+);
 
 const folders: string[] = [];
 const directories: string[] = [];
@@ -64,7 +58,7 @@ describe('the Rehearse view’s service without a lab', () => {
       supported: false,
       reason: 'the lab needs root to create network namespaces (run it with sudo)',
     });
-    await expect(service.rehearse('window', { designText: JSON.stringify(DESIGN) })).rejects.toThrow(
+    await expect(service.rehearse('window', { designText: DESIGN_TEXT })).rejects.toThrow(
       'the lab needs root to create network namespaces (run it with sudo)',
     );
     expect(service.isRunning()).toBe(false);
@@ -75,9 +69,9 @@ describe('the Rehearse view’s service without a lab', () => {
       send: () => undefined,
       unsupportedReason: () => undefined,
     });
-    await expect(
-      service.rehearse('window', { designText: JSON.stringify(DESIGN), fail: ['app-hots'] }),
-    ).rejects.toThrow("there is no host, site or service 'app-hots' to fail");
+    await expect(service.rehearse('window', { designText: DESIGN_TEXT, fail: ['app-hots'] })).rejects.toThrow(
+      "there is no host, site or service 'app-hots' to fail",
+    );
     await expect(service.rehearse('window', { designText: '{"format": 1' })).rejects.toThrow(
       'the design does not load',
     );
@@ -91,7 +85,7 @@ describe.skipIf(!available)('the Rehearse view’s service in a real lab', () =>
     async () => {
       const { service, events, directory } = await serviceInFolder();
       const outcome = await service.rehearse('window-1', {
-        designText: JSON.stringify(DESIGN),
+        designText: DESIGN_TEXT,
         fail: ['app-host'],
       });
       expect(outcome.status).toBe('finished');
@@ -142,9 +136,9 @@ describe.skipIf(!available)('the Rehearse view’s service in a real lab', () =>
     { timeout: 120_000 },
     async () => {
       const { service, events, directory } = await serviceInFolder();
-      const running = service.rehearse('window-1', { designText: JSON.stringify(DESIGN) });
+      const running = service.rehearse('window-1', { designText: DESIGN_TEXT });
       // A second rehearsal while one runs is refused: the machine has one lab per directory.
-      await expect(service.rehearse('window-2', { designText: JSON.stringify(DESIGN) })).rejects.toThrow(
+      await expect(service.rehearse('window-2', { designText: DESIGN_TEXT })).rejects.toThrow(
         'a rehearsal from another window is running',
       );
       const deadline = Date.now() + 90_000;
