@@ -95,6 +95,11 @@ try {
   await light.page.getByTestId('resilience-rto-missed-q2t').waitFor();
   await light.page.waitForTimeout(800);
   await light.page.screenshot({ path: join(out, 'resilience-tessera.png') });
+  // The Rehearse view as the web build shows it: how to rehearse from the CLI.
+  await light.page.getByTestId('rehearse-button').click();
+  await light.page.getByTestId('rehearse-cli-route').waitFor();
+  await light.page.waitForTimeout(400);
+  await light.page.screenshot({ path: join(out, 'rehearse-web.png') });
   await light.close();
 
   const dark = await Designer.open(lab, 'docs-dark', { theme: 'dark' });
