@@ -10,7 +10,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RehearsalStreamEvent } from '../../core/rehearse';
 import { readState, stopLab } from '../../deploy/lab/index';
 import type { LabState } from '../../deploy/lab/index';
+import { DocumentGuard } from '../../electron/main/document-guard';
+import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
+import type { HostContext } from '../../electron/main/host-channels';
+import { createIpcRouter } from '../../electron/main/ipc';
+import type { IpcLogEntry } from '../../electron/main/ipc';
 import { RehearseService } from '../../electron/main/rehearse-service';
+import { createDesktopHost } from '../../electron/preload/desktop-host';
+import type { HostIpc } from '../../electron/preload/desktop-host';
+import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
+import { eventFrom } from './fakes';
 import { expectNothingLeft, leftovers } from '../deploy/lab/leftovers';
 import { requireSshd } from '../lab/sshd';
 import { removeTemporaryFolder, temporaryFolder } from '../lab/temporary';
@@ -75,6 +84,76 @@ describe('the Rehearse view’s service without a lab', () => {
     await expect(service.rehearse('window', { designText: '{"format": 1' })).rejects.toThrow(
       'the design does not load',
     );
+  });
+});
+
+describe('the rehearsal channels, through the preload and main’s gate', () => {
+  const WINDOW = 5;
+
+  /** The page's host over the router, with a rehearsal service that records what it is asked. */
+  function desktop() {
+    const asked: unknown[] = [];
+    const rehearsals = new RehearseService<string>({
+      send: () => undefined,
+      unsupportedReason: () => 'the lab needs root to create network namespaces (run it with sudo)',
+    });
+    const original = rehearsals.rehearse.bind(rehearsals);
+    rehearsals.rehearse = (window, request) => {
+      asked.push(request);
+      return original(window, request);
+    };
+    const context: HostContext<string> = {
+      window: 'designer',
+      guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
+      recoveryId: 'window-5',
+      documentChanged: () => undefined,
+      saved: () => undefined,
+    };
+    const log: IpcLogEntry[] = [];
+    // The other services are not reached by these channels.
+    const unused = {} as never;
+    const router = createIpcRouter({
+      entries: channelEntries(hostChannelTable(unused, unused, unused, unused, rehearsals)),
+      contextOf: (id) => (id === WINDOW ? context : undefined),
+      log: (entry) => log.push(entry),
+    });
+    const ipc = {
+      invoke: async (channel: string, ...args: unknown[]) =>
+        router.dispatch(channel, eventFrom(WINDOW), structuredClone(args)),
+      on: () => undefined,
+    } as unknown as HostIpc;
+    return { host: createDesktopHost(ipc), router, log, asked };
+  }
+
+  it('answers the machine check and forwards exactly the request’s fields', async () => {
+    const { host, asked } = desktop();
+    expect(await host.rehearsalSupport()).toEqual({
+      supported: false,
+      reason: 'the lab needs root to create network namespaces (run it with sudo)',
+    });
+    await expect(
+      host.rehearse({ designText: DESIGN_TEXT, fail: ['app-host'], partition: [['edge-1']] }),
+    ).rejects.toThrow('the lab needs root');
+    expect(asked).toEqual([{ designText: DESIGN_TEXT, fail: ['app-host'], partition: [['edge-1']] }]);
+    await host.cancelRehearsal();
+  });
+
+  it.each([
+    ['an unknown field', { designText: DESIGN_TEXT, directory: '/' }, 'must NOT have additional properties'],
+    ['a design that is not text', { designText: 3 }, '/designText must be string'],
+    ['an id that is not an id', { designText: DESIGN_TEXT, fail: ['../etc'] }, '/fail/0 must match pattern'],
+    [
+      'an empty partition side',
+      { designText: DESIGN_TEXT, partition: [[]] },
+      '/partition/0 must NOT have fewer',
+    ],
+  ])('refuses a request with %s before the service sees it', async (_what, request, reason) => {
+    const { router, log, asked } = desktop();
+    const reply = await router.dispatch(INVOKE_CHANNELS.rehearse, eventFrom(WINDOW), [request]);
+    expect(reply.ok).toBe(false);
+    expect(!reply.ok && reply.message).toContain(reason);
+    expect(log.map((entry) => entry.outcome)).toEqual(['refused']);
+    expect(asked).toEqual([]);
   });
 });
 
