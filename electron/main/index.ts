@@ -505,6 +505,12 @@ if (!app.requestSingleInstanceLock()) {
   app.on('before-quit', () => {
     quitting = true;
   });
+  // A rehearsal's lab lives in namespaces of this machine: quitting waits until it is removed.
+  app.on('will-quit', (event) => {
+    if (rehearsals?.isRunning() !== true) return;
+    event.preventDefault();
+    void rehearsals.stop().finally(() => app.quit());
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

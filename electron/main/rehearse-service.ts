@@ -63,7 +63,7 @@ function rehearsedScenario(scenario: ScenarioRehearsal): RehearsedScenario {
 
 /** The main-process side of the Rehearse view. */
 export class RehearseService<Window> {
-  private running: { window: Window; cancel: AbortController } | undefined;
+  private running: { window: Window; cancel: AbortController; ended: Promise<void> } | undefined;
 
   constructor(private readonly options: RehearseServiceOptions<Window>) {}
 
@@ -83,6 +83,14 @@ export class RehearseService<Window> {
     if (this.running?.window === window) this.running.cancel.abort();
   }
 
+  /** Cancels whatever runs and resolves once its lab is removed: for the app's quit. */
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    running.cancel.abort();
+    await running.ended;
+  }
+
   /** Rehearses the design: every single failure, or the request's one scenario. */
   async rehearse(window: Window, request: RehearseRequest): Promise<RehearsalOutcome> {
     if (this.running !== undefined)
@@ -99,7 +107,8 @@ export class RehearseService<Window> {
     if (!support.supported) throw new HostError(support.reason!);
 
     const cancel = new AbortController();
-    this.running = { window, cancel };
+    let ended = (): void => undefined;
+    this.running = { window, cancel, ended: new Promise<void>((resolve) => (ended = resolve)) };
     const finished: RehearsedScenario[] = [];
     let pending: { index: number; samples: RehearsalSample[] } | undefined;
     const flush = (): void => {
@@ -166,6 +175,7 @@ export class RehearseService<Window> {
     } finally {
       clearInterval(timer);
       this.running = undefined;
+      ended();
     }
   }
 

@@ -231,6 +231,10 @@ describe.skipIf(!available)('the Rehearse view’s service in a real lab', () =>
       service.cancel('window-2');
       expect(service.isRunning()).toBe(true);
       service.cancel('window-1');
+      // What the app's quit waits for: the lab removed, before the rehearsal's own call returns.
+      await service.stop();
+      expect(leftovers(state, directory).namespaces).toEqual([]);
+      expect(service.isRunning()).toBe(false);
       const outcome = await running;
       expect(outcome.status).toBe('cancelled');
       expect(outcome.scenarios.length).toBeLessThan(2);
