@@ -131,6 +131,12 @@ export function RehearsalTimeline({
     if (!drawn) return;
     const { labels, served, failed } = timelineBuckets(samples, origin);
     drawn.data.labels = labels;
+    // Wide enough for every marker: "served again" may come after the last sample drawn so far.
+    const ends = [...labels, ...markers.map((marker) => marker.at)];
+    const x = drawn.options.scales!.x!;
+    // Whole seconds at both ends, so the ticks read 0, 1, 2…
+    x.min = Math.floor(Math.min(...ends));
+    x.max = Math.ceil(Math.max(...ends) + (2 * BUCKET_MS) / 1000);
     drawn.data.datasets[0]!.data = labels.map((x, index) => ({ x, y: served[index]! })) as never;
     drawn.data.datasets[1]!.data = labels.map((x, index) => ({ x, y: failed[index]! })) as never;
     drawn.update('none');

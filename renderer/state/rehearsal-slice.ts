@@ -110,9 +110,16 @@ export const createRehearsalSlice: StateCreator<Store, [], [], RehearsalSlice> =
         }
         case 'samples':
           updateScenario(event.index, (scenario) => {
+            // One new list per entrypoint and batch (not per sample): a scenario keeps thousands.
+            const arrived = new Map<string, RehearsalSample[]>();
+            for (const sample of event.samples) {
+              const list = arrived.get(sample.entrypoint) ?? [];
+              list.push(sample);
+              arrived.set(sample.entrypoint, list);
+            }
             const samples = { ...scenario.samples };
-            for (const sample of event.samples)
-              samples[sample.entrypoint] = [...(samples[sample.entrypoint] ?? []), sample];
+            for (const [entrypoint, list] of arrived)
+              samples[entrypoint] = (samples[entrypoint] ?? []).concat(list);
             return { ...scenario, samples };
           });
           return;
