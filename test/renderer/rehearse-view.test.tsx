@@ -109,7 +109,13 @@ function renderView(services: AppServices) {
 /** The Tessera entrypoint node as the canvas draws it. */
 function renderEntrypointNode(services: AppServices, id: string) {
   const entrypoint = services.store.getState().design.entrypoints!.find((e) => e.id === id)!;
-  const Node = nodeTypes.entrypoint as unknown as (props: object) => React.ReactElement;
+  // The canvas hands a node more props; these are the ones the entrypoint node reads.
+  const Node = nodeTypes.entrypoint as unknown as (props: {
+    id: string;
+    data: { entrypoint: typeof entrypoint };
+    selected: boolean;
+    type: string;
+  }) => React.ReactElement;
   return render(
     <StoreContext.Provider value={services.store}>
       <ReactFlowProvider>
