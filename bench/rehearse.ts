@@ -47,6 +47,11 @@ for (const seed of SEEDS) {
     console.log(
       `${seed.padEnd(14)} ${seconds.toFixed(1)} s: ${result.scenarios.length} scenarios, deploy ${result.lab.deploySeconds.toFixed(1)} s, ${matches}/${verdicts.length} verdicts match`,
     );
+    // A mismatch is a finding: say which, so that it can be explained or fixed.
+    for (const scenario of result.scenarios)
+      for (const entrypoint of scenario.entrypoints)
+        if (entrypoint.verdict === 'mismatch')
+          console.log(`  mismatch: ${scenario.label} ${entrypoint.id}: ${entrypoint.differences.join('; ')}`);
   } catch (error) {
     console.error(`${seed}: the rehearsal could not run: ${(error as Error).message}`);
     process.exitCode = 2;

@@ -11,9 +11,11 @@ import type { AvailabilityModel } from '../availability';
 import type { Evaluation, PartitionEvaluation } from '../availability/types';
 import type { DesignIndex, EffectiveEntrypoint, ResolvedLink } from '../design-index';
 import { mainPortOf, mongoPriorityOf, trafficPortKeys } from '../model';
-import type { Group, Service } from '../model';
+import type { BalancerService, Group, Service } from '../model';
 import { NGINX_SETTINGS } from '../generate/nginx';
-import { HAPROXY_SETTINGS } from '../generate/haproxy/view';
+import { balancerRoutes } from '../generate/context';
+import type { Backend } from '../generate/context';
+import { HAPROXY_SETTINGS, haproxyBalanceOf } from '../generate/haproxy/view';
 import { planVrrp } from '../vrrp';
 import {
   NO_RECOVERY,
@@ -44,8 +46,9 @@ export function estimateRecovery(
   model: AvailabilityModel,
   evaluation: Evaluation,
   only?: ReadonlySet<string>,
+  beyondCut: ReadonlySet<string> = new Set(),
 ): EntrypointRecovery[] {
-  const walker = new RecoveryWalker(model.index, model.baseline, evaluation);
+  const walker = new RecoveryWalker(model.index, model.baseline, evaluation, beyondCut);
   const entrypoints =
     only === undefined ? model.index.entrypoints : model.index.entrypoints.filter((e) => only.has(e.id));
   return entrypoints.map((entrypoint) => ({
@@ -64,10 +67,16 @@ export function estimatePartitionRecovery(
   model: AvailabilityModel,
   partition: PartitionEvaluation,
 ): EntrypointRecovery[] {
-  const perSide = partition.sides.map((side) => ({
-    evaluation: side.evaluation,
-    recoveries: new Map(estimateRecovery(model, side.evaluation).map((e) => [e.id, e.recovery])),
-  }));
+  const perSide = partition.sides.map((side) => {
+    const here = new Set(side.hosts);
+    const beyondCut = new Set([...model.index.hosts.keys()].filter((host) => !here.has(host)));
+    return {
+      evaluation: side.evaluation,
+      recoveries: new Map(
+        estimateRecovery(model, side.evaluation, undefined, beyondCut).map((e) => [e.id, e.recovery]),
+      ),
+    };
+  });
   return partition.entrypoints().map((best) => {
     let recovery: Recovery | null = null;
     for (const side of perSide) {
@@ -85,16 +94,24 @@ export function estimatePartitionRecovery(
 class RecoveryWalker {
   private readonly failed: Set<string>;
   private readonly memo = new Map<string, Recovery | null>();
+  /** The entrypoint being walked: its balancers recover by the listener on its port only. */
+  private entry: { port: number | undefined; targets: ReadonlySet<string> } = {
+    port: undefined,
+    targets: new Set(),
+  };
 
   constructor(
     private readonly index: DesignIndex,
     private readonly baseline: Evaluation,
     private readonly evaluation: Evaluation,
+    /** Hosts on the other sides of a partition: nothing of theirs, VRRP adverts included, arrives. */
+    private readonly beyondCut: ReadonlySet<string>,
   ) {
     this.failed = new Set(evaluation.failed);
   }
 
   entrypoint(entrypoint: EffectiveEntrypoint): Recovery | null {
+    this.entry = { port: entrypoint.port, targets: new Set(entrypoint.targets) };
     if (this.evaluation.stateOf(entrypoint.id)?.state === 'down') return null;
     const targets = entrypoint.targets;
     if (entrypoint.via === 'vip') return this.floatingAddress(entrypoint);
@@ -123,7 +140,10 @@ class RecoveryWalker {
     const takeover = keepalivedTakeover({
       newHolder: next.service,
       newHolderPriority: next.priority,
-      hostLost: this.lossOf(holder.service) === 'unreachable',
+      // A holder beyond the cut is as silent as a lost one: its adverts stop at once.
+      hostLost:
+        this.lossOf(holder.service) === 'unreachable' ||
+        this.beyondCut.has(this.index.services.get(holder.service)?.host ?? ''),
     });
     return longestRecovery([takeover, this.item(next.service) ?? NO_RECOVERY]);
   }
@@ -157,8 +177,10 @@ class RecoveryWalker {
 
   /** The recovery of a service or group that is not down. */
   private item(id: string): Recovery | null {
-    if (this.memo.has(id)) return this.memo.get(id)!;
-    this.memo.set(id, NO_RECOVERY); // a cycle is down anyway; stop here
+    const port = this.entryPortOf(id);
+    const key = port === undefined ? id : `${id}:${port}`;
+    if (this.memo.has(key)) return this.memo.get(key)!;
+    this.memo.set(key, NO_RECOVERY); // a cycle is down anyway; stop here
     const state = this.evaluation.stateOf(id)?.state;
     let result: Recovery | null = null;
     if (state !== undefined && state !== 'down') {
@@ -167,8 +189,15 @@ class RecoveryWalker {
       if (service !== undefined) result = this.service(service);
       else if (group !== undefined) result = this.group(group);
     }
-    this.memo.set(id, result);
+    this.memo.set(key, result);
     return result;
+  }
+
+  /** The entrypoint's port when `id` is one of its balancers, which serve it on that listener. */
+  private entryPortOf(id: string): number | undefined {
+    const service = this.index.services.get(id);
+    const balancer = service?.kind === 'haproxy' || service?.kind === 'nginx';
+    return balancer && this.entry.targets.has(id) ? this.entry.port : undefined;
   }
 
   private service(service: Service): Recovery {
@@ -178,8 +207,8 @@ class RecoveryWalker {
     const links = this.index.linksFrom.get(service.id) ?? [];
     for (const link of links) if (link.kind === 'uses') parts.push(this.item(link.to) ?? NO_RECOVERY);
     const traffic = links.filter((link) => link.kind === 'traffic');
-    for (const requirement of groupByPort(this.index, traffic)) {
-      const detect = this.detectorOf(service);
+    for (const requirement of this.servedRequirements(service, groupByPort(this.index, traffic))) {
+      const detect = this.detectorOf(service, requirement);
       const backups = new Set(requirement.filter((link) => link.backup === true).map((link) => link.to));
       const recovery = this.choice(
         requirement.map((link) => link.to),
@@ -192,14 +221,18 @@ class RecoveryWalker {
   }
 
   /** How a balancer stops sending to a lost target; other services choose by themselves. */
-  private detectorOf(service: Service): ((target: string, loss: TargetLoss) => Recovery) | undefined {
+  private detectorOf(
+    service: Service,
+    requirement: readonly ResolvedLink[],
+  ): ((target: string, loss: TargetLoss) => Recovery) | undefined {
     if (service.kind === 'haproxy') {
+      const balance = this.haproxyBalance(service, requirement);
       return (target, loss) => {
         const checked = this.index.services.get(target);
         const intervalMs =
           (checked?.kind === 'app' ? checked.healthCheck?.intervalMs : undefined) ??
           HAPROXY_SETTINGS.defaultIntervalMs;
-        return haproxyDetection({ loss, target, intervalMs });
+        return haproxyDetection({ loss, target, intervalMs, balance });
       };
     }
     if (service.kind === 'nginx') {
@@ -216,6 +249,40 @@ class RecoveryWalker {
       };
     }
     return undefined;
+  }
+
+  /**
+   * The requirements of a balancer that carry the entrypoint being walked: those of the listener
+   * on its port (a lost target of another listener interrupts other clients), or all of them when
+   * the entrypoint names no port or no listener there has backends.
+   */
+  private servedRequirements(service: Service, requirements: ResolvedLink[][]): ResolvedLink[][] {
+    const port = this.entryPortOf(service.id);
+    if (port === undefined || (service.kind !== 'haproxy' && service.kind !== 'nginx')) return requirements;
+    const route = balancerRoutes(this.index, service).find((candidate) => candidate.listener.port === port);
+    if (route === undefined) return requirements;
+    const served = requirements.filter((requirement) =>
+      requirement.some((link) => route.backends.some((backend) => carries(backend, link))),
+    );
+    return served.length > 0 ? served : requirements;
+  }
+
+  /**
+   * The `balance` of the generated backends that carry `requirement` (links of one port): least
+   * connections only when every listener those backends serve is tcp, as the generator writes it.
+   */
+  private haproxyBalance(
+    balancer: BalancerService,
+    requirement: readonly ResolvedLink[],
+  ): 'roundrobin' | 'leastconn' {
+    const link = requirement[0];
+    if (link === undefined) return 'roundrobin';
+    const balances = balancerRoutes(this.index, balancer)
+      .filter((route) => route.backends.some((backend) => carries(backend, link)))
+      .map((route) => haproxyBalanceOf(route.listener.protocol));
+    return balances.length > 0 && balances.every((balance) => balance === 'leastconn')
+      ? 'leastconn'
+      : 'roundrobin';
   }
 
   private group(group: Group): Recovery {
@@ -278,6 +345,14 @@ class RecoveryWalker {
     if (this.failed.has(id)) return 'refused';
     return 'unhealthy';
   }
+}
+
+/** Whether a generated backend is (a member of) the target of `link`, on the link's port. */
+function carries(backend: Backend, link: ResolvedLink): boolean {
+  return (
+    (backend.service.id === link.to || backend.service.group === link.to) &&
+    backend.port === (link.port ?? mainPortOf(backend.service))
+  );
 }
 
 /** A service's traffic links, one list per requirement (per port when ports differ). */

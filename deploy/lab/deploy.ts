@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Design } from '../../core/model';
 import { generateBundle } from '../../core/generate/index';
@@ -77,35 +77,6 @@ function relay(clientNamespace: string, address: string, port: number, relays: S
   return Duplex.from({ readable: child.stdout, writable: child.stdin });
 }
 
-/**
- * Removes, in each lab host, the machine's own (package's stock) copy of every file the bundle
- * marks create-only, such as Debian's `/etc/redis/redis.conf`: a lab host sees this machine's
- * `/etc`, where redis-server is installed, and push never replaces a create-only file that
- * exists, so the design's Redis configuration would never land. A file the lab host already wrote
- * (in its copy-on-write layer) is kept, as push would keep it.
- *
- * On a real host with the package installed before the first push the same happens: push keeps
- * the stock file (docs/rehearse.md lists it as a finding of the rehearsal).
- */
-async function removeStockFiles(
-  directory: string,
-  state: LabState,
-  files: readonly { host?: string; path: string; policy?: string }[],
-): Promise<void> {
-  for (const file of files) {
-    if (file.policy !== 'create-only' || file.host === undefined) continue;
-    const layer = /^\/(etc|var)\//u.exec(file.path)?.[1];
-    if (layer === undefined) continue;
-    const upper = join(directory, 'hosts', file.host, layer, 'upper', file.path.slice(layer.length + 2));
-    if (existsSync(upper) || !existsSync(file.path)) continue;
-    const result = await runInHost(state, file.host, ['rm', '-f', '--', file.path]);
-    if (result.exitCode !== 0)
-      throw new Error(
-        `lab host ${file.host}: could not remove the stock ${file.path}: ${result.stderr.trim()}`,
-      );
-  }
-}
-
 /** Options for {@link deployToLab}. */
 export interface DeployOptions {
   design: Design;
@@ -123,7 +94,6 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
   await writeBundle(bundle, bundleDirectory);
   const loaded = await loadPushBundle(bundleDirectory);
   if (!loaded.ok) return loaded;
-  await removeStockFiles(directory, state, bundle.manifest.files);
   const clientNamespace = state.client!.namespace;
   const relays = new Set<ChildProcess>();
   try {

@@ -21,7 +21,7 @@ import { planLab } from './plan';
 import { startProbes, probeTargetsOf } from './probe';
 import type { ProbeSample } from './probe';
 import type { StandIn } from './standin';
-import { mustRun } from './system';
+import { isExecutable, mustRun } from './system';
 
 /** Successes in a row that count an entrypoint as served again (SPEC section 7). */
 export const SERVED_RUN = 5;
@@ -431,20 +431,45 @@ function partitionRoutes(design: Design, sides: readonly string[][]): Map<string
   return routes;
 }
 
-/** Adds or deletes the blackhole routes of a partition in each host's namespace, in one batch per host. */
+/** The nftables table in a lab host that drops what comes from the other sides of a partition. */
+const PARTITION_TABLE = 'topoforge_partition';
+const NFT = '/usr/sbin/nft';
+
+/**
+ * Adds or deletes a partition in each host's namespace, in one batch per host: blackhole routes
+ * for the addresses of the other sides (nothing leaves for them), and an nftables rule that drops
+ * every packet from them. Routes alone left the multicast of VRRP flowing between two hosts of one
+ * segment, so a keepalived pair split by the cut still heard each other's adverts.
+ */
 async function blackholes(
   state: LabState,
   routes: ReadonlyMap<string, string[]>,
   change: 'add' | 'del',
 ): Promise<void> {
-  for (const [host, blocked] of routes)
-    if (blocked.length > 0)
-      await mustRun(
-        'ip',
-        ['-n', state.hosts.find((record) => record.id === host)!.namespace, '-batch', '-'],
-        undefined,
-        `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
-      );
+  if (change === 'add' && [...routes.values()].some((blocked) => blocked.length > 0) && !isExecutable(NFT))
+    throw new Error(`a partition in the lab needs ${NFT}: apt-get install nftables`);
+  for (const [host, blocked] of routes) {
+    if (blocked.length === 0) continue;
+    const namespace = state.hosts.find((record) => record.id === host)!.namespace;
+    await mustRun(
+      'ip',
+      ['-n', namespace, '-batch', '-'],
+      undefined,
+      `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
+    );
+    const rules =
+      change === 'add'
+        ? [
+            `table ip ${PARTITION_TABLE} {`,
+            '  chain input {',
+            '    type filter hook input priority 0; policy accept;',
+            `    ip saddr { ${blocked.join(', ')} } drop`,
+            '  }',
+            '}',
+          ]
+        : [`delete table ip ${PARTITION_TABLE}`];
+    await mustRun('ip', ['netns', 'exec', namespace, NFT, '-f', '-'], undefined, `${rules.join('\n')}\n`);
+  }
 }
 
 async function setLink(context: ScenarioContext, hosts: readonly string[], up: boolean): Promise<void> {

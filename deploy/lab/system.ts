@@ -20,6 +20,8 @@ export interface ToolResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** stdout and stderr interleaved in arrival order, trimmed; says so when the command was killed. */
+  output: string;
   timedOut: boolean;
 }
 
@@ -36,23 +38,35 @@ export class LabCommandError extends Error {
   }
 }
 
-/** Runs a command to completion (killed after `timeoutMs`) and collects its output. */
+/**
+ * Runs a command to completion (killed after `timeoutMs`) and collects its output. `input` is
+ * written to its stdin; `environment` adds variables, e.g. a password that must not appear on the
+ * command line (`REDISCLI_AUTH`).
+ */
 export function runTool(
   command: string,
   args: string[],
   timeoutMs = 20_000,
   input?: string,
+  environment: NodeJS.ProcessEnv = {},
 ): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      env: systemEnvironment(),
+      env: { ...systemEnvironment(), ...environment },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (input !== undefined) child.stdin!.end(input);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const both: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      both.push(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      both.push(chunk);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -64,11 +78,13 @@ export function runTool(
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      const killedNote = timedOut ? `\n(lab: killed after ${timeoutMs} ms)` : '';
       resolve({
         exitCode,
         signal,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
+        output: (Buffer.concat(both).toString('utf8') + killedNote).trim(),
         timedOut,
       });
     });

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { compileAvailability } from '../../core/availability';
 import type { Design } from '../../core/model';
-import { estimateRecovery } from '../../core/recovery/estimate';
+import { estimatePartitionRecovery, estimateRecovery } from '../../core/recovery/estimate';
 import { generateHaproxy } from '../../core/generate/haproxy';
 import { generateKeepalived } from '../../core/generate/keepalived';
 import { indexDesign } from '../../core/design-index';
@@ -43,6 +43,53 @@ describe('balancers', () => {
     const [file] = generateHaproxy({ index: indexDesign(design) });
     expect(file!.content).toMatch(/timeout connect\s+2s/);
     expect(file!.content).toContain('option redispatch');
+  });
+
+  test('HAProxy tcp: leastconn stops picking a lost host at once, so only one connection waits', () => {
+    const design = balanced('haproxy', {
+      services: [
+        { id: 'lb', kind: 'haproxy', host: 'lb-1', listen: [{ port: 22, protocol: 'tcp' }] },
+        ...apps,
+      ],
+      entrypoints: [{ id: 'git', port: 22, targets: ['lb'], via: 'direct' }],
+    });
+    const recovery = recoveryAfter(design, ['app-1'], 'git')!;
+    expect(recovery).toMatchObject({ seconds: 0, by: 'haproxy' });
+    expect(recovery.detail).toContain('leastconn');
+    expect(recovery.detail).toContain('one slow request per balancer');
+    // The estimate follows the balance the generator writes for a tcp listener.
+    const [file] = generateHaproxy({ index: indexDesign(design) });
+    expect(file!.content).toMatch(/mode tcp\s+balance leastconn/);
+  });
+
+  test("HAProxy: an entrypoint recovers by the listener on its port, not by the balancer's others", () => {
+    // Helix TeamHub's balancers serve https round-robin and git over SSH by least connections.
+    const design = balanced('haproxy', {
+      services: [
+        {
+          id: 'lb',
+          kind: 'haproxy',
+          host: 'lb-1',
+          listen: [
+            { port: 80, protocol: 'http' },
+            { port: 22, protocol: 'tcp' },
+          ],
+        },
+        ...apps,
+      ],
+      links: [
+        { from: 'lb', to: 'web-a', port: 8080 },
+        { from: 'lb', to: 'web-b', port: 8080 },
+        { from: 'lb', to: 'web-a', port: 22 },
+        { from: 'lb', to: 'web-b', port: 22 },
+      ],
+      entrypoints: [
+        { id: 'site', port: 80, targets: ['lb'], via: 'direct' },
+        { id: 'git', port: 22, targets: ['lb'], via: 'direct' },
+      ],
+    });
+    expect(recoveryAfter(design, ['app-1'], 'site')).toMatchObject({ seconds: 2, by: 'haproxy' });
+    expect(recoveryAfter(design, ['app-1'], 'git')).toMatchObject({ seconds: 0, by: 'haproxy' });
   });
 
   test('HAProxy: a dead process refuses at once; the retry waits its turn-around', () => {
@@ -142,6 +189,15 @@ describe('keepalived', () => {
     const recovery = recoveryAfter(design, ['lb-a'], 'vip')!;
     expect(recovery.seconds).toBeCloseTo(2 + 3 + 116 / 256, 3);
     expect(recovery.detail).toContain('tracking script');
+  });
+
+  test('a partition cuts the holder off: the backup hears no adverts at once, no tracking script first', () => {
+    const model = compileAvailability(design);
+    const recovery = estimatePartitionRecovery(model, model.evaluatePartition([['lb-1']], [])).find(
+      (entry) => entry.id === 'vip',
+    )!.recovery!;
+    expect(recovery.seconds).toBeCloseTo(3 + 116 / 256, 3);
+    expect(recovery.detail).not.toContain('tracking script');
   });
 
   test('the backup dies: nobody is interrupted', () => {

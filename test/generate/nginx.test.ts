@@ -246,6 +246,9 @@ describe.skipIf(!canCheck)('nginx generator', () => {
       const upstream = blockOf(http, 'upstream', `lb-a-${port}`);
       expect(findAll(upstream, 'keepalive')[0]!.args).toEqual(['682']);
       expect(findAll(upstream, 'keepalive_timeout')[0]!.args).toEqual(['4s']);
+      // The workers share each upstream's failure counts, so max_fails leaves a dead node out for
+      // all of them at once (a worker counting alone kept a lost node in for 3.8 s in the lab).
+      expect(findAll(upstream, 'zone')[0]!.args).toEqual([`lb-a-${port}`, '64k']);
     }
     expect(findAll(http, 'proxy_http_version')[0]!.args).toEqual(['1.1']);
     expect(findAll(http, 'proxy_set_header').map((line) => line.args.slice(0, 2))).toContainEqual([
@@ -301,6 +304,8 @@ describe.skipIf(!canCheck)('nginx generator', () => {
       ['10.9.1.11:22', 'max_fails=3', 'fail_timeout=3s'],
       ['10.9.1.12:22', 'max_fails=3', 'fail_timeout=10s', 'backup'],
     ]);
+    // The stream upstream's state is shared by the workers too, in a zone of its own.
+    expect(findAll(blockOf(stream, 'upstream', 'edge-22'), 'zone')[0]!.args).toEqual(['edge-22', '64k']);
     const streamServer = stream.find((directive) => directive.name === 'server')!;
     expect(findAll(streamServer.block!, 'listen')[0]!.args).toEqual(['22']);
     expect(findAll(streamServer.block!, 'proxy_pass')[0]!.args).toEqual(['edge-22']);

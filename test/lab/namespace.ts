@@ -7,12 +7,12 @@
  * network interfaces are created as bridges in a namespace of their own. Everything is undone when
  * the process ends: the namespace dies with it and the staging directory is removed.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { shellQuote } from '../../core/shell';
-import { systemEnvironment } from '../../deploy/lab/system';
+import { runTool, systemEnvironment } from '../../deploy/lab/system';
+import type { ToolResult } from '../../deploy/lab/system';
 import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 
 /** A file to place: its text, or its content with a mode (e.g. `0o755` for a script). */
@@ -41,16 +41,8 @@ export interface PreparedCommand {
   dispose(): void;
 }
 
-/** How a finished command ended and everything it printed. */
-export interface RunResult {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** stdout and stderr interleaved in arrival order, trimmed. */
-  output: string;
-  timedOut: boolean;
-}
+/** How a finished command ended and everything it printed: the lab's own result. */
+export type RunResult = ToolResult;
 
 /** `environment` with the system directories appended to PATH: the rehearsal lab's own function. */
 export const labEnvironment = systemEnvironment;
@@ -229,8 +221,8 @@ export async function runIsolated(
 }
 
 /**
- * Runs a command to completion, killing it after `timeoutMs`. `environment` adds variables, e.g. a
- * password that must not appear on the command line (`REDISCLI_AUTH`).
+ * Runs a command to completion, killing it after `timeoutMs`: the lab's own runner. `environment`
+ * adds variables, e.g. a password that must not appear on the command line (`REDISCLI_AUTH`).
  */
 export function runCommand(
   command: string,
@@ -238,42 +230,5 @@ export function runCommand(
   timeoutMs = 20_000,
   environment: NodeJS.ProcessEnv = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...labEnvironment(), ...environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const both: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      both.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
-      both.push(chunk);
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      const killedNote = timedOut ? `\n(lab: killed after ${timeoutMs} ms)` : '';
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        output: (Buffer.concat(both).toString('utf8') + killedNote).trim(),
-        timedOut,
-      });
-    });
-  });
+  return runTool(command, args, timeoutMs, undefined, environment);
 }

@@ -6,7 +6,7 @@ import type { BalancerService, Host, Listener } from '../../model';
 import { balancerFileHeader, balancerRoutes, balancersOn, hostAndPort, servesIpv6 } from '../context';
 import type { Backend } from '../context';
 import { commentText, haproxyValue } from '../quote';
-import { HAPROXY_SETTINGS } from './view';
+import { HAPROXY_SETTINGS, haproxyBalanceOf } from './view';
 import type {
   HaproxyBackend,
   HaproxyFrontend,
@@ -162,7 +162,7 @@ function buildBackend(
   return {
     name,
     mode: http ? 'http' : 'tcp',
-    balance: http ? 'roundrobin' : 'leastconn',
+    balance: haproxyBalanceOf(listener.protocol),
     allBackups: backends.filter((backend) => backend.backup).length > 1,
     healthCheck,
     retry: http

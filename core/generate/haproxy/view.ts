@@ -2,6 +2,18 @@
  * The view model of a haproxy.cfg, and the settings every generated one shares.
  */
 
+import type { ListenProtocol } from '../../model';
+
+/**
+ * How a backend picks a server: round-robin for HTTP listeners; by least connections for tcp
+ * ones, whose sessions are long. With least connections a server whose connection hangs (its host
+ * is gone) is not picked again while the others have fewer, which is why its recovery differs
+ * (core/recovery/mechanisms.ts).
+ */
+export function haproxyBalanceOf(protocol: ListenProtocol): 'roundrobin' | 'leastconn' {
+  return protocol === 'tcp' ? 'leastconn' : 'roundrobin';
+}
+
 /** Settings every generated haproxy.cfg shares; the design says nothing about them. */
 export const HAPROXY_SETTINGS = {
   /** Debian's paths and accounts, so the file drops into the distribution's package. */

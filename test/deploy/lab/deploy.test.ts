@@ -16,6 +16,34 @@ import { temporaryFolder } from '../../lab/temporary';
 import { requireTool } from '../../lab/tools';
 
 const available = requireSshd() && requireTool('haproxy') && requireTool('keepalived');
+const redisAvailable = requireSshd() && requireTool('redis-server') && requireTool('redis-sentinel');
+
+/**
+ * A Redis group with Sentinel on three hosts. The lab hosts see this machine's `/etc`, where
+ * Debian's redis-server left its stock `redis.conf` and `sentinel.conf` (`bind 127.0.0.1`): the
+ * same state as a real host where the package was installed before the first push.
+ */
+const REDIS_DESIGN = {
+  format: 1,
+  name: 'Lab deploy over stock Redis files',
+  sites: [{ id: 'east' }],
+  hosts: [
+    { id: 'cache-1', address: '10.78.0.11', site: 'east' },
+    { id: 'cache-2', address: '10.78.0.12', site: 'east' },
+    { id: 'cache-3', address: '10.78.0.13', site: 'east' },
+  ],
+  services: [
+    { id: 'redis-1', kind: 'redis', host: 'cache-1', group: 'cache', port: 6379, primary: true },
+    { id: 'redis-2', kind: 'redis', host: 'cache-2', group: 'cache', port: 6379 },
+    { id: 'redis-3', kind: 'redis', host: 'cache-3', group: 'cache', port: 6379 },
+    { id: 'sentinel-1', kind: 'sentinel', host: 'cache-1', group: 'cache' },
+    { id: 'sentinel-2', kind: 'sentinel', host: 'cache-2', group: 'cache' },
+    { id: 'sentinel-3', kind: 'sentinel', host: 'cache-3', group: 'cache' },
+  ],
+  groups: [{ id: 'cache', kind: 'redis-sentinel', quorum: 2, masterName: 'cache' }],
+  links: [],
+  entrypoints: [],
+};
 
 const DESIGN = {
   format: 1,
@@ -149,24 +177,103 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
       expect(holders).toHaveLength(1);
 
       // A client of the lab reaches HAProxy at the floating address, and through it the stand-in of
-      // the web application, which has no program here.
-      const response = execFileSync(
-        'ip',
-        [
-          'netns',
-          'exec',
-          state.client!.namespace,
-          'bash',
-          '-c',
-          'exec 3<>/dev/tcp/10.77.0.10/80 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && head -n 1 <&3',
-        ],
-        { encoding: 'utf8', timeout: 10_000 },
-      );
+      // the web application, which has no program here. The stand-in starts after the push, so
+      // HAProxy first finds it down and admits it after `rise` 2 checks: on a busy machine that
+      // can come after the address moved, and the client asks again until then.
+      let response = '';
+      for (let attempt = 0; attempt < 50 && !/^HTTP\/1\.[01] 200 /u.test(response); attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        response = execFileSync(
+          'ip',
+          [
+            'netns',
+            'exec',
+            state.client!.namespace,
+            'bash',
+            '-c',
+            'exec 3<>/dev/tcp/10.77.0.10/80 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && head -n 1 <&3',
+          ],
+          { encoding: 'utf8', timeout: 10_000 },
+        );
+      }
       expect(response).toMatch(/^HTTP\/1\.[01] 200 /u);
 
       expect((await runCli(['lab', 'down', '--dir', directory])).code).toBe(0);
       expect(existsSync(directory)).toBe(false);
       for (const name of state.namespaces) expect(existsSync(join('/run/netns', name))).toBe(false);
+    },
+  );
+
+  it.skipIf(!redisAvailable)(
+    "replaces the machine's stock redis.conf and sentinel.conf through push itself, and Redis serves the design's addresses",
+    { timeout: 180_000 },
+    async () => {
+      const folder = await temporaryFolder('topoforge-lab-');
+      const directory = join(folder, 'lab');
+      directories.push(directory);
+      const designFile = join(folder, 'redis.topo.json');
+      writeFileSync(designFile, JSON.stringify(REDIS_DESIGN));
+      const machineFiles = ['/etc/redis/redis.conf', '/etc/redis/sentinel.conf'].map(digest);
+
+      const up = await runCli(['lab', 'up', designFile, '--deploy', '--dir', directory, '--json']);
+      const result = JSON.parse(up.stdout) as {
+        ok: boolean;
+        push: {
+          hosts: {
+            host: string;
+            status: string;
+            failure?: unknown;
+            warnings: string[];
+            files: { path: string; action: string }[];
+          }[];
+        };
+      };
+      expect(up.code, up.stderr).toBe(0);
+      for (const host of result.push.hosts) {
+        expect(host.status, JSON.stringify(host.failure)).toBe('changed');
+        // Where the machine has the package's files, push itself replaces them, once, with a warning.
+        for (const [path, machineDigest] of [
+          ['/etc/redis/redis.conf', machineFiles[0]],
+          ['/etc/redis/sentinel.conf', machineFiles[1]],
+        ] as const) {
+          const action = host.files.find((file) => file.path === path)?.action;
+          if (machineDigest === undefined) expect(action).toBe('create');
+          else {
+            expect(action, `${host.host} ${path}`).toBe('update');
+            expect(host.warnings).toContainEqual(
+              expect.stringContaining(`${path} on the host was not written by Topoforge`),
+            );
+          }
+        }
+      }
+
+      // Each Sentinel listens on its host's design address and sees the design's group: a primary
+      // of the group (the rollout restarts each member, so the Sentinels may have moved it), both
+      // replicas and the other two Sentinels (the stock files bind 127.0.0.1 and monitor a
+      // 127.0.0.1 "mymaster").
+      const wanted = [/^ip\n10\.78\.0\.1[123]$/mu, /^num-slaves\n2$/mu, /^num-other-sentinels\n2$/mu];
+      for (const [host, address] of [
+        ['cache-1', '10.78.0.11'],
+        ['cache-2', '10.78.0.12'],
+        ['cache-3', '10.78.0.13'],
+      ] as const) {
+        let master = '';
+        for (let attempt = 0; attempt < 150; attempt += 1) {
+          // The Sentinel's password is the one push wrote into the lab host, beside its config.
+          const command = [
+            'sh',
+            '-c',
+            `REDISCLI_AUTH=$(sed -n 's/^requirepass //p' /etc/redis/sentinel.auth.conf) redis-cli -h ${address} -p 26379 sentinel master cache`,
+          ];
+          master = (await runCli(['lab', 'exec', host, '--dir', directory, '--', ...command])).stdout;
+          if (wanted.every((pattern) => pattern.test(master))) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        for (const pattern of wanted) expect(master, host).toMatch(pattern);
+      }
+      // The machine's own files are untouched.
+      expect(['/etc/redis/redis.conf', '/etc/redis/sentinel.conf'].map(digest)).toEqual(machineFiles);
+      expect((await runCli(['lab', 'down', '--dir', directory])).code).toBe(0);
     },
   );
 });
