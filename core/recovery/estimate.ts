@@ -11,11 +11,11 @@ import type { AvailabilityModel } from '../availability';
 import type { Evaluation, PartitionEvaluation } from '../availability/types';
 import type { DesignIndex, EffectiveEntrypoint, ResolvedLink } from '../design-index';
 import { mainPortOf, mongoPriorityOf, trafficPortKeys } from '../model';
-import type { BalancerService, Group, Service } from '../model';
+import type { Group, Service } from '../model';
 import { NGINX_SETTINGS } from '../generate/nginx';
 import { balancerRoutes } from '../generate/context';
 import type { Backend } from '../generate/context';
-import { HAPROXY_SETTINGS, haproxyBalanceOf } from '../generate/haproxy/view';
+import { HAPROXY_SETTINGS } from '../generate/haproxy/view';
 import { planVrrp } from '../vrrp';
 import {
   NO_RECOVERY,
@@ -208,7 +208,7 @@ class RecoveryWalker {
     for (const link of links) if (link.kind === 'uses') parts.push(this.item(link.to) ?? NO_RECOVERY);
     const traffic = links.filter((link) => link.kind === 'traffic');
     for (const requirement of this.servedRequirements(service, groupByPort(this.index, traffic))) {
-      const detect = this.detectorOf(service, requirement);
+      const detect = this.detectorOf(service);
       const backups = new Set(requirement.filter((link) => link.backup === true).map((link) => link.to));
       const recovery = this.choice(
         requirement.map((link) => link.to),
@@ -221,18 +221,14 @@ class RecoveryWalker {
   }
 
   /** How a balancer stops sending to a lost target; other services choose by themselves. */
-  private detectorOf(
-    service: Service,
-    requirement: readonly ResolvedLink[],
-  ): ((target: string, loss: TargetLoss) => Recovery) | undefined {
+  private detectorOf(service: Service): ((target: string, loss: TargetLoss) => Recovery) | undefined {
     if (service.kind === 'haproxy') {
-      const balance = this.haproxyBalance(service, requirement);
       return (target, loss) => {
         const checked = this.index.services.get(target);
         const intervalMs =
           (checked?.kind === 'app' ? checked.healthCheck?.intervalMs : undefined) ??
           HAPROXY_SETTINGS.defaultIntervalMs;
-        return haproxyDetection({ loss, target, intervalMs, balance });
+        return haproxyDetection({ loss, target, intervalMs });
       };
     }
     if (service.kind === 'nginx') {
@@ -265,24 +261,6 @@ class RecoveryWalker {
       requirement.some((link) => route.backends.some((backend) => carries(backend, link))),
     );
     return served.length > 0 ? served : requirements;
-  }
-
-  /**
-   * The `balance` of the generated backends that carry `requirement` (links of one port): least
-   * connections only when every listener those backends serve is tcp, as the generator writes it.
-   */
-  private haproxyBalance(
-    balancer: BalancerService,
-    requirement: readonly ResolvedLink[],
-  ): 'roundrobin' | 'leastconn' {
-    const link = requirement[0];
-    if (link === undefined) return 'roundrobin';
-    const balances = balancerRoutes(this.index, balancer)
-      .filter((route) => route.backends.some((backend) => carries(backend, link)))
-      .map((route) => haproxyBalanceOf(route.listener.protocol));
-    return balances.length > 0 && balances.every((balance) => balance === 'leastconn')
-      ? 'leastconn'
-      : 'roundrobin';
   }
 
   private group(group: Group): Recovery {

@@ -158,7 +158,7 @@ describe.skipIf(!available)('topoforge rehearse', () => {
   );
 
   it.skipIf(!requireTool('haproxy') || !requireTool('redis-server') || !requireTool('redis-sentinel'))(
-    "loses a Teramind node behind HAProxy's least connections: one slow request, no interruption",
+    "loses a Teramind node behind HAProxy's least connections: one slow request, under SPEC's connect-timeout estimate",
     { timeout: 300_000 },
     async () => {
       const folder = await temporaryFolder('topoforge-rehearse-');
@@ -166,13 +166,18 @@ describe.skipIf(!available)('topoforge rehearse', () => {
       const design = join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json');
       const run = await runCli(['rehearse', design, '--fail', 'tm-3', '--json', '--dir', directory]);
       const result = JSON.parse(run.stdout) as RehearsalJson;
-      // The estimate was timeout connect (2 s); the clients measured about 0.15 s and 1 failed request.
+      // SPEC section 2.2 counts timeout connect (2 s) when the config redispatches; under leastconn
+      // only the one connection already sent to tm-3 waits it, so the clients see about 0.15 s and
+      // one failed request: the explained mismatch of docs/rehearse.md, reported as a mismatch.
       for (const entrypoint of result.scenarios[0]!.entrypoints) {
-        expect(entrypoint.predicted.recovery).toMatchObject({ seconds: 0, by: 'haproxy' });
+        expect(entrypoint.predicted.recovery).toMatchObject({ seconds: 2, by: 'haproxy' });
+        expect(entrypoint.measured.state).toBe('up');
         expect(entrypoint.measured.failedRequests).toBeLessThanOrEqual(3);
-        expect(entrypoint.verdict, `${entrypoint.id}: ${entrypoint.differences.join('; ')}`).toBe('match');
+        expect(entrypoint.measured.interruptionSeconds ?? 0).toBeLessThan(1);
+        expect(entrypoint.verdict).toBe('mismatch');
+        expect(entrypoint.differences.join('; ')).toMatch(/estimated 2 s \(haproxy/);
       }
-      expect(run.code).toBe(0);
+      expect(run.code).toBe(1);
       expect(existsSync(directory)).toBe(false);
     },
   );
