@@ -7,6 +7,7 @@
 import { designIndexOf } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import { descriptorOf } from '../groups';
+import { MinHeap } from '../priority-queue';
 import type { Design, Service } from '../model';
 
 /** Hosts that are pushed one at a time, in this order. */
@@ -134,42 +135,4 @@ export function topologicalOrder(items: string[], edges: [string, string][]): st
       if (--waiting[successor]! === 0 && !placed[successor]) ready.push(successor);
   }
   return order;
-}
-
-/** A binary min-heap of numbers. */
-class MinHeap {
-  private readonly values: number[] = [];
-
-  push(value: number): void {
-    const values = this.values;
-    values.push(value);
-    for (let i = values.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (values[parent]! <= value) break;
-      values[i] = values[parent]!;
-      values[parent] = value;
-      i = parent;
-    }
-  }
-
-  pop(): number | undefined {
-    const values = this.values;
-    if (values.length === 0) return undefined;
-    const top = values[0]!;
-    const last = values.pop()!;
-    if (values.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= values.length) break;
-        const right = left + 1;
-        const child = right < values.length && values[right]! < values[left]! ? right : left;
-        if (values[child]! >= last) break;
-        values[i] = values[child]!;
-        i = child;
-      }
-      values[i] = last;
-    }
-    return top;
-  }
 }
