@@ -4,7 +4,7 @@
  * roll-out never takes down more than the design can lose. The manifest carries these groups as
  * `serial`; push (deploy/push/order.ts) runs hosts under them.
  */
-import { designIndexOf } from '../design-index';
+import { designIndexOf, reachFrom } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import { descriptorOf } from '../groups';
 import { MinHeap } from '../priority-queue';
@@ -20,24 +20,16 @@ export interface SerialGroup {
 
 /** The services an entrypoint depends on for its traffic: its targets and, through traffic links, theirs. */
 function servicesBehind(index: DesignIndex, targets: readonly string[]): Service[] {
-  const seen = new Set<string>();
-  const found: Service[] = [];
-  const queue = [...targets];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const members = index.membersByGroup.get(id);
-    if (members) {
-      queue.push(...members.map((member) => member.id));
-      continue;
-    }
-    const service = index.services.get(id);
-    if (!service) continue;
-    found.push(service);
-    for (const link of index.linksFrom.get(id) ?? []) if (link.kind === 'traffic') queue.push(link.to);
-  }
-  return found;
+  const reached = reachFrom(
+    targets,
+    (id) =>
+      index.membersByGroup.get(id)?.map((member) => member.id) ??
+      (index.linksFrom.get(id) ?? []).filter((link) => link.kind === 'traffic').map((link) => link.to),
+  );
+  return reached.flatMap((id) => {
+    const service = index.membersByGroup.has(id) ? undefined : index.services.get(id);
+    return service ? [service] : [];
+  });
 }
 
 /**
