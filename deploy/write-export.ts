@@ -48,12 +48,17 @@ export async function writeExportFolder(
     if (entries.length > 0)
       throw new ExportWriteError(`${root} is not empty: choose a new or empty folder for the export`);
   }
+  await nodeFs.mkdir(root, { recursive: true }).catch((error: unknown) => {
+    throw new ExportWriteError(`cannot create ${root}: ${describeFileError(error)}`);
+  });
+  // Folders made or checked once need no second look: the export writes hundreds of files into a few.
+  const checked = new Set<string>();
   for (const file of files) {
     const path = join(root, file.path);
     if (!path.startsWith(`${root}/`))
       throw new ExportWriteError(`${file.path} is not inside the export folder`);
     try {
-      await makeFolders(root, dirname(path));
+      await makeFolders(root, dirname(path), checked);
       if (options.replace) await replaceFile(path, file.content);
       else await nodeFs.writeFile(path, file.content, { flag: 'wx' });
     } catch (error) {
@@ -67,11 +72,11 @@ export async function writeExportFolder(
  * Creates `folder` and every folder between it and `root` that is missing. One that exists must be
  * a real folder: `mkdir -p` would go through a symbolic link and write wherever it points.
  */
-async function makeFolders(root: string, folder: string): Promise<void> {
-  await nodeFs.mkdir(root, { recursive: true });
+async function makeFolders(root: string, folder: string, checked: Set<string>): Promise<void> {
   let current = root;
   for (const segment of relative(root, folder).split(sep).filter(Boolean)) {
     current = join(current, segment);
+    if (checked.has(current)) continue;
     await nodeFs.mkdir(current).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
     });
@@ -81,6 +86,7 @@ async function makeFolders(root: string, folder: string): Promise<void> {
         `${current} is a symbolic link: the export never writes through one (remove it or choose another --out)`,
       );
     if (!stat.isDirectory()) throw new ExportWriteError(`${current} is a file, not a folder`);
+    checked.add(current);
   }
 }
 
