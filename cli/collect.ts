@@ -6,15 +6,13 @@
  * Exit 0 when every host was read, 1 when a host or a file could not be, 2 on bad arguments.
  */
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { CliIo } from './main';
+import { EXIT, commandOutput, parseOptions } from './support';
+import type { CliIo } from './support';
 import type { CollectEvent } from '../core/collect';
 import { collect, parseTarget, type CollectTarget } from '../deploy/collect/index';
 import { CredentialsError } from '../deploy/push/connection';
 import { defaultIdentityFiles, defaultKnownHostsFiles } from '../deploy/push/index';
-
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Usage of the collect command. */
 export const COLLECT_USAGE = `Usage: topoforge collect TARGET... --out DIR [options]
@@ -35,27 +33,16 @@ Options:
 
 /** Runs `topoforge collect …`. */
 export async function runCollect(args: string[], io: CliIo, home = homedir()): Promise<number> {
-  const json = args.includes('--json');
-  const usage = (message: string): number => {
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '(arguments)' } })}\n`);
-    else io.stderr(`topoforge collect: ${message}\n\n${COLLECT_USAGE}`);
-    return EXIT.usage;
-  };
+  const { json, usage } = commandOutput('collect', COLLECT_USAGE, args.includes('--json'), io);
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        out: { type: 'string' },
-        identity: { type: 'string', short: 'i' },
-        'known-hosts': { type: 'string' },
-        'accept-new': { type: 'boolean' },
-        root: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
+    parsed = parseOptions(args, {
+      out: { type: 'string' },
+      identity: { type: 'string', short: 'i' },
+      'known-hosts': { type: 'string' },
+      'accept-new': { type: 'boolean' },
+      root: { type: 'string' },
+      json: { type: 'boolean' },
     });
   } catch (error) {
     return usage((error as Error).message);

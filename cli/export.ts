@@ -6,21 +6,16 @@
  * never carries a file, command, mode or owner that push would refuse. Exit 0 when written, 2 on
  * bad input (not a bundle, a design that is not the bundle's, an unknown format, an unwritable DIR).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import pc from 'picocolors';
-import type { CliIo } from './main';
+import { EXIT, commandOutput, parseOptions, readDesignFile } from './support';
+import type { CliIo } from './support';
 import { designMatchesManifest, exportAnsible, vaultVariablesOf } from '../core/ansible/export';
-import { describeFileError } from '../core/file-errors';
-import { parseDesign } from '../core/load';
 import type { Design } from '../core/model';
 import { didYouMean } from '../core/suggest';
 import { nodeSha256 } from '../deploy/hash';
 import { loadPushBundle } from '../deploy/push/index';
-
-/** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { ExportWriteError, writeExportFolder } from '../deploy/write-export';
 
 /** The formats `export` writes. */
 const FORMATS = ['ansible'];
@@ -41,34 +36,19 @@ Options:
   --json              machine-readable output
 `;
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
+/** Runs `topoforge export …`. */
+export async function runExport(args: string[], io: CliIo): Promise<number> {
+  const { json, fail, usage } = commandOutput('export', EXPORT_USAGE, args.includes('--json'), io);
+  let parsed;
+  try {
+    parsed = parseOptions(args, {
       out: { type: 'string', short: 'o' },
       design: { type: 'string' },
       'manifest-digest': { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-}
-
-/** Runs `topoforge export …`. */
-export async function runExport(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  const fail = (message: string, path = '(arguments)', code: number = EXIT.usage): number => {
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path } })}\n`);
-    else io.stderr(`topoforge export: ${message}\n`);
-    return code;
-  };
-  let parsed;
-  try {
-    parsed = parse(args);
+    });
   } catch (error) {
-    return fail(`${(error as Error).message}\n\n${EXPORT_USAGE}`);
+    return usage((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -85,42 +65,41 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
     return fail('export ansible needs a bundle folder (topoforge generate writes one)');
   if (extra.length > 0) return fail(`export ansible takes one bundle folder, got ${extra.length + 1}`);
   if (!values.out)
-    return fail('export ansible needs --out DIR, the folder to write the playbook to', '--out');
+    return fail('export ansible needs --out DIR, the folder to write the playbook to', EXIT.usage, '--out');
 
   const digest = values['manifest-digest'];
   if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/u.test(digest))
-    return fail(`--manifest-digest takes sha256: and 64 hex digits, got '${digest}'`, '--manifest-digest');
+    return fail(
+      `--manifest-digest takes sha256: and 64 hex digits, got '${digest}'`,
+      EXIT.usage,
+      '--manifest-digest',
+    );
   const loaded = await loadPushBundle(
     bundleDirectory,
     digest !== undefined ? { manifestDigest: digest } : {},
   );
-  if (!loaded.ok) return fail(loaded.problem.message, loaded.problem.path);
+  if (!loaded.ok) return fail(loaded.problem.message, EXIT.usage, loaded.problem.path);
   const bundle = loaded.bundle;
   if (bundle.trust.unknown.length > 0 && !bundle.trust.vouched) {
     const [first] = bundle.trust.unknown;
     return fail(
       `${first!.path}: ${first!.message}; export refuses a manifest outside the daemon catalogue unless you pass --manifest-digest ${bundle.trust.digest} once you have reviewed it`,
+      EXIT.usage,
       first!.path,
     );
   }
 
   let design: Design | undefined;
   if (values.design !== undefined) {
-    let text: string;
-    try {
-      text = await io.readText(values.design);
-    } catch (error) {
-      return fail(`cannot read ${values.design}: ${describeFileError(error)}`, '--design');
-    }
-    const result = parseDesign(text);
-    if (!result.ok)
-      return fail(`${values.design} is not a design: ${result.problems[0]?.message}`, '--design');
-    if (!designMatchesManifest(result.design, bundle.manifest, nodeSha256))
+    const read = await readDesignFile(values.design, io, fail, '--design');
+    if ('exitCode' in read) return read.exitCode;
+    if (!designMatchesManifest(read.design, bundle.manifest, nodeSha256))
       return fail(
         `${values.design} is not the design of ${bundleDirectory}: the bundle was generated from another version (generate it again)`,
+        EXIT.usage,
         '--design',
       );
-    design = result.design;
+    design = read.design;
   }
 
   const contents = new Map(
@@ -132,15 +111,11 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
     ...(design ? { design } : {}),
   });
 
-  const out = resolve(values.out);
   try {
-    for (const file of files) {
-      const path = join(out, file.path);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, file.content);
-    }
+    await writeExportFolder(files, values.out, { replace: true });
   } catch (error) {
-    return fail(`cannot write ${values.out}: ${describeFileError(error)}`, '--out');
+    if (error instanceof ExportWriteError) return fail(error.message, EXIT.usage, '--out');
+    throw error;
   }
 
   const variables = vaultVariablesOf(bundle.manifest);

@@ -7,14 +7,12 @@
  * --partial), 2 on bad arguments or a folder that cannot be read.
  */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { CliIo } from './main';
+import { EXIT, commandOutput, parseOptions } from './support';
+import type { CliIo } from './support';
 import { buildDesign } from '../core/import/build-design';
 import { checkDesign, describeProblem } from '../core/load';
 import { readImportFolder } from '../deploy/collect/folder';
-
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Usage of the import command. */
 export const IMPORT_USAGE = `Usage: topoforge import DIR --out DESIGN [--json] [--partial]
@@ -30,50 +28,38 @@ Options:
   --json         print {"ok", "design", "unused", "missing", "problems"}
 `;
 
-class UsageError extends Error {}
-
 function where(problem: { host?: string; file: string; line?: number }): string {
   return `${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}`;
 }
 
 /** Runs `topoforge import …`. */
 export async function runImport(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  let values: { out?: string; json?: boolean; partial?: boolean; help?: boolean };
-  let positionals: string[];
+  const output = commandOutput('import', IMPORT_USAGE, args.includes('--json'), io);
+  const json = output.json;
+  let values;
+  let positionals;
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      options: {
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        partial: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
+    ({ values, positionals } = parseOptions(args, {
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      partial: { type: 'boolean' },
     }));
-    if (values.help) {
-      io.stdout(IMPORT_USAGE);
-      return EXIT.ok;
-    }
-    if (positionals.length !== 1) throw new UsageError('import takes one folder');
-    if (values.out === undefined) throw new UsageError('--out DESIGN is required');
   } catch (error) {
-    const message = (error as Error).message;
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: '(arguments)' } })}\n`);
-    else io.stderr(`topoforge import: ${message}\n\n${IMPORT_USAGE}`);
-    return EXIT.usage;
+    return output.usage((error as Error).message);
   }
+  if (values.help) {
+    io.stdout(IMPORT_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) return output.usage('import takes one folder');
+  if (values.out === undefined) return output.usage('--out DESIGN is required');
   const folder = positionals[0]!;
   let read: Awaited<ReturnType<typeof readImportFolder>>;
   try {
     read = await readImportFolder(folder);
   } catch (error) {
-    const message = `cannot read the folder ${folder}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path: folder } })}\n`);
-    else io.stderr(`topoforge import: ${message}\n`);
-    return EXIT.usage;
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return output.fail(`cannot read the folder ${folder}: ${code}`, EXIT.usage, folder);
   }
   const result = buildDesign(read.files);
   const problems = [...read.problems, ...result.problems];
@@ -84,7 +70,7 @@ export async function runImport(args: string[], io: CliIo): Promise<number> {
   }
   const ok = problems.length === 0;
   const write = ok || values.partial === true;
-  if (write) await writeFile(values.out!, `${JSON.stringify(result.design, null, 2)}\n`);
+  if (write) await writeFile(values.out, `${JSON.stringify(result.design, null, 2)}\n`);
   if (json) {
     io.stdout(
       `${JSON.stringify({ ok, written: write, design: result.design, unused: result.unused, missing: result.missing, problems })}\n`,

@@ -8,11 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { CliIo } from './main';
-import { describeFileError } from '../core/file-errors';
-import { describeProblem, parseDesign } from '../core/load';
+import { EXIT, UsageError, commandOutput, parseOptions, readDesignFile } from './support';
+import type { CliIo, Fail } from './support';
 import { didYouMean } from '../core/suggest';
 import {
   DEFAULT_LAB_DIRECTORY,
@@ -34,9 +32,6 @@ import {
 import { deployToLab, startStandIns } from '../deploy/lab/deploy';
 import type { StandIn } from '../deploy/lab/standin';
 import type { PushReport } from '../core/push';
-
-/** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export { LAB_DIRECTORY_VARIABLE } from '../deploy/lab/index';
 
@@ -66,39 +61,19 @@ Options:
   --json          machine-readable output (up, status, down)
 `;
 
-class UsageError extends Error {}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean' },
-        dir: { type: 'string' },
-        deploy: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 /** Runs `topoforge lab …`. */
 export async function runLab(args: string[], io: CliIo): Promise<number> {
   const separator = args.indexOf('--');
   const own = separator === -1 ? args : args.slice(0, separator);
   const command = separator === -1 ? [] : args.slice(separator + 1);
-  const json = own.includes('--json');
-  const fail = (message: string, code: number, path = '(arguments)'): number => {
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path } })}\n`);
-    else io.stderr(`topoforge lab: ${message}\n`);
-    return code;
-  };
+  const output = commandOutput('lab', LAB_USAGE, own.includes('--json'), io);
+  const { json, fail } = output;
   try {
-    const { values, positionals } = parse(own);
+    const { values, positionals } = parseOptions(own, {
+      json: { type: 'boolean' },
+      dir: { type: 'string' },
+      deploy: { type: 'boolean' },
+    });
     if (values.help) {
       io.stdout(LAB_USAGE);
       return EXIT.ok;
@@ -131,18 +106,12 @@ export async function runLab(args: string[], io: CliIo): Promise<number> {
       throw new UsageError('lab exec takes a host and a command: topoforge lab exec HOST -- COMMAND');
     return await exec(directory, rest[0]!, command, io, fail);
   } catch (error) {
-    if (error instanceof UsageError) {
-      if (json) return fail(error.message, EXIT.usage);
-      io.stderr(`topoforge lab: ${error.message}\n\n${LAB_USAGE}`);
-      return EXIT.usage;
-    }
+    if (error instanceof UsageError) return output.usage(error.message);
     if (error instanceof LabBusyError || error instanceof LabCommandError)
       return fail(error.message, EXIT.failed, '(lab)');
     throw error;
   }
 }
-
-type Fail = (message: string, code: number, path?: string) => number;
 
 async function up(
   file: string,
@@ -152,34 +121,17 @@ async function up(
   io: CliIo,
   fail: Fail,
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await io.readText(file);
-  } catch (error) {
-    return fail(`cannot read ${file}: ${describeFileError(error)}`, EXIT.usage, '$');
-  }
-  const loaded = parseDesign(text);
-  if (!loaded.ok) {
-    const [first] = loaded.problems;
-    return fail(`${file} is not a design: ${describeProblem(first!)}`, EXIT.usage, first!.path);
-  }
+  const loaded = await readDesignFile(file, io, fail);
+  if ('exitCode' in loaded) return loaded.exitCode;
 
-  // An interrupted start removes what it built before it returns, so Ctrl-C leaves nothing.
-  const controller = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    received ??= signal;
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = watchInterrupts();
   const c = pc.createColors(io.color);
   try {
     const { state, recovered } = await startLab({
       design: loaded.design,
       designFile: file,
       directory,
-      signal: controller.signal,
+      signal: interrupts.signal,
       progress: json ? undefined : (line) => io.stderr(`${c.dim(line)}\n`),
     });
     let push: PushReport | undefined;
@@ -189,9 +141,9 @@ async function up(
         design: loaded.design,
         directory,
         state,
-        signal: controller.signal,
+        signal: interrupts.signal,
       });
-      if (received !== undefined) throw new LabAbortedError();
+      if (interrupts.received() !== undefined) throw new LabAbortedError();
       if (!outcome.ok)
         return fail(
           `the bundle could not be pushed into the lab: ${outcome.problem.message}`,
@@ -241,22 +193,60 @@ async function up(
     }
     return code;
   } catch (error) {
-    if (received !== undefined || error instanceof LabAbortedError) {
-      fail(
-        `interrupted by ${received ?? 'a signal'}; everything the lab had created was removed`,
-        EXIT.failed,
-        '(lab)',
-      );
-      return received === 'SIGINT' ? 130 : 143;
-    }
-    if (error instanceof LabPlanError) return fail(`${file}: ${error.message}`, EXIT.usage, error.path);
-    if (error instanceof LabBusyError || error instanceof LabCommandError)
-      return fail(error.message, EXIT.failed, '(lab)');
-    throw error;
+    return labFailure(error, file, interrupts, fail);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.stop();
   }
+}
+
+/** Ctrl-C and SIGTERM while a lab is built: `signal` aborts the work, which removes what it built. */
+export interface Interrupts {
+  signal: AbortSignal;
+  /** The first signal received, if any. */
+  received(): NodeJS.Signals | undefined;
+  /** Stops listening. */
+  stop(): void;
+}
+
+/** Listens for Ctrl-C and SIGTERM until `stop`, so an interrupted lab leaves nothing behind. */
+export function watchInterrupts(): Interrupts {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received ??= signal;
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    stop: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Reports how building a lab from `file` failed and returns the exit code: 130 or 143 when
+ * interrupted (after Ctrl-C or SIGTERM), 2 for a design the lab cannot build, 1 for a lab in the
+ * way or a command that failed. Anything else is not the lab's and is thrown on.
+ */
+export function labFailure(error: unknown, file: string, interrupts: Interrupts, fail: Fail): number {
+  const received = interrupts.received();
+  if (received !== undefined || error instanceof LabAbortedError) {
+    fail(
+      `interrupted by ${received ?? 'a signal'}; everything the lab had created was removed`,
+      EXIT.failed,
+      '(lab)',
+    );
+    return received === 'SIGINT' ? 130 : 143;
+  }
+  if (error instanceof LabPlanError) return fail(`${file}: ${error.message}`, EXIT.usage, error.path);
+  if (error instanceof LabBusyError || error instanceof LabCommandError)
+    return fail(error.message, EXIT.failed, '(lab)');
+  throw error;
 }
 
 function standInJson(standIn: StandIn) {

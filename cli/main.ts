@@ -3,12 +3,9 @@
  * calls process.exit, so tests run the CLI in-process with their own output streams.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
 import packageJson from '../package.json';
-import { describeFileError } from '../core/file-errors';
-import { describeProblem, parseDesign } from '../core/load';
+import { describeProblem } from '../core/load';
 import type { LoadProblem } from '../core/load';
 import { validateDesign } from '../core/rules';
 import { indexDesign } from '../core/design-index';
@@ -31,17 +28,11 @@ import { runCollect } from './collect';
 import { runRehearse } from './rehearse';
 import { runLab } from './lab';
 import { BundleWriteError, writeBundle } from '../deploy/write-bundle';
+import { EXIT, UsageError, loadDesignFile, parseOptions } from './support';
+import type { CliIo } from './support';
 
-/** Where the CLI writes, and how it reads files; injected so tests need no child process. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  readText: (path: string) => Promise<string>;
-  color: boolean;
-}
-
-/** Exit codes of docs/cli.md. */
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+export { EXIT } from './support';
+export type { CliIo } from './support';
 
 const USAGE = `Usage: topoforge <command> [options]
 
@@ -151,21 +142,6 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   return run(rest, io);
 }
 
-class UsageError extends Error {}
-
-function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
-  try {
-    return parseArgs({
-      args,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 async function withUsage(args: string[], io: CliIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
@@ -177,19 +153,6 @@ async function withUsage(args: string[], io: CliIo, body: () => Promise<number>)
     else io.stderr(`topoforge: ${error.message}\n\n${USAGE}`);
     return EXIT.usage;
   }
-}
-
-type Loaded = { ok: true; design: Design } | { ok: false; problems: LoadProblem[] };
-
-async function loadFile(path: string, io: CliIo): Promise<Loaded> {
-  let text: string;
-  try {
-    text = await io.readText(path);
-  } catch (error) {
-    const message = `cannot read ${path}: ${describeFileError(error)}`;
-    return { ok: false, problems: [{ path: '$', segments: [], message }] };
-  }
-  return parseDesign(text);
 }
 
 function reportLoadFailure(problems: LoadProblem[], file: string, json: boolean, io: CliIo): number {
@@ -238,13 +201,13 @@ function positionalDesign(positionals: string[], command: string): string {
 
 async function runValidate(args: string[], io: CliIo): Promise<number> {
   return withUsage(args, io, async () => {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+    const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } });
     if (values.help) {
       io.stdout(USAGE);
       return EXIT.ok;
     }
     const file = positionalDesign(positionals, 'validate');
-    const loaded = await loadFile(file, io);
+    const loaded = await loadDesignFile(file, io);
     if (!loaded.ok) return reportLoadFailure(loaded.problems, file, values.json === true, io);
     const { findings } = validateDesign(loaded.design);
     const errors = findings.filter((f) => f.severity === 'error').length;
@@ -276,7 +239,7 @@ function printFindings(design: Design, file: string, findings: Finding[], io: Cl
 
 async function runSimulate(args: string[], io: CliIo): Promise<number> {
   return withUsage(args, io, async () => {
-    const { values, positionals } = parse(args, {
+    const { values, positionals } = parseOptions(args, {
       json: { type: 'boolean' },
       fail: { type: 'string', multiple: true },
       partition: { type: 'string', multiple: true },
@@ -287,7 +250,7 @@ async function runSimulate(args: string[], io: CliIo): Promise<number> {
     }
     const file = positionalDesign(positionals, 'simulate');
     const json = values.json === true;
-    const loaded = await loadFile(file, io);
+    const loaded = await loadDesignFile(file, io);
     if (!loaded.ok) return reportLoadFailure(loaded.problems, file, json, io);
     const { model } = validateDesign(loaded.design);
     const failed = values.fail ?? [];
@@ -415,9 +378,9 @@ function printScenario(
 /** What the commands in other files share with this one. */
 const cliSupport = {
   withUsage: (args: string[], io: CliIo, body: () => Promise<number>) => withUsage(args, io, body),
-  parse: (args: string[]) => parse(args, { json: { type: 'boolean' } }),
+  parse: (args: string[]) => parseOptions(args, { json: { type: 'boolean' } }),
   positionalDesign: (positionals: string[], command: string) => positionalDesign(positionals, command),
-  loadFile: (path: string, io: CliIo) => loadFile(path, io),
+  loadFile: (path: string, io: CliIo) => loadDesignFile(path, io),
   reportLoadFailure,
   usage: USAGE,
 };
@@ -437,7 +400,7 @@ function colorState(item: ItemAvailability, text: string, io: CliIo): string {
 
 async function runGenerate(args: string[], io: CliIo): Promise<number> {
   return withUsage(args, io, async () => {
-    const { values, positionals } = parse(args, {
+    const { values, positionals } = parseOptions(args, {
       json: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
@@ -450,7 +413,7 @@ async function runGenerate(args: string[], io: CliIo): Promise<number> {
     if (!values.out) throw new UsageError('generate needs --out DIR, the folder to write the bundle to');
     const json = values.json === true;
     const c = pc.createColors(io.color);
-    const loaded = await loadFile(file, io);
+    const loaded = await loadDesignFile(file, io);
     if (!loaded.ok) return reportLoadFailure(loaded.problems, file, json, io);
 
     // One index for the rules and the generators: the design is indexed once.

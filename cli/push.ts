@@ -9,11 +9,9 @@
  * Ctrl-C cancels: every host being pushed ends with its old files.
  */
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { CliIo } from './main';
-import { describeFileError } from '../core/file-errors';
-import { parseDesign } from '../core/load';
+import { EXIT, commandOutput, parseOptions, readDesignFile } from './support';
+import type { CliIo } from './support';
 import type { Design } from '../core/model';
 import { didYouMean } from '../core/suggest';
 import {
@@ -27,9 +25,6 @@ import {
 } from '../deploy/push/index';
 import type { HostReport, PushBundle, PushEvent, PushReport } from '../deploy/push/index';
 import { SecretStore } from '../deploy/secrets/index';
-
-/** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** What push takes from the process beyond the CLI's streams; tests inject their own. */
 export interface PushCliEnvironment {
@@ -130,58 +125,44 @@ function askPassphrase(identityFile: string): Promise<string | undefined> {
   });
 }
 
-class UsageError extends Error {}
-
-function fail(io: CliIo, json: boolean, message: string, path: string): number {
-  if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path } })}\n`);
-  else io.stderr(`topoforge push: ${message}\n`);
-  return EXIT.usage;
-}
-
 /** Runs `topoforge push` with its arguments (after `push`) and returns the exit code. */
 export async function runPush(
   args: string[],
   io: CliIo,
   environment: PushCliEnvironment = defaultEnvironment(),
 ): Promise<number> {
-  const json = args.includes('--json');
+  const output = commandOutput('push', PUSH_USAGE, args.includes('--json'), io);
+  const json = output.json;
+  /** Bad input: push's refusals before it connects are all exit 2. */
+  const fail = (message: string, path: string): number => output.fail(message, EXIT.usage, path);
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        host: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean' },
-        'accept-new': { type: 'boolean' },
-        identity: { type: 'string', short: 'i' },
-        'known-hosts': { type: 'string' },
-        concurrency: { type: 'string' },
-        design: { type: 'string' },
-        'break-lock': { type: 'boolean' },
-        'lab-certs': { type: 'boolean' },
-        'command-timeout': { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        'manifest-digest': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
+    parsed = parseOptions(args, {
+      host: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
+      'accept-new': { type: 'boolean' },
+      identity: { type: 'string', short: 'i' },
+      'known-hosts': { type: 'string' },
+      concurrency: { type: 'string' },
+      design: { type: 'string' },
+      'break-lock': { type: 'boolean' },
+      'lab-certs': { type: 'boolean' },
+      'command-timeout': { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      'manifest-digest': { type: 'string' },
+      json: { type: 'boolean' },
     });
-    if (parsed.values.help) {
-      io.stdout(PUSH_USAGE);
-      return EXIT.ok;
-    }
-    if (parsed.positionals.length !== 1)
-      throw new UsageError(
-        parsed.positionals.length === 0 ? 'push needs a bundle folder' : 'push takes one bundle folder',
-      );
   } catch (error) {
-    const message = (error as Error).message;
-    if (json) return fail(io, true, message, '(arguments)');
-    io.stderr(`topoforge push: ${message}\n\n${PUSH_USAGE}`);
-    return EXIT.usage;
+    return output.usage((error as Error).message);
   }
+  if (parsed.values.help) {
+    io.stdout(PUSH_USAGE);
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length !== 1)
+    return output.usage(
+      parsed.positionals.length === 0 ? 'push needs a bundle folder' : 'push takes one bundle folder',
+    );
   const { values, positionals } = parsed;
   const bundleDirectory = positionals[0]!;
 
@@ -190,8 +171,6 @@ export async function runPush(
     concurrency = Number(values.concurrency);
     if (!/^\d+$/u.test(values.concurrency) || concurrency < 1 || concurrency > 1024)
       return fail(
-        io,
-        json,
         `--concurrency takes a whole number from 1 to 1024, got '${values.concurrency}'`,
         '--concurrency',
       );
@@ -207,8 +186,6 @@ export async function runPush(
     const value = Number(text);
     if (!/^\d+(?:\.\d+)?$/u.test(text) || value < (flag === 'command-timeout' ? 1 : 0.1) || value > 86_400)
       return fail(
-        io,
-        json,
         `--${flag} takes seconds, ${flag === 'command-timeout' ? 'from 1' : 'from 0.1'} to 86400, got '${text}'`,
         `--${flag}`,
       );
@@ -217,17 +194,12 @@ export async function runPush(
 
   const digest = values['manifest-digest'];
   if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/u.test(digest))
-    return fail(
-      io,
-      json,
-      `--manifest-digest takes sha256: and 64 hex digits, got '${digest}'`,
-      '--manifest-digest',
-    );
+    return fail(`--manifest-digest takes sha256: and 64 hex digits, got '${digest}'`, '--manifest-digest');
   const loaded = await loadPushBundle(
     bundleDirectory,
     digest !== undefined ? { manifestDigest: digest } : {},
   );
-  if (!loaded.ok) return fail(io, json, loaded.problem.message, loaded.problem.path);
+  if (!loaded.ok) return fail(loaded.problem.message, loaded.problem.path);
   const bundle = loaded.bundle;
   for (const host of values.host ?? []) {
     if (!bundle.hosts.some((candidate) => candidate.id === host)) {
@@ -235,22 +207,15 @@ export async function runPush(
         host,
         bundle.hosts.map((candidate) => candidate.id),
       );
-      return fail(io, json, `--host ${host}: the bundle has no such host${suggestion}`, '--host');
+      return fail(`--host ${host}: the bundle has no such host${suggestion}`, '--host');
     }
   }
 
   let design: Design | undefined;
   if (values.design !== undefined) {
-    let text: string;
-    try {
-      text = await io.readText(values.design);
-    } catch (error) {
-      return fail(io, json, `cannot read ${values.design}: ${describeFileError(error)}`, '--design');
-    }
-    const result = parseDesign(text);
-    if (!result.ok)
-      return fail(io, json, `${values.design} is not a design: ${result.problems[0]?.message}`, '--design');
-    design = result.design;
+    const read = await readDesignFile(values.design, io, output.fail, '--design');
+    if ('exitCode' in read) return read.exitCode;
+    design = read.design;
   }
 
   const knownHosts = values['known-hosts']
@@ -282,7 +247,7 @@ export async function runPush(
     ...(onEvent ? { onEvent } : {}),
     secretStore: environment.secretStore ?? new SecretStore({ home: environment.home }),
   }).finally(() => stopListening?.());
-  if (!outcome.ok) return fail(io, json, outcome.problem.message, outcome.problem.path);
+  if (!outcome.ok) return fail(outcome.problem.message, outcome.problem.path);
   const report = outcome.report;
   if (json)
     io.stdout(

@@ -9,27 +9,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { CliIo } from './main';
+import { EXIT, commandOutput, parseOptions, readDesignFile } from './support';
+import type { CliIo } from './support';
 import { describeFileError } from '../core/file-errors';
-import { describeProblem, parseDesign } from '../core/load';
 import { validateDesign } from '../core/rules';
 import { didYouMean } from '../core/suggest';
-import {
-  DEFAULT_LAB_DIRECTORY,
-  LabAbortedError,
-  LabBusyError,
-  LabCommandError,
-  LabPlanError,
-  labUnsupportedReason,
-} from '../deploy/lab/index';
+import { DEFAULT_LAB_DIRECTORY, LabAbortedError, labUnsupportedReason } from '../deploy/lab/index';
 import { RehearsalError, defaultScenarios, rehearse } from '../deploy/lab/rehearse';
 import type { RehearsalResult, RehearsalScenario } from '../deploy/lab/rehearse';
 import { rehearsalReport } from '../deploy/lab/report';
-import { LAB_DIRECTORY_VARIABLE } from './lab';
-
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { LAB_DIRECTORY_VARIABLE, labFailure, watchInterrupts } from './lab';
 
 /** Usage of the rehearse command. */
 export const REHEARSE_USAGE = `Usage: topoforge rehearse DESIGN [--fail ID]... [--partition SIDE]... [options]
@@ -46,8 +36,6 @@ Options:
   --report FILE      write one self-contained HTML page with a timeline per scenario
   --dir DIR          the lab directory (default: $${LAB_DIRECTORY_VARIABLE}, else ${DEFAULT_LAB_DIRECTORY})
 `;
-
-class UsageError extends Error {}
 
 /** The `--json` document of SPEC section 7. */
 export function rehearsalJson(result: RehearsalResult) {
@@ -73,53 +61,32 @@ export function rehearsalJson(result: RehearsalResult) {
 
 /** Runs `topoforge rehearse …`. */
 export async function runRehearse(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  const fail = (message: string, code: number, path = '(arguments)'): number => {
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path } })}\n`);
-    else io.stderr(`topoforge rehearse: ${message}\n`);
-    return code;
-  };
+  const output = commandOutput('rehearse', REHEARSE_USAGE, args.includes('--json'), io);
+  const { json, fail } = output;
   let values;
   let positionals;
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean' },
-        fail: { type: 'string', multiple: true },
-        partition: { type: 'string', multiple: true },
-        report: { type: 'string' },
-        dir: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
+    ({ values, positionals } = parseOptions(args, {
+      json: { type: 'boolean' },
+      fail: { type: 'string', multiple: true },
+      partition: { type: 'string', multiple: true },
+      report: { type: 'string' },
+      dir: { type: 'string' },
     }));
-    if (values.help) {
-      io.stdout(REHEARSE_USAGE);
-      return EXIT.ok;
-    }
-    if (positionals.length !== 1)
-      throw new UsageError(
-        positionals.length === 0 ? 'rehearse needs a design file' : 'rehearse takes one design file',
-      );
   } catch (error) {
-    if (json) return fail((error as Error).message, EXIT.usage);
-    io.stderr(`topoforge rehearse: ${(error as Error).message}\n\n${REHEARSE_USAGE}`);
-    return EXIT.usage;
+    return output.usage((error as Error).message);
   }
+  if (values.help) {
+    io.stdout(REHEARSE_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1)
+    return output.usage(
+      positionals.length === 0 ? 'rehearse needs a design file' : 'rehearse takes one design file',
+    );
   const file = positionals[0]!;
-  let text: string;
-  try {
-    text = await io.readText(file);
-  } catch (error) {
-    return fail(`cannot read ${file}: ${describeFileError(error)}`, EXIT.usage, '$');
-  }
-  const loaded = parseDesign(text);
-  if (!loaded.ok) {
-    const [first] = loaded.problems;
-    return fail(`${file} is not a design: ${describeProblem(first!)}`, EXIT.usage, first!.path);
-  }
+  const loaded = await readDesignFile(file, io, fail);
+  if ('exitCode' in loaded) return loaded.exitCode;
   const { model } = validateDesign(loaded.design);
   const failed = values.fail ?? [];
   for (const id of failed)
@@ -152,14 +119,7 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
         ]
       : defaultScenarios(model);
   const directory = resolve(values.dir ?? process.env[LAB_DIRECTORY_VARIABLE] ?? DEFAULT_LAB_DIRECTORY);
-  const controller = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    received ??= signal;
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = watchInterrupts();
   const c = pc.createColors(io.color);
   try {
     const result = await rehearse({
@@ -168,7 +128,7 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
       designFile: file,
       directory,
       scenarios,
-      signal: controller.signal,
+      signal: interrupts.signal,
       onEvent: json
         ? undefined
         : (event) => {
@@ -177,7 +137,7 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
               io.stderr(c.dim(`scenario ${event.index + 1}/${event.count}: ${event.label}\n`));
           },
     });
-    if (received !== undefined) throw new LabAbortedError();
+    if (interrupts.received() !== undefined) throw new LabAbortedError();
     if (values.report !== undefined) {
       try {
         writeFileSync(values.report, rehearsalReport(loaded.design.name, result));
@@ -192,21 +152,11 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
     else printTable(loaded.design.name, result, io);
     return mismatches === 0 ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    if (received !== undefined || error instanceof LabAbortedError) {
-      fail(
-        `interrupted by ${received ?? 'a signal'}; everything the lab had created was removed`,
-        EXIT.failed,
-        '(lab)',
-      );
-      return received === 'SIGINT' ? 130 : 143;
-    }
-    if (error instanceof LabPlanError) return fail(`${file}: ${error.message}`, EXIT.usage, error.path);
-    if (error instanceof LabBusyError || error instanceof LabCommandError || error instanceof RehearsalError)
+    if (interrupts.received() === undefined && error instanceof RehearsalError)
       return fail(error.message, EXIT.failed, '(lab)');
-    throw error;
+    return labFailure(error, file, interrupts, fail);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.stop();
   }
 }
 

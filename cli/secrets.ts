@@ -5,15 +5,12 @@
  * Exit 0 on success, 1 when the store cannot be read or written, 2 on bad input (an unknown
  * subcommand, a name the store does not hold, a name held for several designs without --design).
  */
-import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { CliIo } from './main';
+import { EXIT, UsageError, commandOutput, parseOptions } from './support';
+import type { CliIo, Fail } from './support';
 import { didYouMean } from '../core/suggest';
 import { SECRETS_DIRECTORY_VARIABLE, SecretStore, SecretStoreError } from '../deploy/secrets/index';
 import type { SecretStoreOptions, SecretSummary } from '../deploy/secrets/index';
-
-/** Exit codes of docs/cli.md, as in cli/main.ts (kept here so main can import this file). */
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Usage of the secrets command. */
 export const SECRETS_USAGE = `Usage: topoforge secrets list [NAME] [options]
@@ -36,41 +33,21 @@ Options:
   --json          machine-readable output
 `;
 
-class UsageError extends Error {}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean' },
-        finish: { type: 'boolean' },
-        design: { type: 'string' },
-        store: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 /** Runs `topoforge secrets …`; `options` places the store (tests pass a folder of their own). */
 export async function runSecrets(
   args: string[],
   io: CliIo,
   options: SecretStoreOptions = {},
 ): Promise<number> {
-  const json = args.includes('--json');
-  const fail = (message: string, code: number, path = '(arguments)'): number => {
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { message, path } })}\n`);
-    else io.stderr(`topoforge secrets: ${message}\n`);
-    return code;
-  };
+  const output = commandOutput('secrets', SECRETS_USAGE, args.includes('--json'), io);
+  const { json, fail } = output;
   try {
-    const { values, positionals } = parse(args);
+    const { values, positionals } = parseOptions(args, {
+      json: { type: 'boolean' },
+      finish: { type: 'boolean' },
+      design: { type: 'string' },
+      store: { type: 'string' },
+    });
     if (values.help) {
       io.stdout(SECRETS_USAGE);
       return EXIT.ok;
@@ -93,11 +70,7 @@ export async function runSecrets(
         : `unknown subcommand '${subcommand}'${didYouMean(subcommand, ['list', 'rotate'])}`,
     );
   } catch (error) {
-    if (error instanceof UsageError) {
-      if (json) return fail(error.message, EXIT.usage);
-      io.stderr(`topoforge secrets: ${error.message}\n\n${SECRETS_USAGE}`);
-      return EXIT.usage;
-    }
+    if (error instanceof UsageError) return output.usage(error.message);
     if (error instanceof SecretStoreError) return fail(error.message, EXIT.failed, error.path);
     throw error;
   }
@@ -189,7 +162,7 @@ async function rotate(
   finish: boolean,
   json: boolean,
   io: CliIo,
-  fail: (message: string, code: number, path?: string) => number,
+  fail: Fail,
 ): Promise<number> {
   const held = await store.list({ scope: name, ...(design === undefined ? {} : { design }) });
   const designs = [...new Set(held.map((summary) => summary.design))];

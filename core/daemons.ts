@@ -61,20 +61,27 @@ function restart(unit: string): CommandWords {
   return ['systemctl', 'restart', unit];
 }
 
-/** A daemon with one fixed config path and unit (nginx, HAProxy, keepalived). */
+/**
+ * A daemon with one fixed config path and the unit `<name>.service` (nginx, HAProxy, keepalived),
+ * owned by root and readable by all; `systemctl reload` applies it unless `reloads` says otherwise.
+ */
 function singleConfig(
-  fields: Omit<DaemonDescriptor, 'unitOf' | 'checks' | 'reloads' | 'policies'> & {
-    configPath: string;
-    unit: string;
-    checks: readonly CommandWords[];
-    reloads: readonly CommandWords[];
-  },
+  name: 'nginx' | 'haproxy' | 'keepalived',
+  what: string,
+  configPath: string,
+  checks: readonly CommandWords[],
+  reloads: readonly CommandWords[] = [['systemctl', 'reload', name]],
 ): DaemonDescriptor & { configPath: string; unit: string; check: string; reload: string } {
-  const { checks, reloads, ...rest } = fields;
+  const unit = `${name}.service`;
   return {
-    ...rest,
+    name,
+    what,
+    program: name,
+    configPath,
+    unit,
+    mode: '0644',
     policies: ['replace'],
-    unitOf: (path) => (path === fields.configPath ? fields.unit : undefined),
+    unitOf: (path) => (path === configPath ? unit : undefined),
     checks: () => checks,
     reloads: () => reloads,
     check: shellCommand(checks[0]!),
@@ -82,21 +89,43 @@ function singleConfig(
   };
 }
 
-/** A daemon of which a host may run several, each with its own config and unit (mongod, Redis, Sentinel). */
+/** How a per-service daemon's file is kept on the host, and its check if the program has one. */
+interface PerServiceFile {
+  mode: string;
+  owner?: string;
+  policies: readonly FilePolicy[];
+  check?: CommandWords;
+}
+
+/**
+ * A daemon of which a host may run several, each with its own config and unit (mongod, Redis,
+ * Sentinel): the distribution's `configPath` and `<program>.service` for the first, and
+ * `<folder of configPath>/<name>-<id>.conf` with `<name>-<id>.service` for one named after its service.
+ */
 function perServiceConfig(
-  fields: Omit<ConfiguredDaemon, 'unitOf' | 'checks' | 'reloads' | 'reload'> & { check?: CommandWords },
+  name: 'redis' | 'sentinel' | 'mongod',
+  what: string,
+  program: string,
+  configPath: string,
+  file: PerServiceFile,
 ): ConfiguredDaemon {
-  const named = new RegExp(
-    `^${escapeRegExp(fields.directory)}/${escapeRegExp(fields.prefix)}-(${SERVICE_ID})\\.conf$`,
-    'u',
-  );
-  const { check, ...rest } = fields;
+  const { check, ...kept } = file;
+  const unit = `${program}.service`;
+  const directory = configPath.slice(0, configPath.lastIndexOf('/'));
+  const named = new RegExp(`^${escapeRegExp(directory)}/${escapeRegExp(name)}-(${SERVICE_ID})\\.conf$`, 'u');
   return {
-    ...rest,
+    name,
+    what,
+    program,
+    configPath,
+    unit,
+    directory,
+    prefix: name,
+    ...kept,
     unitOf: (path) => {
-      if (path === fields.configPath) return fields.unit;
+      if (path === configPath) return unit;
       const match = named.exec(path);
-      return match ? `${fields.prefix}-${match[1]}.service` : undefined;
+      return match ? `${name}-${match[1]}.service` : undefined;
     },
     checks: () => (check ? [check] : []),
     reloads: (unit) => [restart(unit)],
@@ -109,96 +138,60 @@ function escapeRegExp(text: string): string {
 }
 
 /** nginx: `nginx -t` checks a config in place of the real one; a reload keeps connections. */
-export const NGINX = singleConfig({
-  name: 'nginx',
-  what: 'the nginx config',
-  program: 'nginx',
-  configPath: '/etc/nginx/nginx.conf',
-  unit: 'nginx.service',
-  mode: '0644',
+export const NGINX = singleConfig('nginx', 'the nginx config', '/etc/nginx/nginx.conf', [
   // The second form is the one docs/bundle.md names; both only read the file.
-  checks: [
-    ['nginx', '-t', '-q', '-c', '{}'],
-    ['nginx', '-t', '-c', '{}'],
-  ],
-  reloads: [['systemctl', 'reload', 'nginx']],
-});
+  ['nginx', '-t', '-q', '-c', '{}'],
+  ['nginx', '-t', '-c', '{}'],
+]);
 
 /** HAProxy: `haproxy -c` checks; a reload starts new workers and lets the old ones finish. */
-export const HAPROXY = singleConfig({
-  name: 'haproxy',
-  what: 'the HAProxy config',
-  program: 'haproxy',
-  configPath: '/etc/haproxy/haproxy.cfg',
-  unit: 'haproxy.service',
-  mode: '0644',
-  checks: [['haproxy', '-c', '-f', '{}']],
-  reloads: [['systemctl', 'reload', 'haproxy']],
-});
+export const HAPROXY = singleConfig('haproxy', 'the HAProxy config', '/etc/haproxy/haproxy.cfg', [
+  ['haproxy', '-c', '-f', '{}'],
+]);
 
 /**
  * keepalived: `-t` checks (`-e` fails on a missing file, exit 5 on any problem, warnings too). The
  * reload is a reload-or-restart: a reload (SIGHUP) keeps the instances' state when keepalived runs,
  * and the first push starts it, where a plain reload of a stopped keepalived would fail.
  */
-export const KEEPALIVED = singleConfig({
-  name: 'keepalived',
-  what: 'the keepalived config',
-  program: 'keepalived',
-  configPath: '/etc/keepalived/keepalived.conf',
-  unit: 'keepalived.service',
-  mode: '0644',
-  checks: [
+export const KEEPALIVED = singleConfig(
+  'keepalived',
+  'the keepalived config',
+  '/etc/keepalived/keepalived.conf',
+  [
     ['keepalived', '-t', '-e', '-f', '{}'],
     ['keepalived', '-t', '-f', '{}'],
   ],
-  reloads: [
+  [
     ['systemctl', 'reload-or-restart', 'keepalived'],
     ['systemctl', 'reload', 'keepalived'],
   ],
-});
+);
+
+/** Redis and Sentinel files: readable by the redis user only, as they hold a password when auth is on. */
+const REDIS_OWNED = { mode: '0640', owner: 'redis:redis' } as const;
 
 /**
- * A Redis server. Readable by the redis user only: with authentication on, it holds the password.
- * No check: redis-server has no check mode, so the lab starts it instead (docs/bundle.md).
+ * A Redis server. No check: redis-server has no check mode, so the lab starts it instead
+ * (docs/bundle.md). In a Sentinel group the running server rewrites its file (CONFIG REWRITE after
+ * a failover), so there push only creates it.
  */
-export const REDIS = perServiceConfig({
-  name: 'redis',
-  what: 'a Redis config',
-  program: 'redis-server',
-  configPath: '/etc/redis/redis.conf',
-  unit: 'redis-server.service',
-  directory: '/etc/redis',
-  prefix: 'redis',
-  mode: '0640',
-  owner: 'redis:redis',
-  // In a Sentinel group the running server rewrites its file (CONFIG REWRITE after a failover).
+export const REDIS = perServiceConfig('redis', 'a Redis config', 'redis-server', '/etc/redis/redis.conf', {
+  ...REDIS_OWNED,
   policies: ['replace', 'create-only'],
 });
 
 /** A Redis Sentinel. Sentinel rewrites its file at run time, so push only ever creates it. */
-export const SENTINEL = perServiceConfig({
-  name: 'sentinel',
-  what: 'a Redis Sentinel config',
-  program: 'redis-sentinel',
-  configPath: '/etc/redis/sentinel.conf',
-  unit: 'redis-sentinel.service',
-  directory: '/etc/redis',
-  prefix: 'sentinel',
-  mode: '0640',
-  owner: 'redis:redis',
-  policies: ['create-only'],
-});
+export const SENTINEL = perServiceConfig(
+  'sentinel',
+  'a Redis Sentinel config',
+  'redis-sentinel',
+  '/etc/redis/sentinel.conf',
+  { ...REDIS_OWNED, policies: ['create-only'] },
+);
 
 /** A mongod, data-bearing member or arbiter. No check here: the lab parses it as YAML instead. */
-export const MONGOD = perServiceConfig({
-  name: 'mongod',
-  what: 'a mongod config',
-  program: 'mongod',
-  configPath: '/etc/mongod.conf',
-  unit: 'mongod.service',
-  directory: '/etc',
-  prefix: 'mongod',
+export const MONGOD = perServiceConfig('mongod', 'a mongod config', 'mongod', '/etc/mongod.conf', {
   mode: '0644',
   policies: ['replace'],
 });
@@ -229,21 +222,33 @@ function serviceReloads(unit: string): CommandWords[] {
 
 const SERVICE_UNIT_PATH = new RegExp(`^${escapeRegExp(UNIT_DIRECTORY)}/(${SERVICE_ID}\\.service)$`, 'u');
 
+/**
+ * A kind of systemd unit file in {@link UNIT_DIRECTORY}, its unit named by the first capture of
+ * `path`: checked by `systemd-analyze verify`, applied by `reloads` (the first is the generators').
+ */
+function systemdUnit(
+  name: 'service-unit' | 'mount-unit',
+  what: string,
+  path: RegExp,
+  reloads: (unit: string) => readonly CommandWords[],
+): DaemonDescriptor & { check(unit: string): string } {
+  return {
+    name,
+    what,
+    program: 'systemd',
+    mode: '0644',
+    policies: ['replace'],
+    unitOf: (file) => path.exec(file)?.[1],
+    checks: (unit) => [unitCheck(unit)],
+    reloads,
+    check: (unit) => shellCommand(unitCheck(unit)),
+  };
+}
+
 /** A service unit: the daemons' (`mongod.service`, `redis-cache.service`) and the apps' (`<id>.service`). */
-export const SERVICE_UNIT: DaemonDescriptor & {
-  check(unit: string): string;
-  reload(unit: string, coldStandby: boolean): string;
-} = {
-  name: 'service-unit',
-  what: 'a systemd service unit',
-  program: 'systemd',
-  mode: '0644',
-  policies: ['replace'],
-  unitOf: (path) => SERVICE_UNIT_PATH.exec(path)?.[1],
-  checks: (unit) => [unitCheck(unit)],
-  reloads: serviceReloads,
-  check: (unit) => shellCommand(unitCheck(unit)),
-  reload: (unit, coldStandby) => shellCommand(serviceReloads(unit)[coldStandby ? 1 : 0]!),
+export const SERVICE_UNIT = {
+  ...systemdUnit('service-unit', 'a systemd service unit', SERVICE_UNIT_PATH, serviceReloads),
+  reload: (unit: string, coldStandby: boolean) => shellCommand(serviceReloads(unit)[coldStandby ? 1 : 0]!),
 };
 
 /** The name systemd gives a mount unit: a path escaped by `systemd-escape --path`, and `.mount`. */
@@ -258,17 +263,9 @@ function mountReload(unit: string): CommandWords {
 }
 
 /** An NFS mount unit, named after its mount point as systemd requires. */
-export const MOUNT_UNIT: DaemonDescriptor & { check(unit: string): string; reload(unit: string): string } = {
-  name: 'mount-unit',
-  what: 'a systemd mount unit',
-  program: 'systemd',
-  mode: '0644',
-  policies: ['replace'],
-  unitOf: (path) => MOUNT_UNIT_PATH.exec(path)?.[1],
-  checks: (unit) => [unitCheck(unit)],
-  reloads: (unit) => [mountReload(unit)],
-  check: (unit) => shellCommand(unitCheck(unit)),
-  reload: (unit) => shellCommand(mountReload(unit)),
+export const MOUNT_UNIT = {
+  ...systemdUnit('mount-unit', 'a systemd mount unit', MOUNT_UNIT_PATH, (unit) => [mountReload(unit)]),
+  reload: (unit: string) => shellCommand(mountReload(unit)),
 };
 
 /** Every descriptor, in the order push tries them. */

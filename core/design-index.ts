@@ -113,6 +113,30 @@ function buildIndex(design: Design): DesignIndex {
 }
 
 /**
+ * Every id reached from `start`, each once, in breadth-first order: `next` says where an id leads
+ * (a group to its members, a service along its links). The walks from entrypoints share it.
+ */
+export function reachFrom(start: Iterable<string>, next: (id: string) => Iterable<string>): string[] {
+  const reached = new Set<string>(start);
+  const order = [...reached];
+  for (let place = 0; place < order.length; place++)
+    for (const id of next(order[place]!))
+      if (!reached.has(id)) {
+        reached.add(id);
+        order.push(id);
+      }
+  return order;
+}
+
+/** Where a walk goes from an id: a group to its members, a service along all its links. */
+export function membersAndLinks(index: DesignIndex, id: string): string[] {
+  return [
+    ...(index.membersByGroup.get(id) ?? []).map((member) => member.id),
+    ...(index.linksFrom.get(id) ?? []).map((link) => link.to),
+  ];
+}
+
+/**
  * The design's entrypoints; without any, every service nothing links to, except that members of
  * a group nothing links to are represented by their group (docs/design-file.md).
  */

@@ -3,6 +3,7 @@
  */
 import { DOWN, ENTRYPOINT_NODE, GROUP_NODE, MANUAL, POOL, SENTINEL, SERVICE_NODE, UP } from './codes';
 import type { CompiledGraph } from './compile';
+import { MinHeap } from '../priority-queue';
 
 /**
  * Per-scenario working memory, reused across scenarios: results are valid for a node only when
@@ -26,8 +27,8 @@ export class ScenarioScratch {
   private readonly failedServices: number[] = [];
   /** Entrypoints whose result differs from the baseline in the current scenario. */
   readonly changedEntrypoints: number[] = [];
-  private heap: Int32Array;
-  private heapSize = 0;
+  /** Nodes waiting to be evaluated, by their place in dependency order. */
+  private readonly queue: MinHeap;
 
   constructor(g: CompiledGraph) {
     this.g = g;
@@ -39,12 +40,12 @@ export class ScenarioScratch {
     this.hostFailed = new Uint32Array(g.hostIndex.size);
     this.siteFailed = new Uint32Array(g.siteIndex.size);
     this.serviceFailed = new Uint32Array(count);
-    this.heap = new Int32Array(Math.max(16, count));
+    this.queue = new MinHeap(count);
   }
 
   begin(): void {
     this.scenario++;
-    this.heapSize = 0;
+    this.queue.clear();
     this.failedHosts.length = 0;
     this.failedSites.length = 0;
     this.failedServices.length = 0;
@@ -85,14 +86,14 @@ export class ScenarioScratch {
   enqueue(node: number): void {
     if (this.queuedStamp[node] === this.scenario) return;
     this.queuedStamp[node] = this.scenario;
-    this.heapPush(this.g.position[node]!);
+    this.queue.push(this.g.position[node]!);
   }
 
   /** Re-evaluates queued nodes in dependency order, following only results that changed. */
   propagate(baseState: Uint8Array, baseDegraded: Uint8Array): void {
     const g = this.g;
-    while (this.heapSize > 0) {
-      const node = g.order[this.heapPop()]!;
+    while (this.queue.size > 0) {
+      const node = g.order[this.queue.pop()!]!;
       this.evaluateNode(node, baseState, baseDegraded);
       this.state[node] = this.lastState;
       this.degraded[node] = this.lastDegraded;
@@ -195,42 +196,6 @@ export class ScenarioScratch {
   private result(state: number, degraded: number): void {
     this.lastState = state;
     this.lastDegraded = degraded;
-  }
-
-  private heapPush(value: number): void {
-    if (this.heapSize === this.heap.length) {
-      const grown = new Int32Array(this.heap.length * 2);
-      grown.set(this.heap);
-      this.heap = grown;
-    }
-    const heap = this.heap;
-    let i = this.heapSize++;
-    heap[i] = value;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]! <= value) break;
-      heap[i] = heap[parent]!;
-      heap[parent] = value;
-      i = parent;
-    }
-  }
-
-  private heapPop(): number {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap[--this.heapSize]!;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= this.heapSize) break;
-      const right = left + 1;
-      const child = right < this.heapSize && heap[right]! < heap[left]! ? right : left;
-      if (heap[child]! >= last) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    if (this.heapSize > 0) heap[i] = last;
-    return top;
   }
 }
 

@@ -4,9 +4,10 @@
  * roll-out never takes down more than the design can lose. The manifest carries these groups as
  * `serial`; push (deploy/push/order.ts) runs hosts under them.
  */
-import { designIndexOf } from '../design-index';
+import { designIndexOf, reachFrom } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import { descriptorOf } from '../groups';
+import { MinHeap } from '../priority-queue';
 import type { Design, Service } from '../model';
 
 /** Hosts that are pushed one at a time, in this order. */
@@ -19,24 +20,16 @@ export interface SerialGroup {
 
 /** The services an entrypoint depends on for its traffic: its targets and, through traffic links, theirs. */
 function servicesBehind(index: DesignIndex, targets: readonly string[]): Service[] {
-  const seen = new Set<string>();
-  const found: Service[] = [];
-  const queue = [...targets];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const members = index.membersByGroup.get(id);
-    if (members) {
-      queue.push(...members.map((member) => member.id));
-      continue;
-    }
-    const service = index.services.get(id);
-    if (!service) continue;
-    found.push(service);
-    for (const link of index.linksFrom.get(id) ?? []) if (link.kind === 'traffic') queue.push(link.to);
-  }
-  return found;
+  const reached = reachFrom(
+    targets,
+    (id) =>
+      index.membersByGroup.get(id)?.map((member) => member.id) ??
+      (index.linksFrom.get(id) ?? []).filter((link) => link.kind === 'traffic').map((link) => link.to),
+  );
+  return reached.flatMap((id) => {
+    const service = index.membersByGroup.has(id) ? undefined : index.services.get(id);
+    return service ? [service] : [];
+  });
 }
 
 /**
@@ -134,42 +127,4 @@ export function topologicalOrder(items: string[], edges: [string, string][]): st
       if (--waiting[successor]! === 0 && !placed[successor]) ready.push(successor);
   }
   return order;
-}
-
-/** A binary min-heap of numbers. */
-class MinHeap {
-  private readonly values: number[] = [];
-
-  push(value: number): void {
-    const values = this.values;
-    values.push(value);
-    for (let i = values.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (values[parent]! <= value) break;
-      values[i] = values[parent]!;
-      values[parent] = value;
-      i = parent;
-    }
-  }
-
-  pop(): number | undefined {
-    const values = this.values;
-    if (values.length === 0) return undefined;
-    const top = values[0]!;
-    const last = values.pop()!;
-    if (values.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= values.length) break;
-        const right = left + 1;
-        const child = right < values.length && values[right]! < values[left]! ? right : left;
-        if (values[child]! >= last) break;
-        values[i] = values[child]!;
-        i = child;
-      }
-      values[i] = last;
-    }
-    return top;
-  }
 }

@@ -6,7 +6,7 @@
  */
 import { SERVICE_UNIT, UNIT_DIRECTORY } from '../daemons';
 import type { Design, Entrypoint, Group, Host, Link, Listener, Service } from '../model';
-import { parseBlockConfig, type BlockDirective } from './block-config';
+import { parseBlockConfig, type BlockDirective, type ReadResult } from './block-config';
 import { placeFile, type PlacedFile } from './bundle-files';
 import { parseHaproxyConfig, type HaproxySection } from './haproxy-config';
 import { parseMongodConfig } from './mongod-config';
@@ -235,26 +235,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
 
   const mongoMembers: { service: Service; host: string; address: string; port: number; setName: string }[] =
     [];
-  const redisServers: {
-    service: Service & { kind: 'redis' };
-    host: string;
-    address: string;
-    port: number;
-    replicaOf?: string;
-    minReplicasToWrite?: number;
-    minReplicasMaxLagSeconds?: number;
-    groupHint?: string;
-  }[] = [];
-  const sentinels: {
-    service: Service;
-    host: string;
-    masterName: string;
-    target: string;
-    quorum: number;
-    downAfterMs?: number;
-    failoverTimeoutMs?: number;
-    groupHint?: string;
-  }[] = [];
+  const redisServers: FoundRedis[] = [];
+  const sentinels: FoundSentinel[] = [];
   const vips: {
     host: string;
     address: string;
@@ -266,6 +248,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
   const mounts: { host: string; where: string; what: string; hint?: string; users?: string[] }[] = [];
   const unitServices: { service: Service; host: string; requiresMounts: string[] }[] = [];
   const coldUnits = coldStandbyUnits(byPath.get('manifest.json'), hostsById);
+  // Where the per-daemon readers put what they find.
+  const sinks = { report, addService, uniqueId, redisServers, sentinels, unitServices };
 
   for (const host of [...hostsById.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     if (!hostIdSet.has(host.id)) continue;
@@ -281,10 +265,11 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
       switch (placed.daemon) {
         case 'nginx':
         case 'haproxy': {
+          const reading = { text, relative, hint: hint.id, fail, report, uniqueId };
           const read =
             placed.daemon === 'nginx'
-              ? readNginx(host, path, text, relative, hint.id, fail, report, uniqueId, includedFiles)
-              : readHaproxy(host.id, text, relative, hint.id, fail, report, uniqueId);
+              ? readNginx(host, path, reading, includedFiles)
+              : readHaproxy(host.id, reading);
           if (read.length > 0 && read.every((balancer) => balancer.routes.length === 0)) {
             report(
               host.id,
@@ -302,11 +287,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
           break;
         }
         case 'keepalived': {
-          const parsed = parseBlockConfig(text, 'newline');
-          if (!parsed.ok) {
-            fail(parsed.error.line, parsed.error.message);
-            break;
-          }
+          const parsed = readOrFail(parseBlockConfig(text, 'newline'), fail);
+          if (parsed === undefined) break;
           const lines = text.split('\n');
           for (const directive of parsed.directives) {
             if (directive.name === 'vrrp_instance' && directive.block) {
@@ -360,28 +342,17 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
         }
         case 'redis':
         case 'sentinel': {
-          const parsed = parseRedisConfig(text);
-          if (!parsed.ok) {
-            fail(parsed.error.line, parsed.error.message);
-            break;
-          }
+          const parsed = readOrFail(parseRedisConfig(text), fail);
+          if (parsed === undefined) break;
           const perService = /-([a-z][a-z0-9-]*)\.conf$/.exec(path)?.[1];
           const sentinel = placed.daemon === 'sentinel';
           const id = uniqueId(hint.id ?? perService ?? `${host.id}-${sentinel ? 'sentinel' : 'redis'}`);
-          readRedis(host.id, hosts, relative, text, parsed.directives, sentinel, id, hint.group, {
-            report,
-            addService,
-            redisServers,
-            sentinels,
-          });
+          readRedis(host.id, hosts, relative, text, parsed.directives, sentinel, id, hint.group, sinks);
           break;
         }
         case 'mongod': {
-          const parsed = parseMongodConfig(text);
-          if (!parsed.ok) {
-            fail(parsed.error.line, parsed.error.message);
-            break;
-          }
+          const parsed = readOrFail(parseMongodConfig(text), fail);
+          if (parsed === undefined) break;
           const setting = (key: string) => parsed.settings.find((entry) => entry.path === key);
           const port = Number(setting('net.port')?.value ?? 27017);
           const setName = setting('replication.replSetName')?.value;
@@ -406,11 +377,8 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
           break;
         }
         case 'service-unit': {
-          const parsed = parseUnitFile(text);
-          if (!parsed.ok) {
-            fail(parsed.error.line, parsed.error.message);
-            break;
-          }
+          const parsed = readOrFail(parseUnitFile(text), fail);
+          if (parsed === undefined) break;
           readServiceUnit(
             host.id,
             path,
@@ -419,21 +387,13 @@ export function buildDesign(files: readonly ImportFile[], name = 'Imported deplo
             parsed.settings,
             hint,
             coldUnits.has(`${host.id} ${path}`),
-            {
-              report,
-              addService,
-              uniqueId,
-              unitServices,
-            },
+            sinks,
           );
           break;
         }
         case 'mount-unit': {
-          const parsed = parseUnitFile(text);
-          if (!parsed.ok) {
-            fail(parsed.error.line, parsed.error.message);
-            break;
-          }
+          const parsed = readOrFail(parseUnitFile(text), fail);
+          if (parsed === undefined) break;
           const value = (key: string) =>
             parsed.settings.find((entry) => entry.section === 'Mount' && entry.key === key);
           const what = value('What');
@@ -815,6 +775,54 @@ function isIncludedElsewhere(path: string, host: HostFiles): boolean {
   return path.startsWith('/etc/nginx/') && host.files.has('/etc/nginx/nginx.conf');
 }
 
+/**
+ * What a config reader read, or undefined once its error is recorded through `fail`: every reader
+ * stops at a file's first error, and import lists that error as the file's problem.
+ */
+function readOrFail<T>(result: ReadResult<T>, fail: Fail): ({ readonly ok: true } & T) | undefined {
+  if (result.ok) return result;
+  fail(result.error.line, result.error.message);
+  return undefined;
+}
+
+/** Records a file's problem, at its line when known. */
+type Fail = (line: number | undefined, message: string) => void;
+
+/** A load balancer's config file and where its reader puts what it finds. */
+interface BalancerReading {
+  text: string;
+  relative: string;
+  /** The service id the file's header names, if any. */
+  hint: string | undefined;
+  fail: Fail;
+  report: Reporter;
+  uniqueId: (wanted: string) => string;
+}
+
+/** A Redis server import read, before its group is known. */
+interface FoundRedis {
+  service: Service & { kind: 'redis' };
+  host: string;
+  address: string;
+  port: number;
+  replicaOf?: string;
+  minReplicasToWrite?: number;
+  minReplicasMaxLagSeconds?: number;
+  groupHint?: string;
+}
+
+/** A Sentinel import read, with the master it watches. */
+interface FoundSentinel {
+  service: Service;
+  host: string;
+  masterName: string;
+  target: string;
+  quorum: number;
+  downAfterMs?: number;
+  failoverTimeoutMs?: number;
+  groupHint?: string;
+}
+
 type Reporter = (
   host: string,
   relative: string,
@@ -877,14 +885,10 @@ function matchInclude(pattern: string, files: Iterable<string>): string[] {
 function readNginx(
   host: HostFiles,
   path: string,
-  text: string,
-  relative: string,
-  hint: string | undefined,
-  fail: (line: number | undefined, message: string) => void,
-  report: Reporter,
-  uniqueId: (wanted: string) => string,
+  reading: BalancerReading,
   includedFiles: Set<string>,
 ): Balancer[] {
+  const { text, relative, hint, fail, report, uniqueId } = reading;
   if (path !== '/etc/nginx/nginx.conf') return [];
   // Expands includes in place, keeping each directive's own file for the unused list.
   type Placed = BlockDirective & { file: string; source: string };
@@ -927,11 +931,8 @@ function readNginx(
       const block = directive.block ? expand(directive.block, file, source, stack) : undefined;
       return [{ ...directive, ...(block ? { block } : {}), file, source }];
     });
-  const parsed = parseBlockConfig(text, 'semicolon');
-  if (!parsed.ok) {
-    fail(parsed.error.line, parsed.error.message);
-    return [];
-  }
+  const parsed = readOrFail(parseBlockConfig(text, 'semicolon'), fail);
+  if (parsed === undefined) return [];
   const directives = expand(parsed.directives, relative, text, [path]);
   if (failures.length > 0) return [];
   const unusedOf = (directive: Placed, reason: string) =>
@@ -1069,20 +1070,10 @@ function commonIdPrefix(names: readonly string[]): string | undefined {
   return [...prefixes][0];
 }
 
-function readHaproxy(
-  host: string,
-  text: string,
-  relative: string,
-  hint: string | undefined,
-  fail: (line: number | undefined, message: string) => void,
-  report: Reporter,
-  uniqueId: (wanted: string) => string,
-): Balancer[] {
-  const parsed = parseHaproxyConfig(text);
-  if (!parsed.ok) {
-    fail(parsed.error.line, parsed.error.message);
-    return [];
-  }
+function readHaproxy(host: string, reading: BalancerReading): Balancer[] {
+  const { text, relative, hint, fail, report, uniqueId } = reading;
+  const parsed = readOrFail(parseHaproxyConfig(text), fail);
+  if (parsed === undefined) return [];
   const sections = parsed.sections;
   const backendSections = new Map(
     sections
@@ -1208,26 +1199,8 @@ function readRedis(
   sinks: {
     report: Reporter;
     addService: (service: Service) => Service;
-    redisServers: {
-      service: Service & { kind: 'redis' };
-      host: string;
-      address: string;
-      port: number;
-      replicaOf?: string;
-      minReplicasToWrite?: number;
-      minReplicasMaxLagSeconds?: number;
-      groupHint?: string;
-    }[];
-    sentinels: {
-      service: Service;
-      host: string;
-      masterName: string;
-      target: string;
-      quorum: number;
-      downAfterMs?: number;
-      failoverTimeoutMs?: number;
-      groupHint?: string;
-    }[];
+    redisServers: FoundRedis[];
+    sentinels: FoundSentinel[];
   },
 ): void {
   const portDirective = directives.find((directive) => directive.name === 'port');

@@ -127,19 +127,20 @@ function translateSchemaError(error: ErrorObject): LoadProblem | undefined {
   }
 }
 
+/** One end of a range in words, the exclusive bound first: `greater than 0`, `at most 7`. */
+function boundText(
+  exclusive: unknown,
+  exclusiveWords: string,
+  inclusive: unknown,
+  inclusiveWords: string,
+): string | undefined {
+  if (exclusive !== undefined) return `${exclusiveWords} ${String(exclusive)}`;
+  return inclusive !== undefined ? `${inclusiveWords} ${String(inclusive)}` : undefined;
+}
+
 function rangeText(schema: Record<string, unknown>): string {
-  const low =
-    schema.exclusiveMinimum !== undefined
-      ? `greater than ${String(schema.exclusiveMinimum)}`
-      : schema.minimum !== undefined
-        ? `at least ${String(schema.minimum)}`
-        : undefined;
-  const high =
-    schema.exclusiveMaximum !== undefined
-      ? `less than ${String(schema.exclusiveMaximum)}`
-      : schema.maximum !== undefined
-        ? `at most ${String(schema.maximum)}`
-        : undefined;
+  const low = boundText(schema.exclusiveMinimum, 'greater than', schema.minimum, 'at least');
+  const high = boundText(schema.exclusiveMaximum, 'less than', schema.maximum, 'at most');
   if (schema.type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined) {
     return `must be a whole number from ${String(schema.minimum)} to ${String(schema.maximum)}`;
   }

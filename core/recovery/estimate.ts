@@ -224,19 +224,13 @@ class RecoveryWalker {
   private detectorOf(service: Service): ((target: string, loss: TargetLoss) => Recovery) | undefined {
     if (service.kind === 'haproxy') {
       return (target, loss) => {
-        const checked = this.index.services.get(target);
-        const intervalMs =
-          (checked?.kind === 'app' ? checked.healthCheck?.intervalMs : undefined) ??
-          HAPROXY_SETTINGS.defaultIntervalMs;
+        const intervalMs = this.checkIntervalMs(target, HAPROXY_SETTINGS.defaultIntervalMs);
         return haproxyDetection({ loss, target, intervalMs });
       };
     }
     if (service.kind === 'nginx') {
       return (target, loss) => {
-        const checked = this.index.services.get(target);
-        const failTimeoutMs =
-          (checked?.kind === 'app' ? checked.healthCheck?.intervalMs : undefined) ??
-          NGINX_SETTINGS.defaultFailTimeoutMs;
+        const failTimeoutMs = this.checkIntervalMs(target, NGINX_SETTINGS.defaultFailTimeoutMs);
         return nginxDetection({
           loss,
           target,
@@ -261,6 +255,12 @@ class RecoveryWalker {
       requirement.some((link) => route.backends.some((backend) => carries(backend, link))),
     );
     return served.length > 0 ? served : requirements;
+  }
+
+  /** The health check interval an app target sets, else the balancer's own default. */
+  private checkIntervalMs(target: string, balancerDefault: number): number {
+    const checked = this.index.services.get(target);
+    return (checked?.kind === 'app' ? checked.healthCheck?.intervalMs : undefined) ?? balancerDefault;
   }
 
   private group(group: Group): Recovery {

@@ -11,6 +11,7 @@
  * `simulate` can never disagree about what a failure does.
  */
 import type { AvailabilityModel } from '../availability';
+import { membersAndLinks, reachFrom } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import type { FailureRate } from '../model';
 import { estimateRecovery } from '../recovery/estimate';
@@ -153,21 +154,13 @@ export function computeYearlyAvailability(model: AvailabilityModel): YearlyAvail
 
 /** The hosts, sites and unreliable external services an entrypoint's targets depend on, likeliest first. */
 function componentsOf(index: DesignIndex, targets: readonly string[]): Component[] {
-  const seen = new Set<string>();
   const hosts = new Set<string>();
   const external = new Set<string>();
-  const queue = [...targets];
-  while (queue.length > 0) {
-    const id = queue.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
+  for (const id of reachFrom(targets, (from) => membersAndLinks(index, from))) {
     const service = index.services.get(id);
-    if (service !== undefined) {
-      if (service.host !== undefined) hosts.add(service.host);
-      else if (service.availability !== undefined && service.availability < 1) external.add(service.id);
-    }
-    for (const member of index.membersByGroup.get(id) ?? []) queue.push(member.id);
-    for (const link of index.linksFrom.get(id) ?? []) queue.push(link.to);
+    if (service === undefined) continue;
+    if (service.host !== undefined) hosts.add(service.host);
+    else if (service.availability !== undefined && service.availability < 1) external.add(service.id);
   }
   const sites = new Set([...hosts].map((h) => index.hosts.get(h)?.site).filter((s) => s !== undefined));
   const components: Component[] = [

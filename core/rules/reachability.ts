@@ -5,6 +5,7 @@ import { authenticates, mainPortOf } from '../model';
 import type { Service } from '../model';
 import { describeService } from './context';
 import type { Check } from './context';
+import { membersAndLinks, reachFrom } from '../design-index';
 import type { DesignIndex } from '../design-index';
 
 /**
@@ -56,20 +57,8 @@ export const checkOpenDatastores: Check = ({ index, report }) => {
  * traffic and uses links, and from a group to every member (a link to a group needs its members).
  */
 export function servicesReachedFromEntrypoints(index: DesignIndex): Set<string> {
-  const reached = new Set<string>();
-  const queue: string[] = [];
-  const visit = (id: string) => {
-    if (reached.has(id)) return;
-    reached.add(id);
-    queue.push(id);
-  };
-  for (const entrypoint of index.design.entrypoints ?? [])
-    for (const target of entrypoint.targets) visit(target);
-  while (queue.length > 0) {
-    const id = queue.pop()!;
-    for (const member of index.membersByGroup.get(id) ?? []) visit(member.id);
-    for (const link of index.linksFrom.get(id) ?? []) visit(link.to);
-  }
+  const targets = (index.design.entrypoints ?? []).flatMap((entrypoint) => entrypoint.targets);
+  const reached = new Set(reachFrom(targets, (id) => membersAndLinks(index, id)));
   for (const id of index.groups.keys()) reached.delete(id);
   return reached;
 }

@@ -22,7 +22,6 @@ import {
   ADDRESS_PATTERN,
   COMMAND_PATTERN,
   ENGINE_PATTERN,
-  HOST_KEY_PATTERN,
   ID_PATTERN,
   INTERFACE_PATTERN,
   IP_PATTERN,
@@ -30,12 +29,10 @@ import {
   ONE_LINE_TEXT_PATTERN,
   SERVER_NAME_PATTERN,
   STORAGE_ENDPOINT_PATTERN,
-  TOKEN_PATTERN,
   URL_PATH_PATTERN,
   USER_PATTERN,
 } from './patterns';
-
-type Schema = Record<string, unknown>;
+import { HOST_KEY_SCHEMA, TOKEN_SCHEMA, closedObject, type Schema } from './fragments';
 
 const id = (description: string): Schema => ({
   type: 'string',
@@ -106,15 +103,13 @@ const failureRate = (description: string): Schema => ({
   },
 });
 
-const objectives = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'The resiliency policy: longest single-failure interruption and yearly availability.',
-  properties: {
+const objectives = closedObject(
+  'The resiliency policy: longest single-failure interruption and yearly availability.',
+  {
     rtoSeconds: { type: 'number', minimum: 0, maximum: 31_536_000 },
     availability: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
   },
-} satisfies Schema;
+);
 
 const commonServiceProperties = {
   id: id('Unique id of the service.'),
@@ -427,11 +422,7 @@ export const designSchema = {
                 'x-message': 'is not a user name (lowercase letters, digits, "_" and "-")',
               },
               port: port('SSH port, default 22.'),
-              hostKey: {
-                type: 'string',
-                pattern: HOST_KEY_PATTERN,
-                'x-message': 'must be an OpenSSH fingerprint "SHA256:" followed by 43 base64 characters',
-              },
+              hostKey: HOST_KEY_SCHEMA,
               root: {
                 type: 'string',
                 maxLength: 255,
@@ -468,17 +459,9 @@ export const designSchema = {
           id: id('Unique id of the group.'),
           kind: { enum: [...GROUP_KINDS] },
           label: text(200, 'Name of the group.'),
-          name: {
-            type: 'string',
-            pattern: TOKEN_PATTERN,
-            'x-message': 'must be 1 to 64 letters, digits and . _ -',
-          },
+          name: TOKEN_SCHEMA,
           quorum: { type: 'integer', minimum: 0, maximum: 1000 },
-          masterName: {
-            type: 'string',
-            pattern: TOKEN_PATTERN,
-            'x-message': 'must be 1 to 64 letters, digits and . _ -',
-          },
+          masterName: TOKEN_SCHEMA,
           downAfterMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
           failoverTimeoutMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
           minReplicasToWrite: {
@@ -555,15 +538,10 @@ export const designSchema = {
             pattern: IP_PATTERN,
             'x-message': 'is not an IPv4 or IPv6 address',
           },
-          healthCheck: {
-            type: 'object',
-            additionalProperties: false,
-            description: 'How an external-lb checks its targets.',
-            properties: {
-              intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
-              unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 100 },
-            },
-          },
+          healthCheck: closedObject('How an external-lb checks its targets.', {
+            intervalMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+            unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 100 },
+          }),
           objectives,
         },
         if: { properties: { via: { const: 'vip' } }, required: ['via'] },

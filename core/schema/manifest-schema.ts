@@ -7,15 +7,8 @@
  * What the schema cannot say (which commands, modes, owners and paths a file of a given kind may
  * have) is the daemon catalogue's part, core/daemons.ts.
  */
-import {
-  HOST_KEY_PATTERN,
-  ID_PATTERN,
-  INTERFACE_PATTERN,
-  ONE_LINE_TEXT_PATTERN,
-  TOKEN_PATTERN,
-} from './patterns';
-
-type Schema = Record<string, unknown>;
+import { ID_PATTERN, INTERFACE_PATTERN, ONE_LINE_TEXT_PATTERN, TOKEN_PATTERN } from './patterns';
+import { HOST_KEY_SCHEMA, closedRecord, type Schema } from './fragments';
 
 /** A lowercase hex SHA-256. */
 export const SHA256_PATTERN = '^[0-9a-f]{64}$';
@@ -52,13 +45,20 @@ const mode: Schema = {
     'is not a mode push sets: octal bits like 0644, with no setuid, setgid or sticky bit and nothing writable by others',
 };
 
-const command: Schema = {
+/** One line of at most `maxLength` characters, none of them a control character. */
+function oneLine(maxLength: number, message: string): Schema {
+  return { type: 'string', minLength: 1, maxLength, pattern: ONE_LINE_TEXT_PATTERN, 'x-message': message };
+}
+
+const command = oneLine(4096, 'must be one line without control characters');
+
+const owner: Schema = {
   type: 'string',
-  minLength: 1,
-  maxLength: 4096,
-  pattern: ONE_LINE_TEXT_PATTERN,
-  'x-message': 'must be one line without control characters',
+  pattern: OWNER_PATTERN,
+  'x-message': 'is not an owner: user or user:group',
 };
+
+const userName: Schema = { type: 'string', pattern: SSH_USER_PATTERN, 'x-message': 'is not a user name' };
 
 const host: Schema = {
   type: 'object',
@@ -77,19 +77,11 @@ const host: Schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        user: {
-          type: 'string',
-          pattern: SSH_USER_PATTERN,
-          'x-message': 'is not a user name',
-        },
+        user: userName,
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         root: { type: 'string', minLength: 1, maxLength: 4096 },
         sudo: { type: 'boolean' },
-        hostKey: {
-          type: 'string',
-          pattern: HOST_KEY_PATTERN,
-          'x-message': 'is not an OpenSSH fingerprint: SHA256: and 43 base64 characters',
-        },
+        hostKey: HOST_KEY_SCHEMA,
       },
     },
   },
@@ -105,11 +97,7 @@ const file: Schema = {
     path: { type: 'string', minLength: 1, maxLength: 4096 },
     sha256,
     mode,
-    owner: {
-      type: 'string',
-      pattern: OWNER_PATTERN,
-      'x-message': 'is not an owner: user or user:group',
-    },
+    owner,
     check: command,
     reload: command,
     policy: { enum: ['replace', 'create-only'] },
@@ -138,11 +126,7 @@ const secretFile: Schema = {
   properties: {
     host: id,
     path: { type: 'string', minLength: 1, maxLength: 4096 },
-    owner: {
-      type: 'string',
-      pattern: OWNER_PATTERN,
-      'x-message': 'is not an owner: user or user:group',
-    },
+    owner,
     mode: { enum: ['0400', '0600'] },
     scope: id,
     service: id,
@@ -176,13 +160,7 @@ const secretFile: Schema = {
 
 const path: Schema = { type: 'string', minLength: 1, maxLength: 4096, pattern: ONE_LINE_TEXT_PATTERN };
 
-const text: Schema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 1000,
-  pattern: ONE_LINE_TEXT_PATTERN,
-  'x-message': 'must be one line of text without control characters',
-};
+const text = oneLine(1000, 'must be one line of text without control characters');
 
 /** A thing a host must have before its bundle works there (core/prerequisites.ts, docs/push.md). */
 const prerequisite: Schema = {
@@ -198,7 +176,7 @@ const prerequisite: Schema = {
     service: { type: 'string', minLength: 1, maxLength: 300, pattern: ONE_LINE_TEXT_PATTERN },
     why: text,
     unit: { type: 'string', pattern: '^[A-Za-z0-9:_.@\\\\-]{1,256}$', 'x-message': 'is not a unit name' },
-    user: { type: 'string', pattern: SSH_USER_PATTERN, 'x-message': 'is not a user name' },
+    user: userName,
     group: { type: 'string', pattern: SSH_USER_PATTERN, 'x-message': 'is not a group name' },
     provider: text,
     files: { type: 'array', items: path },
@@ -207,55 +185,35 @@ const prerequisite: Schema = {
   },
 };
 
+/** A file of the bundle itself (the runbook, the README), with no host. */
+const bundleFile = closedRecord(['path', 'sha256', 'mode'], {
+  path: { type: 'string', minLength: 1, maxLength: 4096 },
+  sha256,
+  mode,
+});
+
+/** Hosts that push updates one at a time, in this order: a voting group's or an entrypoint's. */
+const serialGroup = closedRecord(['id', 'kind', 'hosts'], {
+  id,
+  kind: { enum: ['group', 'entrypoint'] },
+  hosts: { type: 'array', items: id },
+});
+
 /** The manifest schema. */
 export const manifestSchema: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'Topoforge bundle manifest, format 1',
-  type: 'object',
-  additionalProperties: false,
-  required: ['format', 'design', 'hosts', 'files'],
-  properties: {
+  ...closedRecord(['format', 'design', 'hosts', 'files'], {
     format: { const: 1, 'x-message': 'must be 1: this is not a Topoforge manifest of format 1' },
-    design: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name', 'sha256'],
-      properties: {
-        name: {
-          type: 'string',
-          minLength: 1,
-          maxLength: 200,
-          pattern: ONE_LINE_TEXT_PATTERN,
-          'x-message': 'must be one line of text without control characters',
-        },
-        sha256,
-      },
-    },
+    design: closedRecord(['name', 'sha256'], {
+      name: oneLine(200, 'must be one line of text without control characters'),
+      sha256,
+    }),
     hosts: { type: 'array', items: host },
     files: { type: 'array', items: file },
-    bundleFiles: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['path', 'sha256', 'mode'],
-        properties: { path: { type: 'string', minLength: 1, maxLength: 4096 }, sha256, mode },
-      },
-    },
+    bundleFiles: { type: 'array', items: bundleFile },
     secrets: { type: 'array', items: secretFile },
     prerequisites: { type: 'array', items: prerequisite },
-    serial: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'kind', 'hosts'],
-        properties: {
-          id,
-          kind: { enum: ['group', 'entrypoint'] },
-          hosts: { type: 'array', items: id },
-        },
-      },
-    },
-  },
+    serial: { type: 'array', items: serialGroup },
+  }),
 };

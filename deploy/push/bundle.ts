@@ -13,7 +13,7 @@ import { matchCatalogue } from '../../core/daemons';
 import type { CommandWords, DaemonName } from '../../core/daemons';
 import { bundlePathOf, hostFilePathProblem, remoteRootProblem } from '../../core/bundle-path';
 import { describeFileError } from '../../core/file-errors';
-import type { FilePolicy, Manifest } from '../../core/generate/bundle';
+import type { FilePolicy, Manifest, ManifestFile } from '../../core/generate/bundle';
 import type { Bundle } from '../../core/generate/index';
 import { formatPath } from '../../core/json-path';
 import type { PathSegment } from '../../core/json-path';
@@ -147,21 +147,9 @@ function jsonPath(segments: PathSegment[]): string {
 interface RawManifest {
   format: 1;
   design: { name: string; sha256: string };
-  hosts: {
-    id: string;
-    address: string;
-    ssh?: { user?: string; port?: number; root?: string; sudo?: boolean; hostKey?: string };
-  }[];
-  files: {
-    host?: string | null;
-    path: string;
-    sha256: string;
-    mode: string;
-    owner?: string;
-    check?: string;
-    reload?: string;
-    policy?: FilePolicy;
-  }[];
+  hosts: (Omit<Manifest['hosts'][number], 'ssh'> & { ssh?: Partial<Manifest['hosts'][number]['ssh']> })[];
+  /** Older manifests listed the bundle's own files here, without a host, and no policy. */
+  files: (Omit<ManifestFile, 'host' | 'policy'> & { host?: string | null; policy?: FilePolicy })[];
   bundleFiles?: Manifest['bundleFiles'];
   secrets?: Manifest['secrets'];
   serial?: SerialGroup[];

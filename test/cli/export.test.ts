@@ -2,7 +2,16 @@
  * `topoforge export ansible` (issue 17, item 1): what a person sees when it works and when the
  * input is wrong, each refusal naming what and where, with nothing written.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateBundle } from '../../core/generate/index';
@@ -97,5 +106,40 @@ describe('topoforge export ansible', () => {
     const noOut = await runCli(['export', 'ansible', 'bundle']);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toContain('needs --out DIR');
+  });
+
+  it('replaces its own files in an earlier export but never writes through a symbolic link', async () => {
+    const folder = await teramindBundle();
+    const out = join(folder, 'ansible');
+    const args = ['export', 'ansible', join(folder, 'bundle'), '--out', out];
+    expect((await runCli(args)).code).toBe(0);
+    // Someone's own file beside the export stays; a second export replaces the export's files.
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    writeFileSync(join(out, 'site.yml'), 'stale\n');
+
+    // A link where the export writes a file: the link is replaced, the file it points to is not.
+    const outside = join(folder, 'outside.yml');
+    writeFileSync(outside, 'not the export\n');
+    rmSync(join(out, 'inventory.yml'));
+    symlinkSync(outside, join(out, 'inventory.yml'));
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(outside, 'utf8')).toBe('not the export\n');
+    expect(lstatSync(join(out, 'inventory.yml')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(out, 'inventory.yml'), 'utf8')).toContain('ansible_host');
+    expect(readFileSync(join(out, 'site.yml'), 'utf8')).not.toBe('stale\n');
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine\n');
+
+    // A link where the export needs a folder: refused, naming it, and nothing lands where it points.
+    const elsewhere = join(folder, 'elsewhere');
+    mkdirSync(elsewhere);
+    rmSync(join(out, 'host_vars'), { recursive: true });
+    symlinkSync(elsewhere, join(out, 'host_vars'));
+    const linked = await runCli([...args, '--json']);
+    expect(linked.code).toBe(2);
+    const report = JSON.parse(linked.stdout) as { ok: boolean; error: { message: string; path: string } };
+    expect(report).toMatchObject({ ok: false, error: { path: '--out' } });
+    expect(report.error.message).toContain(`${join(out, 'host_vars')} is a symbolic link`);
+    expect(readdirSync(elsewhere)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GROUP_DESCRIPTORS } from '../../core/groups';
 import { SERVICE_KINDS } from '../../core/model';
 import { fieldsOfDesign, fieldsOfItem, labelOf, locateItem } from '../../renderer/inspector/schema-fields';
 import { freshLinkIds } from '../../renderer/state/edge-ids';
@@ -49,30 +50,12 @@ describe('inspector forms from the schema', () => {
   });
 
   it('shows each group kind its own fields, and entrypoints their targets', () => {
-    expect(fieldsOfItem('groups', { kind: 'quorum' }).map((f) => f.key)).toEqual([
-      'id',
-      'kind',
-      'label',
-      'failoverSeconds',
-    ]);
-    expect(fieldsOfItem('groups', { kind: 'redis-sentinel' }).map((f) => f.key)).toEqual([
-      'id',
-      'kind',
-      'label',
-      'quorum',
-      'masterName',
-      'downAfterMs',
-      'failoverTimeoutMs',
-      'minReplicasToWrite',
-      'minReplicasMaxLagSeconds',
-    ]);
-    expect(fieldsOfItem('groups', { kind: 'mongodb-replica-set' }).map((f) => f.key)).toEqual([
-      'id',
-      'kind',
-      'label',
-      'name',
-      'electionTimeoutMs',
-    ]);
+    // The group kind's descriptor is the one list of its fields; the form shows exactly those, in order.
+    for (const [kind, descriptor] of Object.entries(GROUP_DESCRIPTORS))
+      expect(
+        fieldsOfItem('groups', { kind }).map((f) => f.key),
+        kind,
+      ).toEqual(['id', 'kind', 'label', ...descriptor.inspectorFields]);
     expect(fieldsOfItem('groups', { kind: 'quorum', load: 3 }).map((f) => f.key)).toContain('load');
     expect(fieldsOfItem('entrypoints', {}).find((f) => f.key === 'targets')).toMatchObject({
       control: 'references',
