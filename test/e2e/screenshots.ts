@@ -95,9 +95,12 @@ try {
   await light.page.getByTestId('resilience-rto-missed-q2t').waitFor();
   await light.page.waitForTimeout(800);
   await light.page.screenshot({ path: join(out, 'resilience-tessera.png') });
-  // The Rehearse view as the web build shows it: how to rehearse from the CLI.
+  // The Rehearse view as the web build shows it: how to rehearse from the CLI, beside an unedited
+  // example fitted to the pane the view leaves.
+  await light.openExample('helix-teamhub');
   await light.page.getByTestId('rehearse-button').click();
   await light.page.getByTestId('rehearse-cli-route').waitFor();
+  await light.page.keyboard.press('f');
   await light.page.waitForTimeout(400);
   await light.page.screenshot({ path: join(out, 'rehearse-web.png') });
   await light.close();
