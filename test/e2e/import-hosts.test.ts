@@ -202,6 +202,21 @@ describe.skipIf(!availability.run || !requireSshd())(
           expect(await report.getByTestId('import-unused').textContent()).toContain(
             'client_max_body_size 10m;',
           );
+          // Every reason is read in full inside the dialog, a few lines at most, never a word a line.
+          const dialogBox = (await report.boundingBox())!;
+          const reasons = report.getByTestId('import-unused').locator('tbody td:last-child');
+          expect(await reasons.count()).toBeGreaterThan(0);
+          for (const reason of await reasons.all()) {
+            const box = (await reason.boundingBox())!;
+            const lineHeight = await reason.evaluate((cell) => {
+              const style = getComputedStyle(cell);
+              return style.lineHeight === 'normal'
+                ? 1.25 * parseFloat(style.fontSize)
+                : parseFloat(style.lineHeight);
+            });
+            expect(box.x + box.width).toBeLessThanOrEqual(dialogBox.x + dialogBox.width);
+            expect(box.height).toBeLessThanOrEqual(3 * lineHeight + 12);
+          }
           const snapshot = await designer.settled();
           expect(snapshot.design.services.map((service) => service.id).sort()).toEqual([
             'host-127-0-0-91-nginx',
