@@ -114,9 +114,24 @@ describe.skipIf(!availability.run)('what-if: cutting the network in the designer
           const shown = entry.state === 'up' && entry.degraded ? 'degraded' : entry.state;
           expect(await app.node(entry.id).locator('.state-tag').getAttribute('data-state')).toBe(shown);
           const badge = app.page.getByTestId(`whatif-recovery-badge-${entry.id}`);
+          if (entry.recovery.seconds === 0) {
+            // Clients served throughout: no "≈ 0 s" badge.
+            expect(await badge.count()).toBe(0);
+            continue;
+          }
           expect(await badge.getAttribute('data-seconds')).toBe(String(entry.recovery.seconds));
           expect(await badge.getAttribute('data-by')).toBe(entry.recovery.by);
         }
+        // The cut interrupts some entrypoints and not others: both cases are on screen.
+        expect(cli.entrypoints.some((entry) => entry.recovery.seconds === 0)).toBe(true);
+        expect(cli.entrypoints.some((entry) => entry.recovery.seconds !== 0)).toBe(true);
+        // Weakened but never interrupted: its bubble says so in words instead.
+        expect(await app.page.getByTestId('whatif-recovery-bubble-sessions').textContent()).toBe(
+          'No interruption: its clients are served throughout.',
+        );
+        expect(await app.page.getByTestId('whatif-recovery-figure-sessions').textContent()).toBe(
+          'no interruption',
+        );
         await app.shot('site-cut-off');
         await audit('cut');
 
