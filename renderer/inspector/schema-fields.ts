@@ -154,18 +154,22 @@ function fieldsOf(
     });
 }
 
-/** The objectives' fields, named and typed as in the Resilience view. */
+/** The objectives' fields, named, typed and ordered as in the Resilience view. */
 function objectiveFields(fields: FieldSpec[]): FieldSpec[] {
-  return fields.map((field) =>
-    isObjectiveKind(field.key)
-      ? {
-          ...field,
-          label: OBJECTIVE_LABELS[field.key],
-          description: OBJECTIVE_HELP[field.key],
-          objective: field.key,
-        }
-      : field,
-  );
+  const order = Object.keys(OBJECTIVE_LABELS);
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return [...fields]
+    .sort((a, b) => rank(a.key) - rank(b.key))
+    .map((field) =>
+      isObjectiveKind(field.key)
+        ? {
+            ...field,
+            label: OBJECTIVE_LABELS[field.key],
+            description: OBJECTIVE_HELP[field.key],
+            objective: field.key,
+          }
+        : field,
+    );
 }
 
 /**

@@ -42,7 +42,7 @@ describe('the objectives in the inspector', () => {
     const { services } = testApp(design);
     const view = renderBoth(services);
     const objectives = inspectorObjectives(view);
-    expect(objectives.labels).toEqual(['RTO objective (s)', 'Availability objective (%)']);
+    expect(objectives.labels).toEqual(['Availability objective (%)', 'RTO objective (s)']);
     expect(view.container.textContent).not.toContain('Rto seconds');
     // The same label names the inspector's field and the Resilience view's, each showing 99.95.
     const availabilityFields = screen.getAllByLabelText('Availability objective (%)') as HTMLInputElement[];
@@ -79,7 +79,7 @@ describe('the objectives in the inspector', () => {
     act(() => services.store.getState().select([design.entrypoints![0]!.id]));
     const view = renderBoth(services);
     const objectives = inspectorObjectives(view);
-    expect(objectives.labels).toEqual(['RTO objective (s)', 'Availability objective (%)']);
+    expect(objectives.labels).toEqual(['Availability objective (%)', 'RTO objective (s)']);
     commit(objectives.input('Availability objective (%)'), '99.99');
     expect(services.store.getState().design.entrypoints![0]!.objectives).toEqual({ availability: 0.9999 });
   });
