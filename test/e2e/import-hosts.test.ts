@@ -5,8 +5,8 @@
  * progress events come back into the page the way the preload delivers them, and the native
  * menu's command arrives as the preload delivers it. Nothing of this is in the app.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectEvent } from '../../core/collect';
@@ -20,7 +20,7 @@ import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
 import { eventFrom, scriptedDialogs, temporaryFolder } from '../electron/fakes';
-import { requireSshd, startSshLab } from '../lab/sshd';
+import { loginTarget, placeFiles, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
 import { Designer, e2eAvailability, startLab } from './driver';
 import type { Lab } from './driver';
@@ -30,14 +30,6 @@ const TIMEOUT = 120_000;
 const WINDOW = 6;
 /** Each event reaches the page this long after the one before, so every state stays on screen a moment. */
 const EVENT_SPACING_MS = 40;
-
-function place(host: SshLabHost, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(host.root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content);
-  }
-}
 
 /** Gives the context's pages a desktop host whose collect members call main's gate through bindings. */
 async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise<void> {
@@ -151,13 +143,13 @@ describe.skipIf(!availability.run || !requireSshd())(
       'collects two hosts with a progress bar each, shows a failed one with its reason, and opens the design',
       async () => {
         const [edge, app] = ssh.hosts as [SshLabHost, SshLabHost];
-        place(edge, {
+        placeFiles(edge, {
           'etc/nginx/nginx.conf':
             'events {}\nhttp {\n    upstream shop {\n        server 127.0.0.92:8000;\n    }\n    server {\n        listen 80;\n        location / { proxy_pass http://shop; }\n    }\n    client_max_body_size 10m;\n}\n',
           'etc/keepalived/keepalived.conf':
             'vrrp_instance edge {\n    interface lo\n    virtual_router_id 7\n    priority 100\n    virtual_ipaddress {\n        192.0.2.10\n    }\n}\n',
         });
-        place(app, {
+        placeFiles(app, {
           'etc/systemd/system/shop.service':
             '[Unit]\nDescription=Shop\n[Service]\nExecStart=/opt/shop/bin/shop --port 8000\n',
         });
@@ -175,7 +167,7 @@ describe.skipIf(!availability.run || !requireSshd())(
           );
           // A third target where nothing listens: it fails with the reason, the others are read.
           await byId('import-hosts-targets').fill(
-            `root@${edge.address}:${edge.port}\nroot@${app.address}:${app.port}\nroot@127.0.0.93:${app.port}`,
+            `${loginTarget(edge)}\n${loginTarget(app)}\nroot@127.0.0.93:${app.port}`,
           );
           await designer.shot('targets');
           await byId('import-hosts-start').click();
