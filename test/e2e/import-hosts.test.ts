@@ -10,83 +10,34 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectEvent } from '../../core/collect';
-import { DesignService } from '../../electron/main/design-service';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
 import { ImportService } from '../../electron/main/import-service';
-import { createIpcRouter } from '../../electron/main/ipc';
-import { PushService } from '../../electron/main/push-service';
-import { RecentDesignsStore } from '../../electron/main/recent-designs';
-import { RecoveryStore } from '../../electron/main/recovery';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
-import { eventFrom, scriptedDialogs, temporaryFolder } from '../electron/fakes';
 import { loginTarget, placeFiles, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
+import { installDesktopHostStubs, startDesktopGate } from './desktop-host';
 import { Designer, e2eAvailability, startLab } from './driver';
 import type { Lab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 120_000;
 const WINDOW = 6;
-/** Each event reaches the page this long after the one before, so every state stays on screen a moment. */
-const EVENT_SPACING_MS = 40;
 
 /** Gives the context's pages a desktop host whose collect members call main's gate through bindings. */
 async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise<void> {
-  const folder = await temporaryFolder('topoforge-e2e-import-');
-  const knownHosts = join(folder, 'known_hosts');
+  const gate = await startDesktopGate('topoforge-e2e-import-', WINDOW);
+  const knownHosts = join(gate.folder, 'known_hosts');
   writeFileSync(knownHosts, lab.knownHosts());
-  const recent = await RecentDesignsStore.open({ file: join(folder, 'recent-designs.json') });
-  let delivery: Promise<unknown> = Promise.resolve();
   const roots = new Map(lab.hosts.map((host) => [host.address, host.root]));
   const imports = new ImportService<Page>({
-    send: (page, event) => {
-      delivery = delivery.then(async () => {
-        await new Promise((resolve) => setTimeout(resolve, EVENT_SPACING_MS));
-        await page
-          .evaluate((collectEvent) => {
-            (
-              window as unknown as { topoforgeTestCollectEvent(event: CollectEvent): void }
-            ).topoforgeTestCollectEvent(collectEvent);
-          }, event)
-          .catch(() => undefined);
-      });
-    },
+    send: gate.sender<CollectEvent>('topoforgeTestCollectEvent'),
     authentication: () => ({ identityFile: lab.identityFile }),
     knownHosts: { read: [knownHosts], write: knownHosts },
     rootOf: (target) => roots.get(target.address),
-    temporaryDirectory: folder,
+    temporaryDirectory: gate.folder,
   });
-  const pages = new Map<number, Page>();
-  const router = createIpcRouter({
-    entries: channelEntries(
-      hostChannelTable(
-        new DesignService<Page>({ dialogs: scriptedDialogs() as never, recent, documentsFolder: folder }),
-        new RecoveryStore({ folder: join(folder, 'recovery') }),
-        new PushService<Page>({ send: () => undefined }),
-        imports,
-      ),
-    ),
-    contextOf: (id) => {
-      const page = pages.get(id);
-      if (!page) return undefined;
-      return {
-        window: page,
-        guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-        recoveryId: 'e2e',
-        documentChanged: () => undefined,
-        saved: () => undefined,
-      };
-    },
-    log: () => undefined,
-  });
-  await context.exposeBinding('topoforgeTestCollect', async (source: { page: Page }, request: unknown) => {
-    pages.set(WINDOW, source.page);
-    const reply = await router.dispatch(INVOKE_CHANNELS.collectConfigs, eventFrom(WINDOW), [request]);
-    // As over IPC: every event sent before the reply is delivered before it.
-    await delivery;
-    return reply;
-  });
+  await gate.route({ imports });
+  await gate.expose(context, 'topoforgeTestCollect', INVOKE_CHANNELS.collectConfigs);
+  await installDesktopHostStubs(context);
   await context.addInitScript(() => {
     type Reply = { ok: true; value: unknown } | { ok: false; message: string };
     const page = window as unknown as Record<string, unknown>;
@@ -96,15 +47,7 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
       collectListeners.forEach((listener) => listener(event));
     page.topoforgeTestCommand = (command: unknown) =>
       commandListeners.forEach((listener) => listener(command));
-    page.topoforgeHost = {
-      platform: 'desktop',
-      openDesign: async () => undefined,
-      openRecentDesign: async () => undefined,
-      recentDesigns: async () => [],
-      saveDesign: async () => undefined,
-      saveDesignAs: async () => undefined,
-      exportBundle: async () => undefined,
-      exportImage: async () => undefined,
+    Object.assign(page.topoforgeHost as object, {
       onCommand: (listener: (command: unknown) => void) => {
         commandListeners.add(listener);
         return () => commandListeners.delete(listener);
@@ -119,7 +62,7 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
         collectListeners.add(listener);
         return () => collectListeners.delete(listener);
       },
-    };
+    });
   });
 }
 
