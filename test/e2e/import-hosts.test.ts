@@ -15,8 +15,7 @@ import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
 import { loginTarget, placeFiles, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
 import { installDesktopHostStubs, startDesktopGate } from './desktop-host';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 120_000;
@@ -69,16 +68,14 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
 describe.skipIf(!availability.run || !requireSshd())(
   'File › Import from hosts against real OpenSSH servers',
   () => {
-    let lab: Lab;
+    const lab = useLab();
     let ssh: SshLab;
 
     beforeAll(async () => {
-      lab = await startLab();
       ssh = await startSshLab({ hosts: ['edge', 'app'], addresses: ['127.0.0.91', '127.0.0.92'] });
     }, 60_000);
 
     afterAll(async () => {
-      await lab?.close();
       await ssh?.stop();
     });
 
@@ -96,7 +93,7 @@ describe.skipIf(!availability.run || !requireSshd())(
           'etc/systemd/system/shop.service':
             '[Unit]\nDescription=Shop\n[Service]\nExecStart=/opt/shop/bin/shop --port 8000\n',
         });
-        const designer = await Designer.open(lab, 'import-hosts', {
+        const designer = await Designer.open(lab(), 'import-hosts', {
           prepare: (context) => installDesktopHost(context, ssh),
         });
         const page = designer.page;

@@ -15,8 +15,7 @@ import { knownHostsEntry, labAddress, labDesignText, labPushService } from '../e
 import { requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab } from '../lab/sshd';
 import { installDesktopHostStubs, startDesktopGate } from './desktop-host';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 120_000;
@@ -56,16 +55,14 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
 }
 
 describe.skipIf(!availability.run || !requireSshd())('the push dialog against real OpenSSH servers', () => {
-  let lab: Lab;
+  const lab = useLab();
   let ssh: SshLab;
 
   beforeAll(async () => {
-    lab = await startLab();
     ssh = await startSshLab({ hosts: ['web-1', 'web-2', 'web-3'] });
   }, 60_000);
 
   afterAll(async () => {
-    await lab?.close();
     await ssh?.stop();
   });
 
@@ -73,7 +70,7 @@ describe.skipIf(!availability.run || !requireSshd())('the push dialog against re
     'trusts unknown keys by their real fingerprints, shows the diffs, pushes with progress, then finds nothing to change',
     async () => {
       let knownHosts = '';
-      const app = await Designer.open(lab, 'push-dialog', {
+      const app = await Designer.open(lab(), 'push-dialog', {
         prepare: async (context) => {
           ({ knownHosts } = await installDesktopHost(context, ssh));
         },
@@ -84,14 +81,7 @@ describe.skipIf(!availability.run || !requireSshd())('the push dialog against re
         // On the desktop the native menu has File; the page keeps Examples.
         expect(await byId('menu-file').count()).toBe(0);
         await byId('menu-examples').waitFor();
-        await page.evaluate(
-          ([name, text]) =>
-            (
-              window as unknown as { topoforge: { open(name: string, text: string): Promise<boolean> } }
-            ).topoforge.open(name!, text!),
-          ['push-lab.topo.json', labDesignText(ssh)],
-        );
-        await app.settled();
+        await app.openText('push-lab.topo.json', labDesignText(ssh));
 
         await byId('push-button').click();
         for (const [index, host] of ssh.hosts.entries()) {

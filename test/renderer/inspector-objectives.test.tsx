@@ -3,32 +3,29 @@
  * The objectives read and are typed the same in the inspector and in the Resilience view: the
  * same labels, availability in percent, the RTO in seconds, the same refusal of what is not one.
  */
-import { act, cleanup, render, screen, within } from '@testing-library/react';
+import { act, cleanup, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
 import { Inspector } from '../../renderer/inspector/Inspector';
 import { ResiliencePanel } from '../../renderer/panels/ResiliencePanel';
-import { StoreContext } from '../../renderer/state/store';
 import { example, testApp } from './fixtures';
-import { commit } from './render-inspector';
+import { commit, renderInApp } from './render-inspector';
 
 afterEach(cleanup);
 
 function renderBoth(services: AppServices) {
   act(() => services.store.getState().setPanel('resilience'));
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <Inspector />
-        <ResiliencePanel />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
+  return renderInApp(
+    services,
+    <>
+      <Inspector />
+      <ResiliencePanel />
+    </>,
   );
 }
 
 /** The inspector's Objectives box and the input of each of its fields, by the label a person reads. */
-function inspectorObjectives(view: ReturnType<typeof render>) {
+function inspectorObjectives(view: ReturnType<typeof renderInApp>) {
   const box = view.container.querySelector<HTMLElement>('fieldset[data-field="objectives"]')!;
   expect(box).not.toBeNull();
   const labels = [...box.querySelectorAll('label')].map((label) => label.textContent);
