@@ -84,14 +84,15 @@ export async function startDesktopGate(prefix: string, windowId: number): Promis
         log: () => undefined,
       });
     },
-    expose: (context, binding, channel) =>
-      context.exposeBinding(binding, async (source: { page: Page }, request: unknown) => {
+    expose: async (context, binding, channel) => {
+      await context.exposeBinding(binding, async (source: { page: Page }, request: unknown) => {
         if (!router) throw new Error('route() the gate before a page calls it');
         pages.set(windowId, source.page);
         const reply = await router.dispatch(channel, eventFrom(windowId), [request]);
         await delivery;
         return reply;
-      }),
+      });
+    },
   };
 }
 
