@@ -15,6 +15,7 @@ import { membersAndLinks, reachFrom } from '../design-index';
 import type { DesignIndex } from '../design-index';
 import type { FailureRate } from '../model';
 import { estimateRecovery } from '../recovery/estimate';
+import type { EntrypointRecovery } from '../recovery/estimate';
 
 /** A host fails once a year and is back in 4 hours, unless the design says otherwise. */
 export const DEFAULT_HOST_RATE: FailureRate = { mtbfHours: 8760, mttrHours: 4 };
@@ -88,11 +89,24 @@ export function siteRateOf(index: DesignIndex, site: string): FailureRate {
   return index.sites.get(site)?.reliability ?? index.design.reliability?.site ?? DEFAULT_SITE_RATE;
 }
 
+/** What a caller may ask of {@link computeYearlyAvailability} besides the figures. */
+export interface YearlyOptions {
+  /**
+   * Receives the recoveries estimated after each single host or site failure, for the
+   * entrypoints it can interrupt (every other entrypoint stays up, not interrupted). The
+   * Resilience view charts them instead of estimating every failure a second time.
+   */
+  onSingleFailure?: (failed: string, recoveries: readonly EntrypointRecovery[]) => void;
+}
+
 /** Computes every entrypoint's yearly availability. */
-export function computeYearlyAvailability(model: AvailabilityModel): YearlyAvailability {
+export function computeYearlyAvailability(
+  model: AvailabilityModel,
+  options: YearlyOptions = {},
+): YearlyAvailability {
   const index = model.index;
   const cones = new Map(index.entrypoints.map((e) => [e.id, componentsOf(index, e.targets)]));
-  const failovers = singleFailureRecoveries(model, cones);
+  const failovers = singleFailureRecoveries(model, cones, options.onSingleFailure);
   const entrypoints = index.entrypoints.map((entrypoint) => {
     const components = cones.get(entrypoint.id)!;
     const combinations = staticUnavailability(model, entrypoint.id, components);
@@ -278,6 +292,7 @@ interface SingleFailureRecovery {
 function singleFailureRecoveries(
   model: AvailabilityModel,
   cones: ReadonlyMap<string, readonly Component[]>,
+  onSingleFailure: YearlyOptions['onSingleFailure'],
 ): SingleFailureRecovery[] {
   const index = model.index;
   const affected = new Map<string, Set<string>>();
@@ -296,8 +311,9 @@ function singleFailureRecoveries(
     if (entrypoints === undefined) return [];
     const evaluation = model.evaluate([failed]);
     const seconds = new Map<string, number | null>();
-    for (const { id, recovery } of estimateRecovery(model, evaluation, entrypoints))
-      if (recovery !== null) seconds.set(id, recovery.seconds);
+    const recoveries = estimateRecovery(model, evaluation, entrypoints);
+    onSingleFailure?.(failed, recoveries);
+    for (const { id, recovery } of recoveries) if (recovery !== null) seconds.set(id, recovery.seconds);
     return [{ failed, rate, seconds }];
   });
 }

@@ -12,7 +12,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
 import type { Recovery } from '../../core/recovery/mechanisms';
 import type { DisplayState } from '../workers/analysis-protocol';
-import { recoveryFigure, MECHANISM_WORDS } from './cut';
+import { interruptsClients, recoveryFigure, MECHANISM_WORDS } from './cut';
 
 const GAP = 10;
 const MARGIN = 8;
@@ -155,10 +155,16 @@ const Bubble = memo(function Bubble({ id, state, text, recovery, compact }: Bubb
       role="status"
     >
       {text}
-      {recovery && recovery.by !== 'none' ? (
+      {recovery ? (
         <span className="what-if-bubble-recovery" data-testid={`whatif-recovery-bubble-${id}`}>
-          Recovers in {recovery.seconds === null ? 'a time not known' : recoveryFigure(recovery)} by{' '}
-          {MECHANISM_WORDS[recovery.by]}.
+          {interruptsClients(recovery) ? (
+            <>
+              Recovers in {recovery.seconds === null ? 'a time not known' : recoveryFigure(recovery)} by{' '}
+              {MECHANISM_WORDS[recovery.by]}.
+            </>
+          ) : (
+            'No interruption: its clients are served throughout.'
+          )}
         </span>
       ) : null}
     </div>

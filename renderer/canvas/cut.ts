@@ -65,6 +65,15 @@ export const MECHANISM_WORDS: Readonly<Record<RecoveryMechanism, string>> = {
   none: 'nothing: nothing on its path failed',
 };
 
+/**
+ * Whether the failure interrupts the entrypoint's clients: a recovery of 0 s (nothing on its
+ * surviving path failed, or its clients know every target) does not, and earns no badge; a time
+ * not known may, so it is shown.
+ */
+export function interruptsClients(recovery: Recovery): boolean {
+  return recovery.seconds !== 0;
+}
+
 /** "≈ 7 s", "≈ 0.5 s", "≈ 30 min", "time not known": the figure on an entrypoint's badge. */
 export function recoveryFigure(recovery: Recovery): string {
   if (recovery.seconds === null) return 'time not known';

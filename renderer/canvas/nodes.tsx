@@ -22,7 +22,7 @@ import type {
 import { HANDLES } from './derive';
 import { useIsDropTarget } from './drop-target';
 import { PoolToggle } from './pool-toggle';
-import { recoveryFigure, recoverySentence } from './cut';
+import { interruptsClients, recoveryFigure, recoverySentence } from './cut';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE_KIND_INFO } from './kinds';
 
 /** The worst finding on an item: severity and count, or nothing. */
@@ -324,13 +324,15 @@ function EntrypointNodeView({ id, data, selected }: NodeProps<EntrypointNodeType
 
 /**
  * In what-if mode, once something failed or is cut, an entrypoint's recovery (the figures of
- * `simulate --json`); nothing while nothing failed, and nothing for a `down` entrypoint.
+ * `simulate --json`) where its clients are interrupted; nothing while nothing failed, nothing for
+ * a `down` entrypoint, and nothing where the failure costs its clients no time.
  */
 function useRecovery(id: string) {
   return useAppStore((s) => {
     if (!s.whatIf || !s.analysis?.detail) return undefined;
     if (s.analysis.failed.length === 0 && s.analysis.sides.length === 0) return undefined;
-    return s.analysis.entrypoints.find((e) => e.id === id)?.recovery ?? undefined;
+    const recovery = s.analysis.entrypoints.find((e) => e.id === id)?.recovery;
+    return recovery && interruptsClients(recovery) ? recovery : undefined;
   });
 }
 

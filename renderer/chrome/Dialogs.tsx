@@ -60,6 +60,8 @@ export function Dialogs() {
   let title: string;
   let body: ReactNode;
   let actions: ReactNode;
+  // The import report's four columns (host, path, text, reason) need the push dialog's width.
+  let wide = false;
   if (dialog.kind === 'load-problems') {
     title = `${dialog.fileName} is not a design`;
     body = (
@@ -97,6 +99,7 @@ export function Dialogs() {
     );
   } else if (dialog.kind === 'import-report') {
     title = `Imported ${dialog.folder}`;
+    wide = true;
     body = <ImportReport problems={dialog.problems} unused={dialog.unused} missing={dialog.missing} />;
     actions = (
       <button type="button" className="primary" onClick={() => close(undefined)}>
@@ -136,7 +139,7 @@ export function Dialogs() {
   return (
     <div className="dialog-backdrop" onPointerDown={(e) => e.target === e.currentTarget && close(undefined)}>
       <div
-        className="dialog"
+        className={wide ? 'dialog wide-dialog' : 'dialog'}
         role="dialog"
         aria-modal="true"
         aria-label={title}

@@ -1,5 +1,25 @@
 /** The body of the import dialog: what could not be read, what was not used, what is missing. */
+import { Fragment } from 'react';
 import type { ImportProblem, MissingItem, UnusedItem } from '../../core/import/build-design';
+
+/** A path or a target that may break after each `/` (and nowhere else unless it must). */
+function BreakablePath({ text }: { text: string }) {
+  const parts = text.split('/');
+  return (
+    <>
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {part}
+          {index < parts.length - 1 ? (
+            <>
+              /<wbr />
+            </>
+          ) : null}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 /** Problems, then the unused list (host, file, line, text, reason), then the missing list. */
 export function ImportReport(props: {
@@ -16,12 +36,16 @@ export function ImportReport(props: {
             {problems.length} thing{problems.length === 1 ? '' : 's'} could not be read (a file, or a host
             that was not reached); the design holds what the rest gave:
           </p>
-          <table className="problems-table" data-testid="import-problems">
+          <table className="problems-table import-table" data-testid="import-problems">
+            <colgroup>
+              <col className="import-column-where" />
+              <col />
+            </colgroup>
             <tbody>
               {problems.map((problem, index) => (
                 <tr key={index}>
                   <td className="mono">
-                    {problem.file}
+                    <BreakablePath text={problem.file} />
                     {problem.line === undefined ? '' : `:${problem.line}`}
                   </td>
                   <td>{problem.message}</td>
@@ -40,7 +64,13 @@ export function ImportReport(props: {
         ))}
       </ul>
       <p>Not used ({unused.length}):</p>
-      <table className="problems-table" data-testid="import-unused">
+      <table className="problems-table import-table" data-testid="import-unused">
+        <colgroup>
+          <col className="import-column-host" />
+          <col className="import-column-file" />
+          <col className="import-column-text" />
+          <col />
+        </colgroup>
         <thead>
           <tr>
             <th>Host</th>
@@ -54,7 +84,7 @@ export function ImportReport(props: {
             <tr key={index}>
               <td className="mono">{item.host ?? ''}</td>
               <td className="mono">
-                {item.file}
+                <BreakablePath text={item.file} />
                 {item.line === undefined ? '' : `:${item.line}`}
               </td>
               <td className="mono">{item.text}</td>

@@ -25,6 +25,7 @@ import {
 } from '../canvas/kinds';
 import type { KindInfo } from '../canvas/kinds';
 import { DESIGN_FIELD_ATTRIBUTE } from '../chrome/shortcuts';
+import { objectiveText, parseObjective } from '../panels/objectives';
 import { parseEdgeId } from '../state/edge-ids';
 import { useAppStore } from '../state/store';
 import { Connections } from './Connections';
@@ -447,7 +448,12 @@ function parseText(spec: FieldSpec, text: string): unknown {
 
 function TextField({ spec, path, value, commit }: FieldProps) {
   const inputId = useId();
-  const stored = value === undefined ? '' : String(value);
+  const stored =
+    spec.objective !== undefined
+      ? objectiveText(spec.objective, typeof value === 'number' ? value : undefined)
+      : value === undefined
+        ? ''
+        : String(value);
   const [text, setText] = useState(stored);
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
@@ -460,7 +466,13 @@ function TextField({ spec, path, value, commit }: FieldProps) {
       setError(undefined);
       return;
     }
-    setError(messageOf(commit(path, parseText(spec, text))));
+    const parsed =
+      spec.objective !== undefined ? parseObjective(spec.objective, text) : parseText(spec, text);
+    if (spec.objective !== undefined && typeof parsed === 'string') {
+      setError(parsed);
+      return;
+    }
+    setError(messageOf(commit(path, parsed)));
   };
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement | HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && !(spec.control === 'multiline' && event.shiftKey)) {

@@ -10,6 +10,8 @@ import { ITEM_COLLECTIONS, referencesOf } from '../../core/schema/references';
 import type { ItemCollection } from '../../core/schema/references';
 import type { PathSegment } from '../../core/json-path';
 import type { Design } from '../../core/model';
+import { OBJECTIVE_HELP, OBJECTIVE_LABELS, isObjectiveKind } from '../panels/objectives';
+import type { ObjectiveKind } from '../panels/objectives';
 import { linkIndexOf, parseEdgeId } from '../state/edge-ids';
 import type { LinkId } from '../state/edge-ids';
 
@@ -48,6 +50,8 @@ export interface FieldSpec {
   readOnly?: boolean;
   /** What an unset field means (the schema's `default`), e.g. `auth` is on until set false. */
   defaultValue?: unknown;
+  /** One of `objectives`: typed as the Resilience view types it (availability in percent). */
+  objective?: ObjectiveKind;
 }
 
 /** Where a selected item lives in the design. */
@@ -143,10 +147,29 @@ function fieldsOf(
       if (property.default !== undefined) spec.defaultValue = property.default;
       if (control === 'enum') spec.choices = property.enum as (string | number)[];
       if (control === 'reference' || control === 'references') spec.references = references[key];
-      if (control === 'object') spec.fields = fieldsOf(property);
+      if (control === 'object')
+        spec.fields = key === 'objectives' ? objectiveFields(fieldsOf(property)) : fieldsOf(property);
       if (control === 'list') spec.fields = fieldsOf(property.items as JsonSchema);
       return spec;
     });
+}
+
+/** The objectives' fields, named, typed and ordered as in the Resilience view. */
+function objectiveFields(fields: FieldSpec[]): FieldSpec[] {
+  const order = Object.keys(OBJECTIVE_LABELS);
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return [...fields]
+    .sort((a, b) => rank(a.key) - rank(b.key))
+    .map((field) =>
+      isObjectiveKind(field.key)
+        ? {
+            ...field,
+            label: OBJECTIVE_LABELS[field.key],
+            description: OBJECTIVE_HELP[field.key],
+            objective: field.key,
+          }
+        : field,
+    );
 }
 
 /**

@@ -21,32 +21,8 @@ import {
   recoveryWords,
 } from './resilience-charts';
 import { saveResiliencePicture } from './resilience-picture';
-
-type ObjectiveKind = keyof Objectives;
-
-/** The objective as typed: availability in percent, the RTO in seconds. */
-function objectiveText(kind: ObjectiveKind, value: number | undefined): string {
-  if (value === undefined) return '';
-  return kind === 'availability' ? String(Number((value * 100).toPrecision(12))) : String(value);
-}
-
-/** Reads what was typed; a string is the reason it cannot be taken. */
-function parseObjective(kind: ObjectiveKind, text: string): number | undefined | string {
-  const trimmed = text.trim().replace(/\s*(%|s)$/, '');
-  if (trimmed === '') return undefined;
-  const value = Number(trimmed);
-  if (!Number.isFinite(value))
-    return kind === 'availability'
-      ? `'${text}' is not a percentage: type e.g. 99.95`
-      : `'${text}' is not a number of seconds: type e.g. 30`;
-  if (kind === 'availability') {
-    if (value <= 0 || value > 100)
-      return `${value}% is not an availability: type a percentage above 0, at most 100`;
-    return Number((value / 100).toPrecision(12));
-  }
-  if (value < 0) return `${value} s is not a duration: type 0 or more seconds`;
-  return value;
-}
+import { OBJECTIVE_LABELS, objectiveText, parseObjective } from './objectives';
+import type { ObjectiveKind } from './objectives';
 
 /** Sets or clears one objective on the design or an entrypoint, as one undoable step. */
 function setObjective(
@@ -85,7 +61,6 @@ function ObjectiveField({
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const shown = draft ?? objectiveText(kind, value);
-  const name = kind === 'availability' ? 'Availability' : 'RTO';
   const whose = entrypoint === undefined ? 'the design' : entrypoint;
   const commit = () => {
     if (draft === undefined) return;
@@ -108,9 +83,7 @@ function ObjectiveField({
   const placeholder = inherited === undefined ? 'none' : `${objectiveText(kind, inherited)} (design)`;
   return (
     <div className={`resilience-objective field${problem ? ' has-error' : ''}${missed ? ' missed' : ''}`}>
-      <label htmlFor={id}>
-        {name} objective{kind === 'availability' ? ' (%)' : ' (s)'}
-      </label>
+      <label htmlFor={id}>{OBJECTIVE_LABELS[kind]}</label>
       <input
         id={id}
         type="text"

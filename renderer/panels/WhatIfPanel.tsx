@@ -11,7 +11,7 @@ import type { OutcomeStep } from '../../core/what-if';
 import { focusItems } from '../app/commands';
 import { useServices } from '../app/services';
 import { registry } from '../app/app-commands';
-import { MECHANISM_WORDS, recoveryFigure, recoverySentence } from '../canvas/cut';
+import { MECHANISM_WORDS, interruptsClients, recoveryFigure, recoverySentence } from '../canvas/cut';
 import { useAppStore } from '../state/store';
 import type { DisplayState, EntrypointStatus } from '../workers/analysis-protocol';
 import { SplitBrainExplanation } from './SplitBrain';
@@ -83,7 +83,10 @@ function EntrypointOutcomeItem({ entry }: { entry: EntrypointStatus }) {
   );
 }
 
-/** An entrypoint's recovery figure, "≈ 7 s · Sentinel failover"; nothing when it is down. */
+/**
+ * An entrypoint's recovery figure, "≈ 7 s · Sentinel failover", or "no interruption" where its
+ * clients lose no time; nothing when it is down.
+ */
 function RecoveryFigure({ entry }: { entry: EntrypointStatus }) {
   if (!entry.recovery) return null;
   return (
@@ -92,7 +95,9 @@ function RecoveryFigure({ entry }: { entry: EntrypointStatus }) {
       data-testid={`whatif-recovery-figure-${entry.id}`}
       title={recoverySentence(entry.recovery)}
     >
-      {recoveryFigure(entry.recovery)} · {MECHANISM_WORDS[entry.recovery.by]}
+      {interruptsClients(entry.recovery)
+        ? `${recoveryFigure(entry.recovery)} · ${MECHANISM_WORDS[entry.recovery.by]}`
+        : 'no interruption'}
     </span>
   );
 }

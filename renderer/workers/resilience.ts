@@ -7,7 +7,7 @@
  */
 import type { AvailabilityModel } from '../../core/availability';
 import { objectivesOf } from '../../core/objectives';
-import type { RecoveryMechanism } from '../../core/recovery/mechanisms';
+import type { Recovery, RecoveryMechanism } from '../../core/recovery/mechanisms';
 import { estimateRecovery } from '../../core/recovery/estimate';
 import { computeYearlyAvailability } from '../../core/reliability/yearly';
 import type { Contributor } from '../../core/reliability/yearly';
@@ -76,19 +76,28 @@ export interface ResilienceReport {
 /** Computes the view's figures for a validated design and its findings. */
 export function resilienceReport(model: AvailabilityModel, findings: readonly Finding[]): ResilienceReport {
   const index = model.index;
-  const yearly = computeYearlyAvailability(model);
+  // The yearly figures estimate the recovery after every single failure for the entrypoints it
+  // can interrupt; beyond ALL_FAILURES_UP_TO only those are charted, so they are kept and reused.
+  const interrupting = new Map<string, ReadonlyMap<string, Recovery | null>>();
+  const yearly = computeYearlyAvailability(model, {
+    onSingleFailure: (failed, recoveries) =>
+      interrupting.set(failed, new Map(recoveries.map((e) => [e.id, e.recovery]))),
+  });
   const availabilityMissed = new Set(
     findings.filter((f) => f.rule === 'objective.availability').map((f) => f.subjects[0]),
   );
   const rtoMissed = new Set(
     findings.filter((f) => f.rule === 'objective.rto').map((f) => `${f.subjects[0]}\u0000${f.subjects[1]}`),
   );
-  const scenarios = model.singleFailures().map((scenario) => ({
+  const failures = model.singleFailures();
+  const everyFailure = failures.length <= ALL_FAILURES_UP_TO;
+  const scenarios = failures.map((scenario) => ({
     failed: scenario.failed,
     kind: scenario.kind as 'host' | 'site',
-    recoveries: new Map(
-      estimateRecovery(model, model.evaluate([scenario.failed])).map((e) => [e.id, e.recovery]),
-    ),
+    // Few failures: each is shown for every entrypoint, those it leaves alone too, with their words.
+    recoveries: everyFailure
+      ? new Map(estimateRecovery(model, model.evaluate([scenario.failed])).map((e) => [e.id, e.recovery]))
+      : (interrupting.get(scenario.failed) ?? new Map<string, Recovery | null>()),
   }));
   const declared = new Map((index.design.entrypoints ?? []).map((e) => [e.id as string, e]));
   const byId = new Map(yearly.entrypoints.map((e) => [e.id, e]));
@@ -97,22 +106,25 @@ export function resilienceReport(model: AvailabilityModel, findings: readonly Fi
       const id = entrypoint.id;
       const figures = byId.get(id)!;
       const own = declared.get(id);
-      const recoveries = scenarios.map((scenario): RecoveryPoint => {
+      const recoveries = scenarios.flatMap((scenario): RecoveryPoint[] => {
+        // Not estimated: a failure outside everything the entrypoint depends on does not touch it.
+        if (!scenario.recoveries.has(id)) return [];
         const recovery = scenario.recoveries.get(id) ?? null;
-        return {
-          failed: scenario.failed,
-          kind: scenario.kind,
-          recovery:
-            recovery === null
-              ? null
-              : { seconds: recovery.seconds, by: recovery.by, detail: recovery.detail },
-          missed: rtoMissed.has(`${scenario.failed}\u0000${id}`),
-        };
+        return [
+          {
+            failed: scenario.failed,
+            kind: scenario.kind,
+            recovery:
+              recovery === null
+                ? null
+                : { seconds: recovery.seconds, by: recovery.by, detail: recovery.detail },
+            missed: rtoMissed.has(`${scenario.failed}\u0000${id}`),
+          },
+        ];
       });
-      const shown =
-        recoveries.length <= ALL_FAILURES_UP_TO
-          ? recoveries
-          : recoveries.filter((point) => point.recovery === null || point.recovery.seconds !== 0);
+      const shown = everyFailure
+        ? recoveries
+        : recoveries.filter((point) => point.recovery === null || point.recovery.seconds !== 0);
       return {
         id,
         ...(own?.label !== undefined ? { label: own.label } : {}),
@@ -134,7 +146,7 @@ export function resilienceReport(model: AvailabilityModel, findings: readonly Fi
         availabilityMissed: availabilityMissed.has(id),
         rtoMissed: recoveries.some((point) => point.missed),
         recoveries: shown,
-        uninterrupted: recoveries.length - shown.length,
+        uninterrupted: failures.length - shown.length,
       };
     }),
     assumed: yearly.assumed,

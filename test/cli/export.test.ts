@@ -30,20 +30,16 @@ async function teramindBundle(): Promise<string> {
   return folder;
 }
 
+/** `topoforge export ansible` of the folder's bundle into `out`, checked against `design`, as JSON. */
+function exportAnsible(folder: string, out: string, design: string) {
+  return runCli(['export', 'ansible', join(folder, 'bundle'), '--out', out, '--design', design, '--json']);
+}
+
 describe('topoforge export ansible', () => {
   it('writes the inventory, playbook, host_vars and files, and names the Vault variables', async () => {
     const folder = await teramindBundle();
     const out = join(folder, 'ansible');
-    const run = await runCli([
-      'export',
-      'ansible',
-      join(folder, 'bundle'),
-      '--out',
-      out,
-      '--design',
-      join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json'),
-      '--json',
-    ]);
+    const run = await exportAnsible(folder, out, join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json'));
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { ok: boolean; hosts: number; vaultVariables: string[] };
     expect(report).toMatchObject({ ok: true, hosts: 7 });
@@ -69,16 +65,7 @@ describe('topoforge export ansible', () => {
     };
     writeFileSync(other, JSON.stringify({ ...design, name: `${design.name} (edited)` }));
     const out = join(folder, 'ansible');
-    const run = await runCli([
-      'export',
-      'ansible',
-      join(folder, 'bundle'),
-      '--out',
-      out,
-      '--design',
-      other,
-      '--json',
-    ]);
+    const run = await exportAnsible(folder, out, other);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { path: '--design' } });
     expect(run.stdout).toContain('is not the design of');

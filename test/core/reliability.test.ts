@@ -12,6 +12,9 @@ import {
   ERROR_TARGET,
   unavailabilityOf,
 } from '../../core/reliability/yearly';
+import { estimateRecovery } from '../../core/recovery/estimate';
+import { syntheticDesign } from '../../bench/synthetic';
+import { exampleFiles, loadExample } from '../fixtures/examples';
 import { makeDesign } from './builders';
 
 const yearly = (design: Design) => computeYearlyAvailability(compileAvailability(design));
@@ -133,6 +136,31 @@ describe('failover time and the yearly figure', () => {
       entrypoints: [{ id: 'site', port: 80, targets: ['web'], via: 'direct' }],
     });
     expect(entry(design, 'site').static).toBeCloseTo(4 / 8764, 12);
+  });
+
+  test('hands each single failure’s recoveries to the caller: those the engine estimates alone', () => {
+    for (const design of [
+      ...exampleFiles.filter((file) => !file.includes('broken')).map(loadExample),
+      syntheticDesign({ services: 100, seed: 3 }),
+    ]) {
+      const model = compileAvailability(design);
+      const told = new Map<string, Map<string, unknown>>();
+      const figures = computeYearlyAvailability(model, {
+        onSingleFailure: (failed, recoveries) =>
+          told.set(failed, new Map(recoveries.map((e) => [e.id, e.recovery]))),
+      });
+      expect(figures, design.name).toEqual(computeYearlyAvailability(model));
+      expect(told.size, design.name).toBeGreaterThan(0);
+      for (const [failed, recoveries] of told) {
+        const alone = new Map(
+          estimateRecovery(model, model.evaluate([failed])).map((e) => [e.id, e.recovery]),
+        );
+        for (const [id, recovery] of recoveries) expect(recovery, `${failed} ${id}`).toEqual(alone.get(id));
+        // Every entrypoint it was not told about is neither down nor interrupted by the failure.
+        for (const [id, recovery] of alone)
+          if (!recoveries.has(id)) expect(recovery?.seconds, `${failed} ${id}`).toBe(0);
+      }
+    }
   });
 });
 

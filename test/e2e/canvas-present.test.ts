@@ -6,14 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticDesign } from '../../bench/synthetic';
 import { requireTool } from '../lab/tools';
 import { colourDistance, decodePng, inkIn, meanColour, renderSvg, rgb } from '../renderer/pictures';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 180_000;
@@ -108,22 +106,17 @@ async function state<T>(page: Page, pick: string): Promise<T> {
 }
 
 describe.skipIf(!availability.run)('the canvas, presented', () => {
-  let lab: Lab;
+  const lab = useLab();
   const downloads = mkdtempSync(join(tmpdir(), 'topoforge-e2e-present-'));
 
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
+  afterAll(() => {
     rmSync(downloads, { recursive: true, force: true });
   });
 
   it(
     'reads at scale: edges under headers, parallel links apart, group marks, an overview beside the canvas, findings by rule',
     async () => {
-      const app = await Designer.open(lab, 'legible');
+      const app = await Designer.open(lab(), 'legible');
       try {
         await app.openExample('helix-teamhub');
         await app.page.evaluate(() => {
@@ -242,7 +235,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
   it(
     'tells a what-if failure cause first, once per cause, in a bubble inside the pane; headers take the click',
     async () => {
-      const app = await Designer.open(lab, 'what-if-told');
+      const app = await Designer.open(lab(), 'what-if-told');
       try {
         await app.openExample('tealeaf-resilient');
         await app.page.getByTestId('what-if-button').click();
@@ -345,7 +338,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
   it(
     'helps a sketch: implied entrypoints said once with their findings folded; one added, unreached services warned',
     async () => {
-      const app = await Designer.open(lab, 'sketch');
+      const app = await Designer.open(lab(), 'sketch');
       try {
         const sketch = JSON.parse(
           readFileSync(join(import.meta.dirname, '../../examples/tealeaf-resilient.topo.json'), 'utf8'),
@@ -407,19 +400,10 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
     'passes axe-core (WCAG 2.1 AA) on every view, and Tab reads the canvas in order with a focus ring',
     async () => {
       for (const theme of ['light', 'dark'] as const) {
-        const app = await Designer.open(lab, `accessible-${theme}`, { theme });
+        const app = await Designer.open(lab(), `accessible-${theme}`, { theme });
         try {
           await app.openExample('expertflow-two-sites');
-          const audit = async (view: string) => {
-            const result = await new AxeBuilder({ page: app.page })
-              .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-              .analyze();
-            expect(
-              result.violations.map(
-                (v) => `${view}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-              ),
-            ).toEqual([]);
-          };
+          const audit = async (view: string) => expect(await app.accessibilityViolations(view)).toEqual([]);
           await audit('editor');
           await app.node('gw-a').click();
           await audit('inspector');
@@ -499,7 +483,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
   it(
     'builds a design, connects two services, fails a host and reads the result with the keyboard alone',
     async () => {
-      const app = await Designer.open(lab, 'keyboard-alone');
+      const app = await Designer.open(lab(), 'keyboard-alone');
       const keys = app.page.keyboard;
       const active = () =>
         app.page.evaluate(() => {
@@ -606,7 +590,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
     it(
       'writes the SVG as vector shapes that librsvg draws like the canvas, under 300 KB for Helix',
       async () => {
-        const app = await Designer.open(lab, 'export-svg');
+        const app = await Designer.open(lab(), 'export-svg');
         try {
           await app.openExample('helix-teamhub');
           const svg = (await exported(app, 'svg')).toString('utf8');
@@ -690,7 +674,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
     it(
       'writes the PNG at twice the size, without selection, handles or badges, in what-if colours from what-if mode',
       async () => {
-        const app = await Designer.open(lab, 'export-png');
+        const app = await Designer.open(lab(), 'export-png');
         try {
           await app.openExample('helix-teamhub-broken');
           // Something selected and badged on the canvas, which the picture must leave out.

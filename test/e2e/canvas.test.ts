@@ -3,10 +3,9 @@
  * things land in free space, designs open readable, and the usual gestures and keys work. The
  * built designer (dist/web) in Debian's Chromium; screenshots of each step in test-results/e2e/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticDesign } from '../../bench/synthetic';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 120_000;
@@ -82,20 +81,12 @@ async function emptyPoint(app: Designer, near: { x: number; y: number }): Promis
 }
 
 describe.skipIf(!availability.run)('the canvas in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'lands nothing on anything: drops on one host, palette clicks, paste, and drags follow the pointer',
     async () => {
-      const app = await Designer.open(lab, 'canvas-placement');
+      const app = await Designer.open(lab(), 'canvas-placement');
       try {
         await app.dragFromPalette('app', { x: 420, y: 300 });
         for (let n = 0; n < 3; n++) await app.dragFromPaletteOnto('redis', 'app-1');
@@ -206,7 +197,7 @@ describe.skipIf(!availability.run)('the canvas in a browser', () => {
   it(
     'opens every example centred at a readable zoom; F, the Fit button and opening agree',
     async () => {
-      const app = await Designer.open(lab, 'canvas-open-readable');
+      const app = await Designer.open(lab(), 'canvas-open-readable');
       try {
         for (const base of [
           'tessera-ha',
@@ -260,7 +251,7 @@ describe.skipIf(!availability.run)('the canvas in a browser', () => {
   it(
     'lays out 300 services in the shape of the pane, and a large pool collapses into a count',
     async () => {
-      const app = await Designer.open(lab, 'canvas-large');
+      const app = await Designer.open(lab(), 'canvas-large');
       try {
         const design = syntheticDesign({ services: 300 });
         delete design.layout;
@@ -304,7 +295,7 @@ describe.skipIf(!availability.run)('the canvas in a browser', () => {
   it(
     'selects, pans, nudges, edits labels, offers a context menu, aligns, finds and deletes as drawing tools do',
     async () => {
-      const app = await Designer.open(lab, 'canvas-conventions');
+      const app = await Designer.open(lab(), 'canvas-conventions');
       try {
         await app.openExample('tessera-ha');
         // Shift-click and Ctrl-click toggle.

@@ -6,28 +6,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateBundle } from '../../core/generate/index';
 import { parseDesign } from '../../core/load';
 import type { Design } from '../../core/model';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 import { temporaryFolderSync } from '../lab/temporary';
 
 const availability = e2eAvailability();
 const TIMEOUT = 90_000;
 
 describe.skipIf(!availability.run)('the designer in a browser', () => {
-  let lab: Lab;
+  const lab = useLab();
   const downloads = temporaryFolderSync('topoforge-e2e-');
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
 
   const rulesOf = (findings: { rule: string; subjects: string[] }[], subject: string) =>
     findings.filter((f) => f.subjects.includes(subject)).map((f) => f.rule);
@@ -35,7 +26,7 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
   it(
     'builds the Teramind cluster from an empty canvas: quorum.even at four nodes, gone at five',
     async () => {
-      const app = await Designer.open(lab, 'teramind-from-scratch');
+      const app = await Designer.open(lab(), 'teramind-from-scratch');
       try {
         await app.shot('empty');
         // Two HAProxy balancers side by side, each dropped on empty canvas: each gets a host.
@@ -107,7 +98,7 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
   it(
     'fails the Tealeaf reporting host in what-if mode: the portal becomes manual, and says why',
     async () => {
-      const app = await Designer.open(lab, 'tealeaf-what-if');
+      const app = await Designer.open(lab(), 'tealeaf-what-if');
       try {
         await app.openExample('tealeaf-resilient');
         await app.shot('opened');
@@ -147,7 +138,7 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
   it(
     'refuses an invalid value in the inspector with the schema message and keeps the design',
     async () => {
-      const app = await Designer.open(lab, 'inspector-refuses');
+      const app = await Designer.open(lab(), 'inspector-refuses');
       try {
         await app.openExample('tessera-ha');
         await app.node('lb-1').locator('.container-title').click();
@@ -209,7 +200,7 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
   it(
     'exports the bundle as a zip whose manifest lists every file with its hash',
     async () => {
-      const app = await Designer.open(lab, 'export-bundle');
+      const app = await Designer.open(lab(), 'export-bundle');
       try {
         await app.openExample('teramind-ha');
         await app.page.getByTestId('tab-preview').click();
@@ -298,7 +289,7 @@ describe.skipIf(!availability.run)('the designer in a browser', () => {
   it(
     'saves a design, reopens it and gets the same design, positions included; a bad file is refused',
     async () => {
-      const app = await Designer.open(lab, 'save-reopen');
+      const app = await Designer.open(lab(), 'save-reopen');
       try {
         await app.openExample('expertflow-two-sites');
         // Move a host by hand so the saved layout is not just the automatic one.

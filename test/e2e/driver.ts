@@ -5,7 +5,9 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { serveStatic } from './static-server';
 import type { StaticServer } from './static-server';
@@ -55,6 +57,24 @@ export async function startLab(): Promise<Lab> {
       await browser.close();
       await server.close();
     },
+  };
+}
+
+/**
+ * Starts the server and the browser before the tests of the enclosing `describe` and closes them
+ * after; the tests read the lab through the returned function.
+ */
+export function useLab(): () => Lab {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await startLab();
+  }, 30_000);
+  afterAll(async () => {
+    await lab?.close();
+  });
+  return () => {
+    if (!lab) throw new Error('the lab has not started');
+    return lab;
   };
 }
 
@@ -234,6 +254,42 @@ export class Designer {
     }, `${base}.topo.json`);
     await this.settled();
     await this.page.waitForTimeout(350);
+  }
+
+  /** Opens a design file's text in the page, as File › Open does, and waits for its layout. */
+  async openText(fileName: string, text: string): Promise<void> {
+    await this.page.evaluate(
+      async ([name, content]) => {
+        const topoforge = (
+          window as unknown as { topoforge: { open(name: string, text: string): Promise<boolean> } }
+        ).topoforge;
+        await topoforge.open(name!, content!);
+      },
+      [fileName, text],
+    );
+    await this.page.waitForFunction(() => {
+      const state = (
+        window as unknown as {
+          topoforge: { store: { getState(): { arranging: boolean; design: { layout?: object } } } };
+        }
+      ).topoforge.store.getState();
+      return !state.arranging && state.design.layout !== undefined;
+    });
+    await this.settled();
+    await this.page.waitForTimeout(350);
+  }
+
+  /**
+   * What axe-core finds against WCAG 2.1 AA on the page as it is now, one line per rule broken
+   * (`view: rule (elements)`); empty when it passes.
+   */
+  async accessibilityViolations(view: string): Promise<string[]> {
+    const result = await new AxeBuilder({ page: this.page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    return result.violations.map(
+      (v) => `${view}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+    );
   }
 
   /** Chooses a File menu entry. */

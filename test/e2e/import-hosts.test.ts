@@ -5,96 +5,38 @@
  * progress events come back into the page the way the preload delivers them, and the native
  * menu's command arrives as the preload delivers it. Nothing of this is in the app.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectEvent } from '../../core/collect';
-import { DesignService } from '../../electron/main/design-service';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
 import { ImportService } from '../../electron/main/import-service';
-import { createIpcRouter } from '../../electron/main/ipc';
-import { PushService } from '../../electron/main/push-service';
-import { RecentDesignsStore } from '../../electron/main/recent-designs';
-import { RecoveryStore } from '../../electron/main/recovery';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
-import { eventFrom, scriptedDialogs, temporaryFolder } from '../electron/fakes';
-import { requireSshd, startSshLab } from '../lab/sshd';
+import { loginTarget, placeFiles, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { installDesktopHostStubs, startDesktopGate } from './desktop-host';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 120_000;
 const WINDOW = 6;
-/** Each event reaches the page this long after the one before, so every state stays on screen a moment. */
-const EVENT_SPACING_MS = 40;
-
-function place(host: SshLabHost, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(host.root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content);
-  }
-}
 
 /** Gives the context's pages a desktop host whose collect members call main's gate through bindings. */
 async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise<void> {
-  const folder = await temporaryFolder('topoforge-e2e-import-');
-  const knownHosts = join(folder, 'known_hosts');
+  const gate = await startDesktopGate('topoforge-e2e-import-', WINDOW);
+  const knownHosts = join(gate.folder, 'known_hosts');
   writeFileSync(knownHosts, lab.knownHosts());
-  const recent = await RecentDesignsStore.open({ file: join(folder, 'recent-designs.json') });
-  let delivery: Promise<unknown> = Promise.resolve();
   const roots = new Map(lab.hosts.map((host) => [host.address, host.root]));
   const imports = new ImportService<Page>({
-    send: (page, event) => {
-      delivery = delivery.then(async () => {
-        await new Promise((resolve) => setTimeout(resolve, EVENT_SPACING_MS));
-        await page
-          .evaluate((collectEvent) => {
-            (
-              window as unknown as { topoforgeTestCollectEvent(event: CollectEvent): void }
-            ).topoforgeTestCollectEvent(collectEvent);
-          }, event)
-          .catch(() => undefined);
-      });
-    },
+    send: gate.sender<CollectEvent>('topoforgeTestCollectEvent'),
     authentication: () => ({ identityFile: lab.identityFile }),
     knownHosts: { read: [knownHosts], write: knownHosts },
     rootOf: (target) => roots.get(target.address),
-    temporaryDirectory: folder,
+    temporaryDirectory: gate.folder,
   });
-  const pages = new Map<number, Page>();
-  const router = createIpcRouter({
-    entries: channelEntries(
-      hostChannelTable(
-        new DesignService<Page>({ dialogs: scriptedDialogs() as never, recent, documentsFolder: folder }),
-        new RecoveryStore({ folder: join(folder, 'recovery') }),
-        new PushService<Page>({ send: () => undefined }),
-        imports,
-      ),
-    ),
-    contextOf: (id) => {
-      const page = pages.get(id);
-      if (!page) return undefined;
-      return {
-        window: page,
-        guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-        recoveryId: 'e2e',
-        documentChanged: () => undefined,
-        saved: () => undefined,
-      };
-    },
-    log: () => undefined,
-  });
-  await context.exposeBinding('topoforgeTestCollect', async (source: { page: Page }, request: unknown) => {
-    pages.set(WINDOW, source.page);
-    const reply = await router.dispatch(INVOKE_CHANNELS.collectConfigs, eventFrom(WINDOW), [request]);
-    // As over IPC: every event sent before the reply is delivered before it.
-    await delivery;
-    return reply;
-  });
+  await gate.route({ imports });
+  await gate.expose(context, 'topoforgeTestCollect', INVOKE_CHANNELS.collectConfigs);
+  await installDesktopHostStubs(context);
   await context.addInitScript(() => {
     type Reply = { ok: true; value: unknown } | { ok: false; message: string };
     const page = window as unknown as Record<string, unknown>;
@@ -104,15 +46,7 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
       collectListeners.forEach((listener) => listener(event));
     page.topoforgeTestCommand = (command: unknown) =>
       commandListeners.forEach((listener) => listener(command));
-    page.topoforgeHost = {
-      platform: 'desktop',
-      openDesign: async () => undefined,
-      openRecentDesign: async () => undefined,
-      recentDesigns: async () => [],
-      saveDesign: async () => undefined,
-      saveDesignAs: async () => undefined,
-      exportBundle: async () => undefined,
-      exportImage: async () => undefined,
+    Object.assign(page.topoforgeHost as object, {
       onCommand: (listener: (command: unknown) => void) => {
         commandListeners.add(listener);
         return () => commandListeners.delete(listener);
@@ -127,23 +61,21 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
         collectListeners.add(listener);
         return () => collectListeners.delete(listener);
       },
-    };
+    });
   });
 }
 
 describe.skipIf(!availability.run || !requireSshd())(
   'File › Import from hosts against real OpenSSH servers',
   () => {
-    let lab: Lab;
+    const lab = useLab();
     let ssh: SshLab;
 
     beforeAll(async () => {
-      lab = await startLab();
       ssh = await startSshLab({ hosts: ['edge', 'app'], addresses: ['127.0.0.91', '127.0.0.92'] });
     }, 60_000);
 
     afterAll(async () => {
-      await lab?.close();
       await ssh?.stop();
     });
 
@@ -151,17 +83,17 @@ describe.skipIf(!availability.run || !requireSshd())(
       'collects two hosts with a progress bar each, shows a failed one with its reason, and opens the design',
       async () => {
         const [edge, app] = ssh.hosts as [SshLabHost, SshLabHost];
-        place(edge, {
+        placeFiles(edge, {
           'etc/nginx/nginx.conf':
             'events {}\nhttp {\n    upstream shop {\n        server 127.0.0.92:8000;\n    }\n    server {\n        listen 80;\n        location / { proxy_pass http://shop; }\n    }\n    client_max_body_size 10m;\n}\n',
           'etc/keepalived/keepalived.conf':
             'vrrp_instance edge {\n    interface lo\n    virtual_router_id 7\n    priority 100\n    virtual_ipaddress {\n        192.0.2.10\n    }\n}\n',
         });
-        place(app, {
+        placeFiles(app, {
           'etc/systemd/system/shop.service':
             '[Unit]\nDescription=Shop\n[Service]\nExecStart=/opt/shop/bin/shop --port 8000\n',
         });
-        const designer = await Designer.open(lab, 'import-hosts', {
+        const designer = await Designer.open(lab(), 'import-hosts', {
           prepare: (context) => installDesktopHost(context, ssh),
         });
         const page = designer.page;
@@ -175,7 +107,7 @@ describe.skipIf(!availability.run || !requireSshd())(
           );
           // A third target where nothing listens: it fails with the reason, the others are read.
           await byId('import-hosts-targets').fill(
-            `root@${edge.address}:${edge.port}\nroot@${app.address}:${app.port}\nroot@127.0.0.93:${app.port}`,
+            `${loginTarget(edge)}\n${loginTarget(app)}\nroot@127.0.0.93:${app.port}`,
           );
           await designer.shot('targets');
           await byId('import-hosts-start').click();
@@ -202,6 +134,21 @@ describe.skipIf(!availability.run || !requireSshd())(
           expect(await report.getByTestId('import-unused').textContent()).toContain(
             'client_max_body_size 10m;',
           );
+          // Every reason is read in full inside the dialog, a few lines at most, never a word a line.
+          const dialogBox = (await report.boundingBox())!;
+          const reasons = report.getByTestId('import-unused').locator('tbody td:last-child');
+          expect(await reasons.count()).toBeGreaterThan(0);
+          for (const reason of await reasons.all()) {
+            const box = (await reason.boundingBox())!;
+            const lineHeight = await reason.evaluate((cell) => {
+              const style = getComputedStyle(cell);
+              return style.lineHeight === 'normal'
+                ? 1.25 * parseFloat(style.fontSize)
+                : parseFloat(style.lineHeight);
+            });
+            expect(box.x + box.width).toBeLessThanOrEqual(dialogBox.x + dialogBox.width);
+            expect(box.height).toBeLessThanOrEqual(3 * lineHeight + 12);
+          }
           const snapshot = await designer.settled();
           expect(snapshot.design.services.map((service) => service.id).sort()).toEqual([
             'host-127-0-0-91-nginx',

@@ -3,87 +3,35 @@
  * servers. The page gets a desktop-like host whose push members reach, through playwright
  * bindings, the very gate and push service of the main process (IPC router, request schema,
  * PushService) in this Node process; progress events come back into the page the way the preload
- * delivers them. Nothing of this is in the app: it is an init script of this test.
+ * delivers them (test/e2e/desktop-host.ts). Nothing of this is in the app.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../core/push';
-import { DesignService } from '../../electron/main/design-service';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
-import { ImportService } from '../../electron/main/import-service';
-import { createIpcRouter } from '../../electron/main/ipc';
-import { RecentDesignsStore } from '../../electron/main/recent-designs';
-import { RecoveryStore } from '../../electron/main/recovery';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
-import { eventFrom, scriptedDialogs, temporaryFolder } from '../electron/fakes';
 import { knownHostsEntry, labAddress, labDesignText, labPushService } from '../electron/lab-design';
 import { requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab } from '../lab/sshd';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { installDesktopHostStubs, startDesktopGate } from './desktop-host';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 120_000;
 const WINDOW = 5;
-/** Each event reaches the page this long after the one before, so every step stays on screen a moment. */
-const EVENT_SPACING_MS = 40;
 
 /**
  * Gives the context's pages a desktop host: the file members do nothing, the push members call
  * main's gate through bindings, and `topoforgeTestPushEvent` delivers an event to the listeners.
  */
 async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise<{ knownHosts: string }> {
-  const folder = await temporaryFolder('topoforge-e2e-push-');
-  const recent = await RecentDesignsStore.open({ file: join(folder, 'recent-designs.json') });
-  const recovery = new RecoveryStore({ folder: join(folder, 'recovery') });
-  const design = new DesignService<Page>({
-    dialogs: scriptedDialogs() as never,
-    recent,
-    documentsFolder: folder,
-  });
-  let delivery: Promise<unknown> = Promise.resolve();
-  const pushing = labPushService<Page>(lab, undefined, (page, event) => {
-    delivery = delivery.then(async () => {
-      await new Promise((resolve) => setTimeout(resolve, EVENT_SPACING_MS));
-      await page
-        .evaluate((pushEvent) => {
-          (window as unknown as { topoforgeTestPushEvent(event: PushEvent): void }).topoforgeTestPushEvent(
-            pushEvent,
-          );
-        }, event)
-        .catch(() => undefined);
-    });
-  });
-  const pages = new Map<number, Page>();
-  const router = createIpcRouter({
-    entries: channelEntries(
-      hostChannelTable(design, recovery, pushing.service, new ImportService({ send: () => undefined })),
-    ),
-    contextOf: (id) => {
-      const page = pages.get(id);
-      if (!page) return undefined;
-      return {
-        window: page,
-        guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-        recoveryId: 'e2e',
-        documentChanged: () => undefined,
-        saved: () => undefined,
-      };
-    },
-    log: () => undefined,
-  });
-  const invoke = (channel: string) => async (source: { page: Page }, request: unknown) => {
-    pages.set(WINDOW, source.page);
-    const reply = await router.dispatch(channel, eventFrom(WINDOW), [request]);
-    // As over IPC: every event sent before the reply is delivered before it.
-    await delivery;
-    return reply;
-  };
-  await context.exposeBinding('topoforgeTestPlanPush', invoke(INVOKE_CHANNELS.planPush));
-  await context.exposeBinding('topoforgeTestPush', invoke(INVOKE_CHANNELS.push));
+  const gate = await startDesktopGate('topoforge-e2e-push-', WINDOW);
+  const pushing = labPushService<Page>(lab, undefined, gate.sender<PushEvent>('topoforgeTestPushEvent'));
+  await gate.route({ push: pushing.service });
+  await gate.expose(context, 'topoforgeTestPlanPush', INVOKE_CHANNELS.planPush);
+  await gate.expose(context, 'topoforgeTestPush', INVOKE_CHANNELS.push);
+  await installDesktopHostStubs(context);
   await context.addInitScript(() => {
     type Reply = { ok: true; value: unknown } | { ok: false; message: string };
     const page = window as unknown as Record<string, unknown>;
@@ -94,37 +42,27 @@ async function installDesktopHost(context: BrowserContext, lab: SshLab): Promise
       return reply.value;
     };
     page.topoforgeTestPushEvent = (event: unknown) => listeners.forEach((listener) => listener(event));
-    page.topoforgeHost = {
-      platform: 'desktop',
-      openDesign: async () => undefined,
-      openRecentDesign: async () => undefined,
-      recentDesigns: async () => [],
-      saveDesign: async () => undefined,
-      saveDesignAs: async () => undefined,
-      exportBundle: async () => undefined,
-      exportImage: async () => undefined,
+    Object.assign(page.topoforgeHost as object, {
       planPush: (request: unknown) => call('topoforgeTestPlanPush', request),
       push: (request: unknown) => call('topoforgeTestPush', request),
       onPushEvent: (listener: (event: unknown) => void) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
-    };
+    });
   });
   return { knownHosts: pushing.knownHosts };
 }
 
 describe.skipIf(!availability.run || !requireSshd())('the push dialog against real OpenSSH servers', () => {
-  let lab: Lab;
+  const lab = useLab();
   let ssh: SshLab;
 
   beforeAll(async () => {
-    lab = await startLab();
     ssh = await startSshLab({ hosts: ['web-1', 'web-2', 'web-3'] });
   }, 60_000);
 
   afterAll(async () => {
-    await lab?.close();
     await ssh?.stop();
   });
 
@@ -132,7 +70,7 @@ describe.skipIf(!availability.run || !requireSshd())('the push dialog against re
     'trusts unknown keys by their real fingerprints, shows the diffs, pushes with progress, then finds nothing to change',
     async () => {
       let knownHosts = '';
-      const app = await Designer.open(lab, 'push-dialog', {
+      const app = await Designer.open(lab(), 'push-dialog', {
         prepare: async (context) => {
           ({ knownHosts } = await installDesktopHost(context, ssh));
         },
@@ -143,14 +81,7 @@ describe.skipIf(!availability.run || !requireSshd())('the push dialog against re
         // On the desktop the native menu has File; the page keeps Examples.
         expect(await byId('menu-file').count()).toBe(0);
         await byId('menu-examples').waitFor();
-        await page.evaluate(
-          ([name, text]) =>
-            (
-              window as unknown as { topoforge: { open(name: string, text: string): Promise<boolean> } }
-            ).topoforge.open(name!, text!),
-          ['push-lab.topo.json', labDesignText(ssh)],
-        );
-        await app.settled();
+        await app.openText('push-lab.topo.json', labDesignText(ssh));
 
         await byId('push-button').click();
         for (const [index, host] of ssh.hosts.entries()) {

@@ -6,12 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodePng } from '../renderer/pictures';
 import type { Pixels } from '../renderer/pictures';
-import { Designer, SHOT_DIR, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, SHOT_DIR, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 90_000;
@@ -72,20 +70,12 @@ async function themeColour(app: Designer, variable: string): Promise<[number, nu
 }
 
 describe.skipIf(!availability.run)('the Resilience view in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'opens from the menu, the toolbar and its key, draws the charts, reddens a missed RTO and saves them as a PNG',
     async () => {
-      const app = await Designer.open(lab, 'resilience');
+      const app = await Designer.open(lab(), 'resilience');
       try {
         await app.openExample('tessera-ha');
         await app.page.getByTestId('menu-view').click();
@@ -161,7 +151,7 @@ describe.skipIf(!availability.run)('the Resilience view in a browser', () => {
     'passes axe-core (WCAG 2.1 AA) in both themes, with its tables open',
     async () => {
       for (const theme of ['light', 'dark'] as const) {
-        const app = await Designer.open(lab, `resilience-accessible-${theme}`, { theme });
+        const app = await Designer.open(lab(), `resilience-accessible-${theme}`, { theme });
         try {
           await app.openExample('expertflow-two-sites');
           await app.page.getByTestId('tab-resilience').click();
@@ -171,12 +161,7 @@ describe.skipIf(!availability.run)('the Resilience view in a browser', () => {
           await app.page.getByTestId('resilience-missed-chat').waitFor();
           for (const summary of await app.page.locator('.resilience-table summary').all())
             await summary.click();
-          const result = await new AxeBuilder({ page: app.page })
-            .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-            .analyze();
-          expect(
-            result.violations.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-          ).toEqual([]);
+          expect(await app.accessibilityViolations(`resilience ${theme}`)).toEqual([]);
           await app.shot('audited');
         } finally {
           await app.shot('last');

@@ -33,20 +33,7 @@ try {
   // 300 services, laid out by the designer itself, findings grouped by rule beside them.
   const design = syntheticDesign({ services: 300 });
   delete design.layout;
-  await light.page.evaluate(async (text) => {
-    const app = (window as unknown as { topoforge: { open(name: string, text: string): Promise<boolean> } })
-      .topoforge;
-    await app.open('synthetic-300.topo.json', text);
-  }, JSON.stringify(design));
-  await light.page.waitForFunction(() => {
-    const state = (
-      window as unknown as {
-        topoforge: { store: { getState(): { arranging: boolean; design: { layout?: object } } } };
-      }
-    ).topoforge.store.getState();
-    return !state.arranging && state.design.layout !== undefined;
-  });
-  await light.settled();
+  await light.openText('synthetic-300.topo.json', JSON.stringify(design));
   await light.page.getByTestId('tab-findings').click();
   await light.page.waitForTimeout(1200);
   await light.page.screenshot({ path: join(out, 'canvas-300-services.png') });

@@ -6,7 +6,7 @@
  * keeps nothing, and host keys follow push's policy (unknown: asked, by fingerprint; changed:
  * refused), through the preload and main's gate.
  */
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -27,7 +27,7 @@ import { createDesktopHost } from '../../electron/preload/desktop-host';
 import type { HostIpc } from '../../electron/preload/desktop-host';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
 import { runCli } from '../cli/run-cli';
-import { requireSshd, startSshLab } from '../lab/sshd';
+import { loginTarget, placeFiles, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
 import { temporaryFolder } from '../lab/temporary';
 import { eventFrom, scriptedDialogs } from './fakes';
@@ -56,19 +56,10 @@ afterEach(async () => {
 
 const edge = () => lab.hosts[0]!;
 const app = () => lab.hosts[1]!;
-const target = (host: { address: string; port: number }) => `root@${host.address}:${host.port}`;
-
-function place(host: SshLabHost, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(host.root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content);
-  }
-}
 
 /** A small deployment: nginx with a VIP in front of an app and a Redis on the second host. */
 function placeDeployment(): void {
-  place(edge(), {
+  placeFiles(edge(), {
     'etc/nginx/nginx.conf': 'events {}\nhttp {\n    include conf.d/*.conf;\n}\n',
     'etc/nginx/conf.d/shop.conf':
       'upstream shop {\n    server 127.0.0.82:8000;\n}\nserver {\n    listen 80;\n    location / { proxy_pass http://shop; }\n}\n',
@@ -76,7 +67,7 @@ function placeDeployment(): void {
     'etc/keepalived/keepalived.conf':
       'vrrp_instance edge {\n    interface lo\n    virtual_router_id 7\n    priority 100\n    virtual_ipaddress {\n        192.0.2.10\n    }\n}\n',
   });
-  place(app(), {
+  placeFiles(app(), {
     'etc/systemd/system/shop.service':
       '[Unit]\nDescription=Shop\n[Service]\nExecStart=/opt/shop/bin/shop --port 8000\n',
     'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.82\n',
@@ -140,7 +131,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
     const knownHosts = await knownHostsFile(lab.knownHosts());
     const { service, events, temporary } = await labImportService(knownHosts);
 
-    const report = await service.collect('designer', { targets: [target(edge()), target(app())] });
+    const report = await service.collect('designer', { targets: [loginTarget(edge()), loginTarget(app())] });
 
     expect(report.cancelled).toBe(false);
     expect(report.hosts.map((host) => [host.host, host.state, host.files, host.problems])).toEqual([
@@ -180,7 +171,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
       const out = join(dirname(cliFolder), host.id);
       const run = await runCli([
         'collect',
-        target(host),
+        loginTarget(host),
         '--out',
         out,
         '--identity',
@@ -220,7 +211,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
     });
 
     const report = await service.collect('designer', {
-      targets: [target(edge()), `root@127.0.0.83:${relay.port}`],
+      targets: [loginTarget(edge()), `root@127.0.0.83:${relay.port}`],
     });
 
     const [edgeHost, dropped] = report.hosts;
@@ -245,7 +236,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
     });
     const service = made.service;
 
-    const report = await service.collect('designer', { targets: [target(edge()), target(app())] });
+    const report = await service.collect('designer', { targets: [loginTarget(edge()), loginTarget(app())] });
 
     expect(report.cancelled).toBe(true);
     expect(report.files).toEqual([]);
@@ -293,7 +284,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
     } as unknown as HostIpc;
     const host = createDesktopHost(ipc);
 
-    const refused = await host.collectConfigs({ targets: [target(edge())] });
+    const refused = await host.collectConfigs({ targets: [loginTarget(edge())] });
     expect(refused.hosts[0]).toMatchObject({
       host: 'host-127-0-0-81',
       state: 'failed',
@@ -304,13 +295,13 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
 
     // Another host's fingerprint does not let this one in.
     const wrong = await host.collectConfigs({
-      targets: [target(edge())],
+      targets: [loginTarget(edge())],
       confirmedHostKeys: [{ host: 'host-127-0-0-81', fingerprint: app().hostKeyFingerprint }],
     });
     expect(wrong.hosts[0]!.state).toBe('failed');
 
     const trusted = await host.collectConfigs({
-      targets: [target(edge())],
+      targets: [loginTarget(edge())],
       confirmedHostKeys: [{ host: 'host-127-0-0-81', fingerprint: edge().hostKeyFingerprint }],
     });
     expect(trusted.hosts[0]).toMatchObject({ state: 'done', files: 4, hostKey: { trust: 'confirmed' } });
@@ -319,7 +310,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
     // A changed key: known_hosts lists another key for the address. Confirming it changes nothing.
     writeFileSync(knownHosts, `[${edge().address}]:${edge().port} ${app().hostPublicKey}\n`);
     const changed = await host.collectConfigs({
-      targets: [target(edge())],
+      targets: [loginTarget(edge())],
       confirmedHostKeys: [{ host: 'host-127-0-0-81', fingerprint: edge().hostKeyFingerprint }],
     });
     expect(changed.hosts[0]).toMatchObject({ state: 'failed', refusedKey: { state: 'changed' } });
@@ -327,7 +318,7 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
 
     // Main's gate refuses what the dialog never sends.
     const reply = await router.dispatch(INVOKE_CHANNELS.collectConfigs, eventFrom(1), [
-      { targets: [target(edge())], identityFile: '/root/.ssh/id_ed25519' },
+      { targets: [loginTarget(edge())], identityFile: '/root/.ssh/id_ed25519' },
     ]);
     expect(reply).toMatchObject({ ok: false });
     await expect(host.collectConfigs({ targets: ['not a target'] })).rejects.toThrow(

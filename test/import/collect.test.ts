@@ -19,7 +19,7 @@ import {
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli';
-import { requireSshd, startSshLab, type SshLab, type SshLabHost } from '../lab/sshd';
+import { loginTarget, placeFiles, requireSshd, startSshLab, type SshLab, type SshLabHost } from '../lab/sshd';
 import { temporaryFolder } from '../lab/temporary';
 
 let lab: SshLab | undefined;
@@ -35,14 +35,6 @@ afterAll(async () => {
 });
 
 beforeEach(() => lab?.reset());
-
-function place(host: SshLabHost, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(host.root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content);
-  }
-}
 
 /** Every file and folder under `root` with its mode, size, modification time and content hash. */
 function snapshot(root: string): string[] {
@@ -66,12 +58,35 @@ async function knownHostsFile(text: string): Promise<string> {
   return file;
 }
 
-const target = (host: SshLabHost) => `root@${host.address}:${host.port}`;
+/** A fresh folder to collect into, and a known_hosts file holding `knownHostsText`. */
+async function collectFolders(knownHostsText: string): Promise<{ out: string; knownHosts: string }> {
+  return {
+    out: join(await temporaryFolder('topoforge-collect-'), 'collected'),
+    knownHosts: await knownHostsFile(knownHostsText),
+  };
+}
+
+/** `topoforge collect` of one lab host with the lab's key, its files read from the host's folder. */
+function collect(host: SshLabHost, out: string, knownHosts: string, ...more: string[]) {
+  return runCli([
+    'collect',
+    loginTarget(host),
+    '--out',
+    out,
+    '--identity',
+    lab!.identityFile,
+    '--known-hosts',
+    knownHosts,
+    '--root',
+    host.root,
+    ...more,
+  ]);
+}
 
 describe.skipIf(!available)('topoforge collect over SSH', () => {
   it('reads configs and their includes, refuses what it must, writes nothing remote, and imports', async () => {
     const [edge, cache] = lab!.hosts as [SshLabHost, SshLabHost];
-    place(edge, {
+    placeFiles(edge, {
       'etc/nginx/nginx.conf':
         'events {}\nhttp {\n    include conf.d/*.conf;\n    include /etc/nginx/loop-a.conf;\n}\n',
       'etc/nginx/conf.d/shop.conf':
@@ -83,7 +98,7 @@ describe.skipIf(!available)('topoforge collect over SSH', () => {
       'etc/keepalived/keepalived.conf':
         'vrrp_instance edge {\n    interface lo\n    virtual_router_id 7\n    priority 100\n    virtual_ipaddress {\n        192.0.2.10\n    }\n}\n',
     });
-    place(cache, {
+    placeFiles(cache, {
       'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.62\ninclude /etc/redis/redis.auth.conf\n',
       'etc/redis/redis.auth.conf': 'requirepass never-fetched-secret\n',
       'etc/haproxy/haproxy.cfg': `global\n${'# padding\n'.repeat(110_000)}`,
@@ -91,37 +106,12 @@ describe.skipIf(!available)('topoforge collect over SSH', () => {
         '[Unit]\nDescription=Shop\n[Service]\nExecStart=/opt/shop/bin/shop --port 8000\n',
     });
     const before = [snapshot(edge.root), snapshot(cache.root)];
-    const out = join(await temporaryFolder('topoforge-collect-'), 'collected');
-    const knownHosts = await knownHostsFile(lab!.knownHosts());
+    const { out, knownHosts } = await collectFolders(lab!.knownHosts());
 
     // Each lab host's files live under its own folder: collect each with that folder as --root.
-    const edgeRun = await runCli([
-      'collect',
-      target(edge),
-      '--out',
-      out,
-      '--identity',
-      lab!.identityFile,
-      '--known-hosts',
-      knownHosts,
-      '--root',
-      edge.root,
-      '--json',
-    ]);
+    const edgeRun = await collect(edge, out, knownHosts, '--json');
     const cacheOut = join(dirname(out), 'cache-only');
-    const cacheRun = await runCli([
-      'collect',
-      target(cache),
-      '--out',
-      cacheOut,
-      '--identity',
-      lab!.identityFile,
-      '--known-hosts',
-      knownHosts,
-      '--root',
-      cache.root,
-      '--json',
-    ]);
+    const cacheRun = await collect(cache, cacheOut, knownHosts, '--json');
 
     expect([snapshot(edge.root), snapshot(cache.root)]).toEqual(before);
 
@@ -191,27 +181,15 @@ describe.skipIf(!available)('topoforge collect over SSH', () => {
   it('records which units are enabled, so a unit no *.wants/ entry names imports as a cold standby', async () => {
     const [edge] = lab!.hosts as [SshLabHost];
     const unit = (command: string) => `[Unit]\nDescription=x\n[Service]\nExecStart=${command}\n`;
-    place(edge, {
+    placeFiles(edge, {
       'etc/systemd/system/shop.service': unit('/opt/shop/bin/shop --port 8000'),
       'etc/systemd/system/portal.service': unit('/opt/portal/bin/portal'),
     });
     const wants = join(edge.root, 'etc/systemd/system/multi-user.target.wants');
     mkdirSync(wants, { recursive: true });
     symlinkSync('/etc/systemd/system/shop.service', join(wants, 'shop.service'));
-    const out = join(await temporaryFolder('topoforge-collect-'), 'collected');
-    const knownHosts = await knownHostsFile(lab!.knownHosts());
-    const run = await runCli([
-      'collect',
-      target(edge),
-      '--out',
-      out,
-      '--identity',
-      lab!.identityFile,
-      '--known-hosts',
-      knownHosts,
-      '--root',
-      edge.root,
-    ]);
+    const { out, knownHosts } = await collectFolders(lab!.knownHosts());
+    const run = await collect(edge, out, knownHosts);
     expect(run.code, run.stderr).toBe(0);
     expect(
       readFileSync(
@@ -233,28 +211,16 @@ describe.skipIf(!available)('topoforge collect over SSH', () => {
 
   it('refuses an unknown host key unless --accept-new, which records it', async () => {
     const [edge] = lab!.hosts as [SshLabHost];
-    place(edge, { 'etc/haproxy/haproxy.cfg': 'global\n    daemon\n' });
-    const knownHosts = await knownHostsFile('');
-    const out = join(await temporaryFolder('topoforge-collect-'), 'collected');
-    const common = [
-      '--out',
-      out,
-      '--identity',
-      lab!.identityFile,
-      '--known-hosts',
-      knownHosts,
-      '--root',
-      edge.root,
-      '--json',
-    ];
+    placeFiles(edge, { 'etc/haproxy/haproxy.cfg': 'global\n    daemon\n' });
+    const { out, knownHosts } = await collectFolders('');
 
-    const refused = await runCli(['collect', target(edge), ...common]);
+    const refused = await collect(edge, out, knownHosts, '--json');
     expect(refused.code).toBe(1);
     const problem = JSON.parse(refused.stdout).hosts[0].problems[0].message;
     expect(problem).toContain('presented the unknown ssh-ed25519 key');
     expect(existsSync(join(out, 'hosts'))).toBe(false);
 
-    const accepted = await runCli(['collect', target(edge), ...common, '--accept-new']);
+    const accepted = await collect(edge, out, knownHosts, '--json', '--accept-new');
     expect(accepted.code).toBe(0);
     expect(readFileSync(knownHosts, 'utf8')).toContain(edge.hostPublicKey.split(' ')[1]!);
     expect(readFileSync(join(out, 'hosts/host-127-0-0-61/etc/haproxy/haproxy.cfg'), 'utf8')).toBe(

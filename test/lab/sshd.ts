@@ -23,7 +23,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LAB_SSHD_SETTINGS } from '../../deploy/lab/index';
 import { removeTemporaryFolderSync, temporaryFolderSync } from './temporary';
 import { prepareIsolated } from './namespace';
@@ -92,6 +92,20 @@ export interface SshLabOptions {
   addresses?: string[];
   /** False: no stub `sudo` on the hosts, as on a fresh host without sudo installed (default true). */
   sudo?: boolean;
+}
+
+/** Writes files under a host's root, at paths relative to it (`etc/nginx/nginx.conf`), with their folders. */
+export function placeFiles(host: SshLabHost, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(host.root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
+
+/** How `topoforge collect` and import from hosts name a lab host: `root@ADDRESS:PORT`. */
+export function loginTarget(host: { address: string; port: number }): string {
+  return `root@${host.address}:${host.port}`;
 }
 
 /**

@@ -16,7 +16,9 @@ import { ResiliencePanel } from '../../renderer/panels/ResiliencePanel';
 import { StoreContext } from '../../renderer/state/store';
 import { syntheticDesign } from '../../bench/synthetic';
 import { Analyzer } from '../../renderer/workers/analyze';
-import { ALL_FAILURES_UP_TO } from '../../renderer/workers/resilience';
+import { ALL_FAILURES_UP_TO, resilienceReport } from '../../renderer/workers/resilience';
+import { compileAvailability } from '../../core/availability';
+import { estimateRecovery } from '../../core/recovery/estimate';
 import { example, testApp } from './fixtures';
 import { commit } from './render-inspector';
 
@@ -209,6 +211,36 @@ describe('the Resilience view', () => {
       for (const point of entry.recoveries) expect(point.recovery?.seconds).not.toBe(0);
     }
     expect(report.entrypoints.some((entry) => entry.recoveries.length > 0)).toBe(true);
+  });
+
+  it('charts, beyond 24 failures, what estimating every failure for every entrypoint gives', () => {
+    // The view reuses the yearly figures' estimates, made only for the entrypoints a failure can
+    // interrupt; estimating every failure for every entrypoint must give the same points.
+    const design = syntheticDesign({ services: 300, seed: 7 });
+    const model = compileAvailability(design);
+    const report = resilienceReport(model, []);
+    const failures = model.singleFailures();
+    expect(failures.length).toBeGreaterThan(ALL_FAILURES_UP_TO);
+    const expected = new Map<string, { failed: string; seconds: number | null; by: string }[]>();
+    for (const failure of failures)
+      for (const { id, recovery } of estimateRecovery(model, model.evaluate([failure.failed]))) {
+        if (recovery !== null && recovery.seconds === 0) continue;
+        const list = expected.get(id) ?? [];
+        list.push({ failed: failure.failed, seconds: recovery?.seconds ?? null, by: recovery?.by ?? 'down' });
+        expected.set(id, list);
+      }
+    let charted = 0;
+    for (const entry of report.entrypoints) {
+      const points = entry.recoveries.map((point) => ({
+        failed: point.failed,
+        seconds: point.recovery?.seconds ?? null,
+        by: point.recovery?.by ?? 'down',
+      }));
+      expect(points, entry.id).toEqual(expected.get(entry.id) ?? []);
+      expect(entry.uninterrupted).toBe(failures.length - points.length);
+      charted += points.length;
+    }
+    expect(charted).toBeGreaterThan(0);
   });
 
   it('opens and closes with R, which the help lists under View', () => {
