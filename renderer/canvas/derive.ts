@@ -12,9 +12,11 @@ import { edgeIdOf } from '../state/edge-ids';
 import type { LinkId } from '../state/edge-ids';
 import type { Collapse } from './collapse';
 import type { Geometry, ItemBox } from './geometry';
+import { derivationOf } from './geometry';
 import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
 import type { GroupFrame, GroupMark } from './legibility';
 import { namer } from './names';
+import type { Namer } from './names';
 
 /** Data of a service node: the service, and the mark of its group if it has one. */
 export type ServiceNodeData = { service: Service; mark?: GroupMark };
@@ -123,29 +125,75 @@ interface CachedEdge {
   edge: CanvasEdge;
 }
 
-/** Derives nodes and edges, reusing the objects of the previous derivation where nothing changed. */
+/** The parts of a design the nodes' names, marks and frames depend on, besides each item. */
+interface NodeInputs {
+  design: Design;
+  geometry: Geometry;
+  selected: ReadonlySet<string>;
+}
+
+/**
+ * Derives nodes and edges, reusing the objects of the previous derivation where nothing changed.
+ * An edit that only moved items (a drag, a nudge, an align) costs the items it moved: the
+ * geometry says which boxes changed (geometry.ts), and names, marks, frames and edges of
+ * everything else are the previous derivation's.
+ */
 export class CanvasProjection {
   private nodeCache = new Map<string, CachedNode>();
   private edgeCache = new Map<string, CachedEdge>();
   private lastNodes: CanvasNode[] = [];
   private lastEdges: CanvasEdge[] = [];
+  private lastNodeInputs: NodeInputs | undefined;
+  private lastFrames = new Map<string, GroupFrame>();
+  private items = new Map<
+    string,
+    { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
+  >();
+  private lastEdgeInputs: unknown[] = [];
 
   /** The nodes of a design, containers first (React Flow needs parents before children). */
   nodes(design: Design, geometry: Geometry, selected: ReadonlySet<string>): CanvasNode[] {
-    const items = new Map<
-      string,
-      { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
-    >();
-    for (const site of design.sites ?? []) items.set(site.id, { type: 'site', item: site });
-    for (const host of design.hosts) items.set(host.id, { type: 'host', item: host });
-    for (const service of design.services) items.set(service.id, { type: 'service', item: service });
-    for (const group of design.groups ?? []) items.set(group.id, { type: 'group', item: group });
-    for (const entrypoint of design.entrypoints ?? [])
-      items.set(entrypoint.id, { type: 'entrypoint', item: entrypoint });
+    const last = this.lastNodeInputs;
+    const sameItemsAsLast =
+      last !== undefined &&
+      last.design.sites === design.sites &&
+      last.design.hosts === design.hosts &&
+      last.design.services === design.services &&
+      last.design.groups === design.groups &&
+      last.design.entrypoints === design.entrypoints;
+    if (!sameItemsAsLast) {
+      this.items = new Map();
+      for (const site of design.sites ?? []) this.items.set(site.id, { type: 'site', item: site });
+      for (const host of design.hosts) this.items.set(host.id, { type: 'host', item: host });
+      for (const service of design.services) this.items.set(service.id, { type: 'service', item: service });
+      for (const group of design.groups ?? []) this.items.set(group.id, { type: 'group', item: group });
+      for (const entrypoint of design.entrypoints ?? [])
+        this.items.set(entrypoint.id, { type: 'entrypoint', item: entrypoint });
+    }
+    const items = this.items;
 
     const marks = groupMarks(design);
-    const frames = groupFrames(design, geometry);
-    const names = namer(design);
+    // A frame stays while nothing in its container moved since the last derivation.
+    const derivation = derivationOf(geometry);
+    const touched = new Set<string | undefined>();
+    const canReuseFrames =
+      sameItemsAsLast && (last.geometry === geometry || derivation?.base === last.geometry);
+    if (canReuseFrames && last.geometry !== geometry)
+      for (const id of derivation!.changed) {
+        touched.add(id);
+        touched.add(geometry.boxes.get(id)!.parent);
+      }
+    const lastFrames = this.lastFrames;
+    const frames = groupFrames(
+      design,
+      geometry,
+      canReuseFrames
+        ? (candidate) =>
+            touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
+        : undefined,
+    );
+    this.lastFrames = new Map(frames.map((frame) => [frame.group, frame]));
+    let names: Namer | undefined;
     const next = new Map<string, CachedNode>();
     const nodes: CanvasNode[] = [];
     // Frames stack by their zIndex (above hosts, below cards), wherever they are in the list.
@@ -166,12 +214,25 @@ export class CanvasProjection {
       const isSelected = selected.has(id);
       const members = geometry.collapse.counts.get(id);
       const cached = this.nodeCache.get(id);
+      if (
+        sameItemsAsLast &&
+        cached &&
+        cached.box === box &&
+        cached.item === entry.item &&
+        cached.selected === isSelected &&
+        cached.members === members
+      ) {
+        next.set(id, cached);
+        nodes.push(cached.node);
+        continue;
+      }
       const mark =
         entry.type === 'service'
           ? marks.get((entry.item as Service).group ?? '')
           : entry.type === 'group'
             ? marks.get(id)
             : undefined;
+      names ??= namer(design);
       const name = names.item(id);
       const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
       if (
@@ -182,7 +243,7 @@ export class CanvasProjection {
         cached.members === members &&
         sameBox(cached.box, box)
       ) {
-        next.set(id, cached);
+        next.set(id, cached.box === box ? cached : { ...cached, box });
         nodes.push(cached.node);
         continue;
       }
@@ -209,6 +270,7 @@ export class CanvasProjection {
     }
     placeFrames();
     this.nodeCache = next;
+    this.lastNodeInputs = { design, geometry, selected };
     // The same array when nothing changed: React Flow then skips rebuilding its lookups.
     if (sameItems(nodes, this.lastNodes)) return this.lastNodes;
     this.lastNodes = nodes;
@@ -226,6 +288,18 @@ export class CanvasProjection {
     linkIds: readonly LinkId[],
     collapse?: Collapse,
   ): CanvasEdge[] {
+    // Edges read the items, never the layout: a move changes none.
+    const inputs = [
+      design.services,
+      design.links,
+      design.groups,
+      design.entrypoints,
+      selected,
+      linkIds,
+      collapse,
+    ];
+    if (inputs.every((input, i) => input === this.lastEdgeInputs[i])) return this.lastEdges;
+    this.lastEdgeInputs = inputs;
     // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
     const nested = new Set(design.services.filter((s) => s.host !== undefined).map((s) => s.id as string));
     const topLevel = (id: string) => !nested.has(id);

@@ -76,7 +76,7 @@ interface Placed {
 const computed = new WeakMap<Design, Geometry>();
 /** The design each computed geometry is of, so that the next one can start from it. */
 const designOf = new WeakMap<Geometry, Design>();
-/** The last geometry computed, the likeliest base for the next (the design before an edit). */
+/** The last geometry asked for, the likeliest base for the next (the design before an edit). */
 let latest: Geometry | undefined;
 
 /**
@@ -95,8 +95,8 @@ export function geometryOf(design: Design): Geometry {
     geometry = (latest && deriveGeometry(design, latest)) ?? computeGeometry(design);
     computed.set(design, geometry);
     designOf.set(geometry, design);
-    latest = geometry;
   }
+  latest = geometry;
   return geometry;
 }
 
@@ -215,6 +215,11 @@ function withBase(
   childLists.set(geometry, childrenOf(base));
   designOf.set(geometry, design);
   return geometry;
+}
+
+/** The ids a container holds, in drawing order. */
+export function childrenIn(geometry: Geometry, container: string): readonly string[] {
+  return childrenOf(geometry).get(container) ?? [];
 }
 
 /** The ids each container holds, in drawing order. */

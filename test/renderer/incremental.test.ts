@@ -15,10 +15,10 @@ import type { Geometry } from '../../renderer/canvas/geometry';
 import { readingOrder } from '../../renderer/canvas/legibility';
 import { arrangeDesign } from '../../renderer/layout/auto-layout';
 import { freshLinkIds } from '../../renderer/state/edge-ids';
+import { example } from './fixtures';
 
-/** A laid-out design of 120 services, frozen as the store's designs are. */
-function laidOut(): Design {
-  const design = syntheticDesign({ services: 120, seed: 7 });
+/** A laid-out design (120 services by default), frozen as the store's designs are. */
+function laidOut(design: Design = syntheticDesign({ services: 120, seed: 7 })): Design {
   return produce({ ...design, layout: arrangeDesign(design, { aspect: 1.6 }) }, () => {});
 }
 
@@ -84,38 +84,54 @@ describe('the geometry of an edited design', () => {
 });
 
 describe('the projection of an edited design', () => {
-  it('equals a projection from scratch, and keeps the objects of what did not change', () => {
-    const start = laidOut();
+  // The Tealeaf example has a group framed where its members sit together.
+  it.each([
+    ['a synthetic design', () => laidOut()],
+    ['the Tealeaf example', () => laidOut(example('tealeaf-resilient.topo.json'))],
+  ])('of %s equals a projection from scratch, and keeps the objects of what did not change', (_, make) => {
+    const start = make();
+    expect(start.layout).toBeDefined();
+    const linkIds = freshLinkIds(start.links);
     fc.assert(
-      fc.property(fc.array(editArbitrary, { minLength: 1, maxLength: 3 }), fc.nat(), (edits, pick) => {
-        const projection = new CanvasProjection();
-        const geometry = geometryOf(start);
-        const linkIds = freshLinkIds(start.links);
-        const selected = new Set([geometry.order[pick % geometry.order.length]!]);
-        const before = projection.nodes(start, geometry, selected);
-        const edgesBefore = projection.edges(start, selected, linkIds, geometry.collapse);
-        const next = apply(start, geometry, edits);
-        const nextGeometry = geometryOf(next);
-        const nodes = projection.nodes(next, nextGeometry, selected);
-        const edges = projection.edges(next, selected, linkIds, nextGeometry.collapse);
-        const fresh = new CanvasProjection();
-        expect(nodes).toEqual(fresh.nodes(next, computeGeometry(next), selected));
-        expect(edges).toEqual(fresh.edges(next, selected, linkIds, nextGeometry.collapse));
-        expect(nodes.map((n) => n.id)).toEqual(
-          readingOrder(computeGeometry(next)).concat(
-            nodes.filter((n) => n.type === 'frame').map((n) => n.id),
-          ),
-        );
-        // A node whose box did not change is the same object React Flow already has.
-        const old = new Map(before.map((n) => [n.id, n]));
-        for (const node of nodes) {
-          const box = nextGeometry.boxes.get(node.id);
-          if (box && box === geometry.boxes.get(node.id)) expect(node).toBe(old.get(node.id));
-        }
-        // Moves change no edge: the same array, so React Flow rebuilds none of its lookups.
-        expect(edges).toBe(edgesBefore);
-      }),
-      { numRuns: 40 },
+      fc.property(
+        fc.array(fc.array(editArbitrary, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        (revisions, pick) => {
+          const projection = new CanvasProjection();
+          let design = start;
+          let geometry = geometryOf(start);
+          const selected = new Set([geometry.order[pick % geometry.order.length]!]);
+          let nodes = projection.nodes(design, geometry, selected);
+          let edges = projection.edges(design, selected, linkIds, geometry.collapse);
+          for (const edits of revisions) {
+            const next = apply(design, geometry, edits);
+            const nextGeometry = geometryOf(next);
+            const nextNodes = projection.nodes(next, nextGeometry, selected);
+            const nextEdges = projection.edges(next, selected, linkIds, nextGeometry.collapse);
+            const fresh = new CanvasProjection();
+            expect(nextNodes).toEqual(fresh.nodes(next, computeGeometry(next), selected));
+            expect(nextEdges).toEqual(fresh.edges(next, selected, linkIds, nextGeometry.collapse));
+            expect(nextNodes.map((n) => n.id)).toEqual(
+              readingOrder(computeGeometry(next)).concat(
+                nextNodes.filter((n) => n.type === 'frame').map((n) => n.id),
+              ),
+            );
+            // A node whose box did not change is the same object React Flow already has.
+            const old = new Map(nodes.map((n) => [n.id, n]));
+            for (const node of nextNodes) {
+              const box = nextGeometry.boxes.get(node.id);
+              if (box && box === geometry.boxes.get(node.id)) expect(node).toBe(old.get(node.id));
+            }
+            // Moves change no edge: the same array, so React Flow rebuilds none of its lookups.
+            expect(nextEdges).toBe(edges);
+            design = next;
+            geometry = nextGeometry;
+            nodes = nextNodes;
+            edges = nextEdges;
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
