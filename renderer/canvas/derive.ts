@@ -123,6 +123,9 @@ interface CachedNode {
 interface CachedEdge {
   key: string;
   edge: CanvasEdge;
+  selected: boolean;
+  /** For an edge re-routed to a pool's node: the pair it is drawn once for. */
+  drawn?: string | undefined;
 }
 
 /** The parts of a design the nodes' names, marks and frames depend on, besides each item. */
@@ -299,66 +302,93 @@ export class CanvasProjection {
       collapse,
     ];
     if (inputs.every((input, i) => input === this.lastEdgeInputs[i])) return this.lastEdges;
+    // Only the selection changed: an edge whose own selection did not change is the one it was.
+    const onlySelection = inputs.every((input, i) => i === 4 || input === this.lastEdgeInputs[i]);
     this.lastEdgeInputs = inputs;
+    // What the edges that must be built read, each worked out once and only when needed.
+    let nestedIds: Set<string> | undefined;
+    let serviceMap: Map<string, Service> | undefined;
+    let laneList: number[] | undefined;
+    let edgeNames: Namer | undefined;
     // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
-    const nested = new Set(design.services.filter((s) => s.host !== undefined).map((s) => s.id as string));
-    const topLevel = (id: string) => !nested.has(id);
-    const services = new Map(design.services.map((s) => [s.id as string, s]));
-    const lanes = linkLanes(design);
-    const names = namer(design);
+    const topLevel = (id: string) =>
+      !(nestedIds ??= new Set(
+        design.services.filter((s) => s.host !== undefined).map((s) => s.id as string),
+      )).has(id);
+    const serviceOf = (id: string) =>
+      (serviceMap ??= new Map(design.services.map((s) => [s.id as string, s]))).get(id);
+    const laneOf = (index: number) => (laneList ??= linkLanes(design))[index] ?? 0;
+    const names = () => (edgeNames ??= namer(design));
     const shown = (id: string) => collapse?.standIn.get(id) ?? id;
     const drawn = new Set<string>();
     // Edges re-routed to a pool's node are drawn once per pair; every other edge as it is.
-    const once = (source: string, target: string, role: string, rerouted: boolean) => {
+    const once = (pair: string | undefined, source: string, target: string) => {
       if (source === target) return false;
-      if (!rerouted) return true;
-      const key = `${source}>${target}|${role}`;
-      if (drawn.has(key)) return false;
-      drawn.add(key);
+      if (pair === undefined) return true;
+      if (drawn.has(pair)) return false;
+      drawn.add(pair);
       return true;
     };
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
-    const reuse = (id: string, key: string, make: () => CanvasEdge) => {
+    const kept = (id: string, isSelected: boolean) => {
+      if (!onlySelection) return false;
       const cached = this.edgeCache.get(id);
-      const entry = cached && cached.key === key ? cached : { key, edge: make() };
+      if (!cached || cached.selected !== isSelected) return false;
+      if (cached.drawn !== undefined) drawn.add(cached.drawn);
+      next.set(id, cached);
+      edges.push(cached.edge);
+      return true;
+    };
+    const reuse = (id: string, key: string, make: () => CanvasEdge, isSelected: boolean, pair?: string) => {
+      const cached = this.edgeCache.get(id);
+      const entry =
+        cached && cached.key === key ? cached : { key, edge: make(), selected: isSelected, drawn: pair };
       next.set(id, entry);
       edges.push(entry.edge);
     };
 
     (design.links ?? []).forEach((link: Link, index) => {
       const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
-      const kind = linkKindOf(link, services.get(link.from));
+      const isSelected = selected.has(id);
+      if (kept(id, isSelected)) return;
+      const kind = linkKindOf(link, serviceOf(link.from));
       const source = shown(link.from);
       const target = shown(link.to);
-      if (!once(source, target, kind, source !== link.from || target !== link.to)) return;
-      const isSelected = selected.has(id);
+      const pair = source !== link.from || target !== link.to ? `${source}>${target}|${kind}` : undefined;
+      if (!once(pair, source, target)) return;
       // The target's card already shows its own port; a label repeats only a port it does not.
-      const ownPort = services.get(link.to)?.port;
+      const ownPort = serviceOf(link.to)?.port;
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
-      const lane = lanes[index] ?? 0;
-      const name = names.edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
+      const lane = laneOf(index);
+      const name = names().edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
       const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}|${index}`;
-      reuse(id, key, () => {
-        const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
-        return {
-          id,
-          type: 'routed',
-          source,
-          sourceHandle: HANDLES.out,
-          target,
-          targetHandle: HANDLES.in,
-          selected: isSelected,
-          className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
-          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-          ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
-          ariaLabel: name,
-          focusable: false,
-          domAttributes: endpoints(source, target),
-          zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
-          data: { role: 'link', link: linkIds[index]!, index, kind, backup: link.backup === true, lane },
-        };
-      });
+      reuse(
+        id,
+        key,
+        () => {
+          const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
+          return {
+            id,
+            type: 'routed',
+            source,
+            sourceHandle: HANDLES.out,
+            target,
+            targetHandle: HANDLES.in,
+            selected: isSelected,
+            className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
+            markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+            ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
+            ariaLabel: name,
+            focusable: false,
+            domAttributes: endpoints(source, target),
+            zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
+            data: { role: 'link', link: linkIds[index]!, index, kind, backup: link.backup === true, lane },
+          };
+        },
+        isSelected,
+        pair,
+      );
     });
 
     // Membership shows as marks and frames; its edges only for the group (or member) selected.
@@ -370,45 +400,58 @@ export class CanvasProjection {
       const id = edgeIdOf({ role: 'member', service: service.id });
       if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) continue;
       const isSelected = selected.has(id);
-      const name = names.edge(service.id, service.group, 'membership');
-      reuse(id, `${service.group}|${isSelected ? 's' : ''}|${name}`, () => ({
+      const name = names().edge(service.id, service.group, 'membership');
+      reuse(
         id,
-        source: service.id,
-        sourceHandle: HANDLES.out,
-        target: service.group!,
-        targetHandle: HANDLES.members,
-        selected: isSelected,
-        className: 'edge-member',
-        ariaLabel: name,
-        focusable: false,
-        domAttributes: endpoints(service.id, service.group!),
-        data: { role: 'member', service: service.id, group: service.group! },
-      }));
+        `${service.group}|${isSelected ? 's' : ''}|${name}`,
+        () => ({
+          id,
+          source: service.id,
+          sourceHandle: HANDLES.out,
+          target: service.group!,
+          targetHandle: HANDLES.members,
+          selected: isSelected,
+          className: 'edge-member',
+          ariaLabel: name,
+          focusable: false,
+          domAttributes: endpoints(service.id, service.group!),
+          data: { role: 'member', service: service.id, group: service.group! },
+        }),
+        isSelected,
+      );
     }
 
     for (const entrypoint of design.entrypoints ?? []) {
       for (const target of entrypoint.targets) {
         const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
+        if (kept(id, isSelected)) continue;
         const end = shown(target);
-        if (!once(entrypoint.id, end, 'target', end !== target)) continue;
-        const name = names.edge(entrypoint.id, target, 'entrypoint target');
-        reuse(id, `${end}|${isSelected ? 's' : ''}|${name}`, () => ({
+        const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
+        if (!once(pair, entrypoint.id, end)) continue;
+        const name = names().edge(entrypoint.id, target, 'entrypoint target');
+        reuse(
           id,
-          type: 'routed',
-          source: entrypoint.id,
-          sourceHandle: HANDLES.out,
-          target: end,
-          targetHandle: HANDLES.in,
-          selected: isSelected,
-          className: 'edge-target',
-          ariaLabel: name,
-          focusable: false,
-          domAttributes: endpoints(entrypoint.id, target),
-          zIndex: topLevel(target) ? Z_INDEX.service : 0,
-          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-          data: { role: 'target', entrypoint: entrypoint.id, target },
-        }));
+          `${end}|${isSelected ? 's' : ''}|${name}`,
+          () => ({
+            id,
+            type: 'routed',
+            source: entrypoint.id,
+            sourceHandle: HANDLES.out,
+            target: end,
+            targetHandle: HANDLES.in,
+            selected: isSelected,
+            className: 'edge-target',
+            ariaLabel: name,
+            focusable: false,
+            domAttributes: endpoints(entrypoint.id, target),
+            zIndex: topLevel(target) ? Z_INDEX.service : 0,
+            markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+            data: { role: 'target', entrypoint: entrypoint.id, target },
+          }),
+          isSelected,
+          pair,
+        );
       }
     }
     this.edgeCache = next;

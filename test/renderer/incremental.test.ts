@@ -150,3 +150,36 @@ describe('the canvas at scale', () => {
     expect(next.boxes.get(service.id)!.absoluteY).toBe(geometry.boxes.get(service.id)!.absoluteY + 4);
   });
 });
+
+describe('the projection of a changed selection', () => {
+  it('equals a projection from scratch, with pools collapsed and links re-routed to them', () => {
+    const design = produce(laidOut(), (draft) => {
+      for (const group of draft.groups ?? [])
+        if (group.kind === 'pool') draft.layout![group.id] = { ...draft.layout![group.id]!, collapsed: true };
+    });
+    const geometry = geometryOf(design);
+    expect(geometry.collapse.pools.size).toBeGreaterThan(0);
+    const linkIds = freshLinkIds(design.links);
+    const projection = new CanvasProjection();
+    const all = new CanvasProjection().edges(design, new Set(), linkIds, geometry.collapse);
+    const choices = [...geometry.order, ...all.map((edge) => edge.id)];
+    fc.assert(
+      fc.property(
+        fc.array(fc.uniqueArray(fc.nat(choices.length - 1), { maxLength: 6 }), { maxLength: 5 }),
+        (picks) => {
+          for (const pick of picks) {
+            const selected = new Set(pick.map((i) => choices[i]!));
+            const fresh = new CanvasProjection();
+            expect(projection.nodes(design, geometry, selected)).toEqual(
+              fresh.nodes(design, geometry, selected),
+            );
+            expect(projection.edges(design, selected, linkIds, geometry.collapse)).toEqual(
+              fresh.edges(design, selected, linkIds, geometry.collapse),
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
