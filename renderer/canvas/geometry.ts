@@ -111,12 +111,18 @@ export function deriveGeometry(design: Design, base: Geometry): Geometry | undef
   const before = designOf.get(base);
   if (!before || base.unplaced > 0) return undefined;
   if (before === design) return base;
+  // An edit of an item's fields (a label, a port) leaves every box where it was: only what
+  // places a box counts (ids, hosts, sites, groups and their kinds, which decide collapsing).
   if (
-    design.sites !== before.sites ||
-    design.hosts !== before.hosts ||
-    design.services !== before.services ||
-    design.groups !== before.groups ||
-    design.entrypoints !== before.entrypoints
+    !samePlacing(design.sites, before.sites, (a, b) => a.id === b.id) ||
+    !samePlacing(design.hosts, before.hosts, (a, b) => a.id === b.id && a.site === b.site) ||
+    !samePlacing(
+      design.services,
+      before.services,
+      (a, b) => a.id === b.id && a.host === b.host && a.group === b.group,
+    ) ||
+    !samePlacing(design.groups, before.groups, (a, b) => a.id === b.id && a.kind === b.kind) ||
+    !samePlacing(design.entrypoints, before.entrypoints, (a, b) => a.id === b.id)
   )
     return undefined;
   const layout = design.layout ?? {};
@@ -188,6 +194,18 @@ export function deriveGeometry(design: Design, base: Geometry): Geometry | undef
   };
   for (const id of [...changed]) place(id);
   return withBase(base, boxes, changed, design);
+}
+
+/** Whether two lists hold items placed alike, index for index (the same objects, mostly). */
+function samePlacing<T>(
+  list: readonly T[] | undefined,
+  other: readonly T[] | undefined,
+  alike: (a: T, b: T) => boolean,
+): boolean {
+  if (list === other) return true;
+  if (!list || !other || list.length !== other.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== other[i] && !alike(list[i]!, other[i]!)) return false;
+  return true;
 }
 
 /** What a derived geometry knows of the one it came from. */
