@@ -78,7 +78,7 @@ function RoutedEdgeView({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [scene, version, detailed, source, target, sourceX, sourceY, targetX, targetY, lane]);
   useEffect(() => {
-    scene?.place(id, last.current === route ? route : undefined);
+    scene?.place(id, last.current === route ? last.current : undefined);
   }, [scene, id, route]);
   useEffect(() => () => scene?.place(id, undefined), [scene, id]);
   const path = route.path;

@@ -37,7 +37,10 @@ function apply(design: Design, edits: readonly Edit[]): Design {
       else if (kind === 'remove') draft.services.splice(item % draft.services.length, 1);
       else if (kind === 'unplace') delete draft.layout![service.id];
       else if (kind === 'add')
-        draft.services.splice(item % draft.services.length, 0, { ...service, id: `new-${item}` as typeof service.id });
+        draft.services.splice(item % draft.services.length, 0, {
+          ...service,
+          id: `new-${item}` as typeof service.id,
+        });
       else if (kind === 'describe') draft.description = `described ${item}`;
       else delete draft.description;
     }

@@ -24,7 +24,9 @@ function laidOut(design: Design = syntheticDesign({ services: 120, seed: 7 })): 
 
 /** One edit as the canvas makes them: a move (drag, nudge, align) or a container's stored size. */
 type Edit =
-  { kind: 'move'; item: number; dx: number; dy: number } | { kind: 'size'; item: number; grow: number };
+  | { kind: 'move'; item: number; dx: number; dy: number }
+  | { kind: 'size'; item: number; grow: number }
+  | { kind: 'label'; item: number };
 
 const editArbitrary: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({
