@@ -36,6 +36,11 @@ const ROOT = join(import.meta.dirname, '..');
 const RATIO_TARGET = 1.25;
 const OPEN_RATIO_TARGET = 3;
 const LONG_TASK_LIMIT_MS = 50;
+/**
+ * How long the harness waits for the checks to catch up. Not a measure: on a machine loaded by
+ * other work, opening 5,000 services outlasted Playwright's default 30 s.
+ */
+const WAIT_MS = 180_000;
 const VIEWPORT = { width: 1600, height: 1000 };
 /** The zoom both canvases are measured at: `--zoom Z`, default 1 (actual size, as one edits). */
 const args = process.argv.slice(2);
@@ -196,15 +201,19 @@ async function openDesigner(
     ).topoforge;
     await app.open('synthetic.topo.json', text);
   }, designText);
-  await page.waitForFunction(() => {
-    const app = (
-      window as unknown as {
-        topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
-      }
-    ).topoforge;
-    const state = app.store.getState();
-    return state.analysis?.revision === state.revision;
-  });
+  await page.waitForFunction(
+    () => {
+      const app = (
+        window as unknown as {
+          topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
+        }
+      ).topoforge;
+      const state = app.store.getState();
+      return state.analysis?.revision === state.revision;
+    },
+    undefined,
+    { timeout: WAIT_MS },
+  );
   // The view first fits the whole design (an animation, once the deferred canvas has caught up:
   // over a second at 5,000 services); then both pages look at the same place. Set it until it
   // holds, so a late fit cannot move it away.
@@ -297,24 +306,28 @@ const WATCH_LONG_TASKS = `(() => {
 /** Waits until the analysis answers for the current revision and failures. */
 async function settle(page: Page): Promise<void> {
   // A function, not text: the page's CSP rightly refuses to evaluate strings.
-  await page.waitForFunction(() => {
-    const state = (
-      window as unknown as {
-        topoforge: {
-          store: {
-            getState(): {
-              revision: number;
-              failed: string[];
-              analysis?: { revision: number; failed: string[] };
+  await page.waitForFunction(
+    () => {
+      const state = (
+        window as unknown as {
+          topoforge: {
+            store: {
+              getState(): {
+                revision: number;
+                failed: string[];
+                analysis?: { revision: number; failed: string[] };
+              };
             };
           };
-        };
-      }
-    ).topoforge.store.getState();
-    return (
-      state.analysis?.revision === state.revision && state.analysis.failed.length === state.failed.length
-    );
-  });
+        }
+      ).topoforge.store.getState();
+      return (
+        state.analysis?.revision === state.revision && state.analysis.failed.length === state.failed.length
+      );
+    },
+    undefined,
+    { timeout: WAIT_MS },
+  );
   // Long tasks are reported after they end; give the last one time to arrive.
   await page.waitForTimeout(250);
 }

@@ -2,8 +2,10 @@
  * Keeps the analysis current: every new design revision, set of failures or need for detail goes
  * to the analysis worker, newest first, and its answer lands in the store.
  */
+import type { Design } from '../../core/model';
 import type { AppStore, Store } from '../state/store';
 import type { Analysis, AnalysisRequest } from '../workers/analysis-protocol';
+import { diffDesign, STALE_BASE } from '../workers/design-patch';
 import { LatestOnly } from '../workers/rpc';
 
 /** Whether the analysis must carry every item's state and the single-failure table. */
@@ -41,14 +43,32 @@ export function connectAnalysis(
   };
   // The revision the worker holds: a request for it needs no copy of the design.
   let workerRevision = -1;
+  // The design the worker holds: a new revision goes as the change from it (design-patch.ts).
+  let held: { revision: number; design: Design } | undefined;
+  const send = async (request: AnalysisRequest): Promise<Analysis> => {
+    if (!request.design || !held) return analyze(request);
+    const { design, ...rest } = request;
+    try {
+      return await analyze({
+        ...rest,
+        patch: { base: held.revision, changes: diffDesign(held.design, design) },
+      });
+    } catch (error) {
+      // A worker started anew (it failed) holds nothing: send it the whole design.
+      if (error instanceof Error && error.message.startsWith(STALE_BASE)) return analyze(request);
+      throw error;
+    }
+  };
   const channel = new LatestOnly<AnalysisRequest, Analysis>(
     async (request) => {
       try {
-        const analysis = await analyze(request);
+        const analysis = await send(request);
         workerRevision = analysis.revision;
+        if (request.design) held = { revision: request.revision, design: request.design };
         return analysis;
       } catch (error) {
         workerRevision = -1;
+        held = undefined;
         throw error;
       }
     },

@@ -14,7 +14,7 @@ import type { ConnectionKind } from '../../core/edit/connect';
 import type { Point } from '../../core/edit/ids';
 import { describeProblem, parseDesign } from '../../core/load';
 import type { Design, EntrypointVia, GroupKind, LinkKind, ServiceId, ServiceKind } from '../../core/model';
-import { computeGeometry, containerAt, geometryOf, HOST_MIN, SITE_MIN, SIZES } from '../canvas/geometry';
+import { containerAt, copyGeometry, geometryOf, HOST_MIN, SITE_MIN, SIZES } from '../canvas/geometry';
 import type { Geometry, ItemBox } from '../canvas/geometry';
 import {
   dropTargetOf,
@@ -483,7 +483,7 @@ export function commitDrag(services: AppServices, dragged: DraggedNode[], pointe
   const targetFor = (node: DraggedNode) => dropTargetOf(geometry, ids, pointer ?? centreOf(node));
 
   // Places are worked out one by one, each dragged item then occupying its new place.
-  const working = computeGeometry(design);
+  const working = copyGeometry(geometry);
   const carried = new Set(ids);
   const settled = new Set<string>();
   let newHost: string | undefined;

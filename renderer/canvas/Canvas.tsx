@@ -3,7 +3,7 @@
  * overlay of positions and commit once, on release, as one undoable edit; selection goes to the
  * store; connections become links, memberships or entrypoint targets.
  */
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { MouseEvent } from 'react';
 import {
   Background,
@@ -74,7 +74,15 @@ export function Canvas() {
 
   const selected = useMemo(() => new Set(selection), [selection]);
   const geometry = useMemo(() => geometryOf(design), [design]);
-  const scene = useMemo(() => new RoutingScene(geometry), [geometry]);
+  // One routing scene for the canvas's lifetime, moved to each geometry before the edges render;
+  // the edges whose routes the change touched hear of it once they have (routing.ts).
+  const sceneRef = useRef<RoutingScene | undefined>(undefined);
+  const scene = useMemo(() => {
+    if (!sceneRef.current) sceneRef.current = new RoutingScene(geometry);
+    else sceneRef.current.update(geometry);
+    return sceneRef.current;
+  }, [geometry]);
+  useLayoutEffect(() => scene.flush(), [scene, geometry]);
   const derivedNodes = useMemo(
     () => projection.current.nodes(design, geometry, selected),
     [design, geometry, selected],

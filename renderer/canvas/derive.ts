@@ -12,9 +12,11 @@ import { edgeIdOf } from '../state/edge-ids';
 import type { LinkId } from '../state/edge-ids';
 import type { Collapse } from './collapse';
 import type { Geometry, ItemBox } from './geometry';
+import { derivationOf } from './geometry';
 import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
 import type { GroupFrame, GroupMark } from './legibility';
 import { namer } from './names';
+import type { Namer } from './names';
 
 /** Data of a service node: the service, and the mark of its group if it has one. */
 export type ServiceNodeData = { service: Service; mark?: GroupMark };
@@ -121,31 +123,80 @@ interface CachedNode {
 interface CachedEdge {
   key: string;
   edge: CanvasEdge;
+  selected: boolean;
+  /** For an edge re-routed to a pool's node: the pair it is drawn once for. */
+  drawn?: string | undefined;
 }
 
-/** Derives nodes and edges, reusing the objects of the previous derivation where nothing changed. */
+/** The parts of a design the nodes' names, marks and frames depend on, besides each item. */
+interface NodeInputs {
+  design: Design;
+  geometry: Geometry;
+  selected: ReadonlySet<string>;
+}
+
+/**
+ * Derives nodes and edges, reusing the objects of the previous derivation where nothing changed.
+ * An edit that only moved items (a drag, a nudge, an align) costs the items it moved: the
+ * geometry says which boxes changed (geometry.ts), and names, marks, frames and edges of
+ * everything else are the previous derivation's.
+ */
 export class CanvasProjection {
   private nodeCache = new Map<string, CachedNode>();
   private edgeCache = new Map<string, CachedEdge>();
   private lastNodes: CanvasNode[] = [];
   private lastEdges: CanvasEdge[] = [];
+  private lastNodeInputs: NodeInputs | undefined;
+  private lastFrames = new Map<string, GroupFrame>();
+  private items = new Map<
+    string,
+    { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
+  >();
+  private lastEdgeInputs: unknown[] = [];
 
   /** The nodes of a design, containers first (React Flow needs parents before children). */
   nodes(design: Design, geometry: Geometry, selected: ReadonlySet<string>): CanvasNode[] {
-    const items = new Map<
-      string,
-      { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
-    >();
-    for (const site of design.sites ?? []) items.set(site.id, { type: 'site', item: site });
-    for (const host of design.hosts) items.set(host.id, { type: 'host', item: host });
-    for (const service of design.services) items.set(service.id, { type: 'service', item: service });
-    for (const group of design.groups ?? []) items.set(group.id, { type: 'group', item: group });
-    for (const entrypoint of design.entrypoints ?? [])
-      items.set(entrypoint.id, { type: 'entrypoint', item: entrypoint });
+    const last = this.lastNodeInputs;
+    const sameItemsAsLast =
+      last !== undefined &&
+      last.design.sites === design.sites &&
+      last.design.hosts === design.hosts &&
+      last.design.services === design.services &&
+      last.design.groups === design.groups &&
+      last.design.entrypoints === design.entrypoints;
+    if (!sameItemsAsLast) {
+      this.items = new Map();
+      for (const site of design.sites ?? []) this.items.set(site.id, { type: 'site', item: site });
+      for (const host of design.hosts) this.items.set(host.id, { type: 'host', item: host });
+      for (const service of design.services) this.items.set(service.id, { type: 'service', item: service });
+      for (const group of design.groups ?? []) this.items.set(group.id, { type: 'group', item: group });
+      for (const entrypoint of design.entrypoints ?? [])
+        this.items.set(entrypoint.id, { type: 'entrypoint', item: entrypoint });
+    }
+    const items = this.items;
 
     const marks = groupMarks(design);
-    const frames = groupFrames(design, geometry);
-    const names = namer(design);
+    // A frame stays while nothing in its container moved since the last derivation.
+    const derivation = derivationOf(geometry);
+    const touched = new Set<string | undefined>();
+    const canReuseFrames =
+      sameItemsAsLast && (last.geometry === geometry || derivation?.base === last.geometry);
+    if (canReuseFrames && last.geometry !== geometry)
+      for (const id of derivation!.changed) {
+        touched.add(id);
+        touched.add(geometry.boxes.get(id)!.parent);
+      }
+    const lastFrames = this.lastFrames;
+    const frames = groupFrames(
+      design,
+      geometry,
+      canReuseFrames
+        ? (candidate) =>
+            touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
+        : undefined,
+    );
+    this.lastFrames = new Map(frames.map((frame) => [frame.group, frame]));
+    let names: Namer | undefined;
     const next = new Map<string, CachedNode>();
     const nodes: CanvasNode[] = [];
     // Frames stack by their zIndex (above hosts, below cards), wherever they are in the list.
@@ -166,12 +217,25 @@ export class CanvasProjection {
       const isSelected = selected.has(id);
       const members = geometry.collapse.counts.get(id);
       const cached = this.nodeCache.get(id);
+      if (
+        sameItemsAsLast &&
+        cached &&
+        cached.box === box &&
+        cached.item === entry.item &&
+        cached.selected === isSelected &&
+        cached.members === members
+      ) {
+        next.set(id, cached);
+        nodes.push(cached.node);
+        continue;
+      }
       const mark =
         entry.type === 'service'
           ? marks.get((entry.item as Service).group ?? '')
           : entry.type === 'group'
             ? marks.get(id)
             : undefined;
+      names ??= namer(design);
       const name = names.item(id);
       const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
       if (
@@ -182,7 +246,7 @@ export class CanvasProjection {
         cached.members === members &&
         sameBox(cached.box, box)
       ) {
-        next.set(id, cached);
+        next.set(id, cached.box === box ? cached : { ...cached, box });
         nodes.push(cached.node);
         continue;
       }
@@ -209,6 +273,7 @@ export class CanvasProjection {
     }
     placeFrames();
     this.nodeCache = next;
+    this.lastNodeInputs = { design, geometry, selected };
     // The same array when nothing changed: React Flow then skips rebuilding its lookups.
     if (sameItems(nodes, this.lastNodes)) return this.lastNodes;
     this.lastNodes = nodes;
@@ -226,65 +291,104 @@ export class CanvasProjection {
     linkIds: readonly LinkId[],
     collapse?: Collapse,
   ): CanvasEdge[] {
+    // Edges read the items, never the layout: a move changes none.
+    const inputs = [
+      design.services,
+      design.links,
+      design.groups,
+      design.entrypoints,
+      selected,
+      linkIds,
+      collapse,
+    ];
+    if (inputs.every((input, i) => input === this.lastEdgeInputs[i])) return this.lastEdges;
+    // Only the selection changed: an edge whose own selection did not change is the one it was.
+    const onlySelection = inputs.every((input, i) => i === 4 || input === this.lastEdgeInputs[i]);
+    this.lastEdgeInputs = inputs;
+    // What the edges that must be built read, each worked out once and only when needed.
+    let nestedIds: Set<string> | undefined;
+    let serviceMap: Map<string, Service> | undefined;
+    let laneList: number[] | undefined;
+    let edgeNames: Namer | undefined;
     // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
-    const nested = new Set(design.services.filter((s) => s.host !== undefined).map((s) => s.id as string));
-    const topLevel = (id: string) => !nested.has(id);
-    const services = new Map(design.services.map((s) => [s.id as string, s]));
-    const lanes = linkLanes(design);
-    const names = namer(design);
+    const topLevel = (id: string) =>
+      !(nestedIds ??= new Set(
+        design.services.filter((s) => s.host !== undefined).map((s) => s.id as string),
+      )).has(id);
+    const serviceOf = (id: string) =>
+      (serviceMap ??= new Map(design.services.map((s) => [s.id as string, s]))).get(id);
+    const laneOf = (index: number) => (laneList ??= linkLanes(design))[index] ?? 0;
+    const names = () => (edgeNames ??= namer(design));
     const shown = (id: string) => collapse?.standIn.get(id) ?? id;
     const drawn = new Set<string>();
     // Edges re-routed to a pool's node are drawn once per pair; every other edge as it is.
-    const once = (source: string, target: string, role: string, rerouted: boolean) => {
+    const once = (pair: string | undefined, source: string, target: string) => {
       if (source === target) return false;
-      if (!rerouted) return true;
-      const key = `${source}>${target}|${role}`;
-      if (drawn.has(key)) return false;
-      drawn.add(key);
+      if (pair === undefined) return true;
+      if (drawn.has(pair)) return false;
+      drawn.add(pair);
       return true;
     };
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
-    const reuse = (id: string, key: string, make: () => CanvasEdge) => {
+    const kept = (id: string, isSelected: boolean) => {
+      if (!onlySelection) return false;
       const cached = this.edgeCache.get(id);
-      const entry = cached && cached.key === key ? cached : { key, edge: make() };
+      if (!cached || cached.selected !== isSelected) return false;
+      if (cached.drawn !== undefined) drawn.add(cached.drawn);
+      next.set(id, cached);
+      edges.push(cached.edge);
+      return true;
+    };
+    const reuse = (id: string, key: string, make: () => CanvasEdge, isSelected: boolean, pair?: string) => {
+      const cached = this.edgeCache.get(id);
+      const entry =
+        cached && cached.key === key ? cached : { key, edge: make(), selected: isSelected, drawn: pair };
       next.set(id, entry);
       edges.push(entry.edge);
     };
 
     (design.links ?? []).forEach((link: Link, index) => {
       const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
-      const kind = linkKindOf(link, services.get(link.from));
+      const isSelected = selected.has(id);
+      if (kept(id, isSelected)) return;
+      const kind = linkKindOf(link, serviceOf(link.from));
       const source = shown(link.from);
       const target = shown(link.to);
-      if (!once(source, target, kind, source !== link.from || target !== link.to)) return;
-      const isSelected = selected.has(id);
+      const pair = source !== link.from || target !== link.to ? `${source}>${target}|${kind}` : undefined;
+      if (!once(pair, source, target)) return;
       // The target's card already shows its own port; a label repeats only a port it does not.
-      const ownPort = services.get(link.to)?.port;
+      const ownPort = serviceOf(link.to)?.port;
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
-      const lane = lanes[index] ?? 0;
-      const name = names.edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
+      const lane = laneOf(index);
+      const name = names().edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
       const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}|${index}`;
-      reuse(id, key, () => {
-        const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
-        return {
-          id,
-          type: 'routed',
-          source,
-          sourceHandle: HANDLES.out,
-          target,
-          targetHandle: HANDLES.in,
-          selected: isSelected,
-          className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
-          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-          ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
-          ariaLabel: name,
-          focusable: false,
-          domAttributes: endpoints(source, target),
-          zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
-          data: { role: 'link', link: linkIds[index]!, index, kind, backup: link.backup === true, lane },
-        };
-      });
+      reuse(
+        id,
+        key,
+        () => {
+          const labels = [port, link.backup ? 'backup' : ''].filter(Boolean);
+          return {
+            id,
+            type: 'routed',
+            source,
+            sourceHandle: HANDLES.out,
+            target,
+            targetHandle: HANDLES.in,
+            selected: isSelected,
+            className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
+            markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+            ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
+            ariaLabel: name,
+            focusable: false,
+            domAttributes: endpoints(source, target),
+            zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
+            data: { role: 'link', link: linkIds[index]!, index, kind, backup: link.backup === true, lane },
+          };
+        },
+        isSelected,
+        pair,
+      );
     });
 
     // Membership shows as marks and frames; its edges only for the group (or member) selected.
@@ -296,45 +400,58 @@ export class CanvasProjection {
       const id = edgeIdOf({ role: 'member', service: service.id });
       if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) continue;
       const isSelected = selected.has(id);
-      const name = names.edge(service.id, service.group, 'membership');
-      reuse(id, `${service.group}|${isSelected ? 's' : ''}|${name}`, () => ({
+      const name = names().edge(service.id, service.group, 'membership');
+      reuse(
         id,
-        source: service.id,
-        sourceHandle: HANDLES.out,
-        target: service.group!,
-        targetHandle: HANDLES.members,
-        selected: isSelected,
-        className: 'edge-member',
-        ariaLabel: name,
-        focusable: false,
-        domAttributes: endpoints(service.id, service.group!),
-        data: { role: 'member', service: service.id, group: service.group! },
-      }));
+        `${service.group}|${isSelected ? 's' : ''}|${name}`,
+        () => ({
+          id,
+          source: service.id,
+          sourceHandle: HANDLES.out,
+          target: service.group!,
+          targetHandle: HANDLES.members,
+          selected: isSelected,
+          className: 'edge-member',
+          ariaLabel: name,
+          focusable: false,
+          domAttributes: endpoints(service.id, service.group!),
+          data: { role: 'member', service: service.id, group: service.group! },
+        }),
+        isSelected,
+      );
     }
 
     for (const entrypoint of design.entrypoints ?? []) {
       for (const target of entrypoint.targets) {
         const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
+        if (kept(id, isSelected)) continue;
         const end = shown(target);
-        if (!once(entrypoint.id, end, 'target', end !== target)) continue;
-        const name = names.edge(entrypoint.id, target, 'entrypoint target');
-        reuse(id, `${end}|${isSelected ? 's' : ''}|${name}`, () => ({
+        const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
+        if (!once(pair, entrypoint.id, end)) continue;
+        const name = names().edge(entrypoint.id, target, 'entrypoint target');
+        reuse(
           id,
-          type: 'routed',
-          source: entrypoint.id,
-          sourceHandle: HANDLES.out,
-          target: end,
-          targetHandle: HANDLES.in,
-          selected: isSelected,
-          className: 'edge-target',
-          ariaLabel: name,
-          focusable: false,
-          domAttributes: endpoints(entrypoint.id, target),
-          zIndex: topLevel(target) ? Z_INDEX.service : 0,
-          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-          data: { role: 'target', entrypoint: entrypoint.id, target },
-        }));
+          `${end}|${isSelected ? 's' : ''}|${name}`,
+          () => ({
+            id,
+            type: 'routed',
+            source: entrypoint.id,
+            sourceHandle: HANDLES.out,
+            target: end,
+            targetHandle: HANDLES.in,
+            selected: isSelected,
+            className: 'edge-target',
+            ariaLabel: name,
+            focusable: false,
+            domAttributes: endpoints(entrypoint.id, target),
+            zIndex: topLevel(target) ? Z_INDEX.service : 0,
+            markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+            data: { role: 'target', entrypoint: entrypoint.id, target },
+          }),
+          isSelected,
+          pair,
+        );
       }
     }
     this.edgeCache = next;

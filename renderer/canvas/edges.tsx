@@ -3,14 +3,26 @@
  * headers, parallel links apart, each label on its own lane); membership edges, shown only for
  * the selected group, stay plain curves into the group's members handle.
  */
-import { createContext, memo, useContext, useMemo, useRef } from 'react';
+import {
+  createContext,
+  memo,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+} from 'react';
 import { BaseEdge, useStore } from '@xyflow/react';
 import type { EdgeProps, EdgeTypes } from '@xyflow/react';
 import type { CanvasEdge } from './derive';
 import { keepRoute, pathOf, routeEdge } from './routing';
 import type { Route, RoutingScene } from './routing';
 
-/** The obstacles every routed edge of the canvas avoids; the canvas provides it. */
+/**
+ * The obstacles every routed edge of the canvas avoids; the canvas provides it, one scene for its
+ * lifetime, updated in place (routing.ts), so that an edit re-renders only the edges it touches.
+ */
 export const RoutingContext = createContext<RoutingScene | undefined>(undefined);
 
 /** Below this zoom a route's detail cannot be seen: edges are drawn straight, which costs nothing. */
@@ -40,28 +52,35 @@ function RoutedEdgeView({
   const detailed = useStore((s) => s.transform[2] >= DETAIL_ZOOM);
   const legible = useStore((s) => s.transform[2] >= LABEL_ZOOM);
   const lane = data?.role === 'link' ? data.lane : 0;
-  const last = useRef<{ scene: RoutingScene; route: Route } | undefined>(undefined);
+  const last = useRef<Route | undefined>(undefined);
+  // An edit elsewhere re-renders this edge only when an obstacle along its route changed.
+  const subscribe = useCallback((listener: () => void) => scene?.watch(id, listener) ?? noop, [scene, id]);
+  const version = useSyncExternalStore(subscribe, () => scene?.version(id) ?? 0);
   const route = useMemo(() => {
     const from = { x: sourceX, y: sourceY };
     const to = { x: targetX, y: targetY };
     if (!scene || !detailed) {
       const points = [from, to];
+      last.current = undefined;
       return {
         points,
         path: pathOf(points),
         label: { x: (sourceX + targetX) / 2, y: (sourceY + targetY) / 2 },
       };
     }
-    // An edit elsewhere gives a new scene: keep this route when nothing along it changed.
+    // Keep this route when nothing along it changed.
     const previous = last.current;
-    if (previous && keepRoute(scene, previous.route, source, target, from, to, lane)) {
-      last.current = { scene, route: previous.route };
-      return previous.route;
-    }
+    if (previous && keepRoute(scene, previous, source, target, from, to, lane)) return previous;
     const fresh = routeEdge(scene, source, target, from, to, lane);
-    last.current = { scene, route: fresh };
+    last.current = fresh;
     return fresh;
-  }, [scene, detailed, source, target, sourceX, sourceY, targetX, targetY, lane]);
+    // `version` is the scene's word that something along the route changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [scene, version, detailed, source, target, sourceX, sourceY, targetX, targetY, lane]);
+  useEffect(() => {
+    scene?.place(id, last.current === route ? last.current : undefined);
+  }, [scene, id, route]);
+  useEffect(() => () => scene?.place(id, undefined), [scene, id]);
   const path = route.path;
   return (
     <BaseEdge
@@ -79,6 +98,8 @@ function RoutedEdgeView({
     />
   );
 }
+
+function noop(): void {}
 
 /** Edge types at module scope, so React Flow never sees a new object (xyflow guide). */
 export const edgeTypes = {

@@ -74,21 +74,194 @@ interface Placed {
 }
 
 const computed = new WeakMap<Design, Geometry>();
+/** The design each computed geometry is of, so that the next one can start from it. */
+const designOf = new WeakMap<Geometry, Design>();
+/** The last geometry asked for, the likeliest base for the next (the design before an edit). */
+let latest: Geometry | undefined;
 
 /**
  * The geometry of a design that no longer changes, computed once: the store's designs are frozen
  * (immer freezes what an edit produces), and the canvas, the overview, the commands' enabled
  * checks and the edits all ask for the same one. Callers must not change what it returns; one who
  * works on a copy asks {@link computeGeometry}.
+ *
+ * When only positions changed since the last geometry (a drag, a nudge, an align), it is derived
+ * from that one in time proportional to the boxes that moved (see {@link deriveGeometry}).
  */
 export function geometryOf(design: Design): Geometry {
   if (!Object.isFrozen(design)) return computeGeometry(design);
   let geometry = computed.get(design);
   if (!geometry) {
-    geometry = computeGeometry(design);
+    geometry = (latest && deriveGeometry(design, latest)) ?? computeGeometry(design);
     computed.set(design, geometry);
+    designOf.set(geometry, design);
   }
+  latest = geometry;
   return geometry;
+}
+
+/**
+ * The geometry of `design` derived from `base`, a geometry of an earlier revision, when the two
+ * differ only in the layout's positions and sizes of items that have boxes: the boxes that did not
+ * change are `base`'s own objects. Undefined when the difference is more than that (an item came
+ * or went, a pool collapsed, an item lacks a position): then {@link computeGeometry} answers.
+ * Equal, box for box, to what {@link computeGeometry} gives (test/renderer/incremental.test.ts).
+ */
+export function deriveGeometry(design: Design, base: Geometry): Geometry | undefined {
+  const before = designOf.get(base);
+  if (!before || base.unplaced > 0) return undefined;
+  if (before === design) return base;
+  // An edit of an item's fields (a label, a port) leaves every box where it was: only what
+  // places a box counts (ids, hosts, sites, groups and their kinds, which decide collapsing).
+  if (
+    !samePlacing(design.sites, before.sites, (a, b) => a.id === b.id) ||
+    !samePlacing(design.hosts, before.hosts, (a, b) => a.id === b.id && a.site === b.site) ||
+    !samePlacing(
+      design.services,
+      before.services,
+      (a, b) => a.id === b.id && a.host === b.host && a.group === b.group,
+    ) ||
+    !samePlacing(design.groups, before.groups, (a, b) => a.id === b.id && a.kind === b.kind) ||
+    !samePlacing(design.entrypoints, before.entrypoints, (a, b) => a.id === b.id)
+  )
+    return undefined;
+  const layout = design.layout ?? {};
+  const previous = before.layout ?? {};
+  if (layout === previous) return base;
+  // Whether pools collapse is in the layout too; a change there changes what is drawn.
+  for (const pool of base.collapse.pools)
+    if (layout[pool]?.collapsed !== previous[pool]?.collapsed) return undefined;
+  for (const group of design.groups ?? [])
+    if (group.kind === 'pool' && layout[group.id]?.collapsed !== previous[group.id]?.collapsed)
+      return undefined;
+
+  const children = childrenOf(base);
+  const boxes = new Map(base.boxes);
+  const changed = new Set<string>();
+  const resized = new Set<string>();
+  for (const id of base.order) {
+    if (layout[id] === previous[id]) continue;
+    const position = layout[id];
+    if (!position) return undefined;
+    const box = boxes.get(id)!;
+    if (box.x !== position.x || box.y !== position.y) {
+      boxes.set(id, { ...box, x: position.x, y: position.y });
+      changed.add(id);
+    }
+    if (box.kind === 'host' || box.kind === 'site') resized.add(id);
+    if (box.parent !== undefined) resized.add(box.parent);
+  }
+  // Containers grow to hold what they hold: hosts first, then the sites that hold them.
+  const resize = (id: string) => {
+    const box = boxes.get(id)!;
+    const stored = layout[id];
+    const padding = box.kind === 'host' ? SIZES.hostPadding : SIZES.sitePadding;
+    const least = box.kind === 'host' ? HOST_MIN : SITE_MIN;
+    let right: number = least.width;
+    let bottom: number = least.height;
+    for (const child of children.get(id) ?? []) {
+      const inner = boxes.get(child)!;
+      right = Math.max(right, inner.x + inner.width + padding);
+      bottom = Math.max(bottom, inner.y + inner.height + padding);
+    }
+    const width = Math.max(right, stored?.width ?? 0);
+    const height = Math.max(bottom, stored?.height ?? 0);
+    if (width === box.width && height === box.height) return false;
+    boxes.set(id, { ...box, width, height });
+    changed.add(id);
+    return true;
+  };
+  const sites = new Set<string>();
+  for (const id of resized) {
+    const kind = boxes.get(id)!.kind;
+    if (kind === 'host' && resize(id)) {
+      const site = boxes.get(id)!.parent;
+      if (site !== undefined) sites.add(site);
+    } else if (kind === 'site') sites.add(id);
+  }
+  for (const id of sites) resize(id);
+  // Absolute places follow the container's: down from each box that changed.
+  // Parents first or not: a container that moves places its children again.
+  const place = (id: string) => {
+    const box = boxes.get(id)!;
+    const parent = box.parent !== undefined ? boxes.get(box.parent) : undefined;
+    const absoluteX = box.x + (parent?.absoluteX ?? 0);
+    const absoluteY = box.y + (parent?.absoluteY ?? 0);
+    if (absoluteX === box.absoluteX && absoluteY === box.absoluteY) return;
+    boxes.set(id, { ...box, absoluteX, absoluteY });
+    changed.add(id);
+    for (const child of children.get(id) ?? []) place(child);
+  };
+  for (const id of [...changed]) place(id);
+  return withBase(base, boxes, changed, design);
+}
+
+/** Whether two lists hold items placed alike, index for index (the same objects, mostly). */
+function samePlacing<T>(
+  list: readonly T[] | undefined,
+  other: readonly T[] | undefined,
+  alike: (a: T, b: T) => boolean,
+): boolean {
+  if (list === other) return true;
+  if (!list || !other || list.length !== other.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== other[i] && !alike(list[i]!, other[i]!)) return false;
+  return true;
+}
+
+/** What a derived geometry knows of the one it came from. */
+interface Derivation {
+  base: Geometry;
+  changed: ReadonlySet<string>;
+}
+
+const derivations = new WeakMap<Geometry, Derivation>();
+const childLists = new WeakMap<Geometry, Map<string, string[]>>();
+
+/** The geometry `derived` came from and the boxes that differ, if it was derived. */
+export function derivationOf(derived: Geometry): Derivation | undefined {
+  return derivations.get(derived);
+}
+
+function withBase(
+  base: Geometry,
+  boxes: Map<string, ItemBox>,
+  changed: Set<string>,
+  design: Design,
+): Geometry {
+  const geometry: Geometry = { boxes, order: base.order, unplaced: 0, collapse: base.collapse };
+  derivations.set(geometry, { base, changed });
+  childLists.set(geometry, childrenOf(base));
+  designOf.set(geometry, design);
+  return geometry;
+}
+
+/** The ids a container holds, in drawing order. */
+export function childrenIn(geometry: Geometry, container: string): readonly string[] {
+  return childrenOf(geometry).get(container) ?? [];
+}
+
+/** The ids each container holds, in drawing order. */
+function childrenOf(geometry: Geometry): Map<string, string[]> {
+  let children = childLists.get(geometry);
+  if (!children) {
+    children = new Map();
+    for (const id of geometry.order) {
+      const parent = geometry.boxes.get(id)!.parent;
+      if (parent === undefined) continue;
+      const list = children.get(parent);
+      if (list) list.push(id);
+      else children.set(parent, [id]);
+    }
+    childLists.set(geometry, children);
+  }
+  return children;
+}
+
+/** A copy of a geometry whose boxes a caller may change (a command working out places). */
+export function copyGeometry(geometry: Geometry): Geometry {
+  const boxes = new Map<string, ItemBox>();
+  for (const [id, box] of geometry.boxes) boxes.set(id, { ...box });
+  return { ...geometry, boxes, order: [...geometry.order] };
 }
 
 /** Computes the geometry of a design. Linear in the number of items. */

@@ -9,6 +9,7 @@
  */
 import type { Design } from '../../core/model';
 import { SIZES } from './geometry';
+import { childrenIn, derivationOf } from './geometry';
 import type { Geometry, ItemBox } from './geometry';
 
 /** The mark of a group on its members. */
@@ -62,16 +63,27 @@ export interface GroupFrame {
 
 const FRAME_MARGIN = 4;
 
-/**
- * Frames around groups whose members sit together in one container. A member counts with its
- * whole host when the host runs nothing else, else with its own card; the frame is the box around
- * them, drawn only when the boxes share a container and the frame holds nothing else: no other
- * card, no other host, no header it would cut.
- * Members spread over the canvas get no frame; their marks say which group they belong to.
- */
-export function groupFrames(design: Design, geometry: Geometry): GroupFrame[] {
-  const marks = groupMarks(design);
-  // Linear in the design: this runs on every edit of a canvas of thousands.
+/** A group whose members could take a frame: what stands for them and what the frame may hold. */
+interface FrameCandidate {
+  group: string;
+  /** The boxes that stand for the members: a whole host, else the member's card. */
+  boxes: string[];
+  /** The container they all sit in (undefined: the canvas). */
+  parent: string | undefined;
+  /** Ids inside the frame: those boxes and the cards of whole hosts. */
+  inside: Set<string>;
+}
+
+/** The candidates of a design's structure, which an edit that only moves items keeps. */
+const candidatesOf = new WeakMap<Geometry, { services: Design['services']; list: FrameCandidate[] }>();
+
+function frameCandidates(design: Design, geometry: Geometry): FrameCandidate[] {
+  const base = derivationOf(geometry)?.base;
+  const known = candidatesOf.get(geometry) ?? (base ? candidatesOf.get(base) : undefined);
+  if (known && known.services === design.services) {
+    candidatesOf.set(geometry, known);
+    return known.list;
+  }
   const servicesOnHost = new Map<string, string[]>();
   const groupsOnHost = new Map<string, (string | undefined)[]>();
   const memberCount = new Map<string, number>();
@@ -97,13 +109,7 @@ export function groupFrames(design: Design, geometry: Geometry): GroupFrame[] {
     set.add(whole ? host : card);
     members.set(service.group, set);
   }
-  const siblings = new Map<string | undefined, ItemBox[]>();
-  for (const box of geometry.boxes.values()) {
-    const list = siblings.get(box.parent) ?? [];
-    list.push(box);
-    siblings.set(box.parent, list);
-  }
-  const frames: GroupFrame[] = [];
+  const list: FrameCandidate[] = [];
   for (const [group, set] of members) {
     const boxes = [...set];
     // Together means in one container: members in one host, or whole hosts in one site.
@@ -113,6 +119,43 @@ export function groupFrames(design: Design, geometry: Geometry): GroupFrame[] {
       inside.add(box.id);
       if (box.kind === 'host') for (const id of servicesOnHost.get(box.id) ?? []) inside.add(id);
     }
+    list.push({ group, boxes: boxes.map((b) => b.id), parent: boxes[0]!.parent, inside });
+  }
+  candidatesOf.set(geometry, { services: design.services, list });
+  return list;
+}
+
+/**
+ * Frames around groups whose members sit together in one container. A member counts with its
+ * whole host when the host runs nothing else, else with its own card; the frame is the box around
+ * them, drawn only when the boxes share a container and the frame holds nothing else: no other
+ * card, no other host, no header it would cut.
+ * Members spread over the canvas get no frame; their marks say which group they belong to.
+ *
+ * `reuse` gives a group's frame from an earlier geometry when nothing in its container changed
+ * since (see {@link framesOf}).
+ */
+export function groupFrames(
+  design: Design,
+  geometry: Geometry,
+  reuse?: (candidate: { group: string; parent: string | undefined }) => GroupFrame | null | undefined,
+): GroupFrame[] {
+  const marks = groupMarks(design);
+  let topLevel: string[] | undefined;
+  const siblingsOf = (parent: string | undefined): readonly string[] => {
+    if (parent !== undefined) return childrenIn(geometry, parent);
+    // Top-level items are found by a walk of every box, once per call.
+    topLevel ??= geometry.order.filter((id) => geometry.boxes.get(id)!.parent === undefined);
+    return topLevel;
+  };
+  const frames: GroupFrame[] = [];
+  for (const candidate of frameCandidates(design, geometry)) {
+    const kept = reuse?.(candidate);
+    if (kept !== undefined) {
+      if (kept) frames.push(kept);
+      continue;
+    }
+    const boxes = candidate.boxes.map((id) => geometry.boxes.get(id)!);
     const left = Math.min(...boxes.map((b) => b.absoluteX)) - FRAME_MARGIN;
     const top = Math.min(...boxes.map((b) => b.absoluteY)) - FRAME_MARGIN;
     const right = Math.max(...boxes.map((b) => b.absoluteX + b.width)) + FRAME_MARGIN;
@@ -121,16 +164,22 @@ export function groupFrames(design: Design, geometry: Geometry): GroupFrame[] {
     // Only compact groups: a frame twice the size of what it holds says nothing.
     if (frame.width * frame.height > boxes.reduce((sum, b) => sum + b.width * b.height, 0) * 2.5) continue;
     // What could be in the way: the other items of the container, and the container's header.
-    const parent = boxes[0]!.parent !== undefined ? geometry.boxes.get(boxes[0]!.parent) : undefined;
-    const rects = (siblings.get(parent?.id) ?? [])
-      .filter((box) => !inside.has(box.id))
+    const parent = candidate.parent !== undefined ? geometry.boxes.get(candidate.parent) : undefined;
+    const rects = siblingsOf(parent?.id)
+      .filter((id) => !candidate.inside.has(id))
+      .map((id) => geometry.boxes.get(id)!)
       .map((box) => ({ x: box.absoluteX, y: box.absoluteY, width: box.width, height: box.height }));
     if (parent) {
       const height = parent.kind === 'host' ? SIZES.hostHeader : SIZES.siteHeader;
       rects.push({ x: parent.absoluteX, y: parent.absoluteY, width: parent.width, height });
     }
     if (rects.some((rect) => overlaps(frame, rect))) continue;
-    frames.push({ id: `frame:${group}`, group, color: marks.get(group)?.color ?? MARK_COLORS[0], ...frame });
+    frames.push({
+      id: `frame:${candidate.group}`,
+      group: candidate.group,
+      color: marks.get(candidate.group)?.color ?? MARK_COLORS[0],
+      ...frame,
+    });
   }
   return frames;
 }
@@ -166,33 +215,68 @@ export function linkLanes(design: Design): number[] {
 /** Rows of this height count as one line when reading top-level items left to right. */
 const ROW = 48;
 
+/** Each container's items (undefined: the canvas's) sorted for reading, per geometry. */
+const sortedLists = new WeakMap<Geometry, Map<string | undefined, string[]>>();
+/** Each id's place in a drawing order, the last word between items at one spot. */
+const places = new WeakMap<readonly string[], Map<string, number>>();
+const orders = new WeakMap<Geometry, string[]>();
+
 /**
  * Item ids in reading order: top-level items by row then column; each container followed by what
  * it holds, in the same order. Parents always come before their children, as React Flow needs.
+ * Once per geometry; a geometry derived from another (an edit that moved items) sorts again only
+ * the containers whose items moved.
  */
 export function readingOrder(geometry: Geometry): string[] {
-  const children = new Map<string | undefined, ItemBox[]>();
-  for (const id of geometry.order) {
-    const box = geometry.boxes.get(id)!;
-    const list = children.get(box.parent) ?? [];
-    list.push(box);
-    children.set(box.parent, list);
+  const known = orders.get(geometry);
+  if (known) return known;
+  let place = places.get(geometry.order);
+  if (!place) {
+    place = new Map(geometry.order.map((id, index) => [id, index]));
+    places.set(geometry.order, place);
   }
+  const rank = place;
+  const byReading = (a: ItemBox, b: ItemBox) =>
+    Math.floor(a.absoluteY / ROW) - Math.floor(b.absoluteY / ROW) ||
+    a.absoluteX - b.absoluteX ||
+    a.absoluteY - b.absoluteY ||
+    rank.get(a.id)! - rank.get(b.id)!;
+  const sortIds = (ids: readonly string[]) =>
+    ids
+      .map((id) => geometry.boxes.get(id)!)
+      .sort(byReading)
+      .map((box) => box.id);
+
+  const derivation = derivationOf(geometry);
+  const base = derivation && sortedLists.get(derivation.base);
+  let lists: Map<string | undefined, string[]>;
+  if (base && derivation) {
+    lists = new Map(base);
+    const moved = new Set<string | undefined>();
+    for (const id of derivation.changed) moved.add(geometry.boxes.get(id)!.parent);
+    for (const parent of moved) {
+      const list = base.get(parent);
+      if (list) lists.set(parent, sortIds(list));
+    }
+  } else {
+    const children = new Map<string | undefined, string[]>();
+    for (const id of geometry.order) {
+      const parent = geometry.boxes.get(id)!.parent;
+      const list = children.get(parent);
+      if (list) list.push(id);
+      else children.set(parent, [id]);
+    }
+    lists = new Map([...children].map(([parent, ids]) => [parent, sortIds(ids)]));
+  }
+  sortedLists.set(geometry, lists);
   const order: string[] = [];
   const visit = (parent: string | undefined) => {
-    const list = children.get(parent);
-    if (!list) return;
-    const sorted = [...list].sort(
-      (a, b) =>
-        Math.floor(a.absoluteY / ROW) - Math.floor(b.absoluteY / ROW) ||
-        a.absoluteX - b.absoluteX ||
-        a.absoluteY - b.absoluteY,
-    );
-    for (const box of sorted) {
-      order.push(box.id);
-      visit(box.id);
+    for (const id of lists.get(parent) ?? []) {
+      order.push(id);
+      visit(id);
     }
   };
   visit(undefined);
+  orders.set(geometry, order);
   return order;
 }

@@ -11,7 +11,7 @@
 import { current, isDraft } from 'immer';
 import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
-import { computeGeometry, containerAt, SIZES } from './geometry';
+import { computeGeometry, containerAt, deriveGeometry, SIZES } from './geometry';
 import type { Geometry, ItemBox } from './geometry';
 
 /** A box: top-left corner and size. */
@@ -192,8 +192,12 @@ export function makeRoom(design: Design, before: Geometry, fixed: Iterable<strin
     (geometry) => [...geometry.boxes.values()].filter((box) => box.kind === 'site').map((box) => box.id),
     () => [undefined],
   ];
-  // A snapshot of an immer draft reads far faster than the draft's proxies.
-  const snapshot = () => computeGeometry(isDraft(design) ? current(design) : design);
+  // A snapshot of an immer draft reads far faster than the draft's proxies; its geometry comes
+  // from `before` when only positions changed, at the cost of what moved.
+  const snapshot = () => {
+    const now = isDraft(design) ? current(design) : design;
+    return deriveGeometry(now, before) ?? computeGeometry(now);
+  };
   let geometry = snapshot();
   for (const parentsOf of levels) {
     for (const [id, box] of geometry.boxes) {

@@ -69,33 +69,127 @@ interface Obstacle {
   rect: Rect;
   kind: 'header' | 'card' | 'body';
   owner: string;
+  /** The query that last found it (see `near`), so that one query lists it once. */
+  seen: number;
 }
 
-/** The obstacles of a canvas: container headers (drawn under) and cards (avoided). */
-export class RoutingScene {
-  private readonly obstacles: Obstacle[] = [];
-  private readonly cells = new Map<number, number[]>();
-  private stamp = 0;
-  private readonly seen: number[] = [];
+/** What of a box the obstacles depend on. */
+function sameObstacleBox(a: ItemBox, b: ItemBox): boolean {
+  return (
+    a.kind === b.kind &&
+    a.absoluteX === b.absoluteX &&
+    a.absoluteY === b.absoluteY &&
+    a.width === b.width &&
+    a.height === b.height
+  );
+}
 
-  constructor(readonly geometry: Geometry) {
+/**
+ * The obstacles of a canvas: container headers (drawn under) and cards (avoided).
+ *
+ * A scene is kept across edits: {@link RoutingScene.update} takes the next geometry and changes
+ * only the obstacles of boxes that moved or changed size, and tells only the edges whose routes
+ * run through the grid cells those obstacles left or entered ({@link RoutingScene.watch}). An edit
+ * then re-routes the edges it can affect, not every edge in view.
+ */
+export class RoutingScene {
+  private readonly byOwner = new Map<string, Obstacle[]>();
+  private readonly cells = new Map<number, Obstacle[]>();
+  private stamp = 0;
+  /** The cells each watched edge's route runs through, and the edges of each cell. */
+  private readonly routeCells = new Map<string, number[]>();
+  private readonly cellRoutes = new Map<number, Set<string>>();
+  private readonly versions = new Map<string, number>();
+  private readonly listeners = new Map<string, () => void>();
+  private pending = new Set<string>();
+  private current: Geometry;
+
+  constructor(geometry: Geometry) {
+    this.current = geometry;
+    for (const id of geometry.order) this.addBox(geometry.boxes.get(id)!);
+  }
+
+  /** The geometry the obstacles stand for. */
+  get geometry(): Geometry {
+    return this.current;
+  }
+
+  /**
+   * Moves the scene to the next geometry of the same canvas: the boxes that changed give their
+   * obstacles anew, and the edges whose routes cross a cell they left or entered get a new
+   * {@link version}. Their listeners run at {@link flush}, not here: React calls this in a render.
+   */
+  update(geometry: Geometry): void {
+    if (geometry === this.current) return;
+    const previous = this.current.boxes;
+    this.current = geometry;
+    const dirty = new Set<number>();
     for (const id of geometry.order) {
       const box = geometry.boxes.get(id)!;
-      const rect = { x: box.absoluteX, y: box.absoluteY, width: box.width, height: box.height };
-      if (box.kind === 'host' || box.kind === 'site') {
-        const height = box.kind === 'host' ? SIZES.hostHeader : SIZES.siteHeader;
-        this.add({ ...rect, height }, 'header', id);
-        if (box.kind === 'host') this.add(rect, 'body', id);
-      } else this.add(rect, 'card', id);
+      const before = previous.get(id);
+      if (before && sameObstacleBox(before, box)) continue;
+      this.removeOwner(id, dirty);
+      this.addBox(box, dirty);
+    }
+    for (const id of previous.keys()) if (!geometry.boxes.has(id)) this.removeOwner(id, dirty);
+    for (const cell of dirty) {
+      for (const edge of this.cellRoutes.get(cell) ?? []) {
+        if (this.pending.has(edge)) continue;
+        this.pending.add(edge);
+        this.versions.set(edge, (this.versions.get(edge) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** Tells the edges whose routes {@link update} touched; call after the render that updated. */
+  flush(): void {
+    const pending = this.pending;
+    this.pending = new Set();
+    for (const edge of pending) this.listeners.get(edge)?.();
+  }
+
+  /** Changes each time an obstacle along the edge's route changes: part of its route's key. */
+  version(edge: string): number {
+    return this.versions.get(edge) ?? 0;
+  }
+
+  /** Calls `listener` when the edge's route may have to change; returns the unsubscribe. */
+  watch(edge: string, listener: () => void): () => void {
+    this.listeners.set(edge, listener);
+    return () => {
+      if (this.listeners.get(edge) === listener) this.listeners.delete(edge);
+    };
+  }
+
+  /** Records where an edge's route runs (`undefined`: nowhere), for {@link update}. */
+  place(edge: string, route: Route | undefined): void {
+    for (const cell of this.routeCells.get(edge) ?? []) {
+      const set = this.cellRoutes.get(cell);
+      set?.delete(edge);
+      if (set?.size === 0) this.cellRoutes.delete(cell);
+    }
+    if (!route) {
+      this.routeCells.delete(edge);
+      return;
+    }
+    const cells = new Set<number>();
+    for (let i = 0; i < route.points.length - 1; i++) {
+      forEachCell(boxOf(route.points[i]!, route.points[i + 1]!), (key) => cells.add(key));
+    }
+    this.routeCells.set(edge, [...cells]);
+    for (const cell of cells) {
+      const set = this.cellRoutes.get(cell);
+      if (set) set.add(edge);
+      else this.cellRoutes.set(cell, new Set([edge]));
     }
   }
 
   /** The containers of an item, innermost first (its host, then the host's site). */
   containersOf(id: string): ItemBox[] {
     const chain: ItemBox[] = [];
-    let parent = this.geometry.boxes.get(id)?.parent;
+    let parent = this.current.boxes.get(id)?.parent;
     while (parent !== undefined) {
-      const box = this.geometry.boxes.get(parent);
+      const box = this.current.boxes.get(parent);
       if (!box) break;
       chain.push(box);
       parent = box.parent;
@@ -103,43 +197,55 @@ export class RoutingScene {
     return chain;
   }
 
-  private add(rect: Rect, kind: Obstacle['kind'], owner: string): void {
-    const index = this.obstacles.length;
-    this.obstacles.push({ rect, kind, owner });
-    this.seen.push(0);
-    const x0 = Math.floor(rect.x / CELL);
-    const x1 = Math.floor((rect.x + rect.width) / CELL);
-    const y0 = Math.floor(rect.y / CELL);
-    const y1 = Math.floor((rect.y + rect.height) / CELL);
-    for (let x = x0; x <= x1; x++) {
-      for (let y = y0; y <= y1; y++) {
-        const key = cellKey(x, y);
+  private addBox(box: ItemBox, dirty?: Set<number>): void {
+    const rect = { x: box.absoluteX, y: box.absoluteY, width: box.width, height: box.height };
+    if (box.kind === 'host' || box.kind === 'site') {
+      const height = box.kind === 'host' ? SIZES.hostHeader : SIZES.siteHeader;
+      this.add({ ...rect, height }, 'header', box.id, dirty);
+      if (box.kind === 'host') this.add(rect, 'body', box.id, dirty);
+    } else this.add(rect, 'card', box.id, dirty);
+  }
+
+  private add(rect: Rect, kind: Obstacle['kind'], owner: string, dirty?: Set<number>): void {
+    const obstacle: Obstacle = { rect, kind, owner, seen: 0 };
+    const owned = this.byOwner.get(owner);
+    if (owned) owned.push(obstacle);
+    else this.byOwner.set(owner, [obstacle]);
+    forEachCell(rect, (key) => {
+      dirty?.add(key);
+      const list = this.cells.get(key);
+      if (list) list.push(obstacle);
+      else this.cells.set(key, [obstacle]);
+    });
+  }
+
+  private removeOwner(owner: string, dirty: Set<number>): void {
+    for (const obstacle of this.byOwner.get(owner) ?? []) {
+      forEachCell(obstacle.rect, (key) => {
+        dirty.add(key);
         const list = this.cells.get(key);
-        if (list) list.push(index);
-        else this.cells.set(key, [index]);
-      }
+        if (!list) return;
+        const index = list.indexOf(obstacle);
+        if (index >= 0) list.splice(index, 1);
+        if (list.length === 0) this.cells.delete(key);
+      });
     }
+    this.byOwner.delete(owner);
   }
 
   /** Every obstacle a segment's box touches, once each. */
   private near(segment: Rect): Obstacle[] {
-    this.stamp++;
+    const stamp = ++this.stamp;
     const found: Obstacle[] = [];
-    const x0 = Math.floor(segment.x / CELL);
-    const x1 = Math.floor((segment.x + segment.width) / CELL);
-    const y0 = Math.floor(segment.y / CELL);
-    const y1 = Math.floor((segment.y + segment.height) / CELL);
-    for (let x = x0; x <= x1; x++) {
-      for (let y = y0; y <= y1; y++) {
-        const list = this.cells.get(cellKey(x, y));
-        if (!list) continue;
-        for (const index of list) {
-          if (this.seen[index] === this.stamp) continue;
-          this.seen[index] = this.stamp;
-          found.push(this.obstacles[index]!);
-        }
+    forEachCell(segment, (key) => {
+      const list = this.cells.get(key);
+      if (!list) return;
+      for (const obstacle of list) {
+        if (obstacle.seen === stamp) continue;
+        obstacle.seen = stamp;
+        found.push(obstacle);
       }
-    }
+    });
     return found;
   }
 
@@ -169,6 +275,15 @@ export class RoutingScene {
     }
     return gaps;
   }
+}
+
+/** Calls `visit` with the key of every grid cell a rectangle touches. */
+function forEachCell(rect: Rect, visit: (key: number) => void): void {
+  const x0 = Math.floor(rect.x / CELL);
+  const x1 = Math.floor((rect.x + rect.width) / CELL);
+  const y0 = Math.floor(rect.y / CELL);
+  const y1 = Math.floor((rect.y + rect.height) / CELL);
+  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) visit(cellKey(x, y));
 }
 
 /** One number per grid cell: cells span ±2^20 in each direction, far beyond any canvas. */

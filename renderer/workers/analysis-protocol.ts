@@ -4,6 +4,7 @@
  */
 import type { GroupSummary } from '../../core/group-summary';
 import type { Design } from '../../core/model';
+import type { DesignPatch } from './design-patch';
 import type { Recovery } from '../../core/recovery/mechanisms';
 import type { Finding, Severity } from '../../core/rules/catalogue';
 import type { OutcomeStep } from '../../core/what-if';
@@ -14,6 +15,11 @@ export interface AnalysisRequest {
   revision: number;
   /** Absent when the worker already has this revision (only the failures changed). */
   design?: Design;
+  /**
+   * In place of `design`: what changed since revision `base`, which the worker holds
+   * (design-patch.ts); copying a whole large design on every edit blocked the page.
+   */
+  patch?: { base: number; changes: DesignPatch };
   failed: string[];
   /**
    * A network partition on top of the failures: each side lists site and host ids, the hosts named

@@ -18,6 +18,7 @@ import type {
   DisplayState,
   SingleFailureRow,
 } from './analysis-protocol';
+import { applyDesignPatch, STALE_BASE } from './design-patch';
 import { resilienceReport } from './resilience';
 import type { ResilienceReport } from './resilience';
 
@@ -34,6 +35,11 @@ export class Analyzer {
 
   analyze(request: AnalysisRequest, now: () => number = () => performance.now()): Analysis {
     const started = now();
+    if (request.patch) {
+      if (!this.design || request.patch.base !== this.revision)
+        throw new Error(`${STALE_BASE}: revision ${request.patch.base}`);
+      request = { ...request, design: applyDesignPatch(this.design, request.patch.changes) };
+    }
     if (request.design && (request.revision !== this.revision || request.design !== this.design)) {
       const validation = validateDesign(request.design);
       this.findings = validation.findings;

@@ -1,0 +1,147 @@
+/**
+ * End to end, a committed edit of a large design touches what it changed: after a service of a
+ * 1,000-service design moves, every card on the screen is the element it was
+ * (React kept it, nothing was rebuilt), the links of the moved service follow it, and links
+ * elsewhere keep their drawn paths. The built designer (dist/web) in Debian's Chromium.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticDesign } from '../../bench/synthetic';
+import { Designer, e2eAvailability, startLab } from './driver';
+import type { Lab } from './driver';
+
+const availability = e2eAvailability();
+const TIMEOUT = 180_000;
+
+describe.skipIf(!availability.run)('a large design in a browser', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await startLab();
+  }, 30_000);
+
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it(
+    'keeps every other card and link as it was when one service moves',
+    async () => {
+      const app = await Designer.open(lab, 'canvas-scale');
+      try {
+        const design = syntheticDesign({ services: 1000 });
+        // Laid out as opening lays out a design without positions: grids in the pane's shape.
+        delete design.layout;
+        await app.page.evaluate(async (text) => {
+          const handle = (
+            window as unknown as { topoforge: { open: (name: string, text: string) => Promise<boolean> } }
+          ).topoforge;
+          await handle.open('synthetic-1000.topo.json', text);
+        }, JSON.stringify(design));
+        await app.page.waitForFunction(
+          () =>
+            !(
+              window as unknown as { topoforge: { store: { getState(): { arranging: boolean } } } }
+            ).topoforge.store.getState().arranging,
+        );
+        let state = await app.settled();
+        // A service with links, in a host, looked at at actual size.
+        const linked = new Set(state.design.links!.flatMap((l) => [l.from, l.to]));
+        const pools = new Set(
+          state.design.groups!.filter((g) => g.kind === 'pool').map((g) => g.id as string),
+        );
+        const candidates = state.design.services.filter(
+          (s) => s.host !== undefined && linked.has(s.id) && (s.group === undefined || !pools.has(s.group)),
+        );
+        const service = candidates[Math.floor(candidates.length / 2)]!;
+        await app.page.waitForTimeout(1500);
+        const pane = await app.canvasBox();
+        const layoutBefore = state.design.layout![service.id]!;
+        // The service in the middle of the pane, at a zoom where routes and labels are drawn.
+        await app.page.evaluate(
+          (id) =>
+            (
+              window as unknown as { topoforge: { services: { canvas?: { fitView(ids: string[]): void } } } }
+            ).topoforge.services.canvas?.fitView([id]),
+          service.id,
+        );
+        await app.page.waitForTimeout(800);
+        await app.page.evaluate(
+          ({ width, height }) => {
+            const transform = (document.querySelector('.react-flow__viewport') as HTMLElement).style
+              .transform;
+            const [x, y, zoom] = /translate\(([-\d.]+)px, ([-\d.]+)px\) scale\(([-\d.]+)\)/
+              .exec(transform)!
+              .slice(1)
+              .map(Number) as [number, number, number];
+            const centre = { x: (width / 2 - x) / zoom, y: (height / 2 - y) / zoom };
+            (
+              window as unknown as { topoforge: { services: { canvas?: { setViewport(v: object): void } } } }
+            ).topoforge.services.canvas?.setViewport({
+              x: width / 2 - centre.x * 0.6,
+              y: height / 2 - centre.y * 0.6,
+              zoom: 0.6,
+            });
+          },
+          { width: pane.width, height: pane.height },
+        );
+        await app.page.waitForTimeout(800);
+        const card = app.node(service.id);
+        await expect.poll(() => card.count()).toBe(1);
+
+        // Mark every card and link on the screen, and note each link's drawn path.
+        const marked = await app.page.evaluate(() => {
+          const nodes = [...document.querySelectorAll('.react-flow__node')];
+          for (const element of nodes) (element as unknown as { probe: boolean }).probe = true;
+          const edges = [...document.querySelectorAll('.react-flow__edge')].map((element) => {
+            (element as unknown as { probe: boolean }).probe = true;
+            return {
+              id: element.getAttribute('data-id') ?? '',
+              source: element.getAttribute('data-source') ?? '',
+              target: element.getAttribute('data-target') ?? '',
+              path: element.querySelector('path.react-flow__edge-path')?.getAttribute('d') ?? '',
+            };
+          });
+          return { nodes: nodes.length, edges };
+        });
+        expect(marked.nodes).toBeGreaterThan(10);
+        const ownLinks = marked.edges.filter((e) => e.source === service.id || e.target === service.id);
+        expect(ownLinks.length).toBeGreaterThan(0);
+
+        // Selected with a click, moved with the keyboard's nudge: one committed move.
+        await card.click({ position: { x: 30, y: 20 } });
+        state = await app.settled();
+        for (let n = 0; n < 3; n++) await app.page.keyboard.press('ArrowRight');
+        state = await app.editedAfter(state.revision);
+        expect(state.design.layout![service.id]).not.toEqual(layoutBefore);
+        await app.page.waitForTimeout(500);
+
+        const after = await app.page.evaluate(() => {
+          const fresh = (selector: string) =>
+            [...document.querySelectorAll(selector)]
+              .filter((element) => !(element as unknown as { probe?: boolean }).probe)
+              .map((element) => element.getAttribute('data-id'));
+          const paths = Object.fromEntries(
+            [...document.querySelectorAll('.react-flow__edge')].map((element) => [
+              element.getAttribute('data-id') ?? '',
+              element.querySelector('path.react-flow__edge-path')?.getAttribute('d') ?? '',
+            ]),
+          );
+          return { freshNodes: fresh('.react-flow__node'), freshEdges: fresh('.react-flow__edge'), paths };
+        });
+        // Nothing new appeared for what was already on the screen.
+        expect(after.freshNodes).toEqual([]);
+        expect(after.freshEdges).toEqual([]);
+        // The moved service's links follow it.
+        for (const link of ownLinks) expect(after.paths[link.id], link.id).not.toBe(link.path);
+        // Links of other services whose route nothing crossed are drawn as they were.
+        const unchanged = marked.edges.filter((e) => !ownLinks.includes(e) && after.paths[e.id] === e.path);
+        expect(unchanged.length).toBeGreaterThan((marked.edges.length - ownLinks.length) / 2);
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.shot('last');
+        await app.close();
+      }
+    },
+    TIMEOUT,
+  );
+});
