@@ -74,14 +74,6 @@ try {
   await light.page.waitForTimeout(800);
   await light.page.screenshot({ path: join(out, 'what-if-split-brain.png') });
   await light.page.getByTestId('what-if-button').click();
-  // The Resilience view with an RTO the VIP's move after lb-1 cannot meet (last: it edits the design).
-  await light.openExample('tessera-ha');
-  await light.page.getByTestId('resilience-button').click();
-  await light.page.getByTestId('resilience-objective-rto').fill('3');
-  await light.page.getByTestId('resilience-objective-rto').press('Enter');
-  await light.page.getByTestId('resilience-rto-missed-q2t').waitFor();
-  await light.page.waitForTimeout(800);
-  await light.page.screenshot({ path: join(out, 'resilience-tessera.png') });
   // The Rehearse view as the web build shows it: how to rehearse from the CLI, beside an unedited
   // example fitted to the pane the view leaves.
   await light.openExample('helix-teamhub');
@@ -90,6 +82,14 @@ try {
   await light.page.keyboard.press('f');
   await light.page.waitForTimeout(400);
   await light.page.screenshot({ path: join(out, 'rehearse-web.png') });
+  // The Resilience view with an RTO the VIP's move after lb-1 cannot meet (last: it edits the design).
+  await light.openExample('tessera-ha');
+  await light.page.getByTestId('resilience-button').click();
+  await light.page.getByTestId('resilience-objective-rto').fill('3');
+  await light.page.getByTestId('resilience-objective-rto').press('Enter');
+  await light.page.getByTestId('resilience-rto-missed-q2t').waitFor();
+  await light.page.waitForTimeout(800);
+  await light.page.screenshot({ path: join(out, 'resilience-tessera.png') });
   await light.close();
 
   const dark = await Designer.open(lab, 'docs-dark', { theme: 'dark' });
