@@ -14,6 +14,7 @@ import type { Recovery } from '../../core/recovery/mechanisms';
 import { estimatePartitionRecovery } from '../../core/recovery/estimate';
 import { HAPROXY_SETTINGS } from '../../core/generate/haproxy/view';
 import { NGINX_SETTINGS } from '../../core/generate/nginx';
+import { planVrrp } from '../../core/vrrp';
 import { deployToLab, startStandIns } from './deploy';
 import { crashHost, restartHost, runInHost, startLab, stopLab } from './index';
 import type { LabState } from './index';
@@ -37,6 +38,21 @@ const MANUAL_START_WATCH_MS = 10_000;
 
 /** How long an entrypoint predicted `down` is watched to show that it stays down. */
 const DOWN_WATCH_MS = 5_000;
+
+/**
+ * keepalived announces an address it takes twice: gratuitous ARPs at once and again after
+ * `vrrp_garp_master_delay`, 5 s by default, which the generated configs keep (measured in the lab:
+ * 4.8 to 5 s apart). A scenario that starts before a holder's second announcement has gone out
+ * meets it later: a holder beyond a cut announces itself after the backup took over, and the
+ * clients' router sends them back to it.
+ */
+const GARP_REPEAT_MS = 5_000;
+
+/** How long every floating address must sit on its holder before a scenario starts. */
+const SETTLED_MS = GARP_REPEAT_MS + 1_000;
+
+/** How long the floating addresses may take to settle on their holders. */
+const SETTLE_TIMEOUT_MS = 30_000;
 
 /** The allowed difference between a measured interruption and its estimate: max(1 s, 50 %). */
 export function toleranceSeconds(estimate: number): number {
@@ -272,7 +288,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       if (current >= 0) emit({ type: 'sample', index: current, sample });
     });
     const results: ScenarioRehearsal[] = [];
-    const baseline: ScenarioContext['baseline'] = {};
+    const baseline: ScenarioContext['baseline'] = { holders: expectedHolders(design, model) };
     try {
       for (const [index, scenario] of scenarios.entries()) {
         if (signal?.aborted === true) break;
@@ -329,40 +345,80 @@ interface ScenarioContext {
   onRunbook: (at: number, step: string) => void;
   onInjected: (at: number) => void;
   progress: (line: string) => void;
-  /** Which host held each floating address when the lab first served everything. */
-  baseline: { holders?: Map<string, string | undefined> };
+  /**
+   * The host that holds each floating address before any failure, as the model predicts from
+   * (the first instance of its VRRP plan), and since when the lab has been seen in that state with
+   * every announcement of it made; undefined while it has not, or a scenario moved an address.
+   */
+  baseline: { holders: Map<string, string>; settledAt?: number };
 }
 
-/** Which lab host holds each floating address (a `vip` entrypoint's) right now. */
-async function floatingHolders(design: Design, state: LabState): Promise<Map<string, string | undefined>> {
-  const addresses = [
-    ...new Set(
-      (design.entrypoints ?? []).flatMap((entrypoint) =>
-        entrypoint.via === 'vip' && entrypoint.address ? [entrypoint.address] : [],
-      ),
-    ),
-  ];
-  const holders = new Map<string, string | undefined>(addresses.map((address) => [address, undefined]));
-  if (addresses.length === 0) return holders;
-  for (const host of state.hosts) {
-    const shown = await mustRun('ip', ['-n', host.namespace, '-4', '-o', 'address', 'show']);
-    for (const address of addresses) if (shown.includes(`inet ${address}/`)) holders.set(address, host.id);
+/** The host each floating address (a `vip` entrypoint's) sits on before any failure. */
+function expectedHolders(design: Design, model: AvailabilityModel): Map<string, string> {
+  const holders = new Map<string, string>();
+  for (const entrypoint of model.index.entrypoints) {
+    const address = (design.entrypoints ?? []).find((declared) => declared.id === entrypoint.id)?.address;
+    if (entrypoint.via !== 'vip' || address === undefined || holders.has(address)) continue;
+    const holder = planVrrp(model.index, entrypoint).members[0]?.host;
+    if (holder !== undefined) holders.set(address, holder);
   }
   return holders;
 }
 
+/** Which lab hosts hold each of `addresses` right now (two during a split brain). */
+async function floatingHolders(state: LabState, addresses: Iterable<string>): Promise<Map<string, string[]>> {
+  const holders = new Map<string, string[]>([...addresses].map((address) => [address, []]));
+  if (holders.size === 0) return holders;
+  for (const host of state.hosts) {
+    const shown = await mustRun('ip', ['-n', host.namespace, '-4', '-o', 'address', 'show']);
+    for (const [address, hosts] of holders) if (shown.includes(`inet ${address}/`)) hosts.push(host.id);
+  }
+  return holders;
+}
+
+/** Whether every floating address sits on its baseline holder and on no other host. */
+async function atBaseline(context: ScenarioContext): Promise<boolean> {
+  const baseline = context.baseline.holders;
+  const now = await floatingHolders(context.state, baseline.keys());
+  return [...baseline].every(([address, host]) => {
+    const hosts = now.get(address) ?? [];
+    return hosts.length === 1 && hosts[0] === host;
+  });
+}
+
 /**
- * After a restore, waits until every floating address is back on the host that held it at the
- * start (keepalived preempts back to the higher priority): the model predicts from that baseline.
+ * Waits until every floating address sits on the host the model predicts from (keepalived
+ * preempts back to the highest priority after a restore) and has stayed there beyond the
+ * holder's second announcement ({@link GARP_REPEAT_MS}): until then a scenario would not start
+ * from the baseline the model predicts from, and a late announcement could send the clients back
+ * to a holder that a partition has just cut off.
  */
 async function waitForBaseline(context: ScenarioContext): Promise<void> {
-  const baseline = context.baseline.holders;
-  if (baseline === undefined || baseline.size === 0) return;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && context.signal?.aborted !== true) {
-    const now = await floatingHolders(context.design, context.state);
-    if ([...baseline].every(([address, host]) => now.get(address) === host)) return;
-    await delay(100, context.signal);
+  const baseline = context.baseline;
+  if (baseline.holders.size === 0) return;
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    if (context.signal?.aborted === true) return;
+    const checkedAt = Date.now();
+    if (await atBaseline(context)) baseline.settledAt ??= checkedAt;
+    else baseline.settledAt = undefined;
+    if (baseline.settledAt !== undefined && Date.now() - baseline.settledAt >= SETTLED_MS) return;
+    if (Date.now() > deadline) {
+      // The scenario still runs, from wherever the addresses are: its verdicts show what differs.
+      const now = await floatingHolders(context.state, baseline.holders.keys());
+      context.progress(
+        `the floating addresses did not settle on their holders within ${SETTLE_TIMEOUT_MS / 1000} s before "${scenarioLabel(context.scenario)}": ${[
+          ...baseline.holders,
+        ]
+          .map(
+            ([address, host]) =>
+              `${address} on ${(now.get(address) ?? []).join(' and ') || 'no host'}, expected on ${host}`,
+          )
+          .join('; ')}`,
+      );
+      return;
+    }
+    await delay(200, context.signal);
   }
 }
 
@@ -448,28 +504,34 @@ async function blackholes(
 ): Promise<void> {
   if (change === 'add' && [...routes.values()].some((blocked) => blocked.length > 0) && !isExecutable(NFT))
     throw new Error(`a partition in the lab needs ${NFT}: apt-get install nftables`);
-  for (const [host, blocked] of routes) {
-    if (blocked.length === 0) continue;
-    const namespace = state.hosts.find((record) => record.id === host)!.namespace;
-    await mustRun(
-      'ip',
-      ['-n', namespace, '-batch', '-'],
-      undefined,
-      `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
-    );
-    const rules =
-      change === 'add'
-        ? [
-            `table ip ${PARTITION_TABLE} {`,
-            '  chain input {',
-            '    type filter hook input priority 0; policy accept;',
-            `    ip saddr { ${blocked.join(', ')} } drop`,
-            '  }',
-            '}',
-          ]
-        : [`delete table ip ${PARTITION_TABLE}`];
-    await mustRun('ip', ['netns', 'exec', namespace, NFT, '-f', '-'], undefined, `${rules.join('\n')}\n`);
-  }
+  // Every host at once, as a real cut falls: one host after the other took most of a second on the
+  // 2-core machine at load 13, and that delay counted in every interruption measured from the
+  // injection.
+  await Promise.all(
+    [...routes]
+      .filter(([, blocked]) => blocked.length > 0)
+      .map(async ([host, blocked]) => {
+        const namespace = state.hosts.find((record) => record.id === host)!.namespace;
+        await mustRun(
+          'ip',
+          ['-n', namespace, '-batch', '-'],
+          undefined,
+          `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
+        );
+        const rules =
+          change === 'add'
+            ? [
+                `table ip ${PARTITION_TABLE} {`,
+                '  chain input {',
+                '    type filter hook input priority 0; policy accept;',
+                `    ip saddr { ${blocked.join(', ')} } drop`,
+                '  }',
+                '}',
+              ]
+            : [`delete table ip ${PARTITION_TABLE}`];
+        await mustRun('ip', ['netns', 'exec', namespace, NFT, '-f', '-'], undefined, `${rules.join('\n')}\n`);
+      }),
+  );
 }
 
 async function setLink(context: ScenarioContext, hosts: readonly string[], up: boolean): Promise<void> {
@@ -562,7 +624,6 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
   await waitForBaseline(context);
   await waitHealthy(context, Date.now());
   const waited = Date.now() - waitStart;
-  context.baseline.holders ??= await floatingHolders(context.design, state);
   const before = Date.now() - 2_000;
   const { crashed, services, sides } = hostsOf(context);
   const routes = partitionRoutes(context.design, sides);
@@ -657,6 +718,9 @@ async function rehearseScenario(context: ScenarioContext): Promise<ScenarioRehea
       differences,
     };
   });
+
+  // An address the scenario moved moves back in the restore, with new announcements to wait for.
+  if (!(await atBaseline(context))) context.baseline.settledAt = undefined;
 
   // Restore: network first, then hosts as after a reboot, then what was stopped.
   await blackholes(state, routes, 'del');
