@@ -494,8 +494,8 @@ const NFT = '/usr/sbin/nft';
 /**
  * Adds or deletes a partition in each host's namespace, in one batch per host: blackhole routes
  * for the addresses of the other sides (nothing leaves for them), and an nftables rule that drops
- * every packet from them. Routes alone left the multicast of VRRP flowing between two hosts of one
- * segment, so a keepalived pair split by the cut still heard each other's adverts.
+ * every packet from them. Routes alone did not stop keepalived's adverts (sent past the routing
+ * table), so a keepalived pair split by the cut still heard each other.
  */
 async function blackholes(
   state: LabState,
