@@ -15,6 +15,7 @@ import { estimatePartitionRecovery } from '../../core/recovery/estimate';
 import { HAPROXY_SETTINGS } from '../../core/generate/haproxy/view';
 import { NGINX_SETTINGS } from '../../core/generate/nginx';
 import { deployToLab, startStandIns } from './deploy';
+import { restoreSentinelPrimaries } from './sentinel';
 import { crashHost, restartHost, runInHost, startLab, stopLab } from './index';
 import type { LabState } from './index';
 import { planLab } from './plan';
@@ -354,8 +355,14 @@ async function floatingHolders(design: Design, state: LabState): Promise<Map<str
 /**
  * After a restore, waits until every floating address is back on the host that held it at the
  * start (keepalived preempts back to the higher priority): the model predicts from that baseline.
+ * A Sentinel group's primary is put back on the design's `primary` (./sentinel.ts), and the
+ * balancers are given the time to take back what dropped out meanwhile.
  */
 async function waitForBaseline(context: ScenarioContext): Promise<void> {
+  if (await restoreSentinelPrimaries(context.design, context.directory, context.state)) {
+    const everyHost = new Set(context.design.hosts.map((host) => host.id));
+    await delay(readmissionMilliseconds(context.design, everyHost), context.signal);
+  }
   const baseline = context.baseline.holders;
   if (baseline === undefined || baseline.size === 0) return;
   const deadline = Date.now() + 20_000;

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import type { Design, Service } from '../../core/model';
 import { replicaPriorityOf } from '../../core/model';
 import type { SecretRender } from '../../core/generate/secrets';
+import { daemonUnitName } from '../../core/generate/context';
+import { indexDesign } from '../../core/design-index';
 import { runInHost } from './index';
 import type { LabState } from './state';
 import { servicePortsOf } from './standin';
@@ -157,8 +159,9 @@ function delay(milliseconds: number): Promise<void> {
  * `primary`, when an earlier scenario's failover left it elsewhere. Sentinel has no "fail over to
  * this one": the other members are made unpromotable for the moment (`replica-priority 0`, once
  * every Sentinel's view shows it), `SENTINEL FAILOVER` runs, and their priorities are set back
- * and written to their files (a failover's `CONFIG REWRITE` had persisted the 0). Returns true
- * when it moved a primary. Throws when a group's primary cannot be put back within `timeoutMs`.
+ * and written to their files (a failover's `CONFIG REWRITE` had persisted the 0); then every
+ * Sentinel of the group restarts, to forget the failovers it took part in. Returns true when it
+ * moved a primary. Throws when a group's primary cannot be put back within `timeoutMs`.
  */
 export async function restoreSentinelPrimaries(
   design: Design,
@@ -243,6 +246,20 @@ export async function restoreSentinelPrimaries(
         await redisCli(state, member, asAdmin, ['CONFIG', 'SET', 'replica-priority', priority]);
         await redisCli(state, member, asAdmin, ['CONFIG', 'REWRITE']);
       }
+    }
+    // A Sentinel that led or voted for a failover starts none of its own for twice
+    // `failover-timeout` (Redis's sentinel.c); it keeps that in memory only. Restarted, every
+    // Sentinel is as fresh as the model assumes, and keeps what it learned in its own file.
+    const index = indexDesign(design);
+    for (const sentinel of sentinels) {
+      const unit = daemonUnitName(index, sentinel.service as Service & { kind: 'sentinel' });
+      const result = await runInHost(state, sentinel.host, ['systemctl', 'restart', unit]);
+      if (result.exitCode !== 0)
+        throw new Error(`systemctl restart ${unit} failed on lab host ${sentinel.host}`);
+    }
+    while (!(await everySentinelNamesIt())) {
+      if (Date.now() > deadline) throw new Error(`the Sentinels of ${group.id} did not come back`);
+      await delay(250);
     }
   }
   return moved;
