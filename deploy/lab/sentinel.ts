@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Design, Service } from '../../core/model';
 import { replicaPriorityOf } from '../../core/model';
 import type { SecretRender } from '../../core/generate/secrets';
@@ -150,10 +151,6 @@ async function redisCli(
   return `${result.stdout}${result.stderr}`.trim();
 }
 
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}
-
 /**
  * Puts the primary of every Sentinel group of `design` back on the redis server the design marks
  * `primary`, when an earlier scenario's failover left it elsewhere. Sentinel has no "fail over to
@@ -161,12 +158,14 @@ function delay(milliseconds: number): Promise<void> {
  * every Sentinel's view shows it), `SENTINEL FAILOVER` runs, and their priorities are set back
  * and written to their files (a failover's `CONFIG REWRITE` had persisted the 0); then every
  * Sentinel of the group restarts, to forget the failovers it took part in. Returns true when it
- * moved a primary. Throws when a group's primary cannot be put back within `timeoutMs`.
+ * moved a primary. Throws when a group's primary cannot be put back within `timeoutMs`, or when
+ * `signal` aborts (the rehearsal is cancelled) while it waits.
  */
 export async function restoreSentinelPrimaries(
   design: Design,
   directory: string,
   state: LabState,
+  signal?: AbortSignal,
   timeoutMs = 60_000,
 ): Promise<boolean> {
   const address = new Map<string, string>(design.hosts.map((host) => [host.id, host.address]));
@@ -230,14 +229,14 @@ export async function restoreSentinelPrimaries(
       while (!(await priorityKnown())) {
         if (Date.now() > deadline)
           throw new Error(`Sentinel did not see the priorities of ${group.id} change`);
-        await delay(250);
+        await delay(250, undefined, { signal });
       }
       while (!(await everySentinelNamesIt())) {
         if (Date.now() > deadline)
           throw new Error(`the primary of ${group.id} did not move back to ${primary.service.id}`);
         // NOGOODSLAVE while the design's primary still syncs, INPROG while one runs: ask again.
         await redisCli(state, leader, asSentinel, ['SENTINEL', 'FAILOVER', masterName]);
-        await delay(500);
+        await delay(500, undefined, { signal });
       }
       moved = true;
     } finally {
@@ -259,7 +258,7 @@ export async function restoreSentinelPrimaries(
     }
     while (!(await everySentinelNamesIt())) {
       if (Date.now() > deadline) throw new Error(`the Sentinels of ${group.id} did not come back`);
-      await delay(250);
+      await delay(250, undefined, { signal });
     }
   }
   return moved;
