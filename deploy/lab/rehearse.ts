@@ -359,7 +359,8 @@ async function floatingHolders(design: Design, state: LabState): Promise<Map<str
  * balancers are given the time to take back what dropped out meanwhile.
  */
 async function waitForBaseline(context: ScenarioContext): Promise<void> {
-  if (await restoreSentinelPrimaries(context.design, context.directory, context.state, context.signal)) {
+  const options = { signal: context.signal, progress: context.progress };
+  if (await restoreSentinelPrimaries(context.design, context.directory, context.state, options)) {
     const everyHost = new Set(context.design.hosts.map((host) => host.id));
     await delay(readmissionMilliseconds(context.design, everyHost), context.signal);
   }

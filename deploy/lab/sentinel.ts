@@ -15,6 +15,7 @@ import { replicaPriorityOf } from '../../core/model';
 import type { SecretRender } from '../../core/generate/secrets';
 import { daemonUnitName } from '../../core/generate/context';
 import { indexDesign } from '../../core/design-index';
+import { DEFAULT_FAILOVER_TIMEOUT_MS } from '../../core/generate/redis/sentinel-plan';
 import { runInHost } from './index';
 import type { LabState } from './state';
 import { servicePortsOf } from './standin';
@@ -158,16 +159,17 @@ async function redisCli(
  * every Sentinel's view shows it), `SENTINEL FAILOVER` runs, and their priorities are set back
  * and written to their files (a failover's `CONFIG REWRITE` had persisted the 0); then every
  * Sentinel of the group restarts, to forget the failovers it took part in. Returns true when it
- * moved a primary. Throws when a group's primary cannot be put back within `timeoutMs`, or when
- * `signal` aborts (the rehearsal is cancelled) while it waits.
+ * moved a primary. Throws, saying what each Sentinel names, when a group's primary is not back
+ * within `timeoutMs` (default 60 s, at least the group's `failover-timeout` + 30 s), or when
+ * `signal` aborts (the rehearsal is cancelled) while it waits; `progress` hears how long it took.
  */
 export async function restoreSentinelPrimaries(
   design: Design,
   directory: string,
   state: LabState,
-  signal?: AbortSignal,
-  timeoutMs = 60_000,
+  options: { signal?: AbortSignal; progress?: (line: string) => void; timeoutMs?: number } = {},
 ): Promise<boolean> {
+  const { signal, progress } = options;
   const address = new Map<string, string>(design.hosts.map((host) => [host.id, host.address]));
   let moved = false;
   for (const group of design.groups ?? []) {
@@ -205,15 +207,30 @@ export async function restoreSentinelPrimaries(
     if (await everySentinelNamesIt()) continue;
 
     const others = servers.filter((member) => member !== primary);
-    const deadline = Date.now() + timeoutMs;
-    const leader = sentinels[0]!;
+    const started = Date.now();
+    // A forced failover that stalls holds every later one off until its failover-timeout ends.
+    const failoverTimeoutMs = group.failoverTimeoutMs ?? DEFAULT_FAILOVER_TIMEOUT_MS;
+    const deadline = started + Math.max(options.timeoutMs ?? 60_000, failoverTimeoutMs + 30_000);
+    let lastReply = '';
+    const stuck = async (what: string): Promise<Error> => {
+      const named = await Promise.all(
+        sentinels.map(
+          async (sentinel) =>
+            `${sentinel.service.id} names ${(await redisCli(state, sentinel, asSentinel, ['SENTINEL', 'get-master-addr-by-name', masterName])).replace('\n', ':')}`,
+        ),
+      );
+      return new Error(
+        `${what} within ${((Date.now() - started) / 1000).toFixed(0)} s (${named.join(', ')}${lastReply === '' ? '' : `; SENTINEL FAILOVER answered ${lastReply}`})`,
+      );
+    };
     try {
       for (const member of others)
         await redisCli(state, member, asAdmin, ['CONFIG', 'SET', 'replica-priority', '0']);
-      // Sentinel reads a replica's priority from its INFO every 10 s: wait until it has.
-      const priorityKnown = async (): Promise<boolean> => {
+      // Each Sentinel reads a replica's priority from its INFO every 10 s: wait until all have,
+      // since the one that runs the failover picks the replica from its own view.
+      const priorityKnown = async (sentinel: Member): Promise<boolean> => {
         const replicas = (
-          await redisCli(state, leader, asSentinel, ['SENTINEL', 'replicas', masterName])
+          await redisCli(state, sentinel, asSentinel, ['SENTINEL', 'replicas', masterName])
         ).split('\n');
         let name = '';
         const priorities = new Map<string, string>();
@@ -226,16 +243,20 @@ export async function restoreSentinelPrimaries(
           return priority === undefined || priority === '0';
         });
       };
-      while (!(await priorityKnown())) {
+      while (!(await Promise.all(sentinels.map(priorityKnown))).every(Boolean)) {
         if (Date.now() > deadline)
-          throw new Error(`Sentinel did not see the priorities of ${group.id} change`);
+          throw await stuck(`Sentinel did not see the priorities of ${group.id} change`);
         await delay(250, undefined, { signal });
       }
+      let attempt = 0;
       while (!(await everySentinelNamesIt())) {
         if (Date.now() > deadline)
-          throw new Error(`the primary of ${group.id} did not move back to ${primary.service.id}`);
-        // NOGOODSLAVE while the design's primary still syncs, INPROG while one runs: ask again.
-        await redisCli(state, leader, asSentinel, ['SENTINEL', 'FAILOVER', masterName]);
+          throw await stuck(`the primary of ${group.id} did not move back to ${primary.service.id}`);
+        // NOGOODSLAVE while the design's primary still syncs (then another Sentinel is asked),
+        // INPROG while a failover runs: ask again.
+        const leader = sentinels[attempt % sentinels.length]!;
+        lastReply = await redisCli(state, leader, asSentinel, ['SENTINEL', 'FAILOVER', masterName]);
+        if (lastReply !== 'OK' && !lastReply.startsWith('INPROG')) attempt++;
         await delay(500, undefined, { signal });
       }
       moved = true;
@@ -257,9 +278,12 @@ export async function restoreSentinelPrimaries(
         throw new Error(`systemctl restart ${unit} failed on lab host ${sentinel.host}`);
     }
     while (!(await everySentinelNamesIt())) {
-      if (Date.now() > deadline) throw new Error(`the Sentinels of ${group.id} did not come back`);
+      if (Date.now() > deadline) throw await stuck(`the Sentinels of ${group.id} did not come back`);
       await delay(250, undefined, { signal });
     }
+    progress?.(
+      `put the primary of ${group.id} back on ${primary.service.id} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   return moved;
 }
