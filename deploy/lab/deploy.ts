@@ -24,11 +24,13 @@ import { clientKeyOf, knownHostsOf, runInHost } from './index';
 import {
   LAB_UNIT_DIRECTORY,
   STAND_IN_DIRECTORY,
+  standInCredentialsPath,
   standInSpecification,
   standInUnit,
   standInsOf,
 } from './standin';
-import type { StandIn } from './standin';
+import type { StandIn, StandInCredentials } from './standin';
+import { clientCredentials, readGroupLogins } from './sentinel';
 
 /**
  * The design as the lab deploys it: every host's `ssh` points at its lab sshd (root, its port,
@@ -168,6 +170,32 @@ export async function startStandIns(design: Design, directory: string, state: La
         ],
         standInUnit(standIn, process.execPath),
       );
+  }
+  // A client of a Sentinel group holds its logins, as an application's own config would.
+  const logins = new Map<string, StandInCredentials>();
+  for (const standIn of standIns) {
+    const groups = standIn.needs.flatMap((need) =>
+      need.sentinel === undefined ? [] : [need.sentinel.group],
+    );
+    if (groups.length === 0) continue;
+    const credentials: Record<string, StandInCredentials> = {};
+    for (const group of groups) {
+      if (!logins.has(group))
+        logins.set(group, clientCredentials(await readGroupLogins(directory, state, group)));
+      credentials[group] = logins.get(group)!;
+    }
+    await mustRunInHost(
+      state,
+      standIn.host,
+      [
+        'sh',
+        '-c',
+        'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1"',
+        'sh',
+        standInCredentialsPath(standIn),
+      ],
+      `${JSON.stringify(credentials)}\n`,
+    );
   }
   for (const standIn of standIns)
     if (!standIn.coldStandby) await mustRunInHost(state, standIn.host, ['systemctl', 'start', standIn.unit]);

@@ -16,6 +16,7 @@ import { HAPROXY_SETTINGS } from '../../core/generate/haproxy/view';
 import { NGINX_SETTINGS } from '../../core/generate/nginx';
 import { planVrrp } from '../../core/vrrp';
 import { deployToLab, startStandIns } from './deploy';
+import { restoreSentinelPrimaries } from './sentinel';
 import { crashHost, restartHost, runInHost, startLab, stopLab } from './index';
 import type { LabState } from './index';
 import { planLab } from './plan';
@@ -387,13 +388,20 @@ async function atBaseline(context: ScenarioContext): Promise<boolean> {
 }
 
 /**
- * Waits until every floating address sits on the host the model predicts from (keepalived
+ * Puts each Sentinel group's primary back on the design's `primary` (./sentinel.ts) and gives
+ * the balancers the time to take back what dropped out meanwhile; then waits until every
+ * floating address sits on the host the model predicts from (keepalived
  * preempts back to the highest priority after a restore) and has stayed there beyond the
  * holder's second announcement ({@link GARP_REPEAT_MS}): until then a scenario would not start
  * from the baseline the model predicts from, and a late announcement could send the clients back
  * to a holder that a partition has just cut off.
  */
 async function waitForBaseline(context: ScenarioContext): Promise<void> {
+  const options = { signal: context.signal, progress: context.progress };
+  if (await restoreSentinelPrimaries(context.design, context.directory, context.state, options)) {
+    const everyHost = new Set(context.design.hosts.map((host) => host.id));
+    await delay(readmissionMilliseconds(context.design, everyHost), context.signal);
+  }
   const baseline = context.baseline;
   if (baseline.holders.size === 0) return;
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;

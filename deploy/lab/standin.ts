@@ -40,6 +40,40 @@ export interface Endpoint {
 }
 
 /**
+ * How a stand-in finds the primary of a `redis-sentinel` group, as a client library does: it asks
+ * the group's Sentinels for the address of `masterName` and uses the one they name.
+ */
+export interface SentinelLookup {
+  /** The group's id: its logins are under this key in the credentials file. */
+  group: string;
+  masterName: string;
+  sentinels: Endpoint[];
+}
+
+/**
+ * How long a stand-in keeps the primary its Sentinels named while that primary keeps accepting
+ * writes; a failed write asks the Sentinels again at once (client libraries ask them again when
+ * their connection to the primary fails).
+ */
+export const SENTINEL_ANSWER_CACHE_MS = 1_000;
+
+/**
+ * The logins a stand-in of a Sentinel group's client holds (the Sentinels' password, the Redis
+ * user "app" and its password). Its credentials file, beside its specification and readable by
+ * root only, maps each group's id to them; the specification names the file, never a password.
+ */
+export interface StandInCredentials {
+  sentinelPassword?: string;
+  user?: string;
+  password?: string;
+}
+
+/** The credentials file of a stand-in: its unit's name, `.credentials.json`, beside its specification. */
+export function standInCredentialsPath(standIn: Pick<StandIn, 'unit'>): string {
+  return `${STAND_IN_DIRECTORY}/${standIn.unit.replace(/\.service$/u, '')}.credentials.json`;
+}
+
+/**
  * What a stand-in needs before it accepts connections: `atLeast` (default 1) of the members in
  * `anyOf` accepting; a member is one endpoint, or a list of endpoints of which one must accept.
  */
@@ -49,6 +83,11 @@ export interface StandInNeed {
   anyOf: Endpoint[];
   /** A voting group needs a strict majority of its voters: `anyOf` lists one endpoint per voter. */
   atLeast?: number;
+  /**
+   * A Sentinel group: met only while the primary its Sentinels name accepts a write from the
+   * client user (`anyOf` lists the group's Redis servers, for people).
+   */
+  sentinel?: SentinelLookup;
 }
 
 /** A stand-in as the lab starts it. */
@@ -113,6 +152,27 @@ export function standInsOf(
     if (service.group !== undefined)
       groupMembers.set(service.group, [...(groupMembers.get(service.group) ?? []), service]);
   const groupKind = new Map<string, string>((design.groups ?? []).map((group) => [group.id, group.kind]));
+  const groups = new Map<string, NonNullable<Design['groups']>[number]>(
+    (design.groups ?? []).map((group) => [group.id, group]),
+  );
+
+  /** How a client finds the primary of a Sentinel group, or undefined for other targets. */
+  const sentinelLookupOf = (id: string): SentinelLookup | undefined => {
+    const group = groups.get(id);
+    if (group?.kind !== 'redis-sentinel') return undefined;
+    const sentinels = (groupMembers.get(id) ?? []).filter(
+      (member) => member.kind === 'sentinel' && member.host !== undefined,
+    );
+    if (sentinels.length === 0) return undefined;
+    return {
+      group: group.id,
+      masterName: group.masterName ?? group.id,
+      sentinels: sentinels.map((member) => ({
+        address: hostAddress.get(member.host!)!,
+        port: servicePortsOf(design, member)[0]!,
+      })),
+    };
+  };
 
   /** Where `id` (a service or a group) accepts connections; undefined when it is always up. */
   const endpointsOf = (id: string, port?: number): Endpoint[] | undefined => {
@@ -166,7 +226,14 @@ export function standInsOf(
       } else {
         // A replica set or quorum serves only while a strict majority of its voters is up.
         const voters = service.group === link.to ? undefined : votersOf(link.to);
-        if (voters !== undefined)
+        const sentinel = service.group === link.to ? undefined : sentinelLookupOf(link.to);
+        if (sentinel !== undefined)
+          needs.push({
+            what: `uses ${link.to} (its primary, as Sentinel names it)`,
+            anyOf: endpoints,
+            sentinel,
+          });
+        else if (voters !== undefined)
           needs.push({
             what: `uses ${link.to} (a majority of ${voters.length} voters)`,
             anyOf: voters,
@@ -202,9 +269,26 @@ export function standInsOf(
   return standIns;
 }
 
-/** The specification file a stand-in reads. */
-export function standInSpecification(standIn: StandIn): string {
-  return `${JSON.stringify({ service: standIn.service, ports: standIn.ports, needs: standIn.needs }, null, 2)}\n`;
+/** True when a stand-in finds a Sentinel group's primary, and so needs logins. */
+export function needsCredentials(standIn: Pick<StandIn, 'needs'>): boolean {
+  return standIn.needs.some((need) => need.sentinel !== undefined);
+}
+
+/**
+ * The specification file a stand-in reads; `credentials` moves its credentials file (default
+ * {@link standInCredentialsPath}, which a stand-in of a Sentinel group's client needs).
+ */
+export function standInSpecification(
+  standIn: StandIn,
+  credentials = standInCredentialsPath(standIn),
+): string {
+  const specification = {
+    service: standIn.service,
+    ports: standIn.ports,
+    needs: standIn.needs,
+    ...(needsCredentials(standIn) ? { credentials, sentinelCacheMs: SENTINEL_ANSWER_CACHE_MS } : {}),
+  };
+  return `${JSON.stringify(specification, null, 2)}\n`;
 }
 
 /** The unit the lab adds for a stand-in the bundle has no unit for. */
@@ -224,6 +308,13 @@ export function standInUnit(standIn: StandIn, node: string): string {
  * every 100 ms with a TCP connect; while all are met it listens on its ports and answers an HTTP
  * request with 200 and anything else with `ok`; when one is not met it stops listening and drops
  * its connections, so a balancer or a stand-in in front of it sees it fail.
+ *
+ * A Sentinel group's need is checked as a client library uses the group: ask every Sentinel for
+ * the primary (`SENTINEL get-master-addr-by-name`), then log in to the address most of them name
+ * as the client user and write a probe key that expires (`SET … PX`); only a primary that accepts
+ * the write (not a replica's READONLY, not NOREPLICAS under `min-replicas-to-write`) meets it.
+ * It speaks RESP itself: a few lines, where a client library would have to be installed into
+ * every lab host. The primary found is kept for `sentinelCacheMs` while writes succeed.
  */
 export const STAND_IN_PROGRAM = String.raw`'use strict';
 const net = require('net');
@@ -285,8 +376,128 @@ function accepts(endpoint) {
   });
 }
 
+// RESP, the Redis protocol: a command is an array of bulk strings.
+function encode(args) {
+  const parts = [Buffer.from('*' + args.length + '\r\n')];
+  for (const arg of args) {
+    const bytes = Buffer.from(String(arg));
+    parts.push(Buffer.from('$' + bytes.length + '\r\n'), bytes, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+// One reply at 'at': { value, next }, or undefined while it is incomplete. Errors are { error }.
+function parse(buffer, at) {
+  const end = buffer.indexOf('\r\n', at);
+  if (end < 0) return undefined;
+  const type = String.fromCharCode(buffer[at]);
+  const line = buffer.toString('latin1', at + 1, end);
+  if (type === '+') return { value: line, next: end + 2 };
+  if (type === '-') return { value: { error: line }, next: end + 2 };
+  if (type === ':') return { value: Number(line), next: end + 2 };
+  if (type === '$') {
+    const length = Number(line);
+    if (length < 0) return { value: null, next: end + 2 };
+    if (buffer.length < end + 4 + length) return undefined;
+    return { value: buffer.toString('latin1', end + 2, end + 2 + length), next: end + 4 + length };
+  }
+  if (type === '*') {
+    const count = Number(line);
+    if (count < 0) return { value: null, next: end + 2 };
+    const items = [];
+    let next = end + 2;
+    for (let index = 0; index < count; index++) {
+      const item = parse(buffer, next);
+      if (item === undefined) return undefined;
+      items.push(item.value);
+      next = item.next;
+    }
+    return { value: items, next };
+  }
+  return { value: { error: 'not a RESP reply' }, next: buffer.length };
+}
+
+// Sends the commands at once and resolves their replies, or null when the server does not answer
+// them all within 300 ms (a crashed host, a refused connection).
+function ask(endpoint, commands) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: endpoint.address, port: endpoint.port });
+    let buffer = Buffer.alloc(0);
+    const done = (replies) => { clearTimeout(timer); socket.destroy(); resolve(replies); };
+    const timer = setTimeout(() => done(null), 300);
+    socket.on('connect', () => socket.write(Buffer.concat(commands.map(encode))));
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const replies = [];
+      let at = 0;
+      while (replies.length < commands.length) {
+        const reply = parse(buffer, at);
+        if (reply === undefined) return;
+        replies.push(reply.value);
+        at = reply.next;
+      }
+      done(replies);
+    });
+    socket.on('error', () => done(null));
+  });
+}
+
+let credentials;
+function login(lookup) {
+  if (credentials === undefined)
+    credentials = spec.credentials === undefined ? {} : JSON.parse(fs.readFileSync(spec.credentials, 'utf8'));
+  return credentials[lookup.group] || {};
+}
+
+// The addresses the Sentinels name as the primary, those named by the most Sentinels first.
+async function namedPrimaries(lookup) {
+  const password = login(lookup).sentinelPassword;
+  const commands = [...(password ? [['AUTH', password]] : []), ['SENTINEL', 'get-master-addr-by-name', lookup.masterName]];
+  const answers = await Promise.all(lookup.sentinels.map((sentinel) => ask(sentinel, commands)));
+  const votes = new Map();
+  for (const replies of answers) {
+    const named = replies === null ? null : replies[replies.length - 1];
+    if (!Array.isArray(named) || named.length !== 2) continue;
+    const key = named[0] + ' ' + named[1];
+    votes.set(key, (votes.get(key) || 0) + 1);
+  }
+  return [...votes].sort((a, b) => b[1] - a[1]).map(([key]) => {
+    const [address, port] = key.split(' ');
+    return { address, port: Number(port) };
+  });
+}
+
+// True when 'endpoint' logs the client user in and accepts a write, as only a primary does.
+async function acceptsWrite(lookup, endpoint) {
+  const { user, password } = login(lookup);
+  const commands = [
+    ...(password ? [user ? ['AUTH', user, password] : ['AUTH', password]] : []),
+    ['SET', 'topoforge-lab:standin:' + spec.service, String(Date.now()), 'PX', '10000'],
+  ];
+  const replies = await ask(endpoint, commands);
+  return replies !== null && replies[replies.length - 1] === 'OK' && replies.every((reply) => reply === 'OK');
+}
+
+const primaries = new Map();
+async function primaryAccepts(need) {
+  const known = primaries.get(need.what);
+  if (known !== undefined && Date.now() < known.until && (await acceptsWrite(need.sentinel, known.endpoint))) return true;
+  primaries.delete(need.what);
+  for (const endpoint of await namedPrimaries(need.sentinel)) {
+    if (await acceptsWrite(need.sentinel, endpoint)) {
+      primaries.set(need.what, { endpoint, until: Date.now() + (spec.sentinelCacheMs || 1000) });
+      return true;
+    }
+  }
+  return false;
+}
+
 async function check() {
   for (const need of spec.needs) {
+    if (need.sentinel !== undefined) {
+      if (!(await primaryAccepts(need))) return need.what;
+      continue;
+    }
     const answers = await Promise.all(need.anyOf.map(accepts));
     if (answers.filter(Boolean).length < (need.atLeast || 1)) return need.what;
   }
