@@ -126,8 +126,12 @@ export class RehearseService<Window> {
       this.options.send(window, { type: 'samples', index: batch.index, samples: batch.samples });
     };
     const timer = setInterval(flush, SAMPLE_FLUSH_MS);
+    const judged = new Set<number>();
     const onEvent = (event: RehearsalStreamEvent): void => {
       if (event.type === 'samples') {
+        // A scenario's chart is final once its verdict is drawn: probe answers still in flight
+        // when the engine stops its probes (more of them on a loaded machine) are not drawn.
+        if (judged.has(event.index)) return;
         if (pending !== undefined && pending.index !== event.index) flush();
         pending ??= { index: event.index, samples: [] };
         pending.samples.push(...event.samples);
@@ -135,7 +139,10 @@ export class RehearseService<Window> {
       }
       // Samples before an injection or verdict are drawn before it.
       flush();
-      if (event.type === 'verdict') finished.push(event.scenario);
+      if (event.type === 'verdict') {
+        judged.add(event.index);
+        finished.push(event.scenario);
+      }
       this.options.send(window, event);
     };
     const started = Date.now();

@@ -190,6 +190,8 @@ describe('the service reading the command’s event stream', () => {
       })),
       { type: 'injected', index: 0, at: 2190 },
       { type: 'verdict', index: 0, scenario: SCENARIO },
+      // An answer still in flight when the probes stopped: the finished chart does not change.
+      { type: 'samples', index: 0, samples: [{ entrypoint: 'shop', at: 9000, ok: false }] },
       {
         type: 'result',
         lab: {},
