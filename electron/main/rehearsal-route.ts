@@ -23,7 +23,11 @@ import type {
 import { isExecutable, labUnsupportedReason } from '../../deploy/lab/system';
 import { HostError } from './ipc';
 
-/** How this machine runs a rehearsal for the app, or why it cannot. */
+/**
+ * How this machine runs a rehearsal for the app, or why it cannot. `elevated` runs the command
+ * behind `prefix`; `via: 'none'` (an empty prefix) is for a caller that already is root, as the
+ * tests are.
+ */
 export type RehearsalRoute =
   | { kind: 'in-process' }
   | { kind: 'elevated'; via: 'sudo' | 'pkexec' | 'none'; prefix: string[] }
