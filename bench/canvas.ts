@@ -29,6 +29,7 @@ import { CanvasProjection } from '../renderer/canvas/derive';
 import { computeGeometry } from '../renderer/canvas/geometry';
 import { autoLayout } from '../renderer/layout/auto-layout';
 import { freshLinkIds } from '../renderer/state/edge-ids';
+import { checksCaughtUp } from '../test/e2e/page-state';
 import { serveStatic } from '../test/e2e/static-server';
 import { syntheticDesign } from './synthetic';
 
@@ -201,19 +202,7 @@ async function openDesigner(
     ).topoforge;
     await app.open('synthetic.topo.json', text);
   }, designText);
-  await page.waitForFunction(
-    () => {
-      const app = (
-        window as unknown as {
-          topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
-        }
-      ).topoforge;
-      const state = app.store.getState();
-      return state.analysis?.revision === state.revision;
-    },
-    undefined,
-    { timeout: WAIT_MS },
-  );
+  await page.waitForFunction(checksCaughtUp, undefined, { timeout: WAIT_MS });
   // The view first fits the whole design (an animation, once the deferred canvas has caught up:
   // over a second at 5,000 services); then both pages look at the same place. Set it until it
   // holds, so a late fit cannot move it away.

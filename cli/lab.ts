@@ -204,6 +204,8 @@ export interface Interrupts {
   signal: AbortSignal;
   /** The first signal received, if any. */
   received(): NodeJS.Signals | undefined;
+  /** Interrupts as `signal` would, for a command that has another way to be stopped. */
+  interrupt(signal: NodeJS.Signals): void;
   /** Stops listening. */
   stop(): void;
 }
@@ -221,6 +223,7 @@ export function watchInterrupts(): Interrupts {
   return {
     signal: controller.signal,
     received: () => received,
+    interrupt: onSignal,
     stop: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -16,10 +16,12 @@ import { describeFileError } from '../core/file-errors';
 import { validateDesign } from '../core/rules';
 import { didYouMean } from '../core/suggest';
 import { DEFAULT_LAB_DIRECTORY, LabAbortedError, labUnsupportedReason } from '../deploy/lab/index';
-import { RehearsalError, defaultScenarios, rehearse } from '../deploy/lab/rehearse';
-import type { RehearsalResult, RehearsalScenario } from '../deploy/lab/rehearse';
+import { RehearsalError, rehearse } from '../deploy/lab/rehearse';
+import type { RehearsalResult } from '../deploy/lab/rehearse';
+import { requestedScenarios, streamEvent } from '../deploy/lab/scenarios';
 import { rehearsalReport } from '../deploy/lab/report';
 import { LAB_DIRECTORY_VARIABLE, labFailure, watchInterrupts } from './lab';
+import type { Interrupts } from './lab';
 
 /** Usage of the rehearse command. */
 export const REHEARSE_USAGE = `Usage: topoforge rehearse DESIGN [--fail ID]... [--partition SIDE]... [options]
@@ -33,6 +35,8 @@ Options:
   --fail ID          fail a host, site or service (repeatable; one scenario)
   --partition SIDE   cut the network: comma-separated site and host ids of one side (repeatable)
   --json             the result as JSON
+  --events           stream the rehearsal as JSON lines on stdout (progress, probe samples,
+                     injections, verdicts, then the result); closing stdin cancels it
   --report FILE      write one self-contained HTML page with a timeline per scenario
   --dir DIR          the lab directory (default: $${LAB_DIRECTORY_VARIABLE}, else ${DEFAULT_LAB_DIRECTORY})
 `;
@@ -61,13 +65,16 @@ export function rehearsalJson(result: RehearsalResult) {
 
 /** Runs `topoforge rehearse …`. */
 export async function runRehearse(args: string[], io: CliIo): Promise<number> {
-  const output = commandOutput('rehearse', REHEARSE_USAGE, args.includes('--json'), io);
+  // A stream's reader parses every line, failures included.
+  const events = args.includes('--events');
+  const output = commandOutput('rehearse', REHEARSE_USAGE, args.includes('--json') || events, io);
   const { json, fail } = output;
   let values;
   let positionals;
   try {
     ({ values, positionals } = parseOptions(args, {
       json: { type: 'boolean' },
+      events: { type: 'boolean' },
       fail: { type: 'string', multiple: true },
       partition: { type: 'string', multiple: true },
       report: { type: 'string' },
@@ -103,23 +110,10 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
   const unsupported = labUnsupportedReason();
   if (unsupported !== undefined) return fail(unsupported, EXIT.usage, '(machine)');
 
-  const scenarios: RehearsalScenario[] =
-    failed.length > 0 || partition.length > 0
-      ? [
-          {
-            failed,
-            partition,
-            kind:
-              partition.length > 0 && failed.length === 0
-                ? 'partition'
-                : failed.length === 1 && partition.length === 0
-                  ? model.failureKind(failed[0]!)!
-                  : 'combination',
-          },
-        ]
-      : defaultScenarios(model);
+  const scenarios = requestedScenarios(model, failed, partition);
   const directory = resolve(values.dir ?? process.env[LAB_DIRECTORY_VARIABLE] ?? DEFAULT_LAB_DIRECTORY);
   const interrupts = watchInterrupts();
+  const stopWatchingReader = events ? cancelWhenReaderLeaves(interrupts) : () => undefined;
   const c = pc.createColors(io.color);
   try {
     const result = await rehearse({
@@ -129,13 +123,15 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
       directory,
       scenarios,
       signal: interrupts.signal,
-      onEvent: json
-        ? undefined
-        : (event) => {
-            if (event.type === 'progress') io.stderr(`${c.dim(event.line)}\n`);
-            else if (event.type === 'scenario')
-              io.stderr(c.dim(`scenario ${event.index + 1}/${event.count}: ${event.label}\n`));
-          },
+      onEvent: events
+        ? (event) => io.stdout(`${JSON.stringify(streamEvent(event))}\n`)
+        : json
+          ? undefined
+          : (event) => {
+              if (event.type === 'progress') io.stderr(`${c.dim(event.line)}\n`);
+              else if (event.type === 'scenario')
+                io.stderr(c.dim(`scenario ${event.index + 1}/${event.count}: ${event.label}\n`));
+            },
     });
     if (interrupts.received() !== undefined) throw new LabAbortedError();
     if (values.report !== undefined) {
@@ -148,7 +144,8 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
     const mismatches = result.scenarios.flatMap((scenario) =>
       scenario.entrypoints.filter((entrypoint) => entrypoint.verdict === 'mismatch'),
     ).length;
-    if (json) io.stdout(`${JSON.stringify(rehearsalJson(result))}\n`);
+    if (events) io.stdout(`${JSON.stringify({ type: 'result', ...rehearsalJson(result) })}\n`);
+    else if (json) io.stdout(`${JSON.stringify(rehearsalJson(result))}\n`);
     else printTable(loaded.design.name, result, io);
     return mismatches === 0 ? EXIT.ok : EXIT.failed;
   } catch (error) {
@@ -156,8 +153,28 @@ export async function runRehearse(args: string[], io: CliIo): Promise<number> {
       return fail(error.message, EXIT.failed, '(lab)');
     return labFailure(error, file, interrupts, fail);
   } finally {
+    stopWatchingReader();
     interrupts.stop();
   }
+}
+
+/**
+ * With `--events` the reader is a program (the desktop app's main process, which cannot signal a
+ * rehearsal that runs as root): standard input closing, or standard output breaking, cancels as
+ * SIGTERM does, so the lab is removed when the reader cancels or goes away. Returns the stop.
+ */
+function cancelWhenReaderLeaves(interrupts: Interrupts): () => void {
+  const cancel = (): void => interrupts.interrupt('SIGTERM');
+  process.stdin.on('end', cancel);
+  process.stdin.on('error', cancel);
+  process.stdout.on('error', cancel);
+  process.stdin.resume();
+  return () => {
+    process.stdin.off('end', cancel);
+    process.stdin.off('error', cancel);
+    process.stdout.off('error', cancel);
+    process.stdin.destroy();
+  };
 }
 
 function printTable(name: string, result: RehearsalResult, io: CliIo): void {

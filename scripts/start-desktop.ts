@@ -268,6 +268,19 @@ function runNpmScript(script: string): number {
   return result.status ?? 1;
 }
 
+/**
+ * What `npm start` adds when Electron died as root: Chromium refuses root unless its sandbox is
+ * switched off (it prints a FATAL line and stops with SIGTRAP), and the app never switches it off.
+ * The lab the Rehearse view needs root for is reached from a normal user's app instead.
+ */
+export const ROOT_MESSAGE =
+  "Topoforge's desktop app does not run as root: Chromium refuses root unless its sandbox is off, and the app keeps it on. Start it as your own user; its Rehearse view runs the lab as root through `sudo -n` or pkexec (docs/rehearse.md)";
+
+/** The line to print after Electron ended with `signal`, if it ended because it ran as root. */
+export function rootExitMessage(signal: NodeJS.Signals | null, uid = process.getuid?.()): string | undefined {
+  return uid === 0 && signal === 'SIGTRAP' ? ROOT_MESSAGE : undefined;
+}
+
 /** Opens the app and resolves with Electron's exit status. */
 function launch(binary: string, appArguments: string[]): Promise<number> {
   const env = { ...process.env };
@@ -282,7 +295,11 @@ function launch(binary: string, appArguments: string[]): Promise<number> {
       process.stderr.write(`Electron could not be started: ${error.message}\n`);
       resolveExit(1);
     });
-    child.on('exit', (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      const rootMessage = rootExitMessage(signal);
+      if (rootMessage !== undefined) process.stderr.write(`${rootMessage}\n`);
+      resolveExit(code ?? (signal ? 1 : 0));
+    });
   });
 }
 

@@ -63,115 +63,85 @@ export function hostChannelTable<Window>(
     return saved;
   };
 
+  type Entry<Member extends InvokeMember> = ChannelEntry<
+    HostContext<Window>,
+    InvokeProtocol[Member]['request'],
+    InvokeProtocol[Member]['reply']
+  >;
+  /** The row of `member`: its channel, the schema of its argument, and its handler. */
+  const entry = <Member extends InvokeMember>(
+    member: Member,
+    request: Entry<Member>['request'],
+    handle: Entry<Member>['handle'],
+  ): Entry<Member> => ({ channel: INVOKE_CHANNELS[member], request, handle });
+  /** A row served by a service for the sending window. */
+  const forWindow = <Member extends InvokeMember>(
+    member: Member,
+    request: Entry<Member>['request'],
+    serve: (
+      window: Window,
+      request: InvokeProtocol[Member]['request'],
+    ) => Promise<InvokeProtocol[Member]['reply']>,
+  ): Entry<Member> => entry(member, request, (context, message) => serve(context.window, message));
+  /** A row that cancels the sending window's running work and answers nothing. */
+  const cancelling = <Member extends InvokeMember>(member: Member, cancel: (window: Window) => void) =>
+    entry(member, undefined, async (context) => {
+      cancel(context.window);
+      return undefined as InvokeProtocol[Member]['reply'];
+    });
+
   return {
-    openDesign: {
-      channel: INVOKE_CHANNELS.openDesign,
-      request: undefined,
-      handle: (context) => service.openDesign(context.window, context.guard.state.location),
-    },
-    openRecentDesign: {
-      channel: INVOKE_CHANNELS.openRecentDesign,
-      request: requestValidators.recentDesign,
-      handle: (_context, recent) => service.openRecentDesign(recent),
-    },
-    recentDesigns: {
-      channel: INVOKE_CHANNELS.recentDesigns,
-      request: undefined,
-      handle: async () => service.recentDesigns(),
-    },
-    saveDesign: {
-      channel: INVOKE_CHANNELS.saveDesign,
-      request: requestValidators.saveDesign,
-      handle: (context, request) => save(context, request, false),
-    },
-    saveDesignAs: {
-      channel: INVOKE_CHANNELS.saveDesignAs,
-      request: requestValidators.saveDesign,
-      handle: (context, request) => save(context, request, true),
-    },
-    exportBundle: {
-      channel: INVOKE_CHANNELS.exportBundle,
-      request: requestValidators.exportBundle,
-      handle: (context, message) =>
-        service.exportBundle(context.window, message, context.guard.state.location),
-    },
-    exportImage: {
-      channel: INVOKE_CHANNELS.exportImage,
-      request: requestValidators.exportImage,
-      handle: (context, request) =>
-        service.exportImage(context.window, request, context.guard.state.location),
-    },
-    reportDocumentState: {
-      channel: INVOKE_CHANNELS.reportDocumentState,
-      request: requestValidators.documentState,
-      handle: async (context, state) => {
+    openDesign: entry('openDesign', undefined, (context) =>
+      service.openDesign(context.window, context.guard.state.location),
+    ),
+    openRecentDesign: entry('openRecentDesign', requestValidators.recentDesign, (_context, recent) =>
+      service.openRecentDesign(recent),
+    ),
+    recentDesigns: entry('recentDesigns', undefined, async () => service.recentDesigns()),
+    saveDesign: entry('saveDesign', requestValidators.saveDesign, (context, request) =>
+      save(context, request, false),
+    ),
+    saveDesignAs: entry('saveDesignAs', requestValidators.saveDesign, (context, request) =>
+      save(context, request, true),
+    ),
+    exportBundle: entry('exportBundle', requestValidators.exportBundle, (context, message) =>
+      service.exportBundle(context.window, message, context.guard.state.location),
+    ),
+    exportImage: entry('exportImage', requestValidators.exportImage, (context, request) =>
+      service.exportImage(context.window, request, context.guard.state.location),
+    ),
+    reportDocumentState: entry(
+      'reportDocumentState',
+      requestValidators.documentState,
+      async (context, state) => {
         context.documentChanged({ fileName: state.fileName, dirty: state.dirty, ...chosen(state.location) });
         return undefined;
       },
-    },
-    writeRecoveryCopy: {
-      channel: INVOKE_CHANNELS.writeRecoveryCopy,
-      request: requestValidators.recoveryCopy,
-      handle: async (context, copy) => {
-        // A copy that arrives after the save that made it stale is not kept.
-        if (!context.guard.state.dirty) return undefined;
-        await recovery.write(context.recoveryId, {
-          fileName: copy.fileName,
-          text: copy.text,
-          ...chosen(copy.location),
-        });
-        return undefined;
-      },
-    },
-    planPush: {
-      channel: INVOKE_CHANNELS.planPush,
-      request: requestValidators.pushRequest,
-      handle: (context, request) => push.plan(context.window, request),
-    },
-    push: {
-      channel: INVOKE_CHANNELS.push,
-      request: requestValidators.pushRequest,
-      handle: (context, request) => push.push(context.window, request),
-    },
-    cancelPush: {
-      channel: INVOKE_CHANNELS.cancelPush,
-      request: undefined,
-      handle: async (context) => {
-        push.cancel(context.window);
-        return undefined;
-      },
-    },
-    collectConfigs: {
-      channel: INVOKE_CHANNELS.collectConfigs,
-      request: requestValidators.collectRequest,
-      handle: (context, request) => imports.collect(context.window, request),
-    },
-    cancelCollect: {
-      channel: INVOKE_CHANNELS.cancelCollect,
-      request: undefined,
-      handle: async (context) => {
-        imports.cancel(context.window);
-        return undefined;
-      },
-    },
-    rehearsalSupport: {
-      channel: INVOKE_CHANNELS.rehearsalSupport,
-      request: undefined,
-      handle: async () => rehearsals.support(),
-    },
-    rehearse: {
-      channel: INVOKE_CHANNELS.rehearse,
-      request: requestValidators.rehearseRequest,
-      handle: (context, request) => rehearsals.rehearse(context.window, request),
-    },
-    cancelRehearsal: {
-      channel: INVOKE_CHANNELS.cancelRehearsal,
-      request: undefined,
-      handle: async (context) => {
-        rehearsals.cancel(context.window);
-        return undefined;
-      },
-    },
+    ),
+    writeRecoveryCopy: entry('writeRecoveryCopy', requestValidators.recoveryCopy, async (context, copy) => {
+      // A copy that arrives after the save that made it stale is not kept.
+      if (!context.guard.state.dirty) return undefined;
+      await recovery.write(context.recoveryId, {
+        fileName: copy.fileName,
+        text: copy.text,
+        ...chosen(copy.location),
+      });
+      return undefined;
+    }),
+    planPush: forWindow('planPush', requestValidators.pushRequest, (window, request) =>
+      push.plan(window, request),
+    ),
+    push: forWindow('push', requestValidators.pushRequest, (window, request) => push.push(window, request)),
+    cancelPush: cancelling('cancelPush', (window) => push.cancel(window)),
+    collectConfigs: forWindow('collectConfigs', requestValidators.collectRequest, (window, request) =>
+      imports.collect(window, request),
+    ),
+    cancelCollect: cancelling('cancelCollect', (window) => imports.cancel(window)),
+    rehearsalSupport: entry('rehearsalSupport', undefined, async () => rehearsals.support()),
+    rehearse: forWindow('rehearse', requestValidators.rehearseRequest, (window, request) =>
+      rehearsals.rehearse(window, request),
+    ),
+    cancelRehearsal: cancelling('cancelRehearsal', (window) => rehearsals.cancel(window)),
   };
 }
 

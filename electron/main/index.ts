@@ -32,6 +32,7 @@ import { SECRETS_DIRECTORY_VARIABLE, SecretStore } from '../../deploy/secrets/in
 import { ImportService } from './import-service';
 import { PushService } from './push-service';
 import { RehearseService } from './rehearse-service';
+import { topoforgeCommand } from './rehearsal-route';
 import { RecentDesignsStore } from './recent-designs';
 import { RecoveryScheduler, RecoveryStore } from './recovery';
 import type { RecoveredDesign } from './recovery';
@@ -469,6 +470,8 @@ async function start(): Promise<void> {
     send: (window, event) => {
       if (!window.isDestroyed()) window.webContents.send(REHEARSAL_EVENT_CHANNEL, event);
     },
+    // Not root (as it should be): the lab runs as root in this command, through sudo or pkexec.
+    command: topoforgeCommand({ packaged: app.isPackaged, execPath: process.execPath, appRoot }),
   });
 
   const router = createIpcRouter({

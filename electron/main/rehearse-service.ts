@@ -9,7 +9,9 @@
  * Cancel aborts the engine, which removes the lab (namespaces, mounts, processes) before the
  * rehearsal's own call resolves as `cancelled`.
  *
- * The engine and the machine check are injected, so tests run the service in plain Node.
+ * The engine runs in this process when the app is root; otherwise `topoforge rehearse --events` runs
+ * as root in a child process (rehearsal-route.ts says how and why). The route is injected, so tests
+ * run the service in plain Node.
  */
 import { resolve } from 'node:path';
 import type {
@@ -29,11 +31,12 @@ import {
   LabBusyError,
   LabCommandError,
   LabPlanError,
-  labUnsupportedReason,
 } from '../../deploy/lab/index';
-import { RehearsalError, defaultScenarios, rehearse } from '../../deploy/lab/rehearse';
-import type { RehearsalEvent, RehearsalScenario, ScenarioRehearsal } from '../../deploy/lab/rehearse';
+import { RehearsalError, rehearse } from '../../deploy/lab/rehearse';
+import { rehearsedScenario, requestedScenarios, streamEvent } from '../../deploy/lab/scenarios';
 import { HostError } from './ipc';
+import { NO_COMMAND_REASON, machineProbe, rehearsalRoute, runElevatedRehearsal } from './rehearsal-route';
+import type { EngineResult, EngineRun, RehearsalRoute } from './rehearsal-route';
 
 /** How often batched probe samples go to the page. */
 const SAMPLE_FLUSH_MS = 200;
@@ -44,21 +47,13 @@ export interface RehearseServiceOptions<Window> {
   send(window: Window, event: RehearsalStreamEvent): void;
   /** The lab directory; default `$TOPOFORGE_LAB_DIR`, else the command's default. */
   directory?: string;
-  /** Why this machine cannot run a lab, or undefined; default the command's own check. */
-  unsupportedReason?: () => string | undefined;
-}
-
-/** The page's view of a finished scenario: the engine's, without the timeline it drew live. */
-function rehearsedScenario(scenario: ScenarioRehearsal): RehearsedScenario {
-  return {
-    failed: scenario.failed,
-    partition: scenario.partition,
-    kind: scenario.kind,
-    label: scenario.label,
-    entrypoints: scenario.entrypoints,
-    runbook: scenario.runbook,
-    recoveredAt: scenario.timeline.recoveredAt,
-  };
+  /** How this machine rehearses, or why it cannot; default {@link rehearsalRoute} of this machine. */
+  route?: () => RehearsalRoute;
+  /**
+   * The program that runs the `topoforge` command (see {@link topoforgeCommand}), for a rehearsal
+   * in a child process; undefined when there is none.
+   */
+  command?: string[];
 }
 
 /** The main-process side of the Rehearse view. */
@@ -67,10 +62,17 @@ export class RehearseService<Window> {
 
   constructor(private readonly options: RehearseServiceOptions<Window>) {}
 
-  /** Whether this machine can run a lab, with the command's one-line reason when it cannot. */
+  private route(): RehearsalRoute {
+    const route = (this.options.route ?? (() => rehearsalRoute(machineProbe)))();
+    return route.kind === 'elevated' && this.options.command === undefined
+      ? { kind: 'unsupported', reason: NO_COMMAND_REASON }
+      : route;
+  }
+
+  /** Whether this machine can run a lab for the app, with a one-line reason when it cannot. */
   support(): RehearsalSupport {
-    const reason = (this.options.unsupportedReason ?? labUnsupportedReason)();
-    return reason === undefined ? { supported: true } : { supported: false, reason };
+    const route = this.route();
+    return route.kind === 'unsupported' ? { supported: false, reason: route.reason } : { supported: true };
   }
 
   /** Whether a rehearsal runs (from any window). */
@@ -102,9 +104,15 @@ export class RehearseService<Window> {
     const loaded = parseDesign(request.designText);
     if (!loaded.ok) throw new HostError(`the design does not load: ${describeProblem(loaded.problems[0]!)}`);
     const { model } = validateDesign(loaded.design);
-    const scenarios = this.scenariosOf(model, request);
-    const support = this.support();
-    if (!support.supported) throw new HostError(support.reason!);
+    const failed = request.fail ?? [];
+    const partition = request.partition ?? [];
+    for (const id of failed)
+      if (model.failureKind(id) === undefined)
+        throw new HostError(`there is no host, site or service '${id}' to fail`);
+    const problem = model.partitionProblem(partition);
+    if (problem !== undefined) throw new HostError(`the network cut: ${problem}`);
+    const route = this.route();
+    if (route.kind === 'unsupported') throw new HostError(route.reason);
 
     const cancel = new AbortController();
     let ended = (): void => undefined;
@@ -118,43 +126,34 @@ export class RehearseService<Window> {
       this.options.send(window, { type: 'samples', index: batch.index, samples: batch.samples });
     };
     const timer = setInterval(flush, SAMPLE_FLUSH_MS);
-    const onEvent = (event: RehearsalEvent): void => {
-      if (event.type === 'sample') {
+    const judged = new Set<number>();
+    const onEvent = (event: RehearsalStreamEvent): void => {
+      if (event.type === 'samples') {
+        // A scenario's chart is final once its verdict is drawn: probe answers still in flight
+        // when the engine stops its probes (more of them on a loaded machine) are not drawn.
+        if (judged.has(event.index)) return;
         if (pending !== undefined && pending.index !== event.index) flush();
         pending ??= { index: event.index, samples: [] };
-        pending.samples.push({
-          entrypoint: event.sample.entrypoint,
-          at: event.sample.at,
-          ok: event.sample.ok,
-        });
+        pending.samples.push(...event.samples);
         return;
       }
       // Samples before an injection or verdict are drawn before it.
       flush();
       if (event.type === 'verdict') {
-        const scenario = rehearsedScenario(event.scenario);
-        finished.push(scenario);
-        this.options.send(window, { type: 'verdict', index: event.index, scenario });
-      } else this.options.send(window, event);
+        judged.add(event.index);
+        finished.push(event.scenario);
+      }
+      this.options.send(window, event);
     };
     const started = Date.now();
+    const run: EngineRun = { request, directory: this.directory(), signal: cancel.signal, onEvent };
     try {
-      const result = await rehearse({
-        design: loaded.design,
-        model,
-        designFile: 'the design open in Topoforge',
-        directory: this.directory(),
-        scenarios,
-        signal: cancel.signal,
-        onEvent,
-      });
+      const result =
+        route.kind === 'in-process'
+          ? await this.rehearseHere(loaded.design, model, run)
+          : await runElevatedRehearsal(route.prefix, this.options.command!, run);
       flush();
-      return {
-        status: cancel.signal.aborted ? 'cancelled' : 'finished',
-        scenarios: result.scenarios.map(rehearsedScenario),
-        standIns: result.standIns.map(({ service, kind, host, reason }) => ({ service, kind, host, reason })),
-        seconds: result.seconds,
-      };
+      return { status: cancel.signal.aborted ? 'cancelled' : 'finished', ...result };
     } catch (error) {
       if (cancel.signal.aborted)
         return {
@@ -179,34 +178,29 @@ export class RehearseService<Window> {
     }
   }
 
-  private directory(): string {
-    return resolve(this.options.directory ?? process.env[LAB_DIRECTORY_VARIABLE] ?? DEFAULT_LAB_DIRECTORY);
+  /** The engine in this process, for an app that runs as root. */
+  private async rehearseHere(
+    design: Parameters<typeof rehearse>[0]['design'],
+    model: ReturnType<typeof validateDesign>['model'],
+    run: EngineRun,
+  ): Promise<EngineResult> {
+    const result = await rehearse({
+      design,
+      model,
+      designFile: 'the design open in Topoforge',
+      directory: run.directory,
+      scenarios: requestedScenarios(model, run.request.fail ?? [], run.request.partition ?? []),
+      signal: run.signal,
+      onEvent: (event) => run.onEvent(streamEvent(event)),
+    });
+    return {
+      scenarios: result.scenarios.map(rehearsedScenario),
+      standIns: result.standIns.map(({ service, kind, host, reason }) => ({ service, kind, host, reason })),
+      seconds: result.seconds,
+    };
   }
 
-  /** The request's one scenario, checked as the command checks `--fail` and `--partition`. */
-  private scenariosOf(
-    model: ReturnType<typeof validateDesign>['model'],
-    request: RehearseRequest,
-  ): RehearsalScenario[] {
-    const failed = request.fail ?? [];
-    const partition = request.partition ?? [];
-    if (failed.length === 0 && partition.length === 0) return defaultScenarios(model);
-    for (const id of failed)
-      if (model.failureKind(id) === undefined)
-        throw new HostError(`there is no host, site or service '${id}' to fail`);
-    const problem = model.partitionProblem(partition);
-    if (problem !== undefined) throw new HostError(`the network cut: ${problem}`);
-    return [
-      {
-        failed,
-        partition,
-        kind:
-          partition.length > 0 && failed.length === 0
-            ? 'partition'
-            : failed.length === 1 && partition.length === 0
-              ? model.failureKind(failed[0]!)!
-              : 'combination',
-      },
-    ];
+  private directory(): string {
+    return resolve(this.options.directory ?? process.env[LAB_DIRECTORY_VARIABLE] ?? DEFAULT_LAB_DIRECTORY);
   }
 }

@@ -25,34 +25,25 @@ export function Dialogs() {
     return () => window.removeEventListener('keydown', onKey);
   }, [dialog, close]);
   if (!dialog) return null;
-  if (dialog.kind === 'push')
+  // The dialogs that reach hosts over SSH keep their own content and the wide frame.
+  const hostDialog =
+    dialog.kind === 'push'
+      ? { label: 'Push to hosts', Content: PushDialogContent }
+      : dialog.kind === 'import-hosts'
+        ? { label: 'Import from hosts', Content: ImportHostsDialogContent }
+        : undefined;
+  if (hostDialog !== undefined)
     return (
       <div className="dialog-backdrop">
         <div
           className="dialog push-dialog"
           role="dialog"
           aria-modal="true"
-          aria-label="Push to hosts"
+          aria-label={hostDialog.label}
           ref={panel}
           data-testid="dialog"
         >
-          <PushDialogContent onClose={() => close(undefined)} />
-        </div>
-      </div>
-    );
-
-  if (dialog.kind === 'import-hosts')
-    return (
-      <div className="dialog-backdrop">
-        <div
-          className="dialog push-dialog"
-          role="dialog"
-          aria-modal="true"
-          aria-label="Import from hosts"
-          ref={panel}
-          data-testid="dialog"
-        >
-          <ImportHostsDialogContent onClose={() => close(undefined)} />
+          <hostDialog.Content onClose={() => close(undefined)} />
         </div>
       </div>
     );

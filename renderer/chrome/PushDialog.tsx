@@ -12,6 +12,7 @@ import { exportBundle } from '../app/commands';
 import { canPush, cancelPush, planPush, runPush, setLabCertificates, trustHostKey } from '../app/push';
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
+import { DesktopOnly } from './DesktopOnly';
 import type { HostProgress } from '../state/push-slice';
 
 const STEP_TEXT: Record<PushStep, string> = {
@@ -343,35 +344,40 @@ export function PushDialogContent({ onClose }: { onClose: () => void }) {
   const run = useAppStore((s) => s.pushRun);
   if (!canPush(services)) {
     return (
-      <>
-        <h2>Push to hosts</h2>
-        <div className="dialog-body" data-testid="push-unavailable">
-          <p>
+      <DesktopOnly
+        title="Push to hosts"
+        testId="push-unavailable"
+        why={
+          <>
             Pushing to hosts needs the desktop app: it connects to them over SSH with your own keys and
             known_hosts, which a browser page cannot do.
-          </p>
-          <p>
+          </>
+        }
+        instead={
+          <>
             Here, export the bundle and push it from a terminal with <code>topoforge push</code>{' '}
             <code>&lt;bundle folder&gt;</code> (add <code>--dry-run</code> to see the diff first).
-          </p>
-        </div>
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-          <button
-            type="button"
-            className="primary"
-            data-testid="push-export-bundle"
-            onClick={() => {
-              onClose();
-              void exportBundle(services);
-            }}
-          >
-            Export bundle
-          </button>
-        </div>
-      </>
+          </>
+        }
+        actions={
+          <>
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
+            <button
+              type="button"
+              className="primary"
+              data-testid="push-export-bundle"
+              onClick={() => {
+                onClose();
+                void exportBundle(services);
+              }}
+            >
+              Export bundle
+            </button>
+          </>
+        }
+      />
     );
   }
 

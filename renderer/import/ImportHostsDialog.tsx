@@ -5,6 +5,7 @@
  * it instead: the desktop app, or `topoforge collect` and File › Import folder.
  */
 import { useServices } from '../app/services';
+import { DesktopOnly } from '../chrome/DesktopOnly';
 import { useAppStore } from '../state/store';
 import type { HostCollectProgress } from '../state/collect-slice';
 import {
@@ -128,25 +129,28 @@ export function ImportHostsDialogContent({ onClose }: { onClose: () => void }) {
   const setTargets = useAppStore((s) => s.setCollectTargets);
   if (!canCollect(services)) {
     return (
-      <>
-        <h2>Import from hosts</h2>
-        <div className="dialog-body" data-testid="import-hosts-unavailable">
-          <p>
+      <DesktopOnly
+        title="Import from hosts"
+        testId="import-hosts-unavailable"
+        why={
+          <>
             Importing from hosts needs the desktop app: it reads their configs over SSH with your own keys and
             known_hosts, which a browser page cannot do.
-          </p>
-          <p>
+          </>
+        }
+        instead={
+          <>
             Here, collect them from a terminal with{' '}
             <code>topoforge collect root@10.0.0.5 root@10.0.0.6 --out configs</code>, then choose File ›
             Import configs from a folder… and pick <code>configs</code>.
-          </p>
-        </div>
-        <div className="dialog-actions">
+          </>
+        }
+        actions={
           <button type="button" className="primary" onClick={onClose}>
             Close
           </button>
-        </div>
-      </>
+        }
+      />
     );
   }
   const busy = run.phase === 'collecting';

@@ -4,29 +4,20 @@
  * (React kept it, nothing was rebuilt), the links of the moved service follow it, and links
  * elsewhere keep their drawn paths. The built designer (dist/web) in Debian's Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticDesign } from '../../bench/synthetic';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 180_000;
 
 describe.skipIf(!availability.run)('a large design in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'keeps every other card and link as it was when one service moves',
     async () => {
-      const app = await Designer.open(lab, 'canvas-scale');
+      const app = await Designer.open(lab(), 'canvas-scale');
       try {
         const design = syntheticDesign({ services: 1000 });
         // Laid out as opening lays out a design without positions: grids in the pane's shape.

@@ -9,6 +9,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { checksCaughtUp } from './page-state';
 import { serveStatic } from './static-server';
 import type { StaticServer } from './static-server';
 
@@ -157,15 +158,7 @@ export class Designer {
 
   /** The app's state, once the checks have caught up with the latest edit. */
   async settled(): Promise<AppSnapshot> {
-    await this.page.waitForFunction(() => {
-      const app = (
-        window as unknown as {
-          topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
-        }
-      ).topoforge;
-      const state = app.store.getState();
-      return state.analysis?.revision === state.revision;
-    });
+    await this.page.waitForFunction(checksCaughtUp);
     return this.snapshot();
   }
 

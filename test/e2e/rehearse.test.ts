@@ -6,10 +6,8 @@
  * replays a recorded rehearsal of Tessera), Chart.js draws the live timelines, the verdicts fill
  * the list, and a finished scenario is painted on the canvas. Screenshots in test-results/e2e/.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { describe, expect, it } from 'vitest';
+import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
 const TIMEOUT = 90_000;
@@ -85,20 +83,12 @@ function scenarioEvents(index: number, failed: string, interruption: number) {
 }
 
 describe.skipIf(!availability.run)('the Rehearse view in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'opens from the toolbar, the menu and its tab, and explains the CLI route instead of running',
     async () => {
-      const app = await Designer.open(lab, 'rehearse');
+      const app = await Designer.open(lab(), 'rehearse');
       try {
         await app.openExample('tessera-ha');
         await app.page.getByTestId('rehearse-button').click();
@@ -134,7 +124,7 @@ describe.skipIf(!availability.run)('the Rehearse view in a browser', () => {
   it(
     'with a desktop host: draws the live timelines, lists the verdicts and paints a scenario on the canvas, axe-clean',
     async () => {
-      const app = await Designer.open(lab, 'rehearse-desktop');
+      const app = await Designer.open(lab(), 'rehearse-desktop');
       try {
         await app.openExample('tessera-ha');
         await replayHost(app);
@@ -207,12 +197,7 @@ describe.skipIf(!availability.run)('the Rehearse view in a browser', () => {
         expect(await app.node('lb-1').getAttribute('class')).toContain('state-failed');
         await app.page.waitForTimeout(300);
         await app.shot('painted');
-        const result = await new AxeBuilder({ page: app.page })
-          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-          .analyze();
-        expect(
-          result.violations.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-        ).toEqual([]);
+        expect(await app.accessibilityViolations('painted')).toEqual([]);
       } finally {
         await app.shot('last');
         await app.close();
@@ -225,17 +210,12 @@ describe.skipIf(!availability.run)('the Rehearse view in a browser', () => {
     'passes axe-core (WCAG 2.1 AA) in both themes',
     async () => {
       for (const theme of ['light', 'dark'] as const) {
-        const app = await Designer.open(lab, `rehearse-accessible-${theme}`, { theme });
+        const app = await Designer.open(lab(), `rehearse-accessible-${theme}`, { theme });
         try {
           await app.openExample('expertflow-two-sites');
           await app.page.getByTestId('tab-rehearse').click();
           await app.page.getByTestId('rehearse-cli-route').waitFor();
-          const result = await new AxeBuilder({ page: app.page })
-            .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-            .analyze();
-          expect(
-            result.violations.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-          ).toEqual([]);
+          expect(await app.accessibilityViolations(theme)).toEqual([]);
         } finally {
           await app.shot('last');
           await app.close();

@@ -7,6 +7,8 @@ import {
   ensureElectronBinary,
   findElectronBinary,
   missingElectronMessage,
+  ROOT_MESSAGE,
+  rootExitMessage,
 } from '../../scripts/start-desktop';
 import type { ElectronLookup, InstallOutcome } from '../../scripts/start-desktop';
 import { freePort } from '../lab/processes';
@@ -137,6 +139,28 @@ describe('npm start without the Electron binary', () => {
       expect.stringContaining('install.js is missing: run `npm install` again'),
     ]);
     expect(lines[1]).toContain('npm run web');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'explains, when Electron stopped because it ran as root, how to start the app instead',
+    async () => {
+      // What Chromium does as root without --no-sandbox: one FATAL line, then SIGTRAP.
+      const run = await runLauncher({
+        'path.txt': 'electron',
+        'dist/electron':
+          '#!/bin/sh\necho "[1:FATAL:electron_main_delegate.cc(298)] Running as root without --no-sandbox is not supported." >&2\nkill -TRAP $$\n',
+      });
+      expect(run.stderr).toContain('Running as root without --no-sandbox is not supported.');
+      expect(run.stderr).toContain(ROOT_MESSAGE);
+      expect(run.status).toBe(1);
+    },
+  );
+
+  it('says nothing about root when Electron stopped for another reason, or for a normal user', () => {
+    expect(rootExitMessage('SIGTRAP', 0)).toBe(ROOT_MESSAGE);
+    expect(rootExitMessage('SIGSEGV', 0)).toBeUndefined();
+    expect(rootExitMessage(null, 0)).toBeUndefined();
+    expect(rootExitMessage('SIGTRAP', 1000)).toBeUndefined();
   });
 
   it('does not run the installer when the binary is there', async () => {

@@ -48,7 +48,9 @@ export type LabTool =
 
   /** Private mount namespaces only, e.g. for a small tmpfs that fills up. */
   | 'unshare'
-  | 'wrk';
+  | 'wrk'
+  /** sudo, which the desktop app's Rehearse view runs its lab command through. */
+  | 'sudo';
 
 interface Requirement {
   /** Present when this returns true. */
@@ -106,6 +108,8 @@ const REQUIREMENTS: Record<LabTool, Requirement[]> = {
   'ansible-lint': [executable('ansible-lint', 'ansible-lint')],
   // The config benchmark loads balancers with wrk inside a network namespace of its own.
   wrk: [executable('wrk', 'wrk'), executable('ip', 'iproute2'), ...NAMESPACES],
+  // The desktop app, not root itself, runs `topoforge rehearse --events` through `sudo -n`.
+  sudo: [executable('sudo', 'sudo')],
 };
 
 function isAccessible(path: string, mode: number): boolean {

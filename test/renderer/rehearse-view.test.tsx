@@ -95,6 +95,22 @@ function desktopHost(base: TopoforgeHost, supported = true) {
   };
 }
 
+/**
+ * The Rehearse view of Tessera in a desktop host that can run a lab, once Start was pressed
+ * (as soon as the machine check turned it on).
+ */
+async function startedRehearsal() {
+  const { services } = testApp(example('tessera-ha.topo.json'));
+  const desktop = desktopHost(services.host);
+  services.host = desktop.host;
+  renderView(services);
+  await waitFor(() =>
+    expect((screen.getByTestId('rehearse-start') as HTMLButtonElement).disabled).toBe(false),
+  );
+  fireEvent.click(screen.getByTestId('rehearse-start'));
+  return { services, desktop };
+}
+
 function renderView(services: AppServices) {
   act(() => services.store.getState().setPanel('rehearse'));
   return render(
@@ -148,14 +164,7 @@ describe('the Rehearse view', () => {
   });
 
   it('streams scenarios and verdicts, and paints a finished scenario on the canvas', async () => {
-    const { services } = testApp(example('tessera-ha.topo.json'));
-    const desktop = desktopHost(services.host);
-    services.host = desktop.host;
-    renderView(services);
-    await waitFor(() =>
-      expect((screen.getByTestId('rehearse-start') as HTMLButtonElement).disabled).toBe(false),
-    );
-    fireEvent.click(screen.getByTestId('rehearse-start'));
+    const { services, desktop } = await startedRehearsal();
     // The page sends the open design, as the file would hold it.
     expect(JSON.parse(desktop.requests[0]!.designText).name).toBe(services.store.getState().design.name);
     expect(desktop.requests[0]!.fail).toBeUndefined();
@@ -215,14 +224,7 @@ describe('the Rehearse view', () => {
   });
 
   it('cancels through the host and says the lab was removed', async () => {
-    const { services } = testApp(example('tessera-ha.topo.json'));
-    const desktop = desktopHost(services.host);
-    services.host = desktop.host;
-    renderView(services);
-    await waitFor(() =>
-      expect((screen.getByTestId('rehearse-start') as HTMLButtonElement).disabled).toBe(false),
-    );
-    fireEvent.click(screen.getByTestId('rehearse-start'));
+    const { desktop } = await startedRehearsal();
     desktop.emit({ type: 'scenario', index: 0, count: 4, label: 'host lb-1' });
     fireEvent.click(screen.getByTestId('rehearse-cancel'));
     await waitFor(() => expect(desktop.cancels()).toBe(1));
