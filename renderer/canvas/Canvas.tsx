@@ -44,6 +44,7 @@ import { LabelEditor } from './label-edit';
 import { useCanvasKeyboard } from './keyboard';
 import type { CanvasTravel } from './keyboard';
 import { nodeTypes } from './nodes';
+import { PassingEdges } from './passing-edges';
 import { RoutingScene } from './routing';
 import { SearchBox } from './search-box';
 import { WhatIfBubbles } from './WhatIfBubbles';
@@ -168,10 +169,10 @@ export function Canvas() {
     };
   }, [large, flowStore, areaOfView]);
   const windowed = useMemo(() => {
-    if (!large) return { nodes: derivedNodes, edges };
+    if (!large) return { nodes: derivedNodes, edges, passing: [] };
     // Before the first window is taken (the first render of a large design), the view's own.
     const shown = area ?? areaOfView();
-    if (!shown) return { nodes: derivedNodes, edges };
+    if (!shown) return { nodes: derivedNodes, edges, passing: [] };
     const pinned = visiting === undefined ? selected : [...selected, visiting];
     return canvasWindow.current.take(derivedNodes, edges, shown, pinned);
   }, [large, derivedNodes, edges, area, areaOfView, selected, visiting]);
@@ -376,11 +377,15 @@ export function Canvas() {
       setViewport: (viewport) => void flow.setViewport(viewport),
       size: paneSize,
       toScreen: (point) => flow.flowToScreenPosition(point),
+      held: () => {
+        const { nodes: held, edges: heldEdges } = flowStore.getState();
+        return { nodes: held.length, edges: heldEdges.length };
+      },
     };
     return () => {
       services.canvas = undefined;
     };
-  }, [services, fitView, capture, flow, paneSize]);
+  }, [services, fitView, capture, flow, paneSize, flowStore]);
 
   return (
     <>
@@ -434,6 +439,7 @@ export function Canvas() {
           <Controls position="bottom-left" showFitView={false}>
             <FitButton />
           </Controls>
+          <PassingEdges edges={windowed.passing} geometry={geometry} zoom={area?.zoom ?? 1} />
           <LabelEditor geometry={geometry} />
           <WhatIfBubbles />
         </ReactFlow>

@@ -76,7 +76,7 @@ describe('the window over a large design', () => {
     expect(places).toEqual([...places].sort((a, b) => a! - b!));
   });
 
-  it('keeps every edge that reaches into the window, with its far end', () => {
+  it('keeps every edge with an end in the window, with its far end, and returns those passing through apart', () => {
     const area = windowAround(view, 1);
     const taken = new CanvasWindow().take(nodes, edges, area);
     const ids = new Set(taken.nodes.map((n) => n.id));
@@ -92,9 +92,24 @@ describe('the window over a large design', () => {
     expect([...ids].some((id) => !inside(id))).toBe(true);
     // No edge is given without both its ends.
     for (const edge of taken.edges) expect(ids.has(edge.source) && ids.has(edge.target)).toBe(true);
-    // Edges far from the view are not given.
-    const far = edges.filter((e) => !meets(boxOf(e.source), area) && !meets(boxOf(e.target), area));
-    expect(taken.edges.length).toBeLessThan(edges.length - far.length / 2);
+    // Edges with both ends outside whose ends' box meets the window pass through it: drawn apart.
+    const passing = edges.filter((e) => {
+      if (inside(e.source) || inside(e.target)) return false;
+      const a = boxOf(e.source);
+      const b = boxOf(e.target);
+      const x = Math.min(a.x, b.x);
+      const y = Math.min(a.y, b.y);
+      const span = {
+        x,
+        y,
+        width: Math.max(a.x + a.width, b.x + b.width) - x,
+        height: Math.max(a.y + a.height, b.y + b.height) - y,
+      };
+      return meets(span, area);
+    });
+    expect(passing.length).toBeGreaterThan(0);
+    expect(new Set(taken.passing)).toEqual(new Set(passing));
+    for (const edge of taken.passing) expect(kept.has(edge)).toBe(false);
   });
 
   it('holds a pinned node and its containers wherever it is', () => {
@@ -117,6 +132,7 @@ describe('the window over a large design', () => {
     const again = window.take(nodes, edges, windowAround(view, 1));
     expect(again.nodes).toBe(first.nodes);
     expect(again.edges).toBe(first.edges);
+    expect(again.passing).toBe(first.passing);
     // Moved a long way: new arrays, and the nodes in both are the same objects.
     const moved = window.take(nodes, edges, windowAround({ ...view, x: view.x + 700 }, 1));
     expect(moved.nodes).not.toBe(first.nodes);
