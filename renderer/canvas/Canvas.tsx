@@ -48,7 +48,7 @@ import { PassingEdges } from './passing-edges';
 import { RoutingScene } from './routing';
 import { SearchBox } from './search-box';
 import { WhatIfBubbles } from './WhatIfBubbles';
-import { CanvasWindow, serves, viewRect, windowAround } from './window';
+import { CanvasWindow, serves, spanning, viewRect, windowAround } from './window';
 import type { WindowArea } from './window';
 
 const GRID: [number, number] = [10, 10];
@@ -59,6 +59,8 @@ const FAILABLE = new Set(['host', 'site', 'service']);
  * pan past the margin brings the nodes ahead in a few times a second, not on each frame.
  */
 const WINDOW_THROTTLE_MS = 120;
+/** How long a fit takes to move the view there. */
+const FIT_DURATION_MS = 300;
 
 /** The canvas of the designer. */
 export function Canvas() {
@@ -139,6 +141,11 @@ export function Canvas() {
   }, [flowStore]);
   const areaRef = useRef(area);
   areaRef.current = area;
+  /**
+   * Until when the window is held through an animated move (a fit): taken once, for where the
+   * move starts and where it ends, instead of again and again on the way, each time adopting more.
+   */
+  const heldUntil = useRef(0);
   useEffect(() => {
     if (!large) return undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -152,6 +159,14 @@ export function Canvas() {
     const check = () => {
       const { transform, width, height } = flowStore.getState();
       if (!width || !height || timer !== undefined) return;
+      const held = heldUntil.current - performance.now();
+      if (held > 0) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          check();
+        }, held);
+        return;
+      }
       const zoom = transform[2];
       const current = areaRef.current;
       if (
@@ -329,11 +344,16 @@ export function Canvas() {
       const bounds = boundsOf(geometry, chosen);
       if (!bounds) return;
       const options = chosen ? FIT_ITEMS : FIT_DESIGN;
-      void flow.setViewport(fitViewport(bounds, paneSize(), options, boxesOf(geometry, chosen)), {
-        duration: 300,
-      });
+      const size = paneSize();
+      const target = fitViewport(bounds, size, options, boxesOf(geometry, chosen));
+      const from = areaOfView();
+      if (large && from) {
+        heldUntil.current = performance.now() + FIT_DURATION_MS + 50;
+        setArea(spanning(from, windowAround(viewRect(target, size.width, size.height), target.zoom)));
+      }
+      void flow.setViewport(target, { duration: FIT_DURATION_MS });
     },
-    [flow, geometry, paneSize],
+    [flow, geometry, paneSize, large, areaOfView],
   );
 
   const capture = useCallback(

@@ -70,6 +70,20 @@ export function windowAround(view: Rect, zoom: number, margin = WINDOW_MARGIN): 
   };
 }
 
+/** A window holding two: where an animated move starts and where it ends (at the smaller zoom). */
+export function spanning(a: WindowArea, b: WindowArea): WindowArea {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+    zoom: Math.min(a.zoom, b.zoom),
+    margin: Math.max(a.margin, b.margin),
+  };
+}
+
 /**
  * Whether a window still serves a view: the view is inside it with at least half the margin to
  * spare on every side, and the zoom is about the one it was taken at (zoomed far in, a window

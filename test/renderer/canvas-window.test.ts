@@ -14,7 +14,7 @@ import { computeGeometry } from '../../renderer/canvas/geometry';
 import type { Geometry } from '../../renderer/canvas/geometry';
 import { arrangeDesign } from '../../renderer/layout/auto-layout';
 import { freshLinkIds } from '../../renderer/state/edge-ids';
-import { CanvasWindow, serves, viewRect, windowAround } from '../../renderer/canvas/window';
+import { CanvasWindow, serves, spanning, viewRect, windowAround } from '../../renderer/canvas/window';
 import type { Rect } from '../../renderer/canvas/window';
 
 function projected(services: number): {
@@ -151,6 +151,13 @@ describe('the window over a large design', () => {
     expect(serves(area, { ...view, y: view.y - 300 }, 1)).toBe(false);
     expect(serves(area, view, 2)).toBe(false);
     expect(serves(area, view, 0.5)).toBe(false);
+    // Held through a fit from this view to the whole design: one window for both ends, at the smaller zoom.
+    const whole = windowAround({ x: 0, y: 0, width: 20_000, height: 18_000 }, 0.05);
+    const held = spanning(area, whole);
+    expect(serves(held, view, 1)).toBe(false);
+    expect(serves(held, { x: 0, y: 0, width: 20_000, height: 18_000 }, 0.05)).toBe(true);
+    expect(held.x).toBeLessThanOrEqual(area.x);
+    expect(held.x + held.width).toBeGreaterThanOrEqual(area.x + area.width);
     // The view of a pane: 1000 × 900 pixels at zoom 2, moved by (−200, −100) pixels.
     expect(viewRect({ x: -200, y: -100, zoom: 2 }, 1000, 900)).toEqual({
       x: 100,
