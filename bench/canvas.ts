@@ -112,9 +112,14 @@ async function stopFrames(page: Page): Promise<FrameStats> {
   };
 }
 
-/** Drags with the mouse from a point, 150 moves of a few pixels, as a person drags. */
-async function dragFrom(page: Page, start: { x: number; y: number }, direction: 1 | -1): Promise<void> {
-  await dragAlong(page, start, (i) => ({ x: start.x + direction * i * 2, y: start.y + direction * i * 1.4 }));
+/** Drags with the middle button from a point, 150 moves of a few pixels, as a person pans. */
+async function panFrom(page: Page, start: { x: number; y: number }, direction: 1 | -1): Promise<void> {
+  await dragAlong(
+    page,
+    start,
+    (i) => ({ x: start.x + direction * i * 2, y: start.y + direction * i * 1.4 }),
+    'middle',
+  );
 }
 
 /** 150 mouse moves through `at(1)` … `at(150)`, a short pause every other move. */
@@ -122,15 +127,16 @@ async function dragAlong(
   page: Page,
   start: { x: number; y: number },
   at: (step: number) => { x: number; y: number },
+  button: 'left' | 'middle' = 'left',
 ): Promise<void> {
   await page.mouse.move(start.x, start.y);
-  await page.mouse.down();
+  await page.mouse.down({ button });
   for (let i = 1; i <= 150; i++) {
     const point = at(i);
     await page.mouse.move(point.x, point.y);
     if (i % 2 === 0) await page.waitForTimeout(8);
   }
-  await page.mouse.up();
+  await page.mouse.up({ button });
 }
 
 /**
@@ -174,10 +180,14 @@ async function emptyPoint(page: Page): Promise<{ x: number; y: number }> {
   return point;
 }
 
+/**
+ * Pans with the middle button, which pans both canvases: a left drag on the designer's empty
+ * canvas draws a selection box (as in draw.io), on plain React Flow it pans.
+ */
 async function measurePan(page: Page, direction: 1 | -1): Promise<FrameStats> {
   const start = await emptyPoint(page);
   await startFrames(page);
-  await dragFrom(page, start, direction);
+  await panFrom(page, start, direction);
   return stopFrames(page);
 }
 
@@ -488,6 +498,7 @@ async function main(): Promise<void> {
     const results = new Map<string, { drag: FrameStats[]; pan: FrameStats[] }>(
       subjects.map((s) => [s.name, { drag: [], pan: [] }]),
     );
+    const held: Record<string, { nodes: number; edges: number }> = {};
     for (const subject of subjects) {
       subject.page = subject.design
         ? await openDesigner(
@@ -497,7 +508,14 @@ async function main(): Promise<void> {
             viewportFor(subject.design.dragged, ZOOM, 510),
           )
         : await openPlain(browser, subject.url);
+      if (subject.design)
+        held[subject.name] = (await subject.page.evaluate('window.topoforge.services.canvas.held()')) as {
+          nodes: number;
+          edges: number;
+        };
     }
+    for (const [name, count] of Object.entries(held))
+      log(`  ${name}: React Flow holds ${count.nodes} nodes and ${count.edges} edges at the measured view`);
     for (let round = 0; round < rounds; round++) {
       for (const subject of subjects) {
         const page = subject.page!;
@@ -573,6 +591,7 @@ async function main(): Promise<void> {
             ratios,
             openMs,
             openRatio,
+            held,
             edits,
             ok,
           },

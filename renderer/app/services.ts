@@ -23,6 +23,8 @@ export interface CanvasControls {
   size: () => { width: number; height: number };
   /** Where a flow position is on the screen. */
   toScreen: (point: { x: number; y: number }) => { x: number; y: number };
+  /** How many nodes and edges React Flow holds: of a large design, those near the view. */
+  held: () => { nodes: number; edges: number };
 }
 
 /** The app's collaborators. */

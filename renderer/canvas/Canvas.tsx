@@ -13,6 +13,7 @@ import {
   Controls,
   ReactFlow,
   useReactFlow,
+  useStoreApi,
 } from '@xyflow/react';
 import type {
   Connection,
@@ -41,13 +42,25 @@ import { FitButton } from './fit-button';
 import { useGestures } from './gestures';
 import { LabelEditor } from './label-edit';
 import { useCanvasKeyboard } from './keyboard';
+import type { CanvasTravel } from './keyboard';
 import { nodeTypes } from './nodes';
+import { PassingEdges } from './passing-edges';
 import { RoutingScene } from './routing';
 import { SearchBox } from './search-box';
 import { WhatIfBubbles } from './WhatIfBubbles';
+import { CanvasWindow, serves, spanning, viewRect, windowAround } from './window';
+import type { WindowArea } from './window';
 
 const GRID: [number, number] = [10, 10];
 const FAILABLE = new Set(['host', 'site', 'service']);
+
+/**
+ * How often at most the window over a large design is taken again while the view moves (ms): a
+ * pan past the margin brings the nodes ahead in a few times a second, not on each frame.
+ */
+const WINDOW_THROTTLE_MS = 120;
+/** How long a fit takes to move the view there. */
+const FIT_DURATION_MS = 300;
 
 /** The canvas of the designer. */
 export function Canvas() {
@@ -70,7 +83,8 @@ export function Canvas() {
   const clearOverlay = useRef(false);
   const projection = useRef(new CanvasProjection());
   const wrapper = useRef<HTMLDivElement>(null);
-  useCanvasKeyboard(services, wrapper);
+  const travel = useRef<CanvasTravel | undefined>(undefined);
+  useCanvasKeyboard(services, wrapper, travel);
 
   const selected = useMemo(() => new Set(selection), [selection]);
   const geometry = useMemo(() => geometryOf(design), [design]);
@@ -109,14 +123,111 @@ export function Canvas() {
       };
     });
   }, [derivedEdges, sides, design]);
+  const large = derivedNodes.length > LARGE_DESIGN_NODES;
+
+  // A large design: React Flow holds only what is in or near the viewport (window.ts).
+  const flowStore = useStoreApi<CanvasNode, CanvasEdge>();
+  const canvasWindow = useRef(new CanvasWindow());
+  const [area, setArea] = useState<WindowArea | undefined>(undefined);
+  /** A node the keyboard goes to, held in the window until the next one. */
+  const [visiting, setVisiting] = useState<string | undefined>(undefined);
+  const areaOfView = useCallback((): WindowArea | undefined => {
+    const { transform, width, height } = flowStore.getState();
+    if (!width || !height) return undefined;
+    return windowAround(
+      viewRect({ x: transform[0], y: transform[1], zoom: transform[2] }, width, height),
+      transform[2],
+    );
+  }, [flowStore]);
+  const areaRef = useRef(area);
+  areaRef.current = area;
+  /**
+   * Until when the window is held through an animated move (a fit): taken once, for where the
+   * move starts and where it ends, instead of again and again on the way, each time adopting more.
+   */
+  const heldUntil = useRef(0);
+  useEffect(() => {
+    if (!large) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let lastTaken = 0;
+    const take = () => {
+      timer = undefined;
+      lastTaken = performance.now();
+      const next = areaOfView();
+      if (next) setArea(next);
+    };
+    const check = () => {
+      const { transform, width, height } = flowStore.getState();
+      if (!width || !height || timer !== undefined) return;
+      const held = heldUntil.current - performance.now();
+      if (held > 0) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          check();
+        }, held);
+        return;
+      }
+      const zoom = transform[2];
+      const current = areaRef.current;
+      if (
+        current &&
+        serves(current, viewRect({ x: transform[0], y: transform[1], zoom }, width, height), zoom)
+      )
+        return;
+      timer = setTimeout(take, Math.max(0, WINDOW_THROTTLE_MS - (performance.now() - lastTaken)));
+    };
+    check();
+    const unsubscribe = flowStore.subscribe(check);
+    return () => {
+      unsubscribe();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [large, flowStore, areaOfView]);
+  const windowed = useMemo(() => {
+    if (!large) return { nodes: derivedNodes, edges, passing: [] };
+    // Before the first window is taken (the first render of a large design), the view's own.
+    const shown = area ?? areaOfView();
+    if (!shown) return { nodes: derivedNodes, edges, passing: [] };
+    const pinned = visiting === undefined ? selected : [...selected, visiting];
+    return canvasWindow.current.take(derivedNodes, edges, shown, pinned);
+  }, [large, derivedNodes, edges, area, areaOfView, selected, visiting]);
+
+  // Tab goes over every node in reading order, drawn or not (keyboard.ts).
+  const readingPlaces = useMemo(() => {
+    const order = derivedNodes.filter((node) => node.focusable !== false).map((node) => node.id);
+    return { order, place: new Map(order.map((id, index) => [id, index])) };
+  }, [derivedNodes]);
+  travel.current = {
+    next: (id, step) => {
+      const index = readingPlaces.place.get(id);
+      return index === undefined ? undefined : readingPlaces.order[index + step];
+    },
+    reveal: (id) => {
+      const box = geometry.boxes.get(id);
+      const { transform, width, height } = flowStore.getState();
+      if (!box || !width || !height) return;
+      const zoom = transform[2];
+      flow
+        .setViewport({
+          x: width / 2 - (box.absoluteX + box.width / 2) * zoom,
+          y: height / 2 - (box.absoluteY + box.height / 2) * zoom,
+          zoom,
+        })
+        .catch(() => undefined);
+      setVisiting(id);
+      const next = areaOfView();
+      if (next) setArea(next);
+    },
+  };
+
+  // A drag moves the overlay: only the nodes React Flow holds are copied on each frame.
   const nodes = useMemo(() => {
-    if (overlay.size === 0) return derivedNodes;
-    return derivedNodes.map((node) => {
+    if (overlay.size === 0) return windowed.nodes;
+    return windowed.nodes.map((node) => {
       const position = overlay.get(node.id);
       return position ? ({ ...node, position } as CanvasNode) : node;
     });
-  }, [derivedNodes, overlay]);
-  const large = nodes.length > LARGE_DESIGN_NODES;
+  }, [windowed, overlay]);
   useEffect(() => {
     if (!clearOverlay.current) return;
     clearOverlay.current = false;
@@ -233,11 +344,16 @@ export function Canvas() {
       const bounds = boundsOf(geometry, chosen);
       if (!bounds) return;
       const options = chosen ? FIT_ITEMS : FIT_DESIGN;
-      void flow.setViewport(fitViewport(bounds, paneSize(), options, boxesOf(geometry, chosen)), {
-        duration: 300,
-      });
+      const size = paneSize();
+      const target = fitViewport(bounds, size, options, boxesOf(geometry, chosen));
+      const from = areaOfView();
+      if (large && from) {
+        heldUntil.current = performance.now() + FIT_DURATION_MS + 50;
+        setArea(spanning(from, windowAround(viewRect(target, size.width, size.height), target.zoom)));
+      }
+      void flow.setViewport(target, { duration: FIT_DURATION_MS });
     },
-    [flow, geometry, paneSize],
+    [flow, geometry, paneSize, large, areaOfView],
   );
 
   const capture = useCallback(
@@ -281,15 +397,19 @@ export function Canvas() {
       setViewport: (viewport) => void flow.setViewport(viewport),
       size: paneSize,
       toScreen: (point) => flow.flowToScreenPosition(point),
+      held: () => {
+        const { nodes: held, edges: heldEdges } = flowStore.getState();
+        return { nodes: held.length, edges: heldEdges.length };
+      },
     };
     return () => {
       services.canvas = undefined;
     };
-  }, [services, fitView, capture, flow, paneSize]);
+  }, [services, fitView, capture, flow, paneSize, flowStore]);
 
   return (
     <>
-      {nodes.length === 0 ? (
+      {derivedNodes.length === 0 ? (
         <div className="canvas-empty">
           <div>
             <strong>An empty design</strong>
@@ -302,7 +422,7 @@ export function Canvas() {
         <ReactFlow<CanvasNode, CanvasEdge>
           ref={wrapper}
           nodes={nodes}
-          edges={edges}
+          edges={windowed.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
@@ -339,6 +459,7 @@ export function Canvas() {
           <Controls position="bottom-left" showFitView={false}>
             <FitButton />
           </Controls>
+          <PassingEdges edges={windowed.passing} geometry={geometry} zoom={area?.zoom ?? 1} />
           <LabelEditor geometry={geometry} />
           <WhatIfBubbles />
         </ReactFlow>

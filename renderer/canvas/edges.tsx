@@ -26,7 +26,7 @@ import type { Route, RoutingScene } from './routing';
 export const RoutingContext = createContext<RoutingScene | undefined>(undefined);
 
 /** Below this zoom a route's detail cannot be seen: edges are drawn straight, which costs nothing. */
-const DETAIL_ZOOM = 0.3;
+export const DETAIL_ZOOM = 0.3;
 /**
  * Below this zoom a label's text is a few pixels tall and cannot be read: it is not drawn. Each
  * drawn label is measured (getBBox) for its background, which at 6,000 edges held the opening of

@@ -4,12 +4,39 @@
  * thousands of edges. From a focused node, `E` walks its edges instead: the arrow keys go to the
  * next or previous one, Enter selects it, Escape goes back to the node. In what-if mode, Enter or
  * Space on a host, site or service fails it or restores it, as a click does.
+ *
+ * A large design has only the cards near the view on the page (window.ts): when the next card in
+ * reading order is not there, Tab brings it into view and focuses it once it is drawn.
  */
 import { useEffect } from 'react';
 import type { RefObject } from 'react';
 import type { AppServices } from '../app/services';
 
 const FAILABLE = new Set(['host', 'site', 'service']);
+/** How many frames Tab waits for a card it brought into view to be drawn. */
+const REVEAL_FRAMES = 120;
+
+/** The canvas's reading order for Tab, over every node, drawn or not. */
+export interface CanvasTravel {
+  /** The node `step` (1 or -1) after `id` in reading order; undefined past either end. */
+  next: (id: string, step: 1 | -1) => string | undefined;
+  /** Brings a node into view, so that the canvas draws it. */
+  reveal: (id: string) => void;
+}
+
+function nodeElement(root: HTMLElement, id: string): HTMLElement | null {
+  return root.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
+}
+
+/** Focuses a node once the canvas has drawn it. */
+function focusWhenDrawn(root: HTMLElement, id: string, frames = REVEAL_FRAMES): void {
+  const element = nodeElement(root, id);
+  if (element) {
+    element.focus();
+    return;
+  }
+  if (frames > 0) requestAnimationFrame(() => focusWhenDrawn(root, id, frames - 1));
+}
 
 /** The ids of the edges drawn for a node, outgoing first, as the canvas has them now. */
 function edgesOf(root: HTMLElement, node: string): HTMLElement[] {
@@ -27,7 +54,11 @@ function focusEdge(edge: HTMLElement): void {
 }
 
 /** Installs the canvas's keys on its element while it is mounted. */
-export function useCanvasKeyboard(services: AppServices, root: RefObject<HTMLElement | null>): void {
+export function useCanvasKeyboard(
+  services: AppServices,
+  root: RefObject<HTMLElement | null>,
+  travel?: RefObject<CanvasTravel | undefined>,
+): void {
   useEffect(() => {
     const element = root.current;
     if (!element) return;
@@ -56,6 +87,14 @@ export function useCanvasKeyboard(services: AppServices, root: RefObject<HTMLEle
           FAILABLE.has(type)
         ) {
           state.toggleFailure(id);
+          return handled();
+        }
+        if (event.key === 'Tab' && travel?.current) {
+          // Past the cards on the page: the next one in reading order is brought into view.
+          const next = travel.current.next(id, event.shiftKey ? -1 : 1);
+          if (next === undefined || nodeElement(element, next)) return;
+          travel.current.reveal(next);
+          focusWhenDrawn(element, next);
           return handled();
         }
         if (event.key === 'e' || event.key === 'E') {
@@ -103,5 +142,5 @@ export function useCanvasKeyboard(services: AppServices, root: RefObject<HTMLEle
     // Capture: these keys mean something else to React Flow's own node handlers.
     element.addEventListener('keydown', onKeyDown, true);
     return () => element.removeEventListener('keydown', onKeyDown, true);
-  }, [services, root]);
+  }, [services, root, travel]);
 }

@@ -1,0 +1,222 @@
+/**
+ * End to end, React Flow sees only what is near the view of a 5,000-service design
+ * (renderer/canvas/window.ts), and nothing a person does notices: the far corner shows its cards
+ * once panned to, a link from a card on the screen to one far off it is drawn, and search, fit and
+ * Tab reach cards React Flow did not hold. The built designer (dist/web) in Debian's Chromium.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { produce } from 'immer';
+import { syntheticDesign } from '../../bench/synthetic';
+import { CanvasProjection } from '../../renderer/canvas/derive';
+import { computeGeometry } from '../../renderer/canvas/geometry';
+import { autoLayout } from '../../renderer/layout/auto-layout';
+import { Designer, e2eAvailability, startLab } from './driver';
+import type { Lab } from './driver';
+
+const availability = e2eAvailability();
+const TIMEOUT = 300_000;
+/** Opening 5,000 services on a machine shared with other work outlasts Playwright's 30 s. */
+const WAIT = { timeout: 180_000 };
+
+interface Held {
+  nodes: number;
+  edges: number;
+}
+
+type Handle = {
+  topoforge: {
+    open: (name: string, text: string) => Promise<boolean>;
+    store: { getState(): { selection: string[] } };
+    services: {
+      canvas?: {
+        held(): Held;
+        setViewport(v: { x: number; y: number; zoom: number }): void;
+        fitView(ids?: string[]): void;
+      };
+    };
+  };
+};
+
+describe.skipIf(!availability.run)('the window over a large design in a browser', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await startLab();
+  }, 30_000);
+
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it(
+    'holds what is near the view, and the far corner, off-window links, search, fit and Tab still work',
+    async () => {
+      const app = await Designer.open(lab, 'canvas-window');
+      try {
+        const raw = syntheticDesign({ services: 5000 });
+        // Laid out as the benchmark does, in the shape of the designer's pane.
+        raw.layout = await autoLayout(raw, { aspect: 1020 / 935 });
+        const design = produce(raw, () => {});
+        // The canvas as the designer derives it, to know where every card is and the Tab order.
+        const geometry = computeGeometry(design);
+        const projected = new CanvasProjection().nodes(design, geometry, new Set());
+        const total = projected.length;
+        const order = projected.filter((n) => n.focusable !== false).map((n) => n.id);
+        const services = [...geometry.boxes.values()].filter(
+          (b) => b.kind === 'service' && projected.some((n) => n.id === b.id),
+        );
+        const centre = (id: string) => {
+          const box = geometry.boxes.get(id)!;
+          return { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 };
+        };
+
+        await app.page.evaluate(
+          (text) => (window as unknown as Handle).topoforge.open('synthetic-5000.topo.json', text),
+          JSON.stringify(design),
+        );
+        // Opened, fitted (every card drawn: a long task on a loaded machine) and checked.
+        await app.page.waitForFunction(
+          () => {
+            const state = (
+              window as unknown as {
+                topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
+              }
+            ).topoforge.store.getState();
+            return state.analysis?.revision === state.revision;
+          },
+          undefined,
+          WAIT,
+        );
+        const pane = await app.page.evaluate(() => {
+          const box = document.querySelector('.react-flow')!.getBoundingClientRect();
+          return { x: box.x, y: box.y, width: box.width, height: box.height };
+        });
+        /** Looks at a flow point at actual size, in the middle of the pane; waits for the window. */
+        const lookAt = async (point: { x: number; y: number }) => {
+          await app.page.evaluate(
+            (v) => (window as unknown as Handle).topoforge.services.canvas?.setViewport(v),
+            { x: pane.width / 2 - point.x, y: pane.height / 2 - point.y, zoom: 1 },
+          );
+          await app.page.waitForTimeout(1500);
+        };
+        const held = () =>
+          app.page.evaluate(() => (window as unknown as Handle).topoforge.services.canvas!.held());
+        const rendered = () =>
+          app.page.evaluate(() =>
+            [...document.querySelectorAll<HTMLElement>('.react-flow__node')].map((n) => n.dataset.id!),
+          );
+
+        // A service in the middle of the design, at actual size: React Flow holds a few hundred
+        // nodes of the 8,000, not the design.
+        const middle = services[Math.floor(services.length / 2)]!;
+        await lookAt(centre(middle.id));
+        await app.page.waitForTimeout(1500);
+        const near = await held();
+        expect(total).toBeGreaterThan(7000);
+        expect(near.nodes).toBeGreaterThan(20);
+        expect(near.nodes).toBeLessThan(total / 8);
+        expect(near.edges).toBeLessThan(1000);
+        const shown = await rendered();
+        expect(shown).toContain(middle.id);
+        await app.shot('middle');
+
+        // A link from a card on the screen to one beyond the window is drawn: its path runs from
+        // inside the pane to well past the window's margin (half a pane) while its far end's card
+        // is not on the page.
+        const reaching = await app.page.evaluate(
+          ({ width, height, left, top }) => {
+            const onPage = new Set(
+              [...document.querySelectorAll<HTMLElement>('.react-flow__node')].map((n) => n.dataset.id),
+            );
+            for (const edge of document.querySelectorAll<SVGGElement>('.react-flow__edge[data-source]')) {
+              const source = edge.getAttribute('data-source')!;
+              const target = edge.getAttribute('data-target')!;
+              if (onPage.has(source) === onPage.has(target)) continue;
+              const box = edge.querySelector('path.react-flow__edge-path')!.getBoundingClientRect();
+              const beyond =
+                box.left < left - width ||
+                box.right > left + 2 * width ||
+                box.top < top - height ||
+                box.bottom > top + 2 * height;
+              if (beyond)
+                return { id: edge.getAttribute('data-id')!, far: onPage.has(source) ? target : source };
+            }
+            return undefined;
+          },
+          { width: pane.width, height: pane.height, left: pane.x, top: pane.y },
+        );
+        expect(reaching, 'a drawn link to a card beyond the window').toBeDefined();
+        expect(shown).not.toContain(reaching!.far);
+
+        // The far corner: its cards are drawn once the view gets there, and the window moved with it.
+        const corner = services.reduce((best, b) =>
+          b.absoluteX + b.absoluteY > best.absoluteX + best.absoluteY ? b : best,
+        );
+        expect(shown).not.toContain(corner.id);
+        await lookAt(centre(corner.id));
+        await expect.poll(rendered, WAIT).toContain(corner.id);
+        const there = await held();
+        expect(there.nodes).toBeLessThan(total / 8);
+        await app.shot('far-corner');
+
+        // Search jumps to a card far from the view: selected, and drawn.
+        await lookAt(centre(middle.id));
+        const far = services[5]!;
+        expect(await rendered()).not.toContain(far.id);
+        await app.page
+          .locator(`.react-flow__node[data-id="${middle.id}"]`)
+          .click({ position: { x: 30, y: 12 } });
+        await app.page.keyboard.press('Control+f');
+        await app.page.getByTestId('search-field').fill(far.id);
+        await app.page.getByTestId('search-field').press('Enter');
+        await expect
+          .poll(() =>
+            app.page.evaluate(() => (window as unknown as Handle).topoforge.store.getState().selection),
+          )
+          .toEqual([far.id]);
+        await expect.poll(rendered, WAIT).toContain(far.id);
+        await app.page.keyboard.press('Escape');
+
+        // Tab from the last card drawn goes on to the next one in reading order, off the page.
+        await lookAt(centre(middle.id));
+        const stop = await app.page.evaluate((ids) => {
+          const onPage = new Set(
+            [...document.querySelectorAll<HTMLElement>('.react-flow__node')].map((n) => n.dataset.id),
+          );
+          for (let i = 0; i < ids.length - 1; i++)
+            if (onPage.has(ids[i]) && !onPage.has(ids[i + 1])) return { from: ids[i]!, to: ids[i + 1]! };
+          return undefined;
+        }, order);
+        expect(stop, 'a drawn card whose next in reading order is not drawn').toBeDefined();
+        await app.page.locator(`.react-flow__node[data-id="${stop!.from}"]`).focus();
+        await app.page.keyboard.press('Tab');
+        await expect
+          .poll(
+            () => app.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id),
+            WAIT,
+          )
+          .toBe(stop!.to);
+        const focusedBox = await app.page.locator(`.react-flow__node[data-id="${stop!.to}"]`).boundingBox();
+        expect(focusedBox!.x + focusedBox!.width).toBeGreaterThan(pane.x);
+        expect(focusedBox!.x).toBeLessThan(pane.x + pane.width);
+        expect(focusedBox!.y).toBeLessThan(pane.y + pane.height);
+        await app.shot('tab-off-page');
+
+        // Fit shows the whole design, not the window: both far corners are drawn.
+        const first = services.reduce((best, b) =>
+          b.absoluteX + b.absoluteY < best.absoluteX + best.absoluteY ? b : best,
+        );
+        await app.page.keyboard.press('Escape');
+        await app.page.evaluate(() => (window as unknown as Handle).topoforge.services.canvas?.fitView());
+        await expect.poll(rendered, WAIT).toContain(corner.id);
+        expect(await rendered()).toContain(first.id);
+        await app.shot('fitted');
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.shot('last').catch(() => undefined);
+        await app.close();
+      }
+    },
+    TIMEOUT,
+  );
+});
