@@ -164,7 +164,11 @@ export class CanvasProjection {
       last.design.services === design.services &&
       last.design.groups === design.groups &&
       last.design.entrypoints === design.entrypoints;
-    if (!sameItemsAsLast) {
+    // An edit of services' fields only (a label, a port): names of the others stay as they were,
+    // since no node's name or mark reads another service (names.ts).
+    const edited = last && !sameItemsAsLast ? editedServices(last.design, design) : undefined;
+    if (edited) for (const [id, item] of edited) this.items.set(id, { type: 'service', item });
+    else if (!sameItemsAsLast) {
       this.items = new Map();
       for (const site of design.sites ?? []) this.items.set(site.id, { type: 'site', item: site });
       for (const host of design.hosts) this.items.set(host.id, { type: 'host', item: host });
@@ -187,14 +191,19 @@ export class CanvasProjection {
         touched.add(geometry.boxes.get(id)!.parent);
       }
     const lastFrames = this.lastFrames;
-    const frames = groupFrames(
-      design,
-      geometry,
-      canReuseFrames
-        ? (candidate) =>
-            touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
-        : undefined,
-    );
+    // Frames read groups, memberships and boxes: with the same geometry, an edit of services'
+    // fields that leaves every box where it was (a membership change moves boxes) keeps them all.
+    const frames =
+      edited && last?.geometry === geometry
+        ? [...lastFrames.values()]
+        : groupFrames(
+            design,
+            geometry,
+            canReuseFrames
+              ? (candidate) =>
+                  touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
+              : undefined,
+          );
     this.lastFrames = new Map(frames.map((frame) => [frame.group, frame]));
     let names: Namer | undefined;
     const next = new Map<string, CachedNode>();
@@ -218,7 +227,7 @@ export class CanvasProjection {
       const members = geometry.collapse.counts.get(id);
       const cached = this.nodeCache.get(id);
       if (
-        sameItemsAsLast &&
+        (sameItemsAsLast || (edited !== undefined && !edited.has(id))) &&
         cached &&
         cached.box === box &&
         cached.item === entry.item &&
@@ -304,6 +313,13 @@ export class CanvasProjection {
     if (inputs.every((input, i) => input === this.lastEdgeInputs[i])) return this.lastEdges;
     // Only the selection changed: an edge whose own selection did not change is the one it was.
     const onlySelection = inputs.every((input, i) => i === 4 || input === this.lastEdgeInputs[i]);
+    // Only services' fields changed (an inspector edit): an edge reads its two ends and nothing
+    // else of the services (kind, port, label, host), so an edge between unedited ones is kept.
+    const lastServices = this.lastEdgeInputs[0] as Design['services'] | undefined;
+    const edited =
+      lastServices !== undefined && inputs.every((input, i) => i === 0 || input === this.lastEdgeInputs[i])
+        ? editedServices({ services: lastServices }, design)
+        : undefined;
     this.lastEdgeInputs = inputs;
     // What the edges that must be built read, each worked out once and only when needed.
     let nestedIds: Set<string> | undefined;
@@ -331,8 +347,8 @@ export class CanvasProjection {
     };
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
-    const kept = (id: string, isSelected: boolean) => {
-      if (!onlySelection) return false;
+    const kept = (id: string, isSelected: boolean, ends: readonly string[]) => {
+      if (!onlySelection && !(edited && !ends.some((end) => edited.has(end)))) return false;
       const cached = this.edgeCache.get(id);
       if (!cached || cached.selected !== isSelected) return false;
       if (cached.drawn !== undefined) drawn.add(cached.drawn);
@@ -351,7 +367,7 @@ export class CanvasProjection {
     (design.links ?? []).forEach((link: Link, index) => {
       const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
       const isSelected = selected.has(id);
-      if (kept(id, isSelected)) return;
+      if (kept(id, isSelected, [link.from, link.to])) return;
       const kind = linkKindOf(link, serviceOf(link.from));
       const source = shown(link.from);
       const target = shown(link.to);
@@ -400,6 +416,7 @@ export class CanvasProjection {
       const id = edgeIdOf({ role: 'member', service: service.id });
       if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) continue;
       const isSelected = selected.has(id);
+      if (kept(id, isSelected, [service.id])) continue;
       const name = names().edge(service.id, service.group, 'membership');
       reuse(
         id,
@@ -425,7 +442,7 @@ export class CanvasProjection {
       for (const target of entrypoint.targets) {
         const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
-        if (kept(id, isSelected)) continue;
+        if (kept(id, isSelected, [target])) continue;
         const end = shown(target);
         const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
         if (!once(pair, entrypoint.id, end)) continue;
@@ -459,6 +476,30 @@ export class CanvasProjection {
     this.lastEdges = edges;
     return edges;
   }
+}
+
+/**
+ * The services whose objects differ between two designs, by id, that have the same services
+ * in the same order and the same other item lists; undefined when more changed than that (a
+ * service came, went or moved in the list, or a host, site, group or entrypoint changed).
+ */
+function editedServices(
+  before: Pick<Design, 'services'> & Partial<Design>,
+  after: Design,
+): Map<string, Service> | undefined {
+  const lists = ['sites', 'hosts', 'groups', 'entrypoints'] as const;
+  if ('hosts' in before && lists.some((list) => before[list] !== after[list])) return undefined;
+  const previous = before.services;
+  const next = after.services;
+  if (previous.length !== next.length) return undefined;
+  const edited = new Map<string, Service>();
+  for (let index = 0; index < next.length; index++) {
+    const service = next[index]!;
+    if (service === previous[index]) continue;
+    if (service.id !== previous[index]!.id) return undefined;
+    edited.set(service.id, service);
+  }
+  return edited;
 }
 
 /** The ends of an edge on its element, for the keyboard's walk over a node's edges (keyboard.ts). */
