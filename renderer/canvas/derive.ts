@@ -15,8 +15,8 @@ import type { Geometry, ItemBox } from './geometry';
 import { derivationOf } from './geometry';
 import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
 import type { GroupFrame, GroupMark } from './legibility';
-import { namer } from './names';
-import type { Namer } from './names';
+import { nameIndex, namerOf } from './names';
+import type { NameIndex, Namer } from './names';
 
 /** Data of a service node: the service, and the mark of its group if it has one. */
 export type ServiceNodeData = { service: Service; mark?: GroupMark };
@@ -153,6 +153,38 @@ export class CanvasProjection {
     { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
   >();
   private lastEdgeInputs: unknown[] = [];
+  /** The names' index and the design it was made for, kept across edits (see {@link namerFor}). */
+  private named: { design: Design; index: NameIndex } | undefined;
+  /** Each link's lane, for the links array it was worked out for. */
+  private lanes: { links: Design['links']; lanes: number[] } | undefined;
+
+  /**
+   * A namer for `design`. The index of names is the last one's when only services' fields
+   * changed since (an inspector edit, a move): those few services are updated in it, so naming
+   * the nodes and edges an edit touched does not walk a design of thousands of items.
+   */
+  private namerFor(design: Design): Namer {
+    const named = this.named;
+    if (named?.design !== design) {
+      const edited = named ? editedServices(named.design, design) : undefined;
+      if (named && edited) {
+        for (const [id, service] of edited) {
+          named.index.services.set(id, service);
+          named.index.titles.set(id, service.label ?? id);
+        }
+        named.design = design;
+      } else this.named = { design, index: nameIndex(design) };
+    }
+    return namerOf(this.named!.index);
+  }
+
+  private lanesOf(design: Design): number[] {
+    const known = this.lanes;
+    if (known && known.links === design.links) return known.lanes;
+    const lanes = linkLanes(design);
+    this.lanes = { links: design.links, lanes };
+    return lanes;
+  }
 
   /** The nodes of a design, containers first (React Flow needs parents before children). */
   nodes(design: Design, geometry: Geometry, selected: ReadonlySet<string>): CanvasNode[] {
@@ -244,7 +276,7 @@ export class CanvasProjection {
           : entry.type === 'group'
             ? marks.get(id)
             : undefined;
-      names ??= namer(design);
+      names ??= this.namerFor(design);
       const name = names.item(id);
       const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
       if (
@@ -333,8 +365,8 @@ export class CanvasProjection {
       )).has(id);
     const serviceOf = (id: string) =>
       (serviceMap ??= new Map(design.services.map((s) => [s.id as string, s]))).get(id);
-    const laneOf = (index: number) => (laneList ??= linkLanes(design))[index] ?? 0;
-    const names = () => (edgeNames ??= namer(design));
+    const laneOf = (index: number) => (laneList ??= this.lanesOf(design))[index] ?? 0;
+    const names = () => (edgeNames ??= this.namerFor(design));
     const shown = (id: string) => collapse?.standIn.get(id) ?? id;
     const drawn = new Set<string>();
     // Edges re-routed to a pool's node are drawn once per pair; every other edge as it is.

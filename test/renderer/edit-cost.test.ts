@@ -30,21 +30,20 @@ vi.mock('../../core/load', async (importOriginal) => {
 
 vi.mock('../../renderer/canvas/names', async (importOriginal) => {
   const real = await importOriginal<typeof Names>();
+  const counted = (names: Names.Namer): Names.Namer => ({
+    item: (id) => {
+      calls.item++;
+      return names.item(id);
+    },
+    edge: (from, to, what) => {
+      calls.edge++;
+      return names.edge(from, to, what);
+    },
+  });
   return {
     ...real,
-    namer: (design: Design) => {
-      const names = real.namer(design);
-      return {
-        item: (id: string) => {
-          calls.item++;
-          return names.item(id);
-        },
-        edge: (from: string, to: string, what: string) => {
-          calls.edge++;
-          return names.edge(from, to, what);
-        },
-      };
-    },
+    namer: (design: Design) => counted(real.namer(design)),
+    namerOf: (index: Names.NameIndex) => counted(real.namerOf(index)),
   };
 });
 
@@ -72,6 +71,8 @@ describe('a label edit in the store', () => {
     expect(outcome).toEqual({ ok: true, changed: true });
     expect(calls.check).toBe(0);
     expect(store.getState().design.services[5]!.label).toBe('Checkout API');
+    // The links did not change, so neither did their identities: the canvas keeps every edge.
+    expect(store.getState().linkIds).toBe(store.getState().past[0]!.linkIds);
     // Removing a label is taken the same way: it is optional.
     store.getState().editDesign('Clear label', (draft) => {
       delete draft.hosts[0]!.label;
