@@ -11,6 +11,7 @@ import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } f
 import { edgeIdOf } from '../state/edge-ids';
 import type { LinkId } from '../state/edge-ids';
 import type { Collapse } from './collapse';
+import { EdgeNames } from './edge-names';
 import type { Geometry, ItemBox } from './geometry';
 import { derivationOf } from './geometry';
 import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
@@ -153,6 +154,8 @@ export class CanvasProjection {
     { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
   >();
   private lastEdgeInputs: unknown[] = [];
+  /** The names of the routed edges, kept outside the edge objects (edges.tsx). */
+  readonly edgeNames = new EdgeNames();
   /** The names' index and the design it was made for, kept across edits (see {@link namerFor}). */
   private named: { design: Design; index: NameIndex } | undefined;
   /** Each link's lane, for the links array it was worked out for. */
@@ -410,7 +413,9 @@ export class CanvasProjection {
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
       const lane = laneOf(index);
       const name = names().edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
-      const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}|${index}`;
+      this.edgeNames.set(id, name);
+      // The name is not in the key: a renamed end changes the name, never the edge object.
+      const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${index}`;
       reuse(
         id,
         key,
@@ -427,7 +432,6 @@ export class CanvasProjection {
             className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
             markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
             ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
-            ariaLabel: name,
             focusable: false,
             domAttributes: endpoints(source, target),
             zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
@@ -478,10 +482,10 @@ export class CanvasProjection {
         const end = shown(target);
         const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
         if (!once(pair, entrypoint.id, end)) continue;
-        const name = names().edge(entrypoint.id, target, 'entrypoint target');
+        this.edgeNames.set(id, names().edge(entrypoint.id, target, 'entrypoint target'));
         reuse(
           id,
-          `${end}|${isSelected ? 's' : ''}|${name}`,
+          `${end}|${isSelected ? 's' : ''}`,
           () => ({
             id,
             type: 'routed',
@@ -491,7 +495,6 @@ export class CanvasProjection {
             targetHandle: HANDLES.in,
             selected: isSelected,
             className: 'edge-target',
-            ariaLabel: name,
             focusable: false,
             domAttributes: endpoints(entrypoint.id, target),
             zIndex: topLevel(target) ? Z_INDEX.service : 0,

@@ -139,6 +139,9 @@ describe('the projection of an edited design', () => {
             const fresh = new CanvasProjection();
             expect(nextNodes).toEqual(fresh.nodes(next, computeGeometry(next), selected));
             expect(nextEdges).toEqual(fresh.edges(next, selected, linkIds, nextGeometry.collapse));
+            // Each edge's accessible name, kept beside the edges, too.
+            for (const edge of nextEdges)
+              expect(projection.edgeNames.get(edge.id)).toBe(fresh.edgeNames.get(edge.id));
             expect(nextNodes.map((n) => n.id)).toEqual(
               readingOrder(computeGeometry(next)).concat(
                 nextNodes.filter((n) => n.type === 'frame').map((n) => n.id),
@@ -155,8 +158,15 @@ describe('the projection of an edited design', () => {
               if (othersSame && box && box === geometry.boxes.get(node.id) && !renamed.has(node.id))
                 expect(node).toBe(old.get(node.id));
             }
-            // Moves change no edge: the same array, so React Flow rebuilds none of its lookups.
-            if (renamed.size === 0 && othersSame) expect(nextEdges).toBe(edges);
+            // Moves and labels change no edge: the same array, so React Flow rebuilds none of its
+            // lookups (a link's name is kept beside it; a membership edge, shown for a selected
+            // group, carries its own).
+            if (
+              othersSame &&
+              edits.every((e) => e.kind !== 'field' || e.what !== 'port') &&
+              edges.every((e) => e.data?.role !== 'member')
+            )
+              expect(nextEdges).toBe(edges);
             // An edit of services keeps every edge that touches none of them.
             if (othersSame) {
               const oldEdges = new Map(edges.map((e) => [e.id, e]));
