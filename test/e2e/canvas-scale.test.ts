@@ -198,7 +198,9 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
         await app.page.getByTestId('field-label').fill('Checkout API');
         await app.page.getByTestId('field-label').press('Enter');
         state = await app.editedAfter(state.revision);
-        expect(state.design.services.find((s) => s.id === service.id)!.label).toBe('Checkout API');
+        expect((state.design.services.find((s) => s.id === service.id) as { label?: string }).label).toBe(
+          'Checkout API',
+        );
         const wrapper = app.page.locator(`.react-flow__node[data-id="${service.id}"]`);
         await expect
           .poll(async () => (await wrapper.getAttribute('aria-label')) ?? '')
@@ -259,7 +261,7 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
         await app.page.waitForTimeout(500);
         const expected = new Analyzer().analyze({
           revision: 1,
-          design: state.design as Design,
+          design: state.design as unknown as Design,
           failed: [host],
           detail: true,
         });
