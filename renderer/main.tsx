@@ -20,7 +20,8 @@ import { createBrowserHost } from './host/browser-host';
 import type { LayoutRequest } from './layout/auto-layout';
 import { createAppStore, StoreContext } from './state/store';
 import type { Theme } from './state/view-slice';
-import type { Analysis, AnalysisRequest } from './workers/analysis-protocol';
+import type { AnalysisAnswer } from './workers/analysis-diff';
+import type { AnalysisRequest } from './workers/analysis-protocol';
 import type { GenerateRequest, GenerateResponse } from './workers/generate-protocol';
 import { WorkerRpc } from './workers/rpc';
 
@@ -37,7 +38,7 @@ store.subscribe((state, previous) => {
   if (state.theme !== previous.theme) localStorage.setItem(THEME_KEY, state.theme);
 });
 
-const analysisWorker = new WorkerRpc<AnalysisRequest, Analysis>(
+const analysisWorker = new WorkerRpc<AnalysisRequest, AnalysisAnswer>(
   () => new Worker(new URL('./workers/analysis.worker.ts', import.meta.url), { type: 'module' }),
 );
 const generateWorker = new WorkerRpc<GenerateRequest, GenerateResponse>(

@@ -4,6 +4,8 @@
  */
 import type { Design } from '../../core/model';
 import type { AppStore, Store } from '../state/store';
+import { AnswerReader } from '../workers/analysis-diff';
+import type { AnalysisAnswer } from '../workers/analysis-diff';
 import type { Analysis, AnalysisRequest } from '../workers/analysis-protocol';
 import { diffDesign, STALE_BASE } from '../workers/design-patch';
 import { LatestOnly } from '../workers/rpc';
@@ -30,10 +32,13 @@ export interface AnalysisTimings {
 
 const TIMINGS_KEPT = 50;
 
-/** Starts analysing; returns the function that stops it and the main-thread timings. */
+/**
+ * Starts analysing; returns the function that stops it and the main-thread timings. `analyze`
+ * answers as the worker does (analysis-diff.ts): the changes from the answer the page holds.
+ */
 export function connectAnalysis(
   store: AppStore,
-  analyze: (request: AnalysisRequest) => Promise<Analysis>,
+  analyze: (request: AnalysisRequest) => Promise<AnalysisAnswer>,
   answerArrivedAt: () => number = () => performance.now(),
 ): { stop: () => void; timings: AnalysisTimings } {
   const timings: AnalysisTimings = { postMs: [], applyMs: [] };
@@ -45,17 +50,21 @@ export function connectAnalysis(
   let workerRevision = -1;
   // The design the worker holds: a new revision goes as the change from it (design-patch.ts).
   let held: { revision: number; design: Design } | undefined;
+  // The last answer, from which the worker sends the next as changes.
+  const answers = new AnswerReader();
+  const ask = async (request: AnalysisRequest): Promise<Analysis> =>
+    answers.read(await analyze({ ...request, answerBase: answers.base }));
   const send = async (request: AnalysisRequest): Promise<Analysis> => {
-    if (!request.design || !held) return analyze(request);
+    if (!request.design || !held) return ask(request);
     const { design, ...rest } = request;
     try {
-      return await analyze({
+      return await ask({
         ...rest,
         patch: { base: held.revision, changes: diffDesign(held.design, design) },
       });
     } catch (error) {
       // A worker started anew (it failed) holds nothing: send it the whole design.
-      if (error instanceof Error && error.message.startsWith(STALE_BASE)) return analyze(request);
+      if (error instanceof Error && error.message.startsWith(STALE_BASE)) return ask(request);
       throw error;
     }
   };
@@ -69,6 +78,7 @@ export function connectAnalysis(
       } catch (error) {
         workerRevision = -1;
         held = undefined;
+        answers.reset();
         throw error;
       }
     },

@@ -34,6 +34,7 @@ import { useBoxSelect } from './box-select';
 import { ContextMenu } from './context-menu';
 import { crossesCut, cutPicture } from './cut';
 import { DropHint, trackDrop } from './drop-target';
+import { attachEdgeNames } from './edge-names';
 import { edgeTypes, RoutingContext } from './edges';
 import { diagramDataUrl } from './export';
 import type { DiagramState } from './export-svg';
@@ -92,8 +93,10 @@ export function Canvas() {
   // the edges whose routes the change touched hear of it once they have (routing.ts).
   const sceneRef = useRef<RoutingScene | undefined>(undefined);
   const scene = useMemo(() => {
-    if (!sceneRef.current) sceneRef.current = new RoutingScene(geometry);
-    else sceneRef.current.update(geometry);
+    if (!sceneRef.current) {
+      sceneRef.current = new RoutingScene(geometry);
+      attachEdgeNames(sceneRef.current, projection.current.edgeNames);
+    } else sceneRef.current.update(geometry);
     return sceneRef.current;
   }, [geometry]);
   useLayoutEffect(() => scene.flush(), [scene, geometry]);
@@ -105,6 +108,8 @@ export function Canvas() {
     () => projection.current.edges(design, selected, linkIds, geometry.collapse),
     [design, selected, linkIds, geometry],
   );
+  // Edges whose names changed (a renamed end) hear of it once the render is committed.
+  useLayoutEffect(() => projection.current.edgeNames.flush(), [derivedEdges, design]);
   // In what-if, a link between services on the two sides of the cut is drawn severed.
   const sides = useAppStore((s) => (s.whatIf && s.analysis?.detail ? s.analysis.sides : undefined));
   const edges = useMemo(() => {
@@ -119,7 +124,7 @@ export function Canvas() {
         ...edge,
         className: `${edge.className ?? ''} severed`.trim(),
         label: `✂ cut${typeof edge.label === 'string' && edge.label ? ` · ${edge.label}` : ''}`,
-        ariaLabel: `${edge.ariaLabel ?? 'link'}, severed by the network cut`,
+        ariaLabel: `${projection.current.edgeNames.get(edge.id) ?? 'link'}, severed by the network cut`,
       };
     });
   }, [derivedEdges, sides, design]);

@@ -11,12 +11,13 @@ import type { Design, Entrypoint, Group, Host, Link, LinkKind, Service, Site } f
 import { edgeIdOf } from '../state/edge-ids';
 import type { LinkId } from '../state/edge-ids';
 import type { Collapse } from './collapse';
+import { EdgeNames } from './edge-names';
 import type { Geometry, ItemBox } from './geometry';
 import { derivationOf } from './geometry';
 import { groupFrames, groupMarks, linkLanes, readingOrder } from './legibility';
 import type { GroupFrame, GroupMark } from './legibility';
-import { namer } from './names';
-import type { Namer } from './names';
+import { nameIndex, namerOf } from './names';
+import type { NameIndex, Namer } from './names';
 
 /** Data of a service node: the service, and the mark of its group if it has one. */
 export type ServiceNodeData = { service: Service; mark?: GroupMark };
@@ -153,6 +154,40 @@ export class CanvasProjection {
     { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
   >();
   private lastEdgeInputs: unknown[] = [];
+  /** The names of the routed edges, kept outside the edge objects (edges.tsx). */
+  readonly edgeNames = new EdgeNames();
+  /** The names' index and the design it was made for, kept across edits (see {@link namerFor}). */
+  private named: { design: Design; index: NameIndex } | undefined;
+  /** Each link's lane, for the links array it was worked out for. */
+  private lanes: { links: Design['links']; lanes: number[] } | undefined;
+
+  /**
+   * A namer for `design`. The index of names is the last one's when only services' fields
+   * changed since (an inspector edit, a move): those few services are updated in it, so naming
+   * the nodes and edges an edit touched does not walk a design of thousands of items.
+   */
+  private namerFor(design: Design): Namer {
+    const named = this.named;
+    if (named?.design !== design) {
+      const edited = named ? editedServices(named.design, design) : undefined;
+      if (named && edited) {
+        for (const [id, service] of edited) {
+          named.index.services.set(id, service);
+          named.index.titles.set(id, service.label ?? id);
+        }
+        named.design = design;
+      } else this.named = { design, index: nameIndex(design) };
+    }
+    return namerOf(this.named!.index);
+  }
+
+  private lanesOf(design: Design): number[] {
+    const known = this.lanes;
+    if (known && known.links === design.links) return known.lanes;
+    const lanes = linkLanes(design);
+    this.lanes = { links: design.links, lanes };
+    return lanes;
+  }
 
   /** The nodes of a design, containers first (React Flow needs parents before children). */
   nodes(design: Design, geometry: Geometry, selected: ReadonlySet<string>): CanvasNode[] {
@@ -164,7 +199,11 @@ export class CanvasProjection {
       last.design.services === design.services &&
       last.design.groups === design.groups &&
       last.design.entrypoints === design.entrypoints;
-    if (!sameItemsAsLast) {
+    // An edit of services' fields only (a label, a port): names of the others stay as they were,
+    // since no node's name or mark reads another service (names.ts).
+    const edited = last && !sameItemsAsLast ? editedServices(last.design, design) : undefined;
+    if (edited) for (const [id, item] of edited) this.items.set(id, { type: 'service', item });
+    else if (!sameItemsAsLast) {
       this.items = new Map();
       for (const site of design.sites ?? []) this.items.set(site.id, { type: 'site', item: site });
       for (const host of design.hosts) this.items.set(host.id, { type: 'host', item: host });
@@ -187,14 +226,19 @@ export class CanvasProjection {
         touched.add(geometry.boxes.get(id)!.parent);
       }
     const lastFrames = this.lastFrames;
-    const frames = groupFrames(
-      design,
-      geometry,
-      canReuseFrames
-        ? (candidate) =>
-            touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
-        : undefined,
-    );
+    // Frames read groups, memberships and boxes: with the same geometry, an edit of services'
+    // fields that leaves every box where it was (a membership change moves boxes) keeps them all.
+    const frames =
+      edited && last?.geometry === geometry
+        ? [...lastFrames.values()]
+        : groupFrames(
+            design,
+            geometry,
+            canReuseFrames
+              ? (candidate) =>
+                  touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
+              : undefined,
+          );
     this.lastFrames = new Map(frames.map((frame) => [frame.group, frame]));
     let names: Namer | undefined;
     const next = new Map<string, CachedNode>();
@@ -218,7 +262,7 @@ export class CanvasProjection {
       const members = geometry.collapse.counts.get(id);
       const cached = this.nodeCache.get(id);
       if (
-        sameItemsAsLast &&
+        (sameItemsAsLast || (edited !== undefined && !edited.has(id))) &&
         cached &&
         cached.box === box &&
         cached.item === entry.item &&
@@ -235,7 +279,7 @@ export class CanvasProjection {
           : entry.type === 'group'
             ? marks.get(id)
             : undefined;
-      names ??= namer(design);
+      names ??= this.namerFor(design);
       const name = names.item(id);
       const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
       if (
@@ -304,6 +348,13 @@ export class CanvasProjection {
     if (inputs.every((input, i) => input === this.lastEdgeInputs[i])) return this.lastEdges;
     // Only the selection changed: an edge whose own selection did not change is the one it was.
     const onlySelection = inputs.every((input, i) => i === 4 || input === this.lastEdgeInputs[i]);
+    // Only services' fields changed (an inspector edit): an edge reads its two ends and nothing
+    // else of the services (kind, port, label, host), so an edge between unedited ones is kept.
+    const lastServices = this.lastEdgeInputs[0] as Design['services'] | undefined;
+    const edited =
+      lastServices !== undefined && inputs.every((input, i) => i === 0 || input === this.lastEdgeInputs[i])
+        ? editedServices({ services: lastServices }, design)
+        : undefined;
     this.lastEdgeInputs = inputs;
     // What the edges that must be built read, each worked out once and only when needed.
     let nestedIds: Set<string> | undefined;
@@ -317,8 +368,8 @@ export class CanvasProjection {
       )).has(id);
     const serviceOf = (id: string) =>
       (serviceMap ??= new Map(design.services.map((s) => [s.id as string, s]))).get(id);
-    const laneOf = (index: number) => (laneList ??= linkLanes(design))[index] ?? 0;
-    const names = () => (edgeNames ??= namer(design));
+    const laneOf = (index: number) => (laneList ??= this.lanesOf(design))[index] ?? 0;
+    const names = () => (edgeNames ??= this.namerFor(design));
     const shown = (id: string) => collapse?.standIn.get(id) ?? id;
     const drawn = new Set<string>();
     // Edges re-routed to a pool's node are drawn once per pair; every other edge as it is.
@@ -331,8 +382,8 @@ export class CanvasProjection {
     };
     const next = new Map<string, CachedEdge>();
     const edges: CanvasEdge[] = [];
-    const kept = (id: string, isSelected: boolean) => {
-      if (!onlySelection) return false;
+    const kept = (id: string, isSelected: boolean, ends: readonly string[]) => {
+      if (!onlySelection && !(edited && !ends.some((end) => edited.has(end)))) return false;
       const cached = this.edgeCache.get(id);
       if (!cached || cached.selected !== isSelected) return false;
       if (cached.drawn !== undefined) drawn.add(cached.drawn);
@@ -351,7 +402,7 @@ export class CanvasProjection {
     (design.links ?? []).forEach((link: Link, index) => {
       const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
       const isSelected = selected.has(id);
-      if (kept(id, isSelected)) return;
+      if (kept(id, isSelected, [link.from, link.to])) return;
       const kind = linkKindOf(link, serviceOf(link.from));
       const source = shown(link.from);
       const target = shown(link.to);
@@ -362,7 +413,9 @@ export class CanvasProjection {
       const port = link.port !== undefined && link.port !== ownPort ? `:${link.port}` : '';
       const lane = laneOf(index);
       const name = names().edge(link.from, link.to, `${kind} link${port ? ` on port ${port.slice(1)}` : ''}`);
-      const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${name}|${index}`;
+      this.edgeNames.set(id, name);
+      // The name is not in the key: a renamed end changes the name, never the edge object.
+      const key = `${source}>${target}|${kind}|${port}|${link.backup ? 'b' : ''}|${isSelected ? 's' : ''}|${lane}|${index}`;
       reuse(
         id,
         key,
@@ -379,7 +432,6 @@ export class CanvasProjection {
             className: `edge-${kind}${link.backup ? ' edge-backup' : ''}`,
             markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
             ...(labels.length > 0 ? { label: labels.join(' · ') } : {}),
-            ariaLabel: name,
             focusable: false,
             domAttributes: endpoints(source, target),
             zIndex: topLevel(source) && topLevel(target) ? Z_INDEX.service : 0,
@@ -400,6 +452,7 @@ export class CanvasProjection {
       const id = edgeIdOf({ role: 'member', service: service.id });
       if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) continue;
       const isSelected = selected.has(id);
+      if (kept(id, isSelected, [service.id])) continue;
       const name = names().edge(service.id, service.group, 'membership');
       reuse(
         id,
@@ -425,14 +478,14 @@ export class CanvasProjection {
       for (const target of entrypoint.targets) {
         const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
         const isSelected = selected.has(id);
-        if (kept(id, isSelected)) continue;
+        if (kept(id, isSelected, [target])) continue;
         const end = shown(target);
         const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
         if (!once(pair, entrypoint.id, end)) continue;
-        const name = names().edge(entrypoint.id, target, 'entrypoint target');
+        this.edgeNames.set(id, names().edge(entrypoint.id, target, 'entrypoint target'));
         reuse(
           id,
-          `${end}|${isSelected ? 's' : ''}|${name}`,
+          `${end}|${isSelected ? 's' : ''}`,
           () => ({
             id,
             type: 'routed',
@@ -442,7 +495,6 @@ export class CanvasProjection {
             targetHandle: HANDLES.in,
             selected: isSelected,
             className: 'edge-target',
-            ariaLabel: name,
             focusable: false,
             domAttributes: endpoints(entrypoint.id, target),
             zIndex: topLevel(target) ? Z_INDEX.service : 0,
@@ -459,6 +511,30 @@ export class CanvasProjection {
     this.lastEdges = edges;
     return edges;
   }
+}
+
+/**
+ * The services whose objects differ between two designs, by id, that have the same services
+ * in the same order and the same other item lists; undefined when more changed than that (a
+ * service came, went or moved in the list, or a host, site, group or entrypoint changed).
+ */
+function editedServices(
+  before: Pick<Design, 'services'> & Partial<Design>,
+  after: Design,
+): Map<string, Service> | undefined {
+  const lists = ['sites', 'hosts', 'groups', 'entrypoints'] as const;
+  if ('hosts' in before && lists.some((list) => before[list] !== after[list])) return undefined;
+  const previous = before.services;
+  const next = after.services;
+  if (previous.length !== next.length) return undefined;
+  const edited = new Map<string, Service>();
+  for (let index = 0; index < next.length; index++) {
+    const service = next[index]!;
+    if (service === previous[index]) continue;
+    if (service.id !== previous[index]!.id) return undefined;
+    edited.set(service.id, service);
+  }
+  return edited;
 }
 
 /** The ends of an edge on its element, for the keyboard's walk over a node's edges (keyboard.ts). */

@@ -9,6 +9,7 @@ import {
   useCallback,
   useContext,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useSyncExternalStore,
@@ -16,6 +17,7 @@ import {
 import { BaseEdge, useStore } from '@xyflow/react';
 import type { EdgeProps, EdgeTypes } from '@xyflow/react';
 import type { CanvasEdge } from './derive';
+import { edgeNamesOf } from './edge-names';
 import { keepRoute, pathOf, routeEdge } from './routing';
 import type { Route, RoutingScene } from './routing';
 
@@ -53,6 +55,18 @@ function RoutedEdgeView({
   const legible = useStore((s) => s.transform[2] >= LABEL_ZOOM);
   const lane = data?.role === 'link' ? data.lane : 0;
   const last = useRef<Route | undefined>(undefined);
+  const names = edgeNamesOf(scene);
+  const watchName = useCallback((listener: () => void) => names?.watch(id, listener) ?? noop, [names, id]);
+  const name = useSyncExternalStore(watchName, () => names?.get(id));
+  // A name set on the edge itself (a link severed by the what-if cut) is React Flow's to draw.
+  const ownName = useStore((s) => s.edgeLookup.get(id)?.ariaLabel);
+  const pathRef = useRef<SVGPathElement>(null);
+  // After every render: React Flow writes its default name when an edge's ends change.
+  useLayoutEffect(() => {
+    const element = pathRef.current?.closest('.react-flow__edge');
+    if (!element || ownName !== undefined || name === undefined) return;
+    if (element.getAttribute('aria-label') !== name) element.setAttribute('aria-label', name);
+  });
   // An edit elsewhere re-renders this edge only when an obstacle along its route changed.
   const subscribe = useCallback((listener: () => void) => scene?.watch(id, listener) ?? noop, [scene, id]);
   const version = useSyncExternalStore(subscribe, () => scene?.version(id) ?? 0);
@@ -85,6 +99,8 @@ function RoutedEdgeView({
   return (
     <BaseEdge
       id={id}
+      // React 19 passes a ref as a prop; BaseEdge spreads its props onto the edge's path.
+      {...({ ref: pathRef } as object)}
       path={path}
       markerEnd={markerEnd}
       style={style}

@@ -2,7 +2,7 @@
  * What each item of the canvas is called for a screen reader and a tooltip: its label (or id),
  * what it is, and where it runs: "api-1, App server on host app-1".
  */
-import type { Design } from '../../core/model';
+import type { Design, Entrypoint, Group, Host, Service } from '../../core/model';
 import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, SERVICE_KIND_INFO } from './kinds';
 
 /** Names items of one design; built once per derivation, so naming thousands of nodes is cheap. */
@@ -13,16 +13,41 @@ export interface Namer {
   edge(from: string, to: string, what: string): string;
 }
 
-/** A namer for a design. */
-export function namer(design: Design): Namer {
+/** What names are made of: every item by id, and each one's title (its label, or its id). */
+export interface NameIndex {
+  titles: Map<string, string>;
+  hosts: Map<string, Host>;
+  services: Map<string, Service>;
+  groups: Map<string, Group>;
+  sites: Set<string>;
+  entrypoints: Map<string, Entrypoint>;
+}
+
+/** The {@link NameIndex} of a design: one walk of every item. */
+export function nameIndex(design: Design): NameIndex {
   const titles = new Map<string, string>();
   for (const list of [design.sites, design.hosts, design.services, design.groups, design.entrypoints])
     for (const item of list ?? []) titles.set(item.id, item.label ?? item.id);
-  const hosts = new Map(design.hosts.map((h) => [h.id as string, h]));
-  const services = new Map(design.services.map((s) => [s.id as string, s]));
-  const groups = new Map((design.groups ?? []).map((g) => [g.id as string, g]));
-  const sites = new Set((design.sites ?? []).map((s) => s.id as string));
-  const entrypoints = new Map((design.entrypoints ?? []).map((e) => [e.id as string, e]));
+  return {
+    titles,
+    hosts: new Map(design.hosts.map((h) => [h.id as string, h])),
+    services: new Map(design.services.map((s) => [s.id as string, s])),
+    groups: new Map((design.groups ?? []).map((g) => [g.id as string, g])),
+    sites: new Set((design.sites ?? []).map((s) => s.id as string)),
+    entrypoints: new Map((design.entrypoints ?? []).map((e) => [e.id as string, e])),
+  };
+}
+
+/** A namer for a design. */
+export function namer(design: Design): Namer {
+  return namerOf(nameIndex(design));
+}
+
+/**
+ * A namer reading an index kept elsewhere: the canvas keeps one and updates the few services an
+ * edit changed, instead of walking a large design again (derive.ts).
+ */
+export function namerOf({ titles, hosts, services, groups, sites, entrypoints }: NameIndex): Namer {
   const title = (id: string) => titles.get(id) ?? id;
   return {
     item(id) {

@@ -77,7 +77,9 @@ export function carryLinkIds(
 ): LinkId[] {
   const old = before ?? [];
   const next = after ?? [];
-  if (old === next) return [...beforeIds];
+  // The same links keep the same array: the canvas's edges compare it by identity, and a copy on
+  // every edit of a field made them all look changed. Nothing mutates a list of link ids.
+  if (old === next) return beforeIds as LinkId[];
   const idOf = new Map<Link, LinkId>();
   old.forEach((link, index) => {
     const id = beforeIds[index];

@@ -33,6 +33,8 @@ export const createSelectionSlice: StateCreator<Store, [], [], SelectionSlice> =
   },
   pruneSelection: () => {
     const { design, linkIds, selection } = get();
+    // Nothing selected, nothing to prune: the walk below would cost every item of the design.
+    if (selection.length === 0) return;
     const ids = new Set<string>();
     for (const list of [design.sites, design.hosts, design.services, design.groups, design.entrypoints]) {
       for (const item of list ?? []) ids.add(item.id);

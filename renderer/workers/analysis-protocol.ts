@@ -34,6 +34,11 @@ export interface AnalysisRequest {
   detail: boolean;
   /** Whether to compute the Resilience view's figures: only that view shows them. */
   resilience?: boolean;
+  /**
+   * The answer the page holds (its `seq`, analysis-diff.ts): the worker answers with the changes
+   * from it when it is the last one the worker sent, else whole. Absent: whole.
+   */
+  answerBase?: number;
 }
 
 /** The state an item shows: `degraded` is an `up` that lost redundancy. */

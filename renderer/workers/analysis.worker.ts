@@ -1,10 +1,16 @@
 /**
- * The analysis worker: answers each request with the {@link Analysis} of its revision. A module
- * worker, which the page's CSP allows (`worker-src 'self'`); no code is compiled at run time.
+ * The analysis worker: answers each request with the {@link Analysis} of its revision, as the
+ * changes from the answer the page holds (analysis-diff.ts). A module worker, which the page's
+ * CSP allows (`worker-src 'self'`); no code is compiled at run time.
  */
 import { Analyzer } from './analyze';
-import type { Analysis, AnalysisRequest } from './analysis-protocol';
+import { AnswerWriter } from './analysis-diff';
+import type { AnalysisAnswer } from './analysis-diff';
+import type { AnalysisRequest } from './analysis-protocol';
 import { serveRpc } from './rpc';
 
 const analyzer = new Analyzer();
-serveRpc<AnalysisRequest, Analysis>((request) => analyzer.analyze(request));
+const writer = new AnswerWriter();
+serveRpc<AnalysisRequest, AnalysisAnswer>((request) =>
+  writer.answer(analyzer.analyze(request), request.answerBase),
+);

@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { syntheticDesign } from '../../bench/synthetic';
+import type { Design } from '../../core/model';
+import { Analyzer } from '../../renderer/workers/analyze';
 import { Designer, e2eAvailability, useLab } from './driver';
 
 const availability = e2eAvailability();
@@ -127,6 +129,165 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
         // Links of other services whose route nothing crossed are drawn as they were.
         const unchanged = marked.edges.filter((e) => !ownLinks.includes(e) && after.paths[e.id] === e.path);
         expect(unchanged.length).toBeGreaterThan((marked.edges.length - ownLinks.length) / 2);
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.shot('last');
+        await app.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'renames a service and fails its host: names, colours and counts follow, nothing else is rebuilt',
+    async () => {
+      const app = await Designer.open(lab, 'canvas-scale-edit');
+      try {
+        const design = syntheticDesign({ services: 1000, seed: 11 });
+        delete design.layout;
+        await app.page.evaluate(async (text) => {
+          const handle = (
+            window as unknown as { topoforge: { open: (name: string, text: string) => Promise<boolean> } }
+          ).topoforge;
+          await handle.open('synthetic-1000.topo.json', text);
+        }, JSON.stringify(design));
+        await app.page.waitForFunction(
+          () =>
+            !(
+              window as unknown as { topoforge: { store: { getState(): { arranging: boolean } } } }
+            ).topoforge.store.getState().arranging,
+        );
+        let state = await app.settled();
+        const linked = new Set(state.design.links!.flatMap((l) => [l.from, l.to]));
+        const service = state.design.services.filter((s) => s.host !== undefined && linked.has(s.id))[40]!;
+        await app.page.evaluate(
+          (id) =>
+            (
+              window as unknown as { topoforge: { services: { canvas?: { fitView(ids: string[]): void } } } }
+            ).topoforge.services.canvas?.fitView([id]),
+          service.id,
+        );
+        await app.page.waitForTimeout(1200);
+        const card = app.node(service.id);
+        await expect.poll(() => card.count()).toBe(1);
+        const marked = await app.page.evaluate(() => {
+          for (const element of document.querySelectorAll('.react-flow__node, .react-flow__edge'))
+            (element as unknown as { probe: boolean }).probe = true;
+          return [...document.querySelectorAll('.react-flow__edge')].map((element) => ({
+            id: element.getAttribute('data-id') ?? '',
+            ends: [element.getAttribute('data-source'), element.getAttribute('data-target')],
+            name: element.getAttribute('aria-label') ?? '',
+          }));
+        });
+        const own = marked.filter((e) => e.ends.includes(service.id));
+        expect(own.length).toBeGreaterThan(0);
+        expect(marked.every((e) => e.name.length > 0 && !e.name.startsWith('Edge from'))).toBe(true);
+
+        // Renamed in the inspector: one committed edit.
+        await card.click({ position: { x: 30, y: 20 } });
+        await app.page.getByTestId('tab-inspector').click();
+        await app.page.getByTestId('field-label').fill('Checkout API');
+        await app.page.getByTestId('field-label').press('Enter');
+        state = await app.editedAfter(state.revision);
+        expect((state.design.services.find((s) => s.id === service.id) as { label?: string }).label).toBe(
+          'Checkout API',
+        );
+        const wrapper = app.page.locator(`.react-flow__node[data-id="${service.id}"]`);
+        await expect
+          .poll(async () => (await wrapper.getAttribute('aria-label')) ?? '')
+          .toMatch(/^Checkout API, /);
+        const names = () =>
+          app.page.evaluate(() =>
+            Object.fromEntries(
+              [...document.querySelectorAll('.react-flow__edge')].map((element) => [
+                element.getAttribute('data-id') ?? '',
+                element.getAttribute('aria-label') ?? '',
+              ]),
+            ),
+          );
+        // The service's links say the new name; every other link keeps its own.
+        await expect
+          .poll(async () => {
+            const now = await names();
+            return own.every((e) => now[e.id]?.includes('Checkout API'));
+          })
+          .toBe(true);
+        const now = await names();
+        for (const edge of marked) if (!own.includes(edge)) expect(now[edge.id], edge.id).toBe(edge.name);
+        const fresh = await app.page.evaluate(
+          () =>
+            [...document.querySelectorAll('.react-flow__node, .react-flow__edge')].filter(
+              (element) => !(element as unknown as { probe?: boolean }).probe,
+            ).length,
+        );
+        expect(fresh).toBe(0);
+
+        // Its host failed in what-if: every item on the screen shows the state the engine gives.
+        const host = service.host!;
+        await app.page.keyboard.press('Escape');
+        await app.page.evaluate((id) => {
+          const store = (
+            window as unknown as {
+              topoforge: {
+                store: { getState(): { setWhatIf(on: boolean): void; toggleFailure(id: string): void } };
+              };
+            }
+          ).topoforge.store;
+          store.getState().setWhatIf(true);
+          store.getState().toggleFailure(id);
+        }, host);
+        await app.page.waitForFunction(
+          () => {
+            const state = (
+              window as unknown as {
+                topoforge: { store: { getState(): { analysis?: { failed: string[]; detail: boolean } } } };
+              }
+            ).topoforge.store.getState();
+            return state.analysis?.detail === true && state.analysis.failed.length === 1;
+          },
+          undefined,
+          // The first answer with detail sweeps every single failure of 1,000 services.
+          { timeout: 90_000 },
+        );
+        await app.page.waitForTimeout(500);
+        const expected = new Analyzer().analyze({
+          revision: 1,
+          design: state.design as unknown as Design,
+          failed: [host],
+          detail: true,
+        });
+        const shown = await app.page.evaluate(() =>
+          [...document.querySelectorAll('.react-flow__node[data-id]')].flatMap((element) => {
+            const node = element.querySelector('.node');
+            if (!node || node.classList.contains('split-brain')) return [];
+            const state = [...node.classList].find((c) => c.startsWith('state-'))?.slice('state-'.length);
+            return [[element.getAttribute('data-id')!, state ?? 'none']];
+          }),
+        );
+        expect(shown.length).toBeGreaterThan(10);
+        const wrong = shown.filter(
+          ([id, state]) => state !== (id === host ? 'failed' : (expected.states[id!] ?? 'none')),
+        );
+        expect(wrong).toEqual([]);
+        expect(shown.filter(([, state]) => state !== 'up').length).toBeGreaterThan(1);
+        // The findings panel counts what the checks find, rule by rule.
+        await expect
+          .poll(() => app.page.getByTestId('status-findings').textContent())
+          .toBe(
+            `${expected.counts.error} errors${expected.counts.warning} warnings${expected.counts.info} notes`,
+          );
+        await app.page.getByTestId('tab-findings').click();
+        const byRule = new Map<string, number>();
+        for (const finding of expected.findings)
+          byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
+        let rules = 0;
+        for (const [rule, count] of byRule) {
+          const shownCount = app.page.getByTestId(`rule-count-${rule}`);
+          if ((await shownCount.count()) === 0) continue;
+          expect(await shownCount.textContent(), rule).toBe(String(count));
+          rules++;
+        }
+        expect(rules).toBeGreaterThan(0);
         expect(app.errors).toEqual([]);
       } finally {
         await app.shot('last');

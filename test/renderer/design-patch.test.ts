@@ -11,6 +11,7 @@ import { connectAnalysis } from '../../renderer/app/analysis';
 import { createAppStore } from '../../renderer/state/store';
 import type { AnalysisRequest } from '../../renderer/workers/analysis-protocol';
 import { Analyzer } from '../../renderer/workers/analyze';
+import { AnswerWriter } from '../../renderer/workers/analysis-diff';
 import { applyDesignPatch, diffDesign } from '../../renderer/workers/design-patch';
 import { arrangeDesign } from '../../renderer/layout/auto-layout';
 
@@ -74,10 +75,13 @@ describe('design patches', () => {
     const start = laidOut(40);
     store.getState().replaceDocument(start, { name: 'test.topo.json' });
     const worker = new Analyzer();
+    const writer = new AnswerWriter();
     const sent: AnalysisRequest[] = [];
     const { stop } = connectAnalysis(store, async (request) => {
       sent.push(request);
-      return worker.analyze(structuredClone(request));
+      // Both ways through a structured clone, as postMessage copies them.
+      const copy = structuredClone(request);
+      return structuredClone(writer.answer(worker.analyze(copy), copy.answerBase));
     });
     const settled = () =>
       new Promise<void>((resolve) => {

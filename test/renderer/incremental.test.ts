@@ -26,7 +26,8 @@ function laidOut(design: Design = syntheticDesign({ services: 120, seed: 7 })): 
 type Edit =
   | { kind: 'move'; item: number; dx: number; dy: number }
   | { kind: 'size'; item: number; grow: number }
-  | { kind: 'label'; item: number };
+  | { kind: 'label'; item: number }
+  | { kind: 'field'; item: number; what: 'port' | 'host label' | 'group label' };
 
 const editArbitrary: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({
@@ -37,6 +38,11 @@ const editArbitrary: fc.Arbitrary<Edit> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('size' as const), item: fc.nat(), grow: fc.integer({ min: 0, max: 600 }) }),
   fc.record({ kind: fc.constant('label' as const), item: fc.nat() }),
+  fc.record({
+    kind: fc.constant('field' as const),
+    item: fc.nat(),
+    what: fc.constantFrom('port' as const, 'host label' as const, 'group label' as const),
+  }),
 );
 
 function apply(design: Design, geometry: Geometry, edits: readonly Edit[]): Design {
@@ -46,6 +52,19 @@ function apply(design: Design, geometry: Geometry, edits: readonly Edit[]): Desi
         // An inspector edit: a field of one item, no position.
         const service = draft.services[edit.item % draft.services.length]!;
         service.label = `renamed ${edit.item}`;
+        continue;
+      }
+      if (edit.kind === 'field') {
+        // Another inspector edit: a service's port (which a link's label may repeat), or the label
+        // of a host or group (which the names of what it holds read).
+        if (edit.what === 'port') {
+          const service = draft.services[edit.item % draft.services.length]!;
+          service.port = 1000 + (edit.item % 50000);
+        } else if (edit.what === 'host label') {
+          draft.hosts[edit.item % draft.hosts.length]!.label = `host ${edit.item}`;
+        } else if (draft.groups && draft.groups.length > 0) {
+          draft.groups[edit.item % draft.groups.length]!.label = `group ${edit.item}`;
+        }
         continue;
       }
       const ids = geometry.order.filter(
@@ -120,6 +139,9 @@ describe('the projection of an edited design', () => {
             const fresh = new CanvasProjection();
             expect(nextNodes).toEqual(fresh.nodes(next, computeGeometry(next), selected));
             expect(nextEdges).toEqual(fresh.edges(next, selected, linkIds, nextGeometry.collapse));
+            // Each edge's accessible name, kept beside the edges, too.
+            for (const edge of nextEdges)
+              expect(projection.edgeNames.get(edge.id)).toBe(fresh.edgeNames.get(edge.id));
             expect(nextNodes.map((n) => n.id)).toEqual(
               readingOrder(computeGeometry(next)).concat(
                 nextNodes.filter((n) => n.type === 'frame').map((n) => n.id),
@@ -130,13 +152,28 @@ describe('the projection of an edited design', () => {
             const renamed = new Set(
               next.services.filter((s, i) => s !== design.services[i]).map((s) => s.id as string),
             );
+            const othersSame = next.hosts === design.hosts && next.groups === design.groups;
             for (const node of nextNodes) {
               const box = nextGeometry.boxes.get(node.id);
-              if (box && box === geometry.boxes.get(node.id) && !renamed.has(node.id))
+              if (othersSame && box && box === geometry.boxes.get(node.id) && !renamed.has(node.id))
                 expect(node).toBe(old.get(node.id));
             }
-            // Moves change no edge: the same array, so React Flow rebuilds none of its lookups.
-            if (renamed.size === 0) expect(nextEdges).toBe(edges);
+            // Moves and labels change no edge: the same array, so React Flow rebuilds none of its
+            // lookups (a link's name is kept beside it; a membership edge, shown for a selected
+            // group, carries its own).
+            if (
+              othersSame &&
+              edits.every((e) => e.kind !== 'field' || e.what !== 'port') &&
+              edges.every((e) => e.data?.role !== 'member')
+            )
+              expect(nextEdges).toBe(edges);
+            // An edit of services keeps every edge that touches none of them.
+            if (othersSame) {
+              const oldEdges = new Map(edges.map((e) => [e.id, e]));
+              for (const edge of nextEdges)
+                if (![edge.source, edge.target].some((end) => renamed.has(end)) && oldEdges.has(edge.id))
+                  expect(edge).toBe(oldEdges.get(edge.id));
+            }
             design = next;
             geometry = nextGeometry;
             nodes = nextNodes;
