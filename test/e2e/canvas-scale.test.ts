@@ -141,7 +141,7 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
   it(
     'renames a service and fails its host: names, colours and counts follow, nothing else is rebuilt',
     async () => {
-      const app = await Designer.open(lab, 'canvas-scale-edit');
+      const app = await Designer.open(lab(), 'canvas-scale-edit');
       try {
         const design = syntheticDesign({ services: 1000, seed: 11 });
         delete design.layout;
