@@ -17,6 +17,7 @@ import { writeBundle } from '../write-bundle';
 import { loadPushBundle, pushBundle } from '../push/index';
 import type { PushEvent, PushOutcome } from '../push/index';
 import { SshConnection } from '../push/connection';
+import { SecretStore } from '../secrets/index';
 import type { ConnectOptions } from '../push/connection';
 import type { LabState } from './state';
 import { systemEnvironment } from './system';
@@ -105,6 +106,9 @@ export async function deployToLab(options: DeployOptions): Promise<PushOutcome> 
       hostKeys: { knownHosts: { read: [knownHostsOf(directory)], write: knownHostsOf(directory) } },
       // A lab has no certificates of the design's own: self-signed ones, created only where missing.
       labCertificates: true,
+      // The lab's passwords live and die with the lab: never in the user's own store, where a
+      // later push of the same design to real hosts would reuse them.
+      secretStore: new SecretStore({ directory: join(directory, 'secrets') }),
       connect: (connectOptions: ConnectOptions) =>
         SshConnection.open({
           ...connectOptions,

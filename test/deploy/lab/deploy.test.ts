@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readState, stopLab } from '../../../deploy/lab/index';
+import { SECRETS_DIRECTORY_VARIABLE } from '../../../deploy/secrets/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
 import { temporaryFolder } from '../../lab/temporary';
@@ -214,8 +215,18 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
       const designFile = join(folder, 'redis.topo.json');
       writeFileSync(designFile, JSON.stringify(REDIS_DESIGN));
       const machineFiles = ['/etc/redis/redis.conf', '/etc/redis/sentinel.conf'].map(digest);
-
-      const up = await runCli(['lab', 'up', designFile, '--deploy', '--dir', directory, '--json']);
+      // The user's own secret store: the lab's passwords must never land there, where a later
+      // push of the same design to real hosts would reuse them.
+      const userStore = join(folder, 'user-secrets');
+      const previousStore = process.env[SECRETS_DIRECTORY_VARIABLE];
+      process.env[SECRETS_DIRECTORY_VARIABLE] = userStore;
+      let up: Awaited<ReturnType<typeof runCli>>;
+      try {
+        up = await runCli(['lab', 'up', designFile, '--deploy', '--dir', directory, '--json']);
+      } finally {
+        if (previousStore === undefined) delete process.env[SECRETS_DIRECTORY_VARIABLE];
+        else process.env[SECRETS_DIRECTORY_VARIABLE] = previousStore;
+      }
       const result = JSON.parse(up.stdout) as {
         ok: boolean;
         push: {
@@ -229,6 +240,8 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
         };
       };
       expect(up.code, up.stderr).toBe(0);
+      expect(existsSync(userStore)).toBe(false);
+      expect(readdirSync(join(directory, 'secrets')).length).toBeGreaterThan(0);
       for (const host of result.push.hosts) {
         expect(host.status, JSON.stringify(host.failure)).toBe('changed');
         // Where the machine has the package's files, push itself replaces them, once, with a warning.
@@ -274,6 +287,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
       // The machine's own files are untouched.
       expect(['/etc/redis/redis.conf', '/etc/redis/sentinel.conf'].map(digest)).toEqual(machineFiles);
       expect((await runCli(['lab', 'down', '--dir', directory])).code).toBe(0);
+      expect(existsSync(directory)).toBe(false);
     },
   );
 });
