@@ -262,6 +262,9 @@ describe('what the configs promise', () => {
       const instances = instancesOf(config.content);
       expect(new Set(instances.flatMap((i) => i.addresses)).size).toBe(instances.length);
       expect(config.content).not.toMatch(/auth_pass|authentication/);
+      // A master that yields after a partition heals sends one more advert, so the higher
+      // priority announces the address again instead of leaving clients on the yielding host.
+      expect(config.content).toMatch(/^global_defs \{[^}]*^ {4}vrrp_higher_prio_send_advert$/msu);
     }
   });
 
