@@ -208,7 +208,13 @@ function stubs(directory: string, sudo: boolean): LabFiles {
       mode: 0o755,
     },
   };
-  if (!sudo) delete files['/usr/local/bin/sudo'];
+  // A host without sudo: this machine may have it installed (the desktop rehearsal uses it), so
+  // the lab host's sudo answers as a shell does for a program that is not there.
+  if (!sudo)
+    files['/usr/local/bin/sudo'] = {
+      content: '#!/bin/sh\necho "sh: 1: sudo: not found" >&2\nexit 127\n',
+      mode: 0o755,
+    };
   return files;
 }
 
