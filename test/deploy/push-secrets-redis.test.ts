@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateBundle } from '../../core/generate/index';
-import { checkedDesign } from '../fixtures/examples';
+import { sentinelGroupDesign } from '../fixtures/sentinel-group';
 import { mainPortOf } from '../../core/model';
 import type { Design, Service } from '../../core/model';
 import { nodeSha256 } from '../../deploy/hash';
@@ -18,7 +18,7 @@ import { loadPushBundle, pushBundle } from '../../deploy/push/index';
 import type { PushReport } from '../../deploy/push/index';
 import { SecretStore } from '../../deploy/secrets/index';
 import { writeBundle } from '../../deploy/write-bundle';
-import { freePort, sleep } from '../lab/processes';
+import { sleep } from '../lab/processes';
 import { requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab } from '../lab/sshd';
 import { temporaryFolder } from '../lab/temporary';
@@ -48,38 +48,14 @@ async function waitUntil(what: string, condition: () => Promise<boolean>, timeou
   }
 }
 
-async function groupDesign(): Promise<Design> {
-  const ports: number[] = [];
-  while (ports.length < 6) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  return checkedDesign({
-    format: 1,
+function groupDesign(): Promise<Design> {
+  return sentinelGroupDesign({
     name: 'Pushed Redis secrets',
     hosts: lab.hosts.map((host) => ({
       id: host.id,
       address: host.address,
       ssh: { user: 'root', port: host.port, root: host.root, hostKey: host.hostKeyFingerprint },
     })),
-    services: [
-      ...NODES.map((node) => ({
-        id: `redis-${node}`,
-        kind: 'redis',
-        host: `node-${node}`,
-        group: 'cache',
-        port: ports[node - 1],
-        ...(node === 1 ? { primary: true } : {}),
-      })),
-      ...NODES.map((node) => ({
-        id: `sentinel-${node}`,
-        kind: 'sentinel',
-        host: `node-${node}`,
-        group: 'cache',
-        port: ports[node + 2],
-      })),
-    ],
-    groups: [{ id: 'cache', kind: 'redis-sentinel', masterName: 'cache' }],
   });
 }
 

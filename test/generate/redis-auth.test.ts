@@ -20,11 +20,11 @@ import { indexDesign } from '../../core/design-index';
 import { generateBundle } from '../../core/generate/index';
 import { secretCopiesCleanup } from '../../core/generate/redis/secrets';
 import type { SentinelService } from '../../core/generate/redis/sentinel-plan';
-import { checkDesign, describeProblem } from '../../core/load';
 import { mainPortOf } from '../../core/model';
 import type { Design, RedisService, Service } from '../../core/model';
 import { validateDesign } from '../../core/rules';
-import { freePort, sleep } from '../lab/processes';
+import { loopbackNodes, sentinelGroupDesign } from '../fixtures/sentinel-group';
+import { sleep } from '../lab/processes';
 import type { LabContext } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
 import type { RedisLogin, RedisServer } from '../lab/tools';
@@ -41,41 +41,14 @@ async function waitUntil(what: string, condition: () => Promise<boolean>, timeou
 }
 
 /** Three nodes on loopback addresses of their own, each with a redis and a sentinel. */
-async function groupDesign(network: string, open: Record<string, string> = {}): Promise<Design> {
-  const ports: number[] = [];
-  while (ports.length < 6) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  const nodes = [1, 2, 3];
-  const opened = (id: string) => (open[id] === undefined ? {} : { auth: false, authReason: open[id] });
-  const result = checkDesign({
-    format: 1,
+function groupDesign(network: string, open: Record<string, string> = {}): Promise<Design> {
+  return sentinelGroupDesign({
     name: `Redis authentication ${network}`,
-    hosts: nodes.map((node) => ({ id: `node-${node}`, address: `${network}.${node}` })),
-    services: [
-      ...nodes.map((node) => ({
-        id: `redis-${node}`,
-        kind: 'redis',
-        host: `node-${node}`,
-        group: 'cache',
-        port: ports[node - 1],
-        ...(node === 1 ? { primary: true } : {}),
-        ...opened(`redis-${node}`),
-      })),
-      ...nodes.map((node) => ({
-        id: `sentinel-${node}`,
-        kind: 'sentinel',
-        host: `node-${node}`,
-        group: 'cache',
-        port: ports[node + 2],
-        ...opened(`sentinel-${node}`),
-      })),
-    ],
-    groups: [{ id: 'cache', kind: 'redis-sentinel', masterName: 'cache' }],
+    hosts: loopbackNodes(network),
+    services: Object.fromEntries(
+      Object.entries(open).map(([id, reason]) => [id, { auth: false, authReason: reason }]),
+    ),
   });
-  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
-  return result.design;
 }
 
 /** A running group: its servers by service id, and how to (re)start one. */

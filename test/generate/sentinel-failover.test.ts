@@ -13,10 +13,10 @@ import { indexDesign } from '../../core/design-index';
 import { generateBundle } from '../../core/generate/index';
 import { DEFAULT_DOWN_AFTER_MS } from '../../core/generate/redis/sentinel-plan';
 import { generateRedis } from '../../core/generate/redis';
-import { checkDesign, describeProblem } from '../../core/load';
 import { mainPortOf } from '../../core/model';
 import type { Design } from '../../core/model';
-import { freePort, sleep } from '../lab/processes';
+import { loopbackNodes, sentinelGroupDesign } from '../fixtures/sentinel-group';
+import { sleep } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
 import type { RedisServer } from '../lab/tools';
 import { labSecrets } from './lab-secrets';
@@ -34,42 +34,16 @@ async function waitUntil(what: string, condition: () => Promise<boolean>, timeou
  * Three nodes, each with a redis and a sentinel, as Teramind runs them; Sentinel timings left to
  * the defaults.
  */
-async function threeNodeDesign(
+function threeNodeDesign(
   group: Record<string, unknown> = {},
   replica: Record<string, unknown> = {},
 ): Promise<Design> {
-  const ports: number[] = [];
-  while (ports.length < 6) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  const nodes = [1, 2, 3];
-  const raw = {
-    format: 1,
+  return sentinelGroupDesign({
     name: 'Sentinel failover on loopback',
-    hosts: nodes.map((node) => ({ id: `node-${node}`, address: `127.0.90.${node}` })),
-    services: [
-      ...nodes.map((node) => ({
-        id: `redis-${node}`,
-        kind: 'redis',
-        host: `node-${node}`,
-        group: 'cache',
-        port: ports[node - 1],
-        ...(node === 1 ? { primary: true } : replica),
-      })),
-      ...nodes.map((node) => ({
-        id: `sentinel-${node}`,
-        kind: 'sentinel',
-        host: `node-${node}`,
-        group: 'cache',
-        port: ports[node + 2],
-      })),
-    ],
-    groups: [{ id: 'cache', kind: 'redis-sentinel', masterName: 'cache', ...group }],
-  };
-  const result = checkDesign(raw);
-  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
-  return result.design;
+    hosts: loopbackNodes('127.0.90'),
+    group,
+    replica,
+  });
 }
 
 /** Starts services of `design` from their generated files, unmodified, with their secrets. */

@@ -13,59 +13,27 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, test } from 'vitest';
 import { generateBundle } from '../../../core/generate/index';
-import { checkDesign, describeProblem } from '../../../core/load';
 import { mainPortOf } from '../../../core/model';
 import type { Design } from '../../../core/model';
 import { clientCredentials, loginsFromSecretFiles } from '../../../deploy/lab/sentinel';
 import { STAND_IN_PROGRAM, standInSpecification, standInsOf } from '../../../deploy/lab/standin';
+import { loopbackNodes, sentinelGroupDesign } from '../../fixtures/sentinel-group';
 import { labSecrets } from '../../generate/lab-secrets';
-import { freePort, sleep } from '../../lab/processes';
+import { sleep } from '../../lab/processes';
 import { temporaryFolder } from '../../lab/temporary';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../../lab/tools';
 import type { RedisServer } from '../../lab/tools';
 
 const NETWORK = '127.0.97';
 
-async function ports(count: number): Promise<number[]> {
-  const found: number[] = [];
-  while (found.length < count) {
-    const port = await freePort();
-    if (!found.includes(port)) found.push(port);
-  }
-  return found;
-}
-
 /** Three nodes, each with a redis and a sentinel; an application on node 1 uses the group. */
-async function groupDesign(): Promise<Design> {
-  const [app, ...daemons] = await ports(7);
-  const nodes = [1, 2, 3];
-  const result = checkDesign({
-    format: 1,
+function groupDesign(): Promise<Design> {
+  return sentinelGroupDesign({
     name: 'Stand-in and Sentinel',
-    hosts: nodes.map((node) => ({ id: `node-${node}`, address: `${NETWORK}.${node}` })),
-    services: [
-      { id: 'web', kind: 'app', host: 'node-1', port: app },
-      ...nodes.map((node) => ({
-        id: `redis-${node}`,
-        kind: 'redis',
-        host: `node-${node}`,
-        group: 'cache',
-        port: daemons[node - 1],
-        ...(node === 1 ? { primary: true } : {}),
-      })),
-      ...nodes.map((node) => ({
-        id: `sentinel-${node}`,
-        kind: 'sentinel',
-        host: `node-${node}`,
-        group: 'cache',
-        port: daemons[node + 2],
-      })),
-    ],
-    groups: [{ id: 'cache', kind: 'redis-sentinel', masterName: 'cache', quorum: 2, downAfterMs: 1000 }],
-    links: [{ from: 'web', to: 'cache', kind: 'uses' }],
+    hosts: loopbackNodes(NETWORK),
+    group: { quorum: 2, downAfterMs: 1000 },
+    application: true,
   });
-  if (!result.ok) throw new Error(result.problems.map(describeProblem).join('\n'));
-  return result.design;
 }
 
 function accepts(address: string, port: number): Promise<boolean> {
