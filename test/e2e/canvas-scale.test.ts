@@ -24,19 +24,7 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
         const design = syntheticDesign({ services: 1000 });
         // Laid out as opening lays out a design without positions: grids in the pane's shape.
         delete design.layout;
-        await app.page.evaluate(async (text) => {
-          const handle = (
-            window as unknown as { topoforge: { open: (name: string, text: string) => Promise<boolean> } }
-          ).topoforge;
-          await handle.open('synthetic-1000.topo.json', text);
-        }, JSON.stringify(design));
-        await app.page.waitForFunction(
-          () =>
-            !(
-              window as unknown as { topoforge: { store: { getState(): { arranging: boolean } } } }
-            ).topoforge.store.getState().arranging,
-        );
-        let state = await app.settled();
+        let state = await app.openDesign('synthetic-1000.topo.json', design);
         // A service with links, in a host, looked at at actual size.
         const linked = new Set(state.design.links!.flatMap((l) => [l.from, l.to]));
         const pools = new Set(
@@ -50,13 +38,7 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
         const pane = await app.canvasBox();
         const layoutBefore = state.design.layout![service.id]!;
         // The service in the middle of the pane, at a zoom where routes and labels are drawn.
-        await app.page.evaluate(
-          (id) =>
-            (
-              window as unknown as { topoforge: { services: { canvas?: { fitView(ids: string[]): void } } } }
-            ).topoforge.services.canvas?.fitView([id]),
-          service.id,
-        );
+        await app.fitView([service.id]);
         await app.page.waitForTimeout(800);
         await app.page.evaluate(
           ({ width, height }) => {
@@ -145,28 +127,10 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
       try {
         const design = syntheticDesign({ services: 1000, seed: 11 });
         delete design.layout;
-        await app.page.evaluate(async (text) => {
-          const handle = (
-            window as unknown as { topoforge: { open: (name: string, text: string) => Promise<boolean> } }
-          ).topoforge;
-          await handle.open('synthetic-1000.topo.json', text);
-        }, JSON.stringify(design));
-        await app.page.waitForFunction(
-          () =>
-            !(
-              window as unknown as { topoforge: { store: { getState(): { arranging: boolean } } } }
-            ).topoforge.store.getState().arranging,
-        );
-        let state = await app.settled();
+        let state = await app.openDesign('synthetic-1000.topo.json', design);
         const linked = new Set(state.design.links!.flatMap((l) => [l.from, l.to]));
         const service = state.design.services.filter((s) => s.host !== undefined && linked.has(s.id))[40]!;
-        await app.page.evaluate(
-          (id) =>
-            (
-              window as unknown as { topoforge: { services: { canvas?: { fitView(ids: string[]): void } } } }
-            ).topoforge.services.canvas?.fitView([id]),
-          service.id,
-        );
+        await app.fitView([service.id]);
         await app.page.waitForTimeout(1200);
         const card = app.node(service.id);
         await expect.poll(() => card.count()).toBe(1);

@@ -259,19 +259,7 @@ describe.skipIf(!availability.run)('the canvas in a browser', () => {
         const pool = design.groups!.find((g) => g.kind === 'pool')!;
         const members = design.services.filter((s) => s.kind === 'processing').slice(0, 12);
         for (const member of members) member.group = pool.id;
-        await app.page.evaluate(async (text) => {
-          const handle = (
-            window as unknown as { topoforge: { open: (name: string, text: string) => Promise<boolean> } }
-          ).topoforge;
-          await handle.open('synthetic-300.topo.json', text);
-        }, JSON.stringify(design));
-        await app.page.waitForFunction(
-          () =>
-            !(
-              window as unknown as { topoforge: { store: { getState(): { arranging: boolean } } } }
-            ).topoforge.store.getState().arranging,
-        );
-        await app.settled();
+        await app.openDesign('synthetic-300.topo.json', design);
         const view = await settledViewport(app);
         // The issue measured 0.10 with the layered layout.
         expect(view.zoom).toBeGreaterThanOrEqual(0.15);

@@ -249,8 +249,11 @@ export class Designer {
     await this.page.waitForTimeout(350);
   }
 
-  /** Opens a design file's text in the page, as File › Open does, and waits for its layout. */
-  async openText(fileName: string, text: string): Promise<void> {
+  /**
+   * Opens a design file's text in the page, as File › Open does, and waits for its layout; the
+   * app's state once the checks have caught up.
+   */
+  async openText(fileName: string, text: string): Promise<AppSnapshot> {
     await this.page.evaluate(
       async ([name, content]) => {
         const topoforge = (
@@ -268,8 +271,25 @@ export class Designer {
       ).topoforge.store.getState();
       return !state.arranging && state.design.layout !== undefined;
     });
-    await this.settled();
+    const state = await this.settled();
     await this.page.waitForTimeout(350);
+    return state;
+  }
+
+  /** Opens `design` as File › Open opens it from a file named `fileName`; see `openText`. */
+  openDesign(fileName: string, design: object): Promise<AppSnapshot> {
+    return this.openText(fileName, JSON.stringify(design));
+  }
+
+  /** Fits the canvas's view to the things `ids` names, through the app's canvas service. */
+  async fitView(ids: string[]): Promise<void> {
+    await this.page.evaluate(
+      (fitted) =>
+        (
+          window as unknown as { topoforge: { services: { canvas?: { fitView(ids: string[]): void } } } }
+        ).topoforge.services.canvas?.fitView(fitted),
+      ids,
+    );
   }
 
   /**
