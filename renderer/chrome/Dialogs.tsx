@@ -5,6 +5,7 @@
 import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useAppStore } from '../state/store';
+import { DialogButtons } from './DialogButtons';
 import { PushDialogContent } from './PushDialog';
 import { HelpOverlay } from './HelpOverlay';
 import { ImportHostsDialogContent } from '../import/ImportHostsDialog';
@@ -83,49 +84,26 @@ export function Dialogs() {
         </table>
       </>
     );
-    actions = (
-      <button type="button" className="primary" onClick={() => close(undefined)}>
-        Close
-      </button>
-    );
+    actions = <DialogButtons onClose={() => close(undefined)} />;
   } else if (dialog.kind === 'import-report') {
     title = `Imported ${dialog.folder}`;
     wide = true;
     body = <ImportReport problems={dialog.problems} unused={dialog.unused} missing={dialog.missing} />;
-    actions = (
-      <button type="button" className="primary" onClick={() => close(undefined)}>
-        Close
-      </button>
-    );
+    actions = <DialogButtons onClose={() => close(undefined)} />;
   } else if (dialog.kind === 'confirm') {
     title = dialog.title;
     body = <p>{dialog.text}</p>;
     actions = (
-      <>
-        <button type="button" onClick={() => close(undefined)}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="primary"
-          data-testid="confirm"
-          onClick={() => {
-            close(undefined);
-            dialog.onConfirm();
-          }}
-        >
-          {dialog.confirm}
-        </button>
-      </>
+      <DialogButtons
+        onClose={() => close(undefined)}
+        closeLabel="Cancel"
+        action={{ label: dialog.confirm, testId: 'confirm', run: () => dialog.onConfirm() }}
+      />
     );
   } else {
     title = 'Keyboard shortcuts';
     body = <HelpOverlay />;
-    actions = (
-      <button type="button" className="primary" onClick={() => close(undefined)}>
-        Close
-      </button>
-    );
+    actions = <DialogButtons onClose={() => close(undefined)} />;
   }
   return (
     <div className="dialog-backdrop" onPointerDown={(e) => e.target === e.currentTarget && close(undefined)}>

@@ -13,6 +13,7 @@ import { canPush, cancelPush, planPush, runPush, setLabCertificates, trustHostKe
 import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
 import { DesktopOnly } from './DesktopOnly';
+import { DialogButtons } from './DialogButtons';
 import type { HostProgress } from '../state/push-slice';
 
 const STEP_TEXT: Record<PushStep, string> = {
@@ -360,22 +361,14 @@ export function PushDialogContent({ onClose }: { onClose: () => void }) {
           </>
         }
         actions={
-          <>
-            <button type="button" onClick={onClose}>
-              Close
-            </button>
-            <button
-              type="button"
-              className="primary"
-              data-testid="push-export-bundle"
-              onClick={() => {
-                onClose();
-                void exportBundle(services);
-              }}
-            >
-              Export bundle
-            </button>
-          </>
+          <DialogButtons
+            onClose={onClose}
+            action={{
+              label: 'Export bundle',
+              testId: 'push-export-bundle',
+              run: () => void exportBundle(services),
+            }}
+          />
         }
       />
     );

@@ -6,6 +6,7 @@
  */
 import { useServices } from '../app/services';
 import { DesktopOnly } from '../chrome/DesktopOnly';
+import { DialogButtons } from '../chrome/DialogButtons';
 import { useAppStore } from '../state/store';
 import type { HostCollectProgress } from '../state/collect-slice';
 import {
@@ -145,11 +146,7 @@ export function ImportHostsDialogContent({ onClose }: { onClose: () => void }) {
             Import configs from a folder… and pick <code>configs</code>.
           </>
         }
-        actions={
-          <button type="button" className="primary" onClick={onClose}>
-            Close
-          </button>
-        }
+        actions={<DialogButtons onClose={onClose} />}
       />
     );
   }
