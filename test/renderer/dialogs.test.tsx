@@ -4,23 +4,16 @@
  * closes it and does nothing, beside its primary button, which closes it and then acts; a dialog
  * with nothing to confirm offers one primary Close.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../renderer/app/commands';
-import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
 import { Dialogs } from '../../renderer/chrome/Dialogs';
-import { StoreContext } from '../../renderer/state/store';
 import { example, testApp } from './fixtures';
+import { renderInApp } from './render-inspector';
 
 function renderDialogs(services: AppServices) {
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <Dialogs />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
-  );
+  return renderInApp(services, <Dialogs />);
 }
 
 /** The dialog's buttons, in order: their words and whether each is the primary one. */

@@ -6,27 +6,20 @@
  * imports what was collected as File › Import folder does. The real collection against sshd is in
  * test/electron/import-service.test.ts.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectEvent, CollectReport, CollectRequest, CollectedHostReport } from '../../core/collect';
 import type { HostCommand } from '../../core/host';
 import { registry } from '../../renderer/app/app-commands';
 import { connectHost } from '../../renderer/app/host-bridge';
-import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
 import { Dialogs } from '../../renderer/chrome/Dialogs';
-import { StoreContext } from '../../renderer/state/store';
 import { bundleFolder } from '../import/bundle-folder';
 import { example, testApp } from './fixtures';
+import { renderInApp } from './render-inspector';
 
 function renderDialogs(services: AppServices) {
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <Dialogs />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
-  );
+  return renderInApp(services, <Dialogs />);
 }
 
 afterEach(cleanup);

@@ -4,25 +4,18 @@
  * becomes the open design, laid out, and the dialog beside it lists what import did not use and
  * what no config carries, with the file and line of each.
  */
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../../renderer/app/app-commands';
-import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
 import { Dialogs } from '../../renderer/chrome/Dialogs';
 import { importFiles } from '../../renderer/import/import-folder';
-import { StoreContext } from '../../renderer/state/store';
 import { bundleFolder } from '../import/bundle-folder';
 import { example, testApp } from './fixtures';
+import { renderInApp } from './render-inspector';
 
 function renderDialogs(services: AppServices) {
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <Dialogs />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
-  );
+  return renderInApp(services, <Dialogs />);
 }
 
 afterEach(cleanup);

@@ -4,27 +4,25 @@
  * `topoforge push`, and offers the export; with a desktop host it shows what the host's plan and
  * events say. The real plan and push against sshd are in test/electron and test/e2e.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushRequest } from '../../core/host';
 import type { HostReport, PushEvent, PushReport } from '../../core/push';
 import { connectHost } from '../../renderer/app/host-bridge';
 import { openPush } from '../../renderer/app/push';
-import { ServicesContext } from '../../renderer/app/services';
 import type { AppServices } from '../../renderer/app/services';
 import { Dialogs } from '../../renderer/chrome/Dialogs';
 import { TitleBar } from '../../renderer/chrome/TitleBar';
-import { StoreContext } from '../../renderer/state/store';
 import { example, testApp } from './fixtures';
+import { renderInApp } from './render-inspector';
 
 function renderApp(services: AppServices) {
-  return render(
-    <StoreContext.Provider value={services.store}>
-      <ServicesContext.Provider value={services}>
-        <TitleBar />
-        <Dialogs />
-      </ServicesContext.Provider>
-    </StoreContext.Provider>,
+  return renderInApp(
+    services,
+    <>
+      <TitleBar />
+      <Dialogs />
+    </>,
   );
 }
 
