@@ -7,10 +7,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateBundle } from '../../core/generate/index';
-import { sentinelGroupDesign } from '../fixtures/sentinel-group';
+import { replicationOf, sentinelGroupDesign } from '../fixtures/sentinel-group';
 import { mainPortOf } from '../../core/model';
 import type { Design, Service } from '../../core/model';
 import { nodeSha256 } from '../../deploy/hash';
@@ -18,7 +17,7 @@ import { loadPushBundle, pushBundle } from '../../deploy/push/index';
 import type { PushReport } from '../../deploy/push/index';
 import { SecretStore } from '../../deploy/secrets/index';
 import { writeBundle } from '../../deploy/write-bundle';
-import { sleep } from '../lab/processes';
+import { waitUntil } from '../lab/processes';
 import { requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab } from '../lab/sshd';
 import { temporaryFolder } from '../lab/temporary';
@@ -40,14 +39,6 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
 function groupDesign(): Promise<Design> {
   return sentinelGroupDesign({
     name: 'Pushed Redis secrets',
@@ -57,16 +48,6 @@ function groupDesign(): Promise<Design> {
       ssh: { user: 'root', port: host.port, root: host.root, hostKey: host.hostKeyFingerprint },
     })),
   });
-}
-
-async function replicationOf(server: RedisServer): Promise<Map<string, string>> {
-  const text = await server.command('INFO', 'replication');
-  return new Map(
-    text
-      .split('\n')
-      .filter((line) => line.includes(':'))
-      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
-  );
 }
 
 describe.skipIf(!requireSshd() || !requireTool('redis-server') || !requireTool('redis-sentinel'))(
@@ -184,7 +165,7 @@ describe.skipIf(!requireSshd() || !requireTool('redis-server') || !requireTool('
           }
           return promoted !== undefined;
         },
-        30_000,
+        { timeoutMs: 30_000 },
       );
       // The other replica follows the new primary, logging in to it: then it takes writes again.
       const other = promoted === 'redis-2' ? 'redis-3' : 'redis-2';
@@ -195,7 +176,7 @@ describe.skipIf(!requireSshd() || !requireTool('redis-server') || !requireTool('
           const info = await replicationOf(servers.get(other)!);
           return info.get('master_port') === promotedPort && info.get('master_link_status') === 'up';
         },
-        30_000,
+        { timeoutMs: 30_000 },
       );
       expect(await servers.get(promoted!)!.commandAs(newClient, 'SET', 'written', 'after')).toBe('OK');
       expect(await servers.get(promoted!)!.commandAs(null, 'SET', 'k', 'v')).toMatch(/^NOAUTH/);

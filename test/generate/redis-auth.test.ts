@@ -14,7 +14,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { describe, expect, test } from 'vitest';
 import { indexDesign } from '../../core/design-index';
 import { generateBundle } from '../../core/generate/index';
@@ -23,22 +22,13 @@ import type { SentinelService } from '../../core/generate/redis/sentinel-plan';
 import { mainPortOf } from '../../core/model';
 import type { Design, RedisService, Service } from '../../core/model';
 import { validateDesign } from '../../core/rules';
-import { loopbackNodes, sentinelGroupDesign } from '../fixtures/sentinel-group';
-import { sleep } from '../lab/processes';
+import { loopbackNodes, masterSeenBy, replicationOf, sentinelGroupDesign } from '../fixtures/sentinel-group';
+import { waitUntil } from '../lab/processes';
 import type { LabContext } from '../lab/processes';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../lab/tools';
 import type { RedisLogin, RedisServer } from '../lab/tools';
 import { labSecrets, temporarySecretStore } from './lab-secrets';
 import type { LabSecrets } from './lab-secrets';
-
-/** Polls `condition` every 50 ms until it holds; throws after `timeoutMs`. */
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 /** Three nodes on loopback addresses of their own, each with a redis and a sentinel. */
 function groupDesign(network: string, open: Record<string, string> = {}): Promise<Design> {
@@ -90,17 +80,6 @@ async function startGroup(design: Design, context: LabContext, secrets?: LabSecr
   return group;
 }
 
-/** `INFO replication` of a server as a map. */
-async function replicationOf(server: RedisServer): Promise<Map<string, string>> {
-  const text = await server.command('INFO', 'replication');
-  return new Map(
-    text
-      .split('\n')
-      .filter((line) => line.includes(':'))
-      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
-  );
-}
-
 /** Waits until every replica's link to the primary is up. */
 async function waitForReplication(group: RunningGroup, replicas: string[]): Promise<void> {
   await waitUntil(`${replicas.join(', ')} replicating`, async () => {
@@ -110,15 +89,6 @@ async function waitForReplication(group: RunningGroup, replicas: string[]): Prom
     }
     return true;
   });
-}
-
-/** `SENTINEL MASTER cache` of a sentinel as a map. */
-async function masterSeenBy(sentinel: RedisServer): Promise<Map<string, string>> {
-  const lines = (await sentinel.command('SENTINEL', 'MASTER', 'cache')).split('\n');
-  const pairs = new Map<string, string>();
-  for (let position = 0; position + 1 < lines.length; position += 2)
-    pairs.set(lines[position]!, lines[position + 1]!);
-  return pairs;
 }
 
 /** Waits until every sentinel has logged in to the primary (sees both replicas) and its two peers. */

@@ -212,6 +212,27 @@ export function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
+/** How long `waitUntil` waits, and how often it asks. */
+export interface WaitOptions {
+  /** 20 s unless given. */
+  timeoutMs?: number;
+  /** 50 ms unless given; shorter where the wait is a measured figure. */
+  intervalMs?: number;
+}
+
+/** Asks `condition` every `intervalMs` until it holds; throws, naming `what`, after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  condition: () => Promise<boolean>,
+  { timeoutMs = 20_000, intervalMs = 50 }: WaitOptions = {},
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
+
 /** An HTTP server in its own process that answers every request with its name. */
 export interface HttpBackend {
   readonly name: string;

@@ -17,9 +17,9 @@ import { mainPortOf } from '../../../core/model';
 import type { Design } from '../../../core/model';
 import { clientCredentials, loginsFromSecretFiles } from '../../../deploy/lab/sentinel';
 import { STAND_IN_PROGRAM, standInSpecification, standInsOf } from '../../../deploy/lab/standin';
-import { loopbackNodes, sentinelGroupDesign } from '../../fixtures/sentinel-group';
+import { loopbackNodes, masterSeenBy, sentinelGroupDesign } from '../../fixtures/sentinel-group';
 import { labSecrets } from '../../generate/lab-secrets';
-import { sleep } from '../../lab/processes';
+import { waitUntil } from '../../lab/processes';
 import { temporaryFolder } from '../../lab/temporary';
 import { requireStarted, requireTool, startRedis, startSentinel } from '../../lab/tools';
 import type { RedisServer } from '../../lab/tools';
@@ -47,23 +47,6 @@ function accepts(address: string, port: number): Promise<boolean> {
     socket.on('connect', () => done(true));
     socket.on('error', () => done(false));
   });
-}
-
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
-/** `SENTINEL MASTER cache` of a sentinel as a map. */
-async function masterSeenBy(sentinel: RedisServer): Promise<Map<string, string>> {
-  const lines = (await sentinel.command('SENTINEL', 'MASTER', 'cache')).split('\n');
-  const pairs = new Map<string, string>();
-  for (let position = 0; position + 1 < lines.length; position += 2)
-    pairs.set(lines[position]!, lines[position + 1]!);
-  return pairs;
 }
 
 describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
@@ -161,7 +144,9 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
       // The primary crashes. Its replicas still accept connections, but neither accepts a write.
       const killedAt = performance.now();
       servers.get('redis-1')!.kill();
-      await waitUntil('the stand-in to stop serving', async () => !(await accepts(address, port)), 2_000);
+      await waitUntil('the stand-in to stop serving', async () => !(await accepts(address, port)), {
+        timeoutMs: 2_000,
+      });
       const unmetAfter = performance.now() - killedAt;
       for (const id of ['redis-2', 'redis-3'])
         expect(
@@ -184,7 +169,7 @@ describe.skipIf(!requireTool('redis-sentinel') || !requireTool('redis-server'))(
           if (serving) servedAt = performance.now();
           return serving;
         },
-        20_000,
+        { timeoutMs: 20_000 },
       );
       expect(servedBeforePromotion).toBe(false);
       expect(promotedAt).toBeDefined();
