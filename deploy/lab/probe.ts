@@ -33,8 +33,8 @@ const PROBE_ABANDON_MS = 6_000;
  * the lab's share the machine's cores with every lab host. Under load, when a failover ends and
  * the requests that waited for it all complete at once (a TLS handshake each), a probe at the
  * hosts' priority fell behind: it started no request for 2 to 3 s and counted answers that had
- * arrived as too slow (docs/rehearse.md, "The seed figures measured under load"). At -10 it gets the
- * CPU it needs before the lab hosts do, so what it measures is the design's failover.
+ * arrived as too slow (docs/rehearse.md, "The seed figures measured under load"). At -10 it
+ * gets the CPU it needs before the lab hosts do, so what it measures is the design's failover.
  */
 export const PROBE_NICENESS = -10;
 
