@@ -101,9 +101,12 @@ export function keepalivedTakeover(options: {
  * attempt: the `timeout connect` when the host is gone, the retry turn-around when the connection
  * is refused. A server that still accepts connections but fails its health check is taken out after
  * `fall` checks, `inter` apart. SPEC section 2.2 counts the connect timeout whenever the config
- * retries on another server at once, whatever the `balance`: under `leastconn` (the tcp listeners)
- * only the one connection already sent waits it, so the rehearsal measures less than this estimate
- * there (docs/rehearse.md explains that mismatch).
+ * retries on another server at once, whatever the `balance`: it is the time the unluckiest client
+ * waits. Under `leastconn` (the tcp listeners) only the one or few connections already sent to the
+ * lost server wait it, the others go to the survivor at once; so the generator keeps `timeout
+ * connect` short (1 s: a LAN connects in well under a millisecond, and a lost SYN costs a retry on
+ * another server, `retries` with `option redispatch 1`), and the rehearsal's measurement of the
+ * luckier clients stays within its tolerance of this estimate (docs/rehearse.md).
  */
 export function haproxyDetection(options: {
   loss: TargetLoss;

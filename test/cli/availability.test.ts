@@ -60,7 +60,7 @@ describe('topoforge availability', () => {
     const { code, stdout } = await runCli(['availability', designFile(design())]);
     expect(code).toBe(0);
     // lb-1 alone takes the site down: about 4/8764 of a year, 240 minutes.
-    expect(stdout).toContain('site  99.954%  3.34 nines  240.1 min/year down');
+    expect(stdout).toContain('site  99.954%  3.34 nines  240.0 min/year down');
     expect(stdout).toContain('100%  239.89 min  lb-1');
     expect(stdout).toContain('failover after app-1');
     expect(stdout).toContain('taken as always up (no availability set): cloud-db');
@@ -142,9 +142,9 @@ describe('simulate --json: recovery', () => {
     const { stdout } = await runCli(['simulate', designFile(design()), '--fail', 'app-1', '--json']);
     const report = JSON.parse(stdout);
     expect(report.entrypoints.find((e: { id: string }) => e.id === 'site').recovery).toMatchObject({
-      seconds: 2,
+      seconds: 1,
       by: 'haproxy',
-      detail: expect.stringContaining('timeout connect 2 s'),
+      detail: expect.stringContaining('timeout connect 1 s'),
     });
     const down = JSON.parse(
       (await runCli(['simulate', designFile(design()), '--fail', 'lb-1', '--json'])).stdout,

@@ -37,11 +37,11 @@ describe('balancers', () => {
   test('HAProxy: a lost host costs one timeout connect, since the request is redispatched', () => {
     const design = balanced('haproxy');
     const recovery = recoveryAfter(design, ['app-1'], 'site')!;
-    expect(recovery).toMatchObject({ seconds: 2, by: 'haproxy' });
-    expect(recovery.detail).toContain('timeout connect 2 s for web-a');
+    expect(recovery).toMatchObject({ seconds: 1, by: 'haproxy' });
+    expect(recovery.detail).toContain('timeout connect 1 s for web-a');
     // The figure is the one written into the generated file.
     const [file] = generateHaproxy({ index: indexDesign(design) });
-    expect(file!.content).toMatch(/timeout connect\s+2s/);
+    expect(file!.content).toMatch(/timeout connect\s+1s/);
     expect(file!.content).toContain('option redispatch');
   });
 
@@ -56,11 +56,11 @@ describe('balancers', () => {
     const recovery = recoveryAfter(design, ['app-1'], 'git')!;
     // The config retries on another server at once, so the connect timeout counts; leastconn only
     // makes fewer clients wait it (the rehearsal measures that, docs/rehearse.md).
-    expect(recovery).toMatchObject({ seconds: 2, by: 'haproxy' });
-    expect(recovery.detail).toContain('timeout connect 2 s for web-a');
+    expect(recovery).toMatchObject({ seconds: 1, by: 'haproxy' });
+    expect(recovery.detail).toContain('timeout connect 1 s for web-a');
     const [file] = generateHaproxy({ index: indexDesign(design) });
     expect(file!.content).toMatch(/mode tcp\s+balance leastconn/);
-    expect(file!.content).toMatch(/timeout connect\s+2s/);
+    expect(file!.content).toMatch(/timeout connect\s+1s/);
   });
 
   test("HAProxy: an entrypoint recovers by the listener on its port, not by the balancer's others", () => {
@@ -92,7 +92,7 @@ describe('balancers', () => {
         { id: 'git', port: 22, targets: ['lb'], via: 'direct' },
       ],
     });
-    expect(recoveryAfter(design, ['app-1'], 'site')).toMatchObject({ seconds: 2, by: 'haproxy' });
+    expect(recoveryAfter(design, ['app-1'], 'site')).toMatchObject({ seconds: 1, by: 'haproxy' });
     expect(recoveryAfter(design, ['app-1'], 'git')).toMatchObject({ seconds: 0 });
   });
 
@@ -121,7 +121,7 @@ describe('balancers', () => {
       ],
     });
     expect(recoveryAfter(design, ['app-2'], 'site')).toMatchObject({ seconds: 0, by: 'none' });
-    expect(recoveryAfter(design, ['app-1'], 'site')).toMatchObject({ seconds: 2, by: 'haproxy' });
+    expect(recoveryAfter(design, ['app-1'], 'site')).toMatchObject({ seconds: 1, by: 'haproxy' });
   });
 
   test('an external-lb takes its stated default, and the design can change it', () => {

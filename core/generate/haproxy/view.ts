@@ -53,12 +53,15 @@ export const HAPROXY_SETTINGS = {
   /** Connection attempts after the first; `option redispatch 1` sends each to another server. */
   retries: 3,
   timeouts: [
-    // A host that is gone (no RST) costs this long before the request moves on.
-    { name: 'connect', value: '2s' },
+    // A host that is gone (no RST) costs this long before the request moves on, so it is short:
+    // on a LAN a connection is set up in well under a millisecond, and a lost SYN costs a retry
+    // on another server (`retries`, `option redispatch 1`), not a failed request.
+    { name: 'connect', value: '1s' },
     { name: 'client', value: '30s' },
     { name: 'server', value: '30s' },
     { name: 'http-request', value: '10s' },
     { name: 'http-keep-alive', value: '10s' },
+    // Written out: without it HAProxy would take the connect timeout as the queue timeout.
     { name: 'queue', value: '10s' },
     // Established tcp sessions and WebSockets (SSH, agent streams) may idle for long.
     { name: 'tunnel', value: '1h' },

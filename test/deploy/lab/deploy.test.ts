@@ -6,15 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readState, stopLab } from '../../../deploy/lab/index';
 import { SECRETS_DIRECTORY_VARIABLE } from '../../../deploy/secrets/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
-import { temporaryFolder } from '../../lab/temporary';
 import { requireTool } from '../../lab/tools';
+import { labFolder } from './lab-folder';
 
 const available = requireSshd() && requireTool('haproxy') && requireTool('keepalived');
 const redisAvailable = requireSshd() && requireTool('redis-server') && requireTool('redis-sentinel');
@@ -81,11 +81,8 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
     'pushes the bundle with the lab keys pinned and starts HAProxy and keepalived from their units',
     { timeout: 120_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-lab-');
-      const directory = join(folder, 'lab');
+      const { directory, designFile } = await labFolder('topoforge-lab-', DESIGN);
       directories.push(directory);
-      const designFile = join(folder, 'deploy.topo.json');
-      writeFileSync(designFile, JSON.stringify(DESIGN));
       const machineConfig = digest('/etc/haproxy/haproxy.cfg');
 
       const up = await runCli(['lab', 'up', designFile, '--deploy', '--dir', directory, '--json']);
@@ -209,11 +206,8 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
     "replaces the machine's stock redis.conf and sentinel.conf through push itself, and Redis serves the design's addresses",
     { timeout: 180_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-lab-');
-      const directory = join(folder, 'lab');
+      const { folder, directory, designFile } = await labFolder('topoforge-lab-', REDIS_DESIGN);
       directories.push(directory);
-      const designFile = join(folder, 'redis.topo.json');
-      writeFileSync(designFile, JSON.stringify(REDIS_DESIGN));
       const machineFiles = ['/etc/redis/redis.conf', '/etc/redis/sentinel.conf'].map(digest);
       // The user's own secret store: the lab's passwords must never land there, where a later
       // push of the same design to real hosts would reuse them.

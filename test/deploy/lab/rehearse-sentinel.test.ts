@@ -6,38 +6,22 @@
  * interruption is the failover's, within max(1 s, 50 %) of SPEC's Sentinel estimate.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLES_DIRECTORY } from '../../fixtures/examples';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
-import { temporaryFolder } from '../../lab/temporary';
 import { requireTool } from '../../lab/tools';
+import { labFolder } from './lab-folder';
+import type { RehearsalJson } from './lab-folder';
 
 const available =
   requireSshd() && requireTool('haproxy') && requireTool('redis-server') && requireTool('redis-sentinel');
-
-interface RehearsalJson {
-  scenarios: {
-    failed: string[];
-    entrypoints: {
-      id: string;
-      predicted: { state: string; recovery: { seconds: number | null; by: string } | null };
-      measured: { state: string; interruptionSeconds: number | null; failedRequests: number };
-      verdict: 'match' | 'mismatch';
-      differences: string[];
-    }[];
-  }[];
-}
 
 describe.skipIf(!available)('rehearsing a Sentinel failover', () => {
   it(
     "loses Teramind's Redis primary with its host: clients wait for Sentinel's promotion, as estimated",
     { timeout: 300_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-rehearse-');
-      const directory = join(folder, 'lab');
-      const design = join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json');
+      const { directory, designFile: design } = await labFolder('topoforge-rehearse-', 'teramind-ha');
       const run = await runCli(['rehearse', design, '--fail', 'tm-1', '--json', '--dir', directory]);
       const result = JSON.parse(run.stdout) as RehearsalJson;
       expect(result.scenarios.map((scenario) => scenario.failed)).toEqual([['tm-1']]);

@@ -13,42 +13,24 @@ import { parseDesign } from '../../../core/load';
 import { validateDesign } from '../../../core/rules';
 import { execCommandOf, readState } from '../../../deploy/lab/index';
 import { rehearse } from '../../../deploy/lab/rehearse';
-import { EXAMPLES_DIRECTORY } from '../../fixtures/examples';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
-import { temporaryFolder } from '../../lab/temporary';
 import { requireTool } from '../../lab/tools';
+import { labFolder } from './lab-folder';
+import type { RehearsalJson } from './lab-folder';
 
 /** Debian's Chromium, as the end-to-end tests use it. */
 const CHROMIUM = '/usr/bin/chromium';
 
 const available = requireSshd() && requireTool('nginx') && requireTool('keepalived');
 
-interface RehearsalJson {
-  lab: { id: string; hosts: number };
-  standIns: { service: string; host: string; reason: string }[];
-  scenarios: {
-    failed: string[];
-    partition: string[][];
-    entrypoints: {
-      id: string;
-      predicted: { state: string; recovery: { seconds: number | null; by: string } | null };
-      measured: { state: string; interruptionSeconds: number | null; failedRequests: number };
-      verdict: 'match' | 'mismatch';
-      differences: string[];
-    }[];
-  }[];
-}
-
 describe.skipIf(!available)('topoforge rehearse', () => {
   it(
     'rehearses every single failure of Tessera, measures the VIP move and writes a report Chromium draws',
     { timeout: 300_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-rehearse-');
-      const directory = join(folder, 'lab');
+      const { folder, directory, designFile: design } = await labFolder('topoforge-rehearse-', 'tessera-ha');
       const report = join(folder, 'report.html');
-      const design = join(EXAMPLES_DIRECTORY, 'tessera-ha.topo.json');
       const simulated = JSON.parse((await runCli(['simulate', design, '--json'])).stdout) as {
         scenarios: { failed: string[] }[];
       };
@@ -143,9 +125,7 @@ describe.skipIf(!available)('topoforge rehearse', () => {
     'cuts a keepalived pair apart inside one segment: the backup hears no adverts and takes the address',
     { timeout: 180_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-rehearse-');
-      const directory = join(folder, 'lab');
-      const design = join(EXAMPLES_DIRECTORY, 'tessera-ha.topo.json');
+      const { directory, designFile: design } = await labFolder('topoforge-rehearse-', 'tessera-ha');
       const run = await runCli(['rehearse', design, '--partition', 'lb-1', '--json', '--dir', directory]);
       const result = JSON.parse(run.stdout) as RehearsalJson;
       expect(result.scenarios.map((scenario) => scenario.partition)).toEqual([[['lb-1']]]);
@@ -169,9 +149,7 @@ describe.skipIf(!available)('topoforge rehearse', () => {
     'starts a scenario only once the floating address has settled on its holder: keepalived restarted just before the cut',
     { timeout: 180_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-rehearse-');
-      const directory = join(folder, 'lab');
-      const file = join(EXAMPLES_DIRECTORY, 'tessera-ha.topo.json');
+      const { directory, designFile: file } = await labFolder('topoforge-rehearse-', 'tessera-ha');
       const loaded = parseDesign(readFileSync(file, 'utf8'));
       if (!loaded.ok) throw new Error('the Tessera example is not a design');
       const { model } = validateDesign(loaded.design);
@@ -206,26 +184,25 @@ describe.skipIf(!available)('topoforge rehearse', () => {
   );
 
   it.skipIf(!requireTool('haproxy') || !requireTool('redis-server') || !requireTool('redis-sentinel'))(
-    "loses a Teramind node behind HAProxy's least connections: one slow request, under SPEC's connect-timeout estimate",
+    "loses a Teramind node behind HAProxy's least connections: one slow request, within the connect timeout's tolerance",
     { timeout: 300_000 },
     async () => {
-      const folder = await temporaryFolder('topoforge-rehearse-');
-      const directory = join(folder, 'lab');
-      const design = join(EXAMPLES_DIRECTORY, 'teramind-ha.topo.json');
+      const { directory, designFile: design } = await labFolder('topoforge-rehearse-', 'teramind-ha');
       const run = await runCli(['rehearse', design, '--fail', 'tm-3', '--json', '--dir', directory]);
       const result = JSON.parse(run.stdout) as RehearsalJson;
-      // SPEC section 2.2 counts timeout connect (2 s) when the config redispatches; under leastconn
-      // only the one connection already sent to tm-3 waits it, so the clients see about 0.15 s and
-      // one failed request: the explained mismatch of docs/rehearse.md, reported as a mismatch.
+      // SPEC section 2.2 counts timeout connect when the config redispatches: the unluckiest
+      // client waits it. Under leastconn only the one connection already sent to tm-3 does, so
+      // the clients see well under a second and one failed request; the generated timeout
+      // connect is 1 s so that this lies within max(1 s, 50 %) of the estimate (with 2 s it
+      // did not: docs/rehearse.md).
       for (const entrypoint of result.scenarios[0]!.entrypoints) {
-        expect(entrypoint.predicted.recovery).toMatchObject({ seconds: 2, by: 'haproxy' });
+        expect(entrypoint.predicted.recovery).toMatchObject({ seconds: 1, by: 'haproxy' });
         expect(entrypoint.measured.state).toBe('up');
         expect(entrypoint.measured.failedRequests).toBeLessThanOrEqual(3);
         expect(entrypoint.measured.interruptionSeconds ?? 0).toBeLessThan(1);
-        expect(entrypoint.verdict).toBe('mismatch');
-        expect(entrypoint.differences.join('; ')).toMatch(/estimated 2 s \(haproxy/);
+        expect(entrypoint.verdict, entrypoint.differences.join('; ')).toBe('match');
       }
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(0);
       expect(existsSync(directory)).toBe(false);
     },
   );
