@@ -514,18 +514,14 @@ async function blackholes(
     throw new Error(`a partition in the lab needs ${NFT}: apt-get install nftables`);
   // Every host at once, as a real cut falls: one host after the other took most of a second on the
   // 2-core machine at load 13, and that delay counted in every interruption measured from the
-  // injection.
+  // injection. In each host the drop rule goes in first: once every host drops what comes from the
+  // other sides the cut is whole (keepalived's adverts stop there), and a loaded machine's second
+  // command no longer delays it; the routes then make what leaves for the other sides fail at once.
   await Promise.all(
     [...routes]
       .filter(([, blocked]) => blocked.length > 0)
       .map(async ([host, blocked]) => {
         const namespace = state.hosts.find((record) => record.id === host)!.namespace;
-        await mustRun(
-          'ip',
-          ['-n', namespace, '-batch', '-'],
-          undefined,
-          `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
-        );
         const rules =
           change === 'add'
             ? [
@@ -538,6 +534,12 @@ async function blackholes(
               ]
             : [`delete table ip ${PARTITION_TABLE}`];
         await mustRun('ip', ['netns', 'exec', namespace, NFT, '-f', '-'], undefined, `${rules.join('\n')}\n`);
+        await mustRun(
+          'ip',
+          ['-n', namespace, '-batch', '-'],
+          undefined,
+          `${blocked.map((address) => `route ${change} blackhole ${address}/32`).join('\n')}\n`,
+        );
       }),
   );
 }
