@@ -256,12 +256,18 @@ export class CanvasProjection {
       return cached && cached.extra === key ? cached : { ...frameNode(frame), item: frame.group, extra: key };
     };
 
-    // Only some boxes moved since the last derivation, in the same reading order, and the same
-    // frames stand: the last nodes with those few replaced, without a walk over every item.
+    // Only some boxes moved since the last derivation, or only some services' fields changed
+    // where nothing moved; in the same reading order, with the same selection and frames: the
+    // last nodes with those few replaced, without a walk over every item.
+    const patched =
+      canReuseFrames && last.geometry !== geometry
+        ? derivation!.changed
+        : edited && last?.geometry === geometry
+          ? edited.keys()
+          : undefined;
     if (
-      canReuseFrames &&
-      last.geometry !== geometry &&
-      last.selected === selected &&
+      patched &&
+      last?.selected === selected &&
       this.lastOrder === order &&
       frames.length === lastFrameList.length &&
       frames.every((frame, index) => frame.id === lastFrameList[index]!.id)
@@ -277,10 +283,10 @@ export class CanvasProjection {
           changed = true;
         }
       };
-      for (const id of derivation!.changed) {
+      for (const id of patched) {
         const entry = items.get(id);
         if (!entry || !this.nodeIndex.has(id)) continue;
-        put(id, this.itemNode(id, entry, geometry, selected, marks, names, true));
+        put(id, this.itemNode(id, entry, geometry, selected, marks, names, !edited?.has(id)));
       }
       for (const frame of frames) put(frame.id, frameEntry(frame));
       this.lastNodeInputs = { design, geometry, selected };
