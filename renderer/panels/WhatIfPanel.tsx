@@ -137,8 +137,13 @@ export function WhatIfPanel() {
     return (id: string) => labels.get(id) ?? id;
   }, [names]);
   // Worst first: a failure that takes an entrypoint down matters before one that degrades it.
+  // Each row ranked once, not at each comparison: at 5,000 services the table has 1,761 rows.
   const rows = useMemo(
-    () => [...(analysis?.singleFailures ?? [])].sort((a, b) => rowRank(a) - rowRank(b)),
+    () =>
+      (analysis?.singleFailures ?? [])
+        .map((row, index) => ({ row, rank: rowRank(row), index }))
+        .sort((a, b) => a.rank - b.rank || a.index - b.index)
+        .map(({ row }) => row),
     [analysis?.singleFailures],
   );
   const shownRows = showAll ? rows : rows.slice(0, ROW_LIMIT);
