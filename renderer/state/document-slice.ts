@@ -184,7 +184,8 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
       const { design, linkIds, past, revision } = get();
       const { design: next, layoutChanges } = produceDesign(design, recipe);
       if (next === design) return { ok: true, changed: false };
-      if (!onlyLayoutChanged(design, next, layoutChanges) && !onlyLabelsChanged(design, next)) {
+      const layoutOnly = onlyLayoutChanged(design, next, layoutChanges);
+      if (!layoutOnly && !onlyLabelsChanged(design, next)) {
         const result = checkDesign(next);
         if (!result.ok) return { ok: false, problems: result.problems };
       }
@@ -205,7 +206,8 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
         dirty: true,
         revision: revision + 1,
       });
-      get().pruneSelection();
+      // A layout-only edit (a drag) removes nothing that could be selected.
+      if (!layoutOnly) get().pruneSelection();
       return { ok: true, changed: true };
     },
 
