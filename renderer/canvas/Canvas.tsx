@@ -198,10 +198,7 @@ export function Canvas() {
   }, [large, derivedNodes, edges, area, areaOfView, selected, visiting]);
 
   // Tab goes over every node in reading order, drawn or not (keyboard.ts).
-  const readingPlaces = useMemo(() => {
-    const order = derivedNodes.filter((node) => node.focusable !== false).map((node) => node.id);
-    return { order, place: new Map(order.map((id, index) => [id, index])) };
-  }, [derivedNodes]);
+  const readingPlaces = useMemo(() => projection.current.focusOrder(derivedNodes), [derivedNodes]);
   travel.current = {
     next: (id, step) => {
       const index = readingPlaces.place.get(id);

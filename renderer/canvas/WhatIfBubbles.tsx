@@ -11,7 +11,7 @@ import type { InternalNode } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
 import type { Recovery } from '../../core/recovery/mechanisms';
-import type { DisplayState } from '../workers/analysis-protocol';
+import type { DisplayState, EntrypointStatus } from '../workers/analysis-protocol';
 import { interruptsClients, recoveryFigure, MECHANISM_WORDS } from './cut';
 
 const GAP = 10;
@@ -171,12 +171,25 @@ const Bubble = memo(function Bubble({ id, state, text, recovery, compact }: Bubb
   );
 });
 
+/** The entrypoints not fully up, once per list of statuses (the analysis keeps it while unchanged). */
+const notUpOf = new WeakMap<readonly EntrypointStatus[], EntrypointStatus[]>();
+const NONE: EntrypointStatus[] = [];
+
+function notUp(entrypoints: readonly EntrypointStatus[]): EntrypointStatus[] {
+  let list = notUpOf.get(entrypoints);
+  if (!list) {
+    list = entrypoints.filter((e) => e.state !== 'up');
+    notUpOf.set(entrypoints, list);
+  }
+  return list;
+}
+
 /** The bubbles of every entrypoint that is down, waiting for a person or weakened. */
 export function WhatIfBubbles() {
+  // The selector runs on every change of the store: it filters hundreds of statuses once per
+  // answer, not once per change.
   const entrypoints = useAppStore(
-    useShallow((s) =>
-      s.whatIf && s.analysis?.detail ? s.analysis.entrypoints.filter((e) => e.state !== 'up') : [],
-    ),
+    useShallow((s) => (s.whatIf && s.analysis?.detail ? notUp(s.analysis.entrypoints) : NONE)),
   );
   if (entrypoints.length === 0) return null;
   return (

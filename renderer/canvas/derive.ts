@@ -149,6 +149,12 @@ export class CanvasProjection {
   private lastEdges: CanvasEdge[] = [];
   private lastNodeInputs: NodeInputs | undefined;
   private lastFrames = new Map<string, GroupFrame>();
+  /** The reading order the last nodes follow (legibility.ts): the same array while it holds. */
+  private lastOrder: readonly string[] = [];
+  /** Each last node's index, made when a derivation first patches the last nodes. */
+  private nodeIndex: Map<string, number> | undefined;
+  /** The focus order worked out for {@link lastOrder}. */
+  private focus: { order: readonly string[]; ids: string[]; place: Map<string, number> } | undefined;
   private items = new Map<
     string,
     { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint }
@@ -239,89 +245,162 @@ export class CanvasProjection {
                   touched.has(candidate.parent) ? undefined : (lastFrames.get(candidate.group) ?? null)
               : undefined,
           );
+    const lastFrameList = [...lastFrames.values()];
     this.lastFrames = new Map(frames.map((frame) => [frame.group, frame]));
-    let names: Namer | undefined;
+    const order = readingOrder(geometry);
+    let namer: Namer | undefined;
+    const names = () => (namer ??= this.namerFor(design));
+    const frameEntry = (frame: GroupFrame): CachedNode => {
+      const cached = this.nodeCache.get(frame.id);
+      const key = `${frame.x},${frame.y},${frame.width},${frame.height},${frame.color}`;
+      return cached && cached.extra === key ? cached : { ...frameNode(frame), item: frame.group, extra: key };
+    };
+
+    // Only some boxes moved since the last derivation, or only some services' fields changed
+    // where nothing moved; in the same reading order, with the same selection and frames: the
+    // last nodes with those few replaced, without a walk over every item.
+    const patched =
+      canReuseFrames && last.geometry !== geometry
+        ? derivation!.changed
+        : edited && last?.geometry === geometry
+          ? edited.keys()
+          : undefined;
+    if (
+      patched &&
+      last?.selected === selected &&
+      this.lastOrder === order &&
+      frames.length === lastFrameList.length &&
+      frames.every((frame, index) => frame.id === lastFrameList[index]!.id)
+    ) {
+      this.nodeIndex ??= new Map(this.lastNodes.map((node, index) => [node.id, index]));
+      const nodes = this.lastNodes.slice();
+      let changed = false;
+      const put = (id: string, entry: CachedNode) => {
+        this.nodeCache.set(id, entry);
+        const index = this.nodeIndex!.get(id)!;
+        if (nodes[index] !== entry.node) {
+          nodes[index] = entry.node;
+          changed = true;
+        }
+      };
+      for (const id of patched) {
+        const entry = items.get(id);
+        if (!entry || !this.nodeIndex.has(id)) continue;
+        put(id, this.itemNode(id, entry, geometry, selected, marks, names, !edited?.has(id)));
+      }
+      for (const frame of frames) put(frame.id, frameEntry(frame));
+      this.lastNodeInputs = { design, geometry, selected };
+      if (!changed) return this.lastNodes;
+      this.lastNodes = nodes;
+      return nodes;
+    }
+
     const next = new Map<string, CachedNode>();
     const nodes: CanvasNode[] = [];
-    // Frames stack by their zIndex (above hosts, below cards), wherever they are in the list.
-    const placeFrames = () => {
-      for (const frame of frames) {
-        const cached = this.nodeCache.get(frame.id);
-        const key = `${frame.x},${frame.y},${frame.width},${frame.height},${frame.color}`;
-        const entry =
-          cached && cached.extra === key ? cached : { ...frameNode(frame), item: frame.group, extra: key };
-        next.set(frame.id, entry);
-        nodes.push(entry.node);
-      }
-    };
-    for (const id of readingOrder(geometry)) {
-      const box = geometry.boxes.get(id)!;
+    for (const id of order) {
       const entry = items.get(id);
       if (!entry) continue;
-      const isSelected = selected.has(id);
-      const members = geometry.collapse.counts.get(id);
-      const cached = this.nodeCache.get(id);
-      if (
-        (sameItemsAsLast || (edited !== undefined && !edited.has(id))) &&
-        cached &&
-        cached.box === box &&
-        cached.item === entry.item &&
-        cached.selected === isSelected &&
-        cached.members === members
-      ) {
-        next.set(id, cached);
-        nodes.push(cached.node);
-        continue;
-      }
-      const mark =
-        entry.type === 'service'
-          ? marks.get((entry.item as Service).group ?? '')
-          : entry.type === 'group'
-            ? marks.get(id)
-            : undefined;
-      names ??= this.namerFor(design);
-      const name = names.item(id);
-      const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
-      if (
-        cached &&
-        cached.item === entry.item &&
-        cached.selected === isSelected &&
-        cached.extra === extra &&
-        cached.members === members &&
-        sameBox(cached.box, box)
-      ) {
-        next.set(id, cached.box === box ? cached : { ...cached, box });
-        nodes.push(cached.node);
-        continue;
-      }
-      const node = {
-        id,
-        type: entry.type,
-        position: { x: box.x, y: box.y },
-        width: box.width,
-        height: box.height,
-        measured: { width: box.width, height: box.height },
-        handles: handlesOf(entry.type, box.width, box.height, members !== undefined),
-        selected: isSelected,
-        zIndex: Z_INDEX[entry.type],
-        ariaLabel: name,
-        data: {
-          [entry.type]: entry.item,
-          ...(mark ? { mark } : {}),
-          ...(members !== undefined ? { members } : {}),
-        },
-        ...(box.parent !== undefined ? { parentId: box.parent } : {}),
-      } as CanvasNode;
-      next.set(id, { item: entry.item, box, selected: isSelected, extra, members, node });
-      nodes.push(node);
+      const reusable = sameItemsAsLast || (edited !== undefined && !edited.has(id));
+      const cached = this.itemNode(id, entry, geometry, selected, marks, names, reusable);
+      next.set(id, cached);
+      nodes.push(cached.node);
     }
-    placeFrames();
+    // Frames stack by their zIndex (above hosts, below cards), wherever they are in the list.
+    for (const frame of frames) {
+      const entry = frameEntry(frame);
+      next.set(frame.id, entry);
+      nodes.push(entry.node);
+    }
     this.nodeCache = next;
     this.lastNodeInputs = { design, geometry, selected };
+    this.lastOrder = order;
+    this.nodeIndex = undefined;
     // The same array when nothing changed: React Flow then skips rebuilding its lookups.
     if (sameItems(nodes, this.lastNodes)) return this.lastNodes;
     this.lastNodes = nodes;
     return nodes;
+  }
+
+  /**
+   * The node of one item: the cached one when nothing it shows changed (`reusable`: its item
+   * and the names it reads are as they were), else a new one.
+   */
+  private itemNode(
+    id: string,
+    entry: { type: CanvasNode['type']; item: Site | Host | Service | Group | Entrypoint },
+    geometry: Geometry,
+    selected: ReadonlySet<string>,
+    marks: ReadonlyMap<string, GroupMark>,
+    names: () => Namer,
+    reusable: boolean,
+  ): CachedNode {
+    const box = geometry.boxes.get(id)!;
+    const isSelected = selected.has(id);
+    const members = geometry.collapse.counts.get(id);
+    const cached = this.nodeCache.get(id);
+    if (
+      reusable &&
+      cached &&
+      cached.box === box &&
+      cached.item === entry.item &&
+      cached.selected === isSelected &&
+      cached.members === members
+    )
+      return cached;
+    const mark =
+      entry.type === 'service'
+        ? marks.get((entry.item as Service).group ?? '')
+        : entry.type === 'group'
+          ? marks.get(id)
+          : undefined;
+    const name = names().item(id);
+    const extra = `${mark ? `${mark.name}|${mark.color}` : ''}|${name}`;
+    if (
+      cached &&
+      cached.item === entry.item &&
+      cached.selected === isSelected &&
+      cached.extra === extra &&
+      cached.members === members &&
+      sameBox(cached.box, box)
+    )
+      return cached.box === box ? cached : { ...cached, box };
+    const node = {
+      id,
+      type: entry.type,
+      position: { x: box.x, y: box.y },
+      width: box.width,
+      height: box.height,
+      measured: { width: box.width, height: box.height },
+      handles: handlesOf(entry.type, box.width, box.height, members !== undefined),
+      selected: isSelected,
+      zIndex: Z_INDEX[entry.type],
+      ariaLabel: name,
+      data: {
+        [entry.type]: entry.item,
+        ...(mark ? { mark } : {}),
+        ...(members !== undefined ? { members } : {}),
+      },
+      ...(box.parent !== undefined ? { parentId: box.parent } : {}),
+    } as CanvasNode;
+    return { item: entry.item, box, selected: isSelected, extra, members, node };
+  }
+
+  /**
+   * Ids of `nodes` that take the keyboard's focus, in reading order, and each one's place: for
+   * the nodes this projection gave last, worked out once per reading order (a move that kept the
+   * order keeps it), not once per nodes array.
+   */
+  focusOrder(nodes: readonly CanvasNode[]): { order: readonly string[]; place: ReadonlyMap<string, number> } {
+    if (nodes !== this.lastNodes) {
+      const ids = nodes.filter((node) => node.focusable !== false).map((node) => node.id);
+      return { order: ids, place: new Map(ids.map((id, index) => [id, index])) };
+    }
+    const order = this.lastOrder;
+    if (this.focus?.order !== order) {
+      const ids = order.filter((id) => this.nodeCache.has(id));
+      this.focus = { order, ids, place: new Map(ids.map((id, index) => [id, index])) };
+    }
+    return { order: this.focus.ids, place: this.focus.place };
   }
 
   /**

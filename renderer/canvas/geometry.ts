@@ -257,13 +257,6 @@ function childrenOf(geometry: Geometry): Map<string, string[]> {
   return children;
 }
 
-/** A copy of a geometry whose boxes a caller may change (a command working out places). */
-export function copyGeometry(geometry: Geometry): Geometry {
-  const boxes = new Map<string, ItemBox>();
-  for (const [id, box] of geometry.boxes) boxes.set(id, { ...box });
-  return { ...geometry, boxes, order: [...geometry.order] };
-}
-
 /** Computes the geometry of a design. Linear in the number of items. */
 export function computeGeometry(design: Design): Geometry {
   const layout = design.layout ?? {};

@@ -251,13 +251,25 @@ export function readingOrder(geometry: Geometry): string[] {
   const base = derivation && sortedLists.get(derivation.base);
   let lists: Map<string | undefined, string[]>;
   if (base && derivation) {
-    lists = new Map(base);
     const moved = new Set<string | undefined>();
     for (const id of derivation.changed) moved.add(geometry.boxes.get(id)!.parent);
+    const sorted = new Map<string | undefined, string[]>();
     for (const parent of moved) {
       const list = base.get(parent);
-      if (list) lists.set(parent, sortIds(list));
+      if (!list) continue;
+      const again = sortIds(list);
+      if (again.some((id, index) => id !== list[index])) sorted.set(parent, again);
     }
+    // A move that kept every container's order (a nudge, most drags) keeps the very order: what
+    // reads it (the nodes' order, the keyboard's) need not be built again.
+    const baseOrder = orders.get(derivation.base);
+    if (sorted.size === 0 && baseOrder) {
+      sortedLists.set(geometry, base);
+      orders.set(geometry, baseOrder);
+      return baseOrder;
+    }
+    lists = new Map(base);
+    for (const [parent, list] of sorted) lists.set(parent, list);
   } else {
     const children = new Map<string | undefined, string[]>();
     for (const id of geometry.order) {

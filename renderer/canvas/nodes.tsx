@@ -49,6 +49,8 @@ function useCutOff(id: string, kind: 'host' | 'site'): boolean {
   return useAppStore((s) => {
     if (!s.whatIf || !s.analysis?.detail) return false;
     const named = s.analysis.sides.filter((side) => side.ids.length > 0);
+    // Without a cut, nothing is cut off: no walk over the design's hosts for each site shown.
+    if (named.length === 0) return false;
     if (kind === 'host') return named.some((side) => side.hosts.includes(id));
     const hosts = s.design.hosts.filter((host) => host.site === id);
     return named.some(

@@ -8,7 +8,7 @@
  * as it is, so that it grows only when it is full. A container that grew pushes the siblings it
  * now overlaps to the right or down, and so on up to the canvas.
  */
-import { current, isDraft } from 'immer';
+import { snapshotOf } from '../state/layout-draft';
 import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
 import { computeGeometry, containerAt, deriveGeometry, SIZES } from './geometry';
@@ -192,10 +192,11 @@ export function makeRoom(design: Design, before: Geometry, fixed: Iterable<strin
     (geometry) => [...geometry.boxes.values()].filter((box) => box.kind === 'site').map((box) => box.id),
     () => [undefined],
   ];
-  // A snapshot of an immer draft reads far faster than the draft's proxies; its geometry comes
-  // from `before` when only positions changed, at the cost of what moved.
+  // A snapshot of the draft reads far faster than its proxies and copies only what the edit
+  // wrote (layout-draft.ts); its geometry comes from `before` when only positions changed, at the
+  // cost of what moved.
   const snapshot = () => {
-    const now = isDraft(design) ? current(design) : design;
+    const now = snapshotOf(design);
     return deriveGeometry(now, before) ?? computeGeometry(now);
   };
   let geometry = snapshot();
@@ -291,7 +292,7 @@ export function dropTargetOf(
  * the containers that grew. Changes the design's layout (an immer draft in the app).
  */
 export function settleNewItems(design: Design, before: Geometry, added: ReadonlySet<string>): void {
-  const geometry = computeGeometry(isDraft(design) ? current(design) : design);
+  const geometry = computeGeometry(snapshotOf(design));
   const pending = new Set(added);
   for (const id of geometry.order) {
     if (!added.has(id)) continue;
@@ -318,7 +319,7 @@ export function settleNewItems(design: Design, before: Geometry, added: Readonly
  * with one. Changes the design's layout.
  */
 export function placeMissing(design: Design): void {
-  const geometry = computeGeometry(isDraft(design) ? current(design) : design);
+  const geometry = computeGeometry(snapshotOf(design));
   const missing = new Set(geometry.order.filter((id) => geometry.boxes.get(id)!.placed));
   if (missing.size === 0) return;
   design.layout ??= {};

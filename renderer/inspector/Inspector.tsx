@@ -4,7 +4,7 @@
  * refused value stays in the field, marked, with the schema's message, while the design keeps
  * its previous value. Escape puts the stored value back.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import type { KeyboardEvent, ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { idsOf } from '../../core/edit/ids';
@@ -583,22 +583,48 @@ function EnumField({ spec, path, value, commit, defaultText }: FieldProps) {
   );
 }
 
+/**
+ * The choices of a reference field, and the handlers that draw them all once the person reaches
+ * for the list. A list of every host (1,758 at 5,000 services) or service cost each selection and
+ * each edit of the inspector tens of milliseconds to draw and compare; until the list gets the
+ * focus or the pointer, it holds only what is chosen, which is all a closed list shows. A pointer
+ * press draws the rest before the browser opens the list (React renders it within the event).
+ */
+function useReferenceChoices(spec: FieldSpec, design: Design, chosen: readonly string[]) {
+  const [reached, setReached] = useState(false);
+  const { sites, hosts, services, groups } = design;
+  const key = (spec.references ?? []).join();
+  const choices = useMemo(
+    () =>
+      referenceChoices(
+        { sites, hosts, services, groups },
+        key === '' ? [] : (key.split(',') as NonNullable<FieldSpec['references']>),
+      ),
+    [key, sites, hosts, services, groups],
+  );
+  const shown = reached ? choices : choices.filter((choice) => chosen.includes(choice.id));
+  const reach = () => setReached(true);
+  return { choices, shown, handlers: { onFocus: reach, onPointerDown: reach, onMouseDown: reach } };
+}
+
 function ReferenceField({ spec, path, value, design, commit }: FieldProps) {
   const inputId = useId();
   const [error, setError] = useState<string | undefined>();
-  const choices = referenceChoices(design, spec.references ?? []);
+  const chosen = typeof value === 'string' ? value : '';
+  const { shown, handlers } = useReferenceChoices(spec, design, [chosen]);
   return (
     <FieldFrame spec={spec} inputId={inputId} error={error}>
       <select
         id={inputId}
-        value={typeof value === 'string' ? value : ''}
+        value={chosen}
         data-testid={`field-${path.join('.')}`}
+        {...handlers}
         onChange={(e) =>
           setError(messageOf(commit(path, e.target.value === '' ? undefined : e.target.value)))
         }
       >
         {!spec.required ? <option value="">none</option> : null}
-        {choices.map((choice) => (
+        {shown.map((choice) => (
           <option key={choice.id} value={choice.id}>
             {choice.id} ({choice.hint})
           </option>
@@ -612,7 +638,8 @@ function ReferencesField({ spec, path, value, design, commit }: FieldProps) {
   const inputId = useId();
   const [error, setError] = useState<string | undefined>();
   const current = Array.isArray(value) ? (value as string[]) : [];
-  const choices = referenceChoices(design, spec.references ?? []).filter((c) => !current.includes(c.id));
+  const { shown, handlers } = useReferenceChoices(spec, design, []);
+  const choices = shown.filter((c) => !current.includes(c.id));
   return (
     <FieldFrame spec={spec} inputId={inputId} error={error}>
       <div className="chips">
@@ -640,6 +667,7 @@ function ReferencesField({ spec, path, value, design, commit }: FieldProps) {
         <select
           id={inputId}
           value=""
+          {...handlers}
           onChange={(e) => e.target.value && setError(messageOf(commit(path, [...current, e.target.value])))}
         >
           <option value="">add…</option>

@@ -257,7 +257,7 @@ export function isUnder(path: readonly PathSegment[], prefix: readonly PathSegme
 
 /** Ids an item may reference, with a word on what each is. */
 export function referenceChoices(
-  design: Design,
+  design: Pick<Design, 'sites' | 'hosts' | 'services' | 'groups'>,
   collections: readonly Collection[],
 ): { id: string; hint: string }[] {
   const choices: { id: string; hint: string }[] = [];

@@ -9,7 +9,7 @@
  * Beside the design it keeps each link's identity (edge-ids.ts), in every step of the history too,
  * so that undo and redo bring back a link with the identity it had.
  */
-import { freeze, produce } from 'immer';
+import { freeze } from 'immer';
 import type { StateCreator } from 'zustand';
 import { checkDesign } from '../../core/load';
 import type { LoadProblem } from '../../core/load';
@@ -17,6 +17,7 @@ import type { Design } from '../../core/model';
 import { emptyDesign } from '../../core/edit/ids';
 import { ID_PATTERN, ONE_LINE_TEXT_PATTERN } from '../../core/schema/patterns';
 import { carryLinkIds, freshLinkIds } from './edge-ids';
+import { produceDesign } from './layout-draft';
 import type { LinkId } from './edge-ids';
 import type { Store } from './store';
 
@@ -99,8 +100,9 @@ function within(value: unknown, minimum: number, maximum: number, optional: bool
  * is one the design schema takes. Such an edit (a drag, a nudge, an arrangement) cannot make the
  * design invalid: positions are named by ids and nothing refers to them. The whole-design check
  * is then skipped, which at 1,000 services is most of a drag's cost on the main thread.
+ * `changedKeys`, when known (layout-draft.ts), are the only entries that can differ.
  */
-function onlyLayoutChanged(design: Design, next: Design): boolean {
+function onlyLayoutChanged(design: Design, next: Design, changedKeys?: ReadonlySet<string>): boolean {
   const keys = new Set([...Object.keys(design), ...Object.keys(next)]);
   for (const key of keys) {
     if (key === 'layout') continue;
@@ -109,7 +111,11 @@ function onlyLayoutChanged(design: Design, next: Design): boolean {
   const before = design.layout ?? {};
   const after = next.layout;
   if (after === undefined || typeof after !== 'object' || Array.isArray(after)) return false;
-  for (const [id, entry] of Object.entries(after)) {
+  type Entry = [string, (typeof after)[string]];
+  const changed: Entry[] = changedKeys
+    ? [...changedKeys].filter((id) => Object.hasOwn(after, id)).map((id): Entry => [id, after[id]!])
+    : Object.entries(after);
+  for (const [id, entry] of changed) {
     if (before[id] === entry) continue;
     if (!ID.test(id) || typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false;
     if (!Object.keys(entry).every((field) => LAYOUT_FIELDS.has(field))) return false;
@@ -176,9 +182,10 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
 
     editDesign: (label, recipe, options) => {
       const { design, linkIds, past, revision } = get();
-      const next = produce(design, recipe);
+      const { design: next, layoutChanges } = produceDesign(design, recipe);
       if (next === design) return { ok: true, changed: false };
-      if (!onlyLayoutChanged(design, next) && !onlyLabelsChanged(design, next)) {
+      const layoutOnly = onlyLayoutChanged(design, next, layoutChanges);
+      if (!layoutOnly && !onlyLabelsChanged(design, next)) {
         const result = checkDesign(next);
         if (!result.ok) return { ok: false, problems: result.problems };
       }
@@ -199,7 +206,8 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
         dirty: true,
         revision: revision + 1,
       });
-      get().pruneSelection();
+      // A layout-only edit (a drag) removes nothing that could be selected.
+      if (!layoutOnly) get().pruneSelection();
       return { ok: true, changed: true };
     },
 
@@ -256,7 +264,7 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
 
     adjustDesign: (recipe) => {
       const { design, linkIds, revision } = get();
-      const next = produce(design, recipe);
+      const { design: next } = produceDesign(design, recipe);
       if (next === design || !checkDesign(next).ok) return;
       set({ design: next, linkIds: carryLinkIds(design.links, linkIds, next.links), revision: revision + 1 });
     },

@@ -199,6 +199,34 @@ describe('the canvas at scale', () => {
     expect(touched).toEqual([service.id]);
     expect(next.boxes.get(service.id)!.absoluteY).toBe(geometry.boxes.get(service.id)!.absoluteY + 4);
   });
+
+  it('at 5,000 services, a move of one card replaces only the nodes whose boxes changed, in the same order', () => {
+    const start = laidOut(syntheticDesign({ services: 5000, seed: 7 }));
+    const geometry = geometryOf(start);
+    const selected = new Set<string>();
+    const projection = new CanvasProjection();
+    const nodes = projection.nodes(start, geometry, selected);
+    const focus = projection.focusOrder(nodes);
+    const service = start.services[2500]!;
+    const moved = produce(start, (draft) => {
+      draft.layout![service.id]!.x += 2;
+    });
+    const nextGeometry = geometryOf(moved);
+    // The same order array: nothing that reads it (the nodes' order, Tab's) is built again.
+    expect(readingOrder(nextGeometry)).toBe(readingOrder(geometry));
+    const nextNodes = projection.nodes(moved, nextGeometry, selected);
+    const replaced = nextNodes.flatMap((node, index) => (node === nodes[index] ? [] : [node.id]));
+    // The card, and its host if the host grew to hold it: the boxes that changed, no other node.
+    const changed = [...nextGeometry.boxes].filter(([id, box]) => box !== geometry.boxes.get(id));
+    expect(replaced.sort()).toEqual(changed.map(([id]) => id).sort());
+    expect(replaced).toContain(service.id);
+    expect(replaced.length).toBeLessThanOrEqual(3);
+    expect(nextNodes.find((node) => node.id === service.id)!.position.x).toBe(
+      nodes.find((node) => node.id === service.id)!.position.x + 2,
+    );
+    expect(projection.focusOrder(nextNodes).order).toBe(focus.order);
+    expect(nextNodes).toEqual(new CanvasProjection().nodes(moved, computeGeometry(moved), selected));
+  });
 });
 
 describe('the projection of a changed selection', () => {

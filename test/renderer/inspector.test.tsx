@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
-import { act, cleanup, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { syntheticDesign } from '../../bench/synthetic';
 import { deleteSelection } from '../../renderer/app/commands';
 import { edgeIdOf } from '../../renderer/state/edge-ids';
 import { example, testApp } from './fixtures';
@@ -114,5 +115,30 @@ describe('the inspector', () => {
     expect(screen.getByTestId('error-name').textContent).toBe('must not be empty');
     commit(screen.getByTestId('field-name'), 'Tessera, second site');
     expect(services.store.getState().design.name).toBe('Tessera, second site');
+  });
+});
+
+describe('a reference field of a large design', () => {
+  it('holds only the chosen item until the person reaches for it, then every choice', () => {
+    const { services } = testApp(syntheticDesign({ services: 300, seed: 3 }));
+    const state = () => services.store.getState();
+    const service = state().design.services.find((s) => s.host !== undefined)!;
+    act(() => state().select([service.id]));
+    renderInspector(services);
+    const host = screen.getByTestId('field-host') as HTMLSelectElement;
+    // Closed, the list shows what is chosen, and holds no more than that (and "none").
+    expect(host.value).toBe(service.host);
+    expect([...host.options].map((option) => option.value)).toEqual(['', service.host]);
+    act(() => {
+      fireEvent.pointerDown(host);
+      fireEvent.focus(host);
+    });
+    expect(host.options).toHaveLength(state().design.hosts.length + 1);
+    expect(host.value).toBe(service.host);
+    const other = state().design.hosts.find((h) => h.id !== service.host)!.id;
+    act(() => {
+      fireEvent.change(host, { target: { value: other } });
+    });
+    expect(state().design.services.find((s) => s.id === service.id)!.host).toBe(other);
   });
 });
