@@ -22,10 +22,16 @@
  *   keyboard goes to);
  * - the containers of everything above, as React Flow needs a parent before its children.
  *
+ * Zoomed far out (detail.ts), a window holds only the pinned nodes and their containers, and the
+ * edges between them: everything else is drawn, not mounted, wherever the view is, so panning
+ * there never takes a window again.
+ *
  * Arrays keep the projection's order (containers first, reading order).
  */
 import type { Viewport } from '@xyflow/react';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { absoluteBoxes, isFar } from './detail';
+import type { AbsoluteBox } from './detail';
 
 /** A rectangle of the flow (design coordinates). */
 export interface Rect {
@@ -87,9 +93,14 @@ export function spanning(a: WindowArea, b: WindowArea): WindowArea {
 /**
  * Whether a window still serves a view: the view is inside it with at least half the margin to
  * spare on every side, and the zoom is about the one it was taken at (zoomed far in, a window
- * taken zoomed out would hold far more than the screen shows).
+ * taken zoomed out would hold far more than the screen shows). Zoomed far out, any view at a far
+ * zoom (what such a window holds does not depend on where it is); never one on either side of
+ * the level of detail's line from the window's.
  */
 export function serves(area: WindowArea, view: Rect, zoom: number): boolean {
+  const far = isFar(area.zoom);
+  if (far !== isFar(zoom)) return false;
+  if (far) return true;
   const spare = area.margin / 2;
   return (
     zoom <= area.zoom * ZOOM_CHANGE &&
@@ -105,46 +116,39 @@ function meets(a: Rect, b: Rect): boolean {
   return a.x <= b.x + b.width && b.x <= a.x + a.width && a.y <= b.y + b.height && b.y <= a.y + a.height;
 }
 
-/** Where every node is on the flow: its position is its parent's plus its own. */
-function absoluteBoxes(nodes: readonly CanvasNode[]): Map<string, Rect & { parent?: string }> {
-  const boxes = new Map<string, Rect & { parent?: string }>();
-  for (const node of nodes) {
-    const parent = node.parentId === undefined ? undefined : boxes.get(node.parentId);
-    boxes.set(node.id, {
-      x: node.position.x + (parent?.x ?? 0),
-      y: node.position.y + (parent?.y ?? 0),
-      width: node.width ?? 0,
-      height: node.height ?? 0,
-      ...(node.parentId !== undefined ? { parent: node.parentId } : {}),
-    });
-  }
-  return boxes;
-}
-
 /**
  * Windows over a projection, keeping the identity of what it returns while the content is the
  * same. One per canvas.
  */
 export class CanvasWindow {
   private boxesFor: readonly CanvasNode[] | undefined;
-  private boxes = new Map<string, Rect & { parent?: string }>();
+  private boxes = new Map<string, AbsoluteBox>();
   private lastNodes: CanvasNode[] = [];
   private lastEdges: CanvasEdge[] = [];
   private lastPassing: CanvasEdge[] = [];
 
-  /** The nodes and edges of `area` (see the module's comment); `pinned` are in whatever it is. */
-  take(
-    nodes: readonly CanvasNode[],
-    edges: readonly CanvasEdge[],
-    area: Rect,
-    pinned: Iterable<string> = [],
-  ): { nodes: CanvasNode[]; edges: CanvasEdge[]; passing: CanvasEdge[] } {
-    // The boxes are worked out once per projection (a new node array comes with each edit only).
+  /** Where every node of the last projection taken from is on the flow. */
+  boxesOf(nodes: readonly CanvasNode[]): ReadonlyMap<string, AbsoluteBox> {
+    // Worked out once per projection (a new node array comes with each edit only).
     if (this.boxesFor !== nodes) {
       this.boxes = absoluteBoxes(nodes);
       this.boxesFor = nodes;
     }
-    const boxes = this.boxes;
+    return this.boxes;
+  }
+
+  /**
+   * The nodes and edges of `area` (see the module's comment); `pinned` are in whatever it is. An
+   * area taken zoomed far out ({@link isFar}) holds only the pinned ones.
+   */
+  take(
+    nodes: readonly CanvasNode[],
+    edges: readonly CanvasEdge[],
+    area: Rect & { zoom?: number },
+    pinned: Iterable<string> = [],
+  ): { nodes: CanvasNode[]; edges: CanvasEdge[]; passing: CanvasEdge[] } {
+    const boxes = this.boxesOf(nodes);
+    const far = area.zoom !== undefined && isFar(area.zoom);
     const inside = new Set<string>();
     const take = (id: string) => {
       let current: string | undefined = id;
@@ -155,31 +159,34 @@ export class CanvasWindow {
         current = box.parent;
       }
     };
-    for (const [id, box] of boxes) if (meets(box, area)) take(id);
+    if (!far) for (const [id, box] of boxes) if (meets(box, area)) take(id);
     for (const id of pinned) take(id);
 
     const keptEdges: CanvasEdge[] = [];
     const passing: CanvasEdge[] = [];
-    for (const edge of edges) {
-      const source = boxes.get(edge.source);
-      const target = boxes.get(edge.target);
-      if (!source || !target) continue;
-      if (meets(source, area) || meets(target, area)) {
-        take(edge.source);
-        take(edge.target);
-        keptEdges.push(edge);
-        continue;
+    if (far) {
+      for (const edge of edges) if (inside.has(edge.source) && inside.has(edge.target)) keptEdges.push(edge);
+    } else
+      for (const edge of edges) {
+        const source = boxes.get(edge.source);
+        const target = boxes.get(edge.target);
+        if (!source || !target) continue;
+        if (meets(source, area) || meets(target, area)) {
+          take(edge.source);
+          take(edge.target);
+          keptEdges.push(edge);
+          continue;
+        }
+        const x = Math.min(source.x, target.x);
+        const y = Math.min(source.y, target.y);
+        const span = {
+          x,
+          y,
+          width: Math.max(source.x + source.width, target.x + target.width) - x,
+          height: Math.max(source.y + source.height, target.y + target.height) - y,
+        };
+        if (meets(span, area)) passing.push(edge);
       }
-      const x = Math.min(source.x, target.x);
-      const y = Math.min(source.y, target.y);
-      const span = {
-        x,
-        y,
-        width: Math.max(source.x + source.width, target.x + target.width) - x,
-        height: Math.max(source.y + source.height, target.y + target.height) - y,
-      };
-      if (meets(span, area)) passing.push(edge);
-    }
     const keptNodes = nodes.filter((node) => inside.has(node.id));
 
     if (!sameItems(keptNodes, this.lastNodes)) this.lastNodes = keptNodes;
