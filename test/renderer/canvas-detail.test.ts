@@ -20,6 +20,7 @@ import {
   itemsInside,
 } from '../../renderer/canvas/detail';
 import type { FarDecorations } from '../../renderer/canvas/detail';
+import { passingPaths } from '../../renderer/canvas/passing-edges';
 import { CanvasWindow, serves, viewRect, windowAround } from '../../renderer/canvas/window';
 
 const raw = syntheticDesign({ services: 2000, seed: 3 });
@@ -178,5 +179,24 @@ describe('the level of detail of a large design', () => {
     expect(inside).toContain(host.id);
     expect(inside).toContain(service.id);
     expect(inside).not.toContain(site.id);
+  });
+
+  it('draws the links passing through a window as one path per kind, built once per edge', () => {
+    const service = services[1000]!;
+    const view = { x: service.absoluteX - 500, y: service.absoluteY - 450, width: 1000, height: 900 };
+    const window = new CanvasWindow();
+    const { passing } = window.take(nodes, edges, windowAround(view, 1));
+    expect(passing.length).toBeGreaterThan(50);
+    const paths = passingPaths(passing, geometry, true);
+    const kinds = new Set(passing.map((edge) => edge.className ?? ''));
+    expect(paths.map((p) => p.className).sort()).toEqual([...kinds].sort());
+    expect(paths.reduce((sum, p) => sum + p.count, 0)).toBe(passing.length);
+    for (const path of paths) expect(path.d.match(/M/g)?.length).toBe(path.count);
+    // A window moved a little: the edges in both are drawn with the very same strings.
+    const moved = window.take(nodes, edges, windowAround({ ...view, x: view.x + 600 }, 1)).passing;
+    const again = passingPaths(moved, geometry, true);
+    const pieces = new Set(paths.flatMap((p) => p.d.split('M')));
+    const shared = again.flatMap((p) => p.d.split('M')).filter((piece) => pieces.has(piece));
+    expect(shared.length).toBeGreaterThan(passing.length / 4);
   });
 });
