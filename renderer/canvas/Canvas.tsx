@@ -138,12 +138,16 @@ export function Canvas() {
   const [area, setArea] = useState<WindowArea | undefined>(undefined);
   /** A node the keyboard goes to, held in the window until the next one. */
   const [visiting, setVisiting] = useState<string | undefined>(undefined);
+  /** How many nodes the design has: a small one is never drawn far out (detail.ts). */
+  const nodeCount = useRef(derivedNodes.length);
+  nodeCount.current = derivedNodes.length;
   const areaOfView = useCallback((): WindowArea | undefined => {
     const { transform, width, height } = flowStore.getState();
     if (!width || !height) return undefined;
     return windowAround(
       viewRect({ x: transform[0], y: transform[1], zoom: transform[2] }, width, height),
       transform[2],
+      isFar(transform[2], nodeCount.current),
     );
   }, [flowStore]);
   const areaRef = useRef(area);
@@ -178,7 +182,12 @@ export function Canvas() {
       const current = areaRef.current;
       if (
         current &&
-        serves(current, viewRect({ x: transform[0], y: transform[1], zoom }, width, height), zoom)
+        serves(
+          current,
+          viewRect({ x: transform[0], y: transform[1], zoom }, width, height),
+          zoom,
+          isFar(zoom, nodeCount.current),
+        )
       )
         return;
       timer = setTimeout(take, Math.max(0, WINDOW_THROTTLE_MS - (performance.now() - lastTaken)));
@@ -197,7 +206,7 @@ export function Canvas() {
     if (!shown) return { nodes: derivedNodes, edges, passing: [], far: false };
     const pinned = visiting === undefined ? selected : [...selected, visiting];
     // Zoomed far out, React Flow holds only the pinned nodes; the rest is drawn (detail.ts).
-    return { ...canvasWindow.current.take(derivedNodes, edges, shown, pinned), far: isFar(shown.zoom) };
+    return { ...canvasWindow.current.take(derivedNodes, edges, shown, pinned), far: shown.far };
   }, [large, derivedNodes, edges, area, areaOfView, selected, visiting]);
   const heldIds = useMemo(() => new Set(windowed.nodes.map((node) => node.id)), [windowed.nodes]);
 
@@ -429,7 +438,16 @@ export function Canvas() {
       const from = areaOfView();
       if (large && from) {
         heldUntil.current = performance.now() + FIT_DURATION_MS + 50;
-        setArea(spanning(from, windowAround(viewRect(target, size.width, size.height), target.zoom)));
+        setArea(
+          spanning(
+            from,
+            windowAround(
+              viewRect(target, size.width, size.height),
+              target.zoom,
+              isFar(target.zoom, nodeCount.current),
+            ),
+          ),
+        );
       }
       void flow.setViewport(target, { duration: FIT_DURATION_MS });
     },

@@ -46,6 +46,8 @@ export interface WindowArea extends Rect {
   zoom: number;
   /** The margin around the viewport it was taken with, in flow units. */
   margin: number;
+  /** Taken zoomed far out (detail.ts): it holds only what is pinned, the rest is drawn. */
+  far: boolean;
 }
 
 /** The margin around the viewport, as a share of the viewport's larger side. */
@@ -63,8 +65,16 @@ export function viewRect(viewport: Viewport, width: number, height: number): Rec
   };
 }
 
-/** The window around a view: the view grown by the margin on every side. */
-export function windowAround(view: Rect, zoom: number, margin = WINDOW_MARGIN): WindowArea {
+/**
+ * The window around a view: the view grown by the margin on every side. `far` says whether the
+ * view is drawn instead of mounted (detail.ts; by default, by the zoom alone).
+ */
+export function windowAround(
+  view: Rect,
+  zoom: number,
+  far = isFar(zoom),
+  margin = WINDOW_MARGIN,
+): WindowArea {
   const grow = Math.max(view.width, view.height) * margin;
   return {
     x: view.x - grow,
@@ -73,10 +83,15 @@ export function windowAround(view: Rect, zoom: number, margin = WINDOW_MARGIN): 
     height: view.height + 2 * grow,
     zoom,
     margin: grow,
+    far,
   };
 }
 
-/** A window holding two: where an animated move starts and where it ends (at the smaller zoom). */
+/**
+ * A window holding two: where an animated move starts and where it ends (at the smaller zoom).
+ * When either end is drawn far out, the move is: a fit from a card to the whole design mounts
+ * nothing on the way, and one from the whole design to a card mounts the card's window at the end.
+ */
 export function spanning(a: WindowArea, b: WindowArea): WindowArea {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
@@ -87,6 +102,7 @@ export function spanning(a: WindowArea, b: WindowArea): WindowArea {
     height: Math.max(a.y + a.height, b.y + b.height) - y,
     zoom: Math.min(a.zoom, b.zoom),
     margin: Math.max(a.margin, b.margin),
+    far: a.far || b.far,
   };
 }
 
@@ -97,9 +113,8 @@ export function spanning(a: WindowArea, b: WindowArea): WindowArea {
  * zoom (what such a window holds does not depend on where it is); never one on either side of
  * the level of detail's line from the window's.
  */
-export function serves(area: WindowArea, view: Rect, zoom: number): boolean {
-  const far = isFar(area.zoom);
-  if (far !== isFar(zoom)) return false;
+export function serves(area: WindowArea, view: Rect, zoom: number, far = isFar(zoom)): boolean {
+  if (area.far !== far) return false;
   if (far) return true;
   const spare = area.margin / 2;
   return (
@@ -139,16 +154,16 @@ export class CanvasWindow {
 
   /**
    * The nodes and edges of `area` (see the module's comment); `pinned` are in whatever it is. An
-   * area taken zoomed far out ({@link isFar}) holds only the pinned ones.
+   * area taken zoomed far out ({@link WindowArea.far}) holds only the pinned ones.
    */
   take(
     nodes: readonly CanvasNode[],
     edges: readonly CanvasEdge[],
-    area: Rect & { zoom?: number },
+    area: Rect & { far?: boolean },
     pinned: Iterable<string> = [],
   ): { nodes: CanvasNode[]; edges: CanvasEdge[]; passing: CanvasEdge[] } {
     const boxes = this.boxesOf(nodes);
-    const far = area.zoom !== undefined && isFar(area.zoom);
+    const far = area.far === true;
     const inside = new Set<string>();
     const take = (id: string) => {
       let current: string | undefined = id;

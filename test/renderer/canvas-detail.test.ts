@@ -13,6 +13,7 @@ import { arrangeDesign } from '../../renderer/layout/auto-layout';
 import { freshLinkIds } from '../../renderer/state/edge-ids';
 import {
   absoluteBoxes,
+  FAR_DESIGN_NODES,
   FAR_ZOOM,
   farPicture,
   isFar,
@@ -60,6 +61,11 @@ describe('the level of detail of a large design', () => {
     expect(isFar(fitZoom)).toBe(true);
     expect(isFar(FAR_ZOOM)).toBe(false);
     expect(isFar(1)).toBe(false);
+    // A design small enough to mount whole keeps its cards at any zoom (300 services: ~500 nodes).
+    expect(isFar(0.1, 500)).toBe(false);
+    expect(FAR_DESIGN_NODES).toBeLessThan(nodes.length);
+    expect(isFar(0.1, nodes.length)).toBe(true);
+    expect(windowAround(whole, 0.1, isFar(0.1, 500)).far).toBe(false);
   });
 
   it('holds only the pinned nodes and their containers zoomed far out, the window near the view zoomed in', () => {
