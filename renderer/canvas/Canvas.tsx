@@ -411,6 +411,19 @@ export function Canvas() {
 
   const toFlow = useCallback((point: XYPosition) => flow.screenToFlowPosition(point), [flow]);
   const gestures = useGestures(services, toFlow);
+  // Zoomed far out, a right-click on a drawn item opens the menu of that item, as on its card.
+  const { onPaneContextMenu: onEmptyContextMenu, onNodeContextMenu } = gestures;
+  const onPaneContextMenu = useCallback(
+    (event: MouseEvent | globalThis.MouseEvent) => {
+      const id = farRef.current
+        ? itemAt(geometry, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }))
+        : undefined;
+      const node = id === undefined ? undefined : derivedNodes.find((candidate) => candidate.id === id);
+      if (node && onNodeContextMenu) onNodeContextMenu(event as MouseEvent, node);
+      else onEmptyContextMenu?.(event);
+    },
+    [geometry, flow, derivedNodes, onNodeContextMenu, onEmptyContextMenu],
+  );
 
   const onNodeClick = useCallback(
     (event: MouseEvent, node: CanvasNode) => {
@@ -549,6 +562,7 @@ export function Canvas() {
           onSelectionStart={onSelectionStart}
           onSelectionEnd={onSelectionEnd}
           {...gestures}
+          onPaneContextMenu={onPaneContextMenu}
           onlyRenderVisibleElements={large}
           minZoom={0.05}
           maxZoom={2.5}

@@ -151,6 +151,15 @@ describe.skipIf(!availability.run)('a large design zoomed far out in a browser',
         await expect.poll(selection).toEqual([picked.id, other.id]);
         await app.shot('far-selected');
 
+        // A right-click on a drawn card opens that card's menu, with it selected.
+        const menuFor = services[3300]!;
+        const menuAt = centre(menuFor.id);
+        await app.page.mouse.click(menuAt.x, menuAt.y, { button: 'right' });
+        await expect.poll(() => app.page.getByTestId('context-menu').count()).toBe(1);
+        expect(await selection()).toEqual([menuFor.id]);
+        await app.page.keyboard.press('Escape');
+        await expect.poll(() => app.page.getByTestId('context-menu').count()).toBe(0);
+
         // A selection box over a host takes the host (its cards go with it).
         const host = geometry.boxes.get(services[4000]!.parent!)!;
         const corner = onScreen({ x: host.absoluteX, y: host.absoluteY });
