@@ -22,9 +22,10 @@
  *   keyboard goes to);
  * - the containers of everything above, as React Flow needs a parent before its children.
  *
- * Zoomed far out (detail.ts), a window holds only the pinned nodes and their containers, and the
- * edges between them: everything else is drawn, not mounted, wherever the view is, so panning
- * there never takes a window again.
+ * Zoomed far out (detail.ts), a window holds only the pinned nodes, their edges with the nodes at
+ * the other ends (a selected group's membership edges, a selected service's links), and their
+ * containers: everything else is drawn, not mounted, wherever the view is, so panning there
+ * never takes a window again.
  *
  * Arrays keep the projection's order (containers first, reading order).
  */
@@ -88,21 +89,31 @@ export function windowAround(
 }
 
 /**
+ * How much larger than its larger end a move's window may be and still be mounted: a jump
+ * between two far apart cards (a search result) would otherwise mount everything between them.
+ */
+const SPAN_GROWTH = 4;
+
+/**
  * A window holding two: where an animated move starts and where it ends (at the smaller zoom).
- * When either end is drawn far out, the move is: a fit from a card to the whole design mounts
- * nothing on the way, and one from the whole design to a card mounts the card's window at the end.
+ * When either end is drawn far out, or the two are far apart, the move is drawn (it holds only
+ * what is pinned): a fit from a card to the whole design, or a jump to a card across the design,
+ * mounts nothing on the way, and the window at the end is taken when the move is over.
  */
 export function spanning(a: WindowArea, b: WindowArea): WindowArea {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
+  const width = Math.max(a.x + a.width, b.x + b.width) - x;
+  const height = Math.max(a.y + a.height, b.y + b.height) - y;
+  const apart = width * height > SPAN_GROWTH * Math.max(a.width * a.height, b.width * b.height);
   return {
     x,
     y,
-    width: Math.max(a.x + a.width, b.x + b.width) - x,
-    height: Math.max(a.y + a.height, b.y + b.height) - y,
+    width,
+    height,
     zoom: Math.min(a.zoom, b.zoom),
     margin: Math.max(a.margin, b.margin),
-    far: a.far || b.far,
+    far: a.far || b.far || apart,
   };
 }
 
@@ -175,12 +186,18 @@ export class CanvasWindow {
       }
     };
     if (!far) for (const [id, box] of boxes) if (meets(box, area)) take(id);
-    for (const id of pinned) take(id);
+    const pins = new Set(pinned);
+    for (const id of pins) take(id);
 
     const keptEdges: CanvasEdge[] = [];
     const passing: CanvasEdge[] = [];
     if (far) {
-      for (const edge of edges) if (inside.has(edge.source) && inside.has(edge.target)) keptEdges.push(edge);
+      for (const edge of edges)
+        if (pins.has(edge.source) || pins.has(edge.target)) {
+          take(edge.source);
+          take(edge.target);
+          keptEdges.push(edge);
+        }
     } else
       for (const edge of edges) {
         const source = boxes.get(edge.source);

@@ -22,7 +22,7 @@ import {
 } from '../../renderer/canvas/detail';
 import type { FarDecorations } from '../../renderer/canvas/detail';
 import { passingPaths } from '../../renderer/canvas/passing-edges';
-import { CanvasWindow, serves, viewRect, windowAround } from '../../renderer/canvas/window';
+import { CanvasWindow, serves, spanning, viewRect, windowAround } from '../../renderer/canvas/window';
 
 const raw = syntheticDesign({ services: 2000, seed: 3 });
 const design = produce({ ...raw, layout: arrangeDesign(raw, { aspect: 1.1 }) }, () => {});
@@ -75,14 +75,22 @@ describe('the level of detail of a large design', () => {
     expect(far.nodes).toEqual([]);
     expect(far.edges).toEqual([]);
     expect(far.passing).toEqual([]);
-    const chosen = services[700]!;
+    const linked = new Set(edges.flatMap((e) => [e.source, e.target]));
+    const chosen = services.filter((s) => linked.has(s.id))[300]!;
     const pinned = window.take(nodes, edges, windowAround(whole, fitZoom), [chosen.id]);
     const ids = pinned.nodes.map((n) => n.id);
     expect(ids).toContain(chosen.id);
     expect(ids).toContain(chosen.parent);
-    expect(ids.length).toBeLessThanOrEqual(4);
-    for (const edge of pinned.edges)
-      expect(ids.includes(edge.source) && ids.includes(edge.target)).toBe(true);
+    // With its edges and the nodes at their other ends (and their containers): nothing else.
+    const own = edges.filter((e) => e.source === chosen.id || e.target === chosen.id);
+    expect(own.length).toBeGreaterThan(0);
+    expect(new Set(pinned.edges)).toEqual(new Set(own));
+    const ends = new Set(own.flatMap((e) => [e.source, e.target]));
+    const containers = new Set<string>();
+    for (const id of ends)
+      for (let parent = boxes.get(id)?.parent; parent !== undefined; parent = boxes.get(parent)?.parent)
+        containers.add(parent);
+    expect(new Set(ids)).toEqual(new Set([...ends, ...containers]));
     // Zoomed in past the line, the cards around the view are React Flow's again.
     const view = {
       x: chosen.absoluteX - 500 / FAR_ZOOM,
@@ -105,6 +113,13 @@ describe('the level of detail of a large design', () => {
     expect(serves(justFar, whole, FAR_ZOOM * 1.1)).toBe(false);
     const justNear = windowAround(whole, FAR_ZOOM * 1.1);
     expect(serves(justNear, whole, FAR_ZOOM * 0.9)).toBe(false);
+    // A jump between two cards far apart at actual size is drawn on the way, not mounted.
+    const here = windowAround({ x: 0, y: 0, width: 1000, height: 900 }, 1);
+    const there = windowAround({ x: 12_000, y: 9_000, width: 1000, height: 900 }, 1);
+    const near = windowAround({ x: 600, y: 300, width: 1000, height: 900 }, 1);
+    expect(spanning(here, there).far).toBe(true);
+    expect(spanning(here, near).far).toBe(false);
+    expect(new CanvasWindow().take(nodes, edges, spanning(here, there)).nodes).toEqual([]);
   });
 
   it('draws every card React Flow does not hold, with its group mark, in a dozen paths', () => {
