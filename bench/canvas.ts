@@ -235,15 +235,17 @@ async function openDesigner(
 }
 
 /**
- * Opens `window.benchDesign` and resolves with the milliseconds until the frame after the nodes
- * reached the page. Text, like RECORD_FRAMES: tsx would wrap named functions in a helper the page
+ * Opens `window.benchDesign` and resolves with the milliseconds until the frame after the design
+ * reached the page: its cards, or, for a large design opened zoomed far out, its drawn picture
+ * (renderer/canvas/far-layer.tsx), where React Flow holds no node at all. Text, like RECORD_FRAMES: tsx would wrap named functions in a helper the page
  * does not have.
  */
 const OPEN_TO_FIRST_PAINT = `(async () => {
   const started = performance.now();
   void window.topoforge.open('synthetic.topo.json', window.benchDesign);
   await new Promise((resolve) => {
-    const check = () => (document.querySelector('.react-flow__node') ? resolve() : requestAnimationFrame(check));
+    const check = () =>
+      document.querySelector('.react-flow__node, .far-layer path') ? resolve() : requestAnimationFrame(check);
     requestAnimationFrame(check);
   });
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));

@@ -4,7 +4,7 @@
  * store; connections become links, memberships or entrypoint targets.
  */
 import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { MouseEvent } from 'react';
+import type { MouseEvent, PointerEvent } from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -30,14 +30,16 @@ import { useAppStore } from '../state/store';
 import { geometryOf, LARGE_DESIGN_NODES } from './geometry';
 import { CanvasProjection } from './derive';
 import type { CanvasEdge, CanvasNode } from './derive';
-import { useBoxSelect } from './box-select';
+import { boxSelection, useBoxSelect } from './box-select';
 import { ContextMenu } from './context-menu';
 import { crossesCut, cutPicture } from './cut';
 import { DropHint, trackDrop } from './drop-target';
 import { attachEdgeNames } from './edge-names';
+import { isFar, itemAt, itemsInside } from './detail';
 import { edgeTypes, RoutingContext } from './edges';
 import { diagramDataUrl } from './export';
 import type { DiagramState } from './export-svg';
+import { FarLayer } from './far-layer';
 import { boundsOf, boxesOf, FIT_DESIGN, FIT_ITEMS, fitViewport } from './fit';
 import { FitButton } from './fit-button';
 import { useGestures } from './gestures';
@@ -136,12 +138,16 @@ export function Canvas() {
   const [area, setArea] = useState<WindowArea | undefined>(undefined);
   /** A node the keyboard goes to, held in the window until the next one. */
   const [visiting, setVisiting] = useState<string | undefined>(undefined);
+  /** How many nodes the design has: a small one is never drawn far out (detail.ts). */
+  const nodeCount = useRef(derivedNodes.length);
+  nodeCount.current = derivedNodes.length;
   const areaOfView = useCallback((): WindowArea | undefined => {
     const { transform, width, height } = flowStore.getState();
     if (!width || !height) return undefined;
     return windowAround(
       viewRect({ x: transform[0], y: transform[1], zoom: transform[2] }, width, height),
       transform[2],
+      isFar(transform[2], nodeCount.current),
     );
   }, [flowStore]);
   const areaRef = useRef(area);
@@ -176,7 +182,12 @@ export function Canvas() {
       const current = areaRef.current;
       if (
         current &&
-        serves(current, viewRect({ x: transform[0], y: transform[1], zoom }, width, height), zoom)
+        serves(
+          current,
+          viewRect({ x: transform[0], y: transform[1], zoom }, width, height),
+          zoom,
+          isFar(zoom, nodeCount.current),
+        )
       )
         return;
       timer = setTimeout(take, Math.max(0, WINDOW_THROTTLE_MS - (performance.now() - lastTaken)));
@@ -189,13 +200,56 @@ export function Canvas() {
     };
   }, [large, flowStore, areaOfView]);
   const windowed = useMemo(() => {
-    if (!large) return { nodes: derivedNodes, edges, passing: [] };
+    if (!large) return { nodes: derivedNodes, edges, passing: [], far: false };
     // Before the first window is taken (the first render of a large design), the view's own.
     const shown = area ?? areaOfView();
-    if (!shown) return { nodes: derivedNodes, edges, passing: [] };
+    if (!shown) return { nodes: derivedNodes, edges, passing: [], far: false };
     const pinned = visiting === undefined ? selected : [...selected, visiting];
-    return canvasWindow.current.take(derivedNodes, edges, shown, pinned);
+    // Zoomed far out, React Flow holds only the pinned nodes; the rest is drawn (detail.ts).
+    return { ...canvasWindow.current.take(derivedNodes, edges, shown, pinned), far: shown.far };
   }, [large, derivedNodes, edges, area, areaOfView, selected, visiting]);
+  const heldIds = useMemo(() => new Set(windowed.nodes.map((node) => node.id)), [windowed.nodes]);
+
+  /**
+   * Zoomed far out, a click on a drawn item selects it (Shift, Ctrl or Cmd toggles) and, in
+   * what-if mode, fails it, as a click on its card does: the item is the smallest box under the
+   * pointer. A press that moved is a selection box, not a click. React Flow takes a release on
+   * the pane as a click on empty canvas and clears the selection before the click arrives, so a
+   * toggle starts from the selection as it was when the button went down.
+   */
+  const pressedAt = useRef<{ x: number; y: number; selection: readonly string[] } | undefined>(undefined);
+  const onPointerDownCapture = useCallback(
+    (event: PointerEvent) => {
+      pressedAt.current = {
+        x: event.clientX,
+        y: event.clientY,
+        selection: services.store.getState().selection,
+      };
+    },
+    [services],
+  );
+  const onClickCapture = useCallback(
+    (event: MouseEvent) => {
+      if (!windowed.far) return;
+      const target = event.target as Element;
+      if (!target.closest('.react-flow__pane') || target.closest('.react-flow__viewport-portal')) return;
+      const pressed = pressedAt.current;
+      if (pressed && Math.hypot(event.clientX - pressed.x, event.clientY - pressed.y) > 4) return;
+      const id = itemAt(geometry, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+      if (id === undefined || heldIds.has(id)) return;
+      event.stopPropagation();
+      const state = services.store.getState();
+      if (event.shiftKey || event.ctrlKey || event.metaKey) {
+        const before = pressed?.selection ?? state.selection;
+        state.select(before.includes(id) ? before.filter((other) => other !== id) : [...before, id]);
+        return;
+      }
+      state.select([id]);
+      const kind = geometry.boxes.get(id)?.kind;
+      if (state.whatIf && kind !== undefined && FAILABLE.has(kind)) state.toggleFailure(id);
+    },
+    [windowed.far, geometry, flow, heldIds, services],
+  );
 
   // Tab goes over every node in reading order, drawn or not (keyboard.ts).
   const readingPlaces = useMemo(() => projection.current.focusOrder(derivedNodes), [derivedNodes]);
@@ -260,7 +314,37 @@ export function Canvas() {
     [services],
   );
 
-  const { onSelectionStart, onSelectionEnd, isBoxSelecting } = useBoxSelect(services);
+  const { onSelectionStart, onSelectionEnd: endBoxSelection, isBoxSelecting } = useBoxSelect(services);
+  /** The selection box being drawn, in pane pixels: React Flow clears it before the box ends. */
+  const selectionRect = useRef<{ x: number; y: number; width: number; height: number } | undefined>(
+    undefined,
+  );
+  useEffect(
+    () =>
+      flowStore.subscribe((state) => {
+        if (state.userSelectionRect) selectionRect.current = state.userSelectionRect;
+      }),
+    [flowStore],
+  );
+  const farRef = useRef(windowed.far);
+  farRef.current = windowed.far;
+  const onSelectionEnd = useCallback(() => {
+    endBoxSelection();
+    const rect = selectionRect.current;
+    selectionRect.current = undefined;
+    // Zoomed far out the box takes the drawn items inside it too, not only the nodes React Flow holds.
+    if (!farRef.current || !rect) return;
+    const [x, y, zoom] = flowStore.getState().transform;
+    const state = services.store.getState();
+    const current = geometryOf(state.design);
+    const inside = itemsInside(current, {
+      x: (rect.x - x) / zoom,
+      y: (rect.y - y) / zoom,
+      width: rect.width / zoom,
+      height: rect.height / zoom,
+    });
+    if (inside.length > 0) state.select(boxSelection([...state.selection, ...inside], current));
+  }, [endBoxSelection, flowStore, services]);
   const onEdgesChange = useCallback(
     (changes: EdgeChange<CanvasEdge>[]) => {
       const selections = changes.flatMap((change) =>
@@ -324,6 +408,19 @@ export function Canvas() {
 
   const toFlow = useCallback((point: XYPosition) => flow.screenToFlowPosition(point), [flow]);
   const gestures = useGestures(services, toFlow);
+  // Zoomed far out, a right-click on a drawn item opens the menu of that item, as on its card.
+  const { onPaneContextMenu: onEmptyContextMenu, onNodeContextMenu } = gestures;
+  const onPaneContextMenu = useCallback(
+    (event: MouseEvent | globalThis.MouseEvent) => {
+      const id = farRef.current
+        ? itemAt(geometry, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }))
+        : undefined;
+      const node = id === undefined ? undefined : derivedNodes.find((candidate) => candidate.id === id);
+      if (node && onNodeContextMenu) onNodeContextMenu(event as MouseEvent, node);
+      else onEmptyContextMenu?.(event);
+    },
+    [geometry, flow, derivedNodes, onNodeContextMenu, onEmptyContextMenu],
+  );
 
   const onNodeClick = useCallback(
     (event: MouseEvent, node: CanvasNode) => {
@@ -351,7 +448,16 @@ export function Canvas() {
       const from = areaOfView();
       if (large && from) {
         heldUntil.current = performance.now() + FIT_DURATION_MS + 50;
-        setArea(spanning(from, windowAround(viewRect(target, size.width, size.height), target.zoom)));
+        setArea(
+          spanning(
+            from,
+            windowAround(
+              viewRect(target, size.width, size.height),
+              target.zoom,
+              isFar(target.zoom, nodeCount.current),
+            ),
+          ),
+        );
       }
       void flow.setViewport(target, { duration: FIT_DURATION_MS });
     },
@@ -423,6 +529,8 @@ export function Canvas() {
       <RoutingContext.Provider value={scene}>
         <ReactFlow<CanvasNode, CanvasEdge>
           ref={wrapper}
+          onPointerDownCapture={onPointerDownCapture}
+          onClickCapture={onClickCapture}
           nodes={nodes}
           edges={windowed.edges}
           nodeTypes={nodeTypes}
@@ -451,6 +559,7 @@ export function Canvas() {
           onSelectionStart={onSelectionStart}
           onSelectionEnd={onSelectionEnd}
           {...gestures}
+          onPaneContextMenu={onPaneContextMenu}
           onlyRenderVisibleElements={large}
           minZoom={0.05}
           maxZoom={2.5}
@@ -462,6 +571,14 @@ export function Canvas() {
             <FitButton />
           </Controls>
           <PassingEdges edges={windowed.passing} geometry={geometry} zoom={area?.zoom ?? 1} />
+          {windowed.far ? (
+            <FarLayer
+              nodes={derivedNodes}
+              edges={edges}
+              boxes={canvasWindow.current.boxesOf(derivedNodes)}
+              held={windowed.nodes}
+            />
+          ) : null}
           <LabelEditor geometry={geometry} />
           <WhatIfBubbles />
         </ReactFlow>

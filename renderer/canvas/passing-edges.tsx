@@ -5,7 +5,7 @@
  * (their ends are off the screen); once the view comes near one of its ends, React Flow draws the
  * edge with its full route instead.
  */
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { ViewportPortal } from '@xyflow/react';
 import type { CanvasEdge } from './derive';
 import type { Geometry } from './geometry';
@@ -31,29 +31,55 @@ interface PassingEdgesProps {
   zoom: number;
 }
 
+/** Each edge's path, worked out once per geometry and zoom level: a window moves, an edge stays. */
+const pathCache = new WeakMap<CanvasEdge, { geometry: Geometry; detailed: boolean; d: string }>();
+
+function pathOfEdge(edge: CanvasEdge, geometry: Geometry, detailed: boolean): string | undefined {
+  const cached = pathCache.get(edge);
+  if (cached && cached.geometry === geometry && cached.detailed === detailed) return cached.d;
+  const source = geometry.boxes.get(edge.source);
+  const target = geometry.boxes.get(edge.target);
+  if (!source || !target) return undefined;
+  const lane = edge.data?.role === 'link' ? edge.data.lane * LANE_GAP : 0;
+  const from = { x: source.absoluteX + source.width / 2 + lane, y: source.absoluteY + source.height };
+  const to = { x: target.absoluteX + target.width / 2 + lane, y: target.absoluteY };
+  const d = passingPath(from, to, detailed);
+  pathCache.set(edge, { geometry, detailed, d });
+  return d;
+}
+
+/**
+ * The edges as one path per kind of edge (its class): a thousand lines are a handful of SVG
+ * elements, so the browser does not restyle and repaint a thousand elements on each frame of a
+ * pan, and taking a window again builds a few strings instead of reconciling a thousand paths.
+ */
+export function passingPaths(
+  edges: readonly CanvasEdge[],
+  geometry: Geometry,
+  detailed: boolean,
+): { className: string; d: string; count: number }[] {
+  const byClass = new Map<string, string[]>();
+  for (const edge of edges) {
+    const d = pathOfEdge(edge, geometry, detailed);
+    if (d === undefined) continue;
+    const className = edge.className ?? '';
+    let parts = byClass.get(className);
+    if (!parts) byClass.set(className, (parts = []));
+    parts.push(d);
+  }
+  return [...byClass].map(([className, parts]) => ({ className, d: parts.join(''), count: parts.length }));
+}
+
 function PassingEdgesView({ edges, geometry, zoom }: PassingEdgesProps) {
-  if (edges.length === 0) return null;
   const detailed = zoom >= DETAIL_ZOOM;
+  const paths = useMemo(() => passingPaths(edges, geometry, detailed), [edges, geometry, detailed]);
+  if (paths.length === 0) return null;
   return (
     <ViewportPortal>
-      <svg className="passing-edges" aria-hidden="true" data-testid="passing-edges">
-        {edges.map((edge) => {
-          const source = geometry.boxes.get(edge.source);
-          const target = geometry.boxes.get(edge.target);
-          if (!source || !target) return null;
-          const lane = edge.data?.role === 'link' ? edge.data.lane * LANE_GAP : 0;
-          const from = { x: source.absoluteX + source.width / 2 + lane, y: source.absoluteY + source.height };
-          const to = { x: target.absoluteX + target.width / 2 + lane, y: target.absoluteY };
-          return (
-            <path
-              key={edge.id}
-              className={edge.className}
-              data-source={edge.source}
-              data-target={edge.target}
-              d={passingPath(from, to, detailed)}
-            />
-          );
-        })}
+      <svg className="passing-edges" aria-hidden="true" data-testid="passing-edges" data-edges={edges.length}>
+        {paths.map((path) => (
+          <path key={path.className} className={path.className} d={path.d} />
+        ))}
       </svg>
     </ViewportPortal>
   );

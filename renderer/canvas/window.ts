@@ -22,10 +22,17 @@
  *   keyboard goes to);
  * - the containers of everything above, as React Flow needs a parent before its children.
  *
+ * Zoomed far out (detail.ts), a window holds only the pinned nodes, their edges with the nodes at
+ * the other ends (a selected group's membership edges, a selected service's links), and their
+ * containers: everything else is drawn, not mounted, wherever the view is, so panning there
+ * never takes a window again.
+ *
  * Arrays keep the projection's order (containers first, reading order).
  */
 import type { Viewport } from '@xyflow/react';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { absoluteBoxes, isFar } from './detail';
+import type { AbsoluteBox } from './detail';
 
 /** A rectangle of the flow (design coordinates). */
 export interface Rect {
@@ -40,6 +47,8 @@ export interface WindowArea extends Rect {
   zoom: number;
   /** The margin around the viewport it was taken with, in flow units. */
   margin: number;
+  /** Taken zoomed far out (detail.ts): it holds only what is pinned, the rest is drawn. */
+  far: boolean;
 }
 
 /** The margin around the viewport, as a share of the viewport's larger side. */
@@ -57,8 +66,16 @@ export function viewRect(viewport: Viewport, width: number, height: number): Rec
   };
 }
 
-/** The window around a view: the view grown by the margin on every side. */
-export function windowAround(view: Rect, zoom: number, margin = WINDOW_MARGIN): WindowArea {
+/**
+ * The window around a view: the view grown by the margin on every side. `far` says whether the
+ * view is drawn instead of mounted (detail.ts; by default, by the zoom alone).
+ */
+export function windowAround(
+  view: Rect,
+  zoom: number,
+  far = isFar(zoom),
+  margin = WINDOW_MARGIN,
+): WindowArea {
   const grow = Math.max(view.width, view.height) * margin;
   return {
     x: view.x - grow,
@@ -67,29 +84,49 @@ export function windowAround(view: Rect, zoom: number, margin = WINDOW_MARGIN): 
     height: view.height + 2 * grow,
     zoom,
     margin: grow,
+    far,
   };
 }
 
-/** A window holding two: where an animated move starts and where it ends (at the smaller zoom). */
+/**
+ * How much larger than its larger end a move's window may be and still be mounted: a jump
+ * between two far apart cards (a search result) would otherwise mount everything between them.
+ */
+const SPAN_GROWTH = 4;
+
+/**
+ * A window holding two: where an animated move starts and where it ends (at the smaller zoom).
+ * When either end is drawn far out, or the two are far apart, the move is drawn (it holds only
+ * what is pinned): a fit from a card to the whole design, or a jump to a card across the design,
+ * mounts nothing on the way, and the window at the end is taken when the move is over.
+ */
 export function spanning(a: WindowArea, b: WindowArea): WindowArea {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
+  const width = Math.max(a.x + a.width, b.x + b.width) - x;
+  const height = Math.max(a.y + a.height, b.y + b.height) - y;
+  const apart = width * height > SPAN_GROWTH * Math.max(a.width * a.height, b.width * b.height);
   return {
     x,
     y,
-    width: Math.max(a.x + a.width, b.x + b.width) - x,
-    height: Math.max(a.y + a.height, b.y + b.height) - y,
+    width,
+    height,
     zoom: Math.min(a.zoom, b.zoom),
     margin: Math.max(a.margin, b.margin),
+    far: a.far || b.far || apart,
   };
 }
 
 /**
  * Whether a window still serves a view: the view is inside it with at least half the margin to
  * spare on every side, and the zoom is about the one it was taken at (zoomed far in, a window
- * taken zoomed out would hold far more than the screen shows).
+ * taken zoomed out would hold far more than the screen shows). Zoomed far out, any view at a far
+ * zoom (what such a window holds does not depend on where it is); never one on either side of
+ * the level of detail's line from the window's.
  */
-export function serves(area: WindowArea, view: Rect, zoom: number): boolean {
+export function serves(area: WindowArea, view: Rect, zoom: number, far = isFar(zoom)): boolean {
+  if (area.far !== far) return false;
+  if (far) return true;
   const spare = area.margin / 2;
   return (
     zoom <= area.zoom * ZOOM_CHANGE &&
@@ -105,46 +142,39 @@ function meets(a: Rect, b: Rect): boolean {
   return a.x <= b.x + b.width && b.x <= a.x + a.width && a.y <= b.y + b.height && b.y <= a.y + a.height;
 }
 
-/** Where every node is on the flow: its position is its parent's plus its own. */
-function absoluteBoxes(nodes: readonly CanvasNode[]): Map<string, Rect & { parent?: string }> {
-  const boxes = new Map<string, Rect & { parent?: string }>();
-  for (const node of nodes) {
-    const parent = node.parentId === undefined ? undefined : boxes.get(node.parentId);
-    boxes.set(node.id, {
-      x: node.position.x + (parent?.x ?? 0),
-      y: node.position.y + (parent?.y ?? 0),
-      width: node.width ?? 0,
-      height: node.height ?? 0,
-      ...(node.parentId !== undefined ? { parent: node.parentId } : {}),
-    });
-  }
-  return boxes;
-}
-
 /**
  * Windows over a projection, keeping the identity of what it returns while the content is the
  * same. One per canvas.
  */
 export class CanvasWindow {
   private boxesFor: readonly CanvasNode[] | undefined;
-  private boxes = new Map<string, Rect & { parent?: string }>();
+  private boxes = new Map<string, AbsoluteBox>();
   private lastNodes: CanvasNode[] = [];
   private lastEdges: CanvasEdge[] = [];
   private lastPassing: CanvasEdge[] = [];
 
-  /** The nodes and edges of `area` (see the module's comment); `pinned` are in whatever it is. */
-  take(
-    nodes: readonly CanvasNode[],
-    edges: readonly CanvasEdge[],
-    area: Rect,
-    pinned: Iterable<string> = [],
-  ): { nodes: CanvasNode[]; edges: CanvasEdge[]; passing: CanvasEdge[] } {
-    // The boxes are worked out once per projection (a new node array comes with each edit only).
+  /** Where every node of the last projection taken from is on the flow. */
+  boxesOf(nodes: readonly CanvasNode[]): ReadonlyMap<string, AbsoluteBox> {
+    // Worked out once per projection (a new node array comes with each edit only).
     if (this.boxesFor !== nodes) {
       this.boxes = absoluteBoxes(nodes);
       this.boxesFor = nodes;
     }
-    const boxes = this.boxes;
+    return this.boxes;
+  }
+
+  /**
+   * The nodes and edges of `area` (see the module's comment); `pinned` are in whatever it is. An
+   * area taken zoomed far out ({@link WindowArea.far}) holds only the pinned ones.
+   */
+  take(
+    nodes: readonly CanvasNode[],
+    edges: readonly CanvasEdge[],
+    area: Rect & { far?: boolean },
+    pinned: Iterable<string> = [],
+  ): { nodes: CanvasNode[]; edges: CanvasEdge[]; passing: CanvasEdge[] } {
+    const boxes = this.boxesOf(nodes);
+    const far = area.far === true;
     const inside = new Set<string>();
     const take = (id: string) => {
       let current: string | undefined = id;
@@ -155,31 +185,40 @@ export class CanvasWindow {
         current = box.parent;
       }
     };
-    for (const [id, box] of boxes) if (meets(box, area)) take(id);
-    for (const id of pinned) take(id);
+    if (!far) for (const [id, box] of boxes) if (meets(box, area)) take(id);
+    const pins = new Set(pinned);
+    for (const id of pins) take(id);
 
     const keptEdges: CanvasEdge[] = [];
     const passing: CanvasEdge[] = [];
-    for (const edge of edges) {
-      const source = boxes.get(edge.source);
-      const target = boxes.get(edge.target);
-      if (!source || !target) continue;
-      if (meets(source, area) || meets(target, area)) {
-        take(edge.source);
-        take(edge.target);
-        keptEdges.push(edge);
-        continue;
+    if (far) {
+      for (const edge of edges)
+        if (pins.has(edge.source) || pins.has(edge.target)) {
+          take(edge.source);
+          take(edge.target);
+          keptEdges.push(edge);
+        }
+    } else
+      for (const edge of edges) {
+        const source = boxes.get(edge.source);
+        const target = boxes.get(edge.target);
+        if (!source || !target) continue;
+        if (meets(source, area) || meets(target, area)) {
+          take(edge.source);
+          take(edge.target);
+          keptEdges.push(edge);
+          continue;
+        }
+        const x = Math.min(source.x, target.x);
+        const y = Math.min(source.y, target.y);
+        const span = {
+          x,
+          y,
+          width: Math.max(source.x + source.width, target.x + target.width) - x,
+          height: Math.max(source.y + source.height, target.y + target.height) - y,
+        };
+        if (meets(span, area)) passing.push(edge);
       }
-      const x = Math.min(source.x, target.x);
-      const y = Math.min(source.y, target.y);
-      const span = {
-        x,
-        y,
-        width: Math.max(source.x + source.width, target.x + target.width) - x,
-        height: Math.max(source.y + source.height, target.y + target.height) - y,
-      };
-      if (meets(span, area)) passing.push(edge);
-    }
     const keptNodes = nodes.filter((node) => inside.has(node.id));
 
     if (!sameItems(keptNodes, this.lastNodes)) this.lastNodes = keptNodes;
