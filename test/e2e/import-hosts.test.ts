@@ -111,15 +111,22 @@ describe.skipIf(!availability.run || !requireSshd())(
           );
           await designer.shot('targets');
           await byId('import-hosts-start').click();
-          await expect.poll(() => byId('import-hosts-state-host-127-0-0-93').textContent()).toBe('failed');
+          await expect
+            .poll(() => byId('import-hosts-state-host-127-0-0-93').textContent(), { timeout: 20_000 })
+            .toBe('failed');
           expect(await byId('import-hosts-reason-host-127-0-0-93').textContent()).toMatch(
             /refused the connection/u,
           );
-          await expect.poll(() => byId('import-hosts-state-host-127-0-0-91').textContent()).toBe('done');
+          await expect
+            .poll(() => byId('import-hosts-state-host-127-0-0-91').textContent(), { timeout: 20_000 })
+            .toBe('done');
           expect(await byId('import-hosts-count-host-127-0-0-91').textContent()).toMatch(
             /^2 files · \d+ B$/u,
           );
-          expect(await byId('import-hosts-state-host-127-0-0-92').textContent()).toBe('done');
+          // The hosts are read at once, each at its own pace: the second may finish after the first.
+          await expect
+            .poll(() => byId('import-hosts-state-host-127-0-0-92').textContent(), { timeout: 20_000 })
+            .toBe('done');
           expect(
             await byId('import-hosts-progress-host-127-0-0-92').evaluate(
               (bar) => (bar as HTMLProgressElement).position,
