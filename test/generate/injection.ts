@@ -1,8 +1,12 @@
 /**
- * The hostile-string harness shared by the balancer generators' tests (nginx, HAProxy): a design
- * as plain data, the fragments put into each field, and the fields themselves. Each test file
- * says where its tool reads a field (`reaches`) and what the tool must read back.
+ * The hostile-string harness shared by the generators' tests: a design as plain data, the
+ * fragments put into each field, and the fields themselves (nginx, HAProxy); each test file says
+ * where its tool reads a field (`reaches`) and what the tool must read back. And for every
+ * generator, a hostile design both as the schema loads it and past the schema.
  */
+import { UnsafeValueError } from '../../core/generate/quote';
+import { checkDesign } from '../../core/load';
+import type { Design } from '../../core/model';
 
 /** A service as plain data: any field may hold anything, even what the schema refuses. */
 export interface RawService {
@@ -87,4 +91,23 @@ export function withFragment(base: () => RawDesign, field: InjectionField, fragm
   const design = base();
   field.place(design, field.value(fragment));
   return design;
+}
+
+/**
+ * `raw` as the schema loads it, when it does, then `raw` as it is: a design edited in memory
+ * skips the schema, so each generator's quoting must hold on its own.
+ */
+export function throughAndPastSchema(raw: unknown): Design[] {
+  const schema = checkDesign(raw);
+  return schema.ok ? [schema.design, raw as Design] : [raw as Design];
+}
+
+/** What `generate` gives, or the refusal of a quoting function; any other error is thrown. */
+export function generatedOrRefused<T>(generate: () => T): T | UnsafeValueError {
+  try {
+    return generate();
+  } catch (error) {
+    if (error instanceof UnsafeValueError) return error;
+    throw error;
+  }
 }
