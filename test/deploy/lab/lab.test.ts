@@ -4,14 +4,14 @@
  * client namespace, leaves the machine's own network alone, and takes everything away again.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { answersSsh, readState, stopLab } from '../../../deploy/lab/index';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { answersSsh, readState } from '../../../deploy/lab/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
-import { temporaryFolder } from '../../lab/temporary';
 import { isRunning, LAB_DESIGN } from './fixture';
+import { labFoldersStoppedAfterEach } from './lab-folder';
 
 const available = requireSshd();
 
@@ -39,19 +39,8 @@ function mountsUnder(directory: string): string[] {
     .filter((line) => line.includes(directory) || line.includes('/run/netns/tf'));
 }
 
-const directories: string[] = [];
-afterEach(async () => {
-  // However a test ends, its lab goes: a failed assertion must not leave namespaces behind.
-  for (const directory of directories.splice(0)) await stopLab(directory);
-});
-
-async function labDirectory(): Promise<{ directory: string; designFile: string }> {
-  const folder = await temporaryFolder('topoforge-lab-');
-  directories.push(join(folder, 'lab'));
-  const designFile = join(folder, 'lab.topo.json');
-  writeFileSync(designFile, JSON.stringify(LAB_DESIGN));
-  return { directory: join(folder, 'lab'), designFile };
-}
+const newLabFolder = labFoldersStoppedAfterEach();
+const labDirectory = () => newLabFolder('topoforge-lab-', LAB_DESIGN);
 
 describe.skipIf(!available)('topoforge lab', () => {
   let before: string;
