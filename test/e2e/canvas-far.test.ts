@@ -5,10 +5,9 @@
  * by a click and colours it; zooming in shows the real cards. The built designer (dist/web) in
  * Debian's Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FAR_ZOOM } from '../../renderer/canvas/detail';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
 import { largeDesign } from './large-design';
 
 const availability = e2eAvailability();
@@ -37,20 +36,12 @@ type Handle = {
 };
 
 describe.skipIf(!availability.run)('a large design zoomed far out in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'opens with every card drawn, React Flow holding almost nothing, and clicks, boxes, what-if and zooming in working',
     async () => {
-      const app = await Designer.open(lab, 'canvas-far');
+      const app = await Designer.open(lab(), 'canvas-far');
       try {
         const { design, geometry, projected } = await largeDesign(5000);
         const cards = projected.filter(

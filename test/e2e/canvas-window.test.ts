@@ -4,9 +4,8 @@
  * once panned to, a link from a card on the screen to one far off it is drawn, and search, fit and
  * Tab reach cards React Flow did not hold. The built designer (dist/web) in Debian's Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { describe, expect, it } from 'vitest';
+import { Designer, e2eAvailability, useLab } from './driver';
 import { largeDesign } from './large-design';
 
 const availability = e2eAvailability();
@@ -33,20 +32,12 @@ type Handle = {
 };
 
 describe.skipIf(!availability.run)('the window over a large design in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'holds what is near the view, and the far corner, off-window links, search, fit and Tab still work',
     async () => {
-      const app = await Designer.open(lab, 'canvas-window');
+      const app = await Designer.open(lab(), 'canvas-window');
       try {
         // Laid out as the benchmark does, with the canvas as the designer derives it: where every
         // card is, and the Tab order.
