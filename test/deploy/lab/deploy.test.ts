@@ -14,7 +14,7 @@ import { SECRETS_DIRECTORY_VARIABLE } from '../../../deploy/secrets/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
 import { requireTool } from '../../lab/tools';
-import { labFoldersStoppedAfterEach } from './lab-folder';
+import { inLabHost, labFoldersStoppedAfterEach } from './lab-folder';
 
 const available = requireSshd() && requireTool('haproxy') && requireTool('keepalived');
 const redisAvailable = requireSshd() && requireTool('redis-server') && requireTool('redis-sentinel');
@@ -112,18 +112,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
         );
 
       // The pushed config is in the lab host, not on the machine.
-      const inside = await runCli([
-        'lab',
-        'exec',
-        'front-1',
-        '--dir',
-        directory,
-        '--',
-        'head',
-        '-n',
-        '3',
-        '/etc/haproxy/haproxy.cfg',
-      ]);
+      const inside = await inLabHost(directory, 'front-1', ['head', '-n', '3', '/etc/haproxy/haproxy.cfg']);
       expect(inside.stdout).toContain('HAProxy lb-a.');
       expect(digest('/etc/haproxy/haproxy.cfg')).toBe(machineConfig);
 
@@ -148,13 +137,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
       for (let attempt = 0; attempt < 100; attempt += 1) {
         holders = [];
         for (const host of ['front-1', 'front-2']) {
-          const addresses = await runCli([
-            'lab',
-            'exec',
-            host,
-            '--dir',
-            directory,
-            '--',
+          const addresses = await inLabHost(directory, host, [
             'ip',
             '-o',
             '-4',
@@ -267,7 +250,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
             '-c',
             `REDISCLI_AUTH=$(sed -n 's/^requirepass //p' /etc/redis/sentinel.auth.conf) redis-cli -h ${address} -p 26379 sentinel master cache`,
           ];
-          master = (await runCli(['lab', 'exec', host, '--dir', directory, '--', ...command])).stdout;
+          master = (await inLabHost(directory, host, command)).stdout;
           if (wanted.every((pattern) => pattern.test(master))) break;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }

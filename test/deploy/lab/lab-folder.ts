@@ -1,12 +1,14 @@
 /**
  * What the lab tests that build a lab share: a temporary folder holding the lab directory and the
- * design file, labs stopped after each test, and the type of `topoforge rehearse --json`.
+ * design file, labs stopped after each test, a command run in a lab host, and the type of
+ * `topoforge rehearse --json`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { rehearsalJson } from '../../../cli/rehearse';
 import { stopLab } from '../../../deploy/lab/index';
+import { runCli } from '../../cli/run-cli';
 import { EXAMPLES_DIRECTORY } from '../../fixtures/examples';
 import { temporaryFolder } from '../../lab/temporary';
 
@@ -53,4 +55,9 @@ export function labFoldersStoppedAfterEach(
     directories.push(made.directory);
     return made;
   };
+}
+
+/** Runs `command` in the lab host `host` of the lab in `directory`: `topoforge lab exec`, in process. */
+export function inLabHost(directory: string, host: string, command: string[]): ReturnType<typeof runCli> {
+  return runCli(['lab', 'exec', host, '--dir', directory, '--', ...command]);
 }

@@ -11,7 +11,7 @@ import { answersSsh, readState } from '../../../deploy/lab/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
 import { isRunning, LAB_DESIGN } from './fixture';
-import { labFoldersStoppedAfterEach } from './lab-folder';
+import { inLabHost, labFoldersStoppedAfterEach } from './lab-folder';
 
 const available = requireSshd();
 
@@ -64,13 +64,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       expect(labNamespaces(started.id).sort()).toEqual(state.namespaces.slice().sort());
 
       // Inside a host: its name, its design address on the design's interface, private /tmp.
-      const inside = await runCli([
-        'lab',
-        'exec',
-        'front-1',
-        '--dir',
-        directory,
-        '--',
+      const inside = await inLabHost(directory, 'front-1', [
         'sh',
         '-c',
         'hostname; ip -o -4 address show dev ens18; echo lab > /tmp/private; echo lab > /etc/topoforge-lab-probe; cat /etc/hostname',
@@ -83,13 +77,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       // Copy-on-write /etc and private /tmp: the machine sees neither file, nor does another host.
       expect(existsSync('/etc/topoforge-lab-probe')).toBe(false);
       expect(existsSync('/tmp/private')).toBe(false);
-      const other = await runCli([
-        'lab',
-        'exec',
-        'front-2',
-        '--dir',
-        directory,
-        '--',
+      const other = await inLabHost(directory, 'front-2', [
         'sh',
         '-c',
         'ls /tmp /etc/topoforge-lab-probe 2>&1; hostname',
@@ -101,13 +89,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       for (const host of state.hosts)
         expect(await answersSsh(state.client!.namespace, host.address, 22)).toBe(true);
       // Hosts of one site share a segment, and the core routes between sites.
-      const across = await runCli([
-        'lab',
-        'exec',
-        'back-1',
-        '--dir',
-        directory,
-        '--',
+      const across = await inLabHost(directory, 'back-1', [
         'bash',
         '-c',
         'exec 3<>/dev/tcp/10.77.0.12/22 && head -c 4 <&3',
@@ -130,13 +112,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       );
 
       // Status: hosts, addresses, services and whether they listen.
-      await runCli([
-        'lab',
-        'exec',
-        'back-1',
-        '--dir',
-        directory,
-        '--',
+      await inLabHost(directory, 'back-1', [
         'redis-server',
         '--port',
         '8080',
