@@ -10,13 +10,11 @@ import { indexDesign } from '../../core/design-index';
 import type { BundleFile } from '../../core/generate/bundle';
 import { balancerRoutes } from '../../core/generate/context';
 import { generateHaproxy } from '../../core/generate/haproxy';
-import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign } from '../../core/load';
 import type { BalancerService, Design } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { checkHaproxy, createSelfSignedCertificate, requireTool } from '../lab/tools';
 import type { Certificate, LabFiles } from '../lab/tools';
-import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
+import { COMMON_FRAGMENTS, renameService, serviceOf, testHostileValues } from './injection';
 import type { InjectionField, RawDesign } from './injection';
 import { hostsFileOf, randomBalancerDesign } from './random-balancers';
 import { HAPROXY_SECTION_KEYWORDS } from '../../core/import/haproxy-config';
@@ -322,40 +320,15 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
   });
 
   describe('hostile values', () => {
-    test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
-      '%s: refused by the schema, or haproxy -c passes and the config parses back to the same lines',
-      async (_name, field) => {
-        const benign = parseHaproxy(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        const accepted: string[] = [];
-        for (const fragment of FRAGMENTS) {
-          const result = checkDesign(withFragment(baseDesign, field, fragment));
-          if (!result.ok) continue;
-          accepted.push(fragment);
-          const cfg = fileOn(result.design, 'lb-1');
-          expect(parseHaproxy(cfg), JSON.stringify(fragment)).toEqual(
-            expectedSections(benign, field, fragment),
-          );
-          await expectHaproxyAccepts(cfg, tlsFilesOf(cfg, result.design, certificate));
-        }
-        if (field.strict) expect(accepted).toEqual([]);
-      },
-    );
-
-    test('past the schema, the quoting functions refuse or quote every fragment', () => {
-      for (const field of INJECTION_FIELDS) {
-        const benign = parseHaproxy(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        for (const fragment of FRAGMENTS) {
-          const what = `${field.name} with ${JSON.stringify(fragment)}`;
-          let cfg: string;
-          try {
-            cfg = fileOn(withFragment(baseDesign, field, fragment) as unknown as Design, 'lb-1');
-          } catch (error) {
-            expect(error, what).toBeInstanceOf(UnsafeValueError);
-            continue;
-          }
-          expect(parseHaproxy(cfg), what).toEqual(expectedSections(benign, field, fragment));
-        }
-      }
+    testHostileValues({
+      passes: 'haproxy -c passes and the config parses back to the same lines',
+      base: baseDesign,
+      fields: INJECTION_FIELDS,
+      fragments: FRAGMENTS,
+      config: (design) => fileOn(design, 'lb-1'),
+      parse: parseHaproxy,
+      expected: expectedSections,
+      expectAccepted: (cfg, design) => expectHaproxyAccepts(cfg, tlsFilesOf(cfg, design, certificate)),
     });
   });
 

@@ -9,13 +9,11 @@ import { indexDesign } from '../../core/design-index';
 import type { BundleFile } from '../../core/generate/bundle';
 import { balancerRoutes } from '../../core/generate/context';
 import { generateNginx } from '../../core/generate/nginx';
-import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign } from '../../core/load';
 import type { BalancerService, Design } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { checkNginx, createSelfSignedCertificate, requireTool } from '../lab/tools';
 import type { Certificate, LabFiles } from '../lab/tools';
-import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
+import { COMMON_FRAGMENTS, renameService, serviceOf, testHostileValues } from './injection';
 import type { InjectionField, RawDesign } from './injection';
 import { hostsFileOf, randomBalancerDesign } from './random-balancers';
 
@@ -371,40 +369,15 @@ describe.skipIf(!canCheck)('nginx generator', () => {
   });
 
   describe('hostile values', () => {
-    test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
-      '%s: refused by the schema, or nginx -t passes and the config parses back to the same directives',
-      async (_name, field) => {
-        const benignTree = parseNginx(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        const accepted: string[] = [];
-        for (const fragment of FRAGMENTS) {
-          const result = checkDesign(withFragment(baseDesign, field, fragment));
-          if (!result.ok) continue;
-          accepted.push(fragment);
-          const conf = fileOn(result.design, 'lb-1');
-          expect(parseNginx(conf), JSON.stringify(fragment)).toEqual(
-            expectedTree(benignTree, field, fragment),
-          );
-          await expectNginxAccepts(conf, tlsFilesOf(conf, certificate));
-        }
-        if (field.strict) expect(accepted).toEqual([]);
-      },
-    );
-
-    test('past the schema, the quoting functions refuse or quote every fragment', () => {
-      for (const field of INJECTION_FIELDS) {
-        const benignTree = parseNginx(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        for (const fragment of FRAGMENTS) {
-          const what = `${field.name} with ${JSON.stringify(fragment)}`;
-          let conf: string;
-          try {
-            conf = fileOn(withFragment(baseDesign, field, fragment) as unknown as Design, 'lb-1');
-          } catch (error) {
-            expect(error, what).toBeInstanceOf(UnsafeValueError);
-            continue;
-          }
-          expect(parseNginx(conf), what).toEqual(expectedTree(benignTree, field, fragment));
-        }
-      }
+    testHostileValues({
+      passes: 'nginx -t passes and the config parses back to the same directives',
+      base: baseDesign,
+      fields: INJECTION_FIELDS,
+      fragments: FRAGMENTS,
+      config: (design) => fileOn(design, 'lb-1'),
+      parse: parseNginx,
+      expected: expectedTree,
+      expectAccepted: (conf) => expectNginxAccepts(conf, tlsFilesOf(conf, certificate)),
     });
   });
 
