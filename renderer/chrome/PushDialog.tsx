@@ -14,6 +14,7 @@ import { useServices } from '../app/services';
 import { useAppStore } from '../state/store';
 import { DesktopOnly } from './DesktopOnly';
 import { DialogButtons } from './DialogButtons';
+import { RefusedKeyPanel, UnknownKeyPanel } from './HostKeyPanels';
 import type { HostProgress } from '../state/push-slice';
 
 const STEP_TEXT: Record<PushStep, string> = {
@@ -80,28 +81,17 @@ function HostKeyState({ host, planned }: { host: HostReport; planned: boolean })
   if (!refused) return null;
   if (refused.state === 'unknown')
     return (
-      <div className="push-key unknown" data-testid={`push-key-${host.host}`} data-state="unknown">
-        <span className="push-badge key-unknown">unknown key</span>
-        <p>
-          This host&apos;s {refused.type} key is not in your known_hosts. Trust it only if it is the
-          host&apos;s own: on the host, <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> prints
-          it.
-        </p>
-        <div className="push-fingerprint">
-          <span className="mono" data-testid={`push-fingerprint-${host.host}`}>
-            {refused.fingerprint}
-          </span>
-          <button
-            type="button"
-            className="small"
-            data-testid={`push-trust-${host.host}`}
-            disabled={!planned}
-            onClick={() => void trustHostKey(services, host.host, refused.fingerprint)}
-          >
-            Trust this key
-          </button>
-        </div>
-      </div>
+      <UnknownKeyPanel
+        dialog="push"
+        host={host.host}
+        type={refused.type}
+        fingerprint={refused.fingerprint}
+        trust={{
+          label: 'Trust this key',
+          disabled: !planned,
+          onClick: () => void trustHostKey(services, host.host, refused.fingerprint),
+        }}
+      />
     );
   const explanation: Record<Exclude<typeof refused.state, 'unknown'>, ReactNode> = {
     changed: (
@@ -121,13 +111,9 @@ function HostKeyState({ host, planned }: { host: HostReport; planned: boolean })
     revoked: <>known_hosts marks this key as revoked: it is never accepted.</>,
   };
   return (
-    <div className="push-key refused" data-testid={`push-key-${host.host}`} data-state={refused.state}>
-      <span className="push-badge key-refused">
-        {refused.state === 'revoked' ? 'revoked key' : 'changed key: refused'}
-      </span>
-      <span className="mono">{refused.fingerprint}</span>
+    <RefusedKeyPanel dialog="push" host={host.host} state={refused.state} fingerprint={refused.fingerprint}>
       <p>{explanation[refused.state]}</p>
-    </div>
+    </RefusedKeyPanel>
   );
 }
 

@@ -7,6 +7,7 @@
 import { useServices } from '../app/services';
 import { DesktopOnly } from '../chrome/DesktopOnly';
 import { DialogButtons } from '../chrome/DialogButtons';
+import { RefusedKeyPanel, UnknownKeyPanel } from '../chrome/HostKeyPanels';
 import { useAppStore } from '../state/store';
 import type { HostCollectProgress } from '../state/collect-slice';
 import {
@@ -38,43 +39,25 @@ function HostKeyPanel({ progress, trusted }: { progress: HostCollectProgress; tr
   if (!key) return null;
   if (key.state === 'unknown')
     return (
-      <div
-        className="push-key unknown"
-        data-testid={`import-hosts-key-${progress.host}`}
-        data-state="unknown"
-      >
-        <span className="push-badge key-unknown">unknown key</span>
-        <p>
-          This host&apos;s {key.type} key is not in your known_hosts. Trust it only if it is the host&apos;s
-          own: on the host, <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> prints it.
-        </p>
-        <div className="push-fingerprint">
-          <span className="mono" data-testid={`import-hosts-fingerprint-${progress.host}`}>
-            {key.fingerprint}
-          </span>
-          <button
-            type="button"
-            className="small"
-            data-testid={`import-hosts-trust-${progress.host}`}
-            disabled={trusted}
-            onClick={() => trustCollectKey(services, progress.host, key.fingerprint)}
-          >
-            {trusted ? 'Trusted: collect again' : 'Trust this key'}
-          </button>
-        </div>
-      </div>
+      <UnknownKeyPanel
+        dialog="import-hosts"
+        host={progress.host}
+        type={key.type}
+        fingerprint={key.fingerprint}
+        trust={{
+          label: trusted ? 'Trusted: collect again' : 'Trust this key',
+          disabled: trusted,
+          onClick: () => trustCollectKey(services, progress.host, key.fingerprint),
+        }}
+      />
     );
   return (
-    <div
-      className="push-key refused"
-      data-testid={`import-hosts-key-${progress.host}`}
-      data-state={key.state}
-    >
-      <span className="push-badge key-refused">
-        {key.state === 'revoked' ? 'revoked key' : 'changed key: refused'}
-      </span>
-      <span className="mono">{key.fingerprint}</span>
-    </div>
+    <RefusedKeyPanel
+      dialog="import-hosts"
+      host={progress.host}
+      state={key.state}
+      fingerprint={key.fingerprint}
+    />
   );
 }
 

@@ -112,6 +112,37 @@ function report(run: CliRun): PushReport {
   return JSON.parse(run.stdout) as PushReport;
 }
 
+/**
+ * Gives the manifest entry `pick` finds an owner no host has, in the bundle's manifest.json, and
+ * returns the entry as changed.
+ */
+function withOwnerMissing<Entry extends { owner?: string }>(
+  setup: Setup,
+  pick: (manifest: Manifest) => Entry | undefined,
+): Entry {
+  const path = join(setup.bundle, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  const entry = pick(manifest)!;
+  entry.owner = 'topoforge-nobody:topoforge-nobody';
+  writeFileSync(path, JSON.stringify(manifest));
+  return entry;
+}
+
+/**
+ * Push's options for one host of the bundle with the lab's key and known hosts. The bundle is
+ * vouched for: the catalogue does not know an owner a test changed, and push takes it only as a
+ * person vouches for it.
+ */
+async function vouchedPushOf(setup: Setup, host: string): Promise<Parameters<typeof pushBundle>[0]> {
+  return {
+    bundle: await loadVouched(setup.bundle),
+    hosts: [host],
+    authentication: { identityFile: lab.identityFile },
+    hostKeys: { knownHosts: { read: [knownHosts], write: knownHosts } },
+    secretStore: setup.store,
+  };
+}
+
 function hostOf(id: string): SshLabHost {
   return lab.hosts.find((host) => host.id === id)!;
 }
@@ -320,22 +351,10 @@ describe.skipIf(!requireSshd())('push and the secrets of a bundle', () => {
   it("a secret whose service's user does not exist yet is root's, 0600, and push says so until it does", async () => {
     const setup = await setUp();
     // As if redis-sentinel were not installed on the host: its user does not exist.
-    const path = join(setup.bundle, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-    const entry = manifest.secrets.find(
-      (file) => file.host === 'node-3' && file.render.kind === 'sentinel-auth',
-    )!;
-    entry.owner = 'topoforge-nobody:topoforge-nobody';
-    writeFileSync(path, JSON.stringify(manifest));
-    // The catalogue does not know that owner: push takes it only as a person vouches for it.
-    const bundle = await loadVouched(setup.bundle);
-    const options = {
-      bundle,
-      hosts: ['node-3'],
-      authentication: { identityFile: lab.identityFile },
-      hostKeys: { knownHosts: { read: [knownHosts], write: knownHosts } },
-      secretStore: setup.store,
-    };
+    const entry = withOwnerMissing(setup, (manifest) =>
+      manifest.secrets.find((file) => file.host === 'node-3' && file.render.kind === 'sentinel-auth'),
+    );
+    const options = await vouchedPushOf(setup, 'node-3');
     const first = await pushBundle(options);
     if (!first.ok) throw new Error(first.problem.message);
     expect(first.report.hosts[0]!.status, JSON.stringify(first.report.hosts[0]!.failure)).toBe('changed');
@@ -382,20 +401,10 @@ describe.skipIf(!requireSshd())('push and the secrets of a bundle', () => {
   it("a config whose service's user does not exist yet is root's, 0600, instead of failing the host", async () => {
     const setup = await setUp();
     // As if redis-server were not installed on the host: the user of its config does not exist.
-    const path = join(setup.bundle, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-    const entry = manifest.files.find(
-      (file) => file.host === 'node-3' && file.path === '/etc/redis/redis.conf',
-    )!;
-    entry.owner = 'topoforge-nobody:topoforge-nobody';
-    writeFileSync(path, JSON.stringify(manifest));
-    const options = {
-      bundle: await loadVouched(setup.bundle),
-      hosts: ['node-3'],
-      authentication: { identityFile: lab.identityFile },
-      hostKeys: { knownHosts: { read: [knownHosts], write: knownHosts } },
-      secretStore: setup.store,
-    };
+    const entry = withOwnerMissing(setup, (manifest) =>
+      manifest.files.find((file) => file.host === 'node-3' && file.path === '/etc/redis/redis.conf'),
+    );
+    const options = await vouchedPushOf(setup, 'node-3');
     const first = await pushBundle(options);
     if (!first.ok) throw new Error(first.problem.message);
     expect(first.report.hosts[0]!.status, JSON.stringify(first.report.hosts[0]!.failure)).toBe('changed');

@@ -5,15 +5,10 @@
  * by a click and colours it; zooming in shows the real cards. The built designer (dist/web) in
  * Debian's Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { produce } from 'immer';
-import { syntheticDesign } from '../../bench/synthetic';
-import { CanvasProjection } from '../../renderer/canvas/derive';
+import { describe, expect, it } from 'vitest';
 import { FAR_ZOOM } from '../../renderer/canvas/detail';
-import { computeGeometry } from '../../renderer/canvas/geometry';
-import { autoLayout } from '../../renderer/layout/auto-layout';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { Designer, e2eAvailability, useLab } from './driver';
+import { largeDesign } from './large-design';
 
 const availability = e2eAvailability();
 const TIMEOUT = 300_000;
@@ -22,7 +17,6 @@ const WAIT = { timeout: 180_000 };
 
 type Handle = {
   topoforge: {
-    open: (name: string, text: string) => Promise<boolean>;
     store: {
       getState(): {
         selection: string[];
@@ -42,44 +36,21 @@ type Handle = {
 };
 
 describe.skipIf(!availability.run)('a large design zoomed far out in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'opens with every card drawn, React Flow holding almost nothing, and clicks, boxes, what-if and zooming in working',
     async () => {
-      const app = await Designer.open(lab, 'canvas-far');
+      const app = await Designer.open(lab(), 'canvas-far');
       try {
-        const raw = syntheticDesign({ services: 5000 });
-        raw.layout = await autoLayout(raw, { aspect: 1020 / 935 });
-        const design = produce(raw, () => {});
-        const geometry = computeGeometry(design);
-        const projected = new CanvasProjection().nodes(design, geometry, new Set());
+        const { design, geometry, projected } = await largeDesign(5000);
         const cards = projected.filter(
           (n) => n.type === 'service' || n.type === 'group' || n.type === 'entrypoint',
         );
         const services = [...geometry.boxes.values()].filter((b) => b.kind === 'service');
         expect(services.length).toBe(5000);
 
-        await app.page.evaluate(
-          (text) => (window as unknown as Handle).topoforge.open('synthetic-5000.topo.json', text),
-          JSON.stringify(design),
-        );
-        await app.page.waitForFunction(
-          () => {
-            const state = (window as unknown as Handle).topoforge.store.getState();
-            return state.analysis?.revision === state.revision;
-          },
-          undefined,
-          WAIT,
-        );
+        await app.openDesign('synthetic-5000.topo.json', design, WAIT);
         // The fit has settled: the view's transform stays the same for a while.
         const transform = () =>
           app.page.evaluate(() => {

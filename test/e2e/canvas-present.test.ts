@@ -23,33 +23,6 @@ interface Box {
   height: number;
 }
 
-/** Opens a design given as text, as File › Open does, and waits for its layout and checks. */
-async function openText(app: Designer, name: string, text: string): Promise<void> {
-  await app.page.evaluate(
-    async ([fileName, body]) => {
-      const handle = (
-        window as unknown as { topoforge: { open: (n: string, t: string) => Promise<boolean> } }
-      ).topoforge;
-      await handle.open(fileName, body);
-    },
-    [name, text] as const,
-  );
-  await app.page.waitForFunction(
-    () => {
-      const state = (
-        window as unknown as {
-          topoforge: { store: { getState(): { arranging: boolean; design: { layout?: object } } } };
-        }
-      ).topoforge.store.getState();
-      return !state.arranging && state.design.layout !== undefined;
-    },
-    undefined,
-    { timeout: 60_000 },
-  );
-  await app.settled();
-  await app.page.waitForTimeout(600);
-}
-
 /** The screen boxes of every container header on the page. */
 async function headerBoxes(page: Page): Promise<(Box & { id: string })[]> {
   return page.evaluate(() =>
@@ -169,7 +142,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
 
         const design = syntheticDesign({ services: 1000 });
         delete design.layout;
-        await openText(app, 'synthetic-1000.topo.json', JSON.stringify(design));
+        await app.openDesign('synthetic-1000.topo.json', design, { timeout: 60_000 });
         await app.shot('synthetic-1000-opened');
         // Membership as marks, not a mesh of edges.
         expect(await app.page.locator('.react-flow__edge[data-id^="member:"]').count()).toBe(0);
@@ -345,7 +318,7 @@ describe.skipIf(!availability.run)('the canvas, presented', () => {
         ) as Record<string, unknown>;
         delete sketch.entrypoints;
         delete sketch.layout;
-        await openText(app, 'sketch.topo.json', JSON.stringify(sketch));
+        await app.openDesign('sketch.topo.json', sketch, { timeout: 60_000 });
         await app.page.getByTestId('tab-findings').click();
         const note = app.page.getByTestId('sketch-note');
         await note.waitFor();

@@ -4,14 +4,9 @@
  * once panned to, a link from a card on the screen to one far off it is drawn, and search, fit and
  * Tab reach cards React Flow did not hold. The built designer (dist/web) in Debian's Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { produce } from 'immer';
-import { syntheticDesign } from '../../bench/synthetic';
-import { CanvasProjection } from '../../renderer/canvas/derive';
-import { computeGeometry } from '../../renderer/canvas/geometry';
-import { autoLayout } from '../../renderer/layout/auto-layout';
-import { Designer, e2eAvailability, startLab } from './driver';
-import type { Lab } from './driver';
+import { describe, expect, it } from 'vitest';
+import { Designer, e2eAvailability, useLab } from './driver';
+import { largeDesign } from './large-design';
 
 const availability = e2eAvailability();
 const TIMEOUT = 300_000;
@@ -25,7 +20,6 @@ interface Held {
 
 type Handle = {
   topoforge: {
-    open: (name: string, text: string) => Promise<boolean>;
     store: { getState(): { selection: string[] } };
     services: {
       canvas?: {
@@ -38,28 +32,16 @@ type Handle = {
 };
 
 describe.skipIf(!availability.run)('the window over a large design in a browser', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab();
 
   it(
     'holds what is near the view, and the far corner, off-window links, search, fit and Tab still work',
     async () => {
-      const app = await Designer.open(lab, 'canvas-window');
+      const app = await Designer.open(lab(), 'canvas-window');
       try {
-        const raw = syntheticDesign({ services: 5000 });
-        // Laid out as the benchmark does, in the shape of the designer's pane.
-        raw.layout = await autoLayout(raw, { aspect: 1020 / 935 });
-        const design = produce(raw, () => {});
-        // The canvas as the designer derives it, to know where every card is and the Tab order.
-        const geometry = computeGeometry(design);
-        const projected = new CanvasProjection().nodes(design, geometry, new Set());
+        // Laid out as the benchmark does, with the canvas as the designer derives it: where every
+        // card is, and the Tab order.
+        const { design, geometry, projected } = await largeDesign(5000);
         const total = projected.length;
         const order = projected.filter((n) => n.focusable !== false).map((n) => n.id);
         const services = [...geometry.boxes.values()].filter(
@@ -70,23 +52,8 @@ describe.skipIf(!availability.run)('the window over a large design in a browser'
           return { x: box.absoluteX + box.width / 2, y: box.absoluteY + box.height / 2 };
         };
 
-        await app.page.evaluate(
-          (text) => (window as unknown as Handle).topoforge.open('synthetic-5000.topo.json', text),
-          JSON.stringify(design),
-        );
         // Opened, fitted (every card drawn: a long task on a loaded machine) and checked.
-        await app.page.waitForFunction(
-          () => {
-            const state = (
-              window as unknown as {
-                topoforge: { store: { getState(): { revision: number; analysis?: { revision: number } } } };
-              }
-            ).topoforge.store.getState();
-            return state.analysis?.revision === state.revision;
-          },
-          undefined,
-          WAIT,
-        );
+        await app.openDesign('synthetic-5000.topo.json', design, WAIT);
         // The fit of the opened design has run: the view stays the same for a second. (Drawn far
         // out, the fit can come after the checks: it no longer waits for 8,000 cards to mount.)
         const transform = () =>

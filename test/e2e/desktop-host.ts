@@ -7,14 +7,13 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DesignService } from '../../electron/main/design-service';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
-import { ImportService } from '../../electron/main/import-service';
-import { createIpcRouter } from '../../electron/main/ipc';
-import { PushService } from '../../electron/main/push-service';
+import type { ImportService } from '../../electron/main/import-service';
+import type { IpcRouter } from '../../electron/main/ipc';
+import type { PushService } from '../../electron/main/push-service';
 import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
 import { eventFrom, scriptedDialogs, temporaryFolder } from '../electron/fakes';
+import { hostGate, quietWindow } from '../electron/gate';
 
 /** Each event reaches the page this long after the one before, so every state stays on screen a moment. */
 const EVENT_SPACING_MS = 40;
@@ -43,7 +42,7 @@ export async function startDesktopGate(prefix: string, windowId: number): Promis
   const recent = await RecentDesignsStore.open({ file: join(folder, 'recent-designs.json') });
   let delivery: Promise<unknown> = Promise.resolve();
   const pages = new Map<number, Page>();
-  let router: ReturnType<typeof createIpcRouter> | undefined;
+  let router: IpcRouter | undefined;
   return {
     folder,
     sender:
@@ -61,28 +60,22 @@ export async function startDesktopGate(prefix: string, windowId: number): Promis
         });
       },
     route: async (services) => {
-      router = createIpcRouter({
-        entries: channelEntries(
-          hostChannelTable(
-            new DesignService<Page>({ dialogs: scriptedDialogs() as never, recent, documentsFolder: folder }),
-            new RecoveryStore({ folder: join(folder, 'recovery') }),
-            services.push ?? new PushService<Page>({ send: () => undefined }),
-            services.imports ?? new ImportService<Page>({ send: () => undefined }),
-          ),
-        ),
-        contextOf: (id) => {
-          const page = pages.get(id);
-          if (!page) return undefined;
-          return {
-            window: page,
-            guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-            recoveryId: 'e2e',
-            documentChanged: () => undefined,
-            saved: () => undefined,
-          };
+      router = hostGate(
+        {
+          design: new DesignService<Page>({
+            dialogs: scriptedDialogs() as never,
+            recent,
+            documentsFolder: folder,
+          }),
+          recovery: new RecoveryStore({ folder: join(folder, 'recovery') }),
+          push: services.push,
+          imports: services.imports,
         },
-        log: () => undefined,
-      });
+        (id) => {
+          const page = pages.get(id);
+          return page === undefined ? undefined : quietWindow(page, 'e2e');
+        },
+      ).router;
     },
     expose: async (context, binding, channel) => {
       await context.exposeBinding(binding, async (source: { page: Page }, request: unknown) => {

@@ -156,9 +156,12 @@ export class Designer {
     return this.settled();
   }
 
-  /** The app's state, once the checks have caught up with the latest edit. */
-  async settled(): Promise<AppSnapshot> {
-    await this.page.waitForFunction(checksCaughtUp);
+  /**
+   * The app's state, once the checks have caught up with the latest edit; `timeout` for designs
+   * whose checks outlast the page's default.
+   */
+  async settled(options: { timeout?: number } = {}): Promise<AppSnapshot> {
+    await this.page.waitForFunction(checksCaughtUp, undefined, options);
     return this.snapshot();
   }
 
@@ -251,9 +254,10 @@ export class Designer {
 
   /**
    * Opens a design file's text in the page, as File › Open does, and waits for its layout; the
-   * app's state once the checks have caught up.
+   * app's state once the checks have caught up. `timeout` bounds each wait, for designs of
+   * thousands of services whose opening outlasts the page's default.
    */
-  async openText(fileName: string, text: string): Promise<AppSnapshot> {
+  async openText(fileName: string, text: string, options: { timeout?: number } = {}): Promise<AppSnapshot> {
     await this.page.evaluate(
       async ([name, content]) => {
         const topoforge = (
@@ -263,22 +267,26 @@ export class Designer {
       },
       [fileName, text],
     );
-    await this.page.waitForFunction(() => {
-      const state = (
-        window as unknown as {
-          topoforge: { store: { getState(): { arranging: boolean; design: { layout?: object } } } };
-        }
-      ).topoforge.store.getState();
-      return !state.arranging && state.design.layout !== undefined;
-    });
-    const state = await this.settled();
+    await this.page.waitForFunction(
+      () => {
+        const state = (
+          window as unknown as {
+            topoforge: { store: { getState(): { arranging: boolean; design: { layout?: object } } } };
+          }
+        ).topoforge.store.getState();
+        return !state.arranging && state.design.layout !== undefined;
+      },
+      undefined,
+      options,
+    );
+    const state = await this.settled(options);
     await this.page.waitForTimeout(350);
     return state;
   }
 
   /** Opens `design` as File › Open opens it from a file named `fileName`; see `openText`. */
-  openDesign(fileName: string, design: object): Promise<AppSnapshot> {
-    return this.openText(fileName, JSON.stringify(design));
+  openDesign(fileName: string, design: object, options: { timeout?: number } = {}): Promise<AppSnapshot> {
+    return this.openText(fileName, JSON.stringify(design), options);
   }
 
   /** Fits the canvas's view to the things `ids` names, through the app's canvas service. */

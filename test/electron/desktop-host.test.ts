@@ -4,16 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { HostCommand } from '../../core/host';
 import { DesignService } from '../../electron/main/design-service';
 import { DocumentGuard } from '../../electron/main/document-guard';
-import { PushService } from '../../electron/main/push-service';
-import { ImportService } from '../../electron/main/import-service';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
 import type { HostContext } from '../../electron/main/host-channels';
-import { createIpcRouter } from '../../electron/main/ipc';
-import type { IpcLogEntry } from '../../electron/main/ipc';
 import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
-import { createDesktopHost } from '../../electron/preload/desktop-host';
-import type { HostIpc } from '../../electron/preload/desktop-host';
 import {
   COLLECT_EVENT_CHANNEL,
   COMMAND_CHANNEL,
@@ -21,7 +14,8 @@ import {
   PUSH_EVENT_CHANNEL,
   REHEARSAL_EVENT_CHANNEL,
 } from '../../electron/preload/protocol';
-import { eventFrom, scriptedDialogs, temporaryFolder } from './fakes';
+import { scriptedDialogs, temporaryFolder } from './fakes';
+import { desktopHostOver, hostGate } from './gate';
 
 const WINDOW = 3;
 
@@ -43,35 +37,20 @@ async function desktop() {
     documentChanged: (state) => guard.update(state),
     saved,
   };
-  const log: IpcLogEntry[] = [];
-  const router = createIpcRouter({
-    entries: channelEntries(
-      hostChannelTable(
-        service,
-        recovery,
-        new PushService<string>({ send: () => undefined }),
-        new ImportService<string>({ send: () => undefined }),
-      ),
-    ),
-    contextOf: (id) => (id === WINDOW ? context : undefined),
-    log: (entry) => log.push(entry),
-  });
+  const { router, log } = hostGate({ design: service, recovery }, (id) =>
+    id === WINDOW ? context : undefined,
+  );
   const sent: { channel: string; args: unknown[] }[] = [];
   let commandListener: ((event: unknown, command: HostCommand) => void) | undefined;
-  const ipc = {
-    invoke: async (channel: string, ...args: unknown[]) => {
-      sent.push({ channel, args });
-      // What crosses the process boundary is a structured clone.
-      return router.dispatch(channel, eventFrom(WINDOW), structuredClone(args));
-    },
+  const host = desktopHostOver(router, WINDOW, {
+    sent,
     on: (channel: string, listener: (event: unknown, command: HostCommand) => void) => {
       expect([COMMAND_CHANNEL, PUSH_EVENT_CHANNEL, COLLECT_EVENT_CHANNEL, REHEARSAL_EVENT_CHANNEL]).toContain(
         channel,
       );
       if (channel === COMMAND_CHANNEL) commandListener = listener;
     },
-  } as unknown as HostIpc;
-  const host = createDesktopHost(ipc);
+  });
   const command = (value: HostCommand) => commandListener!({ sender: 'ipcRenderer' }, value);
   return { host, service, dialogs, recovery, guard, saved, documents, router, sent, log, command };
 }

@@ -14,23 +14,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { CollectEvent } from '../../core/collect';
 import { buildDesign } from '../../core/import/build-design';
 import { DesignService } from '../../electron/main/design-service';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
-import type { HostContext } from '../../electron/main/host-channels';
 import { ImportService } from '../../electron/main/import-service';
-import { createIpcRouter } from '../../electron/main/ipc';
-import type { IpcLogEntry } from '../../electron/main/ipc';
-import { PushService } from '../../electron/main/push-service';
 import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
-import { createDesktopHost } from '../../electron/preload/desktop-host';
-import type { HostIpc } from '../../electron/preload/desktop-host';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
 import { runCli } from '../cli/run-cli';
 import { loginTarget, placeFiles, requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab, SshLabHost } from '../lab/sshd';
 import { temporaryFolder } from '../lab/temporary';
 import { eventFrom, scriptedDialogs } from './fakes';
+import { desktopHostOver, hostGate, quietWindow } from './gate';
 
 const available = requireSshd();
 let lab: SshLab;
@@ -257,32 +250,16 @@ describe.skipIf(!available)('File › Import from hosts against real OpenSSH ser
     const { service } = await labImportService(knownHosts);
     const folder = await temporaryFolder('topoforge-import-desktop-');
     const recent = await RecentDesignsStore.open({ file: join(folder, 'recent.json') });
-    const context: HostContext<string> = {
-      window: 'designer',
-      guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-      recoveryId: 'window-1',
-      documentChanged: () => undefined,
-      saved: () => undefined,
-    };
-    const log: IpcLogEntry[] = [];
-    const router = createIpcRouter({
-      entries: channelEntries(
-        hostChannelTable(
-          new DesignService<string>({ dialogs: scriptedDialogs(), recent, documentsFolder: folder }),
-          new RecoveryStore({ folder: join(folder, 'recovery') }),
-          new PushService<string>({ send: () => undefined }),
-          service,
-        ),
-      ),
-      contextOf: (id) => (id === 1 ? context : undefined),
-      log: (entry) => log.push(entry),
-    });
-    const ipc = {
-      invoke: (channel: string, ...args: unknown[]) =>
-        router.dispatch(channel, eventFrom(1), structuredClone(args)),
-      on: () => undefined,
-    } as unknown as HostIpc;
-    const host = createDesktopHost(ipc);
+    const context = quietWindow('designer', 'window-1');
+    const { router } = hostGate(
+      {
+        design: new DesignService<string>({ dialogs: scriptedDialogs(), recent, documentsFolder: folder }),
+        recovery: new RecoveryStore({ folder: join(folder, 'recovery') }),
+        imports: service,
+      },
+      (id) => (id === 1 ? context : undefined),
+    );
+    const host = desktopHostOver(router, 1);
 
     const refused = await host.collectConfigs({ targets: [loginTarget(edge())] });
     expect(refused.hosts[0]).toMatchObject({

@@ -11,24 +11,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../core/push';
 import { DesignService } from '../../electron/main/design-service';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
-import type { HostContext } from '../../electron/main/host-channels';
 import { MAX_DESIGN_TEXT } from '../../electron/main/host-schemas';
-import { createIpcRouter } from '../../electron/main/ipc';
-import type { IpcLogEntry } from '../../electron/main/ipc';
 import type * as PushServiceModule from '../../electron/main/push-service';
 import type { PushService } from '../../electron/main/push-service';
-import { ImportService } from '../../electron/main/import-service';
 import { RecentDesignsStore } from '../../electron/main/recent-designs';
 import { RecoveryStore } from '../../electron/main/recovery';
-import { createDesktopHost } from '../../electron/preload/desktop-host';
-import type { HostIpc } from '../../electron/preload/desktop-host';
 import { INVOKE_CHANNELS, PUSH_EVENT_CHANNEL } from '../../electron/preload/protocol';
 import { desktopBundles } from '../../scripts/start-desktop';
 import { requireSshd, startSshLab } from '../lab/sshd';
 import type { SshLab } from '../lab/sshd';
 import { eventFrom, scriptedDialogs, temporaryFolder } from './fakes';
+import { desktopHostOver, hostGate, quietWindow } from './gate';
 import { freshKnownHosts, knownHostsEntry, labAddress, labDesignText, labPushService } from './lab-design';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -317,35 +310,17 @@ describe.skipIf(!requireSshd())('push through the preload and main’s gate', ()
     const recovery = new RecoveryStore({ folder: join(folder, 'recovery') });
     const design = new DesignService<string>({ dialogs: scriptedDialogs(), recent, documentsFolder: folder });
     const pushing = labPushService<string>(lab);
-    const context: HostContext<string> = {
-      window: 'designer',
-      guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-      recoveryId: 'window-7',
-      documentChanged: () => undefined,
-      saved: () => undefined,
-    };
-    const log: IpcLogEntry[] = [];
-    const router = createIpcRouter({
-      entries: channelEntries(
-        hostChannelTable(
-          design,
-          recovery,
-          pushing.service as PushService<string>,
-          new ImportService<string>({ send: () => undefined }),
-        ),
-      ),
-      contextOf: (id) => (id === WINDOW ? context : undefined),
-      log: (entry) => log.push(entry),
-    });
+    const context = quietWindow('designer', 'window-7');
+    const { router, log } = hostGate(
+      { design, recovery, push: pushing.service as PushService<string> },
+      (id) => (id === WINDOW ? context : undefined),
+    );
     let pushListener: ((event: unknown, pushEvent: PushEvent) => void) | undefined;
-    const ipc = {
-      invoke: async (channel: string, ...args: unknown[]) =>
-        router.dispatch(channel, eventFrom(WINDOW), structuredClone(args)),
+    const host = desktopHostOver(router, WINDOW, {
       on: (channel: string, listener: (event: unknown, pushEvent: PushEvent) => void) => {
         if (channel === PUSH_EVENT_CHANNEL) pushListener = listener;
       },
-    } as unknown as HostIpc;
-    const host = createDesktopHost(ipc);
+    });
     // Main sends each event to the asking window; here, straight to the preload's listener.
     const forward = () => {
       for (const { event } of pushing.events.splice(0)) pushListener!({}, structuredClone(event));

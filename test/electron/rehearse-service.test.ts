@@ -10,18 +10,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RehearsalStreamEvent } from '../../core/rehearse';
 import { readState, stopLab } from '../../deploy/lab/index';
 import type { LabState } from '../../deploy/lab/index';
-import { DocumentGuard } from '../../electron/main/document-guard';
-import { channelEntries, hostChannelTable } from '../../electron/main/host-channels';
-import type { HostContext } from '../../electron/main/host-channels';
-import { createIpcRouter } from '../../electron/main/ipc';
-import type { IpcLogEntry } from '../../electron/main/ipc';
 import { RehearseService } from '../../electron/main/rehearse-service';
 import { topoforgeCommand } from '../../electron/main/rehearsal-route';
 import type { RehearsalRoute } from '../../electron/main/rehearsal-route';
-import { createDesktopHost } from '../../electron/preload/desktop-host';
-import type { HostIpc } from '../../electron/preload/desktop-host';
 import { INVOKE_CHANNELS } from '../../electron/preload/protocol';
 import { eventFrom } from './fakes';
+import { desktopHostOver, hostGate, quietWindow } from './gate';
 import { expectNothingLeft, leftovers } from '../deploy/lab/leftovers';
 import { requireSshd } from '../lab/sshd';
 import { removeTemporaryFolder, temporaryFolder } from '../lab/temporary';
@@ -126,27 +120,14 @@ describe('the rehearsal channels, through the preload and main’s gate', () => 
       asked.push(request);
       return original(window, request);
     };
-    const context: HostContext<string> = {
-      window: 'designer',
-      guard: new DocumentGuard({ ask: async () => 'cancel', requestSave: () => undefined }),
-      recoveryId: 'window-5',
-      documentChanged: () => undefined,
-      saved: () => undefined,
-    };
-    const log: IpcLogEntry[] = [];
+    const context = quietWindow('designer', 'window-5');
     // The other services are not reached by these channels.
     const unused = {} as never;
-    const router = createIpcRouter({
-      entries: channelEntries(hostChannelTable(unused, unused, unused, unused, rehearsals)),
-      contextOf: (id) => (id === WINDOW ? context : undefined),
-      log: (entry) => log.push(entry),
-    });
-    const ipc = {
-      invoke: async (channel: string, ...args: unknown[]) =>
-        router.dispatch(channel, eventFrom(WINDOW), structuredClone(args)),
-      on: () => undefined,
-    } as unknown as HostIpc;
-    return { host: createDesktopHost(ipc), router, log, asked };
+    const { router, log } = hostGate(
+      { design: unused, recovery: unused, push: unused, imports: unused, rehearsals },
+      (id) => (id === WINDOW ? context : undefined),
+    );
+    return { host: desktopHostOver(router, WINDOW), router, log, asked };
   }
 
   it('answers the machine check and forwards exactly the request’s fields', async () => {

@@ -10,14 +10,13 @@ import { indexDesign } from '../../core/design-index';
 import type { BundleFile } from '../../core/generate/bundle';
 import { balancerRoutes } from '../../core/generate/context';
 import { generateHaproxy } from '../../core/generate/haproxy';
-import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign } from '../../core/load';
 import type { BalancerService, Design } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { checkHaproxy, createSelfSignedCertificate, requireTool } from '../lab/tools';
 import type { Certificate, LabFiles } from '../lab/tools';
-import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
+import { COMMON_FRAGMENTS, renameService, serviceOf, testHostileValues } from './injection';
 import type { InjectionField, RawDesign } from './injection';
+import { hostsFileOf, randomBalancerDesign } from './random-balancers';
 import { HAPROXY_SECTION_KEYWORDS } from '../../core/import/haproxy-config';
 
 // ---------------------------------------------------------------------------------------------
@@ -155,14 +154,6 @@ function tlsFilesOf(cfg: string, design: Design, certificate: Certificate): LabF
     }
   }
   return files;
-}
-
-/** A host file mapping the design's DNS names, so HAProxy resolves them inside the lab namespace. */
-function hostsFileOf(design: Design): LabFiles {
-  const names = design.hosts.filter((host) => /[a-z]/iu.test(host.address) && !host.address.includes(':'));
-  if (names.length === 0) return {};
-  const lines = names.map((host, position) => `10.99.0.${position + 1} ${host.address}`);
-  return { '/etc/hosts': `127.0.0.1 localhost\n${lines.join('\n')}\n` };
 }
 
 async function expectHaproxyAccepts(cfg: string, extraFiles: LabFiles): Promise<void> {
@@ -329,46 +320,21 @@ describe.skipIf(!canCheck)('HAProxy generator', () => {
   });
 
   describe('hostile values', () => {
-    test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
-      '%s: refused by the schema, or haproxy -c passes and the config parses back to the same lines',
-      async (_name, field) => {
-        const benign = parseHaproxy(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        const accepted: string[] = [];
-        for (const fragment of FRAGMENTS) {
-          const result = checkDesign(withFragment(baseDesign, field, fragment));
-          if (!result.ok) continue;
-          accepted.push(fragment);
-          const cfg = fileOn(result.design, 'lb-1');
-          expect(parseHaproxy(cfg), JSON.stringify(fragment)).toEqual(
-            expectedSections(benign, field, fragment),
-          );
-          await expectHaproxyAccepts(cfg, tlsFilesOf(cfg, result.design, certificate));
-        }
-        if (field.strict) expect(accepted).toEqual([]);
-      },
-    );
-
-    test('past the schema, the quoting functions refuse or quote every fragment', () => {
-      for (const field of INJECTION_FIELDS) {
-        const benign = parseHaproxy(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        for (const fragment of FRAGMENTS) {
-          const what = `${field.name} with ${JSON.stringify(fragment)}`;
-          let cfg: string;
-          try {
-            cfg = fileOn(withFragment(baseDesign, field, fragment) as unknown as Design, 'lb-1');
-          } catch (error) {
-            expect(error, what).toBeInstanceOf(UnsafeValueError);
-            continue;
-          }
-          expect(parseHaproxy(cfg), what).toEqual(expectedSections(benign, field, fragment));
-        }
-      }
+    testHostileValues({
+      passes: 'haproxy -c passes and the config parses back to the same lines',
+      base: baseDesign,
+      fields: INJECTION_FIELDS,
+      fragments: FRAGMENTS,
+      config: (design) => fileOn(design, 'lb-1'),
+      parse: parseHaproxy,
+      expected: expectedSections,
+      expectAccepted: (cfg, design) => expectHaproxyAccepts(cfg, tlsFilesOf(cfg, design, certificate)),
     });
   });
 
   test('random designs with balancers: every haproxy.cfg passes haproxy -c -dW', async () => {
     await fc.assert(
-      fc.asyncProperty(randomBalancerDesign(), async (design) => {
+      fc.asyncProperty(randomHaproxyDesign(), async (design) => {
         const index = indexDesign(design);
         for (const generated of haproxyFiles(design)) {
           const sections = parseHaproxy(generated.content);
@@ -577,94 +543,32 @@ function expectedSections(benign: Section[], field: InjectionField, fragment: st
 // Random designs
 
 /** Random valid designs: 1 to 2 HAProxy services on 1 to 2 hosts, in front of 1 to 4 apps. */
-function randomBalancerDesign(): fc.Arbitrary<Design> {
-  const address = fc.oneof(
-    fc.integer({ min: 1, max: 250 }).map((n) => `10.8.1.${n}`),
-    fc.integer({ min: 1, max: 0xffff }).map((n) => `fd00::${n.toString(16)}`),
-    fc.integer({ min: 1, max: 99 }).map((n) => `app-${n}.lab.test`),
-  );
-  const port = fc.constantFrom(22, 80, 443, 3000, 8080, 8404, 9000, 10000);
-  const listener = fc.record({ port, protocol: fc.constantFrom('http', 'https', 'tcp') });
-  const app = fc.record({
-    port: fc.option(port, { nil: undefined }),
-    healthCheck: fc.option(
+function randomHaproxyDesign(): fc.Arbitrary<Design> {
+  return randomBalancerDesign({
+    ports: [22, 80, 443, 3000, 8080, 8404, 9000, 10000],
+    balancer: (port) =>
       fc.record({
-        path: fc.constantFrom('/', '/health', '/up?full=1&x=%20', '/a/b.json'),
-        port: fc.option(port, { nil: undefined }),
-        intervalMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
+        tls: fc.boolean(),
+        stats: fc.option(port, { nil: undefined }),
+        exposeStats: fc.boolean(),
+        auth: fc.boolean(),
       }),
-      { nil: undefined },
-    ),
+    // One way of naming keys per design: HAProxy's ssl-load-extra-del-ext is global.
+    shared: fc.boolean(),
+    service: (spec, position, keyReplacesExtension) => ({
+      kind: 'haproxy',
+      ...(spec.stats === undefined ? {} : { stats: { port: spec.stats, expose: spec.exposeStats } }),
+      ...(spec.auth ? {} : { auth: false, authReason: 'a lab without strangers' }),
+      ...(spec.tls
+        ? {
+            tls: {
+              cert: `/etc/haproxy/tls/b${position}.crt`,
+              key: keyReplacesExtension
+                ? `/etc/haproxy/tls/b${position}.key`
+                : `/etc/haproxy/tls/b${position}.crt.key`,
+            },
+          }
+        : {}),
+    }),
   });
-  const balancer = fc.record({
-    onSecondHost: fc.boolean(),
-    listen: fc.option(fc.array(listener, { minLength: 1, maxLength: 3 }), { nil: undefined }),
-    tls: fc.boolean(),
-    stats: fc.option(port, { nil: undefined }),
-    exposeStats: fc.boolean(),
-    auth: fc.boolean(),
-    links: fc.array(
-      fc.record({ app: fc.nat(), port: fc.option(port, { nil: undefined }), backup: fc.boolean() }),
-      {
-        maxLength: 6,
-      },
-    ),
-  });
-  return fc
-    .record({
-      addresses: fc.uniqueArray(address, { minLength: 6, maxLength: 6 }),
-      apps: fc.array(app, { minLength: 1, maxLength: 4 }),
-      balancers: fc.array(balancer, { minLength: 1, maxLength: 2 }),
-      // One way of naming keys per design: HAProxy's ssl-load-extra-del-ext is global.
-      keyReplacesExtension: fc.boolean(),
-    })
-    .map(({ addresses, apps, balancers, keyReplacesExtension }) => {
-      const hosts = [
-        { id: 'lb-1', address: addresses[0]! },
-        { id: 'lb-2', address: addresses[1]! },
-        ...apps.map((_app, position) => ({ id: `app-host-${position}`, address: addresses[position + 2]! })),
-      ];
-      const services = [
-        ...balancers.map((spec, position) => ({
-          id: `balancer-${position}`,
-          kind: 'haproxy',
-          host: spec.onSecondHost ? 'lb-2' : 'lb-1',
-          ...(spec.listen ? { listen: spec.listen } : {}),
-          ...(spec.stats === undefined ? {} : { stats: { port: spec.stats, expose: spec.exposeStats } }),
-          ...(spec.auth ? {} : { auth: false, authReason: 'a lab without strangers' }),
-          ...(spec.tls
-            ? {
-                tls: {
-                  cert: `/etc/haproxy/tls/b${position}.crt`,
-                  key: keyReplacesExtension
-                    ? `/etc/haproxy/tls/b${position}.key`
-                    : `/etc/haproxy/tls/b${position}.crt.key`,
-                },
-              }
-            : {}),
-        })),
-        ...apps.map((spec, position) => ({
-          id: `app-${position}`,
-          kind: 'app',
-          host: `app-host-${position}`,
-          ...(spec.port === undefined ? {} : { port: spec.port }),
-          ...(spec.healthCheck === undefined
-            ? {}
-            : {
-                healthCheck: Object.fromEntries(
-                  Object.entries(spec.healthCheck).filter(([, value]) => value !== undefined),
-                ),
-              }),
-        })),
-      ];
-      const links = balancers.flatMap((spec, position) =>
-        spec.links.map((link) => ({
-          from: `balancer-${position}`,
-          to: `app-${link.app % apps.length}`,
-          ...(link.port === undefined ? {} : { port: link.port }),
-          ...(link.backup ? { backup: true } : {}),
-        })),
-      );
-      return checkedDesign({ format: 1, name: 'Random balancers', hosts, services, links });
-    });
 }

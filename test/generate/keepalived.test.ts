@@ -27,6 +27,7 @@ import { planVrrp } from '../../core/vrrp';
 import { prepareIsolated, runIsolated } from '../lab/namespace';
 import { startProcess } from '../lab/processes';
 import { checkKeepalived, requireTool, verifySystemdUnits } from '../lab/tools';
+import { generatedOrRefused, throughAndPastSchema } from './injection';
 
 function configsOf(design: Design): BundleFile[] {
   return generateKeepalived({ index: indexDesign(design) });
@@ -442,19 +443,13 @@ function pairDesign(options: { interfaceName?: string; text?: string }): unknown
 describe.skipIf(!requireTool('keepalived'))('hostile values', () => {
   /** Generates lb-1's config from `raw` (past the schema, too), or the error that refuses it. */
   function firstConfig(raw: Design): BundleFile | UnsafeValueError {
-    try {
-      return configsOf(raw)[0]!;
-    } catch (error) {
-      if (error instanceof UnsafeValueError) return error;
-      throw error;
-    }
+    return generatedOrRefused(() => configsOf(raw)[0]!);
   }
 
   test.each(HOSTILE_INTERFACES)('interface %j: refused, or used exactly', async (interfaceName) => {
     const raw = pairDesign({ interfaceName });
     const schema = checkDesign(raw);
-    for (const candidate of [schema.ok ? schema.design : undefined, raw as Design]) {
-      if (candidate === undefined) continue;
+    for (const candidate of throughAndPastSchema(raw)) {
       const config = firstConfig(candidate);
       if (config instanceof UnsafeValueError) continue;
       // The lab can create only names Linux accepts; keepalived must then find exactly that one.
@@ -474,9 +469,7 @@ describe.skipIf(!requireTool('keepalived'))('hostile values', () => {
 
   test.each(HOSTILE_NAMES)('design name and labels %j: comments only', async (text) => {
     const raw = pairDesign({ text });
-    const schema = checkDesign(raw);
-    for (const candidate of [schema.ok ? schema.design : undefined, raw as Design]) {
-      if (candidate === undefined) continue;
+    for (const candidate of throughAndPastSchema(raw)) {
       const config = firstConfig(candidate);
       if (config instanceof UnsafeValueError) continue;
       const result = await checkKeepalived(config.content, ['eth0']);

@@ -9,14 +9,13 @@ import { indexDesign } from '../../core/design-index';
 import type { BundleFile } from '../../core/generate/bundle';
 import { balancerRoutes } from '../../core/generate/context';
 import { generateNginx } from '../../core/generate/nginx';
-import { UnsafeValueError } from '../../core/generate/quote';
-import { checkDesign } from '../../core/load';
 import type { BalancerService, Design } from '../../core/model';
 import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { checkNginx, createSelfSignedCertificate, requireTool } from '../lab/tools';
 import type { Certificate, LabFiles } from '../lab/tools';
-import { COMMON_FRAGMENTS, renameService, serviceOf, withFragment } from './injection';
+import { COMMON_FRAGMENTS, renameService, serviceOf, testHostileValues } from './injection';
 import type { InjectionField, RawDesign } from './injection';
+import { hostsFileOf, randomBalancerDesign } from './random-balancers';
 
 // ---------------------------------------------------------------------------------------------
 // nginx's syntax, read back the way nginx reads it (src/core/ngx_conf_file.c)
@@ -164,14 +163,6 @@ function tlsFilesOf(conf: string, certificate: Certificate): LabFiles {
     ...findAll(tree, 'ssl_certificate').map((line) => [line.args[0]!, certificate.certificate]),
     ...findAll(tree, 'ssl_certificate_key').map((line) => [line.args[0]!, certificate.key]),
   ]);
-}
-
-/** A host file mapping the design's DNS names, so nginx resolves them inside the lab namespace. */
-function hostsFileOf(design: Design): LabFiles {
-  const names = design.hosts.filter((host) => /[a-z]/iu.test(host.address) && !host.address.includes(':'));
-  if (names.length === 0) return {};
-  const lines = names.map((host, position) => `10.99.0.${position + 1} ${host.address}`);
-  return { '/etc/hosts': `127.0.0.1 localhost\n${lines.join('\n')}\n` };
 }
 
 async function expectNginxAccepts(conf: string, extraFiles: LabFiles): Promise<void> {
@@ -378,46 +369,21 @@ describe.skipIf(!canCheck)('nginx generator', () => {
   });
 
   describe('hostile values', () => {
-    test.each(INJECTION_FIELDS.map((field) => [field.name, field] as const))(
-      '%s: refused by the schema, or nginx -t passes and the config parses back to the same directives',
-      async (_name, field) => {
-        const benignTree = parseNginx(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        const accepted: string[] = [];
-        for (const fragment of FRAGMENTS) {
-          const result = checkDesign(withFragment(baseDesign, field, fragment));
-          if (!result.ok) continue;
-          accepted.push(fragment);
-          const conf = fileOn(result.design, 'lb-1');
-          expect(parseNginx(conf), JSON.stringify(fragment)).toEqual(
-            expectedTree(benignTree, field, fragment),
-          );
-          await expectNginxAccepts(conf, tlsFilesOf(conf, certificate));
-        }
-        if (field.strict) expect(accepted).toEqual([]);
-      },
-    );
-
-    test('past the schema, the quoting functions refuse or quote every fragment', () => {
-      for (const field of INJECTION_FIELDS) {
-        const benignTree = parseNginx(fileOn(checkedDesign(withFragment(baseDesign, field, '')), 'lb-1'));
-        for (const fragment of FRAGMENTS) {
-          const what = `${field.name} with ${JSON.stringify(fragment)}`;
-          let conf: string;
-          try {
-            conf = fileOn(withFragment(baseDesign, field, fragment) as unknown as Design, 'lb-1');
-          } catch (error) {
-            expect(error, what).toBeInstanceOf(UnsafeValueError);
-            continue;
-          }
-          expect(parseNginx(conf), what).toEqual(expectedTree(benignTree, field, fragment));
-        }
-      }
+    testHostileValues({
+      passes: 'nginx -t passes and the config parses back to the same directives',
+      base: baseDesign,
+      fields: INJECTION_FIELDS,
+      fragments: FRAGMENTS,
+      config: (design) => fileOn(design, 'lb-1'),
+      parse: parseNginx,
+      expected: expectedTree,
+      expectAccepted: (conf) => expectNginxAccepts(conf, tlsFilesOf(conf, certificate)),
     });
   });
 
   test('random designs with balancers: every nginx.conf passes nginx -t', async () => {
     await fc.assert(
-      fc.asyncProperty(randomBalancerDesign(), async (design) => {
+      fc.asyncProperty(randomNginxDesign(), async (design) => {
         for (const generated of nginxFiles(design)) {
           const upstreams = upstreamsOf(parseNginx(generated.content));
           // The first listener on a port serves it; a later one on the same host is left out.
@@ -592,86 +558,22 @@ function expectedTree(benign: Directive[], field: InjectionField, fragment: stri
 }
 
 /** Random valid designs: 1 to 2 nginx services on 1 to 2 hosts, in front of 1 to 4 apps. */
-function randomBalancerDesign(): fc.Arbitrary<Design> {
-  const address = fc.oneof(
-    fc.integer({ min: 1, max: 250 }).map((n) => `10.8.1.${n}`),
-    fc.integer({ min: 1, max: 0xffff }).map((n) => `fd00::${n.toString(16)}`),
-    fc.integer({ min: 1, max: 99 }).map((n) => `app-${n}.lab.test`),
-  );
-  const port = fc.constantFrom(22, 80, 443, 3000, 8080, 8443, 9000, 10000);
-  const listener = fc.record({ port, protocol: fc.constantFrom('http', 'https', 'tcp') });
-  const app = fc.record({
-    port: fc.option(port, { nil: undefined }),
-    healthCheck: fc.option(
+function randomNginxDesign(): fc.Arbitrary<Design> {
+  return randomBalancerDesign({
+    ports: [22, 80, 443, 3000, 8080, 8443, 9000, 10000],
+    balancer: () =>
       fc.record({
-        path: fc.constantFrom('/', '/health', '/up?full=1&x=%20', '/a/b.json'),
-        port: fc.option(port, { nil: undefined }),
-        intervalMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
+        serverName: fc.option(fc.constantFrom('shop.example.com', '*.example.org', 'a-b.test'), {
+          nil: undefined,
+        }),
+        tls: fc.boolean(),
       }),
-      { nil: undefined },
-    ),
-  });
-  const balancer = fc.record({
-    onSecondHost: fc.boolean(),
-    listen: fc.option(fc.array(listener, { minLength: 1, maxLength: 3 }), { nil: undefined }),
-    serverName: fc.option(fc.constantFrom('shop.example.com', '*.example.org', 'a-b.test'), {
-      nil: undefined,
+    service: (spec, position) => ({
+      kind: 'nginx',
+      ...(spec.serverName ? { serverName: spec.serverName } : {}),
+      ...(spec.tls
+        ? { tls: { cert: `/etc/nginx/tls/b${position}.crt`, key: `/etc/ssl/private/b${position}.key` } }
+        : {}),
     }),
-    tls: fc.boolean(),
-    links: fc.array(
-      fc.record({
-        app: fc.nat(),
-        port: fc.option(port, { nil: undefined }),
-        backup: fc.boolean(),
-      }),
-      { maxLength: 6 },
-    ),
   });
-  return fc
-    .record({
-      addresses: fc.uniqueArray(address, { minLength: 6, maxLength: 6 }),
-      apps: fc.array(app, { minLength: 1, maxLength: 4 }),
-      balancers: fc.array(balancer, { minLength: 1, maxLength: 2 }),
-    })
-    .map(({ addresses, apps, balancers }) => {
-      const hosts = [
-        { id: 'lb-1', address: addresses[0]! },
-        { id: 'lb-2', address: addresses[1]! },
-        ...apps.map((_app, position) => ({ id: `app-host-${position}`, address: addresses[position + 2]! })),
-      ];
-      const services = [
-        ...balancers.map((spec, position) => ({
-          id: `balancer-${position}`,
-          kind: 'nginx',
-          host: spec.onSecondHost ? 'lb-2' : 'lb-1',
-          ...(spec.listen ? { listen: spec.listen } : {}),
-          ...(spec.serverName ? { serverName: spec.serverName } : {}),
-          ...(spec.tls
-            ? { tls: { cert: `/etc/nginx/tls/b${position}.crt`, key: `/etc/ssl/private/b${position}.key` } }
-            : {}),
-        })),
-        ...apps.map((spec, position) => ({
-          id: `app-${position}`,
-          kind: 'app',
-          host: `app-host-${position}`,
-          ...(spec.port === undefined ? {} : { port: spec.port }),
-          ...(spec.healthCheck === undefined
-            ? {}
-            : {
-                healthCheck: Object.fromEntries(
-                  Object.entries(spec.healthCheck).filter(([, value]) => value !== undefined),
-                ),
-              }),
-        })),
-      ];
-      const links = balancers.flatMap((spec, position) =>
-        spec.links.map((link) => ({
-          from: `balancer-${position}`,
-          to: `app-${link.app % apps.length}`,
-          ...(link.port === undefined ? {} : { port: link.port }),
-          ...(link.backup ? { backup: true } : {}),
-        })),
-      );
-      return checkedDesign({ format: 1, name: 'Random balancers', hosts, services, links });
-    });
 }

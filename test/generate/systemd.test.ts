@@ -29,6 +29,7 @@ import { checkedDesign, exampleFiles, loadExample } from '../fixtures/examples';
 import { runCommand, runIsolated } from '../lab/namespace';
 import type { LabFiles } from '../lab/namespace';
 import { requireTool, systemdSecurityScore, verifySystemdUnits } from '../lab/tools';
+import { generatedOrRefused, throughAndPastSchema } from './injection';
 
 function unitsOf(design: Design): BundleFile[] {
   return generateSystemd({ index: indexDesign(design) });
@@ -516,22 +517,16 @@ const HOSTILE_TEXT = [
 describe.skipIf(!requireTool('systemd-analyze') || !requireSystemdManager())('hostile values', () => {
   /** Generates the command unit of an app, or the error that refuses it. */
   function commandUnit(value: Design): BundleFile | UnsafeValueError {
-    try {
+    return generatedOrRefused(() => {
       const unit = unitsOf(value).find((u) => u.path.endsWith('/app.service'));
       if (!unit) throw new Error('no unit');
       return unit;
-    } catch (error) {
-      if (error instanceof UnsafeValueError) return error;
-      throw error;
-    }
+    });
   }
 
   test.each(HOSTILE_COMMANDS)('command %j: refused, or run with exactly its words', async (command) => {
     const raw = design([{ id: 'app', kind: 'app', host: 'node-1', command }]);
-    const schema = checkDesign(raw);
-    // Past the schema too (a design edited in memory): the quoting must hold on its own.
-    for (const candidate of [schema.ok ? schema.design : undefined, raw as Design]) {
-      if (candidate === undefined) continue;
+    for (const candidate of throughAndPastSchema(raw)) {
       const unit = commandUnit(candidate);
       if (unit instanceof UnsafeValueError) continue;
       const check = await runManifestCheck(unit);
@@ -539,6 +534,7 @@ describe.skipIf(!requireTool('systemd-analyze') || !requireSystemdManager())('ho
       const parsed = await parseWithSystemd({ 'app.service': unit.content }, 'app.service');
       expect(parsed.execStart).toEqual([commandWords(command)]);
     }
+    const schema = checkDesign(raw);
     if (schema.ok) expect(commandUnit(schema.design)).not.toBeInstanceOf(UnsafeValueError);
   });
 
@@ -549,9 +545,7 @@ describe.skipIf(!requireTool('systemd-analyze') || !requireSystemdManager())('ho
       ]) as object),
       name: text,
     };
-    const schema = checkDesign(raw);
-    for (const candidate of [schema.ok ? schema.design : undefined, raw as Design]) {
-      if (candidate === undefined) continue;
+    for (const candidate of throughAndPastSchema(raw)) {
       const unit = commandUnit(candidate);
       if (unit instanceof UnsafeValueError) continue;
       const check = await runManifestCheck(unit);
@@ -588,16 +582,9 @@ describe.skipIf(!requireTool('systemd-analyze') || !requireSystemdManager())('ho
       ],
       { links: [{ from: 'app', to: 'share', kind: 'uses' }] },
     );
-    const schema = checkDesign(raw);
-    for (const candidate of [schema.ok ? schema.design : undefined, raw as Design]) {
-      if (candidate === undefined) continue;
-      let units: BundleFile[];
-      try {
-        units = unitsOf(candidate);
-      } catch (error) {
-        expect(error).toBeInstanceOf(UnsafeValueError);
-        continue;
-      }
+    for (const candidate of throughAndPastSchema(raw)) {
+      const units = generatedOrRefused(() => unitsOf(candidate));
+      if (units instanceof UnsafeValueError) continue;
       const mount = units.find((u) => u.path.endsWith('.mount'))!;
       const app = units.find((u) => u.path.endsWith('/app.service'))!;
       const name = unitNameOf(mount);
@@ -635,16 +622,9 @@ describe.skipIf(!requireTool('systemd-analyze') || !requireSystemdManager())('ho
       ],
       { links: [{ from: 'app', to: 'share', kind: 'uses' }] },
     );
-    const schema = checkDesign(raw);
-    for (const candidate of [schema.ok ? schema.design : undefined, raw as Design]) {
-      if (candidate === undefined) continue;
-      let units: BundleFile[];
-      try {
-        units = unitsOf(candidate);
-      } catch (error) {
-        expect(error).toBeInstanceOf(UnsafeValueError);
-        continue;
-      }
+    for (const candidate of throughAndPastSchema(raw)) {
+      const units = generatedOrRefused(() => unitsOf(candidate));
+      if (units instanceof UnsafeValueError) continue;
       const [mount] = units;
       expect(unitNameOf(mount!)).toBe('mnt-share.mount');
       const check = await runManifestCheck(mount!);

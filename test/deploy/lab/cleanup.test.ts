@@ -7,36 +7,26 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { readState, stopLab } from '../../../deploy/lab/index';
+import { describe, expect, it } from 'vitest';
+import { readState } from '../../../deploy/lab/index';
 import type { LabState } from '../../../deploy/lab/index';
 import { requireSshd } from '../../lab/sshd';
-import { temporaryFolder } from '../../lab/temporary';
 import { isRunning, LAB_DESIGN } from './fixture';
+import { labFoldersStoppedAfterEach } from './lab-folder';
 import { expectNothingLeft, leftovers, namespaceExists, waitForState } from './leftovers';
 
 const available = requireSshd();
 const CLI = join(import.meta.dirname, '../../../bin/topoforge.js');
 
-const directories: string[] = [];
 const children: ChildProcess[] = [];
-afterEach(async () => {
+const newLabFolder = labFoldersStoppedAfterEach(async () => {
   // A command a failed assertion left running would hold its lab: end it first.
   for (const child of children.splice(0))
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await new Promise((resolve) => setTimeout(resolve, 100));
-  for (const directory of directories.splice(0)) await stopLab(directory);
 });
-
-async function labDirectory(): Promise<{ directory: string; designFile: string }> {
-  const folder = await temporaryFolder('topoforge-lab-');
-  directories.push(join(folder, 'lab'));
-  const designFile = join(folder, 'lab.topo.json');
-  writeFileSync(designFile, JSON.stringify(LAB_DESIGN));
-  return { directory: join(folder, 'lab'), designFile };
-}
+const labDirectory = () => newLabFolder('topoforge-lab-', LAB_DESIGN);
 
 interface Finished {
   code: number | null;

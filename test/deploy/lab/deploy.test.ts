@@ -8,13 +8,13 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { readState, stopLab } from '../../../deploy/lab/index';
+import { describe, expect, it } from 'vitest';
+import { readState } from '../../../deploy/lab/index';
 import { SECRETS_DIRECTORY_VARIABLE } from '../../../deploy/secrets/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
 import { requireTool } from '../../lab/tools';
-import { labFolder } from './lab-folder';
+import { inLabHost, labFoldersStoppedAfterEach } from './lab-folder';
 
 const available = requireSshd() && requireTool('haproxy') && requireTool('keepalived');
 const redisAvailable = requireSshd() && requireTool('redis-server') && requireTool('redis-sentinel');
@@ -67,10 +67,7 @@ const DESIGN = {
   entrypoints: [{ id: 'portal', port: 80, targets: ['lb-a', 'lb-b'], via: 'vip', address: '10.77.0.10' }],
 };
 
-const directories: string[] = [];
-afterEach(async () => {
-  for (const directory of directories.splice(0)) await stopLab(directory);
-});
+const newLabFolder = labFoldersStoppedAfterEach();
 
 function digest(path: string): string | undefined {
   return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : undefined;
@@ -81,8 +78,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
     'pushes the bundle with the lab keys pinned and starts HAProxy and keepalived from their units',
     { timeout: 120_000 },
     async () => {
-      const { directory, designFile } = await labFolder('topoforge-lab-', DESIGN);
-      directories.push(directory);
+      const { directory, designFile } = await newLabFolder('topoforge-lab-', DESIGN);
       const machineConfig = digest('/etc/haproxy/haproxy.cfg');
 
       const up = await runCli(['lab', 'up', designFile, '--deploy', '--dir', directory, '--json']);
@@ -116,18 +112,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
         );
 
       // The pushed config is in the lab host, not on the machine.
-      const inside = await runCli([
-        'lab',
-        'exec',
-        'front-1',
-        '--dir',
-        directory,
-        '--',
-        'head',
-        '-n',
-        '3',
-        '/etc/haproxy/haproxy.cfg',
-      ]);
+      const inside = await inLabHost(directory, 'front-1', ['head', '-n', '3', '/etc/haproxy/haproxy.cfg']);
       expect(inside.stdout).toContain('HAProxy lb-a.');
       expect(digest('/etc/haproxy/haproxy.cfg')).toBe(machineConfig);
 
@@ -152,13 +137,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
       for (let attempt = 0; attempt < 100; attempt += 1) {
         holders = [];
         for (const host of ['front-1', 'front-2']) {
-          const addresses = await runCli([
-            'lab',
-            'exec',
-            host,
-            '--dir',
-            directory,
-            '--',
+          const addresses = await inLabHost(directory, host, [
             'ip',
             '-o',
             '-4',
@@ -206,8 +185,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
     "replaces the machine's stock redis.conf and sentinel.conf through push itself, and Redis serves the design's addresses",
     { timeout: 180_000 },
     async () => {
-      const { folder, directory, designFile } = await labFolder('topoforge-lab-', REDIS_DESIGN);
-      directories.push(directory);
+      const { folder, directory, designFile } = await newLabFolder('topoforge-lab-', REDIS_DESIGN);
       const machineFiles = ['/etc/redis/redis.conf', '/etc/redis/sentinel.conf'].map(digest);
       // The user's own secret store: the lab's passwords must never land there, where a later
       // push of the same design to real hosts would reuse them.
@@ -272,7 +250,7 @@ describe.skipIf(!available)('topoforge lab up --deploy', () => {
             '-c',
             `REDISCLI_AUTH=$(sed -n 's/^requirepass //p' /etc/redis/sentinel.auth.conf) redis-cli -h ${address} -p 26379 sentinel master cache`,
           ];
-          master = (await runCli(['lab', 'exec', host, '--dir', directory, '--', ...command])).stdout;
+          master = (await inLabHost(directory, host, command)).stdout;
           if (wanted.every((pattern) => pattern.test(master))) break;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }

@@ -1,10 +1,14 @@
 /**
  * What the lab tests that build a lab share: a temporary folder holding the lab directory and the
- * design file, and the type of `topoforge rehearse --json`.
+ * design file, labs stopped after each test, a command run in a lab host, and the type of
+ * `topoforge rehearse --json`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { rehearsalJson } from '../../../cli/rehearse';
+import { stopLab } from '../../../deploy/lab/index';
+import { runCli } from '../../cli/run-cli';
 import { EXAMPLES_DIRECTORY } from '../../fixtures/examples';
 import { temporaryFolder } from '../../lab/temporary';
 
@@ -31,4 +35,29 @@ export async function labFolder(prefix: string, design: string | object): Promis
     writeFileSync(designFile, JSON.stringify(design));
   }
   return { folder, directory: join(folder, 'lab'), designFile };
+}
+
+/**
+ * `labFolder` for the tests of one file, each lab stopped after its test however the test ends: a
+ * failed assertion must not leave namespaces behind. `first` runs before the labs stop (to end a
+ * command that still holds one). Call it at the top level of the file.
+ */
+export function labFoldersStoppedAfterEach(
+  first?: () => Promise<void>,
+): (prefix: string, design: string | object) => Promise<LabFolder> {
+  const directories: string[] = [];
+  afterEach(async () => {
+    await first?.();
+    for (const directory of directories.splice(0)) await stopLab(directory);
+  });
+  return async (prefix, design) => {
+    const made = await labFolder(prefix, design);
+    directories.push(made.directory);
+    return made;
+  };
+}
+
+/** Runs `command` in the lab host `host` of the lab in `directory`: `topoforge lab exec`, in process. */
+export function inLabHost(directory: string, host: string, command: string[]): ReturnType<typeof runCli> {
+  return runCli(['lab', 'exec', host, '--dir', directory, '--', ...command]);
 }

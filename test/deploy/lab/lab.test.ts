@@ -4,14 +4,14 @@
  * client namespace, leaves the machine's own network alone, and takes everything away again.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { answersSsh, readState, stopLab } from '../../../deploy/lab/index';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { answersSsh, readState } from '../../../deploy/lab/index';
 import { runCli } from '../../cli/run-cli';
 import { requireSshd } from '../../lab/sshd';
-import { temporaryFolder } from '../../lab/temporary';
 import { isRunning, LAB_DESIGN } from './fixture';
+import { inLabHost, labFoldersStoppedAfterEach } from './lab-folder';
 
 const available = requireSshd();
 
@@ -39,19 +39,8 @@ function mountsUnder(directory: string): string[] {
     .filter((line) => line.includes(directory) || line.includes('/run/netns/tf'));
 }
 
-const directories: string[] = [];
-afterEach(async () => {
-  // However a test ends, its lab goes: a failed assertion must not leave namespaces behind.
-  for (const directory of directories.splice(0)) await stopLab(directory);
-});
-
-async function labDirectory(): Promise<{ directory: string; designFile: string }> {
-  const folder = await temporaryFolder('topoforge-lab-');
-  directories.push(join(folder, 'lab'));
-  const designFile = join(folder, 'lab.topo.json');
-  writeFileSync(designFile, JSON.stringify(LAB_DESIGN));
-  return { directory: join(folder, 'lab'), designFile };
-}
+const newLabFolder = labFoldersStoppedAfterEach();
+const labDirectory = () => newLabFolder('topoforge-lab-', LAB_DESIGN);
 
 describe.skipIf(!available)('topoforge lab', () => {
   let before: string;
@@ -75,13 +64,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       expect(labNamespaces(started.id).sort()).toEqual(state.namespaces.slice().sort());
 
       // Inside a host: its name, its design address on the design's interface, private /tmp.
-      const inside = await runCli([
-        'lab',
-        'exec',
-        'front-1',
-        '--dir',
-        directory,
-        '--',
+      const inside = await inLabHost(directory, 'front-1', [
         'sh',
         '-c',
         'hostname; ip -o -4 address show dev ens18; echo lab > /tmp/private; echo lab > /etc/topoforge-lab-probe; cat /etc/hostname',
@@ -94,13 +77,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       // Copy-on-write /etc and private /tmp: the machine sees neither file, nor does another host.
       expect(existsSync('/etc/topoforge-lab-probe')).toBe(false);
       expect(existsSync('/tmp/private')).toBe(false);
-      const other = await runCli([
-        'lab',
-        'exec',
-        'front-2',
-        '--dir',
-        directory,
-        '--',
+      const other = await inLabHost(directory, 'front-2', [
         'sh',
         '-c',
         'ls /tmp /etc/topoforge-lab-probe 2>&1; hostname',
@@ -112,13 +89,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       for (const host of state.hosts)
         expect(await answersSsh(state.client!.namespace, host.address, 22)).toBe(true);
       // Hosts of one site share a segment, and the core routes between sites.
-      const across = await runCli([
-        'lab',
-        'exec',
-        'back-1',
-        '--dir',
-        directory,
-        '--',
+      const across = await inLabHost(directory, 'back-1', [
         'bash',
         '-c',
         'exec 3<>/dev/tcp/10.77.0.12/22 && head -c 4 <&3',
@@ -141,13 +112,7 @@ describe.skipIf(!available)('topoforge lab', () => {
       );
 
       // Status: hosts, addresses, services and whether they listen.
-      await runCli([
-        'lab',
-        'exec',
-        'back-1',
-        '--dir',
-        directory,
-        '--',
+      await inLabHost(directory, 'back-1', [
         'redis-server',
         '--port',
         '8080',
