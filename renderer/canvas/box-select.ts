@@ -27,7 +27,13 @@ export function useBoxSelect(services: AppServices) {
   const selecting = useRef(false);
   const onSelectionStart = useCallback(() => {
     selecting.current = true;
-  }, []);
+    // A box replaces the selection, as React Flow's own reset at this moment means it to. That
+    // reset only reaches the nodes React Flow holds with their selection drawn: an item selected a
+    // moment ago whose card is not mounted yet (far out, the canvas mounts it after a frame or two)
+    // would stay selected beside the box's items.
+    const state = services.store.getState();
+    if (state.selection.length > 0) state.select([]);
+  }, [services]);
   // React Flow covers a box selection with a rectangle of its own that takes every click (and it
   // sets it after onSelectionEnd); the selected items stay clickable and draggable one by one
   // instead, as in drawing tools.
