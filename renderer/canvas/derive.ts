@@ -164,6 +164,8 @@ export class CanvasProjection {
   readonly edgeNames = new EdgeNames();
   /** The names' index and the design it was made for, kept across edits (see {@link namerFor}). */
   private named: { design: Design; index: NameIndex } | undefined;
+  /** Each service's place in the services array it was worked out for (see {@link serviceIndexOf}). */
+  private serviceIndex: { services: readonly Service[]; index: Map<string, number> } | undefined;
   /** Each link's lane, for the links array it was worked out for. */
   private lanes: { links: Design['links']; lanes: number[] } | undefined;
 
@@ -404,6 +406,27 @@ export class CanvasProjection {
   }
 
   /**
+   * Each service's place in `services` by id: the last index while the services are the same
+   * ones in the same order (an edit of their fields), so that an inspector edit does not index
+   * 5,000 services again to look two up.
+   */
+  private serviceIndexOf(services: readonly Service[]): ReadonlyMap<string, number> {
+    const known = this.serviceIndex;
+    if (
+      known &&
+      (known.services === services ||
+        (known.services.length === services.length &&
+          services.every((service, index) => service.id === known.services[index]!.id)))
+    ) {
+      known.services = services;
+      return known.index;
+    }
+    const index = new Map(services.map((service, place) => [service.id as string, place]));
+    this.serviceIndex = { services, index };
+    return index;
+  }
+
+  /**
    * The last edges with each one that has an end among `edited` made again by `remake` (which
    * also updates the cache); undefined when one of them no longer comes out as one edge.
    */
@@ -466,17 +489,15 @@ export class CanvasProjection {
         : undefined;
     this.lastEdgeInputs = inputs;
     // What the edges that must be built read, each worked out once and only when needed.
-    let nestedIds: Set<string> | undefined;
-    let serviceMap: Map<string, Service> | undefined;
+    let serviceIndex: ReadonlyMap<string, number> | undefined;
     let laneList: number[] | undefined;
     let edgeNames: Namer | undefined;
+    const serviceOf = (id: string) => {
+      const index = (serviceIndex ??= this.serviceIndexOf(design.services)).get(id);
+      return index === undefined ? undefined : design.services[index];
+    };
     // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
-    const topLevel = (id: string) =>
-      !(nestedIds ??= new Set(
-        design.services.filter((s) => s.host !== undefined).map((s) => s.id as string),
-      )).has(id);
-    const serviceOf = (id: string) =>
-      (serviceMap ??= new Map(design.services.map((s) => [s.id as string, s]))).get(id);
+    const topLevel = (id: string) => serviceOf(id)?.host === undefined;
     const laneOf = (index: number) => (laneList ??= this.lanesOf(design))[index] ?? 0;
     const names = () => (edgeNames ??= this.namerFor(design));
     const shown = (id: string) => collapse?.standIn.get(id) ?? id;
