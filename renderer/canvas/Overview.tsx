@@ -59,6 +59,8 @@ export function Overview() {
       group: colour('--text-2'),
       entrypoint: colour('--accent'),
     };
+    // Read once: a style read per site was a good part of repainting after an edit.
+    const siteBorder = colour('--site-border');
     for (const id of geometry.order) {
       const box = geometry.boxes.get(id)!;
       const x = box.absoluteX * scale.factor + scale.offsetX;
@@ -69,7 +71,7 @@ export function Overview() {
       context.globalAlpha = box.kind === 'host' ? 0.5 : 1;
       context.fillRect(x, y, w, h);
       if (box.kind === 'site') {
-        context.strokeStyle = colour('--site-border');
+        context.strokeStyle = siteBorder;
         context.strokeRect(x, y, w, h);
       }
     }

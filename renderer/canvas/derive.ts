@@ -164,6 +164,8 @@ export class CanvasProjection {
   readonly edgeNames = new EdgeNames();
   /** The names' index and the design it was made for, kept across edits (see {@link namerFor}). */
   private named: { design: Design; index: NameIndex } | undefined;
+  /** Each service's place in the services array it was worked out for (see {@link serviceIndexOf}). */
+  private serviceIndex: { services: readonly Service[]; index: Map<string, number> } | undefined;
   /** Each link's lane, for the links array it was worked out for. */
   private lanes: { links: Design['links']; lanes: number[] } | undefined;
 
@@ -404,6 +406,57 @@ export class CanvasProjection {
   }
 
   /**
+   * Each service's place in `services` by id: the last index while the services are the same
+   * ones in the same order (an edit of their fields), so that an inspector edit does not index
+   * 5,000 services again to look two up.
+   */
+  private serviceIndexOf(services: readonly Service[]): ReadonlyMap<string, number> {
+    const known = this.serviceIndex;
+    if (
+      known &&
+      (known.services === services ||
+        (known.services.length === services.length &&
+          services.every((service, index) => service.id === known.services[index]!.id)))
+    ) {
+      known.services = services;
+      return known.index;
+    }
+    const index = new Map(services.map((service, place) => [service.id as string, place]));
+    this.serviceIndex = { services, index };
+    return index;
+  }
+
+  /**
+   * The last edges with each one that has an end among `edited` made again by `remake` (which
+   * also updates the cache); undefined when one of them no longer comes out as one edge.
+   */
+  private patchEdges(
+    design: Design,
+    edited: ReadonlyMap<string, Service>,
+    remake: (edge: CanvasEdge) => CanvasEdge | undefined,
+  ): CanvasEdge[] | undefined {
+    let edges: CanvasEdge[] | undefined;
+    const last = this.lastEdges;
+    for (let position = 0; position < last.length; position++) {
+      const edge = last[position]!;
+      const data = edge.data;
+      if (!data) return undefined;
+      let touched: boolean;
+      if (data.role === 'link') {
+        const link = design.links?.[data.index];
+        if (!link) return undefined;
+        touched = edited.has(link.from) || edited.has(link.to);
+      } else touched = edited.has(data.role === 'member' ? data.service : data.target);
+      if (!touched) continue;
+      const made = remake(edge);
+      if (!made || made.id !== edge.id) return undefined;
+      if (made !== edge) (edges ??= last.slice())[position] = made;
+    }
+    if (edges) this.lastEdges = edges;
+    return this.lastEdges;
+  }
+
+  /**
    * The edges of a design: links, group memberships and entrypoint targets; `linkIds` are the
    * links' identities (state/edge-ids.ts), index for index. An edge to or from an item a
    * collapsed pool hides ends at the pool's node instead (once per pair of nodes).
@@ -436,17 +489,15 @@ export class CanvasProjection {
         : undefined;
     this.lastEdgeInputs = inputs;
     // What the edges that must be built read, each worked out once and only when needed.
-    let nestedIds: Set<string> | undefined;
-    let serviceMap: Map<string, Service> | undefined;
+    let serviceIndex: ReadonlyMap<string, number> | undefined;
     let laneList: number[] | undefined;
     let edgeNames: Namer | undefined;
+    const serviceOf = (id: string) => {
+      const index = (serviceIndex ??= this.serviceIndexOf(design.services)).get(id);
+      return index === undefined ? undefined : design.services[index];
+    };
     // Edges between two top-level cards are lifted to the cards' level, above sites and hosts.
-    const topLevel = (id: string) =>
-      !(nestedIds ??= new Set(
-        design.services.filter((s) => s.host !== undefined).map((s) => s.id as string),
-      )).has(id);
-    const serviceOf = (id: string) =>
-      (serviceMap ??= new Map(design.services.map((s) => [s.id as string, s]))).get(id);
+    const topLevel = (id: string) => serviceOf(id)?.host === undefined;
     const laneOf = (index: number) => (laneList ??= this.lanesOf(design))[index] ?? 0;
     const names = () => (edgeNames ??= this.namerFor(design));
     const shown = (id: string) => collapse?.standIn.get(id) ?? id;
@@ -459,8 +510,8 @@ export class CanvasProjection {
       drawn.add(pair);
       return true;
     };
-    const next = new Map<string, CachedEdge>();
-    const edges: CanvasEdge[] = [];
+    let next = new Map<string, CachedEdge>();
+    let edges: CanvasEdge[] = [];
     const kept = (id: string, isSelected: boolean, ends: readonly string[]) => {
       if (!onlySelection && !(edited && !ends.some((end) => edited.has(end)))) return false;
       const cached = this.edgeCache.get(id);
@@ -478,7 +529,7 @@ export class CanvasProjection {
       edges.push(entry.edge);
     };
 
-    (design.links ?? []).forEach((link: Link, index) => {
+    const addLink = (link: Link, index: number) => {
       const id = edgeIdOf({ role: 'link', link: linkIds[index]! });
       const isSelected = selected.has(id);
       if (kept(id, isSelected, [link.from, link.to])) return;
@@ -520,18 +571,18 @@ export class CanvasProjection {
         isSelected,
         pair,
       );
-    });
+    };
 
     // Membership shows as marks and frames; its edges only for the group (or member) selected.
     const shownGroups = new Set(
       (design.groups ?? []).filter((g) => selected.has(g.id)).map((g) => g.id as string),
     );
-    for (const service of design.services) {
-      if (service.group === undefined || collapse?.hidden.has(service.id)) continue;
+    const addMember = (service: Service) => {
+      if (service.group === undefined || collapse?.hidden.has(service.id)) return;
       const id = edgeIdOf({ role: 'member', service: service.id });
-      if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) continue;
+      if (!shownGroups.has(service.group) && !selected.has(service.id) && !selected.has(id)) return;
       const isSelected = selected.has(id);
-      if (kept(id, isSelected, [service.id])) continue;
+      if (kept(id, isSelected, [service.id])) return;
       const name = names().edge(service.id, service.group, 'membership');
       reuse(
         id,
@@ -551,45 +602,81 @@ export class CanvasProjection {
         }),
         isSelected,
       );
-    }
+    };
 
-    for (const entrypoint of design.entrypoints ?? []) {
-      for (const target of entrypoint.targets) {
-        const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
-        const isSelected = selected.has(id);
-        if (kept(id, isSelected, [target])) continue;
-        const end = shown(target);
-        const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
-        if (!once(pair, entrypoint.id, end)) continue;
-        this.edgeNames.set(id, names().edge(entrypoint.id, target, 'entrypoint target'));
-        reuse(
+    const addTarget = (entrypoint: Entrypoint, target: string) => {
+      const id = edgeIdOf({ role: 'target', entrypoint: entrypoint.id, target });
+      const isSelected = selected.has(id);
+      if (kept(id, isSelected, [target])) return;
+      const end = shown(target);
+      const pair = end !== target ? `${entrypoint.id}>${end}|target` : undefined;
+      if (!once(pair, entrypoint.id, end)) return;
+      this.edgeNames.set(id, names().edge(entrypoint.id, target, 'entrypoint target'));
+      reuse(
+        id,
+        `${end}|${isSelected ? 's' : ''}`,
+        () => ({
           id,
-          `${end}|${isSelected ? 's' : ''}`,
-          () => ({
-            id,
-            type: 'routed',
-            source: entrypoint.id,
-            sourceHandle: HANDLES.out,
-            target: end,
-            targetHandle: HANDLES.in,
-            selected: isSelected,
-            className: 'edge-target',
-            focusable: false,
-            domAttributes: endpoints(entrypoint.id, target),
-            zIndex: topLevel(target) ? Z_INDEX.service : 0,
-            markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-            data: { role: 'target', entrypoint: entrypoint.id, target },
-          }),
-          isSelected,
-          pair,
-        );
-      }
+          type: 'routed',
+          source: entrypoint.id,
+          sourceHandle: HANDLES.out,
+          target: end,
+          targetHandle: HANDLES.in,
+          selected: isSelected,
+          className: 'edge-target',
+          focusable: false,
+          domAttributes: endpoints(entrypoint.id, target),
+          zIndex: topLevel(target) ? Z_INDEX.service : 0,
+          markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+          data: { role: 'target', entrypoint: entrypoint.id, target },
+        }),
+        isSelected,
+        pair,
+      );
+    };
+
+    // Only services' fields changed, no pool collapsed and no service changed group (the same
+    // edges exist, in the same order): the last edges with those touching an edited service
+    // made again, without a walk over every link of the design.
+    if (
+      edited &&
+      lastServices !== undefined &&
+      (collapse === undefined || collapse.standIn.size === 0) &&
+      sameGroups(lastServices, design.services)
+    ) {
+      const patched = this.patchEdges(design, edited, (edge) => {
+        next = this.edgeCache;
+        edges = [];
+        const data = edge.data!;
+        if (data.role === 'link') addLink(design.links![data.index]!, data.index);
+        else if (data.role === 'member') addMember(serviceOf(data.service)!);
+        else {
+          const entrypoint = (design.entrypoints ?? []).find((e) => e.id === data.entrypoint);
+          if (entrypoint) addTarget(entrypoint, data.target);
+        }
+        return edges.length === 1 ? edges[0] : undefined;
+      });
+      if (patched) return patched;
+      next = new Map();
+      edges = [];
+      drawn.clear();
     }
+    (design.links ?? []).forEach(addLink);
+    for (const service of design.services) addMember(service);
+    for (const entrypoint of design.entrypoints ?? [])
+      for (const target of entrypoint.targets) addTarget(entrypoint, target);
     this.edgeCache = next;
     if (sameItems(edges, this.lastEdges)) return this.lastEdges;
     this.lastEdges = edges;
     return edges;
   }
+}
+
+/** Whether two lists of the same services put each in the same group. */
+function sameGroups(before: readonly Service[], after: readonly Service[]): boolean {
+  for (let index = 0; index < after.length; index++)
+    if (after[index] !== before[index] && after[index]!.group !== before[index]!.group) return false;
+  return true;
 }
 
 /**

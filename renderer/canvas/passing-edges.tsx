@@ -8,7 +8,7 @@
 import { memo, useMemo } from 'react';
 import { ViewportPortal } from '@xyflow/react';
 import type { CanvasEdge } from './derive';
-import type { Geometry } from './geometry';
+import type { Geometry, ItemBox } from './geometry';
 import { DETAIL_ZOOM } from './edges';
 import { LANE_GAP, pathOf } from './routing';
 import type { Point } from './routing';
@@ -31,20 +31,28 @@ interface PassingEdgesProps {
   zoom: number;
 }
 
-/** Each edge's path, worked out once per geometry and zoom level: a window moves, an edge stays. */
-const pathCache = new WeakMap<CanvasEdge, { geometry: Geometry; detailed: boolean; d: string }>();
+/**
+ * Each edge's path, worked out again only when a box at one of its ends changed or the zoom
+ * crossed the level of detail: a window moves, an edge stays, and an edit that moved one card
+ * (a geometry derived from the last, which keeps every other box object) redraws only its edges.
+ */
+const pathCache = new WeakMap<
+  CanvasEdge,
+  { source: ItemBox; target: ItemBox; detailed: boolean; d: string }
+>();
 
 function pathOfEdge(edge: CanvasEdge, geometry: Geometry, detailed: boolean): string | undefined {
-  const cached = pathCache.get(edge);
-  if (cached && cached.geometry === geometry && cached.detailed === detailed) return cached.d;
   const source = geometry.boxes.get(edge.source);
   const target = geometry.boxes.get(edge.target);
   if (!source || !target) return undefined;
+  const cached = pathCache.get(edge);
+  if (cached && cached.source === source && cached.target === target && cached.detailed === detailed)
+    return cached.d;
   const lane = edge.data?.role === 'link' ? edge.data.lane * LANE_GAP : 0;
   const from = { x: source.absoluteX + source.width / 2 + lane, y: source.absoluteY + source.height };
   const to = { x: target.absoluteX + target.width / 2 + lane, y: target.absoluteY };
   const d = passingPath(from, to, detailed);
-  pathCache.set(edge, { geometry, detailed, d });
+  pathCache.set(edge, { source, target, detailed, d });
   return d;
 }
 

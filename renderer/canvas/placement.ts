@@ -11,7 +11,7 @@
 import { snapshotOf } from '../state/layout-draft';
 import type { Point } from '../../core/edit/ids';
 import type { Design } from '../../core/model';
-import { computeGeometry, containerAt, deriveGeometry, SIZES } from './geometry';
+import { childrenIn, computeGeometry, containerAt, deriveGeometry, SIZES } from './geometry';
 import type { Geometry, ItemBox } from './geometry';
 
 /** A box: top-left corner and size. */
@@ -208,7 +208,15 @@ export function makeRoom(design: Design, before: Geometry, fixed: Iterable<strin
     // Nothing grew and nothing is pinned: nothing pushes, at this level or the next.
     if (pushers.size === 0) return;
     let movedAny = false;
+    // Only a container holding a pusher has anything to push apart: one pass finds those,
+    // instead of a pass over every box for each of the design's sites.
+    const pushing = new Set<string | undefined>();
+    for (const id of pushers) {
+      const box = geometry.boxes.get(id);
+      if (box) pushing.add(box.parent);
+    }
     for (const parent of parentsOf(geometry)) {
+      if (!pushing.has(parent)) continue;
       const gap = parent === undefined ? TOP_LEVEL_GAP : SIZES.hostGap;
       const moved = pushApart(childBoxes(geometry, parent), pushers, pinned, gap);
       for (const [id, point] of moved) {
@@ -273,11 +281,9 @@ export function dropTargetOf(
 ): DropTarget | undefined {
   const kinds = new Set(dragged.map((id) => geometry.boxes.get(id)?.kind));
   if (!kinds.has('service') && !kinds.has('host')) return undefined;
+  // What the dragged items hold, and what that holds (a set visits what is added while it is walked).
   const carried = new Set(dragged);
-  for (const id of geometry.order) {
-    const box = geometry.boxes.get(id)!;
-    if (box.parent !== undefined && carried.has(box.parent)) carried.add(id);
-  }
+  for (const id of carried) for (const child of childrenIn(geometry, id)) carried.add(child);
   if (kinds.has('service')) {
     const host = containerAt(geometry, pointer, 'host', carried);
     if (host) return { kind: 'host', id: host.id };

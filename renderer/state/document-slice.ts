@@ -185,7 +185,8 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
       const { design: next, layoutChanges } = produceDesign(design, recipe);
       if (next === design) return { ok: true, changed: false };
       const layoutOnly = onlyLayoutChanged(design, next, layoutChanges);
-      if (!layoutOnly && !onlyLabelsChanged(design, next)) {
+      const labelsOnly = !layoutOnly && onlyLabelsChanged(design, next);
+      if (!layoutOnly && !labelsOnly) {
         const result = checkDesign(next);
         if (!result.ok) return { ok: false, problems: result.problems };
       }
@@ -206,8 +207,9 @@ export const createDocumentSlice: StateCreator<Store, [], [], DocumentSlice> = (
         dirty: true,
         revision: revision + 1,
       });
-      // A layout-only edit (a drag) removes nothing that could be selected.
-      if (!layoutOnly) get().pruneSelection();
+      // A layout-only edit (a drag) or a relabelling removes nothing that could be selected, and
+      // the walk over every item that pruning costs was a fifth of an inspector edit at 5,000.
+      if (!layoutOnly && !labelsOnly) get().pruneSelection();
       return { ok: true, changed: true };
     },
 

@@ -104,6 +104,16 @@ export function isLayoutDraft(value: unknown): boolean {
 }
 
 /**
+ * For a layout draft or a snapshot of one: the record it started from and the keys written or
+ * deleted since, the only ones where it can differ from that record. Undefined for anything else.
+ */
+export function draftChanges(layout: unknown): { base: Layout; keys: Iterable<string> } | undefined {
+  const state = typeof layout === 'object' && layout !== null ? states.get(layout) : undefined;
+  if (!state) return undefined;
+  return { base: state.base, keys: new Set([...state.written.keys(), ...state.deleted]) };
+}
+
+/**
  * The record a layout draft stands for: its base itself when the edit wrote nothing, else a new
  * frozen record (the one copy of the whole layout an edit makes). `changed` gets the keys written
  * or deleted. Anything that is not a draft is returned as it is.

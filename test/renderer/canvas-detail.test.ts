@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { produce } from 'immer';
 import { syntheticDesign } from '../../bench/synthetic';
 import { CanvasProjection } from '../../renderer/canvas/derive';
-import { computeGeometry } from '../../renderer/canvas/geometry';
+import { computeGeometry, derivationOf, geometryOf } from '../../renderer/canvas/geometry';
 import { arrangeDesign } from '../../renderer/layout/auto-layout';
 import { freshLinkIds } from '../../renderer/state/edge-ids';
 import {
@@ -219,5 +219,25 @@ describe('the level of detail of a large design', () => {
     const pieces = new Set(paths.flatMap((p) => p.d.split('M')));
     const shared = again.flatMap((p) => p.d.split('M')).filter((piece) => pieces.has(piece));
     expect(shared.length).toBeGreaterThan(passing.length / 4);
+    // A card at one end of a passing edge moved (a geometry derived from this one): that edge is
+    // drawn from its new place, every other as before, as if drawn afresh.
+    const edge = passing.find((e) => e.data?.role === 'link')!;
+    const source = geometry.boxes.get(edge.source)!;
+    const base = geometryOf(design);
+    const drawn = passingPaths(passing, base, true);
+    const dragged = produce(design, (draft) => {
+      draft.layout![edge.source] = { ...draft.layout![edge.source]!, y: source.y + 40 };
+    });
+    const draggedGeometry = geometryOf(dragged);
+    expect(derivationOf(draggedGeometry)?.base).toBe(base);
+    const redrawn = passingPaths(passing, draggedGeometry, true);
+    expect(redrawn).toEqual(
+      passingPaths(
+        passing.map((e) => ({ ...e })),
+        draggedGeometry,
+        true,
+      ),
+    );
+    expect(redrawn).not.toEqual(drawn);
   });
 });

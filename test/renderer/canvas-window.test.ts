@@ -142,6 +142,42 @@ describe('the window over a large design', () => {
     for (const node of shared) expect(node).toBe(before.get(node.id));
   });
 
+  it('after an edit holds what a window taken afresh holds: a card moved into the view, a host moved away', () => {
+    const { design, geometry: start } = projected(2000);
+    const projection = new CanvasProjection();
+    const linkIds = freshLinkIds(design.links);
+    const window = new CanvasWindow();
+    const area = windowAround(view, 1);
+    const takeOf = (next: Design, from: CanvasWindow) => {
+      const nextGeometry = computeGeometry(next);
+      const nodesNow = projection.nodes(next, nextGeometry, new Set());
+      const edgesNow = projection.edges(next, new Set(), linkIds, nextGeometry.collapse);
+      return { taken: from.take(nodesNow, edgesNow, area), nodesNow, edgesNow };
+    };
+    takeOf(design, window);
+    // A card far off the view, dragged into the middle of it: it and its links come in.
+    const far = [...start.boxes.values()].find((b) => b.kind === 'service' && !meets(boxOf(b.id), area))!;
+    const host = start.boxes.get(far.parent!)!;
+    const cardMoved = produce(design, (draft) => {
+      draft.layout![far.id] = { x: middle.absoluteX - host.absoluteX, y: middle.absoluteY - host.absoluteY };
+    });
+    const afterCard = takeOf(cardMoved, window);
+    expect(afterCard.taken.nodes.map((n) => n.id)).toContain(far.id);
+    expect(afterCard.taken).toEqual(new CanvasWindow().take(afterCard.nodesNow, afterCard.edgesNow, area));
+    // The host of the middle card moved a little: the cards it holds move with it, on the far
+    // layer's picture (drawn at these boxes) as in the window.
+    const middleHost = middle.parent!;
+    const hostMoved = produce(cardMoved, (draft) => {
+      const place = draft.layout![middleHost]!;
+      draft.layout![middleHost] = { ...place, x: place.x + 3 };
+    });
+    const before = window.boxesOf(afterCard.nodesNow).get(middle.id)!;
+    const afterHost = takeOf(hostMoved, window);
+    expect(window.boxesOf(afterHost.nodesNow).get(middle.id)!.x).toBe(before.x + 3);
+    expect(window.boxesOf(afterHost.nodesNow)).toEqual(new CanvasWindow().boxesOf(afterHost.nodesNow));
+    expect(afterHost.taken).toEqual(new CanvasWindow().take(afterHost.nodesNow, afterHost.edgesNow, area));
+  });
+
   it('is taken again only when the view moves past half the margin or the zoom changes much', () => {
     const area = windowAround(view, 1);
     expect(area.margin).toBe(500);

@@ -1,0 +1,194 @@
+/**
+ * `tsx bench/canvas-profile.ts [services] [builds]`: a Chromium trace of exactly the canvas
+ * benchmark's committed drag and inspector edit (bench/canvas.ts, `measureEdits`), on its own
+ * synthetic design, for one or more web builds under dist/ side by side (default `web`; build
+ * another with `vite build --outDir dist/web-before` from an older checkout to compare).
+ *
+ * For each edit it prints every main-thread task of 30 ms or more: its wall time, its CPU time
+ * (the trace's thread time, which a machine loaded by other work inflates far less than the wall
+ * time the benchmark's long tasks measure) and the largest events inside it. Run `npm run
+ * build:web` first.
+ */
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { computeGeometry } from '../renderer/canvas/geometry';
+import { autoLayout } from '../renderer/layout/auto-layout';
+import { checksCaughtUp } from '../test/e2e/page-state';
+import { serveStatic } from '../test/e2e/static-server';
+import { syntheticDesign } from './synthetic';
+
+const ROOT = join(import.meta.dirname, '..');
+const WAIT_MS = 180_000;
+/** Tasks shorter than this are left out of the report. */
+const REPORTED_MS = 30;
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string; data?: { functionName?: string } };
+}
+
+interface Task {
+  wallMs: number;
+  cpuMs: number;
+  inside: string[];
+}
+
+/** The app in the page, as much of it as this script reads. */
+interface PageApp {
+  topoforge: {
+    open(name: string, text: string): Promise<boolean>;
+    store: { getState(): { revision: number; analysis?: { revision: number } } };
+    services: { canvas?: { fitView(ids: string[]): void } };
+  };
+}
+
+async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(checksCaughtUp, undefined, { timeout: WAIT_MS });
+  // Long tasks end after the answer is in; give the last one time to finish.
+  await page.waitForTimeout(300);
+}
+
+/** The main-thread tasks of `act` and of the checks' answer to it. */
+async function traced(browser: Browser, page: Page, act: () => Promise<void>): Promise<Task[]> {
+  await browser.startTracing(page, {
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute'],
+  });
+  await act();
+  await settle(page);
+  const events = (JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] })
+    .traceEvents;
+  const mains = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter(
+      (e) =>
+        e.name === 'RunTask' &&
+        e.ph === 'X' &&
+        mains.has(`${e.pid}:${e.tid}`) &&
+        (e.dur ?? 0) >= REPORTED_MS * 1000,
+    )
+    .map((task) => ({
+      wallMs: task.dur! / 1000,
+      cpuMs: (task.tdur ?? 0) / 1000,
+      inside: events
+        .filter(
+          (e) =>
+            e.ph === 'X' &&
+            e.pid === task.pid &&
+            e.tid === task.tid &&
+            e.ts >= task.ts &&
+            e.ts < task.ts + task.dur! &&
+            e.name !== 'RunTask' &&
+            (e.dur ?? 0) > 5000,
+        )
+        .sort((a, b) => b.dur! - a.dur!)
+        .slice(0, 3)
+        .map(
+          (e) =>
+            `${e.name}${e.args?.data?.functionName ? ` ${e.args.data.functionName}` : ''} ${(e.dur! / 1000).toFixed(0)}`,
+        ),
+    }));
+}
+
+function describe(tasks: Task[]): string {
+  if (tasks.length === 0) return `none of ${REPORTED_MS} ms or more`;
+  return tasks
+    .map((t) => `${t.wallMs.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)}) [${t.inside.join(', ')}]`)
+    .join(' | ');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const services = Number(args[0] ?? 5000);
+  const builds = (args[1] ?? 'web').split(',');
+  // The benchmark's design and dragged node (bench/canvas.ts, `prepare`).
+  const design = syntheticDesign({ services });
+  design.layout = await autoLayout(design, { aspect: 1020 / 935 });
+  const geometry = computeGeometry(design);
+  let right = 0;
+  let bottom = 0;
+  for (const box of geometry.boxes.values()) {
+    right = Math.max(right, box.absoluteX + box.width);
+    bottom = Math.max(bottom, box.absoluteY + box.height);
+  }
+  const distance = (b: { absoluteX: number; absoluteY: number }) =>
+    Math.hypot(b.absoluteX - right / 2, b.absoluteY - bottom / 2);
+  const dragged = [...geometry.boxes.values()]
+    .filter((b) => b.kind === 'service')
+    .reduce((best, b) => (distance(b) < distance(best) ? b : best)).id;
+  const text = JSON.stringify(design);
+
+  const server = await serveStatic(join(ROOT, 'dist'));
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    for (const build of builds) {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await page.goto(`${server.url}${build}/index.html`);
+      await page.waitForFunction(() => 'topoforge' in window);
+      await page.evaluate(async (designText) => {
+        await (window as unknown as PageApp).topoforge.open('synthetic.topo.json', designText);
+      }, text);
+      await settle(page);
+      await page.waitForTimeout(2000);
+      await page.evaluate(
+        (id) => (window as unknown as PageApp).topoforge.services.canvas?.fitView([id]),
+        dragged,
+      );
+      await page.waitForTimeout(1500);
+      const node = page.locator(`.react-flow__node[data-id="${dragged}"]`);
+      const drag = async (sign: number) => {
+        const box = (await node.boundingBox())!;
+        await page.mouse.move(box.x + 30, box.y + 20);
+        await page.mouse.down();
+        await page.mouse.move(box.x + 30 + sign * 15, box.y + 20 + sign * 10, { steps: 4 });
+        await page.mouse.up();
+      };
+      const relabel = async (label: string, measure: boolean): Promise<Task[]> => {
+        await node.click({ position: { x: 30, y: 20 } });
+        await page.getByTestId('tab-inspector').click();
+        const field = page.getByTestId('field-label');
+        await field.fill(label);
+        await settle(page);
+        let tasks: Task[] = [];
+        if (measure) tasks = await traced(browser, page, () => field.press('Enter'));
+        else {
+          await field.press('Enter');
+          await settle(page);
+        }
+        await page.keyboard.press('Escape');
+        return tasks;
+      };
+      // Warmed up as the benchmark's rounds warm the page: drags there and back, two edits.
+      for (let i = 0; i < 4; i++) {
+        await drag(i % 2 === 0 ? 1 : -1);
+        await settle(page);
+      }
+      await relabel('warm 1', false);
+      await relabel('warm 2', false);
+      console.log(`${build}, ${services} services:`);
+      for (let i = 0; i < 3; i++) {
+        console.log(`  drag committed ${i + 1}: ${describe(await traced(browser, page, () => drag(1)))}`);
+        console.log(`  inspector edit ${i + 1}: ${describe(await relabel(`edited ${i}`, true))}`);
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();
