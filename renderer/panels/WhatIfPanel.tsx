@@ -129,6 +129,8 @@ export function WhatIfPanel() {
   const store = services.store.getState();
   const [showAllOf, setShowAllOf] = useState<ReadonlySet<string>>(new Set());
   const [stillUpOpen, setStillUpOpen] = useState(false);
+  // "Show all" lasts while the panel is open, as it did when the panel held it.
+  useEffect(() => () => services.store.getState().setAllSingleFailures(false), [services]);
   const nameOf = useMemo(() => {
     const labels = new Map<string, string>();
     for (const list of [names.sites, names.hosts, names.services, names.groups, names.entrypoints])
@@ -313,7 +315,11 @@ export function WhatIfPanel() {
       ) : null}
       <section className="form-section" aria-labelledby="what-if-single">
         <h3 id="what-if-single">Every single failure</h3>
-        <SingleFailureTable rows={analysis?.singleFailures ?? NO_ROWS} nameOf={nameOf} />
+        <SingleFailureTable
+          rows={analysis?.singleFailures ?? NO_ROWS}
+          count={analysis?.singleFailureCount ?? 0}
+          nameOf={nameOf}
+        />
       </section>
     </div>
   );
@@ -327,25 +333,18 @@ const NO_ROWS: readonly SingleFailureRow[] = [];
  * and at 5,000 services its first rows alone are thousands of elements.
  */
 const SingleFailureTable = memo(function SingleFailureTable({
-  rows: unsorted,
+  rows,
+  count,
   nameOf,
 }: {
+  /** Worst first, as the checks send them: the worst few, or all when asked for. */
   rows: readonly SingleFailureRow[];
+  /** How many rows the whole table has. */
+  count: number;
   nameOf: (id: string) => string;
 }) {
-  const [showAll, setShowAll] = useState(false);
-  // Worst first: a failure that takes an entrypoint down matters before one that degrades it.
-  // Each row ranked once, not at each comparison: at 5,000 services the table has 1,761 rows.
-  const rows = useMemo(
-    () =>
-      unsorted
-        .map((row, index) => ({ row, rank: rowRank(row), index }))
-        .sort((a, b) => a.rank - b.rank || a.index - b.index)
-        .map(({ row }) => row),
-    [unsorted],
-  );
-  const wanted = showAll ? rows.length : Math.min(rows.length, ROW_LIMIT);
-  const drawn = useGradualCount(rows, wanted, rowWeight, ROW_BUDGET);
+  const services = useServices();
+  const drawn = useGradualCount(rows, rows.length, rowWeight, ROW_BUDGET);
   return (
     <>
       <table className="single-failures" data-testid="single-failures">
@@ -361,9 +360,13 @@ const SingleFailureTable = memo(function SingleFailureTable({
           ))}
         </tbody>
       </table>
-      {rows.length > wanted ? (
-        <button type="button" className="small" onClick={() => setShowAll(true)}>
-          Show all {rows.length} failures
+      {count > rows.length ? (
+        <button
+          type="button"
+          className="small"
+          onClick={() => services.store.getState().setAllSingleFailures(true)}
+        >
+          Show all {count} failures
         </button>
       ) : null}
     </>
@@ -448,31 +451,24 @@ function useGradualCount<T>(
   const drawn = Math.min(wanted, Math.max(reached, batchEnd(0)));
   useEffect(() => {
     if (drawn >= wanted) return;
-    // A task of its own: React would render an update made here in the same task as this commit.
-    const timer = setTimeout(() => setReached(batchEnd(drawn)), 0);
-    return () => clearTimeout(timer);
+    // After the next frame: batches drawn before it would all be styled and laid out in it. A
+    // timer, not the frame's own callback: React renders an update made there before the frame.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setReached(batchEnd(drawn)), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
   });
   return drawn;
 }
 
-/** Rows shown before "Show all": a large design has hundreds of hosts. */
-const ROW_LIMIT = 60;
 /** The elements (about) of table rows drawn in one task: a few milliseconds' work. */
-const ROW_BUDGET = 600;
+const ROW_BUDGET = 300;
 /** Entrypoints shown under one cause before "Show all". */
 const OUTCOME_LIMIT = 12;
-const SEVERITY: Readonly<Record<string, number>> = {
-  'row-down': 0,
-  'row-manual': 1,
-  'row-degraded': 2,
-  'row-up': 3,
-};
-
-/** Worst first; a cut that splits a group's brain counts as bad as one that takes an entrypoint down. */
-function rowRank(row: { effects: { state: DisplayState }[]; splitBrain?: string[] }): number {
-  const rank = SEVERITY[worstClass(row.effects.map((e) => e.state))] ?? 3;
-  return (row.splitBrain ?? []).length > 0 ? Math.min(rank, 0.5) : rank;
-}
 
 function worstClass(states: DisplayState[]): string {
   if (states.includes('down')) return 'row-down';
