@@ -130,7 +130,13 @@ export function WhatIfPanel() {
   const [showAllOf, setShowAllOf] = useState<ReadonlySet<string>>(new Set());
   const [stillUpOpen, setStillUpOpen] = useState(false);
   // "Show all" lasts while the panel is open, as it did when the panel held it.
-  useEffect(() => () => services.store.getState().setAllSingleFailures(false), [services]);
+  useEffect(
+    () => () => {
+      const state = services.store.getState();
+      if (state.allSingleFailures) state.setAllSingleFailures(false);
+    },
+    [services],
+  );
   const nameOf = useMemo(() => {
     const labels = new Map<string, string>();
     for (const list of [names.sites, names.hosts, names.services, names.groups, names.entrypoints])
