@@ -6,6 +6,7 @@ import type { Design } from '../../core/model';
 import type { AppStore, Store } from '../state/store';
 import { AnswerReader } from '../workers/analysis-diff';
 import type { AnalysisAnswer } from '../workers/analysis-diff';
+import { WORST_SINGLE_FAILURES } from '../workers/analysis-protocol';
 import type { Analysis, AnalysisRequest } from '../workers/analysis-protocol';
 import { diffDesign, STALE_BASE } from '../workers/design-patch';
 import { LatestOnly } from '../workers/rpc';
@@ -105,6 +106,7 @@ export function connectAnalysis(
       partition: state.cut.length > 0 ? [state.cut] : [],
       detail: needsDetail(state),
       resilience: needsResilience(state),
+      ...(state.allSingleFailures ? {} : { singleFailureRows: WORST_SINGLE_FAILURES }),
     });
     keep(timings.postMs, performance.now() - started);
   };
@@ -115,7 +117,8 @@ export function connectAnalysis(
       state.failed === previous.failed &&
       state.cut === previous.cut &&
       needsDetail(state) === needsDetail(previous) &&
-      needsResilience(state) === needsResilience(previous)
+      needsResilience(state) === needsResilience(previous) &&
+      state.allSingleFailures === previous.allSingleFailures
     ) {
       return;
     }

@@ -3,7 +3,7 @@
  * down and, folded under each, the chain of needs that carried the failure), what stayed up, and
  * the table of every single host and site failure.
  */
-import { useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { Split } from 'lucide-react';
 import type { SyntheticEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -13,7 +13,7 @@ import { useServices } from '../app/services';
 import { registry } from '../app/app-commands';
 import { MECHANISM_WORDS, interruptsClients, recoveryFigure, recoverySentence } from '../canvas/cut';
 import { useAppStore } from '../state/store';
-import type { DisplayState, EntrypointStatus } from '../workers/analysis-protocol';
+import type { DisplayState, EntrypointStatus, SingleFailureRow } from '../workers/analysis-protocol';
 import { SplitBrainExplanation } from './SplitBrain';
 
 const STATE_WORDS: Record<DisplayState | 'failed', string> = {
@@ -127,32 +127,35 @@ export function WhatIfPanel() {
     })),
   );
   const store = services.store.getState();
-  const [showAll, setShowAll] = useState(false);
   const [showAllOf, setShowAllOf] = useState<ReadonlySet<string>>(new Set());
   const [stillUpOpen, setStillUpOpen] = useState(false);
+  // "Show all" lasts while the panel is open, as it did when the panel held it.
+  useEffect(
+    () => () => {
+      const state = services.store.getState();
+      if (state.allSingleFailures) state.setAllSingleFailures(false);
+    },
+    [services],
+  );
   const nameOf = useMemo(() => {
     const labels = new Map<string, string>();
     for (const list of [names.sites, names.hosts, names.services, names.groups, names.entrypoints])
       for (const item of list ?? []) labels.set(item.id, item.label ?? item.id);
     return (id: string) => labels.get(id) ?? id;
   }, [names]);
-  // Worst first: a failure that takes an entrypoint down matters before one that degrades it.
-  // Each row ranked once, not at each comparison: at 5,000 services the table has 1,761 rows.
-  const rows = useMemo(
-    () =>
-      (analysis?.singleFailures ?? [])
-        .map((row, index) => ({ row, rank: rowRank(row), index }))
-        .sort((a, b) => a.rank - b.rank || a.index - b.index)
-        .map(({ row }) => row),
-    [analysis?.singleFailures],
-  );
-  const shownRows = showAll ? rows : rows.slice(0, ROW_LIMIT);
   const byId = useMemo(
     () => new Map((analysis?.entrypoints ?? []).map((e) => [e.id, e])),
     [analysis?.entrypoints],
   );
   const stillUp = (analysis?.entrypoints ?? []).filter((e) => e.state === 'up');
   const causes = analysis?.byCause ?? [];
+  // Hundreds of rows at 5,000 services: drawn a batch per task, as the table's.
+  const stillUpDrawn = useGradualCount(
+    stillUp,
+    stillUpOpen || causes.length === 0 ? stillUp.length : 0,
+    () => 4,
+    ROW_BUDGET,
+  );
   return (
     <div className="what-if-panel" data-testid="what-if-panel">
       <div className="what-if-toggle">
@@ -299,7 +302,7 @@ export function WhatIfPanel() {
             <ul className="entrypoint-list">
               {/* Folded, the list is not drawn: at 5,000 services it is hundreds of rows that
                   every what-if failure drew again (a recovery figure each) behind the fold. */}
-              {(stillUpOpen || causes.length === 0 ? stillUp : []).map((entry) => (
+              {stillUp.slice(0, stillUpDrawn).map((entry) => (
                 <li key={entry.id} data-testid={`entrypoint-status-${entry.id}`}>
                   <button
                     type="button"
@@ -318,81 +321,160 @@ export function WhatIfPanel() {
       ) : null}
       <section className="form-section" aria-labelledby="what-if-single">
         <h3 id="what-if-single">Every single failure</h3>
-        <table className="single-failures" data-testid="single-failures">
-          <thead>
-            <tr>
-              <th scope="col">Fails</th>
-              <th scope="col">What it does</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shownRows.map((row) => (
-              <tr key={`${row.kind}:${row.failed}`} className={worstClass(row.effects.map((e) => e.state))}>
-                <td>
-                  <button
-                    type="button"
-                    className="link-button"
-                    title="Fail it in what-if mode"
-                    onClick={() => {
-                      const state = services.store.getState();
-                      if (!state.whatIf) state.setWhatIf(true);
-                      if (row.kind === 'partition')
-                        services.store.setState({ failed: [], cut: [row.failed] });
-                      else services.store.setState({ failed: [row.failed], cut: [] });
-                    }}
-                  >
-                    {row.kind === 'partition' ? `site ${row.failed} cut off` : `${row.kind} ${row.failed}`}
-                  </button>
-                </td>
-                <td>
-                  {(row.splitBrain ?? []).length > 0 ? (
-                    <div className="split-brain-row" data-testid={`split-brain-row-${row.failed}`}>
-                      <Split size={12} aria-hidden="true" /> split brain:{' '}
-                      {row.splitBrain!.map(nameOf).join(', ')}
-                    </div>
-                  ) : null}
-                  {row.effects.length === 0 ? (
-                    <span className="hint">every entrypoint stays up</span>
-                  ) : (
-                    <ul>
-                      {row.effects.map((effect) => (
-                        <li key={effect.id} title={effect.reason}>
-                          {effect.name} <StateText state={effect.state} />
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows.length > shownRows.length ? (
-          <button type="button" className="small" onClick={() => setShowAll(true)}>
-            Show all {rows.length} failures
-          </button>
-        ) : null}
+        <SingleFailureTable
+          rows={analysis?.singleFailures ?? NO_ROWS}
+          count={analysis?.singleFailureCount ?? 0}
+          nameOf={nameOf}
+        />
       </section>
     </div>
   );
 }
 
-/** Rows shown before "Show all": a large design has hundreds of hosts. */
-const ROW_LIMIT = 60;
+const NO_ROWS: readonly SingleFailureRow[] = [];
+
+/**
+ * The table of every single host and site failure, worst first. Memoised apart from the panel: a
+ * what-if failure changes the panel's outcomes but not this table (the analysis keeps its rows),
+ * and at 5,000 services its first rows alone are thousands of elements.
+ */
+const SingleFailureTable = memo(function SingleFailureTable({
+  rows,
+  count,
+  nameOf,
+}: {
+  /** Worst first, as the checks send them: the worst few, or all when asked for. */
+  rows: readonly SingleFailureRow[];
+  /** How many rows the whole table has. */
+  count: number;
+  nameOf: (id: string) => string;
+}) {
+  const services = useServices();
+  const drawn = useGradualCount(rows, rows.length, rowWeight, ROW_BUDGET);
+  return (
+    <>
+      <table className="single-failures" data-testid="single-failures">
+        <thead>
+          <tr>
+            <th scope="col">Fails</th>
+            <th scope="col">What it does</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.slice(0, drawn).map((row) => (
+            <SingleFailureTableRow key={`${row.kind}:${row.failed}`} row={row} nameOf={nameOf} />
+          ))}
+        </tbody>
+      </table>
+      {count > rows.length ? (
+        <button
+          type="button"
+          className="small"
+          onClick={() => services.store.getState().setAllSingleFailures(true)}
+        >
+          Show all {count} failures
+        </button>
+      ) : null}
+    </>
+  );
+});
+
+/** One row of the table; memoised, so rows the analysis kept are not drawn again. */
+const SingleFailureTableRow = memo(function SingleFailureTableRow({
+  row,
+  nameOf,
+}: {
+  row: SingleFailureRow;
+  nameOf: (id: string) => string;
+}) {
+  const services = useServices();
+  return (
+    <tr className={worstClass(row.effects.map((e) => e.state))}>
+      <td>
+        <button
+          type="button"
+          className="link-button"
+          title="Fail it in what-if mode"
+          onClick={() => {
+            const state = services.store.getState();
+            if (!state.whatIf) state.setWhatIf(true);
+            if (row.kind === 'partition') services.store.setState({ failed: [], cut: [row.failed] });
+            else services.store.setState({ failed: [row.failed], cut: [] });
+          }}
+        >
+          {row.kind === 'partition' ? `site ${row.failed} cut off` : `${row.kind} ${row.failed}`}
+        </button>
+      </td>
+      <td>
+        {(row.splitBrain ?? []).length > 0 ? (
+          <div className="split-brain-row" data-testid={`split-brain-row-${row.failed}`}>
+            <Split size={12} aria-hidden="true" /> split brain: {row.splitBrain!.map(nameOf).join(', ')}
+          </div>
+        ) : null}
+        {row.effects.length === 0 ? (
+          <span className="hint">every entrypoint stays up</span>
+        ) : (
+          <ul>
+            {row.effects.map((effect) => (
+              <li key={effect.id} title={effect.reason}>
+                {effect.name} <StateText state={effect.state} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+    </tr>
+  );
+});
+
+/** About how many elements a row of the table makes: its cells, and three per effect listed. */
+function rowWeight(row: SingleFailureRow): number {
+  return 6 + 3 * row.effects.length + (row.splitBrain ?? []).length;
+}
+
+/**
+ * How many of `items` (up to `wanted`) to draw now. The first ones, up to `budget` of `weight`,
+ * at once; each further batch of that size in a task of its own, so that a long list (the table's
+ * first rows at 5,000 services are some 6,700 elements) never holds the page in one task. Items
+ * once drawn stay drawn when the list changes, so an answer that keeps the rows does not redraw
+ * them from the start.
+ */
+function useGradualCount<T>(
+  items: readonly T[],
+  wanted: number,
+  weight: (item: T) => number,
+  budget: number,
+): number {
+  const [reached, setReached] = useState(0);
+  // Fewer wanted (a list folded): the next unfolding starts again from the first batch.
+  if (reached > wanted) setReached(wanted);
+  const batchEnd = (from: number) => {
+    let end = from;
+    for (let spent = 0; end < wanted && (end === from || spent + weight(items[end]!) <= budget); end++)
+      spent += weight(items[end]!);
+    return end;
+  };
+  const drawn = Math.min(wanted, Math.max(reached, batchEnd(0)));
+  useEffect(() => {
+    if (drawn >= wanted) return;
+    // After the next frame: batches drawn before it would all be styled and laid out in it. A
+    // timer, not the frame's own callback: React renders an update made there before the frame.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setReached(batchEnd(drawn)), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  });
+  return drawn;
+}
+
+/** The elements (about) of table rows drawn in one task: a few milliseconds' work. */
+const ROW_BUDGET = 300;
 /** Entrypoints shown under one cause before "Show all". */
 const OUTCOME_LIMIT = 12;
-const SEVERITY: Readonly<Record<string, number>> = {
-  'row-down': 0,
-  'row-manual': 1,
-  'row-degraded': 2,
-  'row-up': 3,
-};
-
-/** Worst first; a cut that splits a group's brain counts as bad as one that takes an entrypoint down. */
-function rowRank(row: { effects: { state: DisplayState }[]; splitBrain?: string[] }): number {
-  const rank = SEVERITY[worstClass(row.effects.map((e) => e.state))] ?? 3;
-  return (row.splitBrain ?? []).length > 0 ? Math.min(rank, 0.5) : rank;
-}
 
 function worstClass(states: DisplayState[]): string {
   if (states.includes('down')) return 'row-down';

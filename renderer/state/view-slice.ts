@@ -62,6 +62,9 @@ export interface ViewSlice {
    * partition; every other host is the other side). Empty: no cut.
    */
   cut: string[];
+  /** Whether the what-if panel lists every single failure, not only the worst. */
+  allSingleFailures: boolean;
+  setAllSingleFailures: (all: boolean) => void;
   previewHost: string | undefined;
   snapToGrid: boolean;
   showMinimap: boolean;
@@ -108,6 +111,8 @@ export const createViewSlice: StateCreator<Store, [], [], ViewSlice> = (set, get
   whatIf: false,
   failed: [],
   cut: [],
+  allSingleFailures: false,
+  setAllSingleFailures: (allSingleFailures) => set({ allSingleFailures }),
   previewHost: undefined,
   snapToGrid: true,
   showMinimap: true,

@@ -36,6 +36,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isEmpty(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
 function fieldChange(field: keyof Analysis, before: unknown, after: unknown): FieldChange | undefined {
   if (before === after || dequal(before, after)) return undefined;
   if (after === undefined) return { removed: true };
@@ -82,6 +88,10 @@ export function applyAnalysisChanges(previous: Analysis, changes: AnalysisChange
       const list = (previous[field] as unknown[]).slice(0, change.list.length);
       for (const [index, entry] of change.list.set) list[index] = entry;
       next[field] = list;
+    } else if (isEmpty(previous[field])) {
+      // Every key is new (what-if mode just asked for the states of 8,000 items): the answer's
+      // own object, not a copy of it key by key.
+      next[field] = change.record.set;
     } else {
       const record = { ...(previous[field] as Record<string, unknown>) };
       for (const key of change.record.remove) delete record[key];

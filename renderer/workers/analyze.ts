@@ -30,7 +30,9 @@ export class Analyzer {
   private design: Design | undefined;
   private findings: Finding[] = [];
   private model: AvailabilityModel | undefined;
+  /** The whole single-failure table, worst first, and the rows last sent of it. */
   private singleFailures: SingleFailureRow[] | undefined;
+  private sentRows: SingleFailureRow[] | undefined;
   private resilience: ResilienceReport | undefined;
 
   analyze(request: AnalysisRequest, now: () => number = () => performance.now()): Analysis {
@@ -45,6 +47,7 @@ export class Analyzer {
       this.findings = validation.findings;
       this.model = validation.model;
       this.singleFailures = undefined;
+      this.sentRows = undefined;
       this.resilience = undefined;
       this.revision = request.revision;
       this.design = request.design;
@@ -91,10 +94,14 @@ export class Analyzer {
         entrypoints: [],
         byCause: [],
         singleFailures: [],
+        singleFailureCount: 0,
         durationMs: now() - started,
       };
     }
-    this.singleFailures ??= singleFailureRows(model, design);
+    const table = (this.singleFailures ??= worstFirst(singleFailureRows(model, design)));
+    const rowCount = Math.min(table.length, request.singleFailureRows ?? table.length);
+    // The same list while the same rows are asked for: the answer's diff then sends none of it.
+    if (this.sentRows?.length !== rowCount) this.sentRows = table.slice(0, rowCount);
     const failed = request.failed.filter((id) => model.failureKind(id) !== undefined);
     // A side keeps the sites and hosts that still exist (an edit may have removed one).
     let partition = (request.partition ?? [])
@@ -159,7 +166,8 @@ export class Analyzer {
         title: cause.title,
         entrypoints: cause.entrypoints.map((e) => e.id),
       })),
-      singleFailures: this.singleFailures,
+      singleFailures: this.sentRows,
+      singleFailureCount: table.length,
       durationMs: now() - started,
     };
   }
@@ -167,6 +175,24 @@ export class Analyzer {
 
 function displayState(item: ItemAvailability): DisplayState {
   return item.state === 'up' && item.degraded ? 'degraded' : item.state;
+}
+
+const STATE_RANK: Record<DisplayState, number> = { down: 0, manual: 1, degraded: 2, up: 3 };
+
+/**
+ * The table worst first: a failure that takes an entrypoint down before one that leaves it to a
+ * person, then one that degrades it; a cut that splits a group's brain counts as bad as one that
+ * takes an entrypoint down. Ties keep the sweep's order.
+ */
+function worstFirst(rows: SingleFailureRow[]): SingleFailureRow[] {
+  const rank = (row: SingleFailureRow) => {
+    const worst = Math.min(3, ...row.effects.map((effect) => STATE_RANK[effect.state]));
+    return (row.splitBrain ?? []).length > 0 ? Math.min(worst, 0.5) : worst;
+  };
+  return rows
+    .map((row, index) => ({ row, rank: rank(row), index }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ row }) => row);
 }
 
 function singleFailureRows(model: AvailabilityModel, design: Design): SingleFailureRow[] {

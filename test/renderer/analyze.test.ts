@@ -68,6 +68,22 @@ describe('the analysis the worker reports', () => {
       },
     ]);
   });
+
+  it('sends the worst rows of the table first, and only as many as the panel shows', () => {
+    const analyzer = new Analyzer();
+    const design = example('tealeaf-resilient.topo.json');
+    const all = analyzer.analyze({ revision: 1, design, failed: [], detail: true });
+    const worst = analyzer.analyze({ revision: 1, failed: [], detail: true, singleFailureRows: 2 });
+    expect(worst.singleFailureCount).toBe(11);
+    expect(worst.singleFailures).toEqual(all.singleFailures.slice(0, 2));
+    // Worst first: rows that leave an entrypoint down or to a person before those that weaken one.
+    const order = { down: 0, manual: 1, degraded: 2, up: 3 };
+    const rank = (row: (typeof all.singleFailures)[number]) =>
+      Math.min(3, ...row.effects.map((effect) => order[effect.state]));
+    const ranks = all.singleFailures.map(rank);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(ranks[0]).toBeLessThan(ranks.at(-1)!);
+  });
 });
 
 describe('what-if outcomes in the analysis', () => {
