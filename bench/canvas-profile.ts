@@ -1,6 +1,6 @@
 /**
  * `tsx bench/canvas-profile.ts [services] [builds]`: a Chromium trace of exactly the canvas
- * benchmark's committed drag and inspector edit (bench/canvas.ts, `measureEdits`), on its own
+ * benchmark's committed drag, inspector edit and what-if failure (bench/canvas.ts, `measureEdits`), on its own
  * synthetic design, for one or more web builds under dist/ side by side (default `web`; build
  * another with `vite build --outDir dist/web-before` from an older checkout to compare).
  *
@@ -31,7 +31,12 @@ interface TraceEvent {
   ts: number;
   dur?: number;
   tdur?: number;
-  args?: { name?: string; data?: { functionName?: string } };
+  args?: {
+    name?: string;
+    data?: { functionName?: string };
+    /** A layout's: how many of the page's layout objects it had to lay out again. */
+    beginData?: { dirtyObjects?: number; totalObjects?: number };
+  };
 }
 
 interface Task {
@@ -44,13 +49,35 @@ interface Task {
 interface PageApp {
   topoforge: {
     open(name: string, text: string): Promise<boolean>;
-    store: { getState(): { revision: number; analysis?: { revision: number } } };
+    store: {
+      getState(): {
+        revision: number;
+        whatIf: boolean;
+        panel: string;
+        failed: string[];
+        analysis?: { revision: number; detail: boolean; failed: string[] };
+        setWhatIf(on: boolean): void;
+        toggleFailure(id: string): void;
+      };
+    };
     services: { canvas?: { fitView(ids: string[]): void } };
   };
 }
 
 async function settle(page: Page): Promise<void> {
   await page.waitForFunction(checksCaughtUp, undefined, { timeout: WAIT_MS });
+  // In what-if mode, until the answer with every item's state and the failures asked for.
+  await page.waitForFunction(
+    () => {
+      const state = (window as unknown as PageApp).topoforge.store.getState();
+      return (
+        state.analysis?.detail === (state.whatIf || state.panel === 'what-if') &&
+        state.analysis.failed.length === state.failed.length
+      );
+    },
+    undefined,
+    { timeout: WAIT_MS },
+  );
   // Long tasks end after the answer is in; give the last one time to finish.
   await page.waitForTimeout(300);
 }
@@ -95,7 +122,7 @@ async function traced(browser: Browser, page: Page, act: () => Promise<void>): P
         .slice(0, 3)
         .map(
           (e) =>
-            `${e.name}${e.args?.data?.functionName ? ` ${e.args.data.functionName}` : ''} ${(e.dur! / 1000).toFixed(0)}`,
+            `${e.name}${e.args?.data?.functionName ? ` ${e.args.data.functionName}` : ''}${e.args?.beginData?.dirtyObjects !== undefined ? ` (${e.args.beginData.dirtyObjects} of ${e.args.beginData.totalObjects} objects)` : ''} ${(e.dur! / 1000).toFixed(0)}`,
         ),
     }));
 }
@@ -126,6 +153,7 @@ async function main(): Promise<void> {
   const dragged = [...geometry.boxes.values()]
     .filter((b) => b.kind === 'service')
     .reduce((best, b) => (distance(b) < distance(best) ? b : best)).id;
+  const host = design.services.find((s) => s.id === dragged)!.host!;
   const text = JSON.stringify(design);
 
   const server = await serveStatic(join(ROOT, 'dist'));
@@ -182,6 +210,18 @@ async function main(): Promise<void> {
       for (let i = 0; i < 3; i++) {
         console.log(`  drag committed ${i + 1}: ${describe(await traced(browser, page, () => drag(1)))}`);
         console.log(`  inspector edit ${i + 1}: ${describe(await relabel(`edited ${i}`, true))}`);
+        // As the benchmark fails a host: what-if mode on and settled first.
+        await page.evaluate(() => (window as unknown as PageApp).topoforge.store.getState().setWhatIf(true));
+        await settle(page);
+        const failure = await traced(browser, page, () =>
+          page.evaluate(
+            (id) => (window as unknown as PageApp).topoforge.store.getState().toggleFailure(id),
+            host,
+          ),
+        );
+        console.log(`  what-if failure ${i + 1}: ${describe(failure)}`);
+        await page.evaluate(() => (window as unknown as PageApp).topoforge.store.getState().setWhatIf(false));
+        await settle(page);
       }
       await page.close();
     }
