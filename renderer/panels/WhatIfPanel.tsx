@@ -129,6 +129,10 @@ export function WhatIfPanel() {
   const store = services.store.getState();
   const [showAllOf, setShowAllOf] = useState<ReadonlySet<string>>(new Set());
   const [stillUpOpen, setStillUpOpen] = useState(false);
+  // The person's choice to open or fold the single-failure table; until then, open when short.
+  const [singleChoice, setSingleChoice] = useState<boolean | undefined>(undefined);
+  const singleCount = analysis?.singleFailureCount ?? 0;
+  const singleOpen = singleChoice ?? singleCount <= SINGLE_FAILURES_OPEN;
   // "Show all" lasts while the panel is open, as it did when the panel held it.
   useEffect(
     () => () => {
@@ -320,18 +324,42 @@ export function WhatIfPanel() {
         </section>
       ) : null}
       <section className="form-section" aria-labelledby="what-if-single">
-        <h3 id="what-if-single">Every single failure</h3>
-        <SingleFailureTable
-          rows={analysis?.singleFailures ?? NO_ROWS}
-          count={analysis?.singleFailureCount ?? 0}
-          nameOf={nameOf}
-        />
+        <details
+          className="single-failure-fold"
+          open={singleOpen}
+          onToggle={(event) => {
+            const open = event.currentTarget.open;
+            // The toggle event also follows the default changing: only a change is a choice.
+            if (open !== singleOpen) setSingleChoice(open);
+          }}
+        >
+          <summary>
+            <h3 id="what-if-single" className="inline-heading">
+              Every single failure{singleCount > SINGLE_FAILURES_OPEN ? `: ${singleCount}` : ''}
+            </h3>
+          </summary>
+          {/* Folded, the table is not drawn: at 5,000 services its worst rows alone are thousands of
+              elements, and laying them out made every what-if failure's frames long. */}
+          {singleOpen ? (
+            <SingleFailureTable
+              rows={analysis?.singleFailures ?? NO_ROWS}
+              count={singleCount}
+              nameOf={nameOf}
+            />
+          ) : null}
+        </details>
       </section>
     </div>
   );
 }
 
 const NO_ROWS: readonly SingleFailureRow[] = [];
+
+/**
+ * Up to this many single failures the table opens with the panel (every example's); a longer one
+ * opens when the person asks, with its count on the fold.
+ */
+const SINGLE_FAILURES_OPEN = 100;
 
 /**
  * The table of every single host and site failure, worst first. Memoised apart from the panel: a

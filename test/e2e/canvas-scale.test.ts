@@ -252,6 +252,20 @@ describe.skipIf(!availability.run)('a large design in a browser', () => {
           rules++;
         }
         expect(rules).toBeGreaterThan(0);
+
+        // The what-if panel folds a long single-failure table, its count on the fold; opened, it
+        // shows the worst rows, and the rest on asking.
+        await app.page.getByTestId('tab-what-if').click();
+        const all = expected.singleFailures.length;
+        expect(all).toBeGreaterThan(100);
+        const fold = app.page.locator('#what-if-single');
+        await expect.poll(() => fold.textContent()).toBe(`Every single failure: ${all}`);
+        expect(await app.page.getByTestId('single-failures').count()).toBe(0);
+        await fold.click();
+        const rows = app.page.getByTestId('single-failures').locator('tbody tr');
+        await expect.poll(() => rows.count()).toBe(60);
+        await app.page.getByRole('button', { name: `Show all ${all} failures` }).click();
+        await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(all);
         expect(app.errors).toEqual([]);
       } finally {
         await app.shot('last');
