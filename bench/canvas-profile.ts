@@ -10,6 +10,7 @@
  * build:web` first.
  */
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { computeGeometry } from '../renderer/canvas/geometry';
@@ -39,7 +40,7 @@ interface TraceEvent {
   };
 }
 
-interface Task {
+export interface Task {
   wallMs: number;
   cpuMs: number;
   inside: string[];
@@ -83,7 +84,7 @@ async function settle(page: Page): Promise<void> {
 }
 
 /** The main-thread tasks of `act` and of the checks' answer to it. */
-async function traced(browser: Browser, page: Page, act: () => Promise<void>): Promise<Task[]> {
+export async function traced(browser: Browser, page: Page, act: () => Promise<void>): Promise<Task[]> {
   await browser.startTracing(page, {
     categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute'],
   });
@@ -127,7 +128,7 @@ async function traced(browser: Browser, page: Page, act: () => Promise<void>): P
     }));
 }
 
-function describe(tasks: Task[]): string {
+export function describe(tasks: Task[]): string {
   if (tasks.length === 0) return `none of ${REPORTED_MS} ms or more`;
   return tasks
     .map((t) => `${t.wallMs.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)}) [${t.inside.join(', ')}]`)
@@ -231,4 +232,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run as a script; the bench imports its tracing (`BENCH_TRACE=1`).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

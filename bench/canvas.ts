@@ -27,6 +27,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { CanvasProjection } from '../renderer/canvas/derive';
+import { describe, traced } from './canvas-profile';
 import { computeGeometry } from '../renderer/canvas/geometry';
 import { autoLayout } from '../renderer/layout/auto-layout';
 import { freshLinkIds } from '../renderer/state/edge-ids';
@@ -357,7 +358,7 @@ async function takeLongTasks(page: Page): Promise<number[]> {
  * thread: a drag committed (checked by the loader, analysed by the worker), a what-if failure
  * (the worker evaluates it), and a label typed into the inspector.
  */
-async function measureEdits(page: Page, nodeId: string, hostId: string): Promise<EditCost> {
+async function measureEdits(browser: Browser, page: Page, nodeId: string, hostId: string): Promise<EditCost> {
   await page.evaluate(WATCH_LONG_TASKS);
   const checks = { postMs: [] as number[], applyMs: [] as number[] };
   /** The checks' timings since the last call, kept when they belong to an edit. */
@@ -407,7 +408,13 @@ async function measureEdits(page: Page, nodeId: string, hostId: string): Promise
     await settle(page);
     whatIfOnMs = Math.max(whatIfOnMs, ...(await takeLongTasks(page)));
     await begin();
-    await page.evaluate(`window.topoforge.store.getState().toggleFailure(${JSON.stringify(hostId)})`);
+    const fail = async () => {
+      await page.evaluate(`window.topoforge.store.getState().toggleFailure(${JSON.stringify(hostId)})`);
+    };
+    // BENCH_TRACE=1: what each long task of the failure is made of (tracing slows the page a little).
+    if (process.env.BENCH_TRACE)
+      log(`  trace of what-if failure ${i + 1}: ${describe(await traced(browser, page, fail))}`);
+    else await fail();
     await record('what-if failure');
     await page.evaluate('window.topoforge.store.getState().setWhatIf(false)');
     await settle(page);
@@ -579,6 +586,7 @@ async function main(): Promise<void> {
       }, subject.design.dragged.id);
       await page.waitForTimeout(1000);
       edits[subject.design.services] = await measureEdits(
+        browser,
         page,
         subject.design.dragged.id,
         subject.design.host,
