@@ -31,6 +31,11 @@ interface DraftState {
   deleted: Set<string>;
   /** A view refuses writes: a snapshot taken in the middle of an edit. */
   readOnly: boolean;
+  /**
+   * Whether anything was ever written, even if deleted again: a design without a layout that an
+   * edit wrote into has a layout afterwards, empty or not, as immer's `draft.layout ??= {}` leaves.
+   */
+  touched: boolean;
 }
 
 const states = new WeakMap<object, DraftState>();
@@ -67,6 +72,7 @@ function proxyOf(state: DraftState): Layout {
       if (state.readOnly) refuse();
       if (typeof key !== 'string') return false;
       state.written.set(key, value);
+      state.touched = true;
       return true;
     },
     deleteProperty: (_target, key) => {
@@ -95,6 +101,7 @@ export function draftLayout(base: Layout | undefined): Layout {
     written: new Map(),
     deleted: new Set(),
     readOnly: false,
+    touched: false,
   });
 }
 
@@ -121,7 +128,8 @@ export function draftChanges(layout: unknown): { base: Layout; keys: Iterable<st
 export function finishLayout(layout: Layout | undefined, changed?: Set<string>): Layout | undefined {
   const state = layout === undefined ? undefined : states.get(layout);
   if (!state) return layout;
-  if (state.written.size === 0 && state.deleted.size === 0) return state.original;
+  if (state.written.size === 0 && state.deleted.size === 0)
+    return state.original ?? (state.touched ? Object.freeze({}) : undefined);
   const record: Layout = { ...state.base };
   for (const key of state.deleted) {
     delete record[key];
@@ -150,6 +158,7 @@ export function snapshotOf(design: Design): Design {
     written: new Map(state.written),
     deleted: new Set(state.deleted),
     readOnly: true,
+    touched: state.touched,
   });
   return { ...now, layout: view };
 }
@@ -176,7 +185,7 @@ export function produceDesign(design: Design, recipe: (draft: Design) => void): 
   const changes = new Set<string>();
   const drafted = isLayoutDraft(produced.layout);
   const layout = finishLayout(produced.layout, changes);
-  if (produced === base && changes.size === 0) return { design };
+  if (produced === base && layout === design.layout) return { design };
   const next: Design = { ...(produced === base ? design : produced) };
   if (layout === undefined) delete next.layout;
   else next.layout = layout;
