@@ -398,7 +398,10 @@ async function measureEdits(browser: Browser, page: Page, nodeId: string, hostId
     await page.mouse.move(box.x + 30, box.y + 20);
     await page.mouse.down();
     await page.mouse.move(box.x + 30 + 15, box.y + 20 + 10, { steps: 4 });
-    await page.mouse.up();
+    const drop = () => page.mouse.up();
+    if (process.env.BENCH_TRACE)
+      log(`  trace of drag committed ${i + 1}: ${describe(await traced(browser, page, drop))}`);
+    else await drop();
     await record('drag committed');
 
     // What-if mode comes on and settles (every item's state arrives, the panel draws), then a
@@ -425,7 +428,10 @@ async function measureEdits(browser: Browser, page: Page, nodeId: string, hostId
     await label.fill(`edited ${i}`);
     await settle(page);
     await begin();
-    await label.press('Enter');
+    const enter = () => label.press('Enter');
+    if (process.env.BENCH_TRACE)
+      log(`  trace of inspector edit ${i + 1}: ${describe(await traced(browser, page, enter))}`);
+    else await enter();
     await record('inspector edit');
     await page.keyboard.press('Escape');
   }
