@@ -8,6 +8,12 @@
  * (the trace's thread time, which a machine loaded by other work inflates far less than the wall
  * time the benchmark's long tasks measure) and the largest events inside it. Run `npm run
  * build:web` first.
+ *
+ * `--functions` also samples the JavaScript (V8's CPU profiler, recorded into the same trace, so on
+ * the same clock) and prints under each task the five functions with the most self time inside it,
+ * as `name file:line ms`. On the minified build the names are short; build without minifying into
+ * its own folder and name that build, e.g. `npx vite build --minify false --outDir
+ * $PWD/dist/web-plain && npx tsx bench/canvas-profile.ts 5000 web-plain --functions`.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,16 +40,104 @@ interface TraceEvent {
   tdur?: number;
   args?: {
     name?: string;
-    data?: { functionName?: string };
+    data?: {
+      functionName?: string;
+      /** A CPU profile's sampling, in its `Profile` and `ProfileChunk` events. */
+      startTime?: number;
+      cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] };
+      timeDeltas?: number[];
+    };
     /** A layout's: how many of the page's layout objects it had to lay out again. */
     beginData?: { dirtyObjects?: number; totalObjects?: number };
   };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url?: string; lineNumber?: number };
 }
 
 export interface Task {
   wallMs: number;
   cpuMs: number;
   inside: string[];
+  /** With `functions`: the functions with the most self time inside the task, largest first. */
+  functions?: string[];
+}
+
+/** How many functions `--functions` names per task. */
+const FUNCTIONS_SHOWN = 5;
+
+/** One sample of the CPU profiler: when (trace clock, µs) and in which function. */
+interface Sample {
+  pid: number;
+  tid: number;
+  ts: number;
+  frame: string;
+}
+
+/**
+ * The CPU profiler's samples from a trace's `Profile` and `ProfileChunk` events. A chunk carries
+ * the new call-tree nodes, and per sample the node and the time since the previous sample.
+ */
+function samplesOf(events: TraceEvent[]): Sample[] {
+  const profiles = new Map<string, { pid: number; tid: number; ts: number; frames: Map<number, string> }>();
+  const samples: Sample[] = [];
+  const ordered = events
+    .filter((e) => e.name === 'Profile' || e.name === 'ProfileChunk')
+    .sort((a, b) => a.ts - b.ts);
+  for (const event of ordered) {
+    const key = `${event.pid}:${(event as { id?: string }).id}`;
+    if (event.name === 'Profile') {
+      profiles.set(key, {
+        pid: event.pid,
+        tid: event.tid,
+        ts: event.args?.data?.startTime ?? event.ts,
+        frames: new Map(),
+      });
+      continue;
+    }
+    const profile = profiles.get(key);
+    if (!profile) continue;
+    for (const node of event.args?.data?.cpuProfile?.nodes ?? []) {
+      const { functionName, url = '', lineNumber = 0 } = node.callFrame;
+      const file = url.slice(url.lastIndexOf('/') + 1);
+      profile.frames.set(
+        node.id,
+        `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ''}`,
+      );
+    }
+    const ids = event.args?.data?.cpuProfile?.samples ?? [];
+    const deltas = event.args?.data?.timeDeltas ?? [];
+    ids.forEach((id, i) => {
+      profile.ts += deltas[i] ?? 0;
+      samples.push({
+        pid: profile.pid,
+        tid: profile.tid,
+        ts: profile.ts,
+        frame: profile.frames.get(id) ?? '?',
+      });
+    });
+  }
+  return samples;
+}
+
+/** The functions with the most self time among the samples inside a task, as `name file:line ms`. */
+function topFunctions(samples: Sample[], task: TraceEvent): string[] {
+  const inside = samples.filter(
+    (s) => s.pid === task.pid && s.tid === task.tid && s.ts >= task.ts && s.ts < task.ts + task.dur!,
+  );
+  const self = new Map<string, number>();
+  inside.forEach((sample, i) => {
+    // A sample stands for the time until the next one (the last, until the task ends).
+    const next = inside[i + 1]?.ts ?? task.ts + task.dur!;
+    self.set(sample.frame, (self.get(sample.frame) ?? 0) + (next - sample.ts));
+  });
+  return [...self]
+    .filter(([frame]) => frame !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, FUNCTIONS_SHOWN)
+    .map(([frame, us]) => `${frame} ${(us / 1000).toFixed(1)}`);
 }
 
 /** The app in the page, as much of it as this script reads. */
@@ -84,10 +178,26 @@ async function settle(page: Page): Promise<void> {
 }
 
 /** The main-thread tasks of `act` and of the checks' answer to it. */
-export async function traced(browser: Browser, page: Page, act: () => Promise<void>): Promise<Task[]> {
+export async function traced(
+  browser: Browser,
+  page: Page,
+  act: () => Promise<void>,
+  { functions = false }: { functions?: boolean } = {},
+): Promise<Task[]> {
   await browser.startTracing(page, {
-    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute'],
+    categories: [
+      'devtools.timeline',
+      'disabled-by-default-devtools.timeline',
+      'v8.execute',
+      ...(functions ? ['disabled-by-default-v8.cpu_profiler'] : []),
+    ],
   });
+  // The profiler starts with the page's next script, in one long task of its own (it lists every
+  // function compiled so far): let that pass before the edit.
+  if (functions) {
+    await page.evaluate(() => 0);
+    await page.waitForTimeout(300);
+  }
   await act();
   await settle(page);
   const events = (JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] })
@@ -97,6 +207,7 @@ export async function traced(browser: Browser, page: Page, act: () => Promise<vo
       .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
       .map((e) => `${e.pid}:${e.tid}`),
   );
+  const samples = functions ? samplesOf(events) : [];
   return events
     .filter(
       (e) =>
@@ -125,18 +236,23 @@ export async function traced(browser: Browser, page: Page, act: () => Promise<vo
           (e) =>
             `${e.name}${e.args?.data?.functionName ? ` ${e.args.data.functionName}` : ''}${e.args?.beginData?.dirtyObjects !== undefined ? ` (${e.args.beginData.dirtyObjects} of ${e.args.beginData.totalObjects} objects)` : ''} ${(e.dur! / 1000).toFixed(0)}`,
         ),
+      ...(functions ? { functions: topFunctions(samples, task) } : {}),
     }));
 }
 
 export function describe(tasks: Task[]): string {
   if (tasks.length === 0) return `none of ${REPORTED_MS} ms or more`;
   return tasks
-    .map((t) => `${t.wallMs.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)}) [${t.inside.join(', ')}]`)
+    .map(
+      (t) =>
+        `${t.wallMs.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)}) [${t.inside.join(', ')}]${t.functions && t.inside[0]?.startsWith('V8.StackGuard') ? ' (the profiler starting, before the edit)' : ''}${t.functions ? `\n      self time: ${t.functions.join(', ') || 'no samples'}` : ''}`,
+    )
     .join(' | ');
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+  const functions = process.argv.includes('--functions');
+  const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const services = Number(args[0] ?? 5000);
   const builds = (args[1] ?? 'web').split(',');
   // The benchmark's design and dragged node (bench/canvas.ts, `prepare`).
@@ -192,7 +308,7 @@ async function main(): Promise<void> {
         await field.fill(label);
         await settle(page);
         let tasks: Task[] = [];
-        if (measure) tasks = await traced(browser, page, () => field.press('Enter'));
+        if (measure) tasks = await traced(browser, page, () => field.press('Enter'), { functions });
         else {
           await field.press('Enter');
           await settle(page);
@@ -209,16 +325,22 @@ async function main(): Promise<void> {
       await relabel('warm 2', false);
       console.log(`${build}, ${services} services:`);
       for (let i = 0; i < 3; i++) {
-        console.log(`  drag committed ${i + 1}: ${describe(await traced(browser, page, () => drag(1)))}`);
+        console.log(
+          `  drag committed ${i + 1}: ${describe(await traced(browser, page, () => drag(1), { functions }))}`,
+        );
         console.log(`  inspector edit ${i + 1}: ${describe(await relabel(`edited ${i}`, true))}`);
         // As the benchmark fails a host: what-if mode on and settled first.
         await page.evaluate(() => (window as unknown as PageApp).topoforge.store.getState().setWhatIf(true));
         await settle(page);
-        const failure = await traced(browser, page, () =>
-          page.evaluate(
-            (id) => (window as unknown as PageApp).topoforge.store.getState().toggleFailure(id),
-            host,
-          ),
+        const failure = await traced(
+          browser,
+          page,
+          () =>
+            page.evaluate(
+              (id) => (window as unknown as PageApp).topoforge.store.getState().toggleFailure(id),
+              host,
+            ),
+          { functions },
         );
         console.log(`  what-if failure ${i + 1}: ${describe(failure)}`);
         await page.evaluate(() => (window as unknown as PageApp).topoforge.store.getState().setWhatIf(false));
