@@ -19,11 +19,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { computeGeometry } from '../renderer/canvas/geometry';
-import { autoLayout } from '../renderer/layout/auto-layout';
+import { benchSubject, largeDesign } from '../test/e2e/large-design';
 import { checksCaughtUp } from '../test/e2e/page-state';
 import { serveStatic } from '../test/e2e/static-server';
-import { syntheticDesign } from './synthetic';
 
 const ROOT = join(import.meta.dirname, '..');
 const WAIT_MS = 180_000;
@@ -255,22 +253,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const services = Number(args[0] ?? 5000);
   const builds = (args[1] ?? 'web').split(',');
-  // The benchmark's design and dragged node (bench/canvas.ts, `prepare`).
-  const design = syntheticDesign({ services });
-  design.layout = await autoLayout(design, { aspect: 1020 / 935 });
-  const geometry = computeGeometry(design);
-  let right = 0;
-  let bottom = 0;
-  for (const box of geometry.boxes.values()) {
-    right = Math.max(right, box.absoluteX + box.width);
-    bottom = Math.max(bottom, box.absoluteY + box.height);
-  }
-  const distance = (b: { absoluteX: number; absoluteY: number }) =>
-    Math.hypot(b.absoluteX - right / 2, b.absoluteY - bottom / 2);
-  const dragged = [...geometry.boxes.values()]
-    .filter((b) => b.kind === 'service')
-    .reduce((best, b) => (distance(b) < distance(best) ? b : best)).id;
-  const host = design.services.find((s) => s.id === dragged)!.host!;
+  // The benchmark's design, dragged node and failed host.
+  const { design, geometry } = await largeDesign(services);
+  const {
+    dragged: { id: dragged },
+    host,
+  } = benchSubject(geometry);
   const text = JSON.stringify(design);
 
   const server = await serveStatic(join(ROOT, 'dist'));
