@@ -28,7 +28,7 @@ let colours: { theme: string | undefined; fills: Record<string, string>; siteBor
  */
 function coloursOf(element: Element): NonNullable<typeof colours> {
   const theme = document.documentElement.dataset.theme;
-  if (colours?.theme === theme) return colours;
+  if (colours && colours.theme === theme) return colours;
   const styles = getComputedStyle(element);
   const colour = (name: string) => styles.getPropertyValue(name).trim() || '#888';
   colours = {
