@@ -28,12 +28,10 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { CanvasProjection } from '../renderer/canvas/derive';
 import { describe, traced } from './canvas-profile';
-import { computeGeometry } from '../renderer/canvas/geometry';
-import { autoLayout } from '../renderer/layout/auto-layout';
 import { freshLinkIds } from '../renderer/state/edge-ids';
+import { benchSubject, largeDesign } from '../test/e2e/large-design';
 import { checksCaughtUp } from '../test/e2e/page-state';
 import { serveStatic } from '../test/e2e/static-server';
-import { syntheticDesign } from './synthetic';
 
 const ROOT = join(import.meta.dirname, '..');
 const RATIO_TARGET = 1.25;
@@ -456,10 +454,7 @@ interface Prepared {
 }
 
 async function prepare(services: number, fixtureDir?: string): Promise<Prepared> {
-  const design = syntheticDesign({ services });
-  // Shaped for the designer's pane (about 1020 × 935 pixels of the 1600 × 1000 window).
-  design.layout = await autoLayout(design, { aspect: 1020 / 935 });
-  const geometry = computeGeometry(design);
+  const { design, geometry } = await largeDesign(services);
   const projection = new CanvasProjection();
   const nodes = projection.nodes(design, geometry, new Set());
   const edges = projection.edges(design, new Set(), freshLinkIds(design.links));
@@ -476,18 +471,7 @@ async function prepare(services: number, fixtureDir?: string): Promise<Prepared>
       }),
     );
   }
-  // The node to drag: a service near the middle of the design.
-  let right = 0;
-  let bottom = 0;
-  for (const box of geometry.boxes.values()) {
-    right = Math.max(right, box.absoluteX + box.width);
-    bottom = Math.max(bottom, box.absoluteY + box.height);
-  }
-  const boxes = [...geometry.boxes.values()].filter((b) => b.kind === 'service');
-  const distance = (b: { absoluteX: number; absoluteY: number }) =>
-    Math.hypot(b.absoluteX - right / 2, b.absoluteY - bottom / 2);
-  const dragged = boxes.reduce((best, b) => (distance(b) < distance(best) ? b : best));
-  const host = design.services.find((s) => s.id === dragged.id)!.host!;
+  const { dragged, host } = benchSubject(geometry);
   return { services, text: JSON.stringify(design), nodes: nodes.length, edges: edges.length, dragged, host };
 }
 

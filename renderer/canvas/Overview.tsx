@@ -17,6 +17,34 @@ const WIDTH = 184;
 const HEIGHT = 124;
 const MARGIN = 6;
 
+/** The overview's colours, the theme's (styles.css), and the theme they were read under. */
+let colours: { theme: string | undefined; fills: Record<string, string>; siteBorder: string } | undefined;
+
+/**
+ * The theme's colours for the overview, read from the page's style once per theme: reading a
+ * computed style after an edit had changed the page made the browser work out every element's
+ * style there and then (about 15 ms of a drop's task at 5,000 services), and the colours change
+ * only with the theme.
+ */
+function coloursOf(element: Element): NonNullable<typeof colours> {
+  const theme = document.documentElement.dataset.theme;
+  if (colours && colours.theme === theme) return colours;
+  const styles = getComputedStyle(element);
+  const colour = (name: string) => styles.getPropertyValue(name).trim() || '#888';
+  colours = {
+    theme,
+    fills: {
+      site: colour('--site-bg'),
+      host: colour('--host-border'),
+      service: colour('--text-2'),
+      group: colour('--text-2'),
+      entrypoint: colour('--accent'),
+    },
+    siteBorder: colour('--site-border'),
+  };
+  return colours;
+}
+
 /** The overview below the palette. */
 export function Overview() {
   const design = useDeferredValue(useAppStore((s) => s.design));
@@ -40,42 +68,40 @@ export function Overview() {
   }, [geometry]);
 
   useEffect(() => {
-    const element = canvas.current;
-    if (!element || !expanded) return;
-    const context = element.getContext('2d');
-    if (!context) return;
-    const ratio = window.devicePixelRatio || 1;
-    element.width = WIDTH * ratio;
-    element.height = HEIGHT * ratio;
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, WIDTH, HEIGHT);
-    if (!scale) return;
-    const styles = getComputedStyle(element);
-    const colour = (name: string) => styles.getPropertyValue(name).trim() || '#888';
-    const fills: Record<string, string> = {
-      site: colour('--site-bg'),
-      host: colour('--host-border'),
-      service: colour('--text-2'),
-      group: colour('--text-2'),
-      entrypoint: colour('--accent'),
-    };
-    // Read once: a style read per site was a good part of repainting after an edit.
-    const siteBorder = colour('--site-border');
-    for (const id of geometry.order) {
-      const box = geometry.boxes.get(id)!;
-      const x = box.absoluteX * scale.factor + scale.offsetX;
-      const y = box.absoluteY * scale.factor + scale.offsetY;
-      const w = Math.max(1, box.width * scale.factor);
-      const h = Math.max(1, box.height * scale.factor);
-      context.fillStyle = fills[box.kind] ?? '#888';
-      context.globalAlpha = box.kind === 'host' ? 0.5 : 1;
-      context.fillRect(x, y, w, h);
-      if (box.kind === 'site') {
-        context.strokeStyle = siteBorder;
-        context.strokeRect(x, y, w, h);
+    const draw = () => {
+      const element = canvas.current;
+      if (!element) return;
+      const context = element.getContext('2d');
+      if (!context) return;
+      const ratio = window.devicePixelRatio || 1;
+      element.width = WIDTH * ratio;
+      element.height = HEIGHT * ratio;
+      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      context.clearRect(0, 0, WIDTH, HEIGHT);
+      if (!scale) return;
+      const { fills, siteBorder } = coloursOf(element);
+      for (const id of geometry.order) {
+        const box = geometry.boxes.get(id)!;
+        const x = box.absoluteX * scale.factor + scale.offsetX;
+        const y = box.absoluteY * scale.factor + scale.offsetY;
+        const w = Math.max(1, box.width * scale.factor);
+        const h = Math.max(1, box.height * scale.factor);
+        context.fillStyle = fills[box.kind] ?? '#888';
+        context.globalAlpha = box.kind === 'host' ? 0.5 : 1;
+        context.fillRect(x, y, w, h);
+        if (box.kind === 'site') {
+          context.strokeStyle = siteBorder;
+          context.strokeRect(x, y, w, h);
+        }
       }
-    }
-    context.globalAlpha = 1;
+      context.globalAlpha = 1;
+    };
+    if (!expanded) return;
+    // The app sets the page's theme in its own effect, which runs after this one: until it has,
+    // the page's colours are the old theme's, so the overview is drawn a frame later.
+    if (document.documentElement.dataset.theme === theme) return draw();
+    const frame = requestAnimationFrame(draw);
+    return () => cancelAnimationFrame(frame);
   }, [geometry, scale, expanded, theme]);
 
   // The part of the design the canvas shows, in overview pixels.

@@ -1,7 +1,10 @@
 /**
- * The large design the canvas tests open: the benchmark's synthetic design, laid out as the
- * benchmark lays it out, with the canvas the designer derives from it (where every card is, and
- * the cards in their Tab order). The page opens it with `Designer.openDesign`.
+ * The large design the canvas benchmark and the canvas tests open: the synthetic design of
+ * bench/synthetic.ts, laid out in the shape of the designer's pane, with the canvas the designer
+ * derives from it (where every card is, and the cards in their Tab order), and the service the
+ * benchmark drags. One definition, so that the benchmark (bench/canvas.ts), its trace
+ * (bench/canvas-profile.ts) and the tests measure and check the same picture. The page opens it
+ * with `Designer.openDesign`, or as its JSON text.
  */
 import { produce } from 'immer';
 import { syntheticDesign } from '../../bench/synthetic';
@@ -9,7 +12,7 @@ import type { Design } from '../../core/model';
 import { CanvasProjection } from '../../renderer/canvas/derive';
 import type { CanvasNode } from '../../renderer/canvas/derive';
 import { computeGeometry } from '../../renderer/canvas/geometry';
-import type { Geometry } from '../../renderer/canvas/geometry';
+import type { Geometry, ItemBox } from '../../renderer/canvas/geometry';
 import { autoLayout } from '../../renderer/layout/auto-layout';
 
 /** A laid-out design and the canvas derived from it, nothing selected. */
@@ -30,4 +33,27 @@ export async function largeDesign(services: number): Promise<LargeDesign> {
   const geometry = computeGeometry(design);
   const projected = new CanvasProjection().nodes(design, geometry, new Set());
   return { design, geometry, projected };
+}
+
+/** What the benchmark edits: the service it drags and the host it fails. */
+export interface BenchSubject {
+  dragged: ItemBox;
+  host: string;
+}
+
+/** The service nearest the middle of the design, which the benchmark drags, and its host. */
+export function benchSubject(geometry: Geometry): BenchSubject {
+  let right = 0;
+  let bottom = 0;
+  for (const box of geometry.boxes.values()) {
+    right = Math.max(right, box.absoluteX + box.width);
+    bottom = Math.max(bottom, box.absoluteY + box.height);
+  }
+  const distance = (b: ItemBox) => Math.hypot(b.absoluteX - right / 2, b.absoluteY - bottom / 2);
+  const dragged = [...geometry.boxes.values()]
+    .filter((b) => b.kind === 'service')
+    .reduce((best, b) => (distance(b) < distance(best) ? b : best));
+  // A service's box sits in its host's.
+  if (dragged.parent === undefined) throw new Error(`service ${dragged.id} has no host`);
+  return { dragged, host: dragged.parent };
 }

@@ -142,3 +142,35 @@ describe('a reference field of a large design', () => {
     expect(state().design.services.find((s) => s.id === service.id)!.host).toBe(other);
   });
 });
+
+describe('the link list of a service in a large design', () => {
+  it('holds nothing to choose until the person reaches for it, then every other service and group', () => {
+    const { services } = testApp(syntheticDesign({ services: 300, seed: 3 }));
+    const state = () => services.store.getState();
+    const [service, other] = state().design.services;
+    act(() => state().select([service!.id]));
+    renderInspector(services);
+    const target = screen.getByTestId('link-target') as HTMLSelectElement;
+    // Closed and untouched, the list shows "Link to…" and holds nothing else.
+    expect([...target.options].map((option) => option.value)).toEqual(['']);
+    // A drop elsewhere (a new revision of the design) leaves it so.
+    act(() => void state().editDesign('Rename', (draft) => void (draft.name = 'moved')));
+    expect(screen.getByTestId('link-target').querySelectorAll('option')).toHaveLength(1);
+    act(() => {
+      fireEvent.pointerDown(target);
+      fireEvent.focus(target);
+    });
+    const groups = state().design.groups ?? [];
+    expect(target.options).toHaveLength(1 + state().design.services.length - 1 + groups.length);
+    expect([...target.options].some((option) => option.value === service!.id)).toBe(false);
+    act(() => {
+      fireEvent.change(target, { target: { value: other!.id } });
+    });
+    act(() => {
+      fireEvent.click(screen.getByTestId('add-link'));
+    });
+    expect(state().design.links).toContainEqual(
+      expect.objectContaining({ from: service!.id, to: other!.id }),
+    );
+  });
+});
