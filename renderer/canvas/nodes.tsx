@@ -11,6 +11,7 @@ import { mainPortOf } from '../../core/model';
 import type { Severity } from '../../core/rules/catalogue';
 import { useAppStore } from '../state/store';
 import type { DisplayState } from '../workers/analysis-protocol';
+import { itemValue } from '../workers/item-table';
 import type {
   EntrypointNodeType,
   FrameNodeType,
@@ -27,9 +28,8 @@ import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE
 
 /** The worst finding on an item: severity and count, or nothing. */
 function useBadge(id: string): { severity: Severity; count: number } | undefined {
-  const severity = useAppStore((s) => s.analysis?.badges[id]?.severity);
-  const count = useAppStore((s) => s.analysis?.badges[id]?.count ?? 0);
-  return severity ? { severity, count } : undefined;
+  // The badge object itself: an analysis keeps the ones it did not change (item-table.ts).
+  return useAppStore((s) => (s.analysis ? itemValue(s.analysis.badges, id) : undefined));
 }
 
 /** In what-if mode, what the item shows: its state, or `failed` when the person failed it. */
@@ -37,7 +37,7 @@ function useWhatIfState(id: string): DisplayState | 'failed' | undefined {
   return useAppStore((s) => {
     if (!s.whatIf) return undefined;
     if (s.failed.includes(id)) return 'failed';
-    return s.analysis?.states[id];
+    return s.analysis ? itemValue(s.analysis.states, id) : undefined;
   });
 }
 
