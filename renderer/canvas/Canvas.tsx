@@ -53,6 +53,7 @@ import { SearchBox } from './search-box';
 import { WhatIfBubbles } from './WhatIfBubbles';
 import { CanvasWindow, serves, spanning, viewRect, windowAround } from './window';
 import type { WindowArea } from './window';
+import { itemRecord } from '../workers/item-table';
 
 const GRID: [number, number] = [10, 10];
 const FAILABLE = new Set(['host', 'site', 'service']);
@@ -471,7 +472,7 @@ export function Canvas() {
       let states: Record<string, DiagramState> | undefined;
       let cut: { cutOff: ReadonlySet<string>; splitBrain: readonly string[] } | undefined;
       if (state.whatIf && state.analysis?.detail) {
-        states = { ...state.analysis.states };
+        states = itemRecord<DiagramState>(state.analysis.states);
         for (const id of state.failed) states[id] = 'failed';
         const picture = cutPicture(state.design, state.analysis.sides);
         if (picture) cut = { cutOff: picture.cutOff, splitBrain: state.analysis.splitBrain };

@@ -9,6 +9,7 @@ import { ViewportPortal } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../state/store';
 import type { CanvasEdge, CanvasNode } from './derive';
+import { itemEntries, itemRecord } from '../workers/item-table';
 import { farPicture } from './detail';
 import type { AbsoluteBox, FarDecorations } from './detail';
 
@@ -34,9 +35,9 @@ function FarLayerView({ nodes, edges, boxes, held }: FarLayerProps) {
   );
   const decorations = useMemo((): FarDecorations => {
     const severities: Record<string, string> = {};
-    for (const [id, badge] of Object.entries(badges ?? {})) severities[id] = badge.severity;
+    if (badges) for (const [id, badge] of itemEntries(badges)) severities[id] = badge.severity;
     if (!whatIf) return { states: {}, splitBrain: NO_SPLIT, severities };
-    const shown: Record<string, string> = { ...states };
+    const shown: Record<string, string> = states ? itemRecord(states) : {};
     for (const id of failed) shown[id] = 'failed';
     return { states: shown, splitBrain: new Set(splitBrain ?? []), severities };
   }, [whatIf, failed, states, splitBrain, badges]);

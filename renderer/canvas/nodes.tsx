@@ -8,9 +8,11 @@ import { Handle, Position } from '@xyflow/react';
 import { Scissors, Split, Timer } from 'lucide-react';
 import type { NodeProps, NodeTypes } from '@xyflow/react';
 import { mainPortOf } from '../../core/model';
+import type { Design } from '../../core/model';
 import type { Severity } from '../../core/rules/catalogue';
 import { useAppStore } from '../state/store';
-import type { DisplayState } from '../workers/analysis-protocol';
+import type { CutSide, DisplayState } from '../workers/analysis-protocol';
+import { itemValue } from '../workers/item-table';
 import type {
   EntrypointNodeType,
   FrameNodeType,
@@ -27,9 +29,8 @@ import { CONTAINER_INFO, ENTRYPOINT_VIA_INFO, GROUP_KIND_INFO, KindTile, SERVICE
 
 /** The worst finding on an item: severity and count, or nothing. */
 function useBadge(id: string): { severity: Severity; count: number } | undefined {
-  const severity = useAppStore((s) => s.analysis?.badges[id]?.severity);
-  const count = useAppStore((s) => s.analysis?.badges[id]?.count ?? 0);
-  return severity ? { severity, count } : undefined;
+  // The badge object itself: an analysis keeps the ones it did not change (item-table.ts).
+  return useAppStore((s) => (s.analysis ? itemValue(s.analysis.badges, id) : undefined));
 }
 
 /** In what-if mode, what the item shows: its state, or `failed` when the person failed it. */
@@ -37,8 +38,38 @@ function useWhatIfState(id: string): DisplayState | 'failed' | undefined {
   return useAppStore((s) => {
     if (!s.whatIf) return undefined;
     if (s.failed.includes(id)) return 'failed';
-    return s.analysis?.states[id];
+    return s.analysis ? itemValue(s.analysis.states, id) : undefined;
   });
+}
+
+/** The hosts and sites on the cut-off sides of a cut (a named side), worked out once per cut. */
+interface CutOffIds {
+  hosts: ReadonlySet<string>;
+  sites: ReadonlySet<string>;
+}
+
+let lastCutOff: { sides: readonly CutSide[]; hosts: Design['hosts']; ids: CutOffIds } | undefined;
+
+/**
+ * What {@link useCutOff} asks of every host and site card, for the cut and the design's hosts:
+ * each card's selector runs on every store update, and walking the design's hosts for each site
+ * card on each of them cost the main thread more than the cards themselves.
+ */
+function cutOffIds(sides: readonly CutSide[], hosts: Design['hosts']): CutOffIds {
+  if (lastCutOff?.sides === sides && lastCutOff.hosts === hosts) return lastCutOff.ids;
+  const named = sides.filter((side) => side.ids.length > 0);
+  const cutHosts = new Set(named.flatMap((side) => side.hosts));
+  // A site named by the cut, or whose hosts all lie on one named side.
+  const cutSites = new Set(named.flatMap((side) => side.ids));
+  const hostsOfSite = new Map<string, string[]>();
+  for (const host of hosts)
+    if (host.site !== undefined) hostsOfSite.set(host.site, [...(hostsOfSite.get(host.site) ?? []), host.id]);
+  const sideHosts = named.map((side) => new Set(side.hosts));
+  for (const [site, ids] of hostsOfSite)
+    if (sideHosts.some((side) => ids.every((id) => side.has(id)))) cutSites.add(site);
+  const ids = { hosts: cutHosts, sites: cutSites };
+  lastCutOff = { sides, hosts, ids };
+  return ids;
 }
 
 /**
@@ -48,14 +79,10 @@ function useWhatIfState(id: string): DisplayState | 'failed' | undefined {
 function useCutOff(id: string, kind: 'host' | 'site'): boolean {
   return useAppStore((s) => {
     if (!s.whatIf || !s.analysis?.detail) return false;
-    const named = s.analysis.sides.filter((side) => side.ids.length > 0);
-    // Without a cut, nothing is cut off: no walk over the design's hosts for each site shown.
-    if (named.length === 0) return false;
-    if (kind === 'host') return named.some((side) => side.hosts.includes(id));
-    const hosts = s.design.hosts.filter((host) => host.site === id);
-    return named.some(
-      (side) => side.ids.includes(id) || (hosts.length > 0 && hosts.every((h) => side.hosts.includes(h.id))),
-    );
+    // Without a cut, nothing is cut off: no work for each card shown.
+    if (!s.analysis.sides.some((side) => side.ids.length > 0)) return false;
+    const ids = cutOffIds(s.analysis.sides, s.design.hosts);
+    return (kind === 'host' ? ids.hosts : ids.sites).has(id);
   });
 }
 

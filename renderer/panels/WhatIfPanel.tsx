@@ -102,6 +102,29 @@ function RecoveryFigure({ entry }: { entry: EntrypointStatus }) {
   );
 }
 
+/**
+ * One entrypoint that stayed up. Memoised: an answer keeps the entries it did not change, so the
+ * hundreds of rows at 5,000 services are not rendered again for each failure.
+ */
+const StillUpRow = memo(function StillUpRow({
+  entry,
+  withRecovery,
+}: {
+  entry: EntrypointStatus;
+  withRecovery: boolean;
+}) {
+  const services = useServices();
+  return (
+    <li data-testid={`entrypoint-status-${entry.id}`}>
+      <button type="button" className="link-button" onClick={() => focusItems(services, [entry.id])}>
+        {entry.label ?? entry.id}
+      </button>
+      <StateText state={entry.state} />
+      {withRecovery ? <RecoveryFigure entry={entry} /> : null}
+    </li>
+  );
+});
+
 /** "took down 2 entrypoints, left 1 waiting for a person". */
 function effectSummary(entries: readonly { state: DisplayState }[]): string {
   const count = (state: DisplayState) => entries.filter((e) => e.state === state).length;
@@ -152,6 +175,10 @@ export function WhatIfPanel() {
     [analysis?.entrypoints],
   );
   const stillUp = (analysis?.entrypoints ?? []).filter((e) => e.state === 'up');
+  // Whether the answer shown is about failures or a cut: its recovery figures go with it. Read
+  // from the answer, not from the failures asked for, so that failing an item does not add a
+  // figure (not yet known) to each of hundreds of still-up rows before the checks answer.
+  const answersFailures = (analysis?.failed.length ?? 0) > 0 || (analysis?.partition.length ?? 0) > 0;
   const causes = analysis?.byCause ?? [];
   // Hundreds of rows at 5,000 services: drawn a batch per task, as the table's.
   const stillUpDrawn = useGradualCount(
@@ -307,17 +334,7 @@ export function WhatIfPanel() {
               {/* Folded, the list is not drawn: at 5,000 services it is hundreds of rows that
                   every what-if failure drew again (a recovery figure each) behind the fold. */}
               {stillUp.slice(0, stillUpDrawn).map((entry) => (
-                <li key={entry.id} data-testid={`entrypoint-status-${entry.id}`}>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => focusItems(services, [entry.id])}
-                  >
-                    {entry.label ?? entry.id}
-                  </button>
-                  <StateText state={entry.state} />
-                  {failed.length > 0 || cut.length > 0 ? <RecoveryFigure entry={entry} /> : null}
-                </li>
+                <StillUpRow key={entry.id} entry={entry} withRecovery={answersFailures} />
               ))}
             </ul>
           </details>

@@ -9,6 +9,8 @@
  */
 import { dequal } from 'dequal';
 import type { Analysis } from './analysis-protocol';
+import { isItemTable, withItems } from './item-table';
+import type { ItemTable } from './item-table';
 
 /** How one field of the analysis changed. */
 export type FieldChange =
@@ -18,7 +20,10 @@ export type FieldChange =
   | { removed: true }
   /** A list: its new length and the entries that differ, by index. */
   | { list: { length: number; set: [number, unknown][] } }
-  /** A record: the keys whose values differ or are new, and the keys that are gone. */
+  /**
+   * A record, or an item table (item-table.ts): the keys whose values differ or are new, and the
+   * keys that are gone.
+   */
   | { record: { set: Record<string, unknown>; remove: string[] } };
 
 /** The fields of an analysis that changed, each with how; a field not named did not change. */
@@ -30,7 +35,7 @@ export type AnalysisAnswer =
   | { kind: 'changes'; seq: number; base: number; changes: AnalysisChanges };
 
 /** The fields that are records keyed by item id, sent key by key. */
-const RECORDS = new Set<keyof Analysis>(['states', 'badges', 'groups']);
+const RECORDS = new Set<keyof Analysis>(['groups']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,6 +59,11 @@ function fieldChange(field: keyof Analysis, before: unknown, after: unknown): Fi
     if (set.length === after.length) return { value: after };
     return { list: { length: after.length, set } };
   }
+  if (isItemTable(before) && isItemTable(after)) {
+    // A table that was empty (what-if mode just asked for every item's state) goes whole.
+    if (before.size === 0) return { value: after };
+    return { record: tableChange(before, after) };
+  }
   if (RECORDS.has(field) && isRecord(before) && isRecord(after)) {
     const set: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(after))
@@ -62,6 +72,23 @@ function fieldChange(field: keyof Analysis, before: unknown, after: unknown): Fi
     return { record: { set, remove } };
   }
   return { value: after };
+}
+
+/** The ids of two item tables whose values differ: chunks the tables share are skipped whole. */
+function tableChange(
+  before: ItemTable<unknown>,
+  after: ItemTable<unknown>,
+): { set: Record<string, unknown>; remove: string[] } {
+  const set: Record<string, unknown> = {};
+  const remove: string[] = [];
+  after.chunks.forEach((chunk, index) => {
+    const old = before.chunks[index]!;
+    if (old === chunk) return;
+    for (const key in chunk)
+      if (!Object.hasOwn(old, key) || !dequal(old[key], chunk[key])) set[key] = chunk[key];
+    for (const key in old) if (!Object.hasOwn(chunk, key)) remove.push(key);
+  });
+  return { set, remove };
 }
 
 /** The changes from `before` to `after`, field by field (dequal decides what is unchanged). */
@@ -88,9 +115,11 @@ export function applyAnalysisChanges(previous: Analysis, changes: AnalysisChange
       const list = (previous[field] as unknown[]).slice(0, change.list.length);
       for (const [index, entry] of change.list.set) list[index] = entry;
       next[field] = list;
+    } else if (isItemTable(previous[field])) {
+      // Copies the chunks the change touches, not the table: an answer costs what it changed.
+      next[field] = withItems(previous[field], change.record.set, change.record.remove);
     } else if (isEmpty(previous[field])) {
-      // Every key is new (what-if mode just asked for the states of 8,000 items): the answer's
-      // own object, not a copy of it key by key.
+      // Every key is new: the answer's own object, not a copy of it key by key.
       next[field] = change.record.set;
     } else {
       const record = { ...(previous[field] as Record<string, unknown>) };

@@ -8,6 +8,7 @@ import type { DesignPatch } from './design-patch';
 import type { Recovery } from '../../core/recovery/mechanisms';
 import type { Finding, Severity } from '../../core/rules/catalogue';
 import type { OutcomeStep } from '../../core/what-if';
+import type { ItemTable } from './item-table';
 import type { ResilienceReport } from './resilience';
 
 /** Analyse this revision of the design with these failures. */
@@ -120,15 +121,19 @@ export interface Analysis {
   detail: boolean;
   findings: Finding[];
   counts: Record<Severity, number>;
-  badges: Record<string, Badge>;
+  /** The worst finding per item that has one (item-table.ts: an edit copies only what it changes). */
+  badges: ItemTable<Badge>;
   groups: Record<string, GroupSummary>;
   /**
    * The ids that stand for entrypoints when the design declares none (docs/design-file.md: every
    * service nothing links to, a group for its members); empty when it declares some.
    */
   implicitEntrypoints: string[];
-  /** Services, groups, entrypoints, hosts and sites under the failures. */
-  states: Record<string, DisplayState>;
+  /**
+   * Services, groups, entrypoints, hosts and sites under the failures (item-table.ts: an answer
+   * that changes a few states copies a few small chunks, not a record of every item).
+   */
+  states: ItemTable<DisplayState>;
   entrypoints: EntrypointStatus[];
   /** The entrypoints that are not fully up, grouped by the failures they trace back to. */
   byCause: CauseSummary[];

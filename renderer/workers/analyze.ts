@@ -19,6 +19,7 @@ import type {
   SingleFailureRow,
 } from './analysis-protocol';
 import { applyDesignPatch, STALE_BASE } from './design-patch';
+import { emptyItemTable, itemTableOf } from './item-table';
 import { resilienceReport } from './resilience';
 import type { ResilienceReport } from './resilience';
 
@@ -75,7 +76,7 @@ export class Analyzer {
       revision: request.revision,
       findings: this.findings,
       counts,
-      badges,
+      badges: itemTableOf(Object.entries(badges)),
       groups: Object.fromEntries(summarizeGroups(design)),
       implicitEntrypoints: model.index.entrypoints.filter((e) => e.implicit).map((e) => e.id),
       ...(request.resilience
@@ -90,7 +91,7 @@ export class Analyzer {
         sides: [],
         splitBrain: [],
         detail: false,
-        states: {},
+        states: emptyItemTable<DisplayState>(),
         entrypoints: [],
         byCause: [],
         singleFailures: [],
@@ -159,7 +160,7 @@ export class Analyzer {
       sides,
       splitBrain: cut?.splitBrain ?? [],
       detail: true,
-      states,
+      states: itemTableOf(Object.entries(states)),
       entrypoints,
       byCause: outcomes.byCause.map((cause) => ({
         causes: cause.causes,

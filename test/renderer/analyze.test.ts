@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../renderer/workers/analyze';
+import { itemRecord, itemValue } from '../../renderer/workers/item-table';
 import { example } from './fixtures';
 
 describe('the analysis the worker reports', () => {
@@ -15,7 +16,7 @@ describe('the analysis the worker reports', () => {
       'redis.sentinel-even redis-ha',
     ]);
     expect(analysis.counts).toEqual({ error: 1, warning: 1, info: 0 });
-    expect(analysis.badges['teramind-cluster']).toEqual({ severity: 'error', count: 1 });
+    expect(itemValue(analysis.badges, 'teramind-cluster')).toEqual({ severity: 'error', count: 1 });
     expect(analysis.groups['teramind-cluster']?.text).toBe('4 voters · tolerates 1');
   });
 
@@ -29,7 +30,7 @@ describe('the analysis the worker reports', () => {
     const portal = failed.entrypoints.find((e) => e.id === 'portal')!;
     expect(portal.state).toBe('manual');
     expect(portal.reason).toBe('portal is manual: rep-a is down with host rep-1; rep-b is a cold standby');
-    expect(failed.states).toMatchObject({
+    expect(itemRecord(failed.states)).toMatchObject({
       'rep-1': 'down',
       'rep-a': 'down',
       'rep-b': 'manual',
@@ -45,7 +46,8 @@ describe('the analysis the worker reports', () => {
     );
     // Without detail the answer carries the findings only.
     const brief = analyzer.analyze({ revision: 1, failed: ['rep-1'], detail: false });
-    expect(brief).toMatchObject({ detail: false, states: {}, entrypoints: [], singleFailures: [] });
+    expect(brief).toMatchObject({ detail: false, entrypoints: [], singleFailures: [] });
+    expect(brief.states.size).toBe(0);
   });
 
   it('lists every single host failure and what it does', () => {
