@@ -38,9 +38,12 @@ const TIMINGS_KEPT = 50;
  * hundred milliseconds of CPU on an answer at 5,000 services; started beside the edit's own render
  * (the canvas's deferred pass, layout, paint), it took one of the machine's cores from it and
  * stretched the edit's tasks to twice their CPU time. Started once the page is idle, it runs while
- * the main thread has nothing to do, and findings still follow within a frame or two.
+ * the main thread has nothing to do, and findings follow within a frame or two of an edit. The
+ * wait is long enough to cover opening a large design: the first request copies the whole design
+ * (5,000 services: some 100 ms, and the worker's parse beside it), which, made 200 ms into the
+ * second of work opening takes, put the first painted frame off by about half a second.
  */
-const IDLE_WAIT_MS = 200;
+const IDLE_WAIT_MS = 2000;
 
 /** Runs `request` when the page is idle, or after {@link IDLE_WAIT_MS} at the latest. */
 function whenIdle(request: () => void): void {
