@@ -122,9 +122,7 @@ function samplesOf(events: TraceEvent[]): Sample[] {
 
 /** The functions with the most self time among the samples inside a task, as `name file:line ms`. */
 function topFunctions(samples: Sample[], task: TraceEvent): string[] {
-  const inside = samples.filter(
-    (s) => s.pid === task.pid && s.tid === task.tid && s.ts >= task.ts && s.ts < task.ts + task.dur!,
-  );
+  const inside = samples.filter((s) => within(s, task));
   const self = new Map<string, number>();
   inside.forEach((sample, i) => {
     // A sample stands for the time until the next one (the last, until the task ends).
@@ -216,16 +214,7 @@ export async function traced(
       wallMs: task.dur! / 1000,
       cpuMs: (task.tdur ?? 0) / 1000,
       inside: events
-        .filter(
-          (e) =>
-            e.ph === 'X' &&
-            e.pid === task.pid &&
-            e.tid === task.tid &&
-            e.ts >= task.ts &&
-            e.ts < task.ts + task.dur! &&
-            e.name !== 'RunTask' &&
-            (e.dur ?? 0) > 5000,
-        )
+        .filter((e) => e.ph === 'X' && within(e, task) && e.name !== 'RunTask' && (e.dur ?? 0) > 5000)
         .sort((a, b) => b.dur! - a.dur!)
         .slice(0, 3)
         .map(
@@ -241,16 +230,17 @@ export async function traced(
   };
 }
 
+/** Whether `event` happened on `task`'s thread while it ran. */
+function within(event: { pid: number; tid: number; ts: number }, task: TraceEvent): boolean {
+  return (
+    event.pid === task.pid && event.tid === task.tid && event.ts >= task.ts && event.ts < task.ts + task.dur!
+  );
+}
+
 /** Whether `task` is the CPU profiler starting: V8 interrupts the page to list its compiled code. */
 function startsProfiler(events: TraceEvent[], task: TraceEvent): boolean {
   return events.some(
-    (e) =>
-      e.name === 'V8.InvokeApiInterruptCallbacks' &&
-      e.pid === task.pid &&
-      e.tid === task.tid &&
-      e.ts >= task.ts &&
-      e.ts < task.ts + task.dur! &&
-      e.dur! > task.dur! / 2,
+    (e) => e.name === 'V8.InvokeApiInterruptCallbacks' && within(e, task) && e.dur! > task.dur! / 2,
   );
 }
 
